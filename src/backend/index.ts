@@ -1,0 +1,121 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend.
+ *
+ * Preference `auto` uses the native TensorFlow binding when the user installed one
+ * (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node: optional peer dependencies, so a missing
+ * one is not an error), else the wasm backend with this project's training kernels, else the
+ * pure-JS cpu backend. The preference comes from the argument (config key `backend`, flag
+ * `--backend`), else the RVOS_BACKEND environment variable, else `auto`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { ConfigError } from '../utils/errors.js';
+import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
+
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+
+export interface BackendReport {
+  /** The tfjs backend name now active: 'tensorflow' | 'wasm' | 'cpu'. */
+  backend: string;
+  /** Why it was chosen, in words. */
+  reason: string;
+  /** Where the preference came from. */
+  source: 'argument' | 'RVOS_BACKEND' | 'default';
+}
+
+export interface InitBackendOptions {
+  /** Don't print the one-line report. */
+  quiet?: boolean;
+  /** Where to print the report (default console.error, so stdout stays clean for data). */
+  log?: (line: string) => void;
+}
+
+/** Native packages in the order `auto` tries them. */
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+let current: BackendReport | undefined;
+
+export function parseBackendPreference(value: string, key: string): BackendPreference {
+  if ((BACKEND_PREFERENCES as readonly string[]).includes(value)) return value as BackendPreference;
+  throw new ConfigError(`${key}: unknown backend '${value}'; use one of ${BACKEND_PREFERENCES.join(' | ')}`);
+}
+
+/** Tries to load a native binding; resolves to an explanation when it is not usable. */
+async function tryNative(pkg: string): Promise<string | undefined> {
+  try {
+    // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
+    const specifier: string = pkg;
+    await import(specifier);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return `${pkg} is not installed`;
+    return `${pkg} failed to load (${(err as Error).message.split('\n')[0]})`;
+  }
+  if (tf.findBackendFactory('tensorflow') === undefined) {
+    return `${pkg} loaded but registered no 'tensorflow' backend with this copy of @tensorflow/tfjs-core (install version ${tf.version_core})`;
+  }
+  return undefined;
+}
+
+async function activate(name: string): Promise<boolean> {
+  try {
+    return (await tf.setBackend(name)) && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Initialises TensorFlow.js once per process with the given preference and reports the choice.
+ * Calling it again with a different preference switches backend.
+ */
+export async function initBackend(preference?: BackendPreference, options: InitBackendOptions = {}): Promise<BackendReport> {
+  let source: BackendReport['source'] = 'argument';
+  let pref = preference;
+  if (pref === undefined) {
+    const env = process.env.RVOS_BACKEND;
+    if (env !== undefined && env !== '') {
+      pref = parseBackendPreference(env, 'RVOS_BACKEND');
+      source = 'RVOS_BACKEND';
+    } else {
+      pref = 'auto';
+      source = 'default';
+    }
+  }
+  if (current !== undefined && tf.getBackend() === current.backend && (pref === 'auto' || pref === current.backend)) {
+    return current;
+  }
+  const notes: string[] = [];
+  let report: BackendReport | undefined;
+  if (pref === 'auto' || pref === 'tensorflow') {
+    for (const pkg of NATIVE_PACKAGES) {
+      const problem = await tryNative(pkg);
+      if (problem === undefined && (await activate('tensorflow'))) {
+        report = { backend: 'tensorflow', reason: `native TensorFlow via ${pkg}`, source };
+        break;
+      }
+      notes.push(problem ?? `${pkg} did not initialise`);
+    }
+    if (report === undefined && pref === 'tensorflow') {
+      throw new ConfigError(`backend=tensorflow: ${notes.join('; ')}. Install one with \`npm install @tensorflow/tfjs-node\` (or -gpu), or use backend=auto`);
+    }
+  }
+  if (report === undefined && (pref === 'auto' || pref === 'wasm')) {
+    registerWasmTrainingKernels();
+    if (await activate('wasm')) {
+      report = { backend: 'wasm', reason: pref === 'wasm' ? 'requested' : `no native binding (${notes.join('; ')})`, source };
+    } else {
+      notes.push('wasm backend failed to initialise');
+      if (pref === 'wasm') throw new ConfigError('backend=wasm: the wasm backend failed to initialise; try backend=cpu');
+    }
+  }
+  if (report === undefined) {
+    if (!(await activate('cpu'))) throw new Error('the cpu backend failed to initialise');
+    report = { backend: 'cpu', reason: pref === 'cpu' ? 'requested' : notes.join('; '), source };
+  }
+  current = report;
+  if (!options.quiet) (options.log ?? console.error)(`[rvos] backend: ${report.backend} (${report.reason}; preference from ${report.source})`);
+  return report;
+}

@@ -1,0 +1,17 @@
+/**
+ * The table of `rvos` subcommands. Each entry lazily imports its implementation so that
+ * `rvos --help` starts instantly and a command only loads the stages it uses.
+ */
+export interface Command {
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  backend: { summary: 'initialise TensorFlow.js and report which backend runs and why', load: () => import('./commands/backend.js') },
+};
