@@ -1,0 +1,131 @@
+/**
+ * Runs a trained model over whole videos and turns its slot outputs into label maps at the
+ * video's own resolution: the inference driver (the trainer's clip loop is the other driver).
+ *
+ * One-shot (RVOS): the previous-mask input of frames 0 and 1 is the first-frame ground truth,
+ * later frames get the previous frame's soft output; an object that first appears at frame t > 0
+ * (YouTube-VOS) has its given mask put into its slot's previous-mask input at frame t.
+ * Zero-shot: slots whose objectness is above the threshold become proposals, id = slot + 1, so a
+ * slot keeps its id across frames (RVOS has no objectness: with the head off every slot is kept).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { RVOSModel } from '../models/rvos_model.js';
+import type { LabelMap } from '../data/palette_png.js';
+import type { RgbImage, VideoSequence } from '../data/types.js';
+
+export interface PredictOptions {
+  /** Network input size [H, W]. */
+  size: [number, number];
+  /** Foreground probability threshold (RVOS: 0.5). */
+  threshold: number;
+  /** Zero-shot: minimum objectness probability for a slot to be reported. */
+  objectnessThreshold: number;
+}
+
+export interface VideoPrediction {
+  labels: LabelMap[];
+  /** Mean objectness probability per slot over the video (null without objectness head). */
+  objectness: number[] | null;
+}
+
+/** Frame → [1,H,W,3] in [0,1] at the network size. */
+export function frameToTensor(image: RgbImage, size: [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rgb = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    const resized = tf.image.resizeBilinear(tf.cast(rgb, 'float32') as tf.Tensor3D, size, true);
+    return tf.expandDims(tf.div(resized, 255), 0) as tf.Tensor4D;
+  });
+}
+
+/** Label map → one-hot masks [1,H,W,S] at the network size (nearest), ids 1..S in slots 0..S−1. */
+export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number, number], onlyIds?: Set<number>): tf.Tensor4D {
+  const onehot = new Float32Array(label.width * label.height * slots);
+  for (let i = 0; i < label.data.length; i++) {
+    const id = label.data[i]!;
+    if (id >= 1 && id <= slots && (onlyIds === undefined || onlyIds.has(id))) onehot[i * slots + id - 1] = 1;
+  }
+  return tf.tidy(() => {
+    const t = tf.tensor3d(onehot, [label.height, label.width, slots]);
+    return tf.expandDims(tf.image.resizeNearestNeighbor(t, size), 0) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Slot probabilities [1,h,w,S] (network size) → label map at (width, height): each pixel takes
+ * the most probable kept slot whose probability exceeds the threshold.
+ */
+export function probabilitiesToLabels(logits: tf.Tensor4D, keep: boolean[], width: number, height: number, threshold: number): LabelMap {
+  const slots = keep.length;
+  const probs = tf.tidy(() => tf.sigmoid(tf.image.resizeBilinear(logits, [height, width], true)).dataSync() as Float32Array);
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) {
+    let best = threshold;
+    let id = 0;
+    for (let s = 0; s < slots; s++) {
+      const p = probs[i * slots + s]!;
+      if (keep[s] && p > best) {
+        best = p;
+        id = s + 1;
+      }
+    }
+    data[i] = id;
+  }
+  return { width, height, data };
+}
+
+/** Predicts every frame of `sequence`. One-shot reads first masks from the sequence's annotations. */
+export async function predictSequence(model: RVOSModel, sequence: VideoSequence, options: PredictOptions): Promise<VideoPrediction> {
+  const { mode, slots } = model.config;
+  const { width, height } = sequence;
+  const labels: LabelMap[] = [];
+  const objectnessSums = new Float64Array(slots);
+  let state = model.initialState();
+  let previous: tf.Tensor4D | null = null;
+  let firstMasks: tf.Tensor4D | null = null;
+  const firstFrameOf = sequence.firstFrameOf;
+  for (let t = 0; t < sequence.frameNames.length; t++) {
+    const frame = frameToTensor(await sequence.readFrame(t), options.size);
+    let input: tf.Tensor4D | null = null;
+    if (mode === 'one_shot') {
+      if (t === 0) {
+        const first = await sequence.readAnnotation(0);
+        firstMasks = first === null ? tf.zeros([1, ...options.size, slots]) : labelsToSlotMasks(first, slots, options.size);
+      }
+      input = t <= 1 ? firstMasks : previous;
+      const newIds = new Set([...firstFrameOf].filter(([, f]) => f === t && t > 0).map(([id]) => id));
+      if (newIds.size > 0) input = await injectNewObjects(sequence, t, input!, newIds, slots, options.size);
+    }
+    const out = model.step(frame, input, state);
+    model.disposeState(state);
+    state = out.state;
+    let keep = new Array<boolean>(slots).fill(true);
+    if (out.objectness !== null) {
+      const obj = tf.tidy(() => tf.sigmoid(out.objectness!).dataSync());
+      obj.forEach((p, s) => (objectnessSums[s]! += p));
+      if (mode === 'zero_shot') keep = Array.from(obj, (p) => p > options.objectnessThreshold);
+    }
+    labels.push(probabilitiesToLabels(out.logits, keep, width, height, options.threshold));
+    if (input !== null && input !== firstMasks) input.dispose();
+    if (previous !== null && previous !== input) previous.dispose();
+    previous = mode === 'one_shot' ? tf.tidy(() => tf.sigmoid(out.logits)) : null;
+    frame.dispose();
+    out.logits.dispose();
+    out.objectness?.dispose();
+  }
+  model.disposeState(state);
+  previous?.dispose();
+  firstMasks?.dispose();
+  const frames = sequence.frameNames.length;
+  return { labels, objectness: model.config.objectness ? Array.from(objectnessSums, (s) => s / frames) : null };
+}
+
+/** Puts the given masks of objects first annotated at frame t into their slots of `input`. */
+async function injectNewObjects(sequence: VideoSequence, t: number, input: tf.Tensor4D, ids: Set<number>, slots: number, size: [number, number]): Promise<tf.Tensor4D> {
+  const annotation = await sequence.readAnnotation(t);
+  if (annotation === null) return input;
+  return tf.tidy(() => {
+    const given = labelsToSlotMasks(annotation, slots, size, ids);
+    const slotIsNew = tf.tensor4d(Array.from({ length: slots }, (_, s) => (ids.has(s + 1) ? 1 : 0)), [1, 1, 1, slots]);
+    return tf.add(tf.mul(input, tf.sub(1, slotIsNew)), tf.mul(given, slotIsNew)) as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Adam with parameter groups, L2 weight decay added to the gradient (PyTorch's Adam
+ * `weight_decay`, which RVOS uses) and state keyed by stable variable names, so a checkpoint can
+ * save it and a resumed run continues bit-for-bit. tfjs's own AdamOptimizer keys its moments by
+ * position and by engine-global variable names, which is why it is not used here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface ParamGroup {
+  /** Stable name → variable (e.g. from RVOSModel.namedVariables()). */
+  variables: Map<string, tf.Variable>;
+  lr: number;
+}
+
+export interface AdamOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}
+
+/** Serialisable optimiser state: step count and the two moments per variable name. */
+export interface AdamState {
+  step: number;
+  moments: Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>;
+}
+
+export class Adam {
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private readonly weightDecay: number;
+  private readonly m = new Map<string, tf.Tensor>();
+  private readonly v = new Map<string, tf.Tensor>();
+  private stepCount = 0;
+
+  constructor(private readonly groups: ParamGroup[], options: AdamOptions = {}) {
+    // Defaults are PyTorch's (and the Adam paper's).
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+  }
+
+  get iterations(): number {
+    return this.stepCount;
+  }
+
+  /** Applies one update from gradients keyed by stable variable name. Missing gradients skip. */
+  apply(gradients: Map<string, tf.Tensor>): void {
+    this.stepCount++;
+    const t = this.stepCount;
+    const correction1 = 1 - this.beta1 ** t;
+    const correction2 = 1 - this.beta2 ** t;
+    for (const group of this.groups) {
+      for (const [name, variable] of group.variables) {
+        const grad = gradients.get(name);
+        if (grad === undefined) continue;
+        const [m, v] = tf.tidy(() => {
+          const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(variable, this.weightDecay)) : grad;
+          const mPrev = this.m.get(name) ?? tf.zerosLike(variable);
+          const vPrev = this.v.get(name) ?? tf.zerosLike(variable);
+          const mNext = tf.add(tf.mul(mPrev, this.beta1), tf.mul(g, 1 - this.beta1));
+          const vNext = tf.add(tf.mul(vPrev, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+          const denom = tf.add(tf.sqrt(tf.div(vNext, correction2)), this.epsilon);
+          variable.assign(tf.sub(variable, tf.mul(tf.div(mNext, denom), group.lr / correction1)));
+          return [mNext, vNext];
+        });
+        this.m.get(name)?.dispose();
+        this.v.get(name)?.dispose();
+        this.m.set(name, m);
+        this.v.set(name, v);
+      }
+    }
+  }
+
+  getState(): AdamState {
+    const moments = new Map<string, { m: Float32Array; v: Float32Array; shape: number[] }>();
+    for (const [name, m] of this.m) {
+      moments.set(name, { m: m.dataSync() as Float32Array, v: this.v.get(name)!.dataSync() as Float32Array, shape: m.shape });
+    }
+    return { step: this.stepCount, moments };
+  }
+
+  setState(state: AdamState): void {
+    this.dispose();
+    this.stepCount = state.step;
+    for (const [name, { m, v, shape }] of state.moments) {
+      this.m.set(name, tf.tensor(m, shape));
+      this.v.set(name, tf.tensor(v, shape));
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.m.values()) t.dispose();
+    for (const t of this.v.values()) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Scales gradients so their global L2 norm is at most `maxNorm` (PyTorch clip_grad_norm_). Returns the norm before clipping. */
+export function clipByGlobalNorm(gradients: Map<string, tf.Tensor>, maxNorm: number): number {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  if (Number.isFinite(norm) && maxNorm > 0 && norm > maxNorm) {
+    const scale = maxNorm / (norm + 1e-6);
+    for (const [name, g] of gradients) {
+      gradients.set(name, tf.mul(g, scale));
+      g.dispose();
+    }
+  }
+  return norm;
+}

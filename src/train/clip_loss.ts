@@ -1,0 +1,127 @@
+/**
+ * The loss of one batch of clips, computed by running the model over every frame of the clip with
+ * the recurrent state carried forward (back-propagation through the whole clip, as in RVOS).
+ * Call it inside tf.variableGrads. Shapes: frames [B,L,H,W,3], masks [B,L,H,W,S], present [B,L,S].
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { RVOSModel } from '../models/rvos_model.js';
+import { emptyMaskLossPerPair, objectnessLoss, softIoULossPerPair, weightedMean } from './losses.js';
+import { assignmentMatrix, matchSlots, softIoUCostMatrix } from './slot_matching.js';
+
+export interface ClipLossOptions {
+  /** 'first_frame' = RVOS (one assignment per clip); 'every_frame' re-matches at each frame. */
+  matching: 'first_frame' | 'every_frame';
+  /** Weight of the objectness BCE (0 or a model without objectness head = off, RVOS-exact). */
+  objectnessWeight: number;
+  /** Weight of the loss pushing slots without an object toward empty masks (0 = RVOS-exact). */
+  emptySlotWeight: number;
+  /** One-shot previous-mask source after frame 0: 'ground_truth' (ST+ stage 1) or the model's own detached 'prediction' (stage 2). */
+  previousMask: 'ground_truth' | 'prediction';
+}
+
+export interface ClipBatch {
+  frames: tf.Tensor5D;
+  masks: tf.Tensor5D;
+  present: tf.Tensor3D;
+  /** Optional synthesized previous masks for frame 0 in one-shot mode ([B,H,W,S]); else frame 0's ground truth. */
+  priorMasks?: tf.Tensor4D;
+}
+
+/** Scalars for logging; the caller owns and disposes them. */
+export interface LossParts {
+  mask: tf.Scalar;
+  empty: tf.Scalar;
+  objectness: tf.Scalar;
+}
+
+/** Returns the total loss (summed over frames, like RVOS) and keeps the parts in `parts` if given. */
+export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOptions, parts?: Partial<LossParts>): tf.Scalar {
+  const { mode, slots } = model.config;
+  const [batchSize, length, height, width] = batch.frames.shape;
+  const present = batch.present.arraySync();
+  const frames = tf.unstack(batch.frames, 1) as tf.Tensor4D[];
+  const masks = tf.unstack(batch.masks, 1) as tf.Tensor4D[];
+  const maskTerms: tf.Scalar[] = [];
+  const emptyTerms: tf.Scalar[] = [];
+  const objectnessTerms: tf.Scalar[] = [];
+  let state = model.initialState();
+  let previousLogits: tf.Tensor4D | null = null;
+  let slotToObject: number[][] | null = null;
+  for (let t = 0; t < length; t++) {
+    let previous: tf.Tensor4D | null = null;
+    if (mode === 'one_shot') {
+      if (t === 0) previous = batch.priorMasks ?? masks[0]!;
+      else if (options.previousMask === 'ground_truth') previous = masks[t - 1]!;
+      else previous = detach(tf.sigmoid(previousLogits!));
+    }
+    const out = model.step(frames[t]!, previous, state, { training: true });
+    state = out.state;
+    previousLogits = out.logits;
+    let targets = masks[t]!;
+    if (mode === 'zero_shot') {
+      if (slotToObject === null || options.matching === 'every_frame') {
+        slotToObject = assignSlots(out.logits, targets, present, t, options.matching, slots);
+      }
+      const permutation = tf.tensor3d(
+        slotToObject.flatMap((row) => Array.from(assignmentMatrix(row, slots))),
+        [batchSize, slots, slots],
+      );
+      targets = tf.reshape(tf.matMul(tf.reshape(targets, [batchSize, height * width, slots]), permutation), [batchSize, height, width, slots]) as tf.Tensor4D;
+    }
+    // A slot is supervised as an object at frame t when its object is present in that frame.
+    const holds = present.map((frameRows, b) =>
+      Array.from({ length: slots }, (_, s) => {
+        const o = slotToObject === null ? s : slotToObject[b]![s]!;
+        return o >= 0 && frameRows[t]![o]! > 0 ? 1 : 0;
+      }),
+    );
+    const holdsObject = tf.tensor2d(holds, [batchSize, slots]);
+    maskTerms.push(weightedMean(softIoULossPerPair(out.logits, targets), holdsObject));
+    if (options.emptySlotWeight > 0) {
+      emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), tf.sub(1, holdsObject) as tf.Tensor2D));
+    }
+    if (options.objectnessWeight > 0 && out.objectness !== null) {
+      objectnessTerms.push(objectnessLoss(out.objectness, holdsObject));
+    }
+  }
+  const zero = tf.scalar(0);
+  const mask = maskTerms.length > 0 ? (tf.addN(maskTerms) as tf.Scalar) : zero;
+  const empty = emptyTerms.length > 0 ? (tf.addN(emptyTerms) as tf.Scalar) : zero;
+  const objectness = objectnessTerms.length > 0 ? (tf.addN(objectnessTerms) as tf.Scalar) : zero;
+  if (parts !== undefined) {
+    parts.mask = tf.keep(tf.clone(mask));
+    parts.empty = tf.keep(tf.clone(empty));
+    parts.objectness = tf.keep(tf.clone(objectness));
+  }
+  return tf.addN([mask, tf.mul(empty, options.emptySlotWeight), tf.mul(objectness, options.objectnessWeight)]) as tf.Scalar;
+}
+
+/**
+ * A copy of `x` with no connection to the gradient tape (tfjs-core has no stopGradient): the
+ * values are copied into a fresh tensor, so nothing flows back through it.
+ */
+export function detach<T extends tf.Tensor>(x: T): T {
+  return tf.tensor(x.dataSync(), x.shape, x.dtype) as T;
+}
+
+/** Hungarian assignment per batch item on the current frame's predictions (zero-shot). */
+function assignSlots(
+  logits: tf.Tensor4D,
+  targets: tf.Tensor4D,
+  present: number[][][],
+  t: number,
+  matching: ClipLossOptions['matching'],
+  slots: number,
+): number[][] {
+  const [batchSize, height, width] = logits.shape;
+  const perItem = height * width * slots;
+  const probs = tf.tidy(() => tf.sigmoid(logits).dataSync() as Float32Array);
+  const gt = targets.dataSync() as Float32Array;
+  return Array.from({ length: batchSize }, (_, b) => {
+    const cost = softIoUCostMatrix(probs.subarray(b * perItem, (b + 1) * perItem), gt.subarray(b * perItem, (b + 1) * perItem), slots, slots);
+    const exists = Array.from({ length: slots }, (_, o) =>
+      matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0),
+    );
+    return matchSlots(cost, exists);
+  });
+}

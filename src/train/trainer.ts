@@ -1,0 +1,186 @@
+/**
+ * The training loop: batches → clip loss with back-propagation through the clip → gradient
+ * clipping → Adam (encoder and decoder learning rates) → periodic validation, checkpoints and
+ * early stopping. Data, validation and logging are injected, so the loop knows nothing about
+ * datasets or files other than its checkpoints.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { RVOSModel } from '../models/rvos_model.js';
+import { Adam, clipByGlobalNorm } from './adam.js';
+import { clipLoss, type ClipBatch, type ClipLossOptions, type LossParts } from './clip_loss.js';
+import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
+import { TrainingError } from '../utils/errors.js';
+
+/** One phase of training; ST+ one-shot training is two stages (ground truth, then predictions). */
+export interface TrainingStage {
+  name: string;
+  steps: number;
+  previousMask: ClipLossOptions['previousMask'];
+}
+
+export interface TrainerOptions {
+  /** Where checkpoints go (`<runDir>/checkpoints`). */
+  runDir: string;
+  stages: TrainingStage[];
+  lr: number;
+  encoderLr: number;
+  weightDecay: number;
+  /** Max global gradient norm; 0 = no clipping. */
+  gradClip: number;
+  loss: Omit<ClipLossOptions, 'previousMask'>;
+  /** Validate every N steps (0 = never). */
+  valEvery: number;
+  /** Checkpoint every N steps (the last step is always saved). */
+  ckptEvery: number;
+  /** Stop after this many validations without improvement (0 = never stop early). */
+  patience: number;
+  logEvery: number;
+  keepCheckpoints: number;
+  /** Continue from the latest checkpoint in runDir when there is one. */
+  resume: boolean;
+}
+
+export interface ValidationResult {
+  /** Higher is better (e.g. J&F mean). */
+  score: number;
+  metrics: Record<string, number>;
+}
+
+export interface TrainLogger {
+  scalar(tag: string, value: number, step: number): void;
+  histogram?(tag: string, values: Float32Array, step: number): void;
+  flush?(): void;
+}
+
+export interface StepInfo {
+  step: number;
+  totalSteps: number;
+  stage: string;
+  loss: number;
+  parts: Record<string, number>;
+  gradNorm: number;
+  numTensors: number;
+}
+
+export interface TrainerHooks {
+  /** The batch for global step `step` (0-based). Must be a pure function of the step for exact resume. */
+  batch(step: number): Promise<ClipBatch>;
+  validate?(model: RVOSModel, step: number): Promise<ValidationResult>;
+  logger?: TrainLogger;
+  onStep?(info: StepInfo): void;
+  onValidation?(step: number, result: ValidationResult, isBest: boolean): void;
+}
+
+export interface TrainResult {
+  progress: TrainerProgress;
+  stoppedEarly: boolean;
+  resumedFrom: number | null;
+  lastLoss: number;
+}
+
+function stageAt(stages: TrainingStage[], step: number): TrainingStage {
+  let end = 0;
+  for (const s of stages) {
+    end += s.steps;
+    if (step < end) return s;
+  }
+  return stages[stages.length - 1]!;
+}
+
+function disposeBatch(batch: ClipBatch): void {
+  batch.frames.dispose();
+  batch.masks.dispose();
+  batch.present.dispose();
+  batch.priorMasks?.dispose();
+}
+
+export async function train(model: RVOSModel, options: TrainerOptions, hooks: TrainerHooks): Promise<TrainResult> {
+  const totalSteps = options.stages.reduce((n, s) => n + s.steps, 0);
+  const checkpointsDir = path.join(options.runDir, 'checkpoints');
+  const named = model.namedVariables();
+  const encoderVars = new Set(model.encoderVariables());
+  const groups = [
+    { variables: new Map([...named].filter(([, v]) => encoderVars.has(v) && v.trainable)), lr: options.encoderLr },
+    { variables: new Map([...named].filter(([, v]) => !encoderVars.has(v) && v.trainable)), lr: options.lr },
+  ];
+  const trainable = new Map([...groups[0]!.variables, ...groups[1]!.variables]);
+  const nameOf = new Map([...trainable].map(([name, v]) => [v.name, name] as const));
+  const optimizer = new Adam(groups, { weightDecay: options.weightDecay });
+  let progress: TrainerProgress = { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 };
+  let resumedFrom: number | null = null;
+  if (options.resume) {
+    const ckpt = loadCheckpoint(checkpointsDir, 'latest');
+    if (ckpt !== undefined) {
+      restoreWeights(ckpt, named);
+      optimizer.setState(ckpt.optimizer);
+      progress = ckpt.progress;
+      resumedFrom = progress.step;
+      disposeCheckpoint(ckpt);
+    }
+  }
+  let lastLoss = NaN;
+  let stoppedEarly = false;
+  const varList = [...trainable.values()];
+  while (progress.step < totalSteps) {
+    const step = progress.step;
+    const stage = stageAt(options.stages, step);
+    const batch = await hooks.batch(step);
+    const parts: Partial<LossParts> = {};
+    const { value, grads } = tf.variableGrads(() => clipLoss(model, batch, { ...options.loss, previousMask: stage.previousMask }, parts), varList);
+    disposeBatch(batch);
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    const partValues: Record<string, number> = {};
+    for (const [k, t] of Object.entries(parts)) {
+      partValues[k] = t!.dataSync()[0]!;
+      t!.dispose();
+    }
+    const gradients = new Map<string, tf.Tensor>();
+    for (const [tfName, g] of Object.entries(grads)) gradients.set(nameOf.get(tfName)!, g);
+    if (!Number.isFinite(loss)) {
+      for (const g of gradients.values()) g.dispose();
+      throw new TrainingError(
+        `loss became ${loss} at step ${step}; weights were not updated and the last good checkpoint in ${checkpointsDir} is intact. ` +
+          `Lower train.lr or set train.grad_clip, then resume with --resume`,
+      );
+    }
+    const gradNorm = options.gradClip > 0 ? clipByGlobalNorm(gradients, options.gradClip) : NaN;
+    optimizer.apply(gradients);
+    for (const g of gradients.values()) g.dispose();
+    lastLoss = loss;
+    progress = { ...progress, step: step + 1 };
+    const done = progress.step;
+    if (hooks.logger !== undefined && (done % options.logEvery === 0 || done === totalSteps)) {
+      hooks.logger.scalar('train/loss', loss, done);
+      for (const [k, v] of Object.entries(partValues)) hooks.logger.scalar(`train/loss_${k}`, v, done);
+      hooks.logger.scalar('train/lr', options.lr, done);
+      hooks.logger.scalar('train/encoder_lr', options.encoderLr, done);
+      if (Number.isFinite(gradNorm)) hooks.logger.scalar('train/grad_norm', gradNorm, done);
+    }
+    hooks.onStep?.({ step: done, totalSteps, stage: stage.name, loss, parts: partValues, gradNorm, numTensors: tf.memory().numTensors });
+    let isBest = false;
+    const validateNow = hooks.validate !== undefined && options.valEvery > 0 && (done % options.valEvery === 0 || done === totalSteps);
+    if (validateNow) {
+      const result = await hooks.validate!(model, done);
+      for (const [k, v] of Object.entries(result.metrics)) hooks.logger?.scalar(`val/${k}`, v, done);
+      isBest = progress.bestScore === null || result.score > progress.bestScore;
+      progress = isBest
+        ? { ...progress, bestScore: result.score, bestStep: done, evalsWithoutImprovement: 0 }
+        : { ...progress, evalsWithoutImprovement: progress.evalsWithoutImprovement + 1 };
+      hooks.onValidation?.(done, result, isBest);
+      if (options.patience > 0 && progress.evalsWithoutImprovement >= options.patience) stoppedEarly = true;
+    }
+    if (done % options.ckptEvery === 0 || done === totalSteps || isBest || stoppedEarly) {
+      if (hooks.logger?.histogram !== undefined) {
+        for (const [name, v] of trainable) hooks.logger.histogram(`weights/${name}`, v.dataSync() as Float32Array, done);
+      }
+      hooks.logger?.flush?.();
+      saveCheckpoint(checkpointsDir, progress, named, optimizer.getState(), isBest);
+      pruneCheckpoints(checkpointsDir, options.keepCheckpoints);
+    }
+    if (stoppedEarly) break;
+  }
+  optimizer.dispose();
+  return { progress, stoppedEarly, resumedFrom, lastLoss };
+}
