@@ -10,6 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's Node bundle registers no gradient functions; tfjs-layers' bundle registers them all
+// (into the shared global registry), without which no backend can train.
+import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
