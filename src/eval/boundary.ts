@@ -30,14 +30,6 @@ export function boundaryRadius(width: number, height: number, boundTh = DAVIS_BO
   return r;
 }
 
-/** Foreground test with void pixels zeroed, as f_measure does before taking boundaries. */
-function foregroundOf(mask: Uint8Array, voidMask: Uint8Array | undefined): Uint8Array {
-  if (voidMask === undefined) return mask;
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = mask[i] !== 0 && voidMask[i] === 0 ? 1 : 0;
-  return out;
-}
-
 /**
  * The BSDS seg2bmap boundary map as a dense 0/1 array (the literal definition; boundaryF uses the
  * sparse equivalent). A pixel is boundary when it differs from its east, south or south-east
@@ -65,47 +57,71 @@ export function seg2bmap(mask: Uint8Array, width: number, height: number): Uint8
 }
 
 /**
- * seg2bmap as sorted points per row. Only the foreground's bounding box grown by one pixel up and
- * left can hold boundary pixels (a pixel is boundary only if it or a neighbour to its east, south
- * or south-east is foreground), so only that box is scanned.
+ * seg2bmap of a binary mask (non-zero = foreground; `voidMask` pixels are zeroed first, as
+ * f_measure does) as sorted points per row.
  */
 export function boundaryPoints(mask: Uint8Array, width: number, height: number, voidMask?: Uint8Array): BoundaryPoints {
-  const fg = foregroundOf(mask, voidMask);
-  let y0 = height, y1 = -1, x0 = width, x1 = -1;
+  const binary = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) binary[i] = mask[i] !== 0 && (voidMask === undefined || voidMask[i] === 0) ? 1 : 0;
+  return labelBoundaryPoints(binary, 1, width, height)[0]!;
+}
+
+/**
+ * seg2bmap of every object mask `labels == k`, k = 1..numLabels, as sorted points per row
+ * (result[k − 1]). Pixels where `voidMask` is non-zero count as background. One pass finds each
+ * label's bounding box; only that box grown by one pixel up and left can hold boundary pixels (a
+ * pixel is boundary only if it or its east, south or south-east neighbour is foreground), so only
+ * that box is scanned per label.
+ */
+export function labelBoundaryPoints(
+  labels: Uint8Array, numLabels: number, width: number, height: number, voidMask?: Uint8Array,
+): BoundaryPoints[] {
+  checkMaskSize(labels, width, height, 'label map');
+  let values = labels;
+  if (voidMask !== undefined) {
+    checkMaskSize(voidMask, width, height, 'void mask');
+    values = labels.map((v, i) => (voidMask[i] !== 0 ? 0 : v));
+  }
+  const y0 = new Int32Array(numLabels + 1).fill(height), y1 = new Int32Array(numLabels + 1).fill(-1);
+  const x0 = new Int32Array(numLabels + 1).fill(width), x1 = new Int32Array(numLabels + 1).fill(-1);
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    let first = -1, last = -1;
     for (let x = 0; x < width; x++) {
-      if (fg[row + x] !== 0) {
-        if (first < 0) first = x;
-        last = x;
-      }
+      const k = values[row + x]!;
+      if (k === 0 || k > numLabels) continue;
+      if (y < y0[k]!) y0[k] = y;
+      y1[k] = y;
+      if (x < x0[k]!) x0[k] = x;
+      if (x > x1[k]!) x1[k] = x;
     }
-    if (first < 0) continue;
-    if (y < y0) y0 = y;
-    y1 = y;
-    if (first < x0) x0 = first;
-    if (last > x1) x1 = last;
   }
+  const result: BoundaryPoints[] = [];
+  for (let k = 1; k <= numLabels; k++) result.push(scanBoundary(values, k, width, height, y0[k]! - 1, y1[k]!, x0[k]! - 1, x1[k]!));
+  return result;
+}
+
+/** seg2bmap of `values == k` restricted to rows yFrom..yTo and columns xFrom..xTo (clamped). */
+function scanBoundary(
+  values: Uint8Array, k: number, width: number, height: number, yFrom: number, yTo: number, xFrom: number, xTo: number,
+): BoundaryPoints {
   const rowStart = new Int32Array(height + 1);
-  if (y1 < 0) return { rowStart, xs: new Int32Array(0), count: 0 };
-  const ys0 = Math.max(0, y0 - 1), xs0 = Math.max(0, x0 - 1);
   const xs: number[] = [];
+  const ys0 = Math.max(0, yFrom), xs0 = Math.max(0, xFrom);
   for (let y = 0; y < height; y++) {
     rowStart[y] = xs.length;
-    if (y < ys0 || y > y1) continue;
+    if (y < ys0 || y > yTo) continue;
     const row = y * width;
+    const below = row + width;
     const lastRow = y === height - 1;
-    for (let x = xs0; x <= x1; x++) {
-      const m = fg[row + x] !== 0;
-      const lastCol = x === width - 1;
+    for (let x = xs0; x <= xTo; x++) {
+      const m = values[row + x] === k;
       let isBoundary: boolean;
-      if (lastCol) {
-        isBoundary = !lastRow && m !== (fg[row + width + x] !== 0);
+      if (x === width - 1) {
+        isBoundary = !lastRow && m !== (values[below + x] === k);
       } else if (lastRow) {
-        isBoundary = m !== (fg[row + x + 1] !== 0);
+        isBoundary = m !== (values[row + x + 1] === k);
       } else {
-        isBoundary = m !== (fg[row + x + 1] !== 0) || m !== (fg[row + width + x] !== 0) || m !== (fg[row + width + x + 1] !== 0);
+        isBoundary = m !== (values[row + x + 1] === k) || m !== (values[below + x] === k) || m !== (values[below + x + 1] === k);
       }
       if (isBoundary) xs.push(x);
     }
@@ -162,8 +178,11 @@ export function boundaryPrecisionRecall(
   checkMaskSize(pred, width, height, 'predicted mask');
   if (voidMask !== undefined) checkMaskSize(voidMask, width, height, 'void mask');
   const r = boundaryRadius(width, height, boundTh);
-  const bp = boundaryPoints(pred, width, height, voidMask);
-  const bg = boundaryPoints(gt, width, height, voidMask);
+  return precisionRecallOfPoints(boundaryPoints(gt, width, height, voidMask), boundaryPoints(pred, width, height, voidMask), height, r);
+}
+
+/** Precision and recall of predicted boundary `bp` against ground-truth boundary `bg` (radius r). */
+export function precisionRecallOfPoints(bg: BoundaryPoints, bp: BoundaryPoints, height: number, r: number): { precision: number; recall: number } {
   if (bp.count === 0 && bg.count > 0) return { precision: 1, recall: 0 };
   if (bp.count > 0 && bg.count === 0) return { precision: 0, recall: 1 };
   if (bp.count === 0 && bg.count === 0) return { precision: 1, recall: 1 };
@@ -177,6 +196,10 @@ export function boundaryPrecisionRecall(
 export function boundaryF(
   gt: Uint8Array, pred: Uint8Array, width: number, height: number, voidMask?: Uint8Array, boundTh = DAVIS_BOUNDARY_THRESHOLD,
 ): number {
-  const { precision, recall } = boundaryPrecisionRecall(gt, pred, width, height, voidMask, boundTh);
+  return fMeasure(boundaryPrecisionRecall(gt, pred, width, height, voidMask, boundTh));
+}
+
+/** 2PR / (P + R), or 0 when P + R = 0. */
+export function fMeasure({ precision, recall }: { precision: number; recall: number }): number {
   return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
 }

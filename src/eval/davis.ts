@@ -1,0 +1,96 @@
+/**
+ * DAVIS-2017 evaluation over folders: a minimal reader of the DAVIS layout (sequence lists and
+ * annotation frames only) and the result folders, built on the in-memory protocols.
+ * Layout: <root>/ImageSets/2017/<split>.txt, <root>/Annotations[_unsupervised]/<res>/<seq>/*.png;
+ * results: <results>/<seq>/<frame>.png (palette indices, same frame names).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type LabelMap, readLabelPng } from '../data/palette_png.js';
+import { DataError, EvalError } from '../utils/errors.js';
+import { buildDavisEvaluation, type DavisEvaluation } from './report.js';
+import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from './sequence.js';
+
+export type DavisTask = 'semi' | 'unsupervised';
+
+export interface DavisEvalOptions {
+  /** DAVIS root (holds ImageSets/ and Annotations/). */
+  root: string;
+  /** Result folder: <results>/<sequence>/<frame>.png. */
+  results: string;
+  task: DavisTask;
+  /** ImageSets/2017/<split>.txt; default 'val'. Ignored when `sequences` is given. */
+  split?: string;
+  sequences?: string[];
+  resolution?: string;
+  /** Annotation folder under root; default 'Annotations' (semi) or 'Annotations_unsupervised'. */
+  annotations?: string;
+  boundTh?: number;
+  /** Called after each sequence (progress). */
+  onSequence?: (evaluation: SequenceEvaluation, index: number, total: number) => void;
+}
+
+/** Sequence names of a DAVIS split, one per line of ImageSets/2017/<split>.txt. */
+export function readDavisSplit(root: string, split: string): string[] {
+  const file = path.join(root, 'ImageSets', '2017', `${split}.txt`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new DataError(`split file is missing; pass an existing --split or check that --root points at the DAVIS folder`, file);
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+/** Frame names (without .png), sorted, of one annotation folder. */
+export function listAnnotationFrames(folder: string): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(folder);
+  } catch {
+    throw new DataError('annotation folder is missing; check --root, the split and the resolution', folder);
+  }
+  const frames = entries.filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4)).sort();
+  if (frames.length === 0) throw new DataError('annotation folder has no .png frames', folder);
+  return frames;
+}
+
+/** Reads one predicted frame; a missing file is an EvalError naming it. */
+export function readPrediction(file: string): LabelMap {
+  if (!fs.existsSync(file)) {
+    throw new EvalError(`${file}: predicted frame is missing; the result folder needs one PNG per annotated frame, with the same name`);
+  }
+  try {
+    return readLabelPng(file);
+  } catch (err) {
+    throw new EvalError(`${file}: unreadable prediction (${(err as Error).message})`);
+  }
+}
+
+/** Evaluates a DAVIS result folder with the official semi-supervised or unsupervised protocol. */
+export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEvaluation> {
+  const { root, results, task } = options;
+  const resolution = options.resolution ?? '480p';
+  const annotations = options.annotations ?? (task === 'semi' ? 'Annotations' : 'Annotations_unsupervised');
+  if (!fs.existsSync(results) || !fs.statSync(results).isDirectory()) {
+    throw new EvalError(`${results}: result folder does not exist`);
+  }
+  const sequences = options.sequences ?? readDavisSplit(root, options.split ?? 'val');
+  const evaluated: SequenceEvaluation[] = [];
+  for (const [index, sequence] of sequences.entries()) {
+    const gtFolder = path.join(root, annotations, resolution, sequence);
+    const frames = listAnnotationFrames(gtFolder);
+    const gt = frames.map((f) => readLabelPng(path.join(gtFolder, `${f}.png`)));
+    // Semi-supervised: the official toolkit reads only the scored frames (not the first/last).
+    const needed = task === 'semi' ? new Set(frames.slice(1, -1)) : new Set(frames);
+    const predictionNames = frames.map((f) => path.join(results, sequence, `${f}.png`));
+    const pred = frames.map((f, t) => (needed.has(f) ? readPrediction(predictionNames[t]!) : gt[t]!));
+    const seqOptions = { sequence, frameNames: frames, predictionNames, boundTh: options.boundTh };
+    const evaluation = task === 'semi' ? evaluateSequenceSemi(gt, pred, seqOptions) : evaluateSequenceUnsupervised(gt, pred, seqOptions);
+    evaluated.push(evaluation);
+    options.onSequence?.(evaluation, index, sequences.length);
+    // Yield between sequences so a caller's timers and signals run during long evaluations.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return buildDavisEvaluation(task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluated);
+}
