@@ -1,0 +1,59 @@
+/**
+ * A run folder's `.hydra/` record: config.yaml (the resolved config), overrides.yaml (the
+ * command-line overrides) and hydra.yaml (group choices), written atomically. loadRunConfig
+ * reads them back, validating config.yaml so errors point at its lines.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../utils/errors.js';
+import { writeFileAtomic } from '../utils/fs.js';
+import { makeComposed, type Composed, type ComposedConfig } from './compose.js';
+import { loadConfigFile } from './config_file.js';
+import { RvosConfigSchema } from './schema.js';
+import { displayPath } from './tree.js';
+import { checkMandatory, validateTree } from './validate.js';
+
+export const HYDRA_SUBDIR = '.hydra';
+
+/** Writes runDir/.hydra/{config,overrides,hydra}.yaml. */
+export function saveRunConfig(runDir: string, composed: Composed<unknown>): void {
+  const dir = path.join(runDir, HYDRA_SUBDIR);
+  writeFileAtomic(path.join(dir, 'config.yaml'), composed.toYaml());
+  writeFileAtomic(path.join(dir, 'overrides.yaml'), stringify(composed.overrides, { lineWidth: 0 }));
+  const hydra = { hydra: { runtime: { choices: composed.choices, output_dir: path.resolve(runDir) }, overrides: { task: composed.overrides } } };
+  writeFileAtomic(path.join(dir, 'hydra.yaml'), stringify(hydra, { lineWidth: 0 }));
+}
+
+/** Reads back what saveRunConfig wrote, as an RvosConfig. */
+export function loadRunConfig(runDir: string): ComposedConfig {
+  return loadRunConfigWithSchema(RvosConfigSchema, runDir);
+}
+
+export function loadRunConfigWithSchema<S extends z.ZodType>(schema: S, runDir: string): Composed<z.output<S>> {
+  const dir = path.join(runDir, HYDRA_SUBDIR);
+  const configFile = path.join(dir, 'config.yaml');
+  if (!fs.existsSync(configFile)) {
+    throw new ConfigError(`${displayPath(runDir)} is not a run folder: ${displayPath(configFile)} is missing. Pass the folder a training run created (it holds .hydra/).`);
+  }
+  // Already resolved when saved: a `${` left in it is literal text, not an interpolation.
+  const tree = loadConfigFile(configFile).content;
+  checkMandatory(tree);
+  const config = validateTree(schema, tree);
+  const overrides = readYaml(path.join(dir, 'overrides.yaml'), []);
+  if (!Array.isArray(overrides) || overrides.some((o) => typeof o !== 'string')) {
+    throw new ConfigError(`${displayPath(path.join(dir, 'overrides.yaml'))}: expected a list of override strings.`);
+  }
+  const hydra = readYaml(path.join(dir, 'hydra.yaml'), {}) as { hydra?: { runtime?: { choices?: Record<string, string> } } };
+  return makeComposed(config, overrides as string[], { ...(hydra?.hydra?.runtime?.choices ?? {}) }, tree);
+}
+
+function readYaml(file: string, fallback: unknown): unknown {
+  if (!fs.existsSync(file)) return fallback;
+  try {
+    return parseYaml(fs.readFileSync(file, 'utf8')) ?? fallback;
+  } catch (err) {
+    throw new ConfigError(`${displayPath(file)}: invalid YAML (${(err as Error).message.split('\n')[0]}); the run folder is damaged.`);
+  }
+}

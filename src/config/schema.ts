@@ -1,0 +1,150 @@
+/**
+ * The resolved config of a run, validated with zod. Every object is strict (an unknown key is an
+ * error, so typos never pass silently). To add a setting: add it to the section schema here and
+ * to the YAML file(s) in configs/ that define that section.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const probability = z.number().min(0).max(1);
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const ENCODERS = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'light', 'mobilenetv2'] as const;
+export const DATASETS = ['synthetic', 'davis2017', 'youtube_vos', 'frames'] as const;
+export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
+
+export const RunConfigSchema = z.strictObject({
+  /** Run folders go under root/<date>/<time>[_name]; sweeps under root/multirun/<date>/<time>/<job>. */
+  root: z.string().min(1),
+  name: z.string().min(1).nullable(),
+});
+
+export const ModelConfigSchema = z.strictObject({
+  /** ConvLSTM hidden channels. */
+  hidden: positiveInt,
+  /** Object slots decoded per frame (the spatial recurrence length). */
+  slots: positiveInt,
+  /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
+  recurrence: z.enum(['S', 'T', 'ST']),
+  /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
+  mode: z.enum(['zero_shot', 'one_shot']),
+  /** Per-slot objectness head (an extension; RVOS itself has none). */
+  objectness: z.boolean(),
+  /** Extra decoder inputs per slot. */
+  inputs: z.array(z.enum(DECODER_INPUTS)).refine((a) => new Set(a).size === a.length, 'inputs must not repeat an entry'),
+});
+
+export const EncoderConfigSchema = z.strictObject({
+  name: z.enum(ENCODERS),
+  /** Path to pretrained weights (a tfjs model.json), or null to train from scratch. */
+  pretrained: z.string().min(1).nullable(),
+  freeze_batch_norm: z.boolean(),
+});
+
+export const AugmentConfigSchema = z.strictObject({
+  /** Probability of a horizontal flip per clip. */
+  flip: probability,
+  /** Maximum rotation in degrees. */
+  rotation: z.number().nonnegative(),
+  /** Maximum translation as a fraction of the image size. */
+  translation: z.number().nonnegative(),
+  /** Maximum shear (radians-free factor). */
+  shear: z.number().nonnegative(),
+  /** [min, max] scale factor. */
+  zoom: z.tuple([z.number().positive(), z.number().positive()]).refine(([lo, hi]) => lo <= hi, 'zoom must be [min, max] with min <= max'),
+});
+
+export const SynthConfigSchema = z.strictObject({
+  videos: positiveInt,
+  val_videos: positiveInt,
+  frames: positiveInt,
+  /** [min, max] objects per video. */
+  objects: z.tuple([positiveInt, positiveInt]).refine(([lo, hi]) => lo <= hi, 'objects must be [min, max] with min <= max'),
+  seed: z.number().int(),
+});
+
+export const DataConfigSchema = z.strictObject({
+  dataset: z.enum(DATASETS),
+  root: z.string().min(1),
+  split: z.string().min(1),
+  val_split: z.string().min(1),
+  /** [height, width] frames are resized to. */
+  size: z.tuple([positiveInt, positiveInt]),
+  clip_length: positiveInt,
+  batch_size: positiveInt,
+  max_objects: positiveInt,
+  /** What to do with an unreadable sample: raise an error, or skip it and count it. */
+  on_error: z.enum(['raise', 'skip']),
+  /** Batches prepared ahead of the training step. */
+  prefetch: nonNegativeInt,
+  augment: AugmentConfigSchema.nullable(),
+  synth: SynthConfigSchema,
+});
+
+export const StageConfigSchema = z.strictObject({
+  /** gt_prev: the previous-mask input is the ground truth; pred_prev: the model's own detached prediction (RVOS "ST+"). */
+  name: z.enum(['gt_prev', 'pred_prev']),
+  steps: positiveInt,
+});
+
+export const TrainConfigSchema = z.strictObject({
+  steps: positiveInt,
+  lr: z.number().positive(),
+  encoder_lr: z.number().nonnegative(),
+  weight_decay: z.number().nonnegative(),
+  /** Global-norm gradient clipping; null = off. */
+  grad_clip: z.number().positive().nullable(),
+  /** Hungarian matching of slots to objects on the first frame of each clip (RVOS) or on every frame. */
+  matching: z.enum(['first_frame', 'every_frame']),
+  objectness_loss: z.boolean(),
+  objectness_weight: z.number().nonnegative(),
+  /** Push unmatched slots toward empty masks (off = RVOS-exact). */
+  empty_slot_loss: z.boolean(),
+  /** Training stages run in order (null = one stage of `steps`). */
+  stages: z.array(StageConfigSchema).min(1).nullable(),
+  val_every: positiveInt,
+  ckpt_every: positiveInt,
+  /** Validations without improvement before stopping early. */
+  patience: positiveInt,
+  log_every: positiveInt,
+  workers: positiveInt,
+});
+
+export const EvalConfigSchema = z.strictObject({
+  /** auto: semi_supervised for one_shot models, unsupervised for zero_shot ones. */
+  task: z.enum(['auto', 'semi_supervised', 'unsupervised']),
+  threshold: probability,
+  objectness_threshold: probability,
+  write_overlays: z.boolean(),
+});
+
+export const LauncherConfigSchema = z.strictObject({
+  /** basic: jobs one after another; local: up to `jobs` processes at once. */
+  name: z.enum(['basic', 'local']),
+  jobs: positiveInt,
+});
+
+export const RvosConfigSchema = z.strictObject({
+  seed: z.number().int(),
+  backend: z.enum(BACKENDS),
+  run: RunConfigSchema,
+  model: ModelConfigSchema,
+  encoder: EncoderConfigSchema,
+  data: DataConfigSchema,
+  train: TrainConfigSchema,
+  eval: EvalConfigSchema,
+  launcher: LauncherConfigSchema,
+});
+
+export type RvosConfig = z.infer<typeof RvosConfigSchema>;
+export type RunConfig = RvosConfig['run'];
+export type ModelConfig = RvosConfig['model'];
+export type EncoderConfig = RvosConfig['encoder'];
+export type DataConfig = RvosConfig['data'];
+export type AugmentConfig = NonNullable<DataConfig['augment']>;
+export type SynthConfig = DataConfig['synth'];
+export type TrainConfig = RvosConfig['train'];
+export type StageConfig = NonNullable<TrainConfig['stages']>[number];
+export type EvalConfig = RvosConfig['eval'];
+export type LauncherConfig = RvosConfig['launcher'];

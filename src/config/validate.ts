@@ -1,0 +1,93 @@
+/**
+ * Schema validation of the resolved tree. Each zod issue becomes one line naming the key, where
+ * its value was set (file:line or command-line override) and what to do about it.
+ */
+import type { z } from 'zod';
+import { ConfigError } from '../utils/errors.js';
+import { didYouMean } from './suggest.js';
+import { describeSource, getAt, keyString, leaves, MISSING, toPlain, type CfgNode, type KeyPath, type MapNode } from './tree.js';
+
+/** Throws one ConfigError listing every `???` still present, with where it was declared. */
+export function checkMandatory(root: MapNode): void {
+  const missing: string[] = [];
+  for (const [keyPath, node] of leaves(root)) {
+    if (node.kind === 'scalar' && node.value === MISSING) {
+      const key = keyString(keyPath);
+      missing.push(`${key} (${describeSource(node.source)}): missing mandatory value (???); set it, e.g. on the command line: ${key}=VALUE.`);
+    }
+  }
+  if (missing.length > 0) throw new ConfigError(formatProblems(missing));
+}
+
+/** Validates the tree against `schema`; returns the parsed value or throws a ConfigError. */
+export function validateTree<S extends z.ZodType>(schema: S, root: MapNode): z.output<S> {
+  const result = schema.safeParse(toPlain(root));
+  if (result.success) return result.data;
+  throw new ConfigError(formatProblems(result.error.issues.flatMap((issue) => describeIssue(schema, root, issue))));
+}
+
+function formatProblems(lines: string[]): string {
+  return lines.length === 1 ? `Invalid config: ${lines[0]}` : `Invalid config (${lines.length} problems):\n  - ${lines.join('\n  - ')}`;
+}
+
+function describeIssue(schema: z.ZodType, root: MapNode, issue: z.core.$ZodIssue): string[] {
+  const keyPath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(schema, keyPath);
+    return issue.keys.map((key) => {
+      const p = [...keyPath, key];
+      const node = getAt(root, p);
+      const where = node === undefined ? '' : ` (${describeSource(node.source)})`;
+      return `${keyString(p)}${where}: unknown key.${didYouMean(key, known)} Known keys here: ${known.join(', ')}. Remove or rename it.`;
+    });
+  }
+  const node = getAt(root, keyPath);
+  if (node === undefined) {
+    const parentPath = keyPath.slice(0, -1);
+    const parent = getAt(root, parentPath);
+    const where = parent === undefined || parentPath.length === 0 ? '' : ` in '${keyString(parentPath)}' (${describeSource(parent.source)})`;
+    return [`${keyString(keyPath)}: required key is missing${where}; add it.`];
+  }
+  const at = `${keyString(keyPath)} (${describeSource(node.source)})`;
+  if (issue.code === 'invalid_type') return [`${at}: expected ${issue.expected}, got ${describeValue(node)}. Fix the value.`];
+  if (issue.code === 'invalid_value') {
+    return [`${at}: got ${describeValue(node)}; expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`];
+  }
+  return [`${at}: ${issue.message}; got ${describeValue(node)}. Fix the value.`];
+}
+
+function describeValue(node: CfgNode): string {
+  if (node.kind === 'map') return 'a mapping';
+  if (node.kind === 'seq') return `a list ${JSON.stringify(toPlain(node))}`;
+  return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`;
+}
+
+type DefLike = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; items?: z.ZodType[] };
+
+function def(schema: z.ZodType): DefLike {
+  return schema._zod.def as unknown as DefLike;
+}
+
+/** Strips nullable/optional/default/pipe wrappers. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  const d = def(schema);
+  if (d.innerType !== undefined) return unwrap(d.innerType);
+  if (d.type === 'pipe' && d.in !== undefined) return unwrap(d.in);
+  return schema;
+}
+
+/** The keys an object schema accepts at `keyPath` (for "did you mean"). */
+export function knownKeys(schema: z.ZodType, keyPath: KeyPath): string[] {
+  let s: z.ZodType | undefined = unwrap(schema);
+  for (const key of keyPath) {
+    const d: DefLike = def(s);
+    if (d.type === 'object') s = d.shape?.[String(key)];
+    else if (d.type === 'array') s = d.element;
+    else if (d.type === 'tuple') s = d.items?.[Number(key)];
+    else s = undefined;
+    if (s === undefined) return [];
+    s = unwrap(s);
+  }
+  const d = def(s);
+  return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
+}
