@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { writeLabelPng } from '../../src/data/palette_png.js';
+import { run } from '../../src/cli/commands/eval.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-eval-cli-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('rvos eval', () => {
+  it('writes the official CSVs and prints the global table', async () => {
+    fs.mkdirSync(path.join(root, 'ImageSets', '2017'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'ImageSets', '2017', 'val.txt'), 'seq\n');
+    const map = { width: 8, height: 6, data: new Uint8Array(48).fill(0).map((_, i) => (i % 8 < 4 ? 1 : 0)) };
+    for (let t = 0; t < 3; t++) {
+      writeLabelPng(path.join(root, 'Annotations', '480p', 'seq', `0000${t}.png`), map);
+      writeLabelPng(path.join(root, 'res', 'seq', `0000${t}.png`), map);
+    }
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await run(['--dataset', 'davis2017', '--root', root, '--results', path.join(root, 'res'), '--out', path.join(root, 'out')]);
+      expect(code).toBe(0);
+      const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+      expect(printed).toMatch(/J&F-Mean J-Mean J-Recall J-Decay F-Mean F-Recall F-Decay\n\s+1\.000\s+1\.000\s+1\.000\s+0\.000/);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+    expect(fs.readFileSync(path.join(root, 'out', 'per-sequence_results-semi-supervised.csv'), 'utf8')).toBe('Sequence,J-Mean,F-Mean\nseq_1,1.000,1.000\n');
+  });
+
+  it('rejects a bad task or dataset with a ConfigError', async () => {
+    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be semi or unsupervised/);
+    await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be davis2017 or youtube_vos/);
+    await expect(run(['--root', root])).rejects.toThrow(/--dataset is required/);
+  });
+});
