@@ -1,0 +1,255 @@
+/**
+ * The spatio-temporal ConvLSTM cell of RVOS (Ventura et al., CVPR 2019), as a TF.js layer.
+ *
+ * One step of one decoder level for one object slot. The gate convolution sees
+ *   concat[input, previous-mask channel?, h_spatial?, h_temporal?]  →  4·filters channels,
+ * split in the order i, f, o, g (RVOS `clstm.py`), and
+ *   c = σ(f)·c_spatial + σ(i)·tanh(g),   h = σ(o)·tanh(c).
+ * h_spatial/c_spatial come from the previous slot of the same frame; h_temporal from the same slot
+ * of the previous frame. The cell state flows only along the slot chain; only h crosses frames.
+ * Which of the optional inputs exist is fixed by the config (`maskChannel`, `spatialState`,
+ * `temporalState`); a configured state that is missing at run time is zeros (first slot, first
+ * frame). Nothing is learned for initial states.
+ *
+ * The cell keeps no per-call state: callers (src/models/decoder.ts) carry h and c explicitly.
+ *
+ * Porting notes (vs the PyTorch reference):
+ * - NHWC; kernel [kh, kw, Cin_total, 4·filters] (TF layout) over the concatenated gate input.
+ * - Gate order i, f, o, g as in RVOS (Keras' ConvLSTM2D uses i, f, c, o).
+ * - Padding is 'same' with odd kernels, equal to PyTorch's symmetric padding = k // 2 at stride 1.
+ * - A recurrence mode that never passes a state (S never passes h_temporal, T never passes the
+ *   spatial state) builds the cell without those kernel rows instead of convolving zeros: the
+ *   outputs are identical and every weight the cell owns receives gradient.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+
+type Shape = (number | null)[];
+
+/** Initializers the cell accepts by name (seeded ones draw from Math.random: the RVOS model overwrites them from its own Rng). */
+export type CellInitializer = 'zeros' | 'ones' | 'glorotUniform' | 'heNormal' | 'orthogonal';
+
+export declare interface ConvLSTMCellArgs extends LayerArgs {
+  /** Hidden channels F (the gate convolution has 4·F output channels). */
+  filters: number;
+  /** Odd kernel size of the gate convolution; a number means square. Default 3 (RVOS). */
+  kernelSize?: number | [number, number];
+  /** Whether the gates see one extra channel: the slot's previous mask (RVOS one-shot). Default false. */
+  maskChannel?: boolean;
+  /** Whether the gates see h_spatial and the cell carries c_spatial (previous slot). Default true. */
+  spatialState?: boolean;
+  /** Whether the gates see h_temporal (same slot, previous frame). Default true. */
+  temporalState?: boolean;
+  /** Initializer of the gate kernel. Default 'glorotUniform'. */
+  kernelInitializer?: CellInitializer;
+  /** Initializer of the gate bias. Default 'zeros'. */
+  biasInitializer?: CellInitializer;
+}
+
+/** States one step consumes; null (or absent) means zeros. */
+export interface CellStepInputs {
+  /** [B, h, w, 1] previous mask of this slot at this level; required iff maskChannel. */
+  mask?: tf.Tensor4D | null;
+  /** Spatial state (previous slot, same frame); only read when spatialState. */
+  spatial?: { h: tf.Tensor4D; c: tf.Tensor4D } | null;
+  /** h of the same slot at the previous frame; only read when temporalState. */
+  temporal?: tf.Tensor4D | null;
+}
+
+/**
+ * Gate pre-activations of the input channels that are the same for every slot of a frame,
+ * computed once per frame (see {@link ConvLSTMCell.prepareShared}).
+ */
+export interface SharedGateInput {
+  /** [B, h, w, 4F]: conv(shared input, its kernel rows) + bias. */
+  gates: tf.Tensor4D;
+  /** Kernel rows for the per-slot part of the gate input. */
+  restKernel: tf.Tensor4D;
+}
+
+export class ConvLSTMCell extends tfl.layers.Layer {
+  /** @nocollapse */
+  static className = 'RvosConvLSTMCell';
+
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly maskChannel: boolean;
+  readonly spatialState: boolean;
+  readonly temporalState: boolean;
+  readonly kernelInitializer: CellInitializer;
+  readonly biasInitializer: CellInitializer;
+
+  /** Channels of `input` (known after build). */
+  inputChannels = 0;
+  kernel: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+
+  constructor(args: ConvLSTMCellArgs) {
+    super(args);
+    if (!Number.isInteger(args.filters) || args.filters < 1) {
+      throw new Error(`ConvLSTMCell: filters must be a positive integer, got ${args.filters}`);
+    }
+    const ks = args.kernelSize ?? 3;
+    this.kernelSize = typeof ks === 'number' ? [ks, ks] : [ks[0], ks[1]];
+    for (const k of this.kernelSize) {
+      if (!Number.isInteger(k) || k < 1 || k % 2 === 0) {
+        throw new Error(`ConvLSTMCell: kernelSize must be odd positive integers (symmetric 'same' padding), got ${JSON.stringify(ks)}`);
+      }
+    }
+    this.filters = args.filters;
+    this.maskChannel = args.maskChannel ?? false;
+    this.spatialState = args.spatialState ?? true;
+    this.temporalState = args.temporalState ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+  }
+
+  /** Number of tensors `call` takes: [x, mask?, hSpatial?, cSpatial?, hTemporal?]. */
+  get numInputs(): number {
+    return 1 + (this.maskChannel ? 1 : 0) + (this.spatialState ? 2 : 0) + (this.temporalState ? 1 : 0);
+  }
+
+  /** Channels of the concatenated gate input. */
+  get gateInputChannels(): number {
+    const f = this.filters;
+    return this.inputChannels + (this.maskChannel ? 1 : 0) + (this.spatialState ? f : 0) + (this.temporalState ? f : 0);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+    const xShape = shapes[0]!;
+    const cin = xShape[xShape.length - 1];
+    if (xShape.length !== 4 || cin === null || cin === undefined) {
+      throw new Error(`ConvLSTMCell: input must be [B, H, W, C] with known C, got ${JSON.stringify(xShape)}`);
+    }
+    this.inputChannels = cin;
+    const [kh, kw] = this.kernelSize;
+    this.kernel = this.addWeight('kernel', [kh, kw, this.gateInputChannels, 4 * this.filters], 'float32', makeInitializer(this.kernelInitializer));
+    this.bias = this.addWeight('bias', [4 * this.filters], 'float32', makeInitializer(this.biasInitializer));
+    this.built = true;
+  }
+
+  /** inputs = [x, mask?, hSpatial?, cSpatial?, hTemporal?] (per the config) → [h, c]. */
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length !== this.numInputs) {
+      throw new Error(`ConvLSTMCell ${this.name}: expected ${this.numInputs} inputs [x${this.maskChannel ? ', mask' : ''}${this.spatialState ? ', hSpatial, cSpatial' : ''}${this.temporalState ? ', hTemporal' : ''}], got ${list.length}`);
+    }
+    const t = list as tf.Tensor4D[];
+    let k = 1;
+    const mask = this.maskChannel ? t[k++]! : null;
+    const spatial = this.spatialState ? { h: t[k++]!, c: t[k++]! } : null;
+    const temporal = this.temporalState ? t[k++]! : null;
+    const { h, c } = this.step(t[0]!, { mask, spatial, temporal });
+    return [h, c];
+  }
+
+  /**
+   * One step with optional states (missing → zeros). Returns new tensors; inputs are not disposed.
+   * With `shared` (from {@link prepareShared}) `x` holds only the per-slot input channels, or is
+   * null when the shared channels are the whole input.
+   */
+  step(x: tf.Tensor4D | null, inputs: CellStepInputs, shared?: SharedGateInput): { h: tf.Tensor4D; c: tf.Tensor4D } {
+    if (x === null && shared === undefined) throw new Error(`ConvLSTMCell ${this.name}: step needs an input or a shared gate input`);
+    if (!this.built) this.build(x!.shape);
+    return tf.tidy(() => {
+      const [b, hh, ww] = x?.shape ?? shared!.gates.shape;
+      const parts = [...(x === null ? [] : [x]), ...this.stateParts([b, hh, ww], inputs)];
+      let z: tf.Tensor4D;
+      if (shared === undefined) {
+        const gateInput = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+        z = tf.fused.conv2d({ x: gateInput, filter: this.kernel!.read() as tf.Tensor4D, strides: 1, pad: 'same', bias: this.bias!.read() });
+      } else if (parts.length === 0) {
+        z = shared.gates;
+      } else {
+        const gateInput = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+        z = tf.add(tf.conv2d(gateInput, shared.restKernel, 1, 'same'), shared.gates);
+      }
+      return this.gatesToState(z, inputs.spatial?.c ?? null);
+    });
+  }
+
+  /**
+   * Splits the gate convolution for inputs whose first `sharedInput` channels are the same for
+   * every slot of a frame (the decoder's skip features): their contribution (plus the bias) is
+   * computed once here, and `step(rest, …, shared)` convolves only the per-slot channels. Exactly
+   * the same function as `step(concat[shared, rest])`, by linearity of the convolution.
+   */
+  prepareShared(sharedInput: tf.Tensor4D): SharedGateInput {
+    if (!this.built) throw new Error(`ConvLSTMCell ${this.name}: build before prepareShared`);
+    return tf.tidy(() => {
+      const cs = sharedInput.shape[3];
+      const [kh, kw] = this.kernelSize;
+      const kernel = this.kernel!.read() as tf.Tensor4D;
+      const total = this.gateInputChannels;
+      const sharedKernel = tf.slice(kernel, [0, 0, 0, 0], [kh, kw, cs, -1]);
+      const restKernel = tf.slice(kernel, [0, 0, cs, 0], [kh, kw, total - cs, -1]);
+      const gates = tf.fused.conv2d({ x: sharedInput, filter: sharedKernel, strides: 1, pad: 'same', bias: this.bias!.read() });
+      return { gates, restKernel };
+    });
+  }
+
+  /** The configured mask/state channels in gate order, zeros where a state is missing. */
+  private stateParts([b, hh, ww]: [number, number, number], inputs: CellStepInputs): tf.Tensor4D[] {
+    const zeros = (): tf.Tensor4D => tf.zeros([b, hh, ww, this.filters]);
+    const parts: tf.Tensor4D[] = [];
+    if (this.maskChannel) {
+      if (inputs.mask == null) throw new Error(`ConvLSTMCell ${this.name}: maskChannel is on but no mask was given`);
+      parts.push(inputs.mask);
+    }
+    if (this.spatialState) parts.push(inputs.spatial?.h ?? zeros());
+    if (this.temporalState) parts.push(inputs.temporal ?? zeros());
+    return parts;
+  }
+
+  /** z [B,h,w,4F] in gate order i, f, o, g → new (h, c). */
+  private gatesToState(z: tf.Tensor4D, cSpatial: tf.Tensor4D | null): { h: tf.Tensor4D; c: tf.Tensor4D } {
+    const f = this.filters;
+    const [ifo, g] = tf.split(z, [3 * f, f], 3) as [tf.Tensor4D, tf.Tensor4D];
+    const [i, fg, o] = tf.split(tf.sigmoid(ifo), 3, 3) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const ig = tf.mul(i, tf.tanh(g));
+    const c = (this.spatialState && cSpatial !== null ? tf.add(tf.mul(fg, cSpatial), ig) : ig) as tf.Tensor4D;
+    const h: tf.Tensor4D = tf.mul(o, tf.tanh(c));
+    return { h, c };
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+    const [b, h, w] = shapes[0]!;
+    const out: Shape = [b ?? null, h ?? null, w ?? null, this.filters];
+    return [out, [...out]];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      maskChannel: this.maskChannel,
+      spatialState: this.spatialState,
+      temporalState: this.temporalState,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    };
+  }
+}
+tf.serialization.registerClass(ConvLSTMCell);
+
+function makeInitializer(name: CellInitializer): ReturnType<typeof tfl.initializers.zeros> {
+  switch (name) {
+    case 'zeros': return tfl.initializers.zeros();
+    case 'ones': return tfl.initializers.ones();
+    case 'glorotUniform': return tfl.initializers.glorotUniform({});
+    case 'heNormal': return tfl.initializers.heNormal({});
+    case 'orthogonal': return tfl.initializers.orthogonal({});
+    default: throw new Error(`ConvLSTMCell: unknown initializer '${String(name)}' (use zeros | ones | glorotUniform | heNormal | orthogonal)`);
+  }
+}
+
+/** Factory in the tfjs-layers style: `convLstmCell({filters: 64, maskChannel: true})`. */
+export function convLstmCell(args: ConvLSTMCellArgs): ConvLSTMCell {
+  return new ConvLSTMCell(args);
+}

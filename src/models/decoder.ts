@@ -1,0 +1,122 @@
+/**
+ * The RVOS spatio-temporal decoder: four ConvLSTM levels (hidden, hidden/2, hidden/4, hidden/8
+ * channels at strides 32, 16, 8, 4), run once per object slot.
+ *
+ * Level 0 sees the stride-32 skip; level k > 0 sees concat[skip_k, bilinear-upsample(h_{k−1}) to
+ * skip_k's exact size] (align corners). After level 3: x2 bilinear upsample (align corners),
+ * 3x3 conv hidden/8 → 1 = the slot's mask logit at stride 2.
+ *
+ * Recurrence (the RVOS ablation): S passes the previous slot's (h, c) of the same frame; T passes
+ * the same slot's h of the previous frame; ST passes both. The cells are built with only the state
+ * inputs their mode uses (see the porting note in src/layers/conv_lstm_cell.ts).
+ *
+ * Porting note: the cell input is ordered [skip, upsampled h] (RVOS concatenates [upsampled h,
+ * skip]); with skips first, their gate contribution is computed once per frame and shared by all
+ * slots (ConvLSTMCell.prepareShared) — the same function, about a third less decoder work.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ConvLSTMCell, type SharedGateInput } from '../layers/conv_lstm_cell.js';
+import { Conv2D } from './nn.js';
+import { torchDefault, type ParamStore } from './params.js';
+import type { DecoderSkips } from './skip_reductions.js';
+
+export type Recurrence = 'S' | 'T' | 'ST';
+
+export interface DecoderOptions {
+  hidden: number;
+  /** Channels of the reduced skips, strides 32, 16, 8, 4. */
+  skipChannels: readonly number[];
+  recurrence: Recurrence;
+  /** One-shot: every gate convolution gets the slot's previous mask as one extra channel. */
+  oneShot: boolean;
+}
+
+/** State of one level for one slot. */
+export interface LevelState {
+  h: tf.Tensor4D;
+  c: tf.Tensor4D;
+}
+
+/** A frame's skips and their precomputed gate contributions, shared by every slot. */
+export interface PreparedFrame {
+  skips: DecoderSkips;
+  shared: SharedGateInput[];
+}
+
+export interface SlotOutput {
+  /** (h, c) of levels 0..3 (strides 32, 16, 8, 4). */
+  states: LevelState[];
+  /** [B, 2·h_4, 2·w_4, 1]: the slot's logit at stride 2. */
+  logit: tf.Tensor4D;
+}
+
+/** Hidden channels of the four levels. */
+export function levelChannels(hidden: number): [number, number, number, number] {
+  return [hidden, hidden / 2, hidden / 4, hidden / 8];
+}
+
+export class RVOSDecoder {
+  readonly cells: ConvLSTMCell[] = [];
+  private readonly head: Conv2D;
+  readonly usesSpatial: boolean;
+  readonly usesTemporal: boolean;
+
+  constructor(store: ParamStore, readonly opts: DecoderOptions) {
+    const hs = levelChannels(opts.hidden);
+    this.usesSpatial = opts.recurrence !== 'T';
+    this.usesTemporal = opts.recurrence !== 'S';
+    hs.forEach((filters, k) => {
+      const inputChannels = opts.skipChannels[k]! + (k === 0 ? 0 : hs[k - 1]!);
+      const cell = new ConvLSTMCell({
+        filters,
+        kernelSize: 3,
+        maskChannel: opts.oneShot,
+        spatialState: this.usesSpatial,
+        temporalState: this.usesTemporal,
+        kernelInitializer: 'zeros',
+        biasInitializer: 'zeros',
+      });
+      cell.build([null, null, null, inputChannels]);
+      const kernel = cell.kernel!.read() as tf.Variable;
+      // PyTorch's default Conv2d init, as RVOS's ConvLSTM gates use.
+      store.adopt(`decoder/level${k}/kernel`, kernel, torchDefault(kernel.shape), 'decoder');
+      store.adopt(`decoder/level${k}/bias`, cell.bias!.read() as tf.Variable, torchDefault(kernel.shape), 'decoder');
+      this.cells.push(cell);
+    });
+    this.head = new Conv2D(store, 'decoder/head', hs[3], 1, { kernel: 3, padding: 'symmetric', bias: true, init: 'torchDefault' }, 'decoder');
+  }
+
+  /** Once per frame: the skips' gate contributions for every level. */
+  prepareFrame(skips: DecoderSkips): PreparedFrame {
+    return { skips, shared: this.cells.map((cell, k) => cell.prepareShared(skips[k]!)) };
+  }
+
+  /**
+   * Decodes one slot of one frame.
+   * @param masks previous mask of this slot at each level ([B, h_k, w_k, 1]), one-shot only
+   * @param spatial previous slot's states of this frame (null: first slot, or T mode)
+   * @param temporal this slot's h at each level from the previous frame (null: first frame, or S mode)
+   */
+  decodeSlot(frame: PreparedFrame, masks: tf.Tensor4D[] | null, spatial: LevelState[] | null, temporal: tf.Tensor4D[] | null): SlotOutput {
+    const states: LevelState[] = [];
+    let prevH: tf.Tensor4D | null = null;
+    this.cells.forEach((cell, k) => {
+      const skip = frame.skips[k]!;
+      const up = prevH === null ? null : tf.image.resizeBilinear(prevH, [skip.shape[1], skip.shape[2]], true);
+      const state = cell.step(
+        up,
+        {
+          mask: masks?.[k] ?? null,
+          spatial: this.usesSpatial ? (spatial?.[k] ?? null) : null,
+          temporal: this.usesTemporal ? (temporal?.[k] ?? null) : null,
+        },
+        frame.shared[k],
+      );
+      states.push(state);
+      prevH = state.h;
+    });
+    const last = states[3]!.h;
+    const up2 = tf.image.resizeBilinear(last, [2 * last.shape[1], 2 * last.shape[2]], true);
+    return { states, logit: this.head.apply(up2) };
+  }
+}

@@ -1,0 +1,25 @@
+/** Builds the backbone an EncoderConfig names. */
+import { ConfigError } from '../../utils/errors.js';
+import type { ParamStore } from '../params.js';
+import { ENCODER_NAMES, type Encoder, type EncoderName } from './encoder.js';
+import { LightEncoder } from './light.js';
+import { MobileNetV2Encoder } from './mobilenet_v2.js';
+import { ResNetEncoder } from './resnet.js';
+
+export * from './encoder.js';
+
+export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchNorm = false): Encoder {
+  switch (name) {
+    case 'resnet18':
+    case 'resnet34':
+    case 'resnet50':
+    case 'resnet101':
+      return new ResNetEncoder(store, name, freezeBatchNorm);
+    case 'light':
+      return new LightEncoder(store, freezeBatchNorm);
+    case 'mobilenetv2':
+      return new MobileNetV2Encoder(store, freezeBatchNorm);
+    default:
+      throw new ConfigError(`model.encoder.name: unknown encoder '${String(name)}'; use one of ${ENCODER_NAMES.join(' | ')}`);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A light backbone for CPU experiments, trained from scratch (no pretrained weights exist).
+ *
+ * stem: 3x3 conv stride 2 → 16 channels; then four stages, each a 3x3 conv stride 2 followed by
+ * one residual depthwise-separable block (3x3 depthwise + BN + ReLU, 1x1 conv + BN, add, ReLU):
+ *   stride 4: 24, stride 8: 32, stride 16: 48, stride 32: 64 channels.
+ * ≈ 40 k parameters and ≈ 0.1 GFLOP at 128x224; all padding symmetric (ceil(n / 2) per stage).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ConvBn, DepthwiseConv2D, BatchNorm, type ForwardContext } from '../nn.js';
+import type { ParamStore } from '../params.js';
+import { ENCODER_PREFIX, IMAGENET_MEAN, IMAGENET_STD, type Encoder, type FeaturePyramid } from './encoder.js';
+
+export const LIGHT_STEM_CHANNELS = 16;
+export const LIGHT_STAGE_CHANNELS: [number, number, number, number] = [24, 32, 48, 64];
+
+interface Stage {
+  down: ConvBn;
+  depthwise: DepthwiseConv2D;
+  depthwiseBn: BatchNorm;
+  pointwise: ConvBn;
+}
+
+export class LightEncoder implements Encoder {
+  readonly name = 'light' as const;
+  readonly channels = LIGHT_STAGE_CHANNELS;
+  readonly convBnPairs = new Map<string, string>();
+  private readonly stem: ConvBn;
+  private readonly stages: Stage[] = [];
+  private readonly mean: tf.Tensor;
+  private readonly std: tf.Tensor;
+
+  constructor(store: ParamStore, freezeBatchNorm = false) {
+    const p = ENCODER_PREFIX;
+    const convBn = (layer: string, inC: number, outC: number, kernel: number, stride: number): ConvBn => {
+      this.convBnPairs.set(`${layer}_conv`, `${layer}_bn`);
+      return new ConvBn(store, `${p}${layer}_conv`, `${p}${layer}_bn`, inC, outC, { kernel, stride, padding: 'symmetric' }, 'encoder', 1e-5, freezeBatchNorm);
+    };
+    this.stem = convBn('stem', 3, LIGHT_STEM_CHANNELS, 3, 2);
+    let inC = LIGHT_STEM_CHANNELS;
+    LIGHT_STAGE_CHANNELS.forEach((outC, i) => {
+      const id = `stage${i + 1}`;
+      this.stages.push({
+        down: convBn(`${id}_down`, inC, outC, 3, 2),
+        depthwise: new DepthwiseConv2D(store, `${p}${id}_depthwise`, outC, { kernel: 3 }, 'encoder'),
+        depthwiseBn: new BatchNorm(store, `${p}${id}_depthwise_bn`, outC, 'encoder', 1e-5, freezeBatchNorm),
+        pointwise: convBn(`${id}_pointwise`, outC, outC, 1, 1),
+      });
+      this.convBnPairs.set(`${id}_depthwise`, `${id}_depthwise_bn`);
+      inC = outC;
+    });
+    this.mean = tf.keep(tf.tensor1d([...IMAGENET_MEAN]));
+    this.std = tf.keep(tf.tensor1d([...IMAGENET_STD]));
+  }
+
+  forward(frame: tf.Tensor4D, ctx: ForwardContext): FeaturePyramid {
+    let x: tf.Tensor4D = tf.div(tf.sub(frame, this.mean), this.std);
+    x = this.stem.apply(x, ctx, 'relu');
+    const feats: tf.Tensor4D[] = [];
+    for (const s of this.stages) {
+      x = s.down.apply(x, ctx, 'relu');
+      const y = tf.relu(s.depthwiseBn.apply(s.depthwise.apply(x), ctx));
+      x = tf.relu(tf.add(x, s.pointwise.apply(y, ctx))) as tf.Tensor4D;
+      feats.push(x);
+    }
+    return feats as FeaturePyramid;
+  }
+
+  dispose(): void {
+    this.mean.dispose();
+    this.std.dispose();
+  }
+}

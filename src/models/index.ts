@@ -1,0 +1,8 @@
+/** Public API of the models stage. */
+export * from './rvos_model.js';
+export { disposeVideoOutput, type FrameResult, type LateMasks } from './run_video.js';
+export { readModelConfig } from './model_io.js';
+export { parameterCounts, type ModelPart, type PartCount } from './summary.js';
+export { ENCODER_NAMES, type EncoderName } from './encoders/encoder.js';
+export { NSFWJS_SOURCE, readLayersModelDir, type PretrainedReport } from './pretrained.js';
+export { forwardContext, type ForwardContext } from './nn.js';

@@ -1,0 +1,243 @@
+/**
+ * The RVOS model (Ventura et al., CVPR 2019): encoder → skip reductions → spatio-temporal ConvLSTM
+ * decoder run once per object slot → mask logits per slot (+ objectness per slot).
+ *
+ * Conventions: NHWC; `B` batch, `S` slots; features of a frame are shared by all slots, per-slot
+ * tensors come from the decoder. Stage methods (`encodeFrame`, `decodeSlot` via the decoder) are
+ * public so that the trainer's clip loop and the predictor's frame loop drive the same model;
+ * `step` runs one whole frame. `step` never disposes its inputs and works under tf.variableGrads
+ * for back-propagation through a whole clip (temporal h is never detached).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, RvosError } from '../utils/errors.js';
+import { levelChannels, RVOSDecoder, type LevelState, type Recurrence } from './decoder.js';
+import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './encoders/index.js';
+import { maskPyramid } from './mask_pyramid.js';
+import { forwardContext, type ForwardContext } from './nn.js';
+import { ObjectnessHead } from './objectness_head.js';
+import { ParamStore } from './params.js';
+import { assignPretrained, readPretrained, type PretrainedReport } from './pretrained.js';
+import { SkipReductions, type DecoderSkips } from './skip_reductions.js';
+
+export type { Recurrence } from './decoder.js';
+export type SegmentationMode = 'zero_shot' | 'one_shot';
+
+export interface EncoderConfig {
+  name: EncoderName;
+  /** A TF.js layers model folder, 'nsfwjs' (built-in MobileNetV2 ImageNet weights), or null (random init). */
+  pretrained: string | null;
+  /** Backbone BatchNorm uses its moving statistics in training too and never updates them. */
+  freezeBatchNorm?: boolean;
+}
+
+export interface RVOSModelConfig {
+  encoder: EncoderConfig;
+  /** Decoder width (RVOS: 128); a multiple of 8. */
+  hidden: number;
+  /** Object slots per frame (RVOS `maxseqlen`: 10). */
+  slots: number;
+  recurrence: Recurrence;
+  mode: SegmentationMode;
+  /** Objectness head on/off (off = RVOS-exact). */
+  objectness: boolean;
+  seed: number;
+}
+
+/** Recurrent state between frames; opaque to callers, released with `disposeState`. */
+export interface DecoderState {
+  readonly kind: 'rvos-decoder-state';
+  /** Per slot, h of levels 0..3 from the previous frame; null before the first frame or in S mode. */
+  readonly temporal: tf.Tensor4D[][] | null;
+}
+
+export interface StepOutput {
+  /** [B, H, W, S] mask logits at the input frame size, one channel per slot. */
+  logits: tf.Tensor4D;
+  /** [B, S] objectness logits, null when config.objectness is false. */
+  objectness: tf.Tensor2D | null;
+  /** Next state; the caller disposes it with disposeState when done. */
+  state: DecoderState;
+}
+
+export interface StepOptions {
+  /** Training mode (BatchNorm batch statistics + moving-average updates). Default false. */
+  training?: boolean;
+}
+
+/** Options of `create` beyond the config. */
+export interface CreateOptions {
+  /** Skip drawing initial values and loading pretrained weights (load() assigns saved ones). */
+  skipInit?: boolean;
+}
+
+/** Checks a config; throws ConfigError naming the key. */
+export function validateModelConfig(config: RVOSModelConfig): void {
+  const fail = (key: string, msg: string): never => {
+    throw new ConfigError(`model.${key}: ${msg}`);
+  };
+  if (!ENCODER_NAMES.includes(config.encoder?.name)) fail('encoder.name', `unknown encoder '${config.encoder?.name}'; use one of ${ENCODER_NAMES.join(' | ')}`);
+  if (!Number.isInteger(config.hidden) || config.hidden < 8 || config.hidden % 8 !== 0) fail('hidden', `must be a positive multiple of 8 (levels use hidden/8), got ${config.hidden}`);
+  if (!Number.isInteger(config.slots) || config.slots < 1) fail('slots', `must be a positive integer, got ${config.slots}`);
+  if (!['S', 'T', 'ST'].includes(config.recurrence)) fail('recurrence', `must be S | T | ST, got '${config.recurrence}'`);
+  if (!['zero_shot', 'one_shot'].includes(config.mode)) fail('mode', `must be zero_shot | one_shot, got '${config.mode}'`);
+  if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
+  if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
+}
+
+export class RVOSModel {
+  /** What pretrained loading did (null when the encoder started from random weights). */
+  pretrainedReport: PretrainedReport | null = null;
+
+  private constructor(
+    readonly config: RVOSModelConfig,
+    private readonly store: ParamStore,
+    readonly encoder: Encoder,
+    private readonly skips: SkipReductions,
+    readonly decoder: RVOSDecoder,
+    private readonly objectnessHead: ObjectnessHead | null,
+  ) {}
+
+  /** Builds a model; same config + seed → identical initial weights. */
+  static async create(config: RVOSModelConfig, options: CreateOptions = {}): Promise<RVOSModel> {
+    validateModelConfig(config);
+    const cfg: RVOSModelConfig = JSON.parse(JSON.stringify(config));
+    const store = new ParamStore(cfg.seed, !options.skipInit);
+    try {
+      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false);
+      const skips = new SkipReductions(store, encoder.channels, cfg.hidden);
+      const hidden = cfg.hidden;
+      const decoder = new RVOSDecoder(store, {
+        hidden,
+        skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
+        recurrence: cfg.recurrence,
+        oneShot: cfg.mode === 'one_shot',
+      });
+      const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
+      const model = new RVOSModel(cfg, store, encoder, skips, decoder, head);
+      if (cfg.encoder.pretrained !== null && cfg.encoder.pretrained !== undefined && !options.skipInit) {
+        const artifacts = await readPretrained(cfg.encoder.pretrained);
+        model.pretrainedReport = assignPretrained(store, encoder, artifacts, cfg.encoder.pretrained);
+      }
+      return model;
+    } catch (err) {
+      store.dispose();
+      throw err;
+    }
+  }
+
+  /** Loads a model saved with `save`. */
+  static async load(dir: string): Promise<RVOSModel> {
+    const { loadModel } = await import('./model_io.js');
+    return loadModel(dir);
+  }
+
+  /** Writes config.json + weights to `dir` atomically. */
+  async save(dir: string): Promise<void> {
+    const { saveModel } = await import('./model_io.js');
+    await saveModel(this, dir);
+  }
+
+  /** "No previous frame". */
+  initialState(): DecoderState {
+    return { kind: 'rvos-decoder-state', temporal: null };
+  }
+
+  disposeState(state: DecoderState): void {
+    if (state.temporal !== null) tf.dispose(state.temporal.flat());
+  }
+
+  /** Stage 1: frame [B,H,W,3] in [0,1] → reduced skips (strides 32, 16, 8, 4). */
+  encodeFrame(frame: tf.Tensor4D, ctx: ForwardContext): DecoderSkips {
+    return this.skips.apply(this.encoder.forward(frame, ctx), ctx);
+  }
+
+  /**
+   * One frame: encoder once, then the decoder once per slot (sequential: slot i sees slot i−1).
+   * @param frame [B, H, W, 3] RGB in [0, 1]
+   * @param prevMasks [B, H, W, S] in [0, 1]; required iff mode is one_shot
+   */
+  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: DecoderState, opts: StepOptions = {}): StepOutput {
+    this.checkInputs(frame, prevMasks, state);
+    const ctx = forwardContext(opts.training ?? false);
+    const { slots } = this.config;
+    const [, height, width] = frame.shape;
+    // tf.tidy keeps every tensor reachable from the returned object (logits, objectness, state).
+    return tf.tidy(() => {
+      const skips = this.encodeFrame(frame, ctx);
+      const prepared = this.decoder.prepareFrame(skips);
+      const pyramid = prevMasks === null ? null : maskPyramid(prevMasks, skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]));
+      let spatial: LevelState[] | null = null;
+      const logits: tf.Tensor4D[] = [];
+      const objectness: tf.Tensor2D[] = [];
+      const temporal: tf.Tensor4D[][] = [];
+      for (let s = 0; s < slots; s++) {
+        const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
+        const out = this.decoder.decodeSlot(prepared, masks, spatial, state.temporal?.[s] ?? null);
+        spatial = out.states;
+        logits.push(out.logit);
+        if (this.decoder.usesTemporal) temporal.push(out.states.map((st) => st.h));
+        if (this.objectnessHead !== null) objectness.push(this.objectnessHead.apply(out.states.map((st) => st.h)));
+      }
+      const stacked = slots === 1 ? logits[0]! : tf.concat(logits, 3);
+      const full = tf.image.resizeBilinear(stacked, [height, width], true);
+      for (const update of ctx.updates) update();
+      const next: DecoderState = { kind: 'rvos-decoder-state', temporal: this.decoder.usesTemporal ? temporal : null };
+      const result: StepOutput = {
+        logits: full,
+        objectness: this.objectnessHead === null ? null : slots === 1 ? objectness[0]! : tf.concat(objectness, 1),
+        state: next,
+      };
+      return result as unknown as tf.TensorContainer;
+    }) as unknown as StepOutput;
+  }
+
+  private checkInputs(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: DecoderState): void {
+    if (frame.rank !== 4 || frame.shape[3] !== 3) throw new RvosError(`RVOSModel.step: frame must be [B, H, W, 3], got [${frame.shape}]`);
+    const oneShot = this.config.mode === 'one_shot';
+    if (oneShot && prevMasks === null) throw new RvosError('RVOSModel.step: one_shot mode needs prevMasks [B, H, W, S]');
+    if (!oneShot && prevMasks !== null) throw new RvosError('RVOSModel.step: zero_shot mode takes no prevMasks (pass null)');
+    if (prevMasks !== null) {
+      const [b, h, w] = frame.shape;
+      const want = [b, h, w, this.config.slots];
+      if (!tf.util.arraysEqual(prevMasks.shape, want)) throw new RvosError(`RVOSModel.step: prevMasks must be [${want}], got [${prevMasks.shape}]`);
+    }
+    if (state.temporal !== null) {
+      if (state.temporal.length !== this.config.slots) throw new RvosError(`RVOSModel.step: state has ${state.temporal.length} slots, model has ${this.config.slots}`);
+      const [b, h, w] = frame.shape;
+      const prev = state.temporal[0]![3]!;
+      if (prev.shape[0] !== b || prev.shape[1] !== Math.ceil(h / 4) || prev.shape[2] !== Math.ceil(w / 4)) {
+        throw new RvosError(`RVOSModel.step: state comes from frames of another batch or size (level 3 is [${prev.shape}], frame [${frame.shape}]); start from initialState()`);
+      }
+    }
+  }
+
+  /** Backbone variables (trainable; its own learning rate in RVOS). */
+  encoderVariables(): tf.Variable[] {
+    return this.store.trainable('encoder');
+  }
+
+  /** Skip reductions, ConvLSTMs, heads (trainable). */
+  decoderVariables(): tf.Variable[] {
+    return this.store.trainable('decoder');
+  }
+
+  /**
+   * Every variable by stable name ('encoder/conv1_conv/kernel', 'decoder/level0/kernel', …),
+   * including the non-trainable BatchNorm moving statistics (variable.trainable === false).
+   */
+  namedVariables(): Map<string, tf.Variable> {
+    return this.store.named();
+  }
+
+  /** Parameter sizes by stable name, for summaries. */
+  describeVariables(): ReturnType<ParamStore['describe']> {
+    return this.store.describe();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+    this.encoder.dispose();
+  }
+}
+
+export { runVideo, type RunVideoOptions, type VideoOutput } from './run_video.js';
