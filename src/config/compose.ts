@@ -16,7 +16,7 @@ import {
   allKeys, deleteAt, describeSource, emptyMap, fromValue, getAt, keyString, mergeAt, setAt, toPlain,
   type CfgNode, type MapNode, type Source,
 } from './tree.js';
-import { checkMandatory, validateTree } from './validate.js';
+import { validateTree } from './validate.js';
 
 export interface Composed<T> {
   /** The resolved, validated, typed config. */
@@ -61,7 +61,6 @@ export function composeWithSchema<S extends z.ZodType>(schema: S, opts: ComposeO
   for (const { file, pkg } of plan.merges) mergeAt(root, pkg, file.content, file.content.source);
   for (const o of valueOps) applyValueOverride(root, o);
   const resolved = resolveInterpolations(root);
-  checkMandatory(resolved);
   const config = validateTree(schema, resolved);
   const choices: Record<string, string> = {};
   for (const [group, c] of plan.choices) if (c.option !== null) choices[group] = c.option;
@@ -133,5 +132,5 @@ export function toYamlText(value: unknown): string {
       if (node.items.every((item) => isScalar(item))) node.flow = true;
     },
   });
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }

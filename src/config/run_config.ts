@@ -13,7 +13,7 @@ import { makeComposed, type Composed, type ComposedConfig } from './compose.js';
 import { loadConfigFile } from './config_file.js';
 import { RvosConfigSchema } from './schema.js';
 import { displayPath } from './tree.js';
-import { checkMandatory, validateTree } from './validate.js';
+import { validateTree } from './validate.js';
 
 export const HYDRA_SUBDIR = '.hydra';
 
@@ -39,7 +39,6 @@ export function loadRunConfigWithSchema<S extends z.ZodType>(schema: S, runDir: 
   }
   // Already resolved when saved: a `${` left in it is literal text, not an interpolation.
   const tree = loadConfigFile(configFile).content;
-  checkMandatory(tree);
   const config = validateTree(schema, tree);
   const overrides = readYaml(path.join(dir, 'overrides.yaml'), []);
   if (!Array.isArray(overrides) || overrides.some((o) => typeof o !== 'string')) {

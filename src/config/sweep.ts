@@ -55,7 +55,8 @@ function rangeValues(argText: string, text: string): string[] {
   if (stop === undefined && start !== undefined && positional.length === 1) [start, stop] = [0, start];
   if (start === undefined || stop === undefined) throw new ConfigError(`Sweep '${text}': write range(start, stop[, step]).`);
   if (step === 0) throw new ConfigError(`Sweep '${text}': range step must not be 0.`);
-  const count = Math.ceil((stop - start) / step);
+  // The epsilon keeps float steps from adding a value at stop (0.1 + 3 * 0.1 > 0.4 in floats).
+  const count = Math.ceil((stop - start) / step - 1e-9);
   if (count <= 0) throw new ConfigError(`Sweep '${text}' is empty (stop is excluded, as in Python's range); check start/stop/step.`);
   if (count > 10_000) throw new ConfigError(`Sweep '${text}' has ${count} values; that is surely a mistake (check step).`);
   // Rounding to 12 significant digits keeps 0.1-steps from printing as 0.30000000000000004.

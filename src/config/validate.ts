@@ -7,23 +7,33 @@ import { ConfigError } from '../utils/errors.js';
 import { didYouMean } from './suggest.js';
 import { describeSource, getAt, keyString, leaves, MISSING, toPlain, type CfgNode, type KeyPath, type MapNode } from './tree.js';
 
-/** Throws one ConfigError listing every `???` still present, with where it was declared. */
-export function checkMandatory(root: MapNode): void {
-  const missing: string[] = [];
+/** One line per `???` still in the tree, naming where it was declared. */
+function missingValues(root: MapNode): { lines: string[]; paths: Set<string> } {
+  const lines: string[] = [];
+  const paths = new Set<string>();
   for (const [keyPath, node] of leaves(root)) {
     if (node.kind === 'scalar' && node.value === MISSING) {
       const key = keyString(keyPath);
-      missing.push(`${key} (${describeSource(node.source)}): missing mandatory value (???); set it, e.g. on the command line: ${key}=VALUE.`);
+      paths.add(key);
+      lines.push(`${key} (${describeSource(node.source)}): missing mandatory value (???); set it, e.g. on the command line: ${key}=VALUE.`);
     }
   }
-  if (missing.length > 0) throw new ConfigError(formatProblems(missing));
+  return { lines, paths };
 }
 
-/** Validates the tree against `schema`; returns the parsed value or throws a ConfigError. */
+/**
+ * Validates the tree against `schema`: every `???` left and every schema problem go into one
+ * ConfigError (one line each). Returns the parsed value.
+ */
 export function validateTree<S extends z.ZodType>(schema: S, root: MapNode): z.output<S> {
+  const missing = missingValues(root);
   const result = schema.safeParse(toPlain(root));
-  if (result.success) return result.data;
-  throw new ConfigError(formatProblems(result.error.issues.flatMap((issue) => describeIssue(schema, root, issue))));
+  if (result.success && missing.lines.length === 0) return result.data as z.output<S>;
+  const issues = result.success ? [] : result.error.issues;
+  const problems = issues
+    .filter((issue) => !missing.paths.has(keyString(issue.path.filter((p): p is string | number => typeof p !== 'symbol'))))
+    .flatMap((issue) => describeIssue(schema, root, issue));
+  throw new ConfigError(formatProblems([...missing.lines, ...problems]));
 }
 
 function formatProblems(lines: string[]): string {
