@@ -1,0 +1,19 @@
+/** The data layer's public API (readers, synthetic data, clips, batches, augmentation). */
+export * from './types.js';
+export { DAVIS_PALETTE, decodeLabelPng, encodeLabelPng, readLabelPng, writeLabelPng } from './palette_png.js';
+export { readRgbImage, readRgbImageResized, encodeJpeg, resizeRgbBilinear, resizeLabelsNearest } from './image_io.js';
+export { readJpegSize, readPngHeader, checkLabelPngHeader } from './image_headers.js';
+export { labelIds, type ObjectScan, type ValidationLevel } from './file_sequence.js';
+export { openDavis2017, readSplitFile, type DavisOptions } from './davis2017.js';
+export { openYouTubeVOS, readYouTubeVosMeta, type YouTubeVosOptions } from './youtube_vos.js';
+export { openFrameFolder, type FrameFolderOptions } from './frame_folder.js';
+export { memoryDataset, memorySequence } from './memory_sequence.js';
+export * from './synth/options.js';
+export { synthesizeVideo, type SynthVideo } from './synth/video.js';
+export { generateSyntheticDataset, synthVideoName, synthVideoSeed, type SynthSummary } from './synth/dataset.js';
+export * from './augment.js';
+export * from './prior_mask.js';
+export { fitThinPlateSpline } from './tps.js';
+export * from './clip.js';
+export * from './batch.js';
+export * from './prefetch.js';
