@@ -23,7 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 
@@ -214,6 +214,12 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     const c = (this.spatialState && cSpatial !== null ? tf.add(tf.mul(fg, cSpatial), ig) : ig) as tf.Tensor4D;
     const h: tf.Tensor4D = tf.mul(o, tf.tanh(c));
     return { h, c };
+  }
+
+  /** Layers used through build/step/call (not apply) have no reference count yet; count that use as one. */
+  override dispose(): DisposeResult {
+    if (this.built && this._refCount === null) this._refCount = 1;
+    return super.dispose();
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
