@@ -4,7 +4,7 @@
  * stem: 3x3 conv stride 2 → 16 channels; then four stages, each a 3x3 conv stride 2 followed by
  * one residual depthwise-separable block (3x3 depthwise + BN + ReLU, 1x1 conv + BN, add, ReLU):
  *   stride 4: 24, stride 8: 32, stride 16: 48, stride 32: 64 channels.
- * ≈ 40 k parameters and ≈ 0.1 GFLOP at 128x224; all padding symmetric (ceil(n / 2) per stage).
+ * ≈ 63 k parameters; all padding symmetric (ceil(n / 2) per stage).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvBn, DepthwiseConv2D, BatchNorm, type ForwardContext } from '../nn.js';
