@@ -21,7 +21,8 @@ export function toTensor(h: HostTensor): tf.Tensor {
 
 /**
  * Runs `compute` on `backend` with fresh tensors made from `inputs`; returns its outputs as host
- * arrays and how many tensors it left behind (must be 0).
+ * arrays and how many tensors and backend buffers it left behind (must be 0). `compute` is not
+ * wrapped in a tidy: it must clean up after itself.
  */
 export async function runOn(
   backend: 'wasm' | 'cpu',
@@ -31,10 +32,12 @@ export async function runOn(
   await tf.setBackend(backend);
   const tensors = inputs.map(toTensor);
   const before = tf.memory().numTensors;
+  const dataBefore = tf.engine().backend.numDataIds();
   const outs = compute(...tensors);
   const outputs = outs.map((o) => ({ shape: o.shape, values: Float32Array.from(o.dataSync()) }));
   tf.dispose(outs);
-  const leaked = tf.memory().numTensors - before;
+  // Tensors the engine tracks, plus raw backend buffers no tensor owns (a kernel's own leak).
+  const leaked = tf.memory().numTensors - before + (tf.engine().backend.numDataIds() - dataBefore);
   tf.dispose(tensors);
   return { outputs, leaked };
 }

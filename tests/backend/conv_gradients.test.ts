@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient } from '../../src/backend/wasm_kernels/conv2d_backprop.js';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../src/backend/wasm_kernels/index.js';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from '../../src/backend/wasm_kernels/index.js';
 import { Rng } from '../../src/utils/rng.js';
 import { compareBackends, randomHost, type HostTensor } from './compare.js';
 
@@ -152,8 +152,10 @@ describe('dilated convolution gradients (dilation 2, stride 1) on wasm match cpu
 
 describe('registration', () => {
   it('replaces the built-in wasm Conv2DBackpropInput and registers the missing kernels, idempotently', () => {
-    registerWasmTrainingKernels();
-    for (const config of WASM_TRAINING_KERNELS) {
+    const first = registerWasmTrainingKernels();
+    expect(registerWasmTrainingKernels()).toBe(first);
+    expect(first.map((c) => c.kernelName)).toEqual(WASM_TRAINING_KERNEL_NAMES);
+    for (const config of first) {
       expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
     }
   });

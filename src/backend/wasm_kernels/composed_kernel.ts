@@ -10,6 +10,16 @@ export interface RefCountingBackend {
   incRef(dataId: tf.DataId): void;
 }
 
+/** The wasm backend's way to make a kernel output from host values. */
+interface WasmOutputMaker {
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+/** Hands a host array to the wasm backend as a new kernel output (copied into the wasm heap). */
+export function outputFromHost(backend: tf.KernelBackend, shape: number[], values: Float32Array): tf.TensorInfo {
+  return (backend as unknown as WasmOutputMaker).makeOutput(shape, 'float32', undefined, values);
+}
+
 /** Wraps a kernel input as a Tensor that holds its own reference to the data. */
 function wrapInput(backend: tf.KernelBackend, info: tf.TensorInfo): tf.Tensor {
   (backend as unknown as RefCountingBackend).incRef(info.dataId);

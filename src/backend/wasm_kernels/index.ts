@@ -1,31 +1,48 @@
 /**
- * Registers the project's training kernels for the wasm backend: the convolution gradients the
- * backend lacks (or runs as a naive loop), each expressed through XNNPACK forward convolutions.
- * Every other kernel a training step of this project's networks needs is present upstream and
- * checked against the cpu backend by tests/backend/op_gradients.test.ts.
+ * Registers the project's training kernels for the wasm backend (tfjs-backend-wasm 4.22):
+ * - the convolution gradients it lacks or runs as a naive loop, each expressed through XNNPACK
+ *   forward convolutions (Conv2DBackpropFilter/Input, DepthwiseConv2dNativeBackpropFilter/Input);
+ * - replacements for built-in gradient kernels that give wrong results (MaxPoolGrad; the
+ *   halfPixelCenters case of ResizeBilinearGrad).
+ * Every other kernel a training step needs exists upstream and is checked against the cpu
+ * backend by tests/backend/op_gradients.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d_backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop.js';
+import { maxPoolGradConfig } from './max_pool_grad.js';
+import { resizeBilinearGradConfig } from './resize_bilinear_grad.js';
 
-/** The kernels this module registers (for tests and diagnostics). */
-export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
-  conv2dBackpropFilterConfig,
-  conv2dBackpropInputConfig,
-  depthwiseBackpropFilterConfig,
-  depthwiseBackpropInputConfig,
+/** The kernel names this module registers for 'wasm'. */
+export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
+  tf.Conv2DBackpropFilter,
+  tf.Conv2DBackpropInput,
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  tf.DepthwiseConv2dNativeBackpropInput,
+  tf.MaxPoolGrad,
+  tf.ResizeBilinearGrad,
 ];
 
-let registered = false;
+let registered: tf.KernelConfig[] | undefined;
 
-/** Registers (once per process) the wasm training kernels, replacing built-in versions. */
-export function registerWasmTrainingKernels(): void {
-  if (registered) return;
-  for (const config of WASM_TRAINING_KERNELS) {
-    const existing = tf.getKernel(config.kernelName, 'wasm');
-    if (existing !== undefined && existing.kernelFunc === config.kernelFunc) continue;
-    if (existing !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+/**
+ * Registers (once per process) the wasm training kernels, replacing built-in versions; returns
+ * the configs now registered.
+ */
+export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
+  if (registered !== undefined) return registered;
+  const configs = [
+    conv2dBackpropFilterConfig,
+    conv2dBackpropInputConfig,
+    depthwiseBackpropFilterConfig,
+    depthwiseBackpropInputConfig,
+    maxPoolGradConfig,
+    resizeBilinearGradConfig(tf.getKernel(tf.ResizeBilinearGrad, 'wasm')),
+  ];
+  for (const config of configs) {
+    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
-  registered = true;
+  registered = configs;
+  return configs;
 }
