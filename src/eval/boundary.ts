@@ -7,6 +7,7 @@
  * the whole image per dilation.
  */
 import { checkMaskSize } from './jaccard.js';
+import { labelBoxes } from './label_scan.js';
 
 /** davis2017-evaluation's default tolerance: a fraction of the image diagonal. */
 export const DAVIS_BOUNDARY_THRESHOLD = 0.008;
@@ -69,7 +70,7 @@ export function boundaryPoints(mask: Uint8Array, width: number, height: number, 
 /**
  * seg2bmap of every object mask `labels == k`, k = 1..numLabels, as sorted points per row
  * (result[k − 1]). Pixels where `voidMask` is non-zero count as background. One pass finds each
- * label's bounding box; only that box grown by one pixel up and left can hold boundary pixels (a
+ * label's bounding box (skipping background words); only that box grown by one pixel up and left can hold boundary pixels (a
  * pixel is boundary only if it or its east, south or south-east neighbour is foreground), so only
  * that box is scanned per label.
  */
@@ -82,19 +83,7 @@ export function labelBoundaryPoints(
     checkMaskSize(voidMask, width, height, 'void mask');
     values = labels.map((v, i) => (voidMask[i] !== 0 ? 0 : v));
   }
-  const y0 = new Int32Array(numLabels + 1).fill(height), y1 = new Int32Array(numLabels + 1).fill(-1);
-  const x0 = new Int32Array(numLabels + 1).fill(width), x1 = new Int32Array(numLabels + 1).fill(-1);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const k = values[row + x]!;
-      if (k === 0 || k > numLabels) continue;
-      if (y < y0[k]!) y0[k] = y;
-      y1[k] = y;
-      if (x < x0[k]!) x0[k] = x;
-      if (x > x1[k]!) x1[k] = x;
-    }
-  }
+  const { y0, y1, x0, x1 } = labelBoxes(values, numLabels, width, height);
   const result: BoundaryPoints[] = [];
   for (let k = 1; k <= numLabels; k++) result.push(scanBoundary(values, k, width, height, y0[k]! - 1, y1[k]!, x0[k]! - 1, x1[k]!));
   return result;

@@ -4,6 +4,7 @@
  * once per label, not once per pair). Values equal jaccard()/boundaryF() on the binary masks.
  */
 import { type BoundaryPoints, fMeasure, labelBoundaryPoints, precisionRecallOfPoints } from './boundary.js';
+import { cooccurrence } from './label_scan.js';
 
 export interface FramePairScores {
   /** j[g · numPred + p] for object g + 1 and predicted label p + 1. */
@@ -31,16 +32,17 @@ export interface FrameScoreInput {
 
 export function scoreFramePairs(input: FrameScoreInput): FramePairScores {
   const { width, height, gt, pred, numGt, numPred, voidMask, radius, diagonalOnly } = input;
+  // Fold the 256x256 co-occurrence table: gt labels above numGt and predicted labels above
+  // numPred are background.
+  const table = cooccurrence(gt, pred, voidMask);
   const stride = numPred + 1;
   const counts = new Float64Array((numGt + 1) * stride);
-  const n = width * height;
-  for (let i = 0; i < n; i++) {
-    if (voidMask !== undefined && voidMask[i] !== 0) continue;
-    let g = gt[i]!;
-    if (g > numGt) g = 0;
-    let p = pred[i]!;
-    if (p > numPred) p = 0;
-    counts[g * stride + p]!++;
+  for (let g = 0; g < 256; g++) {
+    const gi = g > numGt ? 0 : g;
+    for (let p = 0; p < 256; p++) {
+      const c = table[(g << 8) | p]!;
+      if (c !== 0) counts[gi * stride + (p > numPred ? 0 : p)] += c;
+    }
   }
   const gtArea = new Float64Array(numGt + 1);
   const predArea = new Float64Array(numPred + 1);

@@ -8,6 +8,7 @@ import { EvalError } from '../utils/errors.js';
 import { hungarian } from '../utils/hungarian.js';
 import { boundaryRadius, DAVIS_BOUNDARY_THRESHOLD } from './boundary.js';
 import { scoreFramePairs } from './frame_scores.js';
+import { maskOfLabel, maxLabel } from './label_scan.js';
 import { type ObjectStatistics, statistics } from './statistics.js';
 
 /** Palette index of void ("don't care") pixels in DAVIS annotations. */
@@ -48,10 +49,8 @@ export interface SequenceOptions {
 }
 
 /** Largest label of a map, ignoring `ignore` (e.g. void). */
-function maxLabel(map: LabelMap, ignore?: number): number {
-  let max = 0;
-  for (const v of map.data) if (v > max && v !== ignore) max = v;
-  return max;
+function maxLabelOf(map: LabelMap, ignore?: number): number {
+  return maxLabel(map.data, ignore);
 }
 
 function checkFrames(gt: LabelMap[], pred: LabelMap[], options: SequenceOptions): { width: number; height: number } {
@@ -97,7 +96,7 @@ export function evaluateSequenceSemi(gt: LabelMap[], pred: LabelMap[], options: 
   if (gt.length < 3) {
     throw new EvalError(`sequence '${sequence}' has ${gt.length} frames; the semi-supervised protocol scores frames 1..n-2 and needs at least 3`);
   }
-  const numObjects = maxLabel(gt[0]!, DAVIS_VOID_LABEL);
+  const numObjects = maxLabelOf(gt[0]!, DAVIS_VOID_LABEL);
   const radius = boundaryRadius(width, height, options.boundTh ?? DAVIS_BOUNDARY_THRESHOLD);
   const scored = Array.from({ length: gt.length - 2 }, (_, i) => i + 1);
   const jFrames = Array.from({ length: numObjects }, () => [] as number[]);
@@ -105,7 +104,7 @@ export function evaluateSequenceSemi(gt: LabelMap[], pred: LabelMap[], options: 
   for (const t of scored) {
     const p = pred[t]!;
     checkPredictionSize(p, width, height, options, t);
-    const top = maxLabel(p);
+    const top = maxLabelOf(p);
     if (top > numObjects) {
       throw new EvalError(
         `${predictionName(options, t)}: predicted id ${top} but sequence '${sequence}' has ${numObjects} object(s) in frame 0; ` +
@@ -138,12 +137,12 @@ export function evaluateSequenceSemi(gt: LabelMap[], pred: LabelMap[], options: 
 export function evaluateSequenceUnsupervised(gt: LabelMap[], pred: LabelMap[], options: SequenceOptions = {}): SequenceEvaluation {
   const sequence = options.sequence ?? 'sequence';
   const { width, height } = checkFrames(gt, pred, options);
-  const numObjects = maxLabel(gt[0]!, DAVIS_VOID_LABEL);
+  const numObjects = maxLabelOf(gt[0]!, DAVIS_VOID_LABEL);
   const radius = boundaryRadius(width, height, options.boundTh ?? DAVIS_BOUNDARY_THRESHOLD);
   let numProposals = 0;
   pred.forEach((p, t) => {
     checkPredictionSize(p, width, height, options, t);
-    const top = maxLabel(p);
+    const top = maxLabelOf(p);
     if (top > DAVIS_MAX_PROPOSALS) {
       throw new EvalError(
         `${predictionName(options, t)}: proposal id ${top} is above the ${DAVIS_MAX_PROPOSALS} proposals the unsupervised task allows; ` +
@@ -158,7 +157,7 @@ export function evaluateSequenceUnsupervised(gt: LabelMap[], pred: LabelMap[], o
   const fFrames = Array.from({ length: rows }, () => Array.from({ length: numObjects }, () => [] as number[]));
   for (let t = 0; t < gt.length; t++) {
     const g = gt[t]!.data;
-    const voidMask = g.map((v) => (v === DAVIS_VOID_LABEL ? 1 : 0));
+    const voidMask = maskOfLabel(g, DAVIS_VOID_LABEL);
     const scores = scoreFramePairs({
       width, height, gt: g, pred: pred[t]!.data, numGt: numObjects, numPred: rows, voidMask, radius, diagonalOnly: false,
     });

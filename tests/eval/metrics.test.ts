@@ -213,3 +213,31 @@ describe('boundaryF', () => {
     }
   });
 });
+
+describe('scoreFramePairs', () => {
+  it('equals jaccard/boundaryF on the binary masks of every pair (aligned, unaligned, void)', async () => {
+    const { scoreFramePairs } = await import('../../src/eval/frame_scores.js');
+    const rng = new Rng(21);
+    for (let t = 0; t < 120; t++) {
+      const w = rng.int(1, 23), h = rng.int(1, 17), n = w * h;
+      // Offsets 0..3 into a bigger buffer exercise the unaligned fallback; sizes vary mod 4.
+      const buffer = (offset: number) => new Uint8Array(n + 8).subarray(offset, offset + n);
+      const gt = buffer(t % 4), pred = buffer((t + 1) % 4);
+      const numGt = rng.int(0, 3), numPred = rng.int(0, 4);
+      for (let i = 0; i < n; i++) {
+        gt[i] = rng.next() < 0.5 ? 0 : rng.int(0, numGt + 1); // sometimes above numGt
+        pred[i] = rng.next() < 0.5 ? 0 : rng.int(0, numPred + 1);
+      }
+      const voidMask = t % 3 === 0 ? Uint8Array.from({ length: n }, () => (rng.next() < 0.15 ? 1 : 0)) : undefined;
+      const r = boundaryRadius(w, h);
+      const scores = scoreFramePairs({ width: w, height: h, gt, pred, numGt, numPred, voidMask, radius: r, diagonalOnly: false });
+      for (let g = 1; g <= numGt; g++) {
+        for (let p = 1; p <= numPred; p++) {
+          const gm = gt.map((v) => (v === g ? 1 : 0)), pm = pred.map((v) => (v === p ? 1 : 0));
+          expect(scores.j[(g - 1) * numPred + (p - 1)]).toBe(jaccard(gm, pm, w, h, voidMask));
+          expect(scores.f[(g - 1) * numPred + (p - 1)]).toBe(naiveBoundaryF(gm, pm, w, h, voidMask, r));
+        }
+      }
+    }
+  });
+});
