@@ -53,8 +53,8 @@ export function checkLabelPngHeader(file: string, expected?: { width: number; he
   const indexed = h.colorType === 3 || (h.colorType === 0 && h.bitDepth <= 8);
   if (!indexed) {
     throw new DataError(
-      `annotation is a ${PNG_COLOR_NAMES[h.colorType] ?? `colour type ${h.colorType}`} PNG, not a palette ` +
-        `PNG; annotations must store object ids as palette indices (convert RGB masks with the DAVIS palette)`,
+      `annotation PNG stores ${PNG_COLOR_NAMES[h.colorType] ?? `colour type ${h.colorType}`} colours, not palette ` +
+        `indices; annotations must store object ids as palette indices (convert RGB masks with the DAVIS palette)`,
       file,
     );
   }
