@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../utils/errors.js';
+import type { ConfigFile } from './config_file.js';
 import { buildPlan, isGroup, type GroupOverride } from './defaults_list.js';
 import { resolveInterpolations } from './interpolation.js';
 import { parseOverride, type Override } from './overrides.js';
@@ -58,7 +59,10 @@ export function composeWithSchema<S extends z.ZodType>(schema: S, opts: ComposeO
   }
   const plan = buildPlan(configDir, opts.configName ?? 'config', groupOps);
   const root = emptyMap({ kind: 'internal', what: 'the composed config' });
-  for (const { file, pkg } of plan.merges) mergeAt(root, pkg, file.content, file.content.source);
+  for (const { file, pkg } of plan.merges) {
+    checkExperimentHeader(configDir, file);
+    mergeAt(root, pkg, file.content, file.content.source);
+  }
   for (const o of valueOps) applyValueOverride(root, o);
   const resolved = resolveInterpolations(root);
   const config = validateTree(schema, resolved);
@@ -79,6 +83,13 @@ export function makeComposed<T>(config: T, overrides: string[], choices: Record<
       return node === undefined ? undefined : describeSource(node.source);
     },
   };
+}
+
+/** Experiment files set keys across groups, so they must be `# @package _global_` (as in Hydra's docs). */
+function checkExperimentHeader(configDir: string, file: ConfigFile): void {
+  const inExperiments = path.relative(path.join(configDir, 'experiment'), file.file);
+  if (inExperiments.startsWith('..') || file.packageHeader !== null || file.content.entries.size === 0) return;
+  throw new ConfigError(`${describeSource({ kind: 'file', file: file.file, line: 1 })}: an experiment config must start with the line '# @package _global_' so its keys (model:, train: ...) apply to the whole config.`);
 }
 
 function toGroupOverride(o: Override): GroupOverride {

@@ -43,7 +43,7 @@ export function parseConfigText(text: string, file: string): ConfigFile {
   if (problem !== undefined) {
     const line = lines.linePos(problem.pos[0]).line;
     const what = problem.code === 'DUPLICATE_KEY'
-      ? `duplicate key (${problem.message.split('\n')[0]}); keep only one of them`
+      ? `duplicate key '${duplicateKeyName(text, line)}'; keep only one of them`
       : `invalid YAML: ${problem.message.split('\n')[0]}`;
     throw new ConfigError(`${displayPath(file)}:${line}: ${what}.`);
   }
@@ -56,6 +56,12 @@ export function parseConfigText(text: string, file: string): ConfigFile {
   const defaultsNode = content.entries.get('defaults');
   content.entries.delete('defaults');
   return { file, content, defaults: defaultsNode === undefined ? null : parseDefaults(defaultsNode), packageHeader: packageHeader(text) };
+}
+
+/** The key written on a line (`  steps: 5` → steps), for the duplicate-key message. */
+function duplicateKeyName(text: string, line: number): string {
+  const lineText = text.split('\n')[line - 1] ?? '';
+  return /^\s*(?:-\s+)?['"]?([^:'"#]+?)['"]?\s*:/.exec(lineText)?.[1] ?? lineText.trim();
 }
 
 /** The `# @package X` directive, which must come before any content. */

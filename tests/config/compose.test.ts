@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/utils/errors.js';
 import { composeConfig } from '../../src/config/index.js';
-import { errorOf, REPO_CONFIGS } from './helpers.js';
+import { copyConfigs, errorOf, REPO_CONFIGS } from './helpers.js';
 
 const compose = (...overrides: string[]) => composeConfig({ configDir: REPO_CONFIGS, overrides });
 
@@ -98,5 +98,26 @@ describe('composeConfig on configs/', () => {
 
   it('a comma list outside -m is rejected as an ambiguous sweep', () => {
     expect(errorOf(() => compose('seed=1,2')).message).toContain('-m/--multirun');
+  });
+
+  it('an experiment file overrides group choices and keys (Hydra experiment pattern)', () => {
+    const experiment = [
+      '# @package _global_',
+      'defaults:',
+      '  - override /model: rvos',
+      '  - override /train: quick',
+      'model:',
+      '  mode: one_shot',
+      'train:',
+      '  stages: [{name: gt_prev, steps: 10}, {name: pred_prev, steps: 10}]',
+      '',
+    ].join('\n');
+    const configDir = copyConfigs({ 'experiment/st_plus.yaml': experiment });
+    const { config, choices } = composeConfig({ configDir, overrides: ['experiment=st_plus', 'seed=5'] });
+    expect(choices).toMatchObject({ model: 'rvos', train: 'quick', experiment: 'st_plus' });
+    expect(config.model).toMatchObject({ hidden: 128, mode: 'one_shot', objectness: false });
+    expect(config.train.steps).toBe(20);
+    expect(config.train.stages).toEqual([{ name: 'gt_prev', steps: 10 }, { name: 'pred_prev', steps: 10 }]);
+    expect(config.seed).toBe(5);
   });
 });

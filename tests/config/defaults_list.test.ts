@@ -83,6 +83,11 @@ describe('defaults list', () => {
     expect((compose(files, ['server=nginx']).config.server as Server).port).toBe(81);
   });
 
+  it('an experiment without # @package _global_ is rejected with the fix', () => {
+    const files = { ...FILES, 'experiment/plain.yaml': 'name: plain\n' };
+    expect(errorOf(() => compose(files, ['experiment=plain'])).message).toMatch(/experiment\/plain\.yaml:1: an experiment config must start with the line '# @package _global_'/);
+  });
+
   it('override of a group that is not in the defaults list is an error naming the line', () => {
     expect(errorOf(() => compose(FILES, ['experiment=bad'])).message).toMatch(/experiment\/bad\.yaml:3: cannot override group 'cache'/);
   });

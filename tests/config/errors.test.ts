@@ -65,7 +65,7 @@ describe('config errors', () => {
     const text = 'steps: 1000\nlr: 1e-3\nsteps: 5\n' + read('train/default.yaml').split('\n').slice(2).join('\n');
     const err = errorOf(() => composeWith({ 'train/default.yaml': text }));
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.message).toMatch(/train\/default\.yaml:3: duplicate key/);
+    expect(err.message).toMatch(/train\/default\.yaml:3: duplicate key 'steps'; keep only one/);
   });
 
   it('YAML syntax errors: file:line', () => {
