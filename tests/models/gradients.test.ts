@@ -78,8 +78,8 @@ describe('gradients', () => {
       const f0 = pattern([1, 32, 32, 3], 0) as tf.Tensor4D;
       const f1 = pattern([1, 32, 32, 3], 1) as tf.Tensor4D;
       const y = tf.ones([1, 32, 32, 2]) as tf.Tensor4D;
-      const lossOfFrame1 = (x0: tf.Tensor4D): tf.Scalar => {
-        const a = model.step(x0, null, model.initialState(), { training: true });
+      const lossOfFrame1 = (x0: tf.Tensor): tf.Scalar => {
+        const a = model.step(x0 as tf.Tensor4D, null, model.initialState(), { training: true });
         const b = model.step(f1, null, a.state, { training: true });
         return softIoULoss(b.logits, y);
       };
