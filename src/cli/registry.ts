@@ -14,6 +14,7 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   backend: { summary: 'initialise TensorFlow.js and report which backend runs and why', load: () => import('./commands/backend.js') },
+  data: { summary: 'data tools: synth (generate a synthetic DAVIS-layout dataset), info', load: () => import('./commands/data.js') },
   eval: { summary: 'evaluate result folders with the official DAVIS / YouTube-VOS metrics', load: () => import('./commands/eval.js') },
   model: { summary: 'model tools: summary (parameter counts)', load: () => import('./commands/model.js') },
 };
