@@ -7,6 +7,7 @@
  * pure-JS cpu backend. The preference comes from the argument (config key `backend`, flag
  * `--backend`), else the RVOS_BACKEND environment variable, else `auto`.
  */
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -39,6 +40,7 @@ export interface InitBackendOptions {
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
 let current: BackendReport | undefined;
+let currentPreference: BackendPreference | undefined;
 
 export function parseBackendPreference(value: string, key: string): BackendPreference {
   if ((BACKEND_PREFERENCES as readonly string[]).includes(value)) return value as BackendPreference;
@@ -47,6 +49,12 @@ export function parseBackendPreference(value: string, key: string): BackendPrefe
 
 /** Tries to load a native binding; resolves to an explanation when it is not usable. */
 async function tryNative(pkg: string): Promise<string | undefined> {
+  // Resolve first: "not installed" then reads the same under every loader (Node, tsx, vitest).
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+  } catch {
+    return `${pkg} is not installed`;
+  }
   try {
     // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
     const specifier: string = pkg;
@@ -87,9 +95,12 @@ export async function initBackend(preference?: BackendPreference, options: InitB
       source = 'default';
     }
   }
-  if (current !== undefined && tf.getBackend() === current.backend && (pref === 'auto' || pref === current.backend)) {
+  // Same preference as last time and that backend still active: nothing to do.
+  if (current !== undefined && currentPreference === pref && tf.getBackend() === current.backend) {
     return current;
   }
+  // Kernel fixes for wasm and cpu; registering touches no backend, so it is safe whatever runs.
+  registerWasmTrainingKernels();
   const notes: string[] = [];
   let report: BackendReport | undefined;
   if (pref === 'auto' || pref === 'tensorflow') {
@@ -106,7 +117,6 @@ export async function initBackend(preference?: BackendPreference, options: InitB
     }
   }
   if (report === undefined && (pref === 'auto' || pref === 'wasm')) {
-    registerWasmTrainingKernels();
     if (await activate('wasm')) {
       report = { backend: 'wasm', reason: pref === 'wasm' ? 'requested' : `no native binding (${notes.join('; ')})`, source };
     } else {
@@ -119,6 +129,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
     report = { backend: 'cpu', reason: pref === 'cpu' ? 'requested' : notes.join('; '), source };
   }
   current = report;
+  currentPreference = pref;
   if (!options.quiet) (options.log ?? console.error)(`[rvos] backend: ${report.backend} (${report.reason}; preference from ${report.source})`);
   return report;
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Rng } from '../../src/utils/rng.js';
-import { compareBackends, randomHost, type HostTensor } from './compare.js';
+import { compareBackends, randomHost, relativeError, runOn, type HostTensor } from './compare.js';
 
 const TOLERANCE = 1e-3;
 type Op = (...xs: tf.Tensor[]) => tf.Tensor;
@@ -140,6 +140,19 @@ describe('op gradients on wasm match cpu', () => {
     expect(r.errors).toHaveLength(1 + c.inputs.length);
     expect(r.wasmLeaked).toBe(0);
     expect(Math.max(...r.errors)).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('cpu fallback', () => {
+  it('cpu ResizeBilinearGrad gives [B, H, W, C] gradients on non-square images (fixed at registration)', async () => {
+    const rng = new Rng(10);
+    const c = resizeCase('cpu resize', [2, 5, 8, 3], [9, 15], true);
+    const hosts = [randomHost(rng, c.inputs[0]!.shape), randomHost(rng, [2, 9, 15, 3])];
+    const kernel = await runOn('cpu', hosts, valueAndGradients(c.op));
+    const reference = await runOn('cpu', hosts, valueAndGradients(c.reference!));
+    await tf.setBackend('wasm');
+    expect(kernel.outputs[1]!.shape).toEqual([2, 5, 8, 3]);
+    expect(relativeError(kernel.outputs[1]!, reference.outputs[1]!)).toBeLessThan(TOLERANCE);
   });
 });
 

@@ -3,13 +3,15 @@
  * - the convolution gradients it lacks or runs as a naive loop, each expressed through XNNPACK
  *   forward convolutions (Conv2DBackpropFilter/Input, DepthwiseConv2dNativeBackpropFilter/Input);
  * - replacements for built-in gradient kernels that give wrong results (MaxPoolGrad; the
- *   halfPixelCenters case of ResizeBilinearGrad).
+ *   halfPixelCenters case of ResizeBilinearGrad);
+ * - and, for the cpu fallback, a fix for cpu ResizeBilinearGrad's output shape (non-square).
  * Every other kernel a training step needs exists upstream and is checked against the cpu
  * backend by tests/backend/op_gradients.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d_backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop.js';
+import { registerCpuResizeBilinearGradFix } from './cpu_resize_bilinear_grad_fix.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
 import { resizeBilinearGradConfig } from './resize_bilinear_grad.js';
 
@@ -26,11 +28,13 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
 let registered: tf.KernelConfig[] | undefined;
 
 /**
- * Registers (once per process) the wasm training kernels, replacing built-in versions; returns
- * the configs now registered.
+ * Registers (once per process) the wasm training kernels, replacing built-in versions, and the
+ * cpu ResizeBilinearGrad fix; returns the wasm configs now registered. Registering does not
+ * initialise any backend, so it is harmless when another backend ends up running.
  */
 export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
   if (registered !== undefined) return registered;
+  registerCpuResizeBilinearGradFix();
   const configs = [
     conv2dBackpropFilterConfig,
     conv2dBackpropInputConfig,

@@ -17,6 +17,13 @@ function heNormal(rng: Rng, shape: [number, number, number, number]): Float32Arr
   return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => std * rng.normal());
 }
 
+/** A trainable variable holding `initial`'s values; `initial` itself is released. */
+function variableFrom<R extends tf.Rank>(initial: tf.Tensor<R>): tf.Variable<R> {
+  const v = tf.variable(initial);
+  initial.dispose();
+  return v;
+}
+
 export class TinyConvNet {
   private readonly convs: ConvParams[];
 
@@ -28,9 +35,9 @@ export class TinyConvNet {
       [3, 3, 2 * width, width],
       [3, 3, width, 1],
     ];
-    this.convs = shapes.map((shape, i) => ({
-      filter: tf.variable(tf.tensor4d(heNormal(rng, shape), shape), true, `tiny_conv${i}_w_${rng.nextUint32()}`),
-      bias: tf.variable(tf.tensor1d(Float32Array.from({ length: shape[3] }, () => 0.01 * rng.normal())), true, `tiny_conv${i}_b_${rng.nextUint32()}`),
+    this.convs = shapes.map((shape) => ({
+      filter: variableFrom(tf.tensor4d(heNormal(rng, shape), shape)),
+      bias: variableFrom(tf.tensor1d(Float32Array.from({ length: shape[3] }, () => 0.01 * rng.normal()))),
     }));
   }
 
