@@ -9,6 +9,8 @@ import path from 'node:path';
 import { type LabelMap, readLabelPng } from '../data/palette_png.js';
 import { DataError, EvalError } from '../utils/errors.js';
 import { buildDavisEvaluation, type DavisEvaluation } from './report.js';
+import { maskOfLabel } from './label_scan.js';
+import { temporalStability } from './temporal_stability.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from './sequence.js';
 
 export type DavisTask = 'semi' | 'unsupervised';
@@ -26,6 +28,8 @@ export interface DavisEvalOptions {
   /** Annotation folder under root; default 'Annotations' (semi) or 'Annotations_unsupervised'. */
   annotations?: string;
   boundTh?: number;
+  /** Also compute the DAVIS-2016 temporal stability T of the predictions (slow; reported separately). */
+  temporalStability?: boolean;
   /** Called after each sequence (progress). */
   onSequence?: (evaluation: SequenceEvaluation, index: number, total: number) => void;
 }
@@ -77,6 +81,7 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
   }
   const sequences = options.sequences ?? readDavisSplit(root, options.split ?? 'val');
   const evaluated: SequenceEvaluation[] = [];
+  const stability: Record<string, number> = {};
   for (const [index, sequence] of sequences.entries()) {
     const gtFolder = path.join(root, annotations, resolution, sequence);
     const frames = listAnnotationFrames(gtFolder);
@@ -88,9 +93,23 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
     const seqOptions = { sequence, frameNames: frames, predictionNames, boundTh: options.boundTh };
     const evaluation = task === 'semi' ? evaluateSequenceSemi(gt, pred, seqOptions) : evaluateSequenceUnsupervised(gt, pred, seqOptions);
     evaluated.push(evaluation);
+    if (options.temporalStability) {
+      const scoredFrames = new Set(evaluation.frames);
+      const predicted = pred.filter((_, t) => scoredFrames.has(frames[t]!));
+      for (const o of evaluation.objects) {
+        const id = o.predictedId;
+        const masks = id === null ? [] : predicted.map((m) => maskOfLabel(m.data, id));
+        stability[o.name] = id === null ? Number.NaN : temporalStability(masks, gt[0]!.width, gt[0]!.height).mean;
+      }
+    }
     options.onSequence?.(evaluation, index, sequences.length);
     // Yield between sequences so a caller's timers and signals run during long evaluations.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return buildDavisEvaluation(task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluated);
+  const result = buildDavisEvaluation(task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluated);
+  if (options.temporalStability) {
+    const valid = Object.values(stability).filter((v) => !Number.isNaN(v));
+    result.temporalStability = { mean: valid.length === 0 ? Number.NaN : valid.reduce((a, b) => a + b, 0) / valid.length, perObject: stability };
+  }
+  return result;
 }

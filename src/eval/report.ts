@@ -26,6 +26,15 @@ export interface DavisEvaluation {
   global: GlobalMetrics;
   perObject: PerObjectRow[];
   sequences: SequenceEvaluation[];
+  /** DAVIS-2016 temporal stability T of the predictions (lower is better), when requested. */
+  temporalStability?: TemporalStabilityReport;
+}
+
+export interface TemporalStabilityReport {
+  /** Mean over objects of the per-object T (objects without a valid frame pair are skipped). */
+  mean: number;
+  /** Row name (`<sequence>_<i>`) → T of that object's predicted masks. */
+  perObject: Record<string, number>;
 }
 
 /** Plain mean (numpy's mean: NaN propagates, empty gives NaN). */
@@ -100,7 +109,8 @@ function jsonNumbers(_key: string, value: unknown): unknown {
 
 /**
  * Writes global_results-<task>.csv, per-sequence_results-<task>.csv and results-<task>.json
- * (everything, per-frame values included) atomically into outDir; returns the three paths.
+ * (everything, per-frame values included) atomically into outDir, plus
+ * temporal_stability-<task>.csv when T was computed; returns the paths.
  */
 export function writeEvaluation(outDir: string, evaluation: DavisEvaluation): string[] {
   const files = [
@@ -111,5 +121,12 @@ export function writeEvaluation(outDir: string, evaluation: DavisEvaluation): st
   writeFileAtomic(files[0]!, globalCsv(evaluation.global));
   writeFileAtomic(files[1]!, perSequenceCsv(evaluation.perObject));
   writeFileAtomic(files[2]!, JSON.stringify(evaluation, jsonNumbers, 1) + '\n');
+  if (evaluation.temporalStability !== undefined) {
+    const t = evaluation.temporalStability;
+    const file = path.join(outDir, `temporal_stability-${evaluation.task}.csv`);
+    const rows = Object.entries(t.perObject).map(([name, v]) => `${name},${formatFixed3(v)}`);
+    writeFileAtomic(file, ['Sequence,T-Mean', ...rows, `mean,${formatFixed3(t.mean)}`].join('\n') + '\n');
+    files.push(file);
+  }
   return files;
 }

@@ -162,6 +162,23 @@ describe('DAVIS folders', () => {
     expect(JSON.parse(fs.readFileSync(files[2]!, 'utf8')).global['J-Mean']).toBeCloseTo(2 / 3, 15);
   });
 
+  it('reports temporal stability separately when asked', async () => {
+    const root = tmpDir();
+    const gt = scene(5);
+    writeDavis(root, { m: gt });
+    const results = path.join(root, 'res');
+    writeResults(results, { m: gt.map((m) => ({ ...m, data: m.data.map((v) => (v === 255 ? 0 : v)) })) });
+    const ev = await evaluateDavis({ root, results, task: 'semi', temporalStability: true });
+    // Object 1 translates rigidly (T = 0); object 2 shrinks (T > 0).
+    expect(ev.temporalStability!.perObject['m_1']).toBe(0);
+    expect(ev.temporalStability!.perObject['m_2']).toBeGreaterThan(0);
+    const files = writeEvaluation(path.join(root, 'out'), ev);
+    expect(path.basename(files[3]!)).toBe('temporal_stability-semi-supervised.csv');
+    expect(fs.readFileSync(files[3]!, 'utf8').split('\n')[0]).toBe('Sequence,T-Mean');
+    const plain = await evaluateDavis({ root, results, task: 'semi' });
+    expect(plain.temporalStability).toBeUndefined();
+  });
+
   it('names the missing frame, the wrong-size frame and the out-of-range id', async () => {
     const root = tmpDir();
     const gt = scene(4);

@@ -22,6 +22,7 @@ Options:
   --sequences A,B     evaluate only these sequences/videos
   --seen FILE         YouTube-VOS: categories seen in training, one per line (others count as unseen)
   --out DIR           where to write CSV/JSON (default: the result folder)
+  --temporal-stability   DAVIS: also compute the DAVIS-2016 temporal stability T (slow; separate CSV)
   -h, --help`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -29,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       dataset: { type: 'string' }, root: { type: 'string' }, results: { type: 'string' }, task: { type: 'string', default: 'semi' },
-      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' },
+      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,13 +53,14 @@ export async function run(argv: string[]): Promise<number> {
     const task = values.task;
     if (task !== 'semi' && task !== 'unsupervised') throw new ConfigError(`--task must be semi or unsupervised, got '${task}'`);
     const evaluation = await evaluateDavis({
-      root, results, task, split: values.split, sequences,
+      root, results, task, split: values.split, sequences, temporalStability: values['temporal-stability'] === true,
       onSequence: (s, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
     });
     process.stderr.write('\n');
     const files = writeEvaluation(out, evaluation);
     console.log(`DAVIS-2017 ${evaluation.task}: ${evaluation.perObject.length} objects in ${evaluation.sequences.length} sequences (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     console.log(formatGlobalTable(evaluation.global));
+    if (evaluation.temporalStability !== undefined) console.log(`T-Mean (DAVIS-2016 temporal stability, lower is better): ${formatFixed3(evaluation.temporalStability.mean) || 'NaN'}`);
     console.log(`Wrote ${files.join(', ')}`);
     return 0;
   }
