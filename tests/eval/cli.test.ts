@@ -31,6 +31,25 @@ describe('rvos eval', () => {
     expect(fs.readFileSync(path.join(root, 'out', 'per-sequence_results-semi-supervised.csv'), 'utf8')).toBe('Sequence,J-Mean,F-Mean\nseq_1,1.000,1.000\n');
   });
 
+  it('evaluates YouTube-VOS with a seen-category file', async () => {
+    const yt = path.join(root, 'yt');
+    const map = { width: 8, height: 6, data: new Uint8Array(48).map((_, i) => (i % 8 < 4 ? 2 : 0)) };
+    fs.mkdirSync(path.join(yt, 'valid'), { recursive: true });
+    fs.writeFileSync(path.join(yt, 'valid', 'meta.json'), JSON.stringify({ videos: { vid: { objects: { '2': { category: 'owl', frames: ['00000'] } } } } }));
+    writeLabelPng(path.join(yt, 'valid', 'Annotations', 'vid', '00000.png'), map);
+    writeLabelPng(path.join(yt, 'res', 'vid', '00000.png'), map);
+    fs.writeFileSync(path.join(yt, 'seen.txt'), 'owl\n');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(await run(['--dataset', 'youtube_vos', '--root', yt, '--results', path.join(yt, 'res'), '--seen', path.join(yt, 'seen.txt')])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    // Only seen objects: Overall is the mean of J-Seen and F-Seen.
+    expect(fs.readFileSync(path.join(yt, 'res', 'global_results-youtube_vos.csv'), 'utf8')).toBe('Overall,J-Seen,F-Seen,J-Unseen,F-Unseen\n1.000,1.000,1.000,,\n');
+    await expect(run(['--dataset', 'youtube_vos', '--root', yt, '--results', yt])).rejects.toThrow(/--seen FILE/);
+  });
+
   it('rejects a bad task or dataset with a ConfigError', async () => {
     await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be semi or unsupervised/);
     await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be davis2017 or youtube_vos/);
