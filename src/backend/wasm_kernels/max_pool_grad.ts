@@ -17,33 +17,36 @@ function maxPoolGrad({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const dx = new Float32Array(batchSize * inHeight * inWidth * channels);
-  const rowStride = inWidth * channels;
-  const imageStride = inHeight * rowStride;
-  let dyIndex = 0;
+  // Channels innermost: contiguous reads, one running maximum per channel.
+  const best = new Float32Array(channels);
+  const bestIndex = new Int32Array(channels);
+  let dyBase = 0;
   for (let b = 0; b < batchSize; b++) {
-    const base = b * imageStride;
     for (let oy = 0; oy < outHeight; oy++) {
       const y0 = oy * strideHeight - info.padInfo.top;
       const yStart = Math.max(0, y0);
       const yEnd = Math.min(inHeight, y0 + fh);
-      for (let ox = 0; ox < outWidth; ox++) {
+      for (let ox = 0; ox < outWidth; ox++, dyBase += channels) {
         const x0 = ox * strideWidth - info.padInfo.left;
         const xStart = Math.max(0, x0);
         const xEnd = Math.min(inWidth, x0 + fw);
-        for (let c = 0; c < channels; c++, dyIndex++) {
-          let best = Number.NEGATIVE_INFINITY;
-          let bestIndex = -1;
-          for (let yy = yStart; yy < yEnd; yy++) {
-            let index = base + yy * rowStride + xStart * channels + c;
-            for (let xx = xStart; xx < xEnd; xx++, index += channels) {
-              const v = x[index]!;
-              if (v > best) {
-                best = v;
-                bestIndex = index;
+        best.fill(Number.NEGATIVE_INFINITY);
+        bestIndex.fill(-1);
+        for (let yy = yStart; yy < yEnd; yy++) {
+          for (let xx = xStart; xx < xEnd; xx++) {
+            const base = ((b * inHeight + yy) * inWidth + xx) * channels;
+            for (let c = 0; c < channels; c++) {
+              const v = x[base + c]!;
+              if (v > best[c]!) {
+                best[c] = v;
+                bestIndex[c] = base + c;
               }
             }
           }
-          if (bestIndex >= 0) dx[bestIndex] += dyValues[dyIndex]!;
+        }
+        for (let c = 0; c < channels; c++) {
+          const index = bestIndex[c]!;
+          if (index >= 0) dx[index] += dyValues[dyBase + c]!;
         }
       }
     }
