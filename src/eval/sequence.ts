@@ -170,6 +170,8 @@ export function evaluateSequenceUnsupervised(gt: LabelMap[], pred: LabelMap[], o
   }
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const cost = jFrames.map((row, p) => row.map((js, o) => -(mean(js) + mean(fFrames[p]![o]!)) / 2));
+  // Among assignments with exactly equal totals, scipy's linear_sum_assignment and ours may pick
+  // different ones (e.g. several empty proposals); the totals, and in practice the numbers, agree.
   const assignment = numObjects === 0 ? [] : hungarian(cost);
   const objects: ObjectEvaluation[] = [];
   assignment.forEach((o, p) => {
