@@ -13,6 +13,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  train: { summary: 'train a model from configs/ + overrides (-m for sweeps, --cfg to print the config)', load: () => import('./commands/train.js') },
   backend: { summary: 'initialise TensorFlow.js and report which backend runs and why', load: () => import('./commands/backend.js') },
   data: { summary: 'data tools: synth (generate a synthetic DAVIS-layout dataset), info', load: () => import('./commands/data.js') },
   eval: { summary: 'evaluate result folders with the official DAVIS / YouTube-VOS metrics', load: () => import('./commands/eval.js') },

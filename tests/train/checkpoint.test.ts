@@ -13,7 +13,7 @@ function tmp(): string {
 describe('checkpoints', () => {
   it('round-trips weights, optimiser moments and progress, and pointer files name the newest/best', () => {
     const dir = tmp();
-    const vars = new Map([
+    const vars = new Map<string, tf.Variable>([
       ['decoder/w', tf.variable(tf.tensor2d([[1.5, -2], [0.25, 3]]))],
       ['encoder/b', tf.variable(tf.tensor1d([7, 8, 9]))],
     ]);

@@ -1,0 +1,123 @@
+/**
+ * `rvos train [key=value ...]`: one training run (or a sweep with -m) from configs/ + overrides.
+ *   --cfg            print the resolved config and exit
+ *   --from RUN_DIR   reuse that run's saved config and overrides (extra overrides apply on top)
+ *   -m, --multirun   sweep: `a=1,2 b=x,y` runs the cartesian product with the configured launcher
+ *   --run-dir DIR    write the run here (default: <run.root>/<date>/<time>[_<run.name>])
+ *   --resume         continue from the run folder's latest checkpoint
+ *   --config-dir DIR configs folder (default: ./configs)
+ *   --backend NAME   shorthand for backend=NAME
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { composeConfig, expandSweep, loadRunConfig, type ComposedConfig } from '../../config/index.js';
+import { createRunDir, createSweepDir } from '../../logging/index.js';
+import { writeFileAtomic } from '../../utils/fs.js';
+
+export const TRAIN_USAGE = `Usage: rvos train [options] [key=value | group=option | +key=value | ~key ...]
+
+Options:
+  --cfg              print the resolved config and exit
+  --from RUN_DIR     reproduce a run from its saved config (.hydra/); overrides apply on top
+  -m, --multirun     sweep over comma-separated values (a=1,2 b=x,y), range(a,b) and glob(...)
+  --run-dir DIR      run folder (default <run.root>/<date>/<time>[_<run.name>])
+  --resume           continue from the run folder's latest checkpoint
+  --config-dir DIR   configs folder (default ./configs)
+  --backend NAME     auto | tensorflow | wasm | cpu (same as backend=NAME)
+
+Examples:
+  rvos train model.mode=one_shot train.steps=500
+  rvos train -m model.recurrence=S,T,ST seed=1,2,3 launcher=local launcher.jobs=2`;
+
+export interface TrainArgs {
+  overrides: string[];
+  cfg: boolean;
+  from?: string;
+  multirun: boolean;
+  runDir?: string;
+  resume: boolean;
+  configDir: string;
+  help: boolean;
+}
+
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      cfg: { type: 'boolean' },
+      from: { type: 'string' },
+      multirun: { type: 'boolean', short: 'm' },
+      'run-dir': { type: 'string' },
+      resume: { type: 'boolean' },
+      'config-dir': { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const overrides = [...positionals];
+  if (values.backend !== undefined) overrides.push(`backend=${values.backend}`);
+  return {
+    overrides,
+    cfg: values.cfg ?? false,
+    from: values.from,
+    multirun: values.multirun ?? false,
+    runDir: values['run-dir'],
+    resume: values.resume ?? false,
+    configDir: values['config-dir'] ?? 'configs',
+    help: values.help ?? false,
+  };
+}
+
+function compose(args: TrainArgs, overrides: string[]): ComposedConfig {
+  if (args.from === undefined) return composeConfig({ configDir: args.configDir, overrides });
+  const saved = loadRunConfig(args.from);
+  return composeConfig({ configDir: args.configDir, overrides: [...saved.overrides, ...overrides] });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseTrainArgs(argv);
+  if (args.help) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  if (args.multirun) return runSweep(args);
+  const composed = compose(args, args.overrides);
+  if (args.cfg) {
+    process.stdout.write(composed.toYaml());
+    return 0;
+  }
+  const runDir = args.runDir ?? createRunDir(composed.config.run.root, composed.config.run.name);
+  const { runTraining } = await import('../../experiments/run.js');
+  const results = await runTraining(composed, { runDir, resume: args.resume });
+  console.log(`run folder: ${path.resolve(runDir)}`);
+  console.log(`${results.task} J&F-Mean ${results.global['J&F-Mean'].toFixed(3)} (J ${results.global['J-Mean'].toFixed(3)}, F ${results.global['F-Mean'].toFixed(3)}) after ${results.steps} steps`);
+  return 0;
+}
+
+async function runSweep(args: TrainArgs): Promise<number> {
+  const base = args.from === undefined ? [] : loadRunConfig(args.from).overrides;
+  const jobs = expandSweep(args.overrides, { configDir: args.configDir }).map((o, index) => ({ index, overrides: [...base, ...o] }));
+  // Compose every job first: a typo fails the sweep before anything runs.
+  const composed = jobs.map((j) => composeConfig({ configDir: args.configDir, overrides: j.overrides }));
+  const first = composed[0]!.config;
+  if (args.cfg) {
+    composed.forEach((c, i) => process.stdout.write(`# job ${i}: ${jobs[i]!.overrides.join(' ')}\n${c.toYaml()}\n`));
+    return 0;
+  }
+  const sweepDir = args.runDir ?? createSweepDir(first.run.root);
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
+  writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
+  const { launchSweep } = await import('../../experiments/launcher.js');
+  console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
+  const outcomes = await launchSweep(jobs, {
+    sweepDir,
+    jobs: parallel,
+    extraArgs: ['--config-dir', args.configDir],
+    skipFinished: args.resume,
+    onJobEnd: (o) => console.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`),
+  });
+  const failed = outcomes.filter((o) => o.status === 'failed').length;
+  console.log(`sweep done: ${outcomes.length - failed} ok, ${failed} failed; summary: ${path.join(sweepDir, 'summary.json')}`);
+  return failed > 0 ? 1 : 0;
+}

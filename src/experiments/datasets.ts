@@ -1,0 +1,53 @@
+/**
+ * Config → datasets: makes the synthetic dataset on first use and opens the training and
+ * validation splits with the reader the config names.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DataConfig } from '../config/index.js';
+import { generateSyntheticDataset, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
+import { ConfigError } from '../utils/errors.js';
+
+export type EvalTask = 'semi' | 'unsupervised';
+
+/** True when `root` already holds a complete generated dataset. */
+function syntheticReady(root: string): boolean {
+  return fs.existsSync(path.join(root, 'ImageSets', '2017', 'train.txt')) && fs.existsSync(path.join(root, 'ImageSets', '2017', 'val.txt'));
+}
+
+/**
+ * Generates the synthetic dataset at data.root unless it is there. Safe when two runs start at
+ * once: the generator writes to a temporary folder and renames it, and the loser of that race
+ * uses the winner's (identical, same seed) dataset.
+ */
+export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean> {
+  if (data.dataset !== 'synthetic' || syntheticReady(data.root)) return false;
+  try {
+    await generateSyntheticDataset({
+      out: data.root,
+      videos: data.synth.videos,
+      valVideos: data.synth.val_videos,
+      frames: data.synth.frames,
+      size: data.size,
+      objects: data.synth.objects,
+      seed: data.synth.seed,
+    });
+  } catch (err) {
+    if (!syntheticReady(data.root)) throw err;
+  }
+  return true;
+}
+
+/** Opens `split` of the configured dataset. `task` picks DAVIS's annotation folder. */
+export async function openSplit(data: DataConfig, split: string, task: EvalTask): Promise<VideoDataset> {
+  switch (data.dataset) {
+    case 'synthetic':
+    case 'davis2017':
+      return openDavis2017(data.root, { split, task, onError: data.on_error, scan: 'all' });
+    case 'youtube_vos':
+      if (split !== 'train' && split !== 'valid') throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);
+      return openYouTubeVOS(data.root, { split, onError: data.on_error });
+    case 'frames':
+      return openFrameFolder(data.root);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Scores a model on whole videos with the official DAVIS protocols: predictions are made at each
+ * video's own resolution and compared with its annotations (semi-supervised for one-shot models,
+ * unsupervised for zero-shot ones). Used for validation during training and for the final
+ * evaluation, where the label maps are also written as palette PNGs.
+ */
+import path from 'node:path';
+import type { RVOSModel } from '../models/index.js';
+import type { LabelMap, VideoSequence } from '../data/index.js';
+import { writeLabelPng } from '../data/index.js';
+import { predictSequence, type PredictOptions } from '../eval/predictor.js';
+import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from '../eval/sequence.js';
+import { buildDavisEvaluation, type DavisEvaluation } from '../eval/report.js';
+import type { EvalTask } from './datasets.js';
+
+export interface EvaluateModelOptions extends PredictOptions {
+  task: EvalTask;
+  /** Write each sequence's label maps to <dir>/<sequence>/<frame>.png. */
+  predictionsDir?: string;
+}
+
+async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
+  const out: LabelMap[] = [];
+  for (let i = 0; i < seq.frameNames.length; i++) {
+    const label = await seq.readAnnotation(i);
+    out.push(label ?? { width: seq.width, height: seq.height, data: new Uint8Array(seq.width * seq.height) });
+  }
+  return out;
+}
+
+export async function evaluateModel(model: RVOSModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
+  const evaluations: SequenceEvaluation[] = [];
+  for (const seq of sequences) {
+    const { labels } = await predictSequence(model, seq, options);
+    if (options.predictionsDir !== undefined) {
+      labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));
+    }
+    const gt = await readAllAnnotations(seq);
+    const evaluate = options.task === 'semi' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
+    evaluations.push(evaluate(gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));
+  }
+  return buildDavisEvaluation(options.task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluations);
+}
