@@ -96,7 +96,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
     }
   }
   // Same preference as last time and that backend still active: nothing to do.
-  if (current !== undefined && currentPreference === pref && tf.getBackend() === current.backend) {
+  if (current !== undefined && currentPreference === pref && current.source === source && tf.getBackend() === current.backend) {
     return current;
   }
   // Kernel fixes for wasm and cpu; registering touches no backend, so it is safe whatever runs.
