@@ -94,16 +94,29 @@ export function warpRgbInto(image: RgbImage, d: AugmentDraw, out: Float32Array, 
     return;
   }
   const [m0, m1, m2, m3, m4, m5] = d.inverse;
+  const inv = 1 / 255;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      // Continuous input position of this output pixel centre, as a pixel-index coordinate.
-      const sx = m0 * (x + 0.5) + m1 * (y + 0.5) + m2 - 0.5;
-      const sy = m3 * (x + 0.5) + m4 * (y + 0.5) + m5 - 0.5;
+    // Continuous input position of output pixel centre (x + 0.5, y + 0.5), as a pixel-index
+    // coordinate; it advances by (m0, m3) per output pixel along the row.
+    let sx = m0 * 0.5 + m1 * (y + 0.5) + m2 - 0.5;
+    let sy = m3 * 0.5 + m4 * (y + 0.5) + m5 - 0.5;
+    for (let x = 0; x < w; x++, sx += m0, sy += m3) {
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
       const fx = sx - x0;
       const fy = sy - y0;
       const o = offset + (y * w + x) * 3;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        const a = (y0 * w + x0) * 3;
+        const c = a + w * 3;
+        for (let ch = 0; ch < 3; ch++) {
+          const top = data[a + ch]! + (data[a + 3 + ch]! - data[a + ch]!) * fx;
+          const bottom = data[c + ch]! + (data[c + 3 + ch]! - data[c + ch]!) * fx;
+          out[o + ch] = (top + (bottom - top) * fy) * inv;
+        }
+        continue;
+      }
+      // Border: neighbours outside the image count as black.
       for (let ch = 0; ch < 3; ch++) {
         let acc = 0;
         for (let j = 0; j < 2; j++) {
@@ -116,7 +129,7 @@ export function warpRgbInto(image: RgbImage, d: AugmentDraw, out: Float32Array, 
             acc += (i === 0 ? 1 - fx : fx) * wy * data[(yy * w + xx) * 3 + ch]!;
           }
         }
-        out[o + ch] = acc / 255;
+        out[o + ch] = acc * inv;
       }
     }
   }

@@ -4,12 +4,13 @@
  * convention object id k → slot k − 1. Ids above the slot count are dropped and reported on the
  * clip (`droppedIds`); void (255) pixels are background in the masks.
  *
- * All random draws happen synchronously when sampleClip is called (before any file is read), so
- * clips sampled concurrently from one Rng are reproducible whatever order the reads finish in.
+ * All random draws happen in planClip, synchronously, before any file is read, so clips sampled
+ * concurrently from one Rng (or built in worker threads) are reproducible whatever order the
+ * reads finish in.
  */
 import { DataError } from '../utils/errors.js';
-import type { Rng } from '../utils/rng.js';
-import { drawAugmentation, identityAugmentation, warpLabels, warpRgbInto, type AugmentOptions } from './augment.js';
+import { Rng, type RngState } from '../utils/rng.js';
+import { drawAugmentation, identityAugmentation, warpLabels, warpRgbInto, type AugmentDraw, type AugmentOptions } from './augment.js';
 import { resizeLabelsNearest, resizeRgbBilinear } from './image_io.js';
 import { drawPriorMaskKind, synthesizePriorMask, type PriorMaskOptions } from './prior_mask.js';
 import type { LabelMap, RgbImage, VideoSequence } from './types.js';
@@ -80,12 +81,20 @@ async function readResized(seq: VideoSequence, i: number, h: number, w: number):
   return [frame, resizeLabelsNearest(labels, h, w)];
 }
 
+/** Every random decision of a clip, made before any file is read (serialisable for workers). */
+export interface ClipPlan {
+  start: number;
+  draw: AugmentDraw;
+  /** State of the generator for prior-mask synthesis (null without opts.priorMask). */
+  priorState: RngState | null;
+}
+
 /**
- * Samples a clip: a random start among runs of `length` consecutive annotated frames (or
- * `start` when given). Throws a DataError when the sequence has no such run.
+ * Draws a clip's plan: a random start among runs of `length` consecutive annotated frames (or
+ * `start` when given), the augmentation and a generator for prior masks. Throws a DataError when
+ * the sequence has no such run.
  */
-export async function sampleClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?: number): Promise<Clip> {
-  // Everything up to the first await runs synchronously at the call: all draws happen here.
+export function planClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?: number): ClipPlan {
   checkOptions(opts);
   const starts = clipStarts(seq, opts.length);
   if (starts.length === 0) {
@@ -95,11 +104,18 @@ export async function sampleClip(seq: VideoSequence, rng: Rng, opts: ClipOptions
   const first = start ?? starts[rng.int(0, starts.length - 1)]!;
   if (!starts.includes(first)) throw new RangeError(`${seq.name}: no annotated clip of ${opts.length} frames starts at ${first}`);
   const draw = opts.augment ? drawAugmentation(rng, opts.augment, h, w) : identityAugmentation(h, w);
-  const priorRng = opts.priorMask ? rng.fork() : null;
-  return await buildClip(seq, first, draw, priorRng, opts);
+  return { start: first, draw, priorState: opts.priorMask ? rng.fork().getState() : null };
 }
 
-async function buildClip(seq: VideoSequence, start: number, draw: ReturnType<typeof identityAugmentation>, priorRng: Rng | null, opts: ClipOptions): Promise<Clip> {
+/** Samples a clip: planClip (synchronous, all random draws) then buildClip (reads files). */
+export async function sampleClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?: number): Promise<Clip> {
+  return buildClip(seq, planClip(seq, rng, opts, start), opts);
+}
+
+/** Reads, resizes and augments the frames of a planned clip and builds its slot masks. */
+export async function buildClip(seq: VideoSequence, plan: ClipPlan, opts: ClipOptions): Promise<Clip> {
+  const { start, draw } = plan;
+  const priorRng = plan.priorState === null ? null : new Rng(plan.priorState);
   const [h, w] = opts.size;
   const { length: L, slots: S } = opts;
   const pairs = await Promise.all(Array.from({ length: L }, (_, t) => readResized(seq, start + t, h, w)));
