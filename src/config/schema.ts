@@ -125,6 +125,15 @@ export const LauncherConfigSchema = z.strictObject({
   jobs: positiveInt,
 });
 
+/**
+ * Sweep axes a config carries with it (Hydra's `hydra.sweeper.params`): key → comma-separated
+ * values, e.g. {'model.mode': 'zero_shot,one_shot', seed: '1,2,3'}. `rvos experiment NAME` runs
+ * their cartesian product; command-line sweep overrides are added on top.
+ */
+export const SweepConfigSchema = z.strictObject({
+  params: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)),
+});
+
 export const RvosConfigSchema = z.strictObject({
   seed: z.number().int(),
   backend: z.enum(BACKENDS),
@@ -135,6 +144,7 @@ export const RvosConfigSchema = z.strictObject({
   train: TrainConfigSchema,
   eval: EvalConfigSchema,
   launcher: LauncherConfigSchema,
+  sweep: SweepConfigSchema,
 });
 
 export type RvosConfig = z.infer<typeof RvosConfigSchema>;
@@ -148,3 +158,4 @@ export type TrainConfig = RvosConfig['train'];
 export type StageConfig = NonNullable<TrainConfig['stages']>[number];
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
+export type SweepConfig = RvosConfig['sweep'];

@@ -1,0 +1,63 @@
+/**
+ * Named experiments: configs/experiment/NAME.yaml sets the shared settings and its `sweep.params`
+ * the variants. Running one composes every job, runs them with the configured launcher into one
+ * sweep folder, and writes the report.
+ */
+import path from 'node:path';
+import { composeConfig, expandSweep } from '../config/index.js';
+import { createSweepDir } from '../logging/index.js';
+import { writeFileAtomic } from '../utils/fs.js';
+import { launchSweep, type JobOutcome } from './launcher.js';
+import { writeSweepReport } from './report_md.js';
+import { PAPER_CONTEXT } from './paper_context.js';
+
+export interface ExperimentOptions {
+  name: string;
+  configDir: string;
+  /** Extra overrides for every job; comma lists add sweep axes. */
+  overrides: string[];
+  /** Sweep folder (default <run.root>/multirun/<date>/<time>). */
+  sweepDir?: string;
+  /** Re-use finished jobs of an interrupted experiment in sweepDir. */
+  resume: boolean;
+  log: (line: string) => void;
+}
+
+export interface ExperimentResult {
+  sweepDir: string;
+  outcomes: JobOutcome[];
+  report: string;
+}
+
+/** The job override lists of an experiment (sweep.params axes × command-line axes). */
+export function experimentJobs(name: string, configDir: string, overrides: string[]): string[][] {
+  const base = [`experiment=${name}`, ...overrides.filter((o) => !o.includes(','))];
+  const composed = composeConfig({ configDir, overrides: base });
+  const axes = Object.entries(composed.config.sweep.params).map(([k, v]) => `${k}=${v}`);
+  const cliAxes = overrides.filter((o) => o.includes(','));
+  return expandSweep([...base, ...axes, ...cliAxes], { configDir });
+}
+
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const jobs = experimentJobs(options.name, options.configDir, options.overrides);
+  // Compose every job up front so a bad value fails before anything trains.
+  const configs = jobs.map((overrides) => composeConfig({ configDir: options.configDir, overrides }).config);
+  const first = configs[0]!;
+  const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
+  writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
+  options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
+  const outcomes = await launchSweep(jobs.map((overrides, index) => ({ index, overrides })), {
+    sweepDir,
+    jobs: parallel,
+    extraArgs: ['--config-dir', options.configDir],
+    skipFinished: options.resume,
+    onJobStart: (job) => options.log(`  started job ${job.index}: ${job.overrides.join(' ')}`),
+    onJobEnd: (o) => {
+      const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
+      options.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    },
+  });
+  const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
+  return { sweepDir, outcomes, report };
+}

@@ -1,0 +1,21 @@
+/**
+ * The RVOS paper's numbers for each named ablation, quoted beside ours as context. Source:
+ * Ventura et al., CVPR 2019, tables as summarised in shared/reference/rvos.md. They are on
+ * YouTube-VOS / DAVIS-2017 with a ResNet-101 encoder: different data and scale from our runs.
+ */
+export const PAPER_CONTEXT: Record<string, string> = {
+  zero_vs_one_shot: [
+    'RVOS paper (different data: YouTube-VOS 2018 val, ResNet-101; J seen / J unseen / F seen / F unseen):',
+    '',
+    '- one-shot RVOS-Mask-ST+: 63.6 / 45.5 / 67.2 / 51.0 (mean 56.8)',
+    '- zero-shot RVOS-ST (80/20 train split): 44.7 / 21.2 / 45.0 / 23.9',
+    '- DAVIS-2017: one-shot J/F 48.0 / 52.6 (test-dev, fine-tuned); zero-shot J/F 23.0 / 29.9 (fine-tuned)',
+  ].join('\n'),
+  recurrence: [
+    'RVOS paper ablation (different data: YouTube-VOS 2018, ResNet-101; J seen / J unseen / F seen / F unseen):',
+    '',
+    '- one-shot: S 54.7/37.3/57.4/42.4; T 59.9/39.2/63.1/45.6; ST 60.8/44.6/63.7/50.3; ST+ 63.1/44.5/67.1/50.4',
+    '- zero-shot: S 40.8/19.9/43.9/23.2; T 37.1/20.2/38.7/21.6; ST 44.7/21.2/45.0/23.9',
+  ].join('\n'),
+};
+PAPER_CONTEXT.main = PAPER_CONTEXT.zero_vs_one_shot!;

@@ -1,0 +1,48 @@
+/** report.md for a sweep: per-variant metrics (mean ± std over seeds), runs, per-sequence table. */
+import path from 'node:path';
+import { GLOBAL_MEASURES } from '../eval/report.js';
+import { writeFileAtomic } from '../utils/fs.js';
+import { groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
+
+export function formatStat(s: Stat): string {
+  if (s.n === 0) return '–';
+  return s.n > 1 ? `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}` : s.mean.toFixed(3);
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(title: string, variants: Variant[], context?: string): string {
+  const parts = [`# ${title}`, ''];
+  parts.push('Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).', '');
+  parts.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES], variants.map((v) => [
+    `\`${v.label}\``,
+    v.jobs.find((j) => j.results)?.results?.task ?? '–',
+    String(v.metrics['J&F-Mean'].n),
+    ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+  ])));
+  parts.push('', '## Runs', '');
+  parts.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [
+    String(j.index), `\`${v.label}\``, String(j.results?.seed ?? (j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–')), j.status,
+    j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–', String(j.results?.steps ?? '–'), j.results ? j.results.trainSeconds.toFixed(0) : '–', path.basename(j.runDir),
+  ]))));
+  const names = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();
+  if (names.length > 0) {
+    parts.push('', '## Per sequence (J-Mean / F-Mean, mean over seeds)', '');
+    parts.push(table(['object', ...variants.map((v) => `\`${v.label}\``)], names.map((n) => [n, ...variants.map((v) => {
+      const o = v.perObject.get(n);
+      return o === undefined ? '–' : `${o.J.mean.toFixed(3)} / ${o.F.mean.toFixed(3)}`;
+    })])));
+  }
+  if (context !== undefined) parts.push('', '## Context', '', context);
+  return parts.join('\n') + '\n';
+}
+
+/** Writes <sweepDir>/report.md and returns its path. */
+export function writeSweepReport(sweepDir: string, title: string, context?: string): string {
+  const variants = groupVariants(readSweep(sweepDir));
+  const file = path.join(sweepDir, 'report.md');
+  writeFileAtomic(file, renderMarkdown(title, variants, context));
+  return file;
+}

@@ -1,0 +1,91 @@
+/**
+ * Reads a finished (or partly finished) sweep folder: every job's overrides and results, grouped
+ * into variants (the overrides other than the seed), with mean ± std over seeds. The report and
+ * the notebooks read sweeps through this.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobOutcome } from './launcher.js';
+import type { RunResults } from './run.js';
+import { GLOBAL_MEASURES, type GlobalMeasure } from '../eval/report.js';
+import { EvalError } from '../utils/errors.js';
+
+export interface SweepJobResult {
+  index: number;
+  overrides: string[];
+  runDir: string;
+  status: JobOutcome['status'];
+  results?: RunResults;
+  /** Per evaluated object: `<seq>_<k>` → J-Mean and F-Mean (from the run's eval JSON). */
+  perObject: Map<string, { J: number; F: number }>;
+}
+
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface Variant {
+  /** The overrides that define the variant (seed and experiment= removed), e.g. 'model.mode=one_shot'. */
+  label: string;
+  overrides: string[];
+  jobs: SweepJobResult[];
+  metrics: Record<GlobalMeasure, Stat>;
+  perObject: Map<string, { J: Stat; F: Stat }>;
+}
+
+/** Sample mean and standard deviation (n − 1; 0 for a single value), NaN values left out. */
+export function meanStd(values: number[]): Stat {
+  const v = values.filter((x) => Number.isFinite(x));
+  const n = v.length;
+  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
+  const mean = v.reduce((a, b) => a + b, 0) / n;
+  const std = n < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return { mean, std, n };
+}
+
+const IGNORED_KEYS = /^(\+{0,2})(seed|experiment|run\.name|run\.root|launcher(\..*)?)=/;
+
+export function variantOverrides(overrides: string[]): string[] {
+  return overrides.filter((o) => !IGNORED_KEYS.test(o));
+}
+
+function readPerObject(runDir: string, task: string | undefined): Map<string, { J: number; F: number }> {
+  const out = new Map<string, { J: number; F: number }>();
+  if (task === undefined) return out;
+  const file = path.join(runDir, 'eval', `per-sequence_results-${task === 'semi' ? 'semi-supervised' : 'unsupervised'}.csv`);
+  if (!fs.existsSync(file)) return out;
+  for (const line of fs.readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+    const [name, j, f] = line.split(',');
+    out.set(name!, { J: Number(j), F: Number(f) });
+  }
+  return out;
+}
+
+export function readSweep(sweepDir: string): SweepJobResult[] {
+  const summary = path.join(sweepDir, 'summary.json');
+  if (!fs.existsSync(summary)) throw new EvalError(`${summary} is missing: ${sweepDir} is not a sweep folder (run \`rvos train -m ...\` or \`rvos experiment NAME\`)`);
+  const { jobs } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { jobs: JobOutcome[] };
+  return jobs.map((j) => {
+    const results = j.results as RunResults | undefined;
+    return { index: j.index, overrides: j.overrides, runDir: j.runDir, status: j.status, results, perObject: readPerObject(j.runDir, results?.task) };
+  });
+}
+
+export function groupVariants(jobs: SweepJobResult[]): Variant[] {
+  const groups = new Map<string, SweepJobResult[]>();
+  for (const job of jobs) {
+    const label = variantOverrides(job.overrides).join(' ') || '(base)';
+    groups.set(label, [...(groups.get(label) ?? []), job]);
+  }
+  return [...groups].map(([label, members]) => {
+    const done = members.filter((m) => m.results !== undefined);
+    const metrics = Object.fromEntries(GLOBAL_MEASURES.map((m) => [m, meanStd(done.map((d) => d.results!.global[m]))])) as Record<GlobalMeasure, Stat>;
+    const names = new Set(done.flatMap((d) => [...d.perObject.keys()]));
+    const perObject = new Map(
+      [...names].sort().map((n) => [n, { J: meanStd(done.map((d) => d.perObject.get(n)?.J ?? NaN)), F: meanStd(done.map((d) => d.perObject.get(n)?.F ?? NaN)) }] as const),
+    );
+    return { label, overrides: variantOverrides(members[0]!.overrides), jobs: members, metrics, perObject };
+  });
+}
