@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../utils/fs.js';
 import { launchSweep, type JobOutcome } from './launcher.js';
 import { writeSweepReport } from './report_md.js';
 import { PAPER_CONTEXT } from './paper_context.js';
+import { ensureSyntheticDataset } from './datasets.js';
 
 export interface ExperimentOptions {
   name: string;
@@ -43,6 +44,11 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   // Compose every job up front so a bad value fails before anything trains.
   const configs = jobs.map((overrides) => composeConfig({ configDir: options.configDir, overrides }).config);
   const first = configs[0]!;
+  // Generate shared synthetic data once, here, rather than racing to do it in parallel jobs.
+  const roots = new Map(configs.map((c) => [c.data.root, c.data] as const));
+  for (const data of roots.values()) {
+    if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
+  }
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);

@@ -105,6 +105,8 @@ async function runSweep(args: TrainArgs): Promise<number> {
     composed.forEach((c, i) => process.stdout.write(`# job ${i}: ${jobs[i]!.overrides.join(' ')}\n${c.toYaml()}\n`));
     return 0;
   }
+  const { ensureSyntheticDataset } = await import('../../experiments/datasets.js');
+  for (const data of new Map(composed.map((c) => [c.config.data.root, c.config.data] as const)).values()) await ensureSyntheticDataset(data);
   const sweepDir = args.runDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
