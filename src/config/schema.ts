@@ -62,6 +62,8 @@ export const SynthConfigSchema = z.strictObject({
   /** [min, max] objects per video. */
   objects: z.tuple([positiveInt, positiveInt]).refine(([lo, hi]) => lo <= hi, 'objects must be [min, max] with min <= max'),
   seed: z.number().int(),
+  /** Preset of the generator's difficulty knobs (src/data/synth/options.ts). */
+  difficulty: z.enum(['easy', 'default', 'hard']),
 });
 
 export const DataConfigSchema = z.strictObject({

@@ -83,6 +83,8 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
   let previous: tf.Tensor4D | null = null;
   let firstMasks: tf.Tensor4D | null = null;
   const firstFrameOf = sequence.firstFrameOf;
+  // One-shot reports only the objects it was given (frame 0, or later where they first appear).
+  const givenIds = new Set<number>();
   for (let t = 0; t < sequence.frameNames.length; t++) {
     const frame = frameToTensor(await sequence.readFrame(t), options.size);
     let input: tf.Tensor4D | null = null;
@@ -90,15 +92,17 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
       if (t === 0) {
         const first = await sequence.readAnnotation(0);
         firstMasks = first === null ? tf.zeros([1, ...options.size, slots]) : labelsToSlotMasks(first, slots, options.size);
+        for (const id of first?.data ?? []) if (id >= 1 && id <= slots) givenIds.add(id);
       }
       input = t <= 1 ? firstMasks : previous;
       const newIds = new Set([...firstFrameOf].filter(([, f]) => f === t && t > 0).map(([id]) => id));
       if (newIds.size > 0) input = await injectNewObjects(sequence, t, input!, newIds, slots, options.size);
+      for (const id of newIds) givenIds.add(id);
     }
     const out = model.step(frame, input, state);
     model.disposeState(state);
     state = out.state;
-    let keep = new Array<boolean>(slots).fill(true);
+    let keep = Array.from({ length: slots }, (_, s) => mode === 'zero_shot' || givenIds.has(s + 1));
     if (out.objectness !== null) {
       const obj = tf.tidy(() => tf.sigmoid(out.objectness!).dataSync());
       obj.forEach((p, s) => (objectnessSums[s]! += p));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConfig } from '../config/index.js';
-import { generateSyntheticDataset, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
+import { DIFFICULTY_PRESETS, generateSyntheticDataset, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
 import { ConfigError } from '../utils/errors.js';
 
 export type EvalTask = 'semi' | 'unsupervised';
@@ -31,6 +31,7 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
       size: data.size,
       objects: data.synth.objects,
       seed: data.synth.seed,
+      difficulty: DIFFICULTY_PRESETS[data.synth.difficulty],
     });
   } catch (err) {
     if (!syntheticReady(data.root)) throw err;

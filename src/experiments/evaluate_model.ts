@@ -17,6 +17,8 @@ export interface EvaluateModelOptions extends PredictOptions {
   task: EvalTask;
   /** Write each sequence's label maps to <dir>/<sequence>/<frame>.png. */
   predictionsDir?: string;
+  /** Called with each sequence's predicted label maps (e.g. to log overlays). */
+  onSequence?: (sequence: VideoSequence, labels: LabelMap[]) => Promise<void> | void;
 }
 
 async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
@@ -35,6 +37,7 @@ export async function evaluateModel(model: RVOSModel, sequences: VideoSequence[]
     if (options.predictionsDir !== undefined) {
       labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));
     }
+    await options.onSequence?.(seq, labels);
     const gt = await readAllAnnotations(seq);
     const evaluate = options.task === 'semi' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
     evaluations.push(evaluate(gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { RVOS_AUGMENTATION } from '../data/index.js';
+import { RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
 import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
 import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
+import { overlayStripPng } from './overlay_strip.js';
 
 export interface RunOptions {
   runDir: string;
@@ -138,8 +139,13 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
         }
         return b;
       },
-      validate: async (m) => {
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task });
+      validate: async (m, step) => {
+        const logOverlay = async (seq: VideoSequence, labels: LabelMap[]) => {
+          if (seq !== valSet.sequences[0]) return;
+          const strip = await overlayStripPng(seq, labels, 4);
+          writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
+        };
+        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
