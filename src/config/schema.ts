@@ -81,6 +81,8 @@ export const DataConfigSchema = z.strictObject({
   /** Batches prepared ahead of the training step. */
   prefetch: nonNegativeInt,
   augment: AugmentConfigSchema.nullable(),
+  /** One-shot training: replace frame 0's previous-mask input by a deformed copy of its ground truth (MaskTrack-style prior masks). */
+  prior_mask: z.boolean(),
   synth: SynthConfigSchema,
 });
 

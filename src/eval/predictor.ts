@@ -20,6 +20,11 @@ export interface PredictOptions {
   threshold: number;
   /** Zero-shot: minimum objectness probability for a slot to be reported. */
   objectnessThreshold: number;
+  /**
+   * One-shot previous-mask input from frame 2 on: the previous soft output ('soft', RVOS) or that
+   * output thresholded at `threshold` ('binary', which keeps masks from fading over long videos).
+   */
+  previousMask?: 'soft' | 'binary';
 }
 
 export interface VideoPrediction {
@@ -111,7 +116,12 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
     labels.push(probabilitiesToLabels(out.logits, keep, width, height, options.threshold));
     if (input !== null && input !== firstMasks) input.dispose();
     if (previous !== null && previous !== input) previous.dispose();
-    previous = mode === 'one_shot' ? tf.tidy(() => tf.sigmoid(out.logits)) : null;
+    previous =
+      mode !== 'one_shot'
+        ? null
+        : options.previousMask === 'binary'
+          ? tf.tidy(() => tf.cast(tf.greater(tf.sigmoid(out.logits), options.threshold), 'float32') as tf.Tensor4D)
+          : tf.tidy(() => tf.sigmoid(out.logits));
     frame.dispose();
     out.logits.dispose();
     out.objectness?.dispose();

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
 import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
@@ -97,7 +97,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     size: config.data.size,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
-    priorMask: null,
+    priorMask: config.data.prior_mask && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
     batchSize: config.data.batch_size,
     seed: config.seed,
     prefetch: config.data.prefetch,

@@ -29,6 +29,8 @@ export interface DecoderOptions {
   recurrence: Recurrence;
   /** One-shot: every gate convolution gets the slot's previous mask as one extra channel. */
   oneShot: boolean;
+  /** Extra per-slot input channels at every level (matching maps); default 0. */
+  extraChannels?: number;
 }
 
 /** State of one level for one slot. */
@@ -66,7 +68,8 @@ export class RVOSDecoder {
     this.usesSpatial = opts.recurrence !== 'T';
     this.usesTemporal = opts.recurrence !== 'S';
     hs.forEach((filters, k) => {
-      const inputChannels = opts.skipChannels[k]! + (k === 0 ? 0 : hs[k - 1]!);
+      // Cell input: [skip (shared by the frame's slots), upsampled h of level k−1, extra maps].
+      const inputChannels = opts.skipChannels[k]! + (k === 0 ? 0 : hs[k - 1]!) + (opts.extraChannels ?? 0);
       const cell = new ConvLSTMCell({
         filters,
         kernelSize: 3,
@@ -96,15 +99,18 @@ export class RVOSDecoder {
    * @param masks previous mask of this slot at each level ([B, h_k, w_k, 1]), one-shot only
    * @param spatial previous slot's states of this frame (null: first slot, or T mode)
    * @param temporal this slot's h at each level from the previous frame (null: first frame, or S mode)
+   * @param extra this slot's extra input channels at each level (matching maps), when configured
    */
-  decodeSlot(frame: PreparedFrame, masks: tf.Tensor4D[] | null, spatial: LevelState[] | null, temporal: tf.Tensor4D[] | null): SlotOutput {
+  decodeSlot(frame: PreparedFrame, masks: tf.Tensor4D[] | null, spatial: LevelState[] | null, temporal: tf.Tensor4D[] | null, extra: tf.Tensor4D[] | null = null): SlotOutput {
     const states: LevelState[] = [];
     let prevH: tf.Tensor4D | null = null;
     this.cells.forEach((cell, k) => {
       const skip = frame.skips[k]!;
       const up = prevH === null ? null : tf.image.resizeBilinear(prevH, [skip.shape[1], skip.shape[2]], true);
+      const more = extra?.[k];
+      const input = more === undefined ? up : up === null ? more : tf.concat([up, more], 3);
       const state = cell.step(
-        up,
+        input,
         {
           mask: masks?.[k] ?? null,
           spatial: this.usesSpatial ? (spatial?.[k] ?? null) : null,
