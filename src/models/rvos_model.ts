@@ -13,6 +13,7 @@ import { ConfigError, RvosError } from '../utils/errors.js';
 import { levelChannels, RVOSDecoder, type LevelState, type Recurrence } from './decoder.js';
 import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './encoders/index.js';
 import { maskPyramid } from './mask_pyramid.js';
+import { DECODER_INPUTS, disposeReferences, FEELVOS_MATCHING, MatchingInputs, type DecoderInput, type MatchingOptions, type MatchingReferences } from './matching_inputs.js';
 import { forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
@@ -20,6 +21,7 @@ import { assignPretrained, readPretrained, type PretrainedReport } from './pretr
 import { SkipReductions, type DecoderSkips } from './skip_reductions.js';
 
 export type { Recurrence } from './decoder.js';
+export { DECODER_INPUTS, FEELVOS_MATCHING, type DecoderInput, type MatchingOptions } from './matching_inputs.js';
 export type SegmentationMode = 'zero_shot' | 'one_shot';
 
 export interface EncoderConfig {
@@ -41,6 +43,19 @@ export interface RVOSModelConfig {
   /** Objectness head on/off (off = RVOS-exact). */
   objectness: boolean;
   seed: number;
+  /**
+   * Per-slot decoder inputs (default ['prev_mask'] = RVOS). prev_mask is used in one_shot mode
+   * only; global_matching / local_matching add FEELVOS matching maps (src/models/matching_inputs.ts
+   * says which references each mode uses).
+   */
+  inputs?: DecoderInput[];
+  /** Matching-map settings; FEELVOS's values where absent. */
+  matching?: Partial<MatchingOptions>;
+}
+
+/** The decoder inputs of a config (absent = ['prev_mask']). */
+export function decoderInputs(config: RVOSModelConfig): DecoderInput[] {
+  return config.inputs ?? ['prev_mask'];
 }
 
 /** Recurrent state between frames; opaque to callers, released with `disposeState`. */
@@ -48,6 +63,8 @@ export interface DecoderState {
   readonly kind: 'rvos-decoder-state';
   /** Per slot, h of levels 0..3 from the previous frame; null before the first frame or in S mode. */
   readonly temporal: tf.Tensor4D[][] | null;
+  /** Matching-map references (embeddings + masks) for the next frame; absent without matching inputs. */
+  readonly matching?: MatchingReferences | null;
 }
 
 export interface StepOutput {
@@ -82,6 +99,13 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   if (!['zero_shot', 'one_shot'].includes(config.mode)) fail('mode', `must be zero_shot | one_shot, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
+  const inputs = decoderInputs(config);
+  if (!Array.isArray(inputs) || inputs.some((i) => !DECODER_INPUTS.includes(i))) fail('inputs', `must be a subset of ${DECODER_INPUTS.join(', ')}, got ${JSON.stringify(inputs)}`);
+  if (new Set(inputs).size !== inputs.length) fail('inputs', `must not repeat an entry, got ${JSON.stringify(inputs)}`);
+  const m = { ...FEELVOS_MATCHING, ...config.matching };
+  if (!Number.isInteger(m.embeddingDim) || m.embeddingDim < 1) fail('matching.embeddingDim', `must be a positive integer, got ${m.embeddingDim}`);
+  if (!Number.isInteger(m.localRadius) || m.localRadius < 0) fail('matching.localRadius', `must be a non-negative integer, got ${m.localRadius}`);
+  if (!Number.isInteger(m.maxReference) || m.maxReference < 1) fail('matching.maxReference', `must be a positive integer, got ${m.maxReference}`);
 }
 
 export class RVOSModel {
@@ -95,6 +119,7 @@ export class RVOSModel {
     private readonly skips: SkipReductions,
     readonly decoder: RVOSDecoder,
     private readonly objectnessHead: ObjectnessHead | null,
+    private readonly matching: MatchingInputs | null,
   ) {}
 
   /** Builds a model; same config + seed → identical initial weights. */
@@ -106,14 +131,19 @@ export class RVOSModel {
       const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false);
       const skips = new SkipReductions(store, encoder.channels, cfg.hidden);
       const hidden = cfg.hidden;
+      const inputs = decoderInputs(cfg);
+      const oneShot = cfg.mode === 'one_shot';
+      const usesMatching = inputs.includes('global_matching') || inputs.includes('local_matching');
+      const matching = usesMatching ? new MatchingInputs(store, encoder.channels[0], inputs, oneShot, cfg.slots, { ...FEELVOS_MATCHING, ...cfg.matching }) : null;
       const decoder = new RVOSDecoder(store, {
         hidden,
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
-        oneShot: cfg.mode === 'one_shot',
+        oneShot: oneShot && inputs.includes('prev_mask'),
+        extraChannels: matching?.channelsPerSlot ?? 0,
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
-      const model = new RVOSModel(cfg, store, encoder, skips, decoder, head);
+      const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching);
       if (cfg.encoder.pretrained !== null && cfg.encoder.pretrained !== undefined && !options.skipInit) {
         const artifacts = await readPretrained(cfg.encoder.pretrained);
         model.pretrainedReport = assignPretrained(store, encoder, artifacts, cfg.encoder.pretrained);
@@ -139,11 +169,12 @@ export class RVOSModel {
 
   /** "No previous frame". */
   initialState(): DecoderState {
-    return { kind: 'rvos-decoder-state', temporal: null };
+    return { kind: 'rvos-decoder-state', temporal: null, matching: null };
   }
 
   disposeState(state: DecoderState): void {
     if (state.temporal !== null) tf.dispose(state.temporal.flat());
+    disposeReferences(state.matching);
   }
 
   /** Stage 1: frame [B,H,W,3] in [0,1] → reduced skips (strides 32, 16, 8, 4). */
@@ -163,16 +194,20 @@ export class RVOSModel {
     const [, height, width] = frame.shape;
     // tf.tidy keeps every tensor reachable from the returned object (logits, objectness, state).
     return tf.tidy(() => {
-      const skips = this.encodeFrame(frame, ctx);
+      const features = this.encoder.forward(frame, ctx);
+      const skips = this.skips.apply(features, ctx);
       const prepared = this.decoder.prepareFrame(skips);
-      const pyramid = prevMasks === null ? null : maskPyramid(prevMasks, skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]));
+      const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
+      const pyramid = prevMasks === null || !this.decoder.opts.oneShot ? null : maskPyramid(prevMasks, sizes);
+      const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
       const objectness: tf.Tensor2D[] = [];
       const temporal: tf.Tensor4D[][] = [];
       for (let s = 0; s < slots; s++) {
         const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
-        const out = this.decoder.decodeSlot(prepared, masks, spatial, state.temporal?.[s] ?? null);
+        const extra = matched === null ? null : this.matching!.slotChannels(matched.levels, s);
+        const out = this.decoder.decodeSlot(prepared, masks, spatial, state.temporal?.[s] ?? null, extra);
         spatial = out.states;
         logits.push(out.logit);
         if (this.decoder.usesTemporal) temporal.push(out.states.map((st) => st.h));
@@ -181,7 +216,11 @@ export class RVOSModel {
       const stacked = slots === 1 ? logits[0]! : tf.concat(logits, 3);
       const full = tf.image.resizeBilinear(stacked, [height, width], true);
       for (const update of ctx.updates) update();
-      const next: DecoderState = { kind: 'rvos-decoder-state', temporal: this.decoder.usesTemporal ? temporal : null };
+      const next: DecoderState = {
+        kind: 'rvos-decoder-state',
+        temporal: this.decoder.usesTemporal ? temporal : null,
+        matching: matched === null ? null : this.matching!.next(state.matching ?? null, matched, stacked),
+      };
       const result: StepOutput = {
         logits: full,
         objectness: this.objectnessHead === null ? null : slots === 1 ? objectness[0]! : tf.concat(objectness, 1),
