@@ -15,7 +15,6 @@ import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
-import { ConfigError } from '../utils/errors.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
 import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
@@ -56,8 +55,6 @@ export function evalTask(config: RvosConfig): EvalTask {
 }
 
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
-  const extra = config.model.inputs.filter((i) => i !== 'prev_mask');
-  if (extra.length > 0) throw new ConfigError(`model.inputs: ${extra.join(', ')} are not available yet; use [prev_mask]`);
   return {
     encoder: { name: config.encoder.name, pretrained: config.encoder.pretrained, freezeBatchNorm: config.encoder.freeze_batch_norm },
     hidden: config.model.hidden,
@@ -66,6 +63,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     mode: config.model.mode,
     objectness: config.model.objectness,
     seed: config.seed,
+    inputs: [...config.model.inputs],
   };
 }
 
