@@ -39,12 +39,17 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
   return true;
 }
 
-/** Opens `split` of the configured dataset. `task` picks DAVIS's annotation folder. */
-export async function openSplit(data: DataConfig, split: string, task: EvalTask): Promise<VideoDataset> {
+/**
+ * Opens `split` of the configured dataset. `task` picks DAVIS's annotation folder. For training
+ * every annotated frame is scanned for objects; for evaluation DAVIS objects are those of frame 0
+ * (the semi-supervised protocol gives only the first frame, so objects entering later are not
+ * given to the model).
+ */
+export async function openSplit(data: DataConfig, split: string, task: EvalTask, purpose: 'train' | 'eval'): Promise<VideoDataset> {
   switch (data.dataset) {
     case 'synthetic':
     case 'davis2017':
-      return openDavis2017(data.root, { split, task, onError: data.on_error, scan: 'all' });
+      return openDavis2017(data.root, { split, task, onError: data.on_error, scan: purpose === 'train' ? 'all' : 'first' });
     case 'youtube_vos':
       if (split !== 'train' && split !== 'valid') throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);
       return openYouTubeVOS(data.root, { split, onError: data.on_error });

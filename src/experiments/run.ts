@@ -82,8 +82,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const backend = await initBackend(config.backend, { log });
   const task = evalTask(config);
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
-  const trainSet = await openSplit(config.data, config.data.split, 'semi');
-  const valSet = await openSplit(config.data, config.data.val_split, task);
+  const trainSet = await openSplit(config.data, config.data.split, 'semi', 'train');
+  const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
   for (const s of [...(trainSet.skipped ?? []), ...(valSet.skipped ?? [])]) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
 
   const model = await RVOSModel.create(modelConfigOf(config));
