@@ -136,6 +136,13 @@ export const LauncherConfigSchema = z.strictObject({
  */
 export const SweepConfigSchema = z.strictObject({
   params: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)),
+  /**
+   * Named variants that are not a cartesian product (RVOS "ST+" = ST with two training stages):
+   * each is a bundle of overrides; `rvos experiment` runs every variant × the params product.
+   */
+  variants: z
+    .array(z.strictObject({ name: z.string().min(1), overrides: z.array(z.string()) }))
+    .default([]),
 });
 
 export const RvosConfigSchema = z.strictObject({

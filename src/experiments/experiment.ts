@@ -9,6 +9,7 @@ import { createSweepDir } from '../logging/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { launchSweep, type JobOutcome } from './launcher.js';
 import { writeSweepReport } from './report_md.js';
+import { writeHtmlReport } from './report_html.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
 
@@ -28,15 +29,23 @@ export interface ExperimentResult {
   sweepDir: string;
   outcomes: JobOutcome[];
   report: string;
+  /** report.html beside report.md. */
+  html: string;
 }
 
-/** The job override lists of an experiment (sweep.params axes × command-line axes). */
+/**
+ * The job override lists of an experiment: sweep.variants (each a named override bundle, put in
+ * as `run.name=<name>` + its overrides) × sweep.params axes × command-line axes.
+ */
 export function experimentJobs(name: string, configDir: string, overrides: string[]): string[][] {
   const base = [`experiment=${name}`, ...overrides.filter((o) => !o.includes(','))];
   const composed = composeConfig({ configDir, overrides: base });
   const axes = Object.entries(composed.config.sweep.params).map(([k, v]) => `${k}=${v}`);
   const cliAxes = overrides.filter((o) => o.includes(','));
-  return expandSweep([...base, ...axes, ...cliAxes], { configDir });
+  const product = expandSweep([...base, ...axes, ...cliAxes], { configDir });
+  const variants = composed.config.sweep.variants;
+  if (variants.length === 0) return product;
+  return variants.flatMap((v) => product.map((job) => [...job.slice(0, base.length), `run.name=${v.name}`, ...v.overrides, ...job.slice(base.length)]));
 }
 
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
@@ -65,5 +74,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     },
   });
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
-  return { sweepDir, outcomes, report };
+  const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
+  return { sweepDir, outcomes, report, html };
 }

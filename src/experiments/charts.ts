@@ -1,0 +1,67 @@
+/**
+ * Report charts as SVG strings: Vega-Lite specs compiled and rendered headless in Node
+ * (vega.View(...).toSVG(), no browser and no network), so report.html embeds them inline.
+ */
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+/** Compiles a Vega-Lite spec and renders it to a standalone SVG string. */
+export async function renderVegaLite(spec: vl.TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface BarRow {
+  variant: string;
+  measure: string;
+  mean: number;
+  std: number;
+}
+
+/** Grouped bars (one group per variant, one bar per measure) with ± std error bars. */
+export function barChartSpec(rows: BarRow[], title: string, unitRange = true): vl.TopLevelSpec {
+  const data = rows.filter((r) => Number.isFinite(r.mean)).map((r) => ({ ...r, lo: r.mean - (r.std || 0), hi: r.mean + (r.std || 0) }));
+  const x = { field: 'variant', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30, labelLimit: 240 } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: { step: 24 * Math.max(1, new Set(rows.map((r) => r.measure)).size) },
+    height: 220,
+    data: { values: data },
+    encoding: { x, xOffset: { field: 'measure', sort: null }, color: { field: 'measure', type: 'nominal', sort: null, title: null } },
+    layer: [
+      { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: 'mean over seeds', scale: unitRange ? { domain: [0, 1] } : { zero: true } } } },
+      { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { value: 'black' } } },
+    ],
+  } as vl.TopLevelSpec;
+}
+
+export interface CurvePoint {
+  variant: string;
+  run: string;
+  step: number;
+  value: number;
+}
+
+/** One line per run, coloured by variant. */
+export function curveChartSpec(points: CurvePoint[], title: string, yTitle: string): vl.TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 360,
+    height: 200,
+    data: { values: points.filter((p) => Number.isFinite(p.value)) },
+    mark: { type: 'line', point: points.length < 200, strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'variant', type: 'nominal', sort: null, title: null },
+      detail: { field: 'run', type: 'nominal' },
+    },
+  } as vl.TopLevelSpec;
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { composeConfig } from '../../src/config/index.js';
+import { experimentJobs } from '../../src/experiments/experiment.js';
+
+const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
+
+describe('named ablation experiments', () => {
+  it('zero_vs_one_shot: both modes × seeds 1, 2, 3', () => {
+    const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
+    expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
+  });
+
+  it('recurrence: sweep.variants S, T, ST, ST+ × 3 seeds, one-shot; ST+ trains gt_prev then pred_prev with the same total steps', () => {
+    const jobs = experimentJobs('recurrence', CONFIG_DIR, []);
+    expect(jobs).toHaveLength(12);
+    const configs = jobs.map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
+    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n === 'ST+' ? 'ST' : n}:${s}`)));
+    expect(configs.every((c) => c.model.mode === 'one_shot')).toBe(true);
+    const plus = configs.find((c) => c.run.name === 'ST+')!;
+    expect(plus.train.stages).toEqual([{ name: 'gt_prev', steps: 300 }, { name: 'pred_prev', steps: 300 }]);
+    expect(configs.find((c) => c.run.name === 'ST')!.train.stages).toBeNull();
+    expect(configs.find((c) => c.run.name === 'ST')!.train.steps).toBe(600);
+  });
+
+  it('matching_inputs: none / global / local / both × both modes × 3 seeds', () => {
+    const jobs = experimentJobs('matching_inputs', CONFIG_DIR, []);
+    expect(jobs).toHaveLength(24);
+    const configs = jobs.map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
+    const seen = new Set(configs.map((c) => `${c.run.name}|${c.model.inputs.join('+')}|${c.model.mode}`));
+    expect(seen.size).toBe(8);
+    expect(seen).toContain('both|prev_mask+global_matching+local_matching|zero_shot');
+    expect(seen).toContain('none|prev_mask|one_shot');
+  });
+
+  it('command-line overrides apply to every variant job, after the experiment and before the variant bundle', () => {
+    const jobs = experimentJobs('recurrence', CONFIG_DIR, ['train.steps=20']);
+    expect(jobs[0]!.slice(0, 4)).toEqual(['experiment=recurrence', 'train.steps=20', 'run.name=S', 'model.recurrence=S']);
+  });
+});
