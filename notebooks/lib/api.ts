@@ -16,6 +16,7 @@ export { renderMarkdown, formatStat } from '../../src/experiments/report_md.js';
 export { readRecords } from '../../src/logging/index.js';
 export { RVOSModel } from '../../src/models/index.js';
 export { levelChannels } from '../../src/models/decoder.js';
+export { globalMatchingMap, localMatchingMap, FEELVOS_LOCAL_RADIUS } from '../../src/layers/matching.js';
 
 export * from './demo.js';
 export * from './plots.js';

@@ -89,3 +89,12 @@ export function htmlTable(columns: string[], rows: (string | number | null | und
   const body = rows.map((r) => `<tr>${r.map((v) => `<td style="text-align:${typeof v === 'number' ? 'right' : 'left'}">${cell(v)}</td>`).join('')}</tr>`).join('');
   return `<table>${head}${body}</table>`;
 }
+
+/**
+ * Short names for sweep variants: the overrides in which they differ (the ones every variant
+ * shares, e.g. the notebooks' tiny-config overrides, are left out).
+ */
+export function distinguishingLabels(overrideLists: string[][]): string[] {
+  const shared = overrideLists.length < 2 ? new Set<string>() : new Set(overrideLists[0]!.filter((o) => overrideLists.every((l) => l.includes(o))));
+  return overrideLists.map((l) => l.filter((o) => !shared.has(o)).join(' ') || '(base)');
+}
