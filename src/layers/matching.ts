@@ -57,10 +57,40 @@ export function feelvosDistance(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-/** min over allowed references = 1 − max(allowed · similarity); sim [n, m], allowed [n or 1, m, K] → [n, K]. */
-function maskedMinDistance(distance: tf.Tensor2D, allowed: tf.Tensor3D): tf.Tensor2D {
-  const sim = tf.expandDims(tf.sub(1, distance), 2);
-  return tf.sub(1, tf.max(tf.mul(sim, allowed), 1)) as tf.Tensor2D;
+/**
+ * min over allowed references: distance [n, m]; labels [m·K] (0/1, row-major [m, K]); window
+ * [n·m] (0/1) or null = every position → [n, K], 1 where nothing is allowed. Computed in plain
+ * loops with a custom gradient that routes dy to the arg-min position only (what tf.min's gradient
+ * does, without materialising an [n, m, K] tensor and its Equal-mask backward, which on wasm cost
+ * seconds per training step).
+ */
+function maskedMinDistance(distance: tf.Tensor2D, labels: Float32Array, k: number, window: Float32Array | null): tf.Tensor2D {
+  const [n, m] = distance.shape;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const dv = (args[0] as tf.Tensor).dataSync();
+    const best = new Float32Array(n * k).fill(1);
+    const arg = new Int32Array(n * k).fill(-1);
+    for (let i = 0; i < n; i++) {
+      for (let q = 0; q < m; q++) {
+        if (window !== null && window[i * m + q] === 0) continue;
+        const dist = dv[i * m + q]!;
+        for (let c = 0; c < k; c++) {
+          if (labels[q * k + c]! > 0.5 && dist < best[i * k + c]!) {
+            best[i * k + c] = dist;
+            arg[i * k + c] = q;
+          }
+        }
+      }
+    }
+    const gradFunc = (dy: tf.Tensor2D): tf.Tensor => {
+      const dyv = dy.dataSync();
+      const g = new Float32Array(n * m);
+      for (let i = 0; i < n * k; i++) if (arg[i]! >= 0) g[Math.floor(i / k) * m + arg[i]!] += dyv[i]!;
+      return tf.tensor2d(g, [n, m]);
+    };
+    return { value: tf.tensor2d(best, [n, k]), gradFunc };
+  });
+  return op(distance) as tf.Tensor2D;
 }
 
 /**
@@ -105,7 +135,7 @@ export function globalMatchingMap(current: tf.Tensor4D, reference: tf.Tensor4D, 
   return tf.tidy(() => {
     const items: tf.Tensor2D[] = [];
     for (let b = 0; b < batch; b++) {
-      let mask = maskValues.subarray(b * n * k, (b + 1) * n * k);
+      let mask: Float32Array = maskValues.subarray(b * n * k, (b + 1) * n * k);
       if (opts.maxReference !== undefined) mask = sampleReferenceMask(mask, n, k, opts.maxReference, opts.rng!);
       // Only reference pixels that carry some kept label matter; gather them once.
       const used: number[] = [];
@@ -123,16 +153,20 @@ export function globalMatchingMap(current: tf.Tensor4D, reference: tf.Tensor4D, 
       }
       const cur = tf.reshape(tf.slice(current, [b, 0, 0, 0], [1, h, w, d]), [n, d]) as tf.Tensor2D;
       const refAll = tf.reshape(tf.slice(reference, [b, 0, 0, 0], [1, h, w, d]), [n, d]) as tf.Tensor2D;
-      const ref = used.length === n ? refAll : selectRows(refAll, used, n);
-      const usedMask = new Float32Array(used.length * k);
-      used.forEach((q, i) => usedMask.set(mask.subarray(q * k, (q + 1) * k), i * k));
-      const allowed = tf.tensor3d(usedMask, [1, used.length, k]);
-      const rows = Math.max(1, Math.floor(budget / (used.length * k)));
+      // Selecting rows only pays off when it drops many (it costs a matMul of its own).
+      const select = used.length <= n / 2;
+      const ref = select ? selectRows(refAll, used, n) : refAll;
+      let labels = mask;
+      if (select) {
+        labels = new Float32Array(used.length * k);
+        used.forEach((q, i) => labels.set(mask.subarray(q * k, (q + 1) * k), i * k));
+      }
+      const rows = Math.max(1, Math.floor(budget / (ref.shape[0] * k)));
       const parts: tf.Tensor2D[] = [];
       for (let start = 0; start < n; start += rows) {
         const size = Math.min(rows, n - start);
         const query = size === n ? cur : tf.slice(cur, [start, 0], [size, d]);
-        parts.push(maskedMinDistance(feelvosDistance(query, ref), allowed));
+        parts.push(maskedMinDistance(feelvosDistance(query, ref), labels, k, null));
       }
       items.push(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
     }
@@ -182,8 +216,10 @@ export function localMatchingMap(current: tf.Tensor4D, previous: tf.Tensor4D, ma
   // Rows of queries per band such that rows·w × (rows + 2r)·w × K stays within the budget.
   let rows = h;
   while (rows > 1 && rows * w * Math.min(h, rows + 2 * radius) * w * k > budget) rows = Math.ceil(rows / 2);
+  const binary = tf.tidy(() => tf.cast(tf.greater(masks, 0.5), 'float32'));
+  const labelValues = binary.dataSync() as Float32Array;
+  binary.dispose();
   return tf.tidy(() => {
-    const allowedLabels = tf.cast(tf.greater(masks, 0.5), 'float32');
     const items: tf.Tensor2D[] = [];
     for (let b = 0; b < batch; b++) {
       const parts: tf.Tensor2D[] = [];
@@ -193,9 +229,8 @@ export function localMatchingMap(current: tf.Tensor4D, previous: tf.Tensor4D, ma
         const b1 = Math.min(h, y0 + r + radius);
         const query = tf.reshape(tf.slice(current, [b, y0, 0, 0], [1, r, w, d]), [r * w, d]) as tf.Tensor2D;
         const ref = tf.reshape(tf.slice(previous, [b, b0, 0, 0], [1, b1 - b0, w, d]), [(b1 - b0) * w, d]) as tf.Tensor2D;
-        const labels = tf.reshape(tf.slice(allowedLabels, [b, b0, 0, 0], [1, b1 - b0, w, k]), [1, (b1 - b0) * w, k]);
-        const window = tf.tensor3d(windowMask(y0, r, b0, b1 - b0, w, radius), [r * w, (b1 - b0) * w, 1]);
-        parts.push(maskedMinDistance(feelvosDistance(query, ref), tf.mul(window, labels) as tf.Tensor3D));
+        const labels = labelValues.subarray(((b * h + b0) * w) * k, ((b * h + b1) * w) * k);
+        parts.push(maskedMinDistance(feelvosDistance(query, ref), labels, k, windowMask(y0, r, b0, b1 - b0, w, radius)));
       }
       items.push(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
     }
