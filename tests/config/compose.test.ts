@@ -17,7 +17,9 @@ describe('composeConfig on configs/', () => {
     expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false });
     expect(config.data.size).toEqual([96, 96]);
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
-    expect(config.data.synth).toEqual({ videos: 60, val_videos: 10, frames: 12, objects: [1, 3], seed: 7 });
+    expect(config.data.synth).toEqual({ videos: 60, val_videos: 10, frames: 12, objects: [1, 3], seed: 7, difficulty: 'default' });
+    expect(config.data.prior_mask).toBe(false);
+    expect(config.sweep).toEqual({ params: {} });
     expect(config.train.lr).toBe(1e-3);
     expect(config.train.weight_decay).toBe(1e-6);
     expect(config.train.stages).toBeNull();
