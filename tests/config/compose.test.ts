@@ -19,7 +19,7 @@ describe('composeConfig on configs/', () => {
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
     expect(config.data.synth).toEqual({ videos: 60, val_videos: 10, frames: 12, objects: [1, 3], seed: 7, difficulty: 'default' });
     expect(config.data.prior_mask).toBe(false);
-    expect(config.sweep).toEqual({ params: {} });
+    expect(config.sweep).toMatchObject({ params: {} });
     expect(config.train.lr).toBe(1e-3);
     expect(config.train.weight_decay).toBe(1e-6);
     expect(config.train.stages).toBeNull();
