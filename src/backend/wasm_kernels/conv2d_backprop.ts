@@ -5,11 +5,17 @@
  * - dW = conv2d(x with batch and channels swapped, dy as the filter, stride = forward dilation,
  *   dilation = forward stride), transposed back to [kh, kw, cin, cout];
  * - dx = conv2d(zero-dilated dy, flipped filter with in/out channels swapped, stride 1,
- *   dilation = forward dilation), padded for a full correlation and cropped to x.
+ *   dilation = forward dilation), padded for a full correlation and cropped to x; or, by default
+ *   and at dilation 1, one stride-1 convolution over dy per stride phase (./stride_phases.ts),
+ *   with the rearranged filter cached while its source lives (./derived_filters.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { runComposed } from './composed_kernel.js';
 import { cropToWindows, gradientWindows, inputWindows, isEmptyCrop, zeroDilate } from './conv_geometry.js';
+import { derivedFilter } from './derived_filters.js';
+import { wasmKernelOptions } from './kernel_options.js';
+import { activeGroups, axisPhases, fillPhaseFilter, interleavePhases } from './stride_phases.js';
+import { adoptOutput, heapF32, makeHeapOutput, tensorOf } from './wasm_heap.js';
 
 type Pad = tf.Conv2DBackpropFilterAttrs['pad'];
 
@@ -42,6 +48,30 @@ export function conv2dInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, info: 
   return tf.conv2d(cropped, flipped, 1, padding, 'NHWC', [info.dilationHeight, info.dilationWidth]);
 }
 
+/**
+ * dx of conv2d(x, W) by stride phases (dilation 1 only): `filter` is the kernel's raw input, whose
+ * rearranged copy is cached under its dataId. Runs inside a tidy (runComposed).
+ */
+export function conv2dInputGradientByPhases(backend: tf.KernelBackend, dy: tf.Tensor4D, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const rows = axisPhases(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
+  const cols = axisPhases(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
+  const dxShape: [number, number, number, number] = [info.batchSize, info.inHeight, info.inWidth, info.inChannels];
+  if (isEmptyCrop(rows.window, cols.window)) return tf.zeros(dxShape);
+  const groups = activeGroups(rows, cols);
+  const filterShape = filter.shape as [number, number, number, number];
+  // The phase filter depends on the filter, the stride and the leading padding only.
+  const key = `phases ${info.strideHeight},${info.strideWidth} ${info.padInfo.top},${info.padInfo.left}`;
+  const shape = [rows.length, cols.length, info.outChannels, groups.length * info.inChannels];
+  const { info: derived, owned } = derivedFilter(backend, filter, key, shape, (w, out) => fillPhaseFilter(w, filterShape, rows, cols, groups, out), wasmKernelOptions().cacheFilters);
+  const phaseFilter = (owned ? adoptOutput(backend, derived) : tensorOf(backend, derived)) as tf.Tensor4D;
+  const { cropped, padding } = cropToWindows(dy, rows.window, cols.window);
+  const y = tf.conv2d(cropped, phaseFilter, 1, padding, 'NHWC');
+  if (rows.stride === 1 && cols.stride === 1) return y;
+  const out = makeHeapOutput(backend, dxShape);
+  interleavePhases(heapF32(backend, y), heapF32(backend, out), info, rows, cols, groups);
+  return adoptOutput(backend, out) as tf.Tensor4D;
+}
+
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.Tensor {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -63,7 +93,8 @@ function conv2dBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTenso
     const [b, d1, d2, d3] = inputShape;
     const xShapeNhwc: [number, number, number, number] = channelsLast ? [b, d1, d2, d3] : [b, d2, d3, d1];
     const info = tf.backend_util.computeConv2DInfo(xShapeNhwc, t.filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
-    const dx = conv2dInputGradient(dy4, t.filter as tf.Tensor4D, info);
+    const byPhases = wasmKernelOptions().inputGradient === 'phases' && info.dilationHeight === 1 && info.dilationWidth === 1;
+    const dx = byPhases ? conv2dInputGradientByPhases(backend, dy4, filter, info) : conv2dInputGradient(dy4, t.filter as tf.Tensor4D, info);
     return channelsLast ? dx : tf.transpose(dx, [0, 3, 1, 2]);
   });
 }

@@ -4,6 +4,8 @@
  *   forward convolutions (Conv2DBackpropFilter/Input, DepthwiseConv2dNativeBackpropFilter/Input);
  * - replacements for built-in gradient kernels that give wrong results (MaxPoolGrad; the
  *   halfPixelCenters case of ResizeBilinearGrad);
+ * - faster versions of built-in kernels a training step leans on (Tile by block copies, Identity
+ *   without a copy: ./fast_tile.ts, ./shared_identity.ts; switches in ./kernel_options.ts);
  * - and, for the cpu fallback, a fix for cpu ResizeBilinearGrad's output shape (non-square).
  * Every other kernel a training step needs exists upstream and is checked against the cpu
  * backend by tests/backend/op_gradients.test.ts.
@@ -12,7 +14,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d_backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop.js';
 import { registerCpuResizeBilinearGradFix } from './cpu_resize_bilinear_grad_fix.js';
+import { fastTileConfig } from './fast_tile.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
+import { sharedIdentityConfig } from './shared_identity.js';
 import { resizeBilinearGradConfig } from './resize_bilinear_grad.js';
 
 /** The kernel names this module registers for 'wasm'. */
@@ -23,6 +27,8 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.MaxPoolGrad,
   tf.ResizeBilinearGrad,
+  tf.Tile,
+  tf.Identity,
 ];
 
 let registered: tf.KernelConfig[] | undefined;
@@ -42,6 +48,8 @@ export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
     depthwiseBackpropInputConfig,
     maxPoolGradConfig,
     resizeBilinearGradConfig(tf.getKernel(tf.ResizeBilinearGrad, 'wasm')),
+    fastTileConfig(tf.getKernel(tf.Tile, 'wasm')),
+    sharedIdentityConfig(tf.getKernel(tf.Identity, 'wasm')),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
