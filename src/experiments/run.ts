@@ -126,6 +126,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
       logEvery: config.train.log_every,
       keepCheckpoints: 3,
       resume: options.resume,
+      workers: config.train.workers,
     },
     {
       batch: async (step) => {

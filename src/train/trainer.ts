@@ -8,9 +8,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RVOSModel } from '../models/rvos_model.js';
 import { Adam, clipByGlobalNorm } from './adam.js';
-import { clipLoss, type ClipBatch, type ClipLossOptions, type LossParts } from './clip_loss.js';
+import type { ClipBatch, ClipLossOptions } from './clip_loss.js';
 import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
 import { TrainingError } from '../utils/errors.js';
+import { InThreadGradients, type GradientProvider } from './parallel/gradients.js';
+import { WorkerGradients } from './parallel/worker_gradients.js';
 
 /** One phase of training; ST+ one-shot training is two stages (ground truth, then predictions). */
 export interface TrainingStage {
@@ -39,6 +41,12 @@ export interface TrainerOptions {
   keepCheckpoints: number;
   /** Continue from the latest checkpoint in runDir when there is one. */
   resume: boolean;
+  /**
+   * Threads computing each batch's gradient (data parallel, ./parallel/worker_gradients.ts);
+   * default 1 = this thread only. With N > 1 the batch is split into N shards whose gradients are
+   * averaged; BatchNorm then sees per-shard batch statistics.
+   */
+  workers?: number;
 }
 
 export interface ValidationResult {
@@ -70,6 +78,8 @@ export interface TrainerHooks {
   logger?: TrainLogger;
   onStep?(info: StepInfo): void;
   onValidation?(step: number, result: ValidationResult, isBest: boolean): void;
+  /** How batch gradients are computed (default: from `options.workers`); the caller disposes one it passes. */
+  gradients?: GradientProvider;
 }
 
 export interface TrainResult {
@@ -96,6 +106,17 @@ function disposeBatch(batch: ClipBatch): void {
 }
 
 export async function train(model: RVOSModel, options: TrainerOptions, hooks: TrainerHooks): Promise<TrainResult> {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new TrainingError(`train.workers must be a positive integer, got ${workers}`);
+  const provider = hooks.gradients ?? (workers > 1 ? new WorkerGradients(model, workers) : new InThreadGradients(model));
+  try {
+    return await trainWith(model, options, hooks, provider);
+  } finally {
+    if (hooks.gradients === undefined) await provider.dispose();
+  }
+}
+
+async function trainWith(model: RVOSModel, options: TrainerOptions, hooks: TrainerHooks, provider: GradientProvider): Promise<TrainResult> {
   const totalSteps = options.stages.reduce((n, s) => n + s.steps, 0);
   const checkpointsDir = path.join(options.runDir, 'checkpoints');
   const named = model.namedVariables();
@@ -105,7 +126,6 @@ export async function train(model: RVOSModel, options: TrainerOptions, hooks: Tr
     { variables: new Map([...named].filter(([, v]) => !encoderVars.has(v) && v.trainable)), lr: options.lr },
   ];
   const trainable = new Map([...groups[0]!.variables, ...groups[1]!.variables]);
-  const nameOf = new Map([...trainable].map(([name, v]) => [v.name, name] as const));
   const optimizer = new Adam(groups, { weightDecay: options.weightDecay });
   let progress: TrainerProgress = { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 };
   let resumedFrom: number | null = null;
@@ -121,23 +141,17 @@ export async function train(model: RVOSModel, options: TrainerOptions, hooks: Tr
   }
   let lastLoss = NaN;
   let stoppedEarly = false;
-  const varList = [...trainable.values()];
   while (progress.step < totalSteps) {
     const step = progress.step;
     const stage = stageAt(options.stages, step);
     const batch = await hooks.batch(step);
-    const parts: Partial<LossParts> = {};
-    const { value, grads } = tf.variableGrads(() => clipLoss(model, batch, { ...options.loss, previousMask: stage.previousMask }, parts), varList);
-    disposeBatch(batch);
-    const loss = value.dataSync()[0]!;
-    value.dispose();
-    const partValues: Record<string, number> = {};
-    for (const [k, t] of Object.entries(parts)) {
-      partValues[k] = t!.dataSync()[0]!;
-      t!.dispose();
+    let computed;
+    try {
+      computed = await provider.compute(batch, { ...options.loss, previousMask: stage.previousMask });
+    } finally {
+      disposeBatch(batch);
     }
-    const gradients = new Map<string, tf.Tensor>();
-    for (const [tfName, g] of Object.entries(grads)) gradients.set(nameOf.get(tfName)!, g);
+    const { loss, parts: partValues, gradients } = computed;
     if (!Number.isFinite(loss)) {
       for (const g of gradients.values()) g.dispose();
       throw new TrainingError(
