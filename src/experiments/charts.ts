@@ -30,7 +30,7 @@ export function barChartSpec(rows: BarRow[], title: string, unitRange = true): v
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
-    width: { step: 24 * Math.max(1, new Set(rows.map((r) => r.measure)).size) },
+    width: { step: 18 }, // per bar (with xOffset the step is the sub-band)
     height: 220,
     data: { values: data },
     encoding: { x, xOffset: { field: 'measure', sort: null }, color: { field: 'measure', type: 'nominal', sort: null, title: null } },

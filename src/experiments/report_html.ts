@@ -124,7 +124,7 @@ function contextHtml(text: string): string {
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#222;padding:0 16px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:8px 0;font-size:13px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}
-.charts{display:flex;flex-wrap:wrap;gap:16px}.note{color:#555}.context{background:#fff8e6;border:1px solid #e8c66a;padding:8px 14px}
+.charts{display:flex;flex-wrap:wrap;gap:16px;overflow-x:auto}.charts svg{flex:none}.note{color:#555}.context{background:#fff8e6;border:1px solid #e8c66a;padding:8px 14px}
 .strip img{image-rendering:pixelated;height:96px;border:1px solid #ccc}.strip{margin:6px 0}code{font-size:12px}`;
 
 export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions = {}): Promise<string> {
