@@ -205,3 +205,33 @@ describe('Tile by block copies', () => {
     expect(r.errors[1]).toBe(0);
   });
 });
+
+describe('Slice, SplitV, Unpack, Concat, Pack as heap memmoves', () => {
+  const rng = new Rng(57);
+  const asFloat = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
+  const dtypes = ['float32', 'int32', 'bool'] as const;
+  const typed = (x: tf.Tensor, dtype: (typeof dtypes)[number]): tf.Tensor => (dtype === 'float32' ? x : dtype === 'int32' ? tf.cast(tf.mul(x, 10), 'int32') : tf.greater(x, 0));
+
+  const copyCases: { label: string; shape: number[]; op: (x: tf.Tensor) => tf.Tensor[] }[] = [
+    { label: 'slice rank 1', shape: [17], op: (x) => [tf.slice(x, [3], [9])] },
+    { label: 'slice rank 4 channels (ConvLSTM gates)', shape: [2, 5, 6, 12], op: (x) => [tf.slice(x, [0, 0, 0, 4], [-1, -1, -1, 5])] },
+    { label: 'slice rank 4 window', shape: [3, 7, 8, 4], op: (x) => [tf.slice(x, [1, 2, 1, 0], [2, 3, 5, 4])] },
+    { label: 'slice rank 5 time step', shape: [4, 4, 6, 5, 3], op: (x) => [tf.slice(x, [0, 2, 0, 0, 0], [4, 1, 6, 5, 3])] },
+    { label: 'slice rank 6 everything partial', shape: [3, 2, 4, 3, 2, 5], op: (x) => [tf.slice(x, [1, 1, 1, 0, 1, 2], [2, 1, 2, 3, 1, 3])] },
+    { label: 'slice whole / empty', shape: [2, 3], op: (x) => [tf.slice(x, [0, 0], [2, 3]), tf.slice(x, [1, 0], [0, 3])] },
+    { label: 'split uneven along channels', shape: [2, 3, 4, 10], op: (x) => tf.split(x, [6, 1, 3], 3) },
+    { label: 'split along axis 1', shape: [2, 6, 3], op: (x) => tf.split(x, 3, 1) },
+    { label: 'unstack axis 1 rank 5', shape: [2, 3, 4, 2, 2], op: (x) => tf.unstack(x, 1) },
+    { label: 'unstack axis 0 / last', shape: [3, 4, 2], op: (x) => [...tf.unstack(x, 0), ...tf.unstack(x, 2)] },
+    { label: 'concat channels', shape: [2, 3, 4, 5], op: (x) => [tf.concat([x, tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 2]), x], 3)] },
+    { label: 'concat axis 0 / 1 with an empty input', shape: [2, 3, 4], op: (x) => [tf.concat([x, x], 0), tf.concat([x, tf.slice(x, [0, 0, 0], [2, 0, 4]), x], 1)] },
+    { label: 'stack axis 0 / 2 / last', shape: [3, 4], op: (x) => [tf.stack([x, x, x]), tf.stack([x, x.dtype === 'bool' ? tf.logicalNot(x) : tf.neg(x)], 1), tf.stack([x, x], 2)] },
+  ];
+  it.each(copyCases.flatMap((c) => dtypes.map((d) => [`${c.label} (${d})`, c, d] as const)))('%s matches cpu', async (_label, c, dtype) => {
+    const x = randomHost(rng, c.shape);
+    const r = await compareBackends([x], (t) => tf.tidy(() => c.op(typed(t, dtype)).map(asFloat)));
+    expect(r.wasmLeaked).toBe(0);
+    expect(r.wasm.map((o) => o.shape)).toEqual(r.cpu.map((o) => o.shape));
+    expect(Math.max(0, ...r.errors)).toBe(0);
+  });
+});

@@ -5,7 +5,8 @@
  * - replacements for built-in gradient kernels that give wrong results (MaxPoolGrad; the
  *   halfPixelCenters case of ResizeBilinearGrad);
  * - faster versions of built-in kernels a training step leans on (Tile by block copies, Identity
- *   without a copy: ./fast_tile.ts, ./shared_identity.ts; switches in ./kernel_options.ts);
+ *   without a copy, Slice/SplitV/Unpack/Concat/Pack as memmoves: ./fast_tile.ts,
+ *   ./shared_identity.ts, ./fast_copies.ts; switches in ./kernel_options.ts);
  * - and, for the cpu fallback, a fix for cpu ResizeBilinearGrad's output shape (non-square).
  * Every other kernel a training step needs exists upstream and is checked against the cpu
  * backend by tests/backend/op_gradients.test.ts.
@@ -14,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv2d_backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop.js';
 import { registerCpuResizeBilinearGradFix } from './cpu_resize_bilinear_grad_fix.js';
+import { fastConcatConfig, fastPackConfig, fastSliceConfig, fastSplitVConfig, fastUnpackConfig } from './fast_copies.js';
 import { fastTileConfig } from './fast_tile.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
 import { sharedIdentityConfig } from './shared_identity.js';
@@ -29,6 +31,11 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   tf.ResizeBilinearGrad,
   tf.Tile,
   tf.Identity,
+  tf.Slice,
+  tf.SplitV,
+  tf.Unpack,
+  tf.Concat,
+  tf.Pack,
 ];
 
 let registered: tf.KernelConfig[] | undefined;
@@ -50,6 +57,11 @@ export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
     resizeBilinearGradConfig(tf.getKernel(tf.ResizeBilinearGrad, 'wasm')),
     fastTileConfig(tf.getKernel(tf.Tile, 'wasm')),
     sharedIdentityConfig(tf.getKernel(tf.Identity, 'wasm')),
+    fastSliceConfig(tf.getKernel(tf.Slice, 'wasm')),
+    fastSplitVConfig(tf.getKernel(tf.SplitV, 'wasm')),
+    fastUnpackConfig(tf.getKernel(tf.Unpack, 'wasm')),
+    fastConcatConfig(tf.getKernel(tf.Concat, 'wasm')),
+    fastPackConfig(tf.getKernel(tf.Pack, 'wasm')),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');

@@ -20,9 +20,11 @@ export interface WasmKernelOptions {
   fastTile: boolean;
   /** Identity shares the input's data (one more reference) instead of copying it. */
   shareIdentity: boolean;
+  /** Slice, SplitV, Unpack, Concat, Pack as memmove runs on the heap (no whole-input copy per slice). */
+  fastCopies: boolean;
 }
 
-const options: WasmKernelOptions = { inputGradient: 'phases', cacheFilters: true, fastTile: true, shareIdentity: true };
+const options: WasmKernelOptions = { inputGradient: 'phases', cacheFilters: true, fastTile: true, shareIdentity: true, fastCopies: true };
 
 export function wasmKernelOptions(): Readonly<WasmKernelOptions> {
   return options;
