@@ -105,7 +105,7 @@ export const TrainConfigSchema = z.strictObject({
   objectness_weight: z.number().nonnegative(),
   /** Push unmatched slots toward empty masks (off = RVOS-exact). */
   empty_slot_loss: z.boolean(),
-  /** Training stages run in order (null = one stage of `steps`). */
+  /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,
   ckpt_every: positiveInt,

@@ -21,22 +21,43 @@ function syntheticReady(root: string): boolean {
  * uses the winner's (identical, same seed) dataset.
  */
 export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean> {
-  if (data.dataset !== 'synthetic' || syntheticReady(data.root)) return false;
+  if (data.dataset !== 'synthetic') return false;
+  const wanted = {
+    videos: data.synth.videos,
+    valVideos: data.synth.val_videos,
+    frames: data.synth.frames,
+    size: data.size,
+    objects: data.synth.objects,
+    seed: data.synth.seed,
+    difficulty: DIFFICULTY_PRESETS[data.synth.difficulty],
+  };
+  if (syntheticReady(data.root)) {
+    checkSameSynthetic(data.root, wanted);
+    return false;
+  }
   try {
-    await generateSyntheticDataset({
-      out: data.root,
-      videos: data.synth.videos,
-      valVideos: data.synth.val_videos,
-      frames: data.synth.frames,
-      size: data.size,
-      objects: data.synth.objects,
-      seed: data.synth.seed,
-      difficulty: DIFFICULTY_PRESETS[data.synth.difficulty],
-    });
+    await generateSyntheticDataset({ out: data.root, ...wanted });
   } catch (err) {
     if (!syntheticReady(data.root)) throw err;
   }
   return true;
+}
+
+/**
+ * An existing generated dataset must have been made with the requested settings; otherwise a
+ * changed data.synth.* or data.size would silently train on the old videos.
+ */
+function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void {
+  const file = path.join(root, 'synth.json');
+  if (!fs.existsSync(file)) return;
+  const made = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const differing = Object.keys(wanted).filter((k) => JSON.stringify(made[k]) !== JSON.stringify(wanted[k]));
+  if (differing.length > 0) {
+    throw new ConfigError(
+      `data.root=${root} holds a synthetic dataset generated with different ${differing.join(', ')} than data.synth/data.size ask for; ` +
+        'point data.root at another folder (or delete this one) to generate the requested videos',
+    );
+  }
 }
 
 /**

@@ -67,10 +67,20 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
   };
 }
 
+/**
+ * The training stages of a config. Stage lengths are relative: they are scaled so that the stages
+ * add up to train.steps (so `train.steps=50` shortens an ST+ schedule without rewriting it).
+ */
 export function trainingStages(config: RvosConfig): TrainingStage[] {
-  const stages = config.train.stages;
-  if (stages === null) return [{ name: 'train', steps: config.train.steps, previousMask: 'ground_truth' }];
-  return stages.map((s) => ({ name: s.name, steps: s.steps, previousMask: s.name === 'gt_prev' ? 'ground_truth' : 'prediction' }));
+  const { stages, steps } = config.train;
+  if (stages === null) return [{ name: 'train', steps, previousMask: 'ground_truth' }];
+  const weight = stages.reduce((n, s) => n + s.steps, 0);
+  let used = 0;
+  return stages.map((s, i) => {
+    const n = i === stages.length - 1 ? steps - used : Math.round((s.steps / weight) * steps);
+    used += n;
+    return { name: s.name, steps: n, previousMask: s.name === 'gt_prev' ? 'ground_truth' : 'prediction' };
+  });
 }
 
 export async function runTraining(composed: ComposedConfig, options: RunOptions): Promise<RunResults> {

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { composeConfig } from '../../src/config/index.js';
+import { ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
+import { ConfigError } from '../../src/utils/errors.js';
+
+function dataConfig(root: string, extra: string[] = []) {
+  return composeConfig({
+    configDir: 'configs',
+    overrides: [`data.root=${root}`, 'data.size=[24,24]', 'data.synth.videos=3', 'data.synth.val_videos=1', 'data.synth.frames=3', ...extra],
+  }).config.data;
+}
+
+describe('synthetic dataset on first use', () => {
+  it('generates once, re-uses with the same settings, refuses different ones', async () => {
+    const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-ds-')), 'synth');
+    expect(await ensureSyntheticDataset(dataConfig(root))).toBe(true);
+    const stamp = fs.statSync(path.join(root, 'synth.json')).mtimeMs;
+    expect(await ensureSyntheticDataset(dataConfig(root))).toBe(false);
+    expect(fs.statSync(path.join(root, 'synth.json')).mtimeMs).toBe(stamp);
+    await expect(ensureSyntheticDataset(dataConfig(root, ['data.synth.frames=4']))).rejects.toThrow(ConfigError);
+    await expect(ensureSyntheticDataset(dataConfig(root, ['data.synth.difficulty=easy']))).rejects.toThrow(/different difficulty/);
+    const train = await openSplit(dataConfig(root), 'train', 'semi', 'train');
+    const val = await openSplit(dataConfig(root), 'val', 'unsupervised', 'eval');
+    expect(train.sequences.length).toBe(2);
+    expect(val.sequences.length).toBe(1);
+  });
+});
+
+describe('training stages', () => {
+  it('scales relative stage lengths to train.steps, the last stage taking the remainder', async () => {
+    const { trainingStages } = await import('../../src/experiments/run.js');
+    const config = composeConfig({ configDir: 'configs', overrides: ['train=cpu_small', 'train.steps=50'] }).config;
+    expect(trainingStages(config)).toEqual([
+      { name: 'gt_prev', steps: 17, previousMask: 'ground_truth' },
+      { name: 'pred_prev', steps: 33, previousMask: 'prediction' },
+    ]);
+    const plain = composeConfig({ configDir: 'configs', overrides: ['train.steps=7'] }).config;
+    expect(trainingStages(plain)).toEqual([{ name: 'train', steps: 7, previousMask: 'ground_truth' }]);
+  });
+});
