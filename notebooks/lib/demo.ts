@@ -28,6 +28,9 @@ export function tinyOverrides(options: { out?: string; steps?: number } = {}): s
     'data.size=[48,48]',
     'data.max_objects=2',
     'data.synth.objects=[1,2]',
+    // Pinned: notebooks share one data root, and the `main` experiment (the ablation notebook's sweep)
+    // picks data=synthetic_small, whose difficulty must match the generated videos.
+    'data.synth.difficulty=easy',
     'data.synth.videos=8',
     'data.synth.val_videos=2',
     'data.synth.frames=6',

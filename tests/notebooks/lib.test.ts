@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
+import { experimentJobs } from '../../src/experiments/experiment.js';
 import { SummaryWriter } from '../../src/logging/index.js';
 import * as api from '../../notebooks/lib/api.js';
 import { readScalars } from '../../notebooks/lib/tensorboard.js';
@@ -91,8 +92,17 @@ describe('notebook config and API', () => {
     expect(cfg.data.size).toEqual([48, 48]);
     expect(cfg.model.slots).toBe(2);
     expect(cfg.data.synth.objects).toEqual([1, 2]);
+    expect(cfg.data.synth.difficulty).toBe('easy');
     expect([cfg.train.steps, cfg.train.val_every]).toEqual([90, 30]);
     expect(cfg.data.root).toBe(path.join(tmp, 'nb', 'data'));
+  });
+
+  it('the ablation sweep (experiment main) uses the same data as the other notebooks, so they share one data root', () => {
+    const out = path.join(tmp, 'nb');
+    const single = composeConfig({ configDir: 'configs', overrides: [...tinyOverrides({ out }), 'model.mode=one_shot'] }).config;
+    const jobs = experimentJobs('main', 'configs', [...tinyOverrides({ out, steps: 100 }), 'model.recurrence=S,T,ST', 'seed=1']);
+    expect(jobs.length).toBe(6);
+    for (const job of jobs) expect(composeConfig({ configDir: 'configs', overrides: job }).config.data).toEqual(single.data);
   });
 
   it('api.ts exposes what the notebooks call', () => {
