@@ -14,11 +14,11 @@ export { runExperiment } from '../../src/experiments/experiment.js';
 export { readSweep, groupVariants } from '../../src/experiments/sweep_results.js';
 export { renderMarkdown, formatStat } from '../../src/experiments/report_md.js';
 export { readRecords } from '../../src/logging/index.js';
+export { readScalars } from '../../src/experiments/charts_scalars.js';
 export { RVOSModel } from '../../src/models/index.js';
 export { levelChannels } from '../../src/models/decoder.js';
 export { globalMatchingMap, localMatchingMap, FEELVOS_LOCAL_RADIUS } from '../../src/layers/matching.js';
 
 export * from './demo.js';
 export * from './plots.js';
-export * from './tensorboard.js';
 export * from './view.js';

@@ -10,43 +10,13 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
 import { experimentJobs } from '../../src/experiments/experiment.js';
-import { SummaryWriter } from '../../src/logging/index.js';
 import * as api from '../../notebooks/lib/api.js';
-import { readScalars } from '../../notebooks/lib/tensorboard.js';
 import { distinguishingLabels, divergingRgb, encodePng, labelsToRgb } from '../../notebooks/lib/view.js';
 import { vegaLiteSvg } from '../../notebooks/lib/plots.js';
 import { tinyOverrides } from '../../notebooks/lib/demo.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-nb-lib-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-describe('readScalars', () => {
-  it('reads back what SummaryWriter wrote, across files, the later record winning', () => {
-    const dir = path.join(tmp, 'tb');
-    let clock = 1_700_000_000_000;
-    const first = new SummaryWriter(dir, { host: 'a', now: () => clock });
-    first.scalar('train/loss', 2.5, 10);
-    first.scalar('train/loss', 1.25, 20);
-    first.histogram('weights/w', [1, 2, 3], 20);
-    first.scalar('val/J&F', 0.3, 20);
-    first.close();
-    clock += 5000; // a resumed run: a second file repeats step 20
-    const second = new SummaryWriter(dir, { host: 'a', now: () => clock });
-    second.scalar('train/loss', 1.0, 20);
-    second.scalar('train/loss', 0.5, 30);
-    second.close();
-
-    const scalars = readScalars(dir);
-    expect([...scalars.keys()]).toEqual(['train/loss', 'val/J&F']);
-    expect(scalars.get('train/loss')!.map((p) => [p.step, p.value])).toEqual([[10, 2.5], [20, 1.0], [30, 0.5]]);
-    expect(scalars.get('val/J&F')![0]!.value).toBeCloseTo(0.3, 6);
-    expect(scalars.get('train/loss')![2]!.wallTime).toBeCloseTo(clock / 1000, 3);
-  });
-
-  it('returns nothing for a missing folder', () => {
-    expect(readScalars(path.join(tmp, 'nope')).size).toBe(0);
-  });
-});
 
 describe('view helpers', () => {
   it('colours labels with the DAVIS palette', () => {
