@@ -6,10 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { composeConfig } from '../../src/config/index.js';
+import { composeConfig, loadRunConfig } from '../../src/config/index.js';
 import type { DavisEvaluation } from '../../src/eval/report.js';
 import { runTraining, type RunResults } from '../../src/experiments/run.js';
-import { EvalError } from '../../src/utils/errors.js';
+import { ConfigError, EvalError } from '../../src/utils/errors.js';
 
 /** Folder for the notebooks' data, runs and sweeps. */
 export function notebookOut(): string {
@@ -63,7 +63,7 @@ export interface DemoRunOptions {
 /**
  * A finished run for a notebook to look at: the folder named by $RVOS_RUN (or `options.env`) when
  * set, else <notebookOut()>/<name>, trained now with the tiny one-shot config (plus `overrides`)
- * when it is not there yet.
+ * when it is not there yet or was made with an older config schema.
  */
 export async function ensureDemoRun(options: DemoRunOptions = {}): Promise<string> {
   const given = process.env[options.env ?? 'RVOS_RUN'];
@@ -72,12 +72,23 @@ export async function ensureDemoRun(options: DemoRunOptions = {}): Promise<strin
     return given;
   }
   const runDir = options.name === undefined ? quickstartRunDir() : path.join(notebookOut(), options.name);
-  if (!fs.existsSync(path.join(runDir, 'results.json'))) {
+  if (!fs.existsSync(path.join(runDir, 'results.json')) || !loadsWithCurrentSchema(runDir)) {
     fs.rmSync(runDir, { recursive: true, force: true });
     const composed = composeConfig({ configDir: 'configs', overrides: [...tinyOverrides(), 'model.mode=one_shot', ...(options.overrides ?? [])] });
     await runTraining(composed, { runDir, resume: false, progress: false, log: options.log ?? (() => undefined) });
   }
   return runDir;
+}
+
+/** False for a run made before a config schema change (its .hydra/config.yaml no longer validates). */
+function loadsWithCurrentSchema(runDir: string): boolean {
+  try {
+    loadRunConfig(runDir);
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigError) return false;
+    throw err;
+  }
 }
 
 export function readRunResults(runDir: string): RunResults {
