@@ -1,0 +1,264 @@
+/**
+ * One measurement of bench/speed.ts, run in its own process: a setting (model + sizes), a kernel
+ * variant (before/after issue 9), a worker count, and what to measure. Not a bench by itself
+ * (bench/index.ts skips files starting with "_").
+ */
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/index.js';
+import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
+import { memorySequence, type VideoSequence } from '../src/data/index.js';
+import { synthesizeVideo } from '../src/data/index.js';
+import { evaluateModel } from '../src/experiments/evaluate_model.js';
+import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
+import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
+import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
+import { InThreadGradients, type GradientProvider } from '../src/train/parallel/gradients.js';
+import { WorkerGradients } from '../src/train/parallel/worker_gradients.js';
+import { Rng } from '../src/utils/rng.js';
+
+export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one';
+
+export interface Job {
+  setting: SettingName;
+  variant: 'before' | 'after';
+  workers: number;
+  repeats: number;
+  measure: ('infer' | 'train' | 'eval' | 'profile')[];
+}
+
+export interface JobResult {
+  inferMs?: number;
+  trainMs?: number;
+  /**
+   * CPU time of the busiest thread during the best training step (Linux /proc): what the step
+   * would take with a free core per thread. On a shared machine the scheduler (autogroup) gives a
+   * process the same share however many threads it runs, so wall time cannot show a parallel
+   * speed-up there; this can.
+   */
+  trainCriticalCpuMs?: number;
+  evalFps?: number;
+  peakRssMiB: number;
+  wasmHeapMiB: number;
+  load: string;
+  profile?: string;
+}
+
+interface Setting {
+  config: RVOSModelConfig;
+  size: [number, number];
+  trainBatch: number;
+  clip: number;
+  /** Objects per synthetic clip / video. */
+  objects: [number, number];
+}
+
+function settingOf(name: SettingName): Setting {
+  const mode = name.endsWith('one') ? 'one_shot' : 'zero_shot';
+  if (name.startsWith('small')) {
+    return {
+      config: { encoder: { name: 'resnet18', pretrained: null }, hidden: 128, slots: 10, recurrence: 'ST', mode, objectness: false, seed: 0 },
+      size: [128, 224],
+      trainBatch: 2,
+      clip: 3,
+      objects: [1, 3],
+    };
+  }
+  // configs/experiment/main.yaml on the default model/encoder groups.
+  return {
+    config: { encoder: { name: 'light', pretrained: null }, hidden: 32, slots: 3, recurrence: 'ST', mode, objectness: true, seed: 0 },
+    size: [64, 64],
+    trainBatch: 4,
+    clip: 4,
+    objects: [1, 3],
+  };
+}
+
+const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'ground_truth' };
+
+function random(shape: number[], rng: Rng, binary = false): Float32Array {
+  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < v.length; i++) v[i] = binary ? (rng.next() > 0.5 ? 1 : 0) : rng.next();
+  return v;
+}
+
+function randomBatch(s: Setting, rng: Rng): ClipBatch {
+  const [h, w] = s.size;
+  const { slots } = s.config;
+  const b = s.trainBatch, l = s.clip;
+  // The first half of the slots hold objects (present in every frame), like the peer's random targets.
+  const present = Array.from({ length: b * l * slots }, (_, i) => (i % slots < Math.ceil(slots / 2) ? 1 : 0));
+  return {
+    frames: tf.tensor(random([b, l, h, w, 3], rng), [b, l, h, w, 3]) as tf.Tensor5D,
+    masks: tf.tensor(random([b, l, h, w, slots], rng, true), [b, l, h, w, slots]) as tf.Tensor5D,
+    present: tf.tensor(present, [b, l, slots]) as tf.Tensor3D,
+  };
+}
+
+let ticksPerSecond: number | null = null;
+
+/** CPU milliseconds per thread id of this process (empty where /proc is absent). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    ticksPerSecond ??= Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime), counted from the state field (3).
+      out.set(tid, ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond);
+    }
+  } catch {
+    // Not Linux: no per-thread times.
+  }
+  return out;
+}
+
+function busiestThreadMs(before: Map<string, number>, after: Map<string, number>): number {
+  let best = 0;
+  for (const [tid, ms] of after) best = Math.max(best, ms - (before.get(tid) ?? 0));
+  return best;
+}
+
+let peakHeap = 0;
+function sampleHeap(): void {
+  const wasm = (tf.engine().backend as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm;
+  if (wasm !== undefined) peakHeap = Math.max(peakHeap, wasm.HEAPU8.buffer.byteLength);
+}
+
+function inferenceMs(model: RVOSModel, s: Setting, repeats: number, rng: Rng): number {
+  const [h, w] = s.size;
+  const frame = tf.tensor(random([1, h, w, 3], rng), [1, h, w, 3]) as tf.Tensor4D;
+  const prev = s.config.mode === 'one_shot' ? (tf.tensor(random([1, h, w, s.config.slots], rng), [1, h, w, s.config.slots]) as tf.Tensor4D) : null;
+  let state = model.initialState();
+  const once = (): void => {
+    const out = model.step(frame, prev, state);
+    out.logits.dataSync();
+    model.disposeState(state);
+    state = out.state;
+    tf.dispose([out.logits, ...(out.objectness ? [out.objectness] : [])]);
+  };
+  for (let i = 0; i < 2; i++) once();
+  // Best of the repeats: the machine is shared, the minimum is the least disturbed frame.
+  let ms = Infinity;
+  for (let i = 0; i < Math.max(repeats, 3); i++) {
+    const t0 = performance.now();
+    once();
+    ms = Math.min(ms, performance.now() - t0);
+  }
+  sampleHeap();
+  model.disposeState(state);
+  tf.dispose([frame, ...(prev ? [prev] : [])]);
+  return ms;
+}
+
+/** The trainer's step (./src/train/trainer.ts) without its bookkeeping: provider → clip → Adam. */
+function trainStep(model: RVOSModel, provider: GradientProvider, adam: Adam, batch: ClipBatch): Promise<number> {
+  return provider.compute(batch, LOSS).then((g) => {
+    clipByGlobalNorm(g.gradients, 10);
+    adam.apply(g.gradients);
+    tf.dispose([...g.gradients.values()]);
+    sampleHeap();
+    return g.loss;
+  });
+}
+
+async function trainingMs(model: RVOSModel, s: Setting, workers: number, repeats: number, rng: Rng): Promise<{ wall: number; criticalCpu: number }> {
+  const named = model.namedVariables();
+  const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
+  const provider: GradientProvider = workers > 1 ? new WorkerGradients(model, workers) : new InThreadGradients(model);
+  const batch = randomBatch(s, rng);
+  try {
+    await trainStep(model, provider, adam, batch); // warm-up (and worker start-up)
+    let best = Infinity;
+    let criticalCpu = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const cpu0 = threadCpu();
+      const t0 = performance.now();
+      await trainStep(model, provider, adam, batch);
+      best = Math.min(best, performance.now() - t0);
+      criticalCpu = Math.min(criticalCpu, busiestThreadMs(cpu0, threadCpu()));
+    }
+    return { wall: best, criticalCpu };
+  } finally {
+    tf.dispose([batch.frames, batch.masks, batch.present]);
+    adam.dispose();
+    await provider.dispose();
+  }
+}
+
+async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
+  const rng = new Rng(3);
+  const videos = 3;
+  const frames = 8;
+  const sequences: VideoSequence[] = Array.from({ length: videos }, (_, i) => {
+    const v = synthesizeVideo(rng.fork(), { frames, size: s.size, objects: s.objects });
+    return memorySequence(`v${i}`, v.frames, v.labels);
+  });
+  const task = s.config.mode === 'one_shot' ? 'semi' : 'unsupervised';
+  const options = { size: s.size, threshold: 0.5, objectnessThreshold: 0.5, task } as const;
+  await evaluateModel(model, sequences.slice(0, 1), options); // warm-up
+  const t0 = performance.now();
+  await evaluateModel(model, sequences, options);
+  sampleHeap();
+  return (videos * frames) / ((performance.now() - t0) / 1000);
+}
+
+async function profileStep(model: RVOSModel, s: Setting): Promise<string> {
+  const named = model.namedVariables();
+  const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
+  const provider = new InThreadGradients(model);
+  const batch = randomBatch(s, new Rng(9));
+  await trainStep(model, provider, adam, batch);
+  let stepPromise: Promise<number> | null = null;
+  const info = await tf.profile(() => {
+    stepPromise = trainStep(model, provider, adam, batch);
+  });
+  await stepPromise;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : Number(await k.kernelTimeMs);
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += Number.isFinite(ms) ? ms : 0;
+    e.calls++;
+    byKernel.set(k.name, e);
+    total += Number.isFinite(ms) ? ms : 0;
+  }
+  const lines = [
+    `tf.profile of one RVOS-small zero-shot training step (after): ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms kernel time ` +
+      `(composed kernels include the kernels they call, so shares overlap), peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB of tensors`,
+    `${'kernel'.padEnd(30)}${'ms'.padStart(9)}${'share'.padStart(8)}${'calls'.padStart(8)}`,
+    ...[...byKernel]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 18)
+      .map(([name, e]) => `${name.padEnd(30)}${e.ms.toFixed(1).padStart(9)}${`${((100 * e.ms) / total).toFixed(1)}%`.padStart(8)}${String(e.calls).padStart(8)}`),
+  ];
+  tf.dispose([batch.frames, batch.masks, batch.present]);
+  adam.dispose();
+  return lines.join('\n');
+}
+
+export async function runJob(job: Job): Promise<JobResult> {
+  await initBackend('wasm', { quiet: true });
+  if (job.variant === 'before') setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
+  const s = settingOf(job.setting);
+  const model = await RVOSModel.create(s.config);
+  const rng = new Rng(1);
+  const result: JobResult = { peakRssMiB: 0, wasmHeapMiB: 0, load: '' };
+  if (job.measure.includes('infer')) result.inferMs = inferenceMs(model, s, job.repeats, rng);
+  if (job.measure.includes('train')) {
+    const t = await trainingMs(model, s, job.workers, job.repeats, rng);
+    result.trainMs = t.wall;
+    if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
+  }
+  if (job.measure.includes('eval')) result.evalFps = await evaluationFps(model, s);
+  if (job.measure.includes('profile')) result.profile = await profileStep(model, s);
+  model.dispose();
+  result.peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  result.wasmHeapMiB = peakHeap / 2 ** 20;
+  result.load = os.loadavg()[0]!.toFixed(1);
+  return result;
+}

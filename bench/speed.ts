@@ -1,0 +1,129 @@
+/**
+ * Issue 9 in one run: RVOS-small (ResNet-18, 128x224, hidden 128, 10 slots) zero-shot and
+ * one-shot, and the main job's light config (light encoder, hidden 32, 64x64, 3 slots, batch 4,
+ * clip 4). For each: inference ms/frame (batch 1, recurrent state carried), training ms/step
+ * (batch 2, clip 3: the trainer's own step — clip loss with Hungarian matching, gradient
+ * clipping, Adam), frames/s of the evaluation pipeline (predict + DAVIS metrics on synthetic
+ * videos), and peak memory (process RSS, wasm heap). Each is measured with the wasm kernels as
+ * they were before issue 9 ("before": zero-dilated input gradient, filter reversed every call,
+ * copying Identity, per-element Tile) and now ("after"), and training also with train.workers=2.
+ * The PyTorch peer (shared/bench/torch_rvos.py, 2 threads) runs with the same settings in this
+ * run, and ratios are printed. Ends with a tf.profile by kernel of one RVOS-small training step.
+ *
+ * Every measurement runs in its own process (clean memory peaks). Times are the best of the
+ * repeats (the machine is shared; the minimum is the least disturbed run); the load average is
+ * printed with each row, and the ratios (same run) are the numbers to compare. The evaluation
+ * pipeline runs 3 synthetic videos x 8 frames at the setting's size.
+ *
+ * Usage: npm run bench -- speed
+ *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=light|small
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runJob, type Job, type JobResult, type SettingName } from './_speed_job.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+
+interface PeerResult {
+  peer: string;
+  infer_ms_per_frame: number;
+  train_ms_per_step: number;
+}
+
+function runChild(job: Job): JobResult | string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--job', JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-4).join(' | ')}`;
+  return JSON.parse(line) as JobResult;
+}
+
+function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
+  if (process.env.BENCH_SKIP_PEER === '1') return 'skipped (BENCH_SKIP_PEER=1)';
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+  if (probe.status !== 0) return 'skipped: /usr/bin/python3 cannot import torch + torchvision (apt-get install -y python3-torch python3-torchvision)';
+  const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
+  if (!fs.existsSync(script)) return `skipped: ${script} not found`;
+  const args = [script, '--backbone', 'resnet18', '--height', '128', '--width', '224', '--hidden', '128', '--slots', '10', '--mode', mode, '--batch', '2', '--clip', '3', '--threads', '2', '--repeats', String(Math.max(REPEATS, 2))];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
+}
+
+const fmt = (v: number | undefined, digits = 0): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+function row(label: string, r: JobResult | string): void {
+  if (typeof r === 'string') {
+    console.log(`  ${label.padEnd(22)} ${r}`);
+    return;
+  }
+  const cells = [
+    r.inferMs === undefined ? '–' : `${fmt(r.inferMs, 1)} ms/frame`,
+    r.trainMs === undefined ? '–' : `${fmt(r.trainMs)} ms/step`,
+    r.trainCriticalCpuMs === undefined ? '–' : `(cpu ${fmt(r.trainCriticalCpuMs)})`,
+    r.evalFps === undefined ? '–' : `${fmt(r.evalFps, 1)} frames/s`,
+    `RSS ${fmt(r.peakRssMiB)} MiB`,
+    `wasm heap ${fmt(r.wasmHeapMiB)} MiB`,
+  ];
+  console.log(`  ${label.padEnd(22)} ${cells.map((c) => c.padEnd(16)).join(' ')}  (load ${r.load})`);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/speed: ${os.cpus().length} cores, load average ${load()}; repeats ${REPEATS}`);
+  console.log(`  columns: inference (batch 1) | training wall (trainer step) | CPU time of its busiest thread | evaluation pipeline | peak process RSS | peak wasm heap of the main thread`);
+  console.log(`  on a shared machine a process gets one share of the CPU however many threads it runs (Linux autogroup), so compare workers=2 by the busiest thread's CPU time`);
+  const only = process.env.BENCH_ONLY;
+  const settings: { name: SettingName; label: string; peer: 'zero-shot' | 'one-shot' | null }[] = [
+    { name: 'small-zero', label: 'RVOS-small zero-shot (resnet18, 128x224, hidden 128, 10 slots; train batch 2, clip 3)', peer: 'zero-shot' },
+    { name: 'small-one', label: 'RVOS-small one-shot (same)', peer: 'one-shot' },
+    { name: 'light-zero', label: 'main-job light config zero-shot (light encoder, 64x64, hidden 32, 3 slots; train batch 4, clip 4)', peer: null },
+    { name: 'light-one', label: 'main-job light config one-shot (same)', peer: null },
+  ];
+  for (const s of settings.filter((x) => only === undefined || x.name.startsWith(only))) {
+    console.log(`\n${s.label}`);
+    const before = runChild({ setting: s.name, variant: 'before', workers: 1, repeats: REPEATS, measure: ['infer', 'train', 'eval'] });
+    row('tfjs-wasm before', before);
+    const after = runChild({ setting: s.name, variant: 'after', workers: 1, repeats: REPEATS, measure: ['infer', 'train', 'eval'] });
+    row('tfjs-wasm after', after);
+    const parallel = runChild({ setting: s.name, variant: 'after', workers: 2, repeats: REPEATS, measure: ['train'] });
+    row('after, workers=2', parallel);
+    const ok = (r: JobResult | string): r is JobResult => typeof r !== 'string';
+    if (ok(before) && ok(after)) {
+      console.log(`  speed-up after/before: inference ${fmt(before.inferMs! / after.inferMs!, 2)}x, training ${fmt(before.trainMs! / after.trainMs!, 2)}x, evaluation ${fmt(after.evalFps! / before.evalFps!, 2)}x`);
+    }
+    if (ok(after) && ok(parallel)) {
+      const cpu = after.trainCriticalCpuMs !== undefined && parallel.trainCriticalCpuMs !== undefined ? `; busiest-thread CPU time ${fmt(after.trainCriticalCpuMs / parallel.trainCriticalCpuMs, 2)}x (the speed-up with a free core per thread)` : '';
+      console.log(`  workers=2 vs 1: wall ${fmt(after.trainMs! / parallel.trainMs!, 2)}x${cpu}`);
+    }
+    if (s.peer === null) continue;
+    const peer = runPeer(s.peer);
+    if (typeof peer === 'string') {
+      console.log(`  peer: ${peer}`);
+      continue;
+    }
+    console.log(`  ${peer.peer} (2 threads): inference ${peer.infer_ms_per_frame} ms/frame, training ${peer.train_ms_per_step} ms/step  (load ${load()})`);
+    const ratio = (ours: number | undefined, theirs: number): string => fmt((ours ?? NaN) / theirs, 2) + 'x';
+    const best = ok(parallel) ? parallel.trainMs : undefined;
+    console.log(
+      `  ratio tfjs/pytorch: inference before ${ratio(ok(before) ? before.inferMs : undefined, peer.infer_ms_per_frame)}, after ${ratio(ok(after) ? after.inferMs : undefined, peer.infer_ms_per_frame)} (target ≤ 1); ` +
+        `training before ${ratio(ok(before) ? before.trainMs : undefined, peer.train_ms_per_step)}, after ${ratio(ok(after) ? after.trainMs : undefined, peer.train_ms_per_step)}, after + workers=2 ${ratio(best, peer.train_ms_per_step)} (target ≤ 1.5)`,
+    );
+  }
+  if (process.env.BENCH_PROFILE !== '0' && (only === undefined || only === 'small')) {
+    const profile = runChild({ setting: 'small-zero', variant: 'after', workers: 1, repeats: 1, measure: ['profile'] });
+    if (typeof profile === 'string') console.log(`\nprofile: ${profile}`);
+    else console.log(`\n${profile.profile}`);
+  }
+}
+
+const jobIndex = process.argv.indexOf('--job');
+if (jobIndex >= 0) {
+  const result = await runJob(JSON.parse(process.argv[jobIndex + 1]!) as Job);
+  console.log(JSON.stringify(result));
+} else {
+  await main();
+}
