@@ -3,12 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
 import { experimentJobs } from '../../src/experiments/experiment.js';
+import { trainingStages } from '../../src/experiments/run.js';
 
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
 describe('named ablation experiments', () => {
-  it('zero_vs_one_shot: both modes × seeds 1, 2, 3', () => {
+  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on main.yaml\'s small CPU setting', () => {
     const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
+    const [ours, main] = [jobs[0]!, ['experiment=main']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
+    expect(ours!.data).toEqual(main!.data);
+    expect(ours!.train).toEqual(main!.train);
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
   });
 
@@ -19,9 +23,10 @@ describe('named ablation experiments', () => {
     expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n === 'ST+' ? 'ST' : n}:${s}`)));
     expect(configs.every((c) => c.model.mode === 'one_shot')).toBe(true);
     const plus = configs.find((c) => c.run.name === 'ST+')!;
-    expect(plus.train.stages).toEqual([{ name: 'gt_prev', steps: 300 }, { name: 'pred_prev', steps: 300 }]);
-    expect(configs.find((c) => c.run.name === 'ST')!.train.stages).toBeNull();
-    expect(configs.find((c) => c.run.name === 'ST')!.train.steps).toBe(600);
+    expect(plus.train.stages).toEqual([{ name: 'gt_prev', steps: 1 }, { name: 'pred_prev', steps: 1 }]);
+    expect(trainingStages(plus).map((s) => s.steps)).toEqual([300, 300]);
+    for (const n of ['S', 'T', 'ST']) expect(configs.find((c) => c.run.name === n)!.train.stages).toBeNull();
+    expect(configs.every((c) => c.train.steps === 600)).toBe(true);
   });
 
   it('matching_inputs: none / global / local / both × both modes × 3 seeds', () => {
@@ -37,5 +42,7 @@ describe('named ablation experiments', () => {
   it('command-line overrides apply to every variant job, after the experiment and before the variant bundle', () => {
     const jobs = experimentJobs('recurrence', CONFIG_DIR, ['train.steps=20']);
     expect(jobs[0]!.slice(0, 4)).toEqual(['experiment=recurrence', 'train.steps=20', 'run.name=S', 'model.recurrence=S']);
+    const plus = composeConfig({ configDir: CONFIG_DIR, overrides: jobs[jobs.length - 1]! }).config;
+    expect(trainingStages(plus).map((s) => s.steps)).toEqual([10, 10]);
   });
 });
