@@ -44,8 +44,8 @@ export interface RunResults {
   evalSeconds: number;
   backend: string;
   global: GlobalMetrics;
-  /** Validation curve: step → J&F-Mean. */
-  validation: { step: number; score: number }[];
+  /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
+  validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
@@ -113,7 +113,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
   const writer = new SummaryWriter(path.join(runDir, 'tb'));
   const progress = new Progress({ total: totalSteps, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
-  const validation: { step: number; score: number }[] = [];
+  const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
   const result = await train(
@@ -160,8 +160,13 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
       logger: writer,
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
-        validation.push({ step, score: r.score });
-        progress.log(`[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}`);
+        const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
+        validation.push({ step, score: r.score, ...memory });
+        // Memory is printed with every validation so a long run shows it stays flat.
+        progress.log(
+          `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
+            `memory: ${memory.tensors} tensors, ${(memory.bytes / 2 ** 20).toFixed(1)} MiB in tensors, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`,
+        );
       },
     },
   );

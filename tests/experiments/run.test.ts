@@ -46,6 +46,25 @@ describe('runTraining', () => {
     expect(text).toContain('val/J&F');
     expect(text).toContain('\x89PNG');
     expect(tf.memory().numTensors).toBeLessThan(50);
+    // Memory is recorded at every validation and stays flat between them.
+    expect(results.validation[1]!.tensors).toBe(results.validation[0]!.tensors);
+
+    // `rvos infer` on one of the videos, as a user would with their own frames + first mask.
+    const { run: infer } = await import('../../src/cli/commands/infer.js');
+    const seq = fs.readdirSync(path.join(data, 'JPEGImages', '480p'))[0]!;
+    const out = path.join(tmp(), 'infer');
+    const frames = path.join(data, 'JPEGImages', '480p', seq);
+    const code = await infer(['--run', runDir, '--frames', frames, '--first-mask', path.join(data, 'Annotations', '480p', seq, '00000.png'), '--out', out]);
+    expect(code).toBe(0);
+    expect(fs.readdirSync(path.join(out, 'masks')).length).toBe(fs.readdirSync(frames).length);
+    expect(fs.readdirSync(path.join(out, 'overlays')).every((f) => f.endsWith('.jpg'))).toBe(true);
+    const { readLabelPng } = await import('../../src/data/index.js');
+    const firstIds = new Set(readLabelPng(path.join(data, 'Annotations', '480p', seq, '00000.png')).data);
+    for (const f of fs.readdirSync(path.join(out, 'masks'))) {
+      // One-shot output only uses the ids of the given first mask.
+      for (const id of new Set(readLabelPng(path.join(out, 'masks', f)).data)) expect(firstIds.has(id)).toBe(true);
+    }
+    await expect(infer(['--run', runDir, '--frames', frames, '--out', out])).rejects.toThrow(/one-shot model: pass --first-mask/);
   });
 
   it('zero-shot run reports the unsupervised protocol', async () => {
