@@ -8,11 +8,13 @@ import { trainingStages } from '../../src/experiments/run.js';
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
 describe('named ablation experiments', () => {
-  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on main.yaml\'s small CPU setting', () => {
+  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (main.yaml\'s data, train=cpu_small)', () => {
     const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
-    const [ours, main] = [jobs[0]!, ['experiment=main']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
+    const [ours, main, small] = [jobs[0]!, ['experiment=main'], ['train=cpu_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
     expect(ours!.data).toEqual(main!.data);
-    expect(ours!.train).toEqual(main!.train);
+    expect(ours!.train).toEqual(small!.train);
+    // The main job is the same setting trained 3x longer.
+    expect(main!.train).toEqual({ ...small!.train, steps: 1800, val_every: 200, ckpt_every: 200 });
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
   });
 
