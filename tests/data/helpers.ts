@@ -86,6 +86,10 @@ export function hashTree(dir: string): string {
   return hash.digest('hex');
 }
 
-/** The real DAVIS files shipped beside the project for checks (absent on CI). */
-export const REAL_DAVIS = path.resolve(process.cwd(), '..', 'shared', 'data', 'davis-real');
-export const REAL_TENNIS = path.resolve(process.cwd(), '..', 'shared', 'data', 'davis-real-tennis');
+/**
+ * The real DAVIS files shipped beside the project for checks: ../shared/data next to the checkout,
+ * else the workspace's /work/shared/data (a clone elsewhere); tests skip when neither exists.
+ */
+const SHARED_DATA = [path.resolve(process.cwd(), '..', 'shared', 'data'), '/work/shared/data'].find((d) => fs.existsSync(d)) ?? '/nonexistent';
+export const REAL_DAVIS = path.join(SHARED_DATA, 'davis-real');
+export const REAL_TENNIS = path.join(SHARED_DATA, 'davis-real-tennis');
