@@ -18,6 +18,7 @@ import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
 import { InThreadGradients, type GradientProvider } from '../src/train/parallel/gradients.js';
 import { WorkerGradients } from '../src/train/parallel/worker_gradients.js';
 import { Rng } from '../src/utils/rng.js';
+import { kernelTable } from './_kernel_profile.js';
 
 export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one';
 
@@ -217,24 +218,11 @@ async function profileStep(model: RVOSModel, s: Setting): Promise<string> {
     stepPromise = trainStep(model, provider, adam, batch);
   });
   await stepPromise;
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  let total = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : Number(await k.kernelTimeMs);
-    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number.isFinite(ms) ? ms : 0;
-    e.calls++;
-    byKernel.set(k.name, e);
-    total += Number.isFinite(ms) ? ms : 0;
-  }
+  const table = await kernelTable(info, 18, 30);
   const lines = [
-    `tf.profile of one RVOS-small zero-shot training step (after): ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms kernel time ` +
-      `(composed kernels include the kernels they call, so shares overlap), peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB of tensors`,
-    `${'kernel'.padEnd(30)}${'ms'.padStart(9)}${'share'.padStart(8)}${'calls'.padStart(8)}`,
-    ...[...byKernel]
-      .sort((a, b) => b[1].ms - a[1].ms)
-      .slice(0, 18)
-      .map(([name, e]) => `${name.padEnd(30)}${e.ms.toFixed(1).padStart(9)}${`${((100 * e.ms) / total).toFixed(1)}%`.padStart(8)}${String(e.calls).padStart(8)}`),
+    `tf.profile of one RVOS-small zero-shot training step (after): ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time ` +
+      `(composed kernels include the kernels they call, so shares overlap), peak ${table.peakMiB.toFixed(0)} MiB of tensors`,
+    ...table.lines,
   ];
   tf.dispose([batch.frames, batch.masks, batch.present]);
   adam.dispose();

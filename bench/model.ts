@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
 import { Rng } from '../src/utils/rng.js';
+import { kernelTable } from './_kernel_profile.js';
 
 interface Setting {
   label: string;
@@ -110,21 +111,9 @@ async function profileStep(step: () => number): Promise<void> {
   const info = await tf.profile(() => {
     step();
   });
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  let total = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : Number(await k.kernelTimeMs);
-    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number.isFinite(ms) ? ms : 0;
-    e.calls++;
-    byKernel.set(k.name, e);
-    total += Number.isFinite(ms) ? ms : 0;
-  }
-  console.log(`\ntf.profile of one RVOS-small training step: ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms kernel time, peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`);
-  console.log(`${'kernel'.padEnd(34)}${'ms'.padStart(9)}${'share'.padStart(8)}${'calls'.padStart(8)}`);
-  for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
-    console.log(`${name.padEnd(34)}${e.ms.toFixed(1).padStart(9)}${`${((100 * e.ms) / total).toFixed(1)}%`.padStart(8)}${String(e.calls).padStart(8)}`);
-  }
+  const table = await kernelTable(info, 20);
+  console.log(`\ntf.profile of one RVOS-small training step: ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time, peak ${table.peakMiB.toFixed(0)} MiB`);
+  for (const line of table.lines) console.log(line);
 }
 
 interface PeerResult {
