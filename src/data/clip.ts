@@ -70,11 +70,16 @@ function checkOptions(o: ClipOptions): void {
   if (!(Number.isInteger(o.slots) && o.slots >= 1 && o.slots < VOID_LABEL)) throw new RangeError(`clip slots must be in 1..254 (got ${o.slots})`);
 }
 
+/**
+ * Frame i at the network size, resized the way training clips are (one-pass decode + resize where
+ * the reader offers it), so inference sees frames exactly as training did.
+ */
+export function readFrameAtSize(seq: VideoSequence, i: number, h: number, w: number): Promise<RgbImage> {
+  return seq.readFrameResized !== undefined ? seq.readFrameResized(i, h, w) : seq.readFrame(i).then((f) => resizeRgbBilinear(f, h, w));
+}
+
 async function readResized(seq: VideoSequence, i: number, h: number, w: number): Promise<[RgbImage, LabelMap]> {
-  const [frame, labels] = await Promise.all([
-    seq.readFrameResized !== undefined ? seq.readFrameResized(i, h, w) : seq.readFrame(i).then((f) => resizeRgbBilinear(f, h, w)),
-    seq.readAnnotation(i),
-  ]);
+  const [frame, labels] = await Promise.all([readFrameAtSize(seq, i, h, w), seq.readAnnotation(i)]);
   if (labels === null) {
     throw new DataError(`missing annotation for frame ${seq.frameNames[i]} of ${seq.name}, which a training clip needs`);
   }

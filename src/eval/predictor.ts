@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RVOSModel } from '../models/rvos_model.js';
 import type { LabelMap } from '../data/palette_png.js';
 import type { RgbImage, VideoSequence } from '../data/types.js';
+import { readFrameAtSize } from '../data/clip.js';
+import { resizeLabelsNearest, resizeRgbBilinear } from '../data/image_io.js';
 
 export interface PredictOptions {
   /** Network input size [H, W]. */
@@ -33,26 +35,26 @@ export interface VideoPrediction {
   objectness: number[] | null;
 }
 
-/** Frame → [1,H,W,3] in [0,1] at the network size. */
+/** Frame → [1,H,W,3] in [0,1] at the network size, resized as training clips are. */
 export function frameToTensor(image: RgbImage, size: [number, number]): tf.Tensor4D {
-  return tf.tidy(() => {
-    const rgb = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    const resized = tf.image.resizeBilinear(tf.cast(rgb, 'float32') as tf.Tensor3D, size, true);
-    return tf.expandDims(tf.div(resized, 255), 0) as tf.Tensor4D;
-  });
+  const [h, w] = size;
+  const sized = resizeRgbBilinear(image, h, w);
+  return tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(sized.data), [1, h, w, 3]), 255) as tf.Tensor4D);
 }
 
-/** Label map → one-hot masks [1,H,W,S] at the network size (nearest), ids 1..S in slots 0..S−1. */
+/**
+ * Label map → one-hot masks [1,H,W,S] at the network size (nearest, as training masks are), ids
+ * 1..S in slots 0..S−1.
+ */
 export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number, number], onlyIds?: Set<number>): tf.Tensor4D {
-  const onehot = new Float32Array(label.width * label.height * slots);
-  for (let i = 0; i < label.data.length; i++) {
-    const id = label.data[i]!;
+  const [h, w] = size;
+  const sized = resizeLabelsNearest(label, h, w);
+  const onehot = new Float32Array(h * w * slots);
+  for (let i = 0; i < sized.data.length; i++) {
+    const id = sized.data[i]!;
     if (id >= 1 && id <= slots && (onlyIds === undefined || onlyIds.has(id))) onehot[i * slots + id - 1] = 1;
   }
-  return tf.tidy(() => {
-    const t = tf.tensor3d(onehot, [label.height, label.width, slots]);
-    return tf.expandDims(tf.image.resizeNearestNeighbor(t, size), 0) as tf.Tensor4D;
-  });
+  return tf.tensor4d(onehot, [1, h, w, slots]);
 }
 
 /**
@@ -91,7 +93,7 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
   // One-shot reports only the objects it was given (frame 0, or later where they first appear).
   const givenIds = new Set<number>();
   for (let t = 0; t < sequence.frameNames.length; t++) {
-    const frame = frameToTensor(await sequence.readFrame(t), options.size);
+    const frame = frameToTensor(await readFrameAtSize(sequence, t, ...options.size), options.size);
     let input: tf.Tensor4D | null = null;
     if (mode === 'one_shot') {
       if (t === 0) {
