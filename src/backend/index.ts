@@ -15,6 +15,7 @@ import '@tensorflow/tfjs-backend-wasm';
 // (into the shared global registry), without which no backend can train.
 import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
+import { registerFusedKernels } from './fused_kernels/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -101,6 +102,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
   }
   // Kernel fixes for wasm and cpu; registering touches no backend, so it is safe whatever runs.
   registerWasmTrainingKernels();
+  registerFusedKernels();
   const notes: string[] = [];
   let report: BackendReport | undefined;
   if (pref === 'auto' || pref === 'tensorflow') {

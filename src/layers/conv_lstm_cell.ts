@@ -9,7 +9,8 @@
  * of the previous frame. The cell state flows only along the slot chain; only h crosses frames.
  * Which of the optional inputs exist is fixed by the config (`maskChannel`, `spatialState`,
  * `temporalState`); a configured state that is missing at run time is zeros (first slot, first
- * frame). Nothing is learned for initial states.
+ * frame), computed without convolving those zeros where they are the last gate inputs. Nothing is
+ * learned for initial states. The gate nonlinearity is one fused op (./lstm_gates.ts).
  *
  * The cell keeps no per-call state: callers (src/models/decoder.ts) carry h and c explicitly.
  *
@@ -26,6 +27,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { lstmGates } from './lstm_gates.js';
 
 type Shape = (number | null)[];
 
@@ -158,18 +160,23 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     return tf.tidy(() => {
       const [b, hh, ww] = x?.shape ?? shared!.gates.shape;
       const parts = [...(x === null ? [] : [x]), ...this.stateParts([b, hh, ww], inputs)];
-      let z: tf.Tensor4D;
+      const cSpatial = this.spatialState ? (inputs.spatial?.c ?? null) : null;
+      const rows = parts.reduce((n, p) => n + p.shape[3], 0);
       if (shared === undefined) {
-        const gateInput = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
-        z = tf.fused.conv2d({ x: gateInput, filter: this.kernel!.read() as tf.Tensor4D, strides: 1, pad: 'same', bias: this.bias!.read() });
-      } else if (parts.length === 0) {
-        z = shared.gates;
-      } else {
-        const gateInput = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
-        z = tf.add(tf.conv2d(gateInput, shared.restKernel, 1, 'same'), shared.gates);
+        const kernel = this.leadingRows(this.kernel!.read() as tf.Tensor4D, rows);
+        const z = tf.fused.conv2d({ x: concatChannels(parts), filter: kernel, strides: 1, pad: 'same', bias: this.bias!.read() });
+        return lstmGates(z, null, cSpatial);
       }
-      return this.gatesToState(z, inputs.spatial?.c ?? null);
+      if (parts.length === 0) return lstmGates(shared.gates, null, cSpatial);
+      const z = tf.conv2d(concatChannels(parts), this.leadingRows(shared.restKernel, rows), 1, 'same');
+      return lstmGates(z, shared.gates, cSpatial);
     });
+  }
+
+  /** The first `rows` input rows of a gate kernel (the kernel itself when it has no more). */
+  private leadingRows(kernel: tf.Tensor4D, rows: number): tf.Tensor4D {
+    const [kh, kw, all] = kernel.shape;
+    return rows === all ? kernel : tf.slice(kernel, [0, 0, 0, 0], [kh, kw, rows, -1]);
   }
 
   /**
@@ -192,28 +199,21 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     });
   }
 
-  /** The configured mask/state channels in gate order, zeros where a state is missing. */
+  /**
+   * The configured mask/state channels in gate order. Missing states at the end are left out (the
+   * caller convolves with only the leading kernel rows: same output, and the dropped rows' gradient
+   * is zero either way); a missing state before a present one (first slot, later frame) is zeros.
+   */
   private stateParts([b, hh, ww]: [number, number, number], inputs: CellStepInputs): tf.Tensor4D[] {
-    const zeros = (): tf.Tensor4D => tf.zeros([b, hh, ww, this.filters]);
-    const parts: tf.Tensor4D[] = [];
+    const parts: (tf.Tensor4D | null)[] = [];
     if (this.maskChannel) {
       if (inputs.mask == null) throw new Error(`ConvLSTMCell ${this.name}: maskChannel is on but no mask was given`);
       parts.push(inputs.mask);
     }
-    if (this.spatialState) parts.push(inputs.spatial?.h ?? zeros());
-    if (this.temporalState) parts.push(inputs.temporal ?? zeros());
-    return parts;
-  }
-
-  /** z [B,h,w,4F] in gate order i, f, o, g → new (h, c). */
-  private gatesToState(z: tf.Tensor4D, cSpatial: tf.Tensor4D | null): { h: tf.Tensor4D; c: tf.Tensor4D } {
-    const f = this.filters;
-    const [ifo, g] = tf.split(z, [3 * f, f], 3) as [tf.Tensor4D, tf.Tensor4D];
-    const [i, fg, o] = tf.split(tf.sigmoid(ifo), 3, 3) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-    const ig = tf.mul(i, tf.tanh(g));
-    const c = (this.spatialState && cSpatial !== null ? tf.add(tf.mul(fg, cSpatial), ig) : ig) as tf.Tensor4D;
-    const h: tf.Tensor4D = tf.mul(o, tf.tanh(c));
-    return { h, c };
+    if (this.spatialState) parts.push(inputs.spatial?.h ?? null);
+    if (this.temporalState) parts.push(inputs.temporal ?? null);
+    while (parts.length > 0 && parts[parts.length - 1] === null) parts.pop();
+    return parts.map((p) => p ?? tf.zeros([b, hh, ww, this.filters]));
   }
 
   /** Layers used through build/step/call (not apply) have no reference count yet; count that use as one. */
@@ -243,6 +243,10 @@ export class ConvLSTMCell extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(ConvLSTMCell);
+
+function concatChannels(parts: tf.Tensor4D[]): tf.Tensor4D {
+  return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+}
 
 function makeInitializer(name: CellInitializer): ReturnType<typeof tfl.initializers.zeros> {
   switch (name) {

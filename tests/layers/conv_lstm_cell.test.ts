@@ -131,6 +131,49 @@ describe('ConvLSTMCell', () => {
     cell.dispose();
   });
 
+  it('leaves out missing trailing states: same outputs and weight gradients as convolving zeros', () => {
+    const cell = new ConvLSTMCell({ filters: 3, maskChannel: true });
+    cell.build([2, 4, 5, 4]);
+    setWeights(cell, wave(9 * (4 + 1 + 6) * 12, 0.2), wave(12, 0.1, 2));
+    const x = tf.tensor4d(wave(2 * 4 * 5 * 4, 1), [2, 4, 5, 4]);
+    const mask = tf.tensor4d(wave(2 * 4 * 5, 0.5, 3), [2, 4, 5, 1]);
+    const hS = tf.tensor4d(wave(2 * 4 * 5 * 3, 0.7, 4), [2, 4, 5, 3]);
+    const cS = tf.tensor4d(wave(2 * 4 * 5 * 3, 0.6, 5), [2, 4, 5, 3]);
+    const zeros = tf.zeros([2, 4, 5, 3]) as tf.Tensor4D;
+    const weights = [cell.kernel!.read() as tf.Variable, cell.bias!.read() as tf.Variable];
+    // Loss over h and c of one step; `shared` splits the first 2 input channels off as in the decoder.
+    const lossOf = (inputs: Parameters<ConvLSTMCell['step']>[1], shared: boolean) => () => {
+      if (!shared) {
+        const { h, c } = cell.step(x, inputs);
+        return tf.add(tf.sum(tf.mul(h, h)), tf.sum(c)) as tf.Scalar;
+      }
+      const [sharedPart, rest] = tf.split(x, [2, 2], 3) as tf.Tensor4D[];
+      const { h, c } = cell.step(rest!, inputs, cell.prepareShared(sharedPart!));
+      return tf.add(tf.sum(tf.mul(h, h)), tf.sum(c)) as tf.Scalar;
+    };
+    const before = tf.memory().numTensors;
+    for (const shared of [false, true]) {
+      // First slot of the first frame (no state at all), and a later slot of the first frame.
+      for (const [implicit, explicit] of [
+        [{ mask }, { mask, spatial: { h: zeros, c: zeros }, temporal: zeros }],
+        [{ mask, spatial: { h: hS, c: cS } }, { mask, spatial: { h: hS, c: cS }, temporal: zeros }],
+      ] as const) {
+        const a = tf.variableGrads(lossOf(implicit, shared), weights);
+        const b = tf.variableGrads(lossOf(explicit, shared), weights);
+        expect(a.value.dataSync()[0]).toBeCloseTo(b.value.dataSync()[0]!, 4);
+        for (const w of weights) {
+          const ga = a.grads[w.name]!.dataSync();
+          const gb = b.grads[w.name]!.dataSync();
+          gb.forEach((v, i) => expect(ga[i]).toBeCloseTo(v, 4));
+        }
+        tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, mask, hS, cS, zeros]);
+    cell.dispose();
+  });
+
   it('builds only the kernel rows its recurrence uses', () => {
     const shapes = (args: { spatialState: boolean; temporalState: boolean; maskChannel: boolean }): number[] => {
       const cell = new ConvLSTMCell({ filters: 8, ...args });
