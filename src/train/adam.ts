@@ -5,6 +5,8 @@
  * position and by engine-global variable names, which is why it is not used here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, SUM_OF_SQUARES, type AdamUpdateAttrs } from '../backend/fused_kernels/adam_update.js';
+import { hasFusedKernel } from '../backend/fused_kernels/index.js';
 
 export interface ParamGroup {
   /** Stable name → variable (e.g. from RVOSModel.namedVariables()). */
@@ -56,7 +58,7 @@ export class Adam {
       for (const [name, variable] of group.variables) {
         const grad = gradients.get(name);
         if (grad === undefined) continue;
-        const [m, v] = tf.tidy(() => {
+        const [m, v] = hasFusedKernel(ADAM_UPDATE) ? this.fusedUpdate(name, variable, grad, group.lr / correction1, correction2) : tf.tidy(() => {
           const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(variable, this.weightDecay)) : grad;
           const mPrev = this.m.get(name) ?? tf.zerosLike(variable);
           const vPrev = this.v.get(name) ?? tf.zerosLike(variable);
@@ -72,6 +74,21 @@ export class Adam {
         this.v.set(name, v);
       }
     }
+  }
+
+  /**
+   * The same update as the ops in `apply`, bit for bit, as one kernel per variable
+   * (src/backend/fused_kernels/adam_update.ts): ~13 kernel calls fewer per variable and step.
+   */
+  private fusedUpdate(name: string, variable: tf.Variable, grad: tf.Tensor, stepSize: number, correction2: number): [tf.Tensor, tf.Tensor] {
+    const mPrev = this.m.get(name);
+    const vPrev = this.v.get(name);
+    const attrs: AdamUpdateAttrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, correction2, stepSize, hasMoments: mPrev !== undefined };
+    const inputs = [variable, grad, ...(mPrev === undefined ? [] : [mPrev, vPrev!])];
+    const [next, m, v] = tf.engine().runKernel(ADAM_UPDATE, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    variable.assign(next!);
+    next!.dispose();
+    return [m!, v!];
   }
 
   getState(): AdamState {
@@ -101,7 +118,7 @@ export class Adam {
 
 /** Scales gradients so their global L2 norm is at most `maxNorm` (PyTorch clip_grad_norm_). Returns the norm before clipping. */
 export function clipByGlobalNorm(gradients: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  const norm = hasFusedKernel(SUM_OF_SQUARES) ? fusedGlobalNorm([...gradients.values()]) : tf.tidy(() => tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
   if (Number.isFinite(norm) && maxNorm > 0 && norm > maxNorm) {
     const scale = maxNorm / (norm + 1e-6);
     for (const [name, g] of gradients) {
@@ -110,4 +127,13 @@ export function clipByGlobalNorm(gradients: Map<string, tf.Tensor>, maxNorm: num
     }
   }
   return norm;
+}
+
+/** The global L2 norm in one kernel over all gradients (sum accumulated in double). */
+function fusedGlobalNorm(gradients: tf.Tensor[]): number {
+  if (gradients.length === 0) return 0;
+  const sum = tf.engine().runKernel(SUM_OF_SQUARES, gradients as unknown as tf.NamedTensorMap, {}) as tf.Tensor;
+  const value = sum.dataSync()[0]!;
+  sum.dispose();
+  return Math.fround(Math.sqrt(value));
 }

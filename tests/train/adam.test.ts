@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, SUM_OF_SQUARES } from '../../src/backend/fused_kernels/adam_update.js';
+import { hasFusedKernel } from '../../src/backend/fused_kernels/index.js';
 import { Adam, clipByGlobalNorm } from '../../src/train/adam.js';
+import { Rng } from '../../src/utils/rng.js';
 
 /** Adam with L2 weight decay on one scalar, by hand (PyTorch's update rule). */
 function adamByHand(w0: number, grads: number[], lr: number, wd: number): number {
@@ -63,5 +66,83 @@ describe('Adam', () => {
     expect(clipByGlobalNorm(grads, 1)).toBeCloseTo(5, 5);
     const total = Math.hypot(...grads.get('a')!.dataSync(), ...grads.get('b')!.dataSync());
     expect(total).toBeCloseTo(1, 4);
+  });
+});
+
+/** The update as separate ops (Adam.apply before the fused kernel), for one variable. */
+class AdamByOps {
+  private m: tf.Tensor | null = null;
+  private v: tf.Tensor | null = null;
+  private t = 0;
+  constructor(private readonly lr: number, private readonly weightDecay: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly epsilon = 1e-8) {}
+
+  apply(variable: tf.Variable, grad: tf.Tensor): void {
+    this.t++;
+    const correction1 = 1 - this.beta1 ** this.t;
+    const correction2 = 1 - this.beta2 ** this.t;
+    const [m, v] = tf.tidy(() => {
+      const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(variable, this.weightDecay)) : grad;
+      const mPrev = this.m ?? tf.zerosLike(variable);
+      const vPrev = this.v ?? tf.zerosLike(variable);
+      const mNext = tf.add(tf.mul(mPrev, this.beta1), tf.mul(g, 1 - this.beta1));
+      const vNext = tf.add(tf.mul(vPrev, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      const denom = tf.add(tf.sqrt(tf.div(vNext, correction2)), this.epsilon);
+      variable.assign(tf.sub(variable, tf.mul(tf.div(mNext, denom), this.lr / correction1)));
+      return [mNext, vNext];
+    });
+    tf.dispose([this.m ?? [], this.v ?? []]);
+    this.m = m!;
+    this.v = v!;
+  }
+
+  dispose(): void {
+    tf.dispose([this.m ?? [], this.v ?? []]);
+  }
+}
+
+describe.each(['wasm', 'cpu'] as const)('fused Adam kernels on %s', (backend) => {
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  it.each([0, 1e-2])('update equals the op sequence bit for bit (weight decay %s)', async (weightDecay) => {
+    await tf.setBackend(backend);
+    expect(hasFusedKernel(ADAM_UPDATE)).toBe(true);
+    const rng = new Rng(17);
+    const init = Float32Array.from({ length: 300 }, () => rng.uniform(-2, 2));
+    const fusedVar = tf.variable(tf.tensor2d(init, [20, 15]));
+    const opsVar = tf.variable(tf.tensor2d(init, [20, 15]));
+    const fused = new Adam([{ variables: new Map([['w', fusedVar]]), lr: 3e-3 }], { weightDecay });
+    const byOps = new AdamByOps(3e-3, weightDecay);
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 5; step++) {
+      // Gradients of very different sizes, some exactly zero.
+      const g = tf.tensor2d(Float32Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 0 : rng.uniform(-1, 1) * 10 ** (i % 5 - 2))), [20, 15]);
+      fused.apply(new Map([['w', g]]));
+      byOps.apply(opsVar, g);
+      g.dispose();
+      expect(Array.from(fusedVar.dataSync())).toEqual(Array.from(opsVar.dataSync()));
+    }
+    const state = fused.getState().moments.get('w')!;
+    expect(state.m.some((v) => v !== 0)).toBe(true);
+    fused.dispose();
+    byOps.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([fusedVar, opsVar]);
+  });
+
+  it('global norm equals the op sequence within float rounding', async () => {
+    await tf.setBackend(backend);
+    expect(hasFusedKernel(SUM_OF_SQUARES)).toBe(true);
+    const rng = new Rng(5);
+    const grads = new Map<string, tf.Tensor>(
+      [[3, 4], [7], [2, 2, 5]].map((shape, k) => [`g${k}`, tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-3, 3)), shape)]),
+    );
+    const expected = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+    const before = tf.memory().numTensors;
+    const norm = clipByGlobalNorm(grads, 1e9);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Math.abs(norm - expected) / expected).toBeLessThan(1e-6);
+    tf.dispose([...grads.values()]);
   });
 });
