@@ -3,12 +3,12 @@
  *   c = σ(f)·c_spatial + σ(i)·tanh(g),   h = σ(o)·tanh(c),
  * where the pre-activations are `gates` (+ `shared`, the frame's shared contribution, when given).
  * On wasm and cpu it is one fused kernel forward and one backward
- * (src/backend/fused_kernels/lstm_gates.ts); on other backends (tensorflow) the same formula as
+ * (src/backend/fused_kernels/lstm_gates.ts), wired up here as an op with a gradient; on other backends (tensorflow) the same formula as
  * separate ops. Both give the same values; the fused path exists only for speed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from '../backend/fused_kernels/index.js';
-import { LSTM_GATES, type LstmGatesAttrs } from '../backend/fused_kernels/lstm_gates.js';
+import { LSTM_GATES, LSTM_GATES_GRAD, type LstmGatesAttrs } from '../backend/fused_kernels/lstm_gates.js';
 
 // A type alias (not an interface) so that tf.tidy accepts it as a TensorContainer.
 export type LstmState = { h: tf.Tensor4D; c: tf.Tensor4D };
@@ -19,13 +19,48 @@ export type LstmState = { h: tf.Tensor4D; c: tf.Tensor4D };
  * @param cSpatial [B, h, w, F] the previous slot's cell state, or null (no spatial state: c = i·g)
  */
 export function lstmGates(gates: tf.Tensor4D, shared: tf.Tensor4D | null, cSpatial: tf.Tensor4D | null): LstmState {
-  if (hasFusedKernel(LSTM_GATES)) {
-    const attrs: LstmGatesAttrs = { hasShared: shared !== null, hasSpatial: cSpatial !== null };
-    const inputs = [gates, ...(shared === null ? [] : [shared]), ...(cSpatial === null ? [] : [cSpatial])];
-    const [h, c] = tf.engine().runKernel(LSTM_GATES, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D[];
-    return { h: h!, c: c! };
-  }
-  return lstmGatesUnfused(gates, shared, cSpatial);
+  if (!hasFusedKernel(LSTM_GATES)) return lstmGatesUnfused(gates, shared, cSpatial);
+  const inputs = [gates, ...(shared === null ? [] : [shared]), ...(cSpatial === null ? [] : [cSpatial])];
+  const [h, c] = fusedOp({ hasShared: shared !== null, hasSpatial: cSpatial !== null }, inputs) as tf.Tensor4D[];
+  return { h: h!, c: c! };
+}
+
+/**
+ * The engine entry that tf.customGrad uses, which also takes ops with several outputs (customGrad
+ * itself insists on one); private in tfjs-core's typings, public at run time (4.22).
+ */
+interface KernelFuncEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: tf.KernelBackend, save: tf.GradSaveFunc) => tf.Tensor[];
+    backwardsFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+    inputs: tf.NamedTensorMap;
+  }): tf.Tensor[];
+}
+
+/**
+ * The fused kernels as an op with a gradient. The forward kernel's tanh(g) and tanh(c) are saved
+ * for the backward kernel without being outputs of the op, so the tape never fills zero
+ * gradients for them.
+ */
+function fusedOp(attrs: LstmGatesAttrs, inputs: tf.Tensor[]): tf.Tensor[] {
+  const kernelAttrs = attrs as unknown as tf.NamedAttrMap;
+  return (tf.engine() as unknown as KernelFuncEngine).runKernelFunc({
+    inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
+    forwardFunc: (_backend, save) => {
+      const [h, c, tanhG, tanhC] = tf.engine().runKernel(LSTM_GATES, inputs as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
+      save([...inputs, tanhG!, tanhC!]);
+      return [h!, c!];
+    },
+    backwardsFunc: (dy, saved) => {
+      const [dh, dc] = dy as tf.Tensor[];
+      const [dGates, dCSpatial] = tf.engine().runKernel(LSTM_GATES_GRAD, [...saved, dh!, dc!] as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
+      // Eager, like every gradient the tape keeps until the backward pass ends. The second summand
+      // gets its own tensor (a clone shares the data): the tape disposes an input's gradient when
+      // it accumulates into it.
+      const grads = [dGates!, ...(attrs.hasShared ? [tf.clone(dGates!)] : []), ...(attrs.hasSpatial ? [dCSpatial!] : [])];
+      return Object.fromEntries(grads.map((g, i) => [String(i), () => g]));
+    },
+  });
 }
 
 /** The formula as separate ops (the reference the fused kernel is tested against). */

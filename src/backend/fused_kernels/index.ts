@@ -3,26 +3,50 @@
  * paying the engine's per-call overhead (~20 µs on wasm, most of a light training step), run as
  * one kernel written in TypeScript over the backend's float32 data. Ops that use them
  * (src/layers/lstm_gates.ts, src/train/adam.ts) check `hasFusedKernel` and keep the unfused
- * formula for other backends (tensorflow).
+ * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean and Square are
+ * replaced by ones that use a fused kernel on wasm and cpu and tfjs-core's elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
-import { lstmGatesGradConfig, lstmGatesKernelConfigs } from './lstm_gates.js';
+import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
+import { broadcastGradKernelConfigs, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
+import { lstmGatesKernelConfigs } from './lstm_gates.js';
 
 let registered = false;
+/** tfjs-core's gradient configs this module replaced, by kernel name (tests compare against them). */
+const originals = new Map<string, tf.GradConfig>();
 
-/** Registers (once per process) the fused kernels and their gradients; touches no backend. */
+/** Registers (once per process) the fused kernels and gradient replacements; touches no backend. */
 export function registerFusedKernels(): void {
   if (registered) return;
-  for (const config of [...lstmGatesKernelConfigs(), ...adamUpdateKernelConfigs(), ...sumOfSquaresKernelConfigs()]) {
+  const kernels = [...lstmGatesKernelConfigs(), ...adamUpdateKernelConfigs(), ...sumOfSquaresKernelConfigs(), ...batchNormGradKernelConfigs(), ...broadcastGradKernelConfigs()];
+  for (const config of kernels) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   }
-  tf.registerGradient(lstmGatesGradConfig);
+  // tfjs-core's gradients of built-in ops, fused where the backend has the kernel. They are
+  // registered by tfjs-layers' import (src/backend/index.ts); each replacement falls back to the
+  // original for other backends and cases.
+  const replacements: [string, (original: tf.GradConfig) => tf.GradConfig][] = [
+    [tf.FusedBatchNorm, batchNormGradConfig],
+    [tf.Mean, meanGradConfig],
+    [tf.Square, squareGradConfig],
+  ];
+  for (const [kernelName, replace] of replacements) {
+    const original = tf.getGradient(kernelName);
+    if (original === undefined) continue;
+    originals.set(kernelName, original);
+    tf.registerGradient(replace(original));
+  }
   registered = true;
 }
 
 /** Whether the current backend runs `kernelName` (false before any backend is set). */
 export function hasFusedKernel(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}
+
+/** tfjs-core's own gradient for a kernel whose gradient was replaced here (else undefined). */
+export function originalGradient(kernelName: string): tf.GradConfig | undefined {
+  return originals.get(kernelName);
 }
