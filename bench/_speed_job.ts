@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
+import { setFusedKernelsEnabled } from '../src/backend/fused_kernels/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
 import { synthesizeVideo } from '../src/data/index.js';
@@ -207,7 +208,7 @@ async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
   return (videos * frames) / ((performance.now() - t0) / 1000);
 }
 
-async function profileStep(model: RVOSModel, s: Setting): Promise<string> {
+async function profileStep(model: RVOSModel, s: Setting, label: string): Promise<string> {
   const named = model.namedVariables();
   const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
   const provider = new InThreadGradients(model);
@@ -220,7 +221,7 @@ async function profileStep(model: RVOSModel, s: Setting): Promise<string> {
   await stepPromise;
   const table = await kernelTable(info, 18, 30);
   const lines = [
-    `tf.profile of one RVOS-small zero-shot training step (after): ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time ` +
+    `tf.profile of one ${label} training step: ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time ` +
       `(composed kernels include the kernels they call, so shares overlap), peak ${table.peakMiB.toFixed(0)} MiB of tensors`,
     ...table.lines,
   ];
@@ -231,7 +232,10 @@ async function profileStep(model: RVOSModel, s: Setting): Promise<string> {
 
 export async function runJob(job: Job): Promise<JobResult> {
   await initBackend('wasm', { quiet: true });
-  if (job.variant === 'before') setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
+  if (job.variant === 'before') {
+    setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
+    setFusedKernelsEnabled(false);
+  }
   const s = settingOf(job.setting);
   const model = await RVOSModel.create(s.config);
   const rng = new Rng(1);
@@ -243,7 +247,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
   }
   if (job.measure.includes('eval')) result.evalFps = await evaluationFps(model, s);
-  if (job.measure.includes('profile')) result.profile = await profileStep(model, s);
+  if (job.measure.includes('profile')) result.profile = await profileStep(model, s, `${job.setting} (${job.variant})`);
   model.dispose();
   result.peakRssMiB = process.resourceUsage().maxRSS / 1024;
   result.wasmHeapMiB = peakHeap / 2 ** 20;

@@ -6,7 +6,8 @@
  * clipping, Adam), frames/s of the evaluation pipeline (predict + DAVIS metrics on synthetic
  * videos), and peak memory (process RSS, wasm heap). Each is measured with the wasm kernels as
  * they were before issue 9 ("before": zero-dilated input gradient, filter reversed every call,
- * copying Identity, per-element Tile) and now ("after"), and training also with train.workers=2.
+ * copying Identity, per-element Tile, unfused ConvLSTM gates, Adam and batch-norm gradients:
+ * src/backend/fused_kernels) and now ("after"), and training also with train.workers=2.
  * The PyTorch peer (shared/bench/torch_rvos.py, 2 threads) runs with the same settings in this
  * run, and ratios are printed. Ends with a tf.profile by kernel of one RVOS-small training step.
  *

@@ -109,26 +109,28 @@ describe.each(['wasm', 'cpu'] as const)('fused Adam kernels on %s', (backend) =>
     await tf.setBackend(backend);
     expect(hasFusedKernel(ADAM_UPDATE)).toBe(true);
     const rng = new Rng(17);
-    const init = Float32Array.from({ length: 300 }, () => rng.uniform(-2, 2));
-    const fusedVar = tf.variable(tf.tensor2d(init, [20, 15]));
-    const opsVar = tf.variable(tf.tensor2d(init, [20, 15]));
-    const fused = new Adam([{ variables: new Map([['w', fusedVar]]), lr: 3e-3 }], { weightDecay });
-    const byOps = new AdamByOps(3e-3, weightDecay);
+    // A small variable (fused kernel) and a large one (op sequence) in the same optimiser.
+    const shapes = [[20, 15], [80, 70]];
+    const inits = shapes.map(([r, c]) => Float32Array.from({ length: r! * c! }, () => rng.uniform(-2, 2)));
+    const fusedVars = inits.map((v, i) => tf.variable(tf.tensor2d(v, shapes[i] as [number, number])));
+    const opsVars = inits.map((v, i) => tf.variable(tf.tensor2d(v, shapes[i] as [number, number])));
+    const fused = new Adam([{ variables: new Map(fusedVars.map((v, i) => [`w${i}`, v])), lr: 3e-3 }], { weightDecay });
+    const byOps = opsVars.map(() => new AdamByOps(3e-3, weightDecay));
     const before = tf.memory().numTensors;
     for (let step = 0; step < 5; step++) {
       // Gradients of very different sizes, some exactly zero.
-      const g = tf.tensor2d(Float32Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 0 : rng.uniform(-1, 1) * 10 ** (i % 5 - 2))), [20, 15]);
-      fused.apply(new Map([['w', g]]));
-      byOps.apply(opsVar, g);
-      g.dispose();
-      expect(Array.from(fusedVar.dataSync())).toEqual(Array.from(opsVar.dataSync()));
+      const grads = shapes.map(([r, c]) => tf.tensor2d(Float32Array.from({ length: r! * c! }, (_, i) => (i % 7 === 0 ? 0 : rng.uniform(-1, 1) * 10 ** (i % 5 - 2))), [r!, c!]));
+      fused.apply(new Map(grads.map((g, i) => [`w${i}`, g])));
+      byOps.forEach((o, i) => o.apply(opsVars[i]!, grads[i]!));
+      tf.dispose(grads);
+      fusedVars.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(opsVars[i]!.dataSync())));
     }
-    const state = fused.getState().moments.get('w')!;
+    const state = fused.getState().moments.get('w0')!;
     expect(state.m.some((v) => v !== 0)).toBe(true);
     fused.dispose();
-    byOps.dispose();
+    byOps.forEach((o) => o.dispose());
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([fusedVar, opsVar]);
+    tf.dispose([...fusedVars, ...opsVars]);
   });
 
   it('global norm equals the op sequence within float rounding', async () => {

@@ -39,15 +39,20 @@ function adamUpdate(backendName: FusedKernelBackend, args: KernelArgs): tf.Tenso
   const b1 = fround(a.beta1), ob1 = fround(1 - a.beta1), b2 = fround(a.beta2), ob2 = fround(1 - a.beta2);
   const c2 = fround(a.correction2), eps = fround(a.epsilon), step = fround(a.stepSize), wd = fround(a.weightDecay);
   const decay = a.weightDecay > 0;
-  return floatKernelIO(backendName, args.backend).compute(list, [shape, shape, shape], ([x, grad, mPrev, vPrev], [xNext, m, v]) => {
-    for (let k = 0; k < x!.length; k++) {
-      const g = decay ? fround(grad![k]! + fround(x![k]! * wd)) : grad![k]!;
-      const mk = fround(fround((mPrev?.[k] ?? 0) * b1) + fround(g * ob1));
-      const vk = fround(fround((vPrev?.[k] ?? 0) * b2) + fround(fround(g * g) * ob2));
+  return floatKernelIO(backendName, args.backend).compute(list, [shape, shape, shape], ([x, grad, mIn, vIn], [xNext, m, v]) => {
+    // The first step's zero moments as arrays, so that the loop below sees one kind of input.
+    const mPrev = mIn ?? new Float32Array(x!.length);
+    const vPrev = vIn ?? mPrev;
+    const n = x!.length;
+    for (let k = 0; k < n; k++) {
+      const xk = x![k]!;
+      const g = decay ? fround(grad![k]! + fround(xk * wd)) : grad![k]!;
+      const mk = fround(fround(mPrev[k]! * b1) + fround(g * ob1));
+      const vk = fround(fround(vPrev[k]! * b2) + fround(fround(g * g) * ob2));
       const denom = fround(fround(Math.sqrt(fround(vk / c2))) + eps);
       m![k] = mk;
       v![k] = vk;
-      xNext![k] = x![k]! - fround(fround(mk / denom) * step);
+      xNext![k] = xk - fround(fround(mk / denom) * step);
     }
   });
 }

@@ -11,6 +11,7 @@
  * gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hasFusedKernel } from './availability.js';
 import { floatKernelIO, FUSED_KERNEL_BACKENDS, type FusedKernelBackend } from './kernel_io.js';
 
 export const BATCH_NORM_GRAD = 'RvosBatchNormGrad';
@@ -61,7 +62,7 @@ export function batchNormGradConfig(original: tf.GradConfig): tf.GradConfig {
       const d = dy as tf.Tensor;
       const c = mean?.shape[0];
       const perChannel = (t: tf.Tensor | undefined): boolean => t !== undefined && t !== null && t.rank === 1 && t.shape[0] === c;
-      const fusable = tf.getKernel(BATCH_NORM_GRAD, tf.getBackend()) !== undefined && x!.shape[x!.rank - 1] === c && [mean, variance, scale].every(perChannel) && [x, d].every((t) => t!.dtype === 'float32');
+      const fusable = hasFusedKernel(BATCH_NORM_GRAD) && x!.shape[x!.rank - 1] === c && [mean, variance, scale].every(perChannel) && [x, d].every((t) => t!.dtype === 'float32');
       if (!fusable) return original.gradFunc(dy, saved, attrs);
       // Eager, like every gradient the tape keeps until the backward pass ends; unused ones are freed then.
       const [dx, dMean, dVariance, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_GRAD, [x!, mean!, variance!, scale!, d] as unknown as tf.NamedTensorMap, attrs) as tf.Tensor[];

@@ -7,6 +7,7 @@
  * Other backends and non-float32 inputs keep tfjs-core's gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hasFusedKernel } from './availability.js';
 import { floatKernelIO, FUSED_KERNEL_BACKENDS, type FusedKernelBackend } from './kernel_io.js';
 
 export const MEAN_GRAD = 'RvosMeanGrad';
@@ -70,7 +71,7 @@ export function broadcastGradKernelConfigs(): tf.KernelConfig[] {
 }
 
 function fusable(kernelName: string, ...tensors: tf.Tensor[]): boolean {
-  return tf.getKernel(kernelName, tf.getBackend()) !== undefined && tensors.every((t) => t.dtype === 'float32');
+  return hasFusedKernel(kernelName) && tensors.every((t) => t.dtype === 'float32');
 }
 
 /** tfjs-core's Mean gradient, with the fused kernel where it applies. */

@@ -7,6 +7,7 @@
  * replaced by ones that use a fused kernel on wasm and cpu and tfjs-core's elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
+export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
 import { broadcastGradKernelConfigs, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
@@ -41,10 +42,6 @@ export function registerFusedKernels(): void {
   registered = true;
 }
 
-/** Whether the current backend runs `kernelName` (false before any backend is set). */
-export function hasFusedKernel(kernelName: string): boolean {
-  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
-}
 
 /** tfjs-core's own gradient for a kernel whose gradient was replaced here (else undefined). */
 export function originalGradient(kernelName: string): tf.GradConfig | undefined {

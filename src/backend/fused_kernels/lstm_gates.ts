@@ -11,7 +11,7 @@
  * tanh runs only on the g block and on c, as in the unfused graph (wasm's Tanh is a scalar loop,
  * unlike its XNNPACK Sigmoid), and the forward kernel also returns tanh(g) and tanh(c) for the
  * backward kernel, which recomputes only σ (the unfused graph kept σ's output instead).
- * The op and its gradient are wired up in src/layers/lstm_gates.ts (tf.customGrad).
+ * The op and its gradient are wired up in src/layers/lstm_gates.ts.
  *
  * Inputs are an array [gates, shared?, cSpatial?] (attrs say which are present), like Concat's.
  */
@@ -32,13 +32,10 @@ const fround = Math.fround;
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
-/** z = gates (+ shared), as the Add kernel computes it; `temporary` says whether to release it. */
+/** z = gates (+ shared) by the backend's Add kernel; `temporary` says whether to release it. */
 function gateInput(io: FloatKernelIO, gates: tf.TensorInfo, shared: tf.TensorInfo | null): { z: tf.TensorInfo; temporary: boolean } {
   if (shared === null) return { z: gates, temporary: false };
-  const [z] = io.compute([gates, shared], [gates.shape], ([a, b], [out]) => {
-    for (let k = 0; k < out!.length; k++) out![k] = a![k]! + b![k]!;
-  });
-  return { z: z!, temporary: true };
+  return { z: io.binary(tf.Add, gates, shared), temporary: true };
 }
 
 function stateShape(gates: tf.TensorInfo): number[] {
