@@ -74,6 +74,8 @@ export const DataConfigSchema = z.strictObject({
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   clip_length: positiveInt,
+  /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
+  max_skip: positiveInt,
   batch_size: positiveInt,
   max_objects: positiveInt,
   /** What to do with an unreadable sample: raise an error, or skip it and count it. */

@@ -19,6 +19,12 @@ import { VOID_LABEL } from './types.js';
 export interface ClipOptions {
   /** Frames per clip (RVOS: 5). */
   length: number;
+  /**
+   * Largest gap between the clip's frames: each clip takes every k-th frame with k drawn from
+   * 1..maxSkip (default 1: consecutive frames, as RVOS). Larger gaps mean larger motion between
+   * training frames, so a one-shot model cannot score by copying its previous mask.
+   */
+  maxSkip?: number;
   /** Network input size [H, W]. */
   size: [number, number];
   /** Object slots per frame (RVOS: 10). */
@@ -46,19 +52,21 @@ export interface Clip {
   sequence: string;
   /** Index of the clip's first frame in the sequence. */
   start: number;
+  /** Frame gap within the clip (frames start, start + stride, …). */
+  stride: number;
   /** Object ids in the clip above the slot count, which were dropped (ascending). */
   droppedIds: number[];
 }
 
-/** Start indices of every run of `length` consecutive annotated frames. */
-export function clipStarts(seq: VideoSequence, length: number): number[] {
+/** Start indices of every clip of `length` annotated frames taken every `stride`-th frame. */
+export function clipStarts(seq: VideoSequence, length: number, stride = 1): number[] {
   const n = seq.frameNames.length;
   const annotated = seq.annotated ?? new Array<boolean>(n).fill(true);
   const starts: number[] = [];
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    run = annotated[i] ? run + 1 : 0;
-    if (run >= length) starts.push(i - length + 1);
+  for (let i = 0; i + (length - 1) * stride < n; i++) {
+    let ok = true;
+    for (let t = 0; t < length && ok; t++) ok = annotated[i + t * stride]!;
+    if (ok) starts.push(i);
   }
   return starts;
 }
@@ -68,6 +76,8 @@ function checkOptions(o: ClipOptions): void {
   if (!(Number.isInteger(o.length) && o.length >= 1)) throw new RangeError(`clip length must be an integer >= 1 (got ${o.length})`);
   if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 1 && w >= 1)) throw new RangeError(`clip size must be positive integers (got ${h}x${w})`);
   if (!(Number.isInteger(o.slots) && o.slots >= 1 && o.slots < VOID_LABEL)) throw new RangeError(`clip slots must be in 1..254 (got ${o.slots})`);
+  const skip = o.maxSkip ?? 1;
+  if (!(Number.isInteger(skip) && skip >= 1)) throw new RangeError(`clip maxSkip must be an integer >= 1 (got ${skip})`);
 }
 
 /**
@@ -89,6 +99,8 @@ async function readResized(seq: VideoSequence, i: number, h: number, w: number):
 /** Every random decision of a clip, made before any file is read (serialisable for workers). */
 export interface ClipPlan {
   start: number;
+  /** Frame gap (1 = consecutive). */
+  stride: number;
   draw: AugmentDraw;
   /** State of the generator for prior-mask synthesis (null without opts.priorMask). */
   priorState: RngState | null;
@@ -101,7 +113,8 @@ export interface ClipPlan {
  */
 export function planClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?: number): ClipPlan {
   checkOptions(opts);
-  const starts = clipStarts(seq, opts.length);
+  const stride = drawStride(seq, rng, opts);
+  const starts = clipStarts(seq, opts.length, stride);
   if (starts.length === 0) {
     throw new DataError(`sequence ${seq.name} has no ${opts.length} consecutive annotated frames; lower the clip length or drop the sequence`);
   }
@@ -109,7 +122,18 @@ export function planClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?
   const first = start ?? starts[rng.int(0, starts.length - 1)]!;
   if (!starts.includes(first)) throw new RangeError(`${seq.name}: no annotated clip of ${opts.length} frames starts at ${first}`);
   const draw = opts.augment ? drawAugmentation(rng, opts.augment, h, w) : identityAugmentation(h, w);
-  return { start: first, draw, priorState: opts.priorMask ? rng.fork().getState() : null };
+  return { start: first, stride, draw, priorState: opts.priorMask ? rng.fork().getState() : null };
+}
+
+/**
+ * The clip's frame gap: uniform over the gaps in 1..maxSkip that fit the sequence. With maxSkip 1
+ * nothing is drawn, so consecutive-frame clips keep the random stream they always had.
+ */
+function drawStride(seq: VideoSequence, rng: Rng, opts: ClipOptions): number {
+  const maxSkip = opts.maxSkip ?? 1;
+  if (maxSkip === 1) return 1;
+  const fitting = Array.from({ length: maxSkip }, (_, i) => i + 1).filter((k) => clipStarts(seq, opts.length, k).length > 0);
+  return fitting.length === 0 ? 1 : fitting[rng.int(0, fitting.length - 1)]!;
 }
 
 /** Samples a clip: planClip (synchronous, all random draws) then buildClip (reads files). */
@@ -119,11 +143,11 @@ export async function sampleClip(seq: VideoSequence, rng: Rng, opts: ClipOptions
 
 /** Reads, resizes and augments the frames of a planned clip and builds its slot masks. */
 export async function buildClip(seq: VideoSequence, plan: ClipPlan, opts: ClipOptions): Promise<Clip> {
-  const { start, draw } = plan;
+  const { start, stride, draw } = plan;
   const priorRng = plan.priorState === null ? null : new Rng(plan.priorState);
   const [h, w] = opts.size;
   const { length: L, slots: S } = opts;
-  const pairs = await Promise.all(Array.from({ length: L }, (_, t) => readResized(seq, start + t, h, w)));
+  const pairs = await Promise.all(Array.from({ length: L }, (_, t) => readResized(seq, start + t * stride, h, w)));
   const frames = new Float32Array(L * h * w * 3);
   const masks = new Float32Array(L * h * w * S);
   const present = new Uint8Array(L * S);
@@ -147,7 +171,7 @@ export async function buildClip(seq: VideoSequence, plan: ClipPlan, opts: ClipOp
   const slotObjectIds = Array.from({ length: S }, (_, s) => (Array.from({ length: L }, (_, t) => present[t * S + s]).some((v) => v === 1) ? s + 1 : 0));
   const clip: Clip = {
     frames, masks, present, slotObjectIds, length: L, height: h, width: w, slots: S,
-    sequence: seq.name, start, droppedIds: [...dropped].sort((a, b) => a - b),
+    sequence: seq.name, start, stride, droppedIds: [...dropped].sort((a, b) => a - b),
   };
   if (priorRng !== null && opts.priorMask) {
     const prior = new Float32Array(h * w * S);

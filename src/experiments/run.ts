@@ -102,6 +102,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const augment = config.data.augment;
   const batches = new BatchSource(trainSet, {
     length: config.data.clip_length,
+    maxSkip: config.data.max_skip,
     size: config.data.size,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },

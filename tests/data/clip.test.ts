@@ -37,6 +37,29 @@ describe('clip sampling', () => {
     expect(clipStarts(seq, 4)).toEqual([]);
   });
 
+  it('takes every k-th frame with k drawn from 1..maxSkip where the annotated frames fit', async () => {
+    const l = rectLabels(W, H, []);
+    const seq = sequence([l, l, null, l, l, l, l, l]);
+    expect(clipStarts(seq, 3, 2)).toEqual([1, 3]);
+    expect(clipStarts(seq, 3, 3)).toEqual([0, 1]);
+    expect(clipStarts(seq, 3, 4)).toEqual([]);
+    // Each frame t is painted with its index in the object's position, so the clip shows which frames it took.
+    const frames = Array.from({ length: 9 }, (_, t) => rectLabels(W, H, [[1, t, 0, t + 1, 1]]));
+    const strided = sequence(frames);
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 40; seed++) {
+      const clip = await sampleClip(strided, new Rng(seed), { ...opts, maxSkip: 4 });
+      seen.add(clip.stride);
+      expect(clip.start + 2 * clip.stride).toBeLessThan(9);
+      for (let t = 0; t < 3; t++) expect(clip.masks[(t * H * W + clip.start + t * clip.stride) * 4]).toBe(1);
+    }
+    expect([...seen].sort()).toEqual([1, 2, 3, 4]);
+    // maxSkip 1 draws nothing extra: the same clips as before the option existed.
+    const a = await sampleClip(strided, new Rng(7), opts);
+    const b = await sampleClip(strided, new Rng(7), { ...opts, maxSkip: 1 });
+    expect([a.start, a.stride]).toEqual([b.start, 1]);
+  });
+
   it('maps id k to slot k-1, sets present flags, drops ids above the slot count and treats void as background', async () => {
     const frames = [0, 1, 2].map((t) => rectLabels(W, H, [[1, 0, 0, 4, 4], [3, 10, 2, 14, 6], [7, 18, 10, 22, 14], ...(t === 2 ? [[2, 5, 10, 8, 13] as [number, number, number, number, number]] : []), [255, 4, 0, 6, 4]]));
     const clip = await sampleClip(sequence(frames), new Rng(0), opts);
