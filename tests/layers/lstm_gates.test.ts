@@ -3,7 +3,7 @@
 // with respect to every input, one kernel call each way, and no tensors left behind.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { hasFusedKernel } from '../../src/backend/fused_kernels/index.js';
+import { hasFusedKernel, setFusedKernelsEnabled } from '../../src/backend/fused_kernels/index.js';
 import { LSTM_GATES } from '../../src/backend/fused_kernels/lstm_gates.js';
 import { lstmGates, lstmGatesUnfused } from '../../src/layers/lstm_gates.js';
 import { Rng } from '../../src/utils/rng.js';
@@ -115,5 +115,19 @@ describe.each(['wasm', 'cpu'] as const)('lstmGates on %s', (backend) => {
     expect(names).not.toContain('Sigmoid');
     expect(names).not.toContain('Tanh');
     tf.dispose([gates, cs]);
+  });
+
+  it('runs the separate ops when fused kernels are switched off (the benchmarks\' "before")', async () => {
+    await tf.setBackend(backend);
+    const gates = random(new Rng(4), [1, 2, 2, 8], 1);
+    const previous = setFusedKernelsEnabled(false);
+    try {
+      const info = await tf.profile(() => tf.dispose(Object.values(lstmGates(gates, null, null))));
+      expect(info.kernels.map((k) => k.name)).not.toContain(LSTM_GATES);
+      expect(info.kernels.map((k) => k.name)).toContain('Sigmoid');
+    } finally {
+      setFusedKernelsEnabled(previous);
+    }
+    gates.dispose();
   });
 });

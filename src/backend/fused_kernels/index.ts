@@ -1,17 +1,22 @@
 /**
  * Fused kernels (issue 9) for the wasm and cpu backends: ops that ran as many small kernels, each
- * paying the engine's per-call overhead (~20 µs on wasm, most of a light training step), run as
- * one kernel written in TypeScript over the backend's float32 data. Ops that use them
+ * paying the engine's per-call overhead (tape, scopes, saved-tensor clones: a few µs when warm)
+ * and a temporary per step, run as one kernel written in TypeScript over the backend's float32
+ * data. TypeScript loops are 5–8x slower per element than wasm SIMD, so a fused kernel pays where
+ * it replaces many passes (batch-norm gradient) or many calls on small tensors (Adam on small
+ * variables, the light model's gates), and elementwise work on large tensors stays in the
+ * backend's own kernels (./kernel_io.ts). Ops that use them
  * (src/layers/lstm_gates.ts, src/train/adam.ts) check `hasFusedKernel` and keep the unfused
  * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean and Square are
  * replaced by ones that use a fused kernel on wasm and cpu and tfjs-core's elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
-export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
 import { broadcastGradKernelConfigs, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
+
+export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
 
 let registered = false;
 /** tfjs-core's gradient configs this module replaced, by kernel name (tests compare against them). */
@@ -41,7 +46,6 @@ export function registerFusedKernels(): void {
   }
   registered = true;
 }
-
 
 /** tfjs-core's own gradient for a kernel whose gradient was replaced here (else undefined). */
 export function originalGradient(kernelName: string): tf.GradConfig | undefined {
