@@ -31,6 +31,8 @@ export const ModelConfigSchema = z.strictObject({
   mode: z.enum(['zero_shot', 'one_shot']),
   /** Per-slot objectness head (an extension; RVOS itself has none). */
   objectness: z.boolean(),
+  /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
+  motion_input: z.boolean(),
   /** Extra decoder inputs per slot. */
   inputs: z.array(z.enum(DECODER_INPUTS)).refine((a) => new Set(a).size === a.length, 'inputs must not repeat an entry'),
 });

@@ -62,6 +62,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     recurrence: config.model.recurrence,
     mode: config.model.mode,
     objectness: config.model.objectness,
+    motionInput: config.model.motion_input,
     seed: config.seed,
     inputs: [...config.model.inputs],
   };

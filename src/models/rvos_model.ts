@@ -51,6 +51,8 @@ export interface RVOSModelConfig {
   inputs?: DecoderInput[];
   /** Matching-map settings; FEELVOS's values where absent. */
   matching?: Partial<MatchingOptions>;
+  /** The encoder also sees the difference to the previous frame (a motion cue; not in RVOS). Default false. */
+  motionInput?: boolean;
 }
 
 /** The decoder inputs of a config (absent = ['prev_mask']). */
@@ -65,6 +67,8 @@ export interface DecoderState {
   readonly temporal: tf.Tensor4D[][] | null;
   /** Matching-map references (embeddings + masks) for the next frame; absent without matching inputs. */
   readonly matching?: MatchingReferences | null;
+  /** This frame, for the next frame's motion input; absent without config.motionInput. */
+  readonly previousFrame?: tf.Tensor4D | null;
 }
 
 export interface StepOutput {
@@ -98,6 +102,7 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   if (!['S', 'T', 'ST'].includes(config.recurrence)) fail('recurrence', `must be S | T | ST, got '${config.recurrence}'`);
   if (!['zero_shot', 'one_shot'].includes(config.mode)) fail('mode', `must be zero_shot | one_shot, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
+  if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean') fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   const inputs = decoderInputs(config);
   if (!Array.isArray(inputs) || inputs.some((i) => !DECODER_INPUTS.includes(i))) fail('inputs', `must be a subset of ${DECODER_INPUTS.join(', ')}, got ${JSON.stringify(inputs)}`);
@@ -128,7 +133,7 @@ export class RVOSModel {
     const cfg: RVOSModelConfig = JSON.parse(JSON.stringify(config));
     const store = new ParamStore(cfg.seed, !options.skipInit);
     try {
-      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false);
+      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false, cfg.motionInput ?? false);
       const skips = new SkipReductions(store, encoder.channels, cfg.hidden);
       const hidden = cfg.hidden;
       const inputs = decoderInputs(cfg);
@@ -175,6 +180,7 @@ export class RVOSModel {
   disposeState(state: DecoderState): void {
     if (state.temporal !== null) tf.dispose(state.temporal.flat());
     disposeReferences(state.matching);
+    state.previousFrame?.dispose();
   }
 
   /** Stage 1: frame [B,H,W,3] in [0,1] → reduced skips (strides 32, 16, 8, 4). */
@@ -194,7 +200,7 @@ export class RVOSModel {
     const [, height, width] = frame.shape;
     // tf.tidy keeps every tensor reachable from the returned object (logits, objectness, state).
     return tf.tidy(() => {
-      const features = this.encoder.forward(frame, ctx);
+      const features = this.encoder.forward(frame, ctx, state.previousFrame ?? null);
       const skips = this.skips.apply(features, ctx);
       const prepared = this.decoder.prepareFrame(skips);
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
@@ -220,6 +226,7 @@ export class RVOSModel {
         kind: 'rvos-decoder-state',
         temporal: this.decoder.usesTemporal ? temporal : null,
         matching: matched === null ? null : this.matching!.next(state.matching ?? null, matched, stacked),
+        previousFrame: this.config.motionInput ? tf.clone(frame) : null,
       };
       const result: StepOutput = {
         logits: full,
@@ -239,6 +246,10 @@ export class RVOSModel {
       const [b, h, w] = frame.shape;
       const want = [b, h, w, this.config.slots];
       if (!tf.util.arraysEqual(prevMasks.shape, want)) throw new RvosError(`RVOSModel.step: prevMasks must be [${want}], got [${prevMasks.shape}]`);
+    }
+    const previousFrame = state.previousFrame ?? null;
+    if (previousFrame !== null && !tf.util.arraysEqual(previousFrame.shape, frame.shape)) {
+      throw new RvosError(`RVOSModel.step: state holds a previous frame of shape [${previousFrame.shape}], this frame is [${frame.shape}]; start from initialState()`);
     }
     if (state.temporal !== null) {
       if (state.temporal.length !== this.config.slots) throw new RvosError(`RVOSModel.step: state has ${state.temporal.length} slots, model has ${this.config.slots}`);

@@ -21,8 +21,13 @@ export interface Encoder {
    * bias in the file with no counterpart here is folded into that BatchNorm's moving mean.
    */
   readonly convBnPairs: ReadonlyMap<string, string>;
-  /** frame [B, H, W, 3] RGB in [0, 1] → features at strides 4, 8, 16, 32 (each ceil(H / stride)). */
-  forward(frame: tf.Tensor4D, ctx: ForwardContext): FeaturePyramid;
+  /** Whether `forward` also reads the previous frame (a motion cue); only the light encoder offers it. */
+  readonly motionInput?: boolean;
+  /**
+   * frame [B, H, W, 3] RGB in [0, 1] → features at strides 4, 8, 16, 32 (each ceil(H / stride)).
+   * `previous` (same shape; null on a video's first frame) is read only by motion-input encoders.
+   */
+  forward(frame: tf.Tensor4D, ctx: ForwardContext, previous?: tf.Tensor4D | null): FeaturePyramid;
   /** Releases tensors the encoder holds outside the ParamStore (normalisation constants). */
   dispose(): void;
 }

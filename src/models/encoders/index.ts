@@ -8,7 +8,10 @@ import { ResNetEncoder } from './resnet.js';
 
 export * from './encoder.js';
 
-export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchNorm = false): Encoder {
+export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchNorm = false, motionInput = false): Encoder {
+  if (motionInput && name !== 'light') {
+    throw new ConfigError(`model.motion_input: only encoder=light takes the frame difference as input (got encoder '${name}', whose stem has pretrained RGB weights); use encoder=light or model.motion_input=false`);
+  }
   switch (name) {
     case 'resnet18':
     case 'resnet34':
@@ -16,7 +19,7 @@ export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchN
     case 'resnet101':
       return new ResNetEncoder(store, name, freezeBatchNorm);
     case 'light':
-      return new LightEncoder(store, freezeBatchNorm);
+      return new LightEncoder(store, freezeBatchNorm, motionInput);
     case 'mobilenetv2':
       return new MobileNetV2Encoder(store, freezeBatchNorm);
     default:

@@ -5,6 +5,10 @@
  * one residual depthwise-separable block (3x3 depthwise + BN + ReLU, 1x1 conv + BN, add, ReLU):
  *   stride 4: 24, stride 8: 32, stride 16: 48, stride 32: 64 channels.
  * ≈ 63 k parameters; all padding symmetric (ceil(n / 2) per stage).
+ *
+ * With `motionInput` the stem also sees the frame difference to the previous frame (3 more
+ * channels, normalised like the frame): a motion cue for zero-shot segmentation, where moving
+ * objects are what DAVIS calls salient and the static background shares the objects' textures.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvBn, DepthwiseConv2D, BatchNorm, type ForwardContext } from '../nn.js';
@@ -30,13 +34,13 @@ export class LightEncoder implements Encoder {
   private readonly mean: tf.Tensor;
   private readonly std: tf.Tensor;
 
-  constructor(store: ParamStore, freezeBatchNorm = false) {
+  constructor(store: ParamStore, freezeBatchNorm = false, readonly motionInput = false) {
     const p = ENCODER_PREFIX;
     const convBn = (layer: string, inC: number, outC: number, kernel: number, stride: number): ConvBn => {
       this.convBnPairs.set(`${layer}_conv`, `${layer}_bn`);
       return new ConvBn(store, `${p}${layer}_conv`, `${p}${layer}_bn`, inC, outC, { kernel, stride, padding: 'symmetric' }, 'encoder', 1e-5, freezeBatchNorm);
     };
-    this.stem = convBn('stem', 3, LIGHT_STEM_CHANNELS, 3, 2);
+    this.stem = convBn('stem', motionInput ? 6 : 3, LIGHT_STEM_CHANNELS, 3, 2);
     let inC = LIGHT_STEM_CHANNELS;
     LIGHT_STAGE_CHANNELS.forEach((outC, i) => {
       const id = `stage${i + 1}`;
@@ -53,8 +57,9 @@ export class LightEncoder implements Encoder {
     this.std = tf.keep(tf.tensor1d([...IMAGENET_STD]));
   }
 
-  forward(frame: tf.Tensor4D, ctx: ForwardContext): FeaturePyramid {
+  forward(frame: tf.Tensor4D, ctx: ForwardContext, previous: tf.Tensor4D | null = null): FeaturePyramid {
     let x: tf.Tensor4D = tf.div(tf.sub(frame, this.mean), this.std);
+    if (this.motionInput) x = tf.concat([x, tf.div(tf.sub(frame, previous ?? frame), this.std) as tf.Tensor4D], 3);
     x = this.stem.apply(x, ctx, 'relu');
     const feats: tf.Tensor4D[] = [];
     for (const s of this.stages) {
