@@ -63,7 +63,10 @@ export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number,
  */
 export function probabilitiesToLabels(logits: tf.Tensor4D, keep: boolean[], width: number, height: number, threshold: number): LabelMap {
   const slots = keep.length;
-  const probs = tf.tidy(() => tf.sigmoid(tf.image.resizeBilinear(logits, [height, width], true)).dataSync() as Float32Array);
+  // Read outside tf.tidy: a tidy that returns a typed array walks every element looking for tensors.
+  const resized = tf.tidy(() => tf.sigmoid(tf.image.resizeBilinear(logits, [height, width], true)));
+  const probs = resized.dataSync() as Float32Array;
+  resized.dispose();
   const data = new Uint8Array(width * height);
   for (let i = 0; i < data.length; i++) {
     let best = threshold;

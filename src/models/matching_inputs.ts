@@ -75,7 +75,9 @@ function toStride4(probabilities: tf.Tensor4D, size: [number, number]): tf.Tenso
   while (x.shape[1] > size[0] || x.shape[2] > size[1]) x = tf.avgPool(x, 2, 2, 'same');
   if (x.shape[1] !== size[0] || x.shape[2] !== size[1]) throw new Error(`matching: pooling by 2 gives ${x.shape[1]}x${x.shape[2]}, not the stride-4 size ${size[0]}x${size[1]}`);
   // Labels are constants for the tape (Greater has no gradient, and none is wanted through them).
-  const labels = tf.tidy(() => tf.cast(tf.greater(x, 0.5), 'float32').dataSync());
+  const binary = tf.tidy(() => tf.cast(tf.greater(x, 0.5), 'float32'));
+  const labels = binary.dataSync();
+  binary.dispose();
   return tf.tensor4d(labels, x.shape as [number, number, number, number]);
 }
 

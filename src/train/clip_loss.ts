@@ -116,7 +116,10 @@ function assignSlots(
 ): number[][] {
   const [batchSize, height, width] = logits.shape;
   const perItem = height * width * slots;
-  const probs = tf.tidy(() => tf.sigmoid(logits).dataSync() as Float32Array);
+  // Read outside tf.tidy: a tidy that returns a typed array walks every element looking for tensors.
+  const sigmoid = tf.sigmoid(logits);
+  const probs = sigmoid.dataSync() as Float32Array;
+  sigmoid.dispose();
   const gt = targets.dataSync() as Float32Array;
   return Array.from({ length: batchSize }, (_, b) => {
     const cost = softIoUCostMatrix(probs.subarray(b * perItem, (b + 1) * perItem), gt.subarray(b * perItem, (b + 1) * perItem), slots, slots);
