@@ -13,8 +13,9 @@ describe('named ablation experiments', () => {
     const [ours, main, small] = [jobs[0]!, ['experiment=main'], ['train=cpu_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
     expect(ours!.data).toEqual(main!.data);
     expect(ours!.train).toEqual(small!.train);
-    // The main job is the same setting trained 3x longer.
-    expect(main!.train).toEqual({ ...small!.train, steps: 1800, val_every: 200, ckpt_every: 200 });
+    // The main job is the same setting trained longer, with the motion input on.
+    expect(main!.train).toEqual({ ...small!.train, steps: 2000, val_every: 250, ckpt_every: 250 });
+    expect([main!.model.motion_input, ours!.model.motion_input]).toEqual([true, false]);
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
   });
 
