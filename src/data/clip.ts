@@ -113,8 +113,7 @@ export interface ClipPlan {
  */
 export function planClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?: number): ClipPlan {
   checkOptions(opts);
-  const stride = drawStride(seq, rng, opts);
-  const starts = clipStarts(seq, opts.length, stride);
+  const { stride, starts } = drawStride(seq, rng, opts);
   if (starts.length === 0) {
     throw new DataError(`sequence ${seq.name} has no ${opts.length} consecutive annotated frames; lower the clip length or drop the sequence`);
   }
@@ -126,14 +125,15 @@ export function planClip(seq: VideoSequence, rng: Rng, opts: ClipOptions, start?
 }
 
 /**
- * The clip's frame gap: uniform over the gaps in 1..maxSkip that fit the sequence. With maxSkip 1
- * nothing is drawn, so consecutive-frame clips keep the random stream they always had.
+ * The clip's frame gap, uniform over the gaps in 1..maxSkip that fit the sequence, with the clip
+ * starts for it. With maxSkip 1 nothing is drawn, so consecutive-frame clips keep the random
+ * stream they always had.
  */
-function drawStride(seq: VideoSequence, rng: Rng, opts: ClipOptions): number {
+function drawStride(seq: VideoSequence, rng: Rng, opts: ClipOptions): { stride: number; starts: number[] } {
   const maxSkip = opts.maxSkip ?? 1;
-  if (maxSkip === 1) return 1;
-  const fitting = Array.from({ length: maxSkip }, (_, i) => i + 1).filter((k) => clipStarts(seq, opts.length, k).length > 0);
-  return fitting.length === 0 ? 1 : fitting[rng.int(0, fitting.length - 1)]!;
+  const fitting = Array.from({ length: maxSkip }, (_, i) => ({ stride: i + 1, starts: clipStarts(seq, opts.length, i + 1) })).filter((f) => f.starts.length > 0);
+  if (maxSkip === 1 || fitting.length === 0) return fitting[0] ?? { stride: 1, starts: [] };
+  return fitting[rng.int(0, fitting.length - 1)]!;
 }
 
 /** Samples a clip: planClip (synchronous, all random draws) then buildClip (reads files). */

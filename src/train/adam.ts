@@ -66,16 +66,9 @@ export class Adam {
       for (const [name, variable] of group.variables) {
         const grad = gradients.get(name);
         if (grad === undefined) continue;
-        const [m, v] = variable.size <= FUSED_UPDATE_MAX_SIZE && hasFusedKernel(ADAM_UPDATE) ? this.fusedUpdate(name, variable, grad, group.lr / correction1, correction2) : tf.tidy(() => {
-          const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(variable, this.weightDecay)) : grad;
-          const mPrev = this.m.get(name) ?? tf.zerosLike(variable);
-          const vPrev = this.v.get(name) ?? tf.zerosLike(variable);
-          const mNext = tf.add(tf.mul(mPrev, this.beta1), tf.mul(g, 1 - this.beta1));
-          const vNext = tf.add(tf.mul(vPrev, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-          const denom = tf.add(tf.sqrt(tf.div(vNext, correction2)), this.epsilon);
-          variable.assign(tf.sub(variable, tf.mul(tf.div(mNext, denom), group.lr / correction1)));
-          return [mNext, vNext];
-        });
+        const stepSize = group.lr / correction1;
+        const fused = variable.size <= FUSED_UPDATE_MAX_SIZE && hasFusedKernel(ADAM_UPDATE);
+        const [m, v] = (fused ? this.fusedUpdate : this.opUpdate).call(this, name, variable, grad, stepSize, correction2);
         this.m.get(name)?.dispose();
         this.v.get(name)?.dispose();
         this.m.set(name, m);
@@ -84,8 +77,22 @@ export class Adam {
     }
   }
 
+  /** One variable's update as tfjs ops; returns the new moments (the caller stores them). */
+  private opUpdate(name: string, variable: tf.Variable, grad: tf.Tensor, stepSize: number, correction2: number): [tf.Tensor, tf.Tensor] {
+    return tf.tidy(() => {
+      const g = this.weightDecay > 0 ? tf.add(grad, tf.mul(variable, this.weightDecay)) : grad;
+      const mPrev = this.m.get(name) ?? tf.zerosLike(variable);
+      const vPrev = this.v.get(name) ?? tf.zerosLike(variable);
+      const mNext = tf.add(tf.mul(mPrev, this.beta1), tf.mul(g, 1 - this.beta1));
+      const vNext = tf.add(tf.mul(vPrev, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      const denom = tf.add(tf.sqrt(tf.div(vNext, correction2)), this.epsilon);
+      variable.assign(tf.sub(variable, tf.mul(tf.div(mNext, denom), stepSize)));
+      return [mNext, vNext];
+    });
+  }
+
   /**
-   * The same update as the ops in `apply`, bit for bit, as one kernel per variable
+   * The same update as `opUpdate`, bit for bit, as one kernel per variable
    * (src/backend/fused_kernels/adam_update.ts): ~13 kernel calls fewer per small variable and step.
    */
   private fusedUpdate(name: string, variable: tf.Variable, grad: tf.Tensor, stepSize: number, correction2: number): [tf.Tensor, tf.Tensor] {

@@ -9,7 +9,7 @@
  * operation rounded once to float32, for +, −, ×, ÷ and √ of float32 operands).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { floatKernelIO, FUSED_KERNEL_BACKENDS, type FusedKernelBackend } from './kernel_io.js';
+import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
 
 export const ADAM_UPDATE = 'RvosAdamUpdate';
 export const SUM_OF_SQUARES = 'RvosSumOfSquares';
@@ -29,10 +29,8 @@ export interface AdamUpdateAttrs {
 
 const fround = Math.fround;
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
 /** Inputs [variable, gradient, m?, v?] → [new variable, m, v]. */
-function adamUpdate(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo[] {
+function adamUpdate(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const a = args.attrs as unknown as AdamUpdateAttrs;
   const shape = list[0]!.shape;
@@ -58,7 +56,7 @@ function adamUpdate(backendName: FusedKernelBackend, args: KernelArgs): tf.Tenso
 }
 
 /** Inputs: any float32 tensors → scalar Σ x² over all of them (accumulated in double). */
-function sumOfSquares(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo {
+function sumOfSquares(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [[]], (ins, [total]) => {
     let sum = 0;
@@ -69,9 +67,9 @@ function sumOfSquares(backendName: FusedKernelBackend, args: KernelArgs): tf.Ten
 }
 
 export function adamUpdateKernelConfigs(): tf.KernelConfig[] {
-  return FUSED_KERNEL_BACKENDS.map((backendName) => ({ kernelName: ADAM_UPDATE, backendName, kernelFunc: ((args: KernelArgs) => adamUpdate(backendName, args)) as unknown as tf.KernelFunc }));
+  return fusedKernelConfigs(ADAM_UPDATE, adamUpdate);
 }
 
 export function sumOfSquaresKernelConfigs(): tf.KernelConfig[] {
-  return FUSED_KERNEL_BACKENDS.map((backendName) => ({ kernelName: SUM_OF_SQUARES, backendName, kernelFunc: ((args: KernelArgs) => sumOfSquares(backendName, args)) as unknown as tf.KernelFunc }));
+  return fusedKernelConfigs(SUM_OF_SQUARES, sumOfSquares);
 }

@@ -12,14 +12,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from './availability.js';
-import { floatKernelIO, FUSED_KERNEL_BACKENDS, type FusedKernelBackend } from './kernel_io.js';
+import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
 
 export const BATCH_NORM_GRAD = 'RvosBatchNormGrad';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
 /** Inputs [x, mean, variance, scale, dy] → [dx, dMean, dVariance, dScale, dOffset]. */
-function batchNormGrad(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo[] {
+function batchNormGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const epsilon = (args.attrs as unknown as tf.FusedBatchNormAttrs).varianceEpsilon;
   const x = list[0]!;
@@ -48,7 +46,7 @@ function batchNormGrad(backendName: FusedKernelBackend, args: KernelArgs): tf.Te
 }
 
 export function batchNormGradKernelConfigs(): tf.KernelConfig[] {
-  return FUSED_KERNEL_BACKENDS.map((backendName) => ({ kernelName: BATCH_NORM_GRAD, backendName, kernelFunc: ((args: KernelArgs) => batchNormGrad(backendName, args)) as unknown as tf.KernelFunc }));
+  return fusedKernelConfigs(BATCH_NORM_GRAD, batchNormGrad);
 }
 
 /** tfjs-core's FusedBatchNorm gradient, with the fused kernel where it applies. */

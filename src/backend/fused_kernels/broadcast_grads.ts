@@ -8,12 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from './availability.js';
-import { floatKernelIO, FUSED_KERNEL_BACKENDS, type FusedKernelBackend } from './kernel_io.js';
+import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
 
 export const MEAN_GRAD = 'RvosMeanGrad';
 export const SQUARE_GRAD = 'RvosSquareGrad';
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
 interface MeanGradAttrs {
   xShape: number[];
@@ -22,7 +20,7 @@ interface MeanGradAttrs {
 }
 
 /** Inputs [dy] (the mean's output, any shape with x's unreduced sizes) → dx of x's shape. */
-function meanGrad(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo {
+function meanGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
   const [dyInfo] = args.inputs as unknown as tf.TensorInfo[];
   const { xShape, axes } = args.attrs as unknown as MeanGradAttrs;
   const reduced = new Set(axes);
@@ -55,7 +53,7 @@ function meanGrad(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorI
 }
 
 /** Inputs [x, dy] → dy·(2x). */
-function squareGrad(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo {
+function squareGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [list[0]!.shape], ([x, dy], [dx]) => {
     for (let k = 0; k < dx!.length; k++) dx![k] = dy![k]! * Math.fround(x![k]! * 2);
@@ -64,44 +62,37 @@ function squareGrad(backendName: FusedKernelBackend, args: KernelArgs): tf.Tenso
 }
 
 export function broadcastGradKernelConfigs(): tf.KernelConfig[] {
-  return FUSED_KERNEL_BACKENDS.flatMap((backendName) => [
-    { kernelName: MEAN_GRAD, backendName, kernelFunc: ((args: KernelArgs) => meanGrad(backendName, args)) as unknown as tf.KernelFunc },
-    { kernelName: SQUARE_GRAD, backendName, kernelFunc: ((args: KernelArgs) => squareGrad(backendName, args)) as unknown as tf.KernelFunc },
-  ]);
+  return [...fusedKernelConfigs(MEAN_GRAD, meanGrad), ...fusedKernelConfigs(SQUARE_GRAD, squareGrad)];
 }
 
-function fusable(kernelName: string, ...tensors: tf.Tensor[]): boolean {
-  return hasFusedKernel(kernelName) && tensors.every((t) => t.dtype === 'float32');
+/**
+ * `original` (a one-input op's tfjs-core gradient) with dx computed by `fusedDx` where the fused
+ * kernel `fusedName` runs and x and dy are float32.
+ */
+function withFusedGradient(original: tf.GradConfig, kernelName: string, fusedName: string, fusedDx: (x: tf.Tensor, dy: tf.Tensor, attrs: tf.NamedAttrMap) => tf.Tensor): tf.GradConfig {
+  return {
+    ...original,
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const d = dy as tf.Tensor;
+      if (!hasFusedKernel(fusedName) || x!.dtype !== 'float32' || d.dtype !== 'float32') return original.gradFunc(dy, saved, attrs);
+      return { x: () => fusedDx(x!, d, attrs) };
+    },
+  };
 }
 
 /** tfjs-core's Mean gradient, with the fused kernel where it applies. */
 export function meanGradConfig(original: tf.GradConfig): tf.GradConfig {
-  return {
-    ...original,
-    kernelName: tf.Mean,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const d = dy as tf.Tensor;
-      if (!fusable(MEAN_GRAD, x!, d)) return original.gradFunc(dy, saved, attrs);
-      const axes = [...new Set(tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x!.shape))].sort((a, b) => a - b);
-      const kernelAttrs: MeanGradAttrs = { xShape: [...x!.shape], axes };
-      return { x: () => tf.engine().runKernel(MEAN_GRAD, [d] as unknown as tf.NamedTensorMap, kernelAttrs as unknown as tf.NamedAttrMap) as tf.Tensor };
-    },
-  };
+  return withFusedGradient(original, tf.Mean, MEAN_GRAD, (x, dy, attrs) => {
+    const axes = [...new Set(tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x.shape))].sort((a, b) => a - b);
+    const kernelAttrs: MeanGradAttrs = { xShape: [...x.shape], axes };
+    return tf.engine().runKernel(MEAN_GRAD, [dy] as unknown as tf.NamedTensorMap, kernelAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  });
 }
 
 /** tfjs-core's Square gradient, with the fused kernel where it applies. */
 export function squareGradConfig(original: tf.GradConfig): tf.GradConfig {
-  return {
-    ...original,
-    kernelName: tf.Square,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const d = dy as tf.Tensor;
-      if (!fusable(SQUARE_GRAD, x!, d)) return original.gradFunc(dy, saved, attrs);
-      return { x: () => tf.engine().runKernel(SQUARE_GRAD, [x!, d] as unknown as tf.NamedTensorMap, {}) as tf.Tensor };
-    },
-  };
+  return withFusedGradient(original, tf.Square, SQUARE_GRAD, (x, dy) => tf.engine().runKernel(SQUARE_GRAD, [x, dy] as unknown as tf.NamedTensorMap, {}) as tf.Tensor);
 }

@@ -15,6 +15,14 @@ import { heapF32, makeHeapOutput } from '../wasm_kernels/wasm_heap.js';
 export const FUSED_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
 export type FusedKernelBackend = (typeof FUSED_KERNEL_BACKENDS)[number];
 
+/** What tfjs passes a kernel function. */
+export type FusedKernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+/** One kernel config per backend in FUSED_KERNEL_BACKENDS, each calling `kernel` with its backend's name. */
+export function fusedKernelConfigs(kernelName: string, kernel: (backendName: FusedKernelBackend, args: FusedKernelArgs) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelConfig[] {
+  return FUSED_KERNEL_BACKENDS.map((backendName) => ({ kernelName, backendName, kernelFunc: ((args: FusedKernelArgs) => kernel(backendName, args)) as unknown as tf.KernelFunc }));
+}
+
 interface CpuBackendInternals {
   data: { get(dataId: tf.DataId): { values: tf.backend_util.BackendValues } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;

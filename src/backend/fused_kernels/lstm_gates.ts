@@ -16,7 +16,7 @@
  * Inputs are an array [gates, shared?, cSpatial?] (attrs say which are present), like Concat's.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { floatKernelIO, FUSED_KERNEL_BACKENDS, type FloatKernelIO, type FusedKernelBackend } from './kernel_io.js';
+import { floatKernelIO, fusedKernelConfigs, type FloatKernelIO, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
 
 export const LSTM_GATES = 'RvosLstmGates';
 export const LSTM_GATES_GRAD = 'RvosLstmGatesGrad';
@@ -29,8 +29,6 @@ export interface LstmGatesAttrs {
 }
 
 const fround = Math.fround;
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
 /** z = gates (+ shared) by the backend's Add kernel; `temporary` says whether to release it. */
 function gateInput(io: FloatKernelIO, gates: tf.TensorInfo, shared: tf.TensorInfo | null): { z: tf.TensorInfo; temporary: boolean } {
@@ -57,7 +55,7 @@ function packG(io: FloatKernelIO, z: tf.TensorInfo, shape: number[], f: number):
 }
 
 /** Inputs [gates, shared?, cSpatial?] → [h, c, tanh(g), tanh(c)] (the last two for the backward pass). */
-function forward(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo[] {
+function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const { hasShared, hasSpatial } = args.attrs as unknown as LstmGatesAttrs;
   const io = floatKernelIO(backendName, args.backend);
@@ -94,7 +92,7 @@ function forward(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorIn
  * dz_o = dh·tanh(c)·o(1−o),  dz_g = dc_total·i·(1−g²),  dc_s = dc_total·f.
  * Without c_spatial, f does not reach the outputs and dz_f is zero (as the unfused graph gives).
  */
-function backward(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorInfo[] {
+function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const { hasShared, hasSpatial } = args.attrs as unknown as LstmGatesAttrs;
   const io = floatKernelIO(backendName, args.backend);
@@ -129,8 +127,5 @@ function backward(backendName: FusedKernelBackend, args: KernelArgs): tf.TensorI
 
 /** Forward and backward kernels for every backend in FUSED_KERNEL_BACKENDS. */
 export function lstmGatesKernelConfigs(): tf.KernelConfig[] {
-  return FUSED_KERNEL_BACKENDS.flatMap((backendName) => [
-    { kernelName: LSTM_GATES, backendName, kernelFunc: ((args: KernelArgs) => forward(backendName, args)) as unknown as tf.KernelFunc },
-    { kernelName: LSTM_GATES_GRAD, backendName, kernelFunc: ((args: KernelArgs) => backward(backendName, args)) as unknown as tf.KernelFunc },
-  ]);
+  return [...fusedKernelConfigs(LSTM_GATES, forward), ...fusedKernelConfigs(LSTM_GATES_GRAD, backward)];
 }
