@@ -1,11 +1,11 @@
 /**
- * Scores a model on whole videos with the official DAVIS protocols: predictions are made at each
+ * Scores a segmenter (the inference core over a trained model) on whole videos with the official DAVIS protocols: predictions are made at each
  * video's own resolution and compared with its annotations (semi-supervised for one-shot models,
  * unsupervised for zero-shot ones). Used for validation during training and for the final
  * evaluation, where the label maps are also written as palette PNGs.
  */
 import path from 'node:path';
-import type { RVOSModel } from '../models/index.js';
+import type { VideoSegmenter } from '../models/index.js';
 import type { LabelMap, VideoSequence } from '../data/index.js';
 import { writeLabelPng } from '../data/index.js';
 import { predictSequence, type PredictOptions } from '../eval/predictor.js';
@@ -30,10 +30,10 @@ async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
   return out;
 }
 
-export async function evaluateModel(model: RVOSModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
+export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
   const evaluations: SequenceEvaluation[] = [];
   for (const seq of sequences) {
-    const { labels } = await predictSequence(model, seq, options);
+    const { labels } = await predictSequence(segmenter, seq, options);
     if (options.predictionsDir !== undefined) {
       labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));
     }

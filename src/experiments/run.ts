@@ -10,7 +10,7 @@ import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
-import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
+import { InferenceCore, RVOSModel, saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
 import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
@@ -68,6 +68,11 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
   };
 }
 
+/** The inference core's settings of a config. */
+export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
+  return { previousMask: config.eval.previous_mask, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
+}
+
 /**
  * The training stages of a config. Stage lengths are relative: they are scaled so that the stages
  * add up to train.steps (so `train.steps=50` shortens an ST+ schedule without rewriting it).
@@ -112,7 +117,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     seed: config.seed,
     prefetch: config.data.prefetch,
   });
-  const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
+  const predict = { size: config.data.size, threshold: config.eval.threshold };
+  const inference = inferenceOptionsOf(config);
   const writer = new SummaryWriter(path.join(runDir, 'tb'));
   const progress = new Progress({ total: totalSteps, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
   const validation: RunResults['validation'] = [];
@@ -156,7 +162,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
           const strip = await overlayStripPng(seq, labels, 4);
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay });
+        const ev = await evaluateModel(new InferenceCore(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
@@ -182,10 +188,10 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     restoreWeights(best, model.namedVariables());
     disposeCheckpoint(best);
   }
-  await model.save(path.join(runDir, 'model'));
+  await saveModel(model, path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir });
+  const evaluation = await evaluateModel(new InferenceCore(model, inference), valSet.sequences, { ...predict, task, predictionsDir });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const results: RunResults = {
     task,

@@ -29,21 +29,22 @@ export async function run(argv: string[]): Promise<number> {
     if (values[key] === undefined) throw new ConfigError(`--${key} is required.\n${USAGE}`);
   }
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
-  const { RVOSModel } = await import('../../models/index.js');
+  const { InferenceCore, loadModel } = await import('../../models/index.js');
+  const { inferenceOptionsOf } = await import('../../experiments/run.js');
   const { openFrameFolder, writeLabelPng, encodeJpeg } = await import('../../data/index.js');
   const { predictSequence } = await import('../../eval/predictor.js');
   const { overlayLabels } = await import('../../eval/overlay.js');
   const config = loadRunConfig(values.run!).config;
   await initBackend(values.backend === undefined ? config.backend : parseBackendPreference(values.backend, '--backend'));
-  const model = await RVOSModel.load(path.join(values.run!, 'model'));
+  const model = await loadModel(path.join(values.run!, 'model'));
   if (model.config.mode === 'one_shot' && values['first-mask'] === undefined && values.masks === undefined) {
     throw new ConfigError(`${values.run} is a one-shot model: pass --first-mask PNG (palette indices 1..N for the objects to follow)`);
   }
   const dataset = await openFrameFolder(values.frames!, { firstMask: values['first-mask'], masksDir: values.masks });
   const seq = dataset.sequences[0]!;
   const started = Date.now();
-  const { labels, objectness } = await predictSequence(model, seq, {
-    size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold,
+  const { labels, objectness } = await predictSequence(new InferenceCore(model, inferenceOptionsOf(config)), seq, {
+    size: config.data.size, threshold: config.eval.threshold,
   });
   const seconds = (Date.now() - started) / 1000;
   for (let t = 0; t < labels.length; t++) {
