@@ -199,7 +199,7 @@ async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
     const v = synthesizeVideo(rng.fork(), { frames, size: s.size, objects: s.objects });
     return memorySequence(`v${i}`, v.frames, v.labels);
   });
-  const task = s.config.mode === 'one_shot' ? 'semi' : 'unsupervised';
+  const task = s.config.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
   const options = { size: s.size, threshold: 0.5, task } as const;
   const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
   await evaluateModel(core, sequences.slice(0, 1), options); // warm-up

@@ -6,12 +6,11 @@
  */
 import path from 'node:path';
 import type { VideoSegmenter } from '../models/index.js';
-import type { LabelMap, VideoSequence } from '../data/index.js';
+import type { EvalTask, LabelMap, VideoSequence } from '../data/index.js';
 import { writeLabelPng } from '../data/index.js';
 import { predictSequence, type PredictOptions } from '../eval/predictor.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from '../eval/sequence.js';
 import { buildDavisEvaluation, type DavisEvaluation } from '../eval/report.js';
-import type { EvalTask } from './datasets.js';
 
 export interface EvaluateModelOptions extends PredictOptions {
   task: EvalTask;
@@ -39,8 +38,8 @@ export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoS
     }
     await options.onSequence?.(seq, labels);
     const gt = await readAllAnnotations(seq);
-    const evaluate = options.task === 'semi' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
+    const evaluate = options.task === 'semi_supervised' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
     evaluations.push(evaluate(gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));
   }
-  return buildDavisEvaluation(options.task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluations);
+  return buildDavisEvaluation(options.task, evaluations);
 }

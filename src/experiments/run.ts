@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoSequence } from '../data/index.js';
 import { InferenceCore, RVOSModel, saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
 import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
@@ -17,7 +17,7 @@ import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/chec
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
-import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
+import { ensureSyntheticDataset, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
 
@@ -49,9 +49,8 @@ export interface RunResults {
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
-  if (config.eval.task === 'semi_supervised') return 'semi';
-  if (config.eval.task === 'unsupervised') return 'unsupervised';
-  return config.model.mode === 'one_shot' ? 'semi' : 'unsupervised';
+  if (config.eval.task !== 'auto') return config.eval.task;
+  return config.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
 }
 
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
@@ -98,7 +97,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const backend = await initBackend(config.backend, { log });
   const task = evalTask(config);
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
-  const trainSet = await openSplit(config.data, config.data.split, 'semi', 'train');
+  const trainSet = await openSplit(config.data, config.data.split, 'semi_supervised', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
   for (const s of [...(trainSet.skipped ?? []), ...(valSet.skipped ?? [])]) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
 

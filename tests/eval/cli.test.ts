@@ -51,7 +51,7 @@ describe('rvos eval', () => {
   });
 
   it('rejects a bad task or dataset with a ConfigError', async () => {
-    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be semi or unsupervised/);
+    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be semi_supervised or unsupervised/);
     await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be davis2017 or youtube_vos/);
     await expect(run(['--root', root])).rejects.toThrow(/--dataset is required/);
   });
