@@ -33,6 +33,8 @@ export const ModelConfigSchema = z.strictObject({
   objectness: z.boolean(),
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
+  /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
+  first_frame_motion: z.enum(['zero', 'next']),
   /** Extra decoder inputs per slot. */
   inputs: z.array(z.enum(DECODER_INPUTS)).refine((a) => new Set(a).size === a.length, 'inputs must not repeat an entry'),
 });
@@ -57,6 +59,21 @@ export const AugmentConfigSchema = z.strictObject({
   zoom: z.tuple([z.number().positive(), z.number().positive()]).refine(([lo, hi]) => lo <= hi, 'zoom must be [min, max] with min <= max'),
 });
 
+function SynthSettingSchema() {
+  return z.strictObject({
+    /** [[H, W], …] frame sizes, one drawn per video. */
+    sizes: z.array(z.tuple([positiveInt, positiveInt])).min(1),
+    /** Shape kinds (src/data/synth/shapes.ts). */
+    shapes: z.array(z.string()).min(1),
+    /** Texture kinds (src/data/synth/texture.ts). */
+    textures: z.array(z.string()).min(1),
+    /** [min, max] objects per video (null = data.synth.objects). */
+    objects: z.tuple([positiveInt, positiveInt]).nullable(),
+    /** Overrides of the difficulty preset's knobs (src/data/synth/options.ts SynthDifficulty). */
+    difficulty: z.record(z.string(), z.union([z.number(), z.tuple([z.number(), z.number()])])),
+  });
+}
+
 export const SynthConfigSchema = z.strictObject({
   videos: positiveInt,
   val_videos: positiveInt,
@@ -66,6 +83,16 @@ export const SynthConfigSchema = z.strictObject({
   seed: z.number().int(),
   /** Preset of the generator's difficulty knobs (src/data/synth/options.ts). */
   difficulty: z.enum(['easy', 'default', 'hard']),
+  /**
+   * The varied generator (null = the original one): training and held-out videos from different
+   * settings (frame sizes, shape and texture kinds, object counts, difficulty overrides).
+   */
+  variety: z
+    .strictObject({
+      train: SynthSettingSchema(),
+      val: SynthSettingSchema(),
+    })
+    .nullable(),
 });
 
 export const DataConfigSchema = z.strictObject({

@@ -15,6 +15,7 @@ import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
+import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
 import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
@@ -44,6 +45,8 @@ export interface RunResults {
   evalSeconds: number;
   backend: string;
   global: GlobalMetrics;
+  /** Frame-0 J, recall of the k-th object, J&F per object count on the same split (src/eval/breakdown.ts). */
+  breakdown?: EvaluationBreakdown;
   /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
   validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
 }
@@ -63,6 +66,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     mode: config.model.mode,
     objectness: config.model.objectness,
     motionInput: config.model.motion_input,
+    firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
   };
@@ -156,7 +160,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
           const strip = await overlayStripPng(seq, labels, 4);
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay });
+        // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
+        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
@@ -185,8 +190,9 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   await model.save(path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir });
+  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
+  const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {
     task,
     mode: config.model.mode,
@@ -200,6 +206,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     evalSeconds: (Date.now() - evalStarted) / 1000,
     backend: backend.backend,
     global: evaluation.global,
+    breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
     validation,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
