@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { breakdownTables } from './breakdown_tables.js';
 import { parse as parseYaml } from 'yaml';
 import { loadRunConfig, type RvosConfig } from '../config/index.js';
 import { readLabelPng, type LabelMap } from '../data/index.js';
@@ -187,6 +188,12 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   // Paper context.
   const context = experiment !== undefined ? PAPER_CONTEXT[experiment] : undefined;
   if (context !== undefined) out.push(`<h2>Context: the paper's numbers</h2><div class="context"><p><b>Different data, different scale:</b> quoted for orientation only, not comparable with the numbers above.</p>${contextHtml(context)}</div>`);
+
+  // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
+  for (const t of breakdownTables(variants, (v) => esc(names.get(v)!))) {
+    out.push(`<h2>${esc(t.title)}</h2><p class="note">${esc(t.note)}</p>`);
+    out.push(table(t.header.map(esc), t.rows));
+  }
 
   // Per-sequence and per-run tables.
   const objects = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();

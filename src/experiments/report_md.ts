@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
+import { breakdownTables } from './breakdown_tables.js';
 
 export function formatStat(s: Stat): string {
   if (s.n === 0) return '–';
@@ -27,6 +28,8 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
     String(j.index), `\`${v.label}\``, String(j.results?.seed ?? (j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–')), j.status,
     j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–', String(j.results?.steps ?? '–'), j.results ? j.results.trainSeconds.toFixed(0) : '–', path.basename(j.runDir),
   ]))));
+  // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
+  for (const t of breakdownTables(variants, (v) => `\`${v.label}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   const names = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();
   if (names.length > 0) {
     parts.push('', '## Per sequence (J-Mean / F-Mean, mean over seeds)', '');
