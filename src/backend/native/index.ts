@@ -9,7 +9,7 @@ import { registerNativeKernels, setNativeKernelsEnabled } from './kernels.js';
 import { nativeSettingsFromEnv, threadShareFromEnv } from './settings.js';
 
 export { nativeAddon } from './addon.js';
-export { NATIVE_KERNEL_NAMES, nativeKernelCounts, nativeKernelsEnabled, setNativeKernelsEnabled } from './kernels.js';
+export { NATIVE_KERNEL_NAMES, nativeFallback, nativeKernelCounts, nativeKernelsEnabled, setNativeKernelsEnabled } from './kernels.js';
 export { nativeSettingsFromEnv } from './settings.js';
 
 export interface NativeStatus {

@@ -198,6 +198,13 @@ const IMPLEMENTATIONS: Record<string, (args: KernelArgs) => tf.TensorInfo | unde
 };
 
 let registered = false;
+/** The wasm kernels the native ones wrap, by kernel name. */
+const fallbacks = new Map<string, tf.KernelConfig>();
+
+/** The wasm kernel a native kernel falls back to (undefined when `kernelName` is not wrapped). */
+export function nativeFallback(kernelName: string): tf.KernelConfig | undefined {
+  return fallbacks.get(kernelName);
+}
 
 /**
  * Registers (once per process) the native kernels over the wasm ones now registered (which
@@ -209,6 +216,7 @@ export function registerNativeKernels(loaded: NativeAddon): void {
   for (const kernelName of NATIVE_KERNEL_NAMES) {
     const fallback = tf.getKernel(kernelName, 'wasm');
     if (fallback === undefined) continue;
+    fallbacks.set(kernelName, fallback);
     const native = IMPLEMENTATIONS[kernelName]!;
     const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
       if (enabled) {
