@@ -24,7 +24,8 @@ import { Rng } from '../../src/utils/rng.js';
 import { randomHost, relativeError, type HostTensor } from './compare.js';
 
 const loaded = nativeAddon();
-const SKIP = loaded.addon === undefined ? ` (skipped: ${loaded.reason})` : '';
+const SKIP =
+  loaded.addon === undefined ? ` (skipped: ${loaded.reason})` : process.env.RVOS_NATIVE === '0' ? ' (skipped: RVOS_NATIVE=0, the wasm-only pass)' : '';
 if (SKIP) console.warn(`native_kernels.test.ts: oneDNN addon not available${SKIP}`);
 const TOLERANCE = 1e-4;
 
