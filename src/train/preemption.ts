@@ -13,6 +13,8 @@ export const PREEMPTED_EXIT_CODE = 75;
 export const STOP_SIGNALS = ['SIGUSR1', 'SIGTERM'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
+const EARLY_SIGNAL = Symbol.for('rvos.stopSignal');
+
 /** Training was stopped by a signal after writing a checkpoint; `--resume` continues it. */
 export class PreemptedError extends RvosError {
   readonly exitCode = PREEMPTED_EXIT_CODE;
@@ -31,7 +33,8 @@ export interface StopSignals {
  * the checkpoint being written. (While installed, SIGUSR1 no longer opens Node's inspector.)
  */
 export function watchStopSignals(): StopSignals {
-  let received: StopSignal | null = null;
+  // A signal that came before this point, recorded by bin/rvos-signals.mjs (the Slurm batch script preloads it).
+  let received = ((globalThis as Record<symbol, unknown>)[EARLY_SIGNAL] as StopSignal | undefined) ?? null;
   const handlers = STOP_SIGNALS.map((signal) => {
     const handler = () => {
       received ??= signal;

@@ -190,6 +190,8 @@ async function trainWith(model: RVOSModel, options: TrainerOptions, hooks: Train
       hooks.onValidation?.(done, result, isBest);
       if (options.patience > 0 && progress.evalsWithoutImprovement >= options.patience) stoppedEarly = true;
     }
+    // One turn of the event loop first: a signal handler only runs there, and a step may not yield.
+    if (hooks.shouldStop !== undefined) await new Promise((resolve) => setImmediate(resolve));
     interrupted = done < totalSteps && !stoppedEarly && hooks.shouldStop?.() === true;
     if (done % options.ckptEvery === 0 || done === totalSteps || isBest || stoppedEarly || interrupted) {
       if (hooks.logger?.histogram !== undefined) {

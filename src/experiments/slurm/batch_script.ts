@@ -9,6 +9,7 @@
  * times) and the next attempt resumes from the checkpoint. Every finished attempt that is not
  * requeued leaves `.slurm/exit/<index>.json` (exit code, array task), which the launcher reads.
  */
+import { pathToFileURL } from 'node:url';
 import type { SlurmLauncherConfig } from '../../config/index.js';
 import { ConfigError } from '../../utils/errors.js';
 import { PREEMPTED_EXIT_CODE } from '../../train/preemption.js';
@@ -28,9 +29,10 @@ export interface BatchScriptOptions {
   jobs: ArrayJob[];
   /** Arguments of `rvos train` before the overrides (e.g. --config-dir). */
   extraArgs: string[];
-  /** Node.js executable and the rvos entry script on the nodes. */
+  /** Node.js executable, the rvos entry script and its signal preload (bin/rvos-signals.mjs) on the nodes. */
   node: string;
   rvosBin: string;
+  signalsPreload: string;
   jobName: string;
 }
 
@@ -103,7 +105,7 @@ export function batchScript(options: BatchScriptOptions): string {
   const q = shellQuote;
   const directives = sbatchOptions(options).map((o) => `#SBATCH ${/\s|"/.test(o) ? `"${o.replaceAll('"', '\\"')}"` : o}`);
   const cases = options.jobs.map((j) => `  ${j.index}) overrides=(${j.overrides.map(q).join(' ')}) ;;`);
-  const train = [q(options.node), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '--resume', ...options.extraArgs.map(q), '"${overrides[@]}"'];
+  const train = [q(options.node), '--import', q(pathToFileURL(options.signalsPreload).href), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '--resume', ...options.extraArgs.map(q), '"${overrides[@]}"'];
   return `#!/bin/bash
 ${directives.join('\n')}
 # A sweep of rvos (${options.jobs.length} job(s)): array task N runs sweep job N into ${options.sweepDir}/N.
@@ -134,10 +136,11 @@ child=$!
 while kill -0 "$child" 2>/dev/null; do wait "$child"; done
 wait "$child"
 code=$?
-if [ "$code" = ${PREEMPTED_EXIT_CODE} ]; then
-  # rvos checkpointed and stopped on a signal. USR1 is the time-limit warning; a TERM within a
-  # minute of the limit is the limit itself (signal_delay_s=0). Other TERMs (scancel, a
-  # pre-emption that Slurm requeues itself) are not requeued here.
+# ${PREEMPTED_EXIT_CODE}: rvos checkpointed and stopped on a signal; 143: SIGTERM ended it before training began.
+if [ "$code" = ${PREEMPTED_EXIT_CODE} ] || { [ "$signal" = TERM ] && [ "$code" = 143 ]; }; then
+  # USR1 is the time-limit warning; a TERM within a minute of the limit is the limit itself
+  # (signal_delay_s=0). Other TERMs (scancel, a pre-emption that Slurm requeues itself) are not
+  # requeued here.
   limit=$((${c.timeout_min} * 60 - 60))
   if [ "$signal" = USR1 ] || { [ "$signal" = TERM ] && [ "$SECONDS" -ge "$limit" ]; }; then
     if [ "$restarts" -lt ${c.max_num_timeout} ]; then

@@ -30,7 +30,7 @@ interface ArrayRecord {
   submissions: Submission[];
 }
 
-const RVOS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/rvos.mjs');
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin');
 
 const slurmDirOf = (sweepDir: string) => path.join(sweepDir, '.slurm');
 const recordFile = (sweepDir: string) => path.join(slurmDirOf(sweepDir), 'array.json');
@@ -94,7 +94,8 @@ async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaun
     jobs,
     extraArgs: options.extraArgs ?? [],
     node: slurm.config.node ?? process.execPath,
-    rvosBin: RVOS_BIN,
+    rvosBin: path.join(BIN, 'rvos.mjs'),
+    signalsPreload: path.join(BIN, 'rvos-signals.mjs'),
     jobName: `rvos-${path.basename(path.dirname(sweepDir))}_${path.basename(sweepDir)}`,
   });
   fs.mkdirSync(path.join(slurmDir, 'exit'), { recursive: true });
