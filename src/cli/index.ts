@@ -25,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof RvosError) {
       console.error(`rvos ${name}: ${err.name}: ${err.message}`);
-      return 1;
+      // An error may carry its own exit code (a run stopped by a signal exits 75 for a requeue).
+      return 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1;
     }
     throw err;
   }

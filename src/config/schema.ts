@@ -154,11 +154,46 @@ export const EvalConfigSchema = z.strictObject({
   write_overlays: z.boolean(),
 });
 
-export const LauncherConfigSchema = z.strictObject({
+const LocalLauncherSchema = z.strictObject({
   /** basic: jobs one after another; local: up to `jobs` processes at once. */
   name: z.enum(['basic', 'local']),
   jobs: positiveInt,
 });
+
+/** launcher=slurm: the sweep as one Slurm job array; submitit's key names (docs/slurm.md). */
+export const SlurmLauncherSchema = z.strictObject({
+  name: z.literal('slurm'),
+  /** Time limit of each array task in minutes (sbatch --time). */
+  timeout_min: positiveInt,
+  cpus_per_task: positiveInt,
+  /** GPUs per node, requested as --gres=gpu:N (0 = none). */
+  gpus_per_node: nonNegativeInt,
+  tasks_per_node: positiveInt,
+  nodes: positiveInt,
+  /** Memory per node in GB (sbatch --mem); null = the partition's default. */
+  mem_gb: z.number().positive().nullable(),
+  partition: z.string().min(1).nullable(),
+  qos: z.string().min(1).nullable(),
+  account: z.string().min(1).nullable(),
+  /** Extra generic resources, e.g. 'nvme:1' (joined with the GPUs into one --gres). */
+  gres: z.string().min(1).nullable(),
+  /** SIGUSR1 this many seconds before the time limit: checkpoint and requeue (0 = no signal). */
+  signal_delay_s: nonNegativeInt,
+  /** Requeues after a time-limit signal before the task is reported failed. */
+  max_num_timeout: nonNegativeInt,
+  /** Array tasks running at once (sbatch --array=...%N). */
+  array_parallelism: positiveInt,
+  /** Shell lines run before each task (module load, source venv, export ...). */
+  setup: z.array(z.string()),
+  /** Extra sbatch flags without the dashes, e.g. {constraint: a100, exclusive: true}. */
+  additional_parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Node.js on the compute nodes; null = the one running rvos (a shared filesystem is assumed). */
+  node: z.string().min(1).nullable(),
+  /** Seconds between squeue polls while waiting. */
+  poll_s: z.number().positive(),
+});
+
+export const LauncherConfigSchema = z.discriminatedUnion('name', [LocalLauncherSchema, SlurmLauncherSchema]);
 
 /**
  * Sweep axes a config carries with it (Hydra's `hydra.sweeper.params`): key → comma-separated
@@ -215,6 +250,7 @@ export type TrainConfig = RvosConfig['train'];
 export type StageConfig = NonNullable<TrainConfig['stages']>[number];
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
+export type SlurmLauncherConfig = z.infer<typeof SlurmLauncherSchema>;
 export type SweepConfig = RvosConfig['sweep'];
 export type ReportConfig = RvosConfig['report'];
 export type ClaimConfig = ReportConfig['claims'][number];

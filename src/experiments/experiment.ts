@@ -23,13 +23,15 @@ export interface ExperimentOptions {
   /** Re-use finished jobs of an interrupted experiment in sweepDir. */
   resume: boolean;
   log: (line: string) => void;
+  /** launcher=slurm: false = submit and return without a report (`rvos report` writes it later). */
+  wait?: boolean;
 }
 
 export interface ExperimentResult {
   sweepDir: string;
   outcomes: JobOutcome[];
   report: string;
-  /** report.html beside report.md. */
+  /** report.html beside report.md ('' for both when submitted to Slurm without waiting). */
   html: string;
 }
 
@@ -61,7 +63,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
-  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
+  const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
   const outcomes = await launchSweep(jobs.map((overrides, index) => ({ index, overrides })), {
@@ -69,12 +72,14 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     jobs: parallel,
     extraArgs: ['--config-dir', options.configDir],
     skipFinished: options.resume,
+    slurm,
     onJobStart: (job) => options.log(`  started job ${job.index}: ${job.overrides.join(' ')}`),
     onJobEnd: (o) => {
       const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
       options.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
     },
   });
+  if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

@@ -2,13 +2,15 @@
  * Runs the jobs of a sweep as separate `rvos train` processes, at most `jobs` at a time
  * (launcher `basic` = 1, `local` = launcher.jobs). Each job writes into `<sweepDir>/<n>/`; a failed
  * job is recorded and the others go on. The summary (`summary.json`) is rewritten atomically after
- * every job, so an interrupted sweep shows what finished.
+ * every job, so an interrupted sweep shows what finished. launcher=slurm submits the jobs as one
+ * Slurm job array instead (./slurm/).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../utils/fs.js';
+import type { SlurmLauncherConfig } from '../config/index.js';
 
 export interface SweepJob {
   index: number;
@@ -19,7 +21,8 @@ export interface JobOutcome {
   index: number;
   overrides: string[];
   runDir: string;
-  status: 'ok' | 'failed' | 'skipped';
+  /** pending: submitted to a cluster and not finished when the summary was written. */
+  status: 'ok' | 'failed' | 'skipped' | 'pending';
   exitCode: number | null;
   seconds: number;
   /** Final metrics the job wrote to results.json, when it finished. */
@@ -37,6 +40,8 @@ export interface LaunchOptions {
   skipFinished?: boolean;
   onJobEnd?(outcome: JobOutcome): void;
   onJobStart?(job: SweepJob, runDir: string): void;
+  /** launcher=slurm: submit one job array instead of running processes here; wait=false returns once submitted. */
+  slurm?: { config: SlurmLauncherConfig; wait: boolean; log(line: string): void };
 }
 
 const RVOS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rvos.mjs');
@@ -83,6 +88,7 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
 /** Runs every job; resolves with all outcomes in job order once the last one ends. */
 export async function launchSweep(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
   fs.mkdirSync(options.sweepDir, { recursive: true });
+  if (options.slurm !== undefined) return (await import('./slurm/launch.js')).launchSlurmArray(jobs, options, options.slurm);
   const outcomes: JobOutcome[] = [];
   const queue = [...jobs];
   const writeSummary = () =>

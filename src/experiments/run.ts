@@ -14,6 +14,7 @@ import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
 import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
 import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
 import { writeFileAtomic } from '../utils/fs.js';
@@ -122,6 +123,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
+  // SIGUSR1/SIGTERM (a cluster's time limit or pre-emption): checkpoint, stop, exit for a requeue.
+  const signals = watchStopSignals();
   const result = await train(
     model,
     {
@@ -165,6 +168,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
+      shouldStop: () => signals.received !== null,
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
@@ -176,9 +180,13 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
         );
       },
     },
-  );
+  ).finally(() => signals.dispose());
   progress.done({ loss: result.lastLoss });
   writer.close();
+  if (result.interrupted) {
+    model.dispose();
+    throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
+  }
   const trainSeconds = (Date.now() - started) / 1000;
 
   // Final evaluation with the best weights (by validation J&F), written like an official result folder.

@@ -11,6 +11,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log('Usage: rvos report SWEEP_DIR [--title TITLE]\nWrites SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), runs, per-sequence table.');
     return values.help ? 0 : 2;
   }
+  // A Slurm sweep submitted with --no-wait: bring summary.json up to date from its tasks first.
+  await (await import('../../experiments/slurm/launch.js')).collectSlurmSweep(dir);
   const file = writeSweepReport(dir, values.title ?? `Sweep ${path.basename(dir)}`);
   const html = await writeHtmlReport(dir, values.title === undefined ? {} : { title: values.title });
   console.log(path.resolve(file));

@@ -5,6 +5,7 @@
  *   -m, --multirun   sweep: `a=1,2 b=x,y` runs the cartesian product with the configured launcher
  *   --run-dir DIR    write the run here (default: <run.root>/<date>/<time>[_<run.name>])
  *   --resume         continue from the run folder's latest checkpoint
+ *   --no-wait        launcher=slurm: submit the job array and return (`rvos report DIR` collects)
  *   --config-dir DIR configs folder (default: ./configs)
  *   --backend NAME   shorthand for backend=NAME
  */
@@ -22,6 +23,7 @@ Options:
   -m, --multirun     sweep over comma-separated values (a=1,2 b=x,y), range(a,b) and glob(...)
   --run-dir DIR      run folder (default <run.root>/<date>/<time>[_<run.name>])
   --resume           continue from the run folder's latest checkpoint
+  --no-wait          launcher=slurm: submit the job array and return; \`rvos report DIR\` collects
   --config-dir DIR   configs folder (default ./configs)
   --backend NAME     auto | tensorflow | wasm | cpu (same as backend=NAME)
 
@@ -38,6 +40,7 @@ export interface TrainArgs {
   resume: boolean;
   configDir: string;
   help: boolean;
+  noWait: boolean;
 }
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
@@ -50,6 +53,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       multirun: { type: 'boolean', short: 'm' },
       'run-dir': { type: 'string' },
       resume: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
       'config-dir': { type: 'string' },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -66,6 +70,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     resume: values.resume ?? false,
     configDir: values['config-dir'] ?? 'configs',
     help: values.help ?? false,
+    noWait: values['no-wait'] ?? false,
   };
 }
 
@@ -108,7 +113,8 @@ async function runSweep(args: TrainArgs): Promise<number> {
   const { ensureSyntheticDataset } = await import('../../experiments/datasets.js');
   for (const data of new Map(composed.map((c) => [c.config.data.root, c.config.data] as const)).values()) await ensureSyntheticDataset(data);
   const sweepDir = args.runDir ?? createSweepDir(first.run.root);
-  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
+  const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: !args.noWait, log: (l: string) => console.log(l) } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
   const { launchSweep } = await import('../../experiments/launcher.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
@@ -117,8 +123,13 @@ async function runSweep(args: TrainArgs): Promise<number> {
     jobs: parallel,
     extraArgs: ['--config-dir', args.configDir],
     skipFinished: args.resume,
+    slurm,
     onJobEnd: (o) => console.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`),
   });
+  if (slurm !== undefined && !slurm.wait) {
+    console.log(`submitted; when the tasks have ended, \`rvos report ${sweepDir}\` collects them`);
+    return 0;
+  }
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   console.log(`sweep done: ${outcomes.length - failed} ok, ${failed} failed; summary: ${path.join(sweepDir, 'summary.json')}`);
   return failed > 0 ? 1 : 0;
