@@ -28,8 +28,11 @@ interface DemoState {
   frames: number;
   fps: number;
   message: string;
+  timings: { read: number; step: number; draw: number } | null;
   tensors: { before: number; after: number } | null;
 }
+
+const timing = (s: DemoState) => `ms/frame: read ${s.timings!.read.toFixed(1)}, model ${s.timings!.step.toFixed(1)}, draw ${s.timings!.draw.toFixed(1)}`;
 
 /** Page-side code is passed as strings: the tests compile without the DOM typings. */
 const demoState = (page: Page) => page.evaluate('window.rvosDemo') as Promise<DemoState>;
@@ -95,7 +98,7 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     // The zip has rvos infer's layout: masks/<frame>.png for every frame.
     expect([...masks.keys()].sort()).toEqual([...expected.keys()].sort());
     const ious = [...expected].map(([name, want]) => labelIoU(masks.get(name)!, want));
-    console.log(`browser wasm vs rvos infer: per-frame IoU min ${Math.min(...ious).toFixed(4)} mean ${(ious.reduce((a, b) => a + b, 0) / ious.length).toFixed(4)}; page ${state.fps.toFixed(1)} fps (${state.frames} frames at 64x64)`);
+    console.log(`browser wasm vs rvos infer: per-frame IoU min ${Math.min(...ious).toFixed(4)} mean ${(ious.reduce((a, b) => a + b, 0) / ious.length).toFixed(4)}; page ${state.fps.toFixed(1)} fps (${state.frames} frames at 64x64; ${timing(state)})`);
     for (const iou of ious) expect(iou).toBeGreaterThanOrEqual(0.99);
     // Not a trivial comparison: the masks have foreground (one-shot: only the given ids).
     const given = new Set([...video.labels[0]!.data].filter((id) => id > 0 && id <= 3));
@@ -192,7 +195,7 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     expect(masks.size).toBe(fs.readdirSync(frames).length);
     const first = masks.values().next().value!;
     expect([first.width, first.height]).toEqual([854, 480]);
-    console.log(`browser wasm, DAVIS ${seq} 854x480 (${masks.size} frames, network input 64x64): ${state.fps.toFixed(1)} fps; ${await page.textContent('#message')}`);
+    console.log(`browser wasm, DAVIS ${seq} 854x480 (${masks.size} frames, network input 64x64): ${state.fps.toFixed(1)} fps (${timing(state)}); ${await page.textContent('#message')}`);
     await page.close();
   });
 });
