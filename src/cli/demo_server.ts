@@ -100,6 +100,9 @@ export async function startDemoServer(runDir: string, port: number): Promise<Dem
   const info = JSON.stringify(runInfo(runDir));
   const modelDir = path.join(runDir, 'model');
   const send = (res: http.ServerResponse, status: number, body: string | Buffer, type: string) => {
+    // No cross-origin isolation headers: with them tfjs-backend-wasm 4.22 picks its threaded build,
+    // whose worker (made from a string of the emscripten glue) breaks once bundled ("e is not
+    // defined"), so the page runs the single-threaded SIMD build, as `rvos infer` does.
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
     res.end(body);
   };

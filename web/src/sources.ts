@@ -33,6 +33,8 @@ export class SourceError extends Error {}
 
 const pad = (i: number) => String(i).padStart(5, '0');
 const FRAME_FILE = /\.(jpe?g|png)$/i;
+/** Frames of a folder decoded ahead of the one being segmented. */
+const PREFETCH = 3;
 
 let scratch: HTMLCanvasElement | null = null;
 
@@ -86,8 +88,25 @@ export async function openFrameFiles(files: File[]): Promise<FrameSource> {
     first: { name: stem(frames[0]!), image: first },
     async *frames() {
       stopped = false;
+      // The browser decodes off the main thread: the next frames decode while the model runs.
+      const ahead = new Map<number, Promise<RgbImage>>();
+      const prefetch = (from: number) => {
+        for (let j = from; j < Math.min(from + PREFETCH, frames.length); j++) {
+          if (ahead.has(j)) continue;
+          const p = decodeImageFile(frames[j]!);
+          p.catch(() => undefined); // awaited (and rethrown) when its turn comes; not unhandled if stopped before
+          ahead.set(j, p);
+        }
+      };
+      prefetch(1);
       for (let i = 0; i < frames.length && !stopped; i++) {
-        const image = i === 0 ? first : await decodeImageFile(frames[i]!);
+        let image = first;
+        if (i > 0) {
+          prefetch(i);
+          const p = ahead.get(i)!;
+          ahead.delete(i);
+          image = await p;
+        }
         if (image.width !== first.width || image.height !== first.height) {
           throw new SourceError(`${frames[i]!.name} is ${image.width}x${image.height}, the first frame is ${first.width}x${first.height}; all frames of a video must have one size`);
         }
