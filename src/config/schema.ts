@@ -178,6 +178,19 @@ export const SweepConfigSchema = z.strictObject({
     .default([]),
 });
 
+/**
+ * What an experiment's report compares (src/experiments/comparisons.ts). A selector is a
+ * sweep.variants name (`ST`) or a `key=value` setting (`model.mode=zero_shot`).
+ */
+export const ReportConfigSchema = z.strictObject({
+  /** The variant every other one is compared with, seed by seed; null = the first variant. */
+  baseline: z.string().min(1).nullable(),
+  /** Directions a paper claims: `better` beats `worse` (selectors), among the variants where `where` (a `key=value` selector) holds. */
+  claims: z
+    .array(z.strictObject({ better: z.string().min(1), worse: z.string().min(1), where: z.string().min(1).nullable().default(null), paper: z.string().min(1) }))
+    .default([]),
+});
+
 export const RvosConfigSchema = z.strictObject({
   seed: z.number().int(),
   backend: z.enum(BACKENDS),
@@ -189,6 +202,8 @@ export const RvosConfigSchema = z.strictObject({
   eval: EvalConfigSchema,
   launcher: LauncherConfigSchema,
   sweep: SweepConfigSchema,
+  // Defaulted so run folders saved before the key existed still load.
+  report: ReportConfigSchema.default({ baseline: null, claims: [] }),
 });
 
 export type RvosConfig = z.infer<typeof RvosConfigSchema>;
@@ -203,3 +218,5 @@ export type StageConfig = NonNullable<TrainConfig['stages']>[number];
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
 export type SweepConfig = RvosConfig['sweep'];
+export type ReportConfig = RvosConfig['report'];
+export type ClaimConfig = ReportConfig['claims'][number];

@@ -13,7 +13,7 @@ import type { RVOSModel } from '../models/rvos_model.js';
 import type { LabelMap } from '../data/palette_png.js';
 import type { RgbImage, VideoSequence } from '../data/types.js';
 import { readFrameAtSize } from '../data/clip.js';
-import { resizeLabelsNearest, resizeRgbBilinear } from '../data/image_io.js';
+import { resizeLabelsNearest, resizeRgbBilinear } from '../data/resample.js';
 
 export interface PredictOptions {
   /** Network input size [H, W]. */

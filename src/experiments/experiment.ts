@@ -40,7 +40,9 @@ export interface ExperimentResult {
 export function experimentJobs(name: string, configDir: string, overrides: string[]): string[][] {
   const base = [`experiment=${name}`, ...overrides.filter((o) => !o.includes(','))];
   const composed = composeConfig({ configDir, overrides: base });
-  const axes = Object.entries(composed.config.sweep.params).map(([k, v]) => `${k}=${v}`);
+  // A key set on the command line replaces the config's axis for it (`seed=1,2,3,4,5`, `seed=7`).
+  const cliKeys = new Set(overrides.map((o) => o.replace(/^\+{1,2}/, '').split('=')[0]));
+  const axes = Object.entries(composed.config.sweep.params).filter(([k]) => !cliKeys.has(k)).map(([k, v]) => `${k}=${v}`);
   const cliAxes = overrides.filter((o) => o.includes(','));
   const product = expandSweep([...base, ...axes, ...cliAxes], { configDir });
   const variants = composed.config.sweep.variants;

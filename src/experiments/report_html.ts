@@ -21,6 +21,8 @@ import { overlayStripPng } from './overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
 import { groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { sweepComparisons } from './comparisons.js';
+import { comparisonsHtml } from './report_comparisons.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -152,6 +154,8 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
     ];
   })));
   out.push(`<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`);
+
+  out.push(comparisonsHtml(sweepComparisons(variants), esc));
 
   // Bar charts.
   const bars = (measures: string[]): BarRow[] => variants.flatMap((v) => measures.map((m) => ({ variant: names.get(v)!, measure: m, mean: v.metrics[m as keyof Variant['metrics']].mean, std: v.metrics[m as keyof Variant['metrics']].std })));

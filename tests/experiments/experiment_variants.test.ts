@@ -51,4 +51,18 @@ describe('named ablation experiments', () => {
     const plus = composeConfig({ configDir: CONFIG_DIR, overrides: jobs[jobs.length - 1]! }).config;
     expect(trainingStages(plus).map((s) => s.steps)).toEqual([10, 10]);
   });
+
+  it('recurrence_zero_shot: S, T, ST × 3 seeds, zero-shot, one training stage', () => {
+    const configs = experimentJobs('recurrence_zero_shot', CONFIG_DIR, []).map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
+    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(['S', 'T', 'ST'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n}:${s}`)));
+    expect(configs.every((c) => c.model.mode === 'zero_shot' && c.train.stages === null)).toBe(true);
+    expect(configs[0]!.report.baseline).toBe('ST');
+  });
+
+  it('a command-line key replaces the config axis for it (seed=7 runs one seed; seed=1,2,3,4 four)', () => {
+    expect(experimentJobs('zero_vs_one_shot', CONFIG_DIR, ['seed=7']).map((j) => j.slice(1).join(' '))).toEqual(['seed=7 model.mode=zero_shot', 'seed=7 model.mode=one_shot']);
+    const four = experimentJobs('recurrence', CONFIG_DIR, ['seed=1,2,3,4']);
+    expect(four).toHaveLength(16);
+    expect(four.every((j) => j.filter((o) => o.startsWith('seed=')).length === 1)).toBe(true);
+  });
 });
