@@ -102,6 +102,8 @@ export const DataConfigSchema = z.strictObject({
   val_split: z.string().min(1),
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
+  /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */
+  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable(),
   clip_length: positiveInt,
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,

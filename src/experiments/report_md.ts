@@ -27,13 +27,13 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   ])));
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);
+  // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
+  for (const t of breakdownTables(variants, (v) => `\`${v.label}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   parts.push('', '## Runs', '');
   parts.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [
     String(j.index), `\`${v.label}\``, String(j.results?.seed ?? (j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–')), j.status,
     j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–', String(j.results?.steps ?? '–'), j.results ? j.results.trainSeconds.toFixed(0) : '–', path.basename(j.runDir),
   ]))));
-  // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
-  for (const t of breakdownTables(variants, (v) => `\`${v.label}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   const names = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();
   if (names.length > 0) {
     parts.push('', '## Per sequence (J-Mean / F-Mean, mean over seeds)', '');

@@ -110,6 +110,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     length: config.data.clip_length,
     maxSkip: config.data.max_skip,
     size: config.data.size,
+    scales: config.data.scales,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
     priorMask: config.data.prior_mask && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,

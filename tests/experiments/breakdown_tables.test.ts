@@ -9,7 +9,7 @@ function variant(label: string, breakdowns: (EvaluationBreakdown | undefined)[])
   return {
     label,
     overrides: [label],
-    jobs: breakdowns.map((b, i) => ({ index: i, overrides: [label], runDir: `/r/${i}`, status: 'ok', perObject: new Map(), results: { task: 'unsupervised', seed: 1, steps: 1, trainSeconds: 1, global: { 'J&F-Mean': 0.5 }, breakdown: b } as never })),
+    jobs: breakdowns.map((b, i) => ({ index: i, overrides: [label], runDir: `/r/${i}`, status: 'ok' as const, perObject: new Map(), results: { task: 'unsupervised', seed: 1, steps: 1, trainSeconds: 1, global: { 'J&F-Mean': 0.5 }, breakdown: b } as never })),
     metrics: Object.fromEntries(['J&F-Mean', 'J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall', 'F-Decay'].map((m) => [m, stat])) as Variant['metrics'],
     perObject: new Map(),
   };

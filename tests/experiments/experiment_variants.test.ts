@@ -8,14 +8,17 @@ import { trainingStages } from '../../src/experiments/run.js';
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
 describe('named ablation experiments', () => {
-  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (main.yaml\'s data, train=cpu_small)', () => {
+  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (data=synthetic_small, train=cpu_small)', () => {
     const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
-    const [ours, main, small] = [jobs[0]!, ['experiment=main'], ['train=cpu_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
-    expect(ours!.data).toEqual(main!.data);
+    const [ours, main, small, smallData] = [jobs[0]!, ['experiment=main'], ['train=cpu_small'], ['data=synthetic_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
+    expect(ours!.data).toEqual(smallData!.data);
     expect(ours!.train).toEqual(small!.train);
-    // The main job is the same setting trained longer, with the motion input on.
-    expect(main!.train).toEqual({ ...small!.train, steps: 2000, val_every: 250, ckpt_every: 250 });
+    // The main job trains longer on the varied data (held-out split from other settings), with the motion input on.
+    expect(main!.data.synth.variety).not.toBeNull();
+    expect(main!.model.slots).toBe(main!.data.synth.objects[1]);
+    expect(main!.train).toEqual({ ...small!.train, steps: 1600, val_every: 400, ckpt_every: 400 });
     expect([main!.model.motion_input, ours!.model.motion_input]).toEqual([true, false]);
+    expect([main!.model.first_frame_motion, ours!.model.first_frame_motion]).toEqual(['next', 'zero']);
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
   });
 

@@ -14,7 +14,7 @@ export async function run(argv: string[]): Promise<number> {
     options: { 'config-dir': { type: 'string' }, 'sweep-dir': { type: 'string' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
-    console.log('Usage: rvos main [key=value ...] [--sweep-dir DIR --resume]\nRuns configs/experiment/main.yaml (zero-shot vs one-shot on synthetic videos, ~12 min on 2 cores).');
+    console.log('Usage: rvos main [key=value ...] [--sweep-dir DIR --resume]\nRuns configs/experiment/main.yaml (zero-shot vs one-shot on synthetic videos, ~15 min on 2 cores).');
     return 0;
   }
   const { runExperiment } = await import('../../experiments/experiment.js');
