@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { composeConfig, expandSweep } from '../config/index.js';
-import { createSweepDir } from '../logging/index.js';
+import { checkSweepDir, createSweepDir } from '../logging/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { launchSweep, type JobOutcome } from './launcher.js';
 import { writeSweepReport } from './report_md.js';
@@ -22,6 +22,8 @@ export interface ExperimentOptions {
   sweepDir?: string;
   /** Re-use finished jobs of an interrupted experiment in sweepDir. */
   resume: boolean;
+  /** Start every job in sweepDir over. */
+  overwrite?: boolean;
   log: (line: string) => void;
 }
 
@@ -58,6 +60,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   for (const data of roots.values()) {
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
+  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
@@ -67,6 +70,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     jobs: parallel,
     extraArgs: ['--config-dir', options.configDir],
     skipFinished: options.resume,
+    overwrite: options.overwrite,
     onJobStart: (job) => options.log(`  started job ${job.index}: ${job.overrides.join(' ')}`),
     onJobEnd: (o) => {
       const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
