@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { composeConfig, expandSweep } from '../config/index.js';
-import { createSweepDir } from '../logging/index.js';
+import { checkSweepDir, createSweepDir } from '../logging/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { launchSweep, type JobOutcome } from './launcher.js';
 import { writeSweepReport } from './report_md.js';
@@ -22,6 +22,8 @@ export interface ExperimentOptions {
   sweepDir?: string;
   /** Re-use finished jobs of an interrupted experiment in sweepDir. */
   resume: boolean;
+  /** Start every job in sweepDir over. */
+  overwrite?: boolean;
   log: (line: string) => void;
   /** launcher=slurm: false = submit and return without a report (`rvos report` writes it later). */
   wait?: boolean;
@@ -62,6 +64,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   for (const data of roots.values()) {
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
+  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
@@ -73,6 +76,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     extraArgs: ['--config-dir', options.configDir],
     skipFinished: options.resume,
     slurm,
+    overwrite: options.overwrite,
     onJobStart: (job) => options.log(`  started job ${job.index}: ${job.overrides.join(' ')}`),
     onJobEnd: (o) => {
       const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
