@@ -11,7 +11,7 @@ import { saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
-import { SummaryWriter, Progress } from '../logging/index.js';
+import { SummaryWriter, Progress, PROGRESS_FILE } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
@@ -114,7 +114,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   });
   const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
   const writer = new SummaryWriter(path.join(runDir, 'tb'));
-  const progress = new Progress({ total: totalSteps, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
+  const progress = new Progress({ total: totalSteps, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
@@ -164,6 +164,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
         validation.push({ step, score: r.score, ...memory });
+        progress.update(step, { 'val J&F': r.score });
         // Memory is printed with every validation so a long run shows it stays flat.
         progress.log(
           `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +

@@ -111,14 +111,21 @@ async function runSweep(args: TrainArgs): Promise<number> {
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
   const { launchSweep } = await import('../../experiments/launcher.js');
+  const { watchSweep } = await import('../../experiments/sweep_watch.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
+  const watch = watchSweep(jobs, { configs: composed.map((c) => c.config), parallel, log: (l) => console.log(l) });
+  console.log(`  ${watch.estimate}`);
   const outcomes = await launchSweep(jobs, {
     sweepDir,
     jobs: parallel,
     extraArgs: ['--config-dir', args.configDir],
     skipFinished: args.resume,
-    onJobEnd: (o) => console.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`),
-  });
+    onJobStart: (job, runDir) => watch.onJobStart(job, runDir),
+    onJobEnd: (o) => {
+      watch.onJobEnd(o);
+      watch.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    },
+  }).finally(() => watch.stop());
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   console.log(`sweep done: ${outcomes.length - failed} ok, ${failed} failed; summary: ${path.join(sweepDir, 'summary.json')}`);
   return failed > 0 ? 1 : 0;
