@@ -11,7 +11,7 @@ import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
-import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, trimEventFiles, type RunStart } from '../logging/index.js';
+import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { PreemptedError, watchStopSignals } from '../train/preemption.js';
@@ -238,7 +238,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
   const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
   if (resumeStep > 0) writer.sessionStart(resumeStep + 1);
-  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
+  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
@@ -292,6 +292,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
         validation.push({ step, score: r.score, ...memory });
+        progress.update(step, { 'val J&F': r.score });
         // Memory is printed with every validation so a long run shows it stays flat.
         progress.log(
           `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
