@@ -3,7 +3,7 @@
  * (DAVIS-2017, YouTube-VOS, frame folders, in-memory) all produce these, so the clip sampler,
  * the trainer and the evaluator never see a file format.
  */
-import type { LabelMap } from './palette_png.js';
+import type { LabelMap } from './palette_codec.js';
 
 /**
  * The evaluation tasks (DAVIS-2017 protocols): semi_supervised = the first frame's masks are given
@@ -13,7 +13,7 @@ import type { LabelMap } from './palette_png.js';
 export const EVAL_TASKS = ['semi_supervised', 'unsupervised'] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
 
-export type { LabelMap } from './palette_png.js';
+export type { LabelMap } from './palette_codec.js';
 
 /** An 8-bit RGB image, row-major, channels interleaved (length = width * height * 3). */
 export interface RgbImage {

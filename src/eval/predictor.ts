@@ -10,16 +10,33 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { logitsToLabels, type VideoSegmenter } from '../models/inference_core.js';
-import type { LabelMap } from '../data/palette_png.js';
+import type { LabelMap } from '../data/palette_codec.js';
 import type { RgbImage, VideoSequence } from '../data/types.js';
 import { readFrameAtSize } from '../data/clip.js';
-import { resizeLabelsNearest, resizeRgbBilinear } from '../data/image_io.js';
+import { resizeLabelsNearest, resizeRgbBilinear } from '../data/resample.js';
 
 export interface PredictOptions {
   /** Network input size [H, W]. */
   size: [number, number];
   /** Foreground probability threshold (RVOS: 0.5). */
   threshold: number;
+  /**
+   * Told about objects the model cannot follow (ids above its slots in a given mask); default
+   * console.warn. Never silent: the evaluator scores such objects as missed.
+   */
+  warn?: (message: string) => void;
+}
+
+/** Ids of a label map above `slots` (void excluded), ascending. */
+export function idsBeyondSlots(label: LabelMap, slots: number): number[] {
+  const seen = new Set<number>();
+  for (const id of label.data) if (id > slots && id !== 255) seen.add(id);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** The warning for objects a model with `slots` slots drops. */
+export function droppedObjectsMessage(sequence: string, frame: string, dropped: number[], slots: number): string {
+  return `[rvos] ${sequence} frame ${frame}: object id${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} exceed${dropped.length > 1 ? '' : 's'} the model's ${slots} slots and ${dropped.length > 1 ? 'are' : 'is'} not followed (scored as missed); train with more model.slots to follow them`;
 }
 
 export interface VideoPrediction {
@@ -51,7 +68,7 @@ export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number,
 }
 
 /** The objects given at frame t (one-shot), read from the sequence's annotation; null when none. */
-async function givenObjects(sequence: VideoSequence, t: number, slots: number, size: [number, number]): Promise<{ ids: number[]; masks: tf.Tensor4D } | null> {
+async function givenObjects(sequence: VideoSequence, t: number, slots: number, size: [number, number], warn: (m: string) => void): Promise<{ ids: number[]; masks: tf.Tensor4D } | null> {
   const ids =
     t === 0
       ? null // frame 0: every object of its annotation
@@ -59,7 +76,9 @@ async function givenObjects(sequence: VideoSequence, t: number, slots: number, s
   if (ids !== null && ids.length === 0) return null;
   const annotation = await sequence.readAnnotation(t);
   if (annotation === null) return null;
-  const present = ids ?? [...new Set(annotation.data)].filter((id) => id >= 1 && id <= slots);
+  const dropped = ids === null ? idsBeyondSlots(annotation, slots) : ids.filter((id) => id > slots).sort((a, b) => a - b);
+  if (dropped.length > 0) warn(droppedObjectsMessage(sequence.name, sequence.frameNames[t]!, dropped, slots));
+  const present = (ids ?? [...new Set(annotation.data)]).filter((id) => id >= 1 && id <= slots);
   return { ids: present, masks: labelsToSlotMasks(annotation, slots, size, new Set(present)) };
 }
 
@@ -69,11 +88,15 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
   const { width, height } = sequence;
   const labels: LabelMap[] = [];
   let objectnessSums: Float64Array | null = null;
-  segmenter.startVideo();
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  // A model whose frame-0 motion reference is the next frame (model.first_frame_motion=next) gets frame 1.
+  const lookahead = segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size) : null;
+  segmenter.startVideo(lookahead);
+  lookahead?.dispose();
   try {
     for (let t = 0; t < sequence.frameNames.length; t++) {
       const frame = frameToTensor(await readFrameAtSize(sequence, t, ...options.size), options.size);
-      const given = mode === 'one_shot' ? await givenObjects(sequence, t, slots, options.size) : null;
+      const given = mode === 'one_shot' ? await givenObjects(sequence, t, slots, options.size, warn) : null;
       try {
         const out = segmenter.step(frame, given ?? undefined);
         if (out.objectness !== null) {

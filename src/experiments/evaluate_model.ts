@@ -1,7 +1,7 @@
 /**
- * Scores a segmenter (the inference core over a trained model) on whole videos with the official DAVIS protocols: predictions are made at each
- * video's own resolution and compared with its annotations (semi-supervised for one-shot models,
- * unsupervised for zero-shot ones). Used for validation during training and for the final
+ * Scores a segmenter (the inference core over a trained model) on whole videos with the official
+ * DAVIS protocols: predictions are made at each video's own resolution and compared with its
+ * annotations (semi-supervised for one-shot models, unsupervised for zero-shot ones). Used for validation during training and for the final
  * evaluation, where the label maps are also written as palette PNGs.
  */
 import path from 'node:path';
@@ -31,7 +31,13 @@ async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
 
 export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
   const evaluations: SequenceEvaluation[] = [];
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const { slots } = segmenter;
   for (const seq of sequences) {
+    // Zero-shot proposes at most `slots` objects: say which ground-truth objects it cannot cover.
+    if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
+      warn(`[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`);
+    }
     const { labels } = await predictSequence(segmenter, seq, options);
     if (options.predictionsDir !== undefined) {
       labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));

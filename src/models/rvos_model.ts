@@ -16,7 +16,7 @@ import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './
 import { maskPyramid } from './mask_pyramid.js';
 import { DECODER_INPUTS, disposeReferences, FEELVOS_MATCHING, MatchingInputs, type DecoderInput, type MatchingOptions, type MatchingReferences } from './matching_inputs.js';
 import { MODEL_CHECKS } from './model_checks.js';
-import { RECURRENCES, SEGMENTATION_MODES, type SegmentationMode } from './names.js';
+import { FIRST_FRAME_MOTIONS, RECURRENCES, SEGMENTATION_MODES, type FirstFrameMotion, type SegmentationMode } from './names.js';
 import { forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
@@ -56,6 +56,12 @@ export interface RVOSModelConfig {
   matching?: Partial<MatchingOptions>;
   /** The encoder also sees the difference to the previous frame (a motion cue; not in RVOS). Default false. */
   motionInput?: boolean;
+  /**
+   * The motion input of a video's first frame, which has no previous frame: 'zero' (no motion, the
+   * default) or 'next' (the difference to the NEXT frame, given to `initialState`; a time-reversed
+   * difference looks like any other, so frame 0 is segmented like the rest).
+   */
+  firstFrameMotion?: FirstFrameMotion;
 }
 
 /** The decoder inputs of a config (absent = ['prev_mask']). */
@@ -110,6 +116,7 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   if (!SEGMENTATION_MODES.includes(config.mode)) fail('mode', `must be ${SEGMENTATION_MODES.join(' | ')}, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
   if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean') fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
+  if (config.firstFrameMotion !== undefined && !FIRST_FRAME_MOTIONS.includes(config.firstFrameMotion)) fail('first_frame_motion', `must be ${FIRST_FRAME_MOTIONS.join(' | ')}, got '${String(config.firstFrameMotion)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   check('inputs', decoderInputs(config));
   const m = { ...FEELVOS_MATCHING, ...config.matching };
@@ -165,9 +172,18 @@ export class RVOSModel {
     }
   }
 
-  /** "No previous frame". */
-  initialState(): DecoderState {
-    return { kind: 'rvos-decoder-state', temporal: null, matching: null };
+  /** Whether `initialState` reads the video's second frame (model.first_frame_motion=next with the motion input). */
+  get firstFrameLookahead(): boolean {
+    return this.config.motionInput === true && this.config.firstFrameMotion === 'next';
+  }
+
+  /**
+   * "No previous frame". `nextFrame` (the video's second frame, [B,H,W,3]; the caller keeps it) is
+   * the first frame's motion reference when config.firstFrameMotion is 'next'; otherwise unused.
+   */
+  initialState(nextFrame?: tf.Tensor4D | null): DecoderState {
+    const lookahead = this.firstFrameLookahead && nextFrame != null;
+    return { kind: 'rvos-decoder-state', temporal: null, matching: null, previousFrame: lookahead ? tf.clone(nextFrame) : null };
   }
 
   disposeState(state: DecoderState): void {

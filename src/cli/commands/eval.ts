@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EVAL_TASKS, type EvalTask } from '../../data/types.js';
 import { evaluateDavis } from '../../eval/davis.js';
 import { formatFixed3, formatGlobalTable, writeEvaluation } from '../../eval/report.js';
 import { evaluateYouTubeVOS, writeYouTubeVOSEvaluation, YOUTUBE_VOS_MEASURES } from '../../eval/youtube_vos.js';
 import { ConfigError } from '../../utils/errors.js';
+import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage: rvos eval --dataset davis2017|youtube_vos --root DIR --results DIR [options]
        rvos eval --run RUN_DIR --dataset davis2017|youtube_vos --root DIR [options]
@@ -33,31 +33,25 @@ Options:
   --backend NAME      with --run: auto | tensorflow | wasm | cpu (default: the run's backend)
   -h, --help`;
 
-function parseTask(value: string): EvalTask {
-  if ((EVAL_TASKS as readonly string[]).includes(value)) return value as EvalTask;
-  throw new ConfigError(`--task must be ${EVAL_TASKS.join(' or ')}, got '${value}'`);
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string' }, root: { type: 'string' }, results: { type: 'string' }, run: { type: 'string' }, task: { type: 'string' },
-      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' },
-      backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  const { flags: values, help } = parseFlags(
+    argv,
+    {
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, results: { type: 'string' }, run: { type: 'string' }, task: { type: 'string', choices: EVAL_TASKS },
+      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' }, backend: { type: 'string' },
     },
-  });
-  if (values.help) {
+    { command: 'eval', usage: USAGE },
+  );
+  if (help) {
     console.log(USAGE);
     return 0;
   }
   const required = (name: 'dataset' | 'root' | 'results'): string => {
     const v = values[name];
-    if (v === undefined) throw new ConfigError(`--${name} is required\n\n${USAGE}`);
+    if (v === undefined) throw new UsageError(`--${name} is required`, USAGE.split('\n')[0]!, 'eval');
     return v;
   };
-  const dataset = required('dataset');
-  if (dataset !== 'davis2017' && dataset !== 'youtube_vos') throw new ConfigError(`--dataset must be davis2017 or youtube_vos, got '${dataset}'`);
+  const dataset = required('dataset') as 'davis2017' | 'youtube_vos';
   const root = required('root');
   const sequences = values.sequences?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   let seenCategories: string[] | undefined;
@@ -76,13 +70,13 @@ export async function run(argv: string[]): Promise<number> {
   let out: string;
   let task: EvalTask;
   if (values.run !== undefined) {
-    if (values.results !== undefined) throw new ConfigError('--run predicts its own result folder: pass --run or --results, not both');
-    const predicted = await predictWithRun(values.run, dataset, root, values.task === undefined ? undefined : parseTask(values.task), values.split, sequences, values.out, values.backend);
+    if (values.results !== undefined) throw new UsageError('--run predicts its own result folder: pass --run or --results, not both', USAGE.split('\n')[1]!, 'eval');
+    const predicted = await predictWithRun(values.run, dataset, root, values.task, values.split, sequences, values.out, values.backend);
     ({ results, out, task } = predicted);
   } else {
     results = required('results');
     out = values.out ?? results;
-    task = parseTask(values.task ?? 'semi_supervised');
+    task = values.task ?? 'semi_supervised';
   }
 
   const started = Date.now();

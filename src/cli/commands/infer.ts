@@ -12,10 +12,10 @@
  * else; overlays (eval.write_overlays) are written by the one-video form and by `rvos eval --run`.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../../config/index.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomicAsync } from '../../utils/fs.js';
+import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage: rvos infer --run RUN_DIR --frames DIR --out DIR [--first-mask PNG] [--masks DIR] [--backend NAME]
        rvos infer --run RUN_DIR --dataset davis2017|youtube_vos --root DIR --out DIR [--split NAME] [--sequences A,B] [--backend NAME]
@@ -24,22 +24,22 @@ The second form predicts every video of a dataset split into an official result 
 (<out>/<sequence>/<frame>.png) for \`rvos eval --results\`; DAVIS split default val, YouTube-VOS valid.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      run: { type: 'string' }, frames: { type: 'string' }, out: { type: 'string' }, 'first-mask': { type: 'string' },
-      masks: { type: 'string' }, dataset: { type: 'string' }, root: { type: 'string' }, split: { type: 'string' }, sequences: { type: 'string' },
-      backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  const { flags: values, help } = parseFlags(
+    argv,
+    {
+      run: { type: 'string' }, frames: { type: 'string' }, out: { type: 'string' }, 'first-mask': { type: 'string' }, masks: { type: 'string' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, split: { type: 'string' }, sequences: { type: 'string' }, backend: { type: 'string' },
     },
-  });
-  if (values.help) {
+    { command: 'infer', usage: USAGE },
+  );
+  if (help) {
     console.log(USAGE);
     return 0;
   }
   for (const key of ['run', 'out'] as const) {
-    if (values[key] === undefined) throw new ConfigError(`--${key} is required.\n${USAGE}`);
+    if (values[key] === undefined) throw new UsageError(`--${key} is required`, USAGE, 'infer');
   }
-  if ((values.frames === undefined) === (values.dataset === undefined)) throw new ConfigError(`pass --frames DIR (one video) or --dataset NAME --root DIR (a dataset split).\n${USAGE}`);
+  if ((values.frames === undefined) === (values.dataset === undefined)) throw new UsageError('pass --frames DIR (one video) or --dataset NAME --root DIR (a dataset split)', USAGE, 'infer');
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
   const config = loadRunConfig(values.run!).config;
   await initBackend(values.backend === undefined ? config.backend : parseBackendPreference(values.backend, '--backend'));
@@ -79,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
 async function inferDataset(runDir: string, datasetFlag: string, root: string | undefined, splitFlag: string | undefined, sequencesFlag: string | undefined, out: string): Promise<number> {
   const { EVAL_DATASETS, loadRun, openEvalSplit, parseEvalDataset, predictDataset } = await import('../../experiments/predict_dataset.js');
   const dataset = parseEvalDataset(datasetFlag);
-  if (root === undefined) throw new ConfigError(`--root DIR (the ${dataset} root) is required with --dataset.\n${USAGE}`);
+  if (root === undefined) throw new UsageError(`--root DIR (the ${dataset} root) is required with --dataset`, USAGE.split('\n')[1]!, 'infer');
   const split = splitFlag ?? EVAL_DATASETS[dataset];
   const sequences = sequencesFlag?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const loaded = await loadRun(runDir);
