@@ -75,10 +75,33 @@ async function tryNative(pkg: string): Promise<string | undefined> {
 }
 
 async function activate(name: string): Promise<boolean> {
+  const before = processHandlers();
   try {
     return (await tf.setBackend(name)) && tf.getBackend() === name;
   } catch {
     return false;
+  } finally {
+    dropHandlersAddedSince(before);
+  }
+}
+
+// The two events share a listener type for this bookkeeping; Node's typings overload them separately.
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as unknown as readonly 'uncaughtException'[];
+type Listener = NodeJS.UncaughtExceptionListener;
+
+function processHandlers(): Map<string, Set<Listener>> {
+  return new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+}
+
+/**
+ * Emscripten's Node glue in tfjs-backend-wasm registers 'uncaughtException' and
+ * 'unhandledRejection' handlers that rethrow from inside its generated source, so Node dumps that
+ * source and exits 7 on any later error. Errors are the caller's to report
+ * (the CLI's boundary), so handlers a backend adds while initialising are removed.
+ */
+function dropHandlersAddedSince(before: Map<string, Set<Listener>>): void {
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of process.listeners(event)) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
 }
 
