@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
 import { registerFusedKernels } from './fused_kernels/index.js';
+import { describeNative, disableNativeKernels, enableNativeKernels, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -28,6 +29,8 @@ export interface BackendReport {
   reason: string;
   /** Where the preference came from. */
   source: 'argument' | 'RVOS_BACKEND' | 'default';
+  /** On wasm: whether the oneDNN convolutions run (src/backend/native), and why not. */
+  native?: NativeStatus;
 }
 
 export interface InitBackendOptions {
@@ -149,12 +152,19 @@ export async function initBackend(preference?: BackendPreference, options: InitB
       if (pref === 'wasm') throw new ConfigError('backend=wasm: the wasm backend failed to initialise; try backend=cpu');
     }
   }
+  if (report?.backend === 'wasm') {
+    // Registered after the wasm training kernels, which become the fallbacks.
+    report.native = enableNativeKernels();
+  } else {
+    disableNativeKernels(`the ${report?.backend ?? 'cpu'} backend runs`);
+  }
   if (report === undefined) {
     if (!(await activate('cpu'))) throw new Error('the cpu backend failed to initialise');
     report = { backend: 'cpu', reason: pref === 'cpu' ? 'requested' : notes.join('; '), source };
   }
   current = report;
   currentPreference = pref;
-  if (!options.quiet) (options.log ?? console.error)(`[rvos] backend: ${report.backend} (${report.reason}; preference from ${report.source})`);
+  const native = report.native === undefined ? '' : `; ${describeNative(report.native)}`;
+  if (!options.quiet) (options.log ?? console.error)(`[rvos] backend: ${report.backend} (${report.reason}; preference from ${report.source}${native})`);
   return report;
 }

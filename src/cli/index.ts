@@ -3,6 +3,7 @@
  * (./boundary.ts), so every failure ends as one line on stderr and an exit code.
  */
 import { COMMANDS } from './registry.js';
+import { RvosError } from '../utils/errors.js';
 import { debugEnabled, formatError, installProcessGuard, setGuardCommand } from './boundary.js';
 
 export function usage(): string {
@@ -47,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const report = formatError(err, name, debugEnabled());
     console.error(report.text);
+    // An error may carry its own exit code (a run stopped by a signal exits 75 for a requeue).
+    if (err instanceof RvosError && 'exitCode' in err && typeof err.exitCode === 'number') return err.exitCode;
     return report.exitCode;
   }
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConfig } from '../config/index.js';
-import { DIFFICULTY_PRESETS, generateSyntheticDataset, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
+import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
 import { ConfigError } from '../utils/errors.js';
 
 export type EvalTask = 'semi' | 'unsupervised';
@@ -30,6 +30,7 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     objects: data.synth.objects,
     seed: data.synth.seed,
     difficulty: DIFFICULTY_PRESETS[data.synth.difficulty],
+    variety: varietyOf(data.synth.variety),
   };
   if (syntheticReady(data.root)) {
     checkSameSynthetic(data.root, wanted);
@@ -41,6 +42,19 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     if (!syntheticReady(data.root)) throw err;
   }
   return true;
+}
+
+/** data.synth.variety → the generator's options (kind names are checked by the generator). */
+function varietyOf(v: DataConfig['synth']['variety']): SynthVariety | undefined {
+  if (v === null) return undefined;
+  const setting = (s: NonNullable<DataConfig['synth']['variety']>['train']): SynthSetting => ({
+    sizes: s.sizes,
+    shapes: s.shapes as SynthSetting['shapes'],
+    textures: s.textures as SynthSetting['textures'],
+    ...(s.objects === null ? {} : { objects: s.objects }),
+    difficulty: s.difficulty as Partial<SynthDifficulty>,
+  });
+  return { train: setting(v.train), val: setting(v.val) };
 }
 
 /**

@@ -2,7 +2,8 @@
  * Runs the jobs of a sweep as separate `rvos train` processes, at most `jobs` at a time
  * (launcher `basic` = 1, `local` = launcher.jobs). Each job writes into `<sweepDir>/<n>/`; a failed
  * job is recorded and the others go on. The summary (`summary.json`) is rewritten atomically after
- * every job, so an interrupted sweep shows what finished.
+ * every job, so an interrupted sweep shows what finished. launcher=slurm submits the jobs as one
+ * Slurm job array instead (./slurm/).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireRunLock } from '../logging/run_lock.js';
 import { writeFileAtomic } from '../utils/fs.js';
+import type { SlurmLauncherConfig } from '../config/index.js';
 
 export interface SweepJob {
   index: number;
@@ -20,7 +22,8 @@ export interface JobOutcome {
   index: number;
   overrides: string[];
   runDir: string;
-  status: 'ok' | 'failed' | 'skipped';
+  /** pending: submitted to a cluster and not finished when the summary was written. */
+  status: 'ok' | 'failed' | 'skipped' | 'pending';
   exitCode: number | null;
   seconds: number;
   /** Final metrics the job wrote to results.json, when it finished. */
@@ -40,6 +43,8 @@ export interface LaunchOptions {
   overwrite?: boolean;
   onJobEnd?(outcome: JobOutcome): void;
   onJobStart?(job: SweepJob, runDir: string): void;
+  /** launcher=slurm: submit one job array instead of running processes here; wait=false returns once submitted. */
+  slurm?: { config: SlurmLauncherConfig; wait: boolean; log(line: string): void };
 }
 
 const RVOS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rvos.mjs');
@@ -85,9 +90,11 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
 
 /** Runs every job; resolves with all outcomes in job order once the last one ends. */
 export async function launchSweep(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
+  fs.mkdirSync(options.sweepDir, { recursive: true });
   // One launcher per sweep folder; each job's `rvos train` also locks its own run folder.
   const lock = acquireRunLock(options.sweepDir, 'rvos sweep');
   try {
+    if (options.slurm !== undefined) return await (await import('./slurm/launch.js')).launchSlurmArray(jobs, options, options.slurm);
     return await launchLocked(jobs, options);
   } finally {
     lock.release();

@@ -11,10 +11,12 @@ import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
-import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, trimEventFiles, type RunStart } from '../logging/index.js';
+import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
+import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
 import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
@@ -53,6 +55,8 @@ export interface RunResults {
   evalSeconds: number;
   backend: string;
   global: GlobalMetrics;
+  /** Frame-0 J, recall of the k-th object, J&F per object count on the same split (src/eval/breakdown.ts). */
+  breakdown?: EvaluationBreakdown;
   /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
   validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
 }
@@ -72,6 +76,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     mode: config.model.mode,
     objectness: config.model.objectness,
     motionInput: config.model.motion_input,
+    firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
   };
@@ -158,6 +163,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     length: config.data.clip_length,
     maxSkip: config.data.max_skip,
     size: config.data.size,
+    scales: config.data.scales,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
     priorMask: config.data.prior_mask && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
@@ -232,10 +238,12 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
   const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
   if (resumeStep > 0) writer.sessionStart(resumeStep + 1);
-  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
+  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
+  // SIGUSR1/SIGTERM (a cluster's time limit or pre-emption): checkpoint, stop, exit for a requeue.
+  const signals = watchStopSignals();
   const result = await train(
     model,
     {
@@ -274,14 +282,17 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
           const strip = await overlayStripPng(seq, labels, 4);
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay });
+        // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
+        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
+      shouldStop: () => signals.received !== null,
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
         validation.push({ step, score: r.score, ...memory });
+        progress.update(step, { 'val J&F': r.score });
         // Memory is printed with every validation so a long run shows it stays flat.
         progress.log(
           `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
@@ -289,9 +300,13 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
         );
       },
     },
-  );
+  ).finally(() => signals.dispose());
   progress.done({ loss: result.lastLoss });
   writer.flush();
+  if (result.interrupted) {
+    model.dispose();
+    throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
+  }
   const trainSeconds = (Date.now() - started) / 1000;
 
   // Final evaluation with the best weights (by validation J&F), written like an official result folder.
@@ -303,8 +318,9 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   await model.save(path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir });
+  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
+  const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {
     task,
     mode: config.model.mode,
@@ -319,6 +335,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     evalSeconds: (Date.now() - evalStarted) / 1000,
     backend: run.backend,
     global: evaluation.global,
+    breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
     validation,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));

@@ -12,6 +12,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return help ? 0 : 2;
   }
+  // A Slurm sweep submitted with --no-wait: bring summary.json up to date from its tasks first.
+  await (await import('../../experiments/slurm/launch.js')).collectSlurmSweep(dir);
   const file = writeSweepReport(dir, values.title ?? `Sweep ${path.basename(dir)}`);
   const html = await writeHtmlReport(dir, values.title === undefined ? {} : { title: values.title });
   console.log(path.resolve(file));

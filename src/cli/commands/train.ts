@@ -6,6 +6,7 @@
  *   --run-dir DIR    write the run here (default: <run.root>/<date>/<time>[_<run.name>])
  *   --resume[=auto]  continue from the run folder's latest checkpoint (auto: if there is one)
  *   --overwrite      start over in a run folder that already holds a run
+ *   --no-wait        launcher=slurm: submit the job array and return (`rvos report DIR` collects)
  *   --config-dir DIR configs folder (default: ./configs)
  *   --backend NAME   shorthand for backend=NAME
  */
@@ -26,6 +27,7 @@ Options:
   --resume           continue from the run folder's latest checkpoint (an error if it has none)
   --resume=auto      resume if the run folder has a checkpoint, else start (Slurm requeues, sweeps)
   --overwrite        start over in a run folder that already holds a run (deletes its contents)
+  --no-wait          launcher=slurm: submit the job array and return; \`rvos report DIR\` collects
   --config-dir DIR   configs folder (default ./configs)
   --backend NAME     auto | tensorflow | wasm | cpu (same as backend=NAME)
 
@@ -44,6 +46,7 @@ export interface TrainArgs {
   overwrite: boolean;
   configDir: string;
   help: boolean;
+  noWait: boolean;
 }
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
@@ -56,6 +59,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       'run-dir': { type: 'string', placeholder: 'DIR' },
       resume: { type: 'switch', values: ['auto'] },
       overwrite: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
       'config-dir': { type: 'string', placeholder: 'DIR' },
       backend: { type: 'string', placeholder: 'NAME' },
     },
@@ -73,6 +77,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     overwrite: values.overwrite ?? false,
     configDir: values['config-dir'] ?? 'configs',
     help,
+    noWait: values['no-wait'] ?? false,
   };
 }
 
@@ -124,18 +129,31 @@ async function runSweep(args: TrainArgs): Promise<number> {
   for (const data of new Map(composed.map((c) => [c.config.data.root, c.config.data] as const)).values()) await ensureSyntheticDataset(data);
   if (args.runDir !== undefined) checkSweepDir(args.runDir, { resume: args.resume, overwrite: args.overwrite });
   const sweepDir = args.runDir ?? createSweepDir(first.run.root);
-  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
+  const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: !args.noWait, log: (l: string) => console.log(l) } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
   const { launchSweep } = await import('../../experiments/launcher.js');
+  const { watchSweep } = await import('../../experiments/sweep_watch.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
+  const watch = watchSweep(jobs, { configs: composed.map((c) => c.config), parallel, log: (l) => console.log(l) });
+  console.log(`  ${watch.estimate}`);
   const outcomes = await launchSweep(jobs, {
     sweepDir,
     jobs: parallel,
     extraArgs: ['--config-dir', args.configDir],
     skipFinished: args.resume !== false,
     overwrite: args.overwrite,
-    onJobEnd: (o) => console.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`),
-  });
+    slurm,
+    onJobStart: (job, runDir) => watch.onJobStart(job, runDir),
+    onJobEnd: (o) => {
+      watch.onJobEnd(o);
+      watch.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    },
+  }).finally(() => watch.stop());
+  if (slurm !== undefined && !slurm.wait) {
+    console.log(`submitted; when the tasks have ended, \`rvos report ${sweepDir}\` collects them`);
+    return 0;
+  }
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   console.log(`sweep done: ${outcomes.length - failed} ok, ${failed} failed; summary: ${path.join(sweepDir, 'summary.json')}`);
   return failed > 0 ? 1 : 0;
