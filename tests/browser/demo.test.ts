@@ -153,6 +153,37 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     await page.close();
   });
 
+  it('webcam (Chromium\'s fake camera): objects drawn on the first frame, live frames segmented until Stop', async () => {
+    const page = await openPage(browser, server.url, 'wasm');
+    await page.click('#webcam-button');
+    await page.waitForFunction(`!document.getElementById('run-button').disabled || window.rvosDemo.message.startsWith('webcam')`);
+    expect((await demoState(page)).message).toMatch(/^webcam: \d+x\d+\. Give the first-frame objects/);
+    // Object 2: drag a box on the shown frame; object 1: a click (a disk).
+    const box = (await page.locator('#view').boundingBox())!;
+    await page.click('#tools button[data-id="2"]');
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6);
+    await page.mouse.up();
+    await page.click('#tools button[data-id="1"]');
+    await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.5);
+    await page.click('#run-button');
+    await page.waitForFunction('window.rvosDemo.frames >= 5', null, { timeout: 60_000 });
+    await page.click('#stop-button');
+    await page.waitForFunction(`window.rvosDemo.state !== 'running'`);
+    const state = await demoState(page);
+    expect(state.state).toBe('done');
+    expect(state.tensors!.after).toBe(state.tensors!.before);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-button')]);
+    const zip = unzipSync(new Uint8Array(fs.readFileSync((await download.path())!)));
+    const names = Object.keys(zip).sort();
+    expect(names.length).toBe(state.frames);
+    expect(names[0]).toBe('masks/00000.png');
+    // Only the two drawn ids can appear.
+    for (const bytes of Object.values(zip)) for (const id of new Set(decodeLabelPng(bytes, 'zip').data)) expect([0, 1, 2]).toContain(id);
+    await page.close();
+  });
+
   it('a run of unknown format gives a message on the page', async () => {
     const bad = path.join(tmp, 'bad-run');
     fs.cpSync(runDir, bad, { recursive: true });
