@@ -200,13 +200,32 @@ async function segment(): Promise<void> {
   let last = started;
   let ema = 0;
   const sums = { read: 0, step: 0, draw: 0 };
+  const pending: SourceFrame[] = [];
   try {
     const frames = source.frames();
+    // A model whose frame 0 looks at frame 1 (first_frame_motion=next) reads one frame ahead there.
+    let held: SourceFrame | null = null;
+    if (segmenter.needsLookahead) {
+      const [zero, one] = [await frames.next(), await frames.next()];
+      if (!zero.done) held = zero.value;
+      if (!one.done) {
+        segmenter.lookahead(one.value.image);
+        pending.push(one.value);
+      }
+    }
     for (;;) {
       const t0 = performance.now();
-      const next = await frames.next();
-      if (next.done) break;
-      const frame = next.value;
+      let frame: SourceFrame;
+      if (held !== null) {
+        frame = held;
+        held = null;
+      } else if (pending.length > 0) {
+        frame = pending.shift()!;
+      } else {
+        const next = await frames.next();
+        if (next.done) break;
+        frame = next.value;
+      }
       const t1 = performance.now();
       currentLabels = segmenter.step(frame.image, segmenter.frames === 0 ? (firstMask?.labels ?? null) : null);
       const t2 = performance.now();

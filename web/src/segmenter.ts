@@ -36,6 +36,23 @@ export class FrameSegmenter {
     this.state = model.initialState();
   }
 
+  /**
+   * Whether frame 0 needs frame 1 first (model.first_frame_motion=next: frame 0's motion input is
+   * the difference to frame 1); then call `lookahead` with frame 1 before stepping frame 0.
+   */
+  get needsLookahead(): boolean {
+    return this.model.config.motionInput === true && this.model.config.firstFrameMotion === 'next';
+  }
+
+  /** Gives frame 1 as frame 0's motion reference (before the first step). */
+  lookahead(next: RgbImage): void {
+    if (this.t !== 0) throw new Error('FrameSegmenter.lookahead: only before the first frame');
+    const x = frameToTensor(next, this.options.size);
+    this.model.disposeState(this.state);
+    this.state = this.model.initialState(x);
+    x.dispose();
+  }
+
   /** Frames stepped so far. */
   get frames(): number {
     return this.t;
