@@ -86,10 +86,12 @@ function ended(child: ReturnType<typeof spawn>): Promise<{ code: number | null; 
 const exitRecord = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'sweep', '.slurm', 'exit', '1.json'), 'utf8'));
 
 describe('the batch script (bash, stand-ins for node and scontrol)', () => {
-  it('runs its task with the overrides intact and records the exit code', async () => {
+  it('runs the setup lines, then its task with the overrides intact, and records the exit code', async () => {
     const dir = tmp();
-    const { code } = await ended(runScript(dir, 'exit 3', {}));
+    const config = slurmConfig(['launcher.setup=["export MARK=from-setup", "echo $UNSET_IN_SETUP_IS_FINE"]']);
+    const { code } = await ended(runScript(dir, `echo "$MARK $RVOS_JOB_INDEX" > ${dir}/env\nexit 3`, {}, config));
     expect(code).toBe(3);
+    expect(fs.readFileSync(path.join(dir, 'env'), 'utf8').trim()).toBe('from-setup 1');
     const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
     expect(args).toEqual([
       '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume',
