@@ -55,7 +55,7 @@ function readResults(runDir: string): Record<string, unknown> | undefined {
   }
 }
 
-function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
+function runJob(job: SweepJob, options: LaunchOptions, sideBySide: number): Promise<JobOutcome> {
   const runDir = jobRunDir(options.sweepDir, job.index);
   fs.mkdirSync(runDir, { recursive: true });
   const finished = options.skipFinished ? readResults(runDir) : undefined;
@@ -67,7 +67,10 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
   const log = fs.openSync(path.join(runDir, 'train.log'), 'a');
   const args = [RVOS_BIN, 'train', '--run-dir', runDir, '--resume', ...(options.extraArgs ?? []), ...job.overrides];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, RVOS_JOB_INDEX: String(job.index) } });
+    // Jobs running side by side share the cores: each job's native convolutions get its share of
+    // OpenMP threads (two jobs of 2 threads each on 2 busy cores made 3 steps in 4 minutes: threads waiting on descheduled threads).
+    const share = process.env.RVOS_NATIVE_SHARE ?? String(sideBySide);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, RVOS_JOB_INDEX: String(job.index), RVOS_NATIVE_SHARE: share } });
     const finish = (code: number | null, message?: string) => {
       fs.closeSync(log);
       const seconds = (Date.now() - started) / 1000;
@@ -89,7 +92,7 @@ export async function launchSweep(jobs: SweepJob[], options: LaunchOptions): Pro
     writeFileAtomic(path.join(options.sweepDir, 'summary.json'), JSON.stringify({ jobs: [...outcomes].sort((a, b) => a.index - b.index) }, null, 2));
   const worker = async () => {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      const outcome = await runJob(job, options);
+      const outcome = await runJob(job, options, Math.max(1, Math.min(options.jobs, jobs.length)));
       outcomes.push(outcome);
       writeSummary();
       options.onJobEnd?.(outcome);
