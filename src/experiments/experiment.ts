@@ -13,6 +13,7 @@ import { writeHtmlReport } from './report_html.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
 import { watchSweep } from './sweep_watch.js';
+import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
 import type { ProgressStream } from '../logging/index.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -28,6 +29,8 @@ export interface ExperimentOptions {
   log: (line: string) => void;
   /** Live display of the running jobs (default process.stderr); false: none. */
   progress?: ProgressStream | false;
+  /** The command line, recorded in sweep.json (default: `rvos experiment NAME overrides`). */
+  command?: string;
 }
 
 export interface ExperimentResult {
@@ -79,6 +82,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
+  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel);
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
   const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
   options.log(`  ${watch.estimate}`);
@@ -97,6 +101,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       watch.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
     },
   }).finally(() => watch.stop());
+  finishSweepInfo(sweepDir, info);
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

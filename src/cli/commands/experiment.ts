@@ -30,8 +30,9 @@ export async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
+  const { shellQuote } = await import('../../experiments/sweep_info.js');
   if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
-  const result = await runExperiment({ name, configDir, overrides, sweepDir: values['sweep-dir'], resume: values.resume ?? false, log: (l) => console.log(l) });
+  const result = await runExperiment({ name, configDir, overrides, command: ['rvos', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, log: (l) => console.log(l) });
   const failed = result.outcomes.filter((o) => o.status === 'failed').length;
   console.log(`\nreport: ${path.resolve(result.report)}`);
   console.log(fs.readFileSync(result.report, 'utf8').split('\n## Runs')[0]);

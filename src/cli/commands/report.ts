@@ -5,11 +5,26 @@ import { writeSweepReport } from '../../experiments/report_md.js';
 import { writeHtmlReport } from '../../experiments/report_html.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { title: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { title: { type: 'string' }, 'results-md': { type: 'string' }, 'config-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   const dir = positionals[0];
   if (values.help || dir === undefined) {
-    console.log('Usage: rvos report SWEEP_DIR [--title TITLE]\nWrites SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), runs, per-sequence table.');
+    console.log(
+      'Usage: rvos report SWEEP_DIR [--title TITLE] [--results-md docs/results/NAME.md]\n' +
+        'Writes SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), ' +
+        "paired comparisons with the baseline and the paper's claims, runs, per-sequence table.\n" +
+        '--results-md FILE also writes the committed form (docs/results/README.md): FILE (provenance, tables, how to re-run; its "## Notes" kept) and FILE\'s .summary.json.',
+    );
     return values.help ? 0 : 2;
+  }
+  if (values['results-md'] !== undefined) {
+    const { writeResultsMarkdown } = await import('../../experiments/results_md.js');
+    const written = writeResultsMarkdown(dir, values['results-md'], { configDir: values['config-dir'] ?? 'configs' });
+    console.log(path.resolve(written.md));
+    console.log(path.resolve(written.summary));
   }
   const file = writeSweepReport(dir, values.title ?? `Sweep ${path.basename(dir)}`);
   const html = await writeHtmlReport(dir, values.title === undefined ? {} : { title: values.title });
