@@ -82,7 +82,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
-  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel);
+  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel, options.resume);
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
   const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
   options.log(`  ${watch.estimate}`);

@@ -80,7 +80,7 @@ export function renderResultsMarkdown(sweepDir: string, opts: ResultsMarkdownOpt
     ['command', info ? `\`${info.command}\`` : 'not recorded (sweep run before sweep.json existed)'],
     ['commit', info?.commit ? `\`${info.commit}\`${info.dirty ? ' with uncommitted changes' : ''}` : 'not recorded'],
     ['machine', `${info?.machine ?? 'not recorded'}; backend ${backends.join(', ') || '–'}`],
-    ['wall time', info?.wallSeconds != null ? `${formatDuration(info.wallSeconds)} (${jobs.length} runs, ${info.parallel} at a time; finished ${info.finished})` : 'not recorded'],
+    ['wall time', info?.wallSeconds != null ? `${formatDuration(info.wallSeconds)} (${jobs.length} runs, ${info.parallel} at a time; finished ${info.finished})${info.resumed ? '; resumed: the last session only' : ''}` : 'not recorded'],
     ['runs', `${done.length} of ${jobs.length} finished${failed.length > 0 ? `; failed: job ${failed.join(', ')}` : ''}`],
     ['seeds', seeds.join(', ') || '–'],
     ['training', lengthNote(config, name, opts.configDir ?? 'configs')],

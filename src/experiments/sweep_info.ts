@@ -24,7 +24,9 @@ export interface SweepInfo {
   parallel: number;
   started: string;
   finished: string | null;
+  /** From `started` to `finished`; for a resumed sweep, the last session only (`resumed`). */
   wallSeconds: number | null;
+  resumed: boolean;
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,7 +50,7 @@ export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_=.,/:+@%-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function startSweepInfo(sweepDir: string, experiment: string | null, command: string, parallel: number): SweepInfo {
+export function startSweepInfo(sweepDir: string, experiment: string | null, command: string, parallel: number, resumed = false): SweepInfo {
   const commit = git(['rev-parse', 'HEAD']);
   const info: SweepInfo = {
     experiment,
@@ -60,6 +62,7 @@ export function startSweepInfo(sweepDir: string, experiment: string | null, comm
     started: new Date().toISOString(),
     finished: null,
     wallSeconds: null,
+    resumed,
   };
   writeFileAtomic(path.join(sweepDir, SWEEP_INFO_FILE), JSON.stringify(info, null, 2));
   return info;

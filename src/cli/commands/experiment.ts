@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
   const { shellQuote } = await import('../../experiments/sweep_info.js');
   if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
-  const result = await runExperiment({ name, configDir, overrides, command: ['rvos', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, log: (l) => console.log(l) });
+  const result = await runExperiment({ name, configDir, overrides, command: ['rvos', 'experiment', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, log: (l) => console.log(l) });
   const failed = result.outcomes.filter((o) => o.status === 'failed').length;
   console.log(`\nreport: ${path.resolve(result.report)}`);
   console.log(fs.readFileSync(result.report, 'utf8').split('\n## Runs')[0]);
