@@ -15,7 +15,7 @@ import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
 import { synthesizeVideo } from '../src/data/index.js';
 import { evaluateModel } from '../src/experiments/evaluate_model.js';
-import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
+import { InferenceCore, RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
 import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
 import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
 import { InThreadGradients, type GradientProvider } from '../src/train/parallel/gradients.js';
@@ -207,11 +207,12 @@ async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
     const v = synthesizeVideo(rng.fork(), { frames, size: s.size, objects: s.objects });
     return memorySequence(`v${i}`, v.frames, v.labels);
   });
-  const task = s.config.mode === 'one_shot' ? 'semi' : 'unsupervised';
-  const options = { size: s.size, threshold: 0.5, objectnessThreshold: 0.5, task } as const;
-  await evaluateModel(model, sequences.slice(0, 1), options); // warm-up
+  const task = s.config.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
+  const options = { size: s.size, threshold: 0.5, task } as const;
+  const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
+  await evaluateModel(core, sequences.slice(0, 1), options); // warm-up
   const t0 = performance.now();
-  await evaluateModel(model, sequences, options);
+  await evaluateModel(core, sequences, options);
   sampleHeap();
   return (videos * frames) / ((performance.now() - t0) / 1000);
 }
