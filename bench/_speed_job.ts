@@ -86,7 +86,7 @@ function settingOf(name: SettingName): Setting {
   };
 }
 
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'ground_truth' };
+const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
 
 function random(shape: number[], rng: Rng, binary = false): Float32Array {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));

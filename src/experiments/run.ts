@@ -78,6 +78,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
+    matching: { embeddingDim: config.model.matching.embedding_dim, localRadius: config.model.matching.local_radius, maxReference: config.model.matching.max_reference },
   };
 }
 
@@ -92,13 +93,13 @@ export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
  */
 export function trainingStages(config: RvosConfig): TrainingStage[] {
   const { stages, steps } = config.train;
-  if (stages === null) return [{ name: 'train', steps, previousMask: 'ground_truth' }];
+  if (stages === null) return [{ name: 'train', steps, previousMask: 'gt_prev' }];
   const weight = stages.reduce((n, s) => n + s.steps, 0);
   let used = 0;
   return stages.map((s, i) => {
     const n = i === stages.length - 1 ? steps - used : Math.round((s.steps / weight) * steps);
     used += n;
-    return { name: s.name, steps: n, previousMask: s.name === 'gt_prev' ? 'ground_truth' : 'prediction' };
+    return { name: s.name, steps: n, previousMask: s.name };
   });
 }
 
@@ -267,7 +268,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
       ckptEvery: config.train.ckpt_every,
       patience: config.train.patience,
       logEvery: config.train.log_every,
-      keepCheckpoints: 3,
+      keepCheckpoints: config.train.keep_checkpoints,
       resume: run.start.action === 'resume',
       workers: config.train.workers,
     },

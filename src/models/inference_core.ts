@@ -32,11 +32,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RvosError } from '../utils/errors.js';
 
-export type SegmentationMode = 'zero_shot' | 'one_shot';
+import { PREVIOUS_MASK_FEEDS, type PreviousMaskFeed, type SegmentationMode } from './names.js';
 
-/** How the model's previous output is fed back as the next previous-mask input. */
-export const PREVIOUS_MASK_FEEDS = ['soft', 'binary'] as const;
-export type PreviousMaskFeed = (typeof PREVIOUS_MASK_FEEDS)[number];
+export { PREVIOUS_MASK_FEEDS, type PreviousMaskFeed, type SegmentationMode } from './names.js';
 
 /** What one model step returns (RVOSModel.step's shape). */
 export interface ModelStep<S> {
