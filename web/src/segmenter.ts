@@ -24,6 +24,8 @@ export interface SegmenterOptions {
 export class FrameSegmenter {
   private readonly core: InferenceCore;
   private t = 0;
+  /** Frame 1, given by lookahead() before frame 0. */
+  private pendingNext: RgbImage | null = null;
 
   constructor(
     model: RVOSModel,
@@ -37,16 +39,13 @@ export class FrameSegmenter {
    * the difference to frame 1); then call `lookahead` with frame 1 before stepping frame 0.
    */
   get needsLookahead(): boolean {
-    return this.model.config.motionInput === true && this.model.config.firstFrameMotion === 'next';
+    return this.core.firstFrameLookahead;
   }
 
   /** Gives frame 1 as frame 0's motion reference (before the first step). */
   lookahead(next: RgbImage): void {
     if (this.t !== 0) throw new Error('FrameSegmenter.lookahead: only before the first frame');
-    const x = frameToTensor(next, this.options.size);
-    this.model.disposeState(this.state);
-    this.state = this.model.initialState(x);
-    x.dispose();
+    this.pendingNext = next;
   }
 
   /** Frames stepped so far. */
@@ -56,14 +55,15 @@ export class FrameSegmenter {
 
   /**
    * Segments the next frame. `first` (one-shot, frame 0 only) gives the objects to follow: ids
-   * 1..slots of a label map of the frame's size. `next` (frame 0 only) is frame 1, the motion
-   * reference of models with model.first_frame_motion=next (ignored by other models).
+   * 1..slots of a label map of the frame's size.
    */
-  step(frame: RgbImage, first: LabelMap | null = null, next: RgbImage | null = null): LabelMap {
+  step(frame: RgbImage, first: LabelMap | null = null): LabelMap {
     const { size } = this.options;
     const { slots, mode } = this.core;
     if (this.t === 0) {
-      const lookahead = next !== null && this.core.firstFrameLookahead ? frameToTensor(next, size) : null;
+      const reference = this.pendingNext;
+      this.pendingNext = null;
+      const lookahead = reference !== null && this.core.firstFrameLookahead ? frameToTensor(reference, size) : null;
       this.core.startVideo(lookahead);
       lookahead?.dispose();
     }
