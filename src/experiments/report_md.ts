@@ -30,7 +30,7 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
-  for (const t of breakdownTables(variants, (v) => `\`${v.label}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
+  for (const t of breakdownTables(variants, (v) => `\`${labelOf(v)}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   parts.push('', '## Runs', '');
   parts.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [
     String(j.index), `\`${labelOf(v)}\``, String(j.results?.seed ?? (j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–')), j.status,
