@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BACKEND_PREFERENCES } from '../backend/preferences.js';
 import { ENCODER_NAMES } from '../models/encoders/encoder.js';
 import { MODEL_CHECKS, type ValueCheck } from '../models/model_checks.js';
-import { DECODER_INPUTS, PREVIOUS_MASK_FEEDS, PREVIOUS_MASK_SOURCES, RECURRENCES, SEGMENTATION_MODES } from '../models/names.js';
+import { DECODER_INPUTS, FIRST_FRAME_MOTIONS, PREVIOUS_MASK_FEEDS, PREVIOUS_MASK_SOURCES, RECURRENCES, SEGMENTATION_MODES } from '../models/names.js';
 import { EVAL_TASKS } from '../data/types.js';
 
 const positiveInt = z.number().int().positive();
@@ -46,7 +46,7 @@ export const ModelConfigSchema = z.strictObject({
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
   /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
-  first_frame_motion: z.enum(['zero', 'next']),
+  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS),
   /** Per-slot decoder inputs: prev_mask (one-shot RVOS), global_matching / local_matching (FEELVOS maps). */
   inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
   /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { logitsToLabels, type VideoSegmenter } from '../models/inference_core.js';
-import type { LabelMap } from '../data/palette_png.js';
+import type { LabelMap } from '../data/palette_codec.js';
 import type { RgbImage, VideoSequence } from '../data/types.js';
 import { readFrameAtSize } from '../data/clip.js';
 import { resizeLabelsNearest, resizeRgbBilinear } from '../data/resample.js';
@@ -67,10 +67,7 @@ export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number,
   return tf.tensor4d(onehot, [1, h, w, slots]);
 }
 
-/**
- * The objects given at frame t (one-shot), read from the sequence's annotation; null when none.
- * Objects beyond the model's slots are named in a warning (never dropped silently).
- */
+/** The objects given at frame t (one-shot), read from the sequence's annotation; null when none. */
 async function givenObjects(sequence: VideoSequence, t: number, slots: number, size: [number, number], warn: (m: string) => void): Promise<{ ids: number[]; masks: tf.Tensor4D } | null> {
   const ids =
     t === 0
@@ -82,7 +79,6 @@ async function givenObjects(sequence: VideoSequence, t: number, slots: number, s
   const dropped = ids === null ? idsBeyondSlots(annotation, slots) : ids.filter((id) => id > slots).sort((a, b) => a - b);
   if (dropped.length > 0) warn(droppedObjectsMessage(sequence.name, sequence.frameNames[t]!, dropped, slots));
   const present = (ids ?? [...new Set(annotation.data)]).filter((id) => id >= 1 && id <= slots);
-  if (present.length === 0 && t > 0) return null;
   return { ids: present, masks: labelsToSlotMasks(annotation, slots, size, new Set(present)) };
 }
 
@@ -93,10 +89,8 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
   const labels: LabelMap[] = [];
   let objectnessSums: Float64Array | null = null;
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  // Frame 0's motion reference (model.first_frame_motion=next) is frame 1.
-  const lookahead = segmenter.firstFrameLookahead === true && sequence.frameNames.length > 1
-    ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size)
-    : null;
+  // A model whose frame-0 motion reference is the next frame (model.first_frame_motion=next) gets frame 1.
+  const lookahead = segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size) : null;
   segmenter.startVideo(lookahead);
   lookahead?.dispose();
   try {

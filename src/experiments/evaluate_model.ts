@@ -1,7 +1,7 @@
 /**
- * Scores a segmenter (the inference core over a trained model) on whole videos with the official DAVIS protocols: predictions are made at each
- * video's own resolution and compared with its annotations (semi-supervised for one-shot models,
- * unsupervised for zero-shot ones). Used for validation during training and for the final
+ * Scores a segmenter (the inference core over a trained model) on whole videos with the official
+ * DAVIS protocols: predictions are made at each video's own resolution and compared with its
+ * annotations (semi-supervised for one-shot models, unsupervised for zero-shot ones). Used for validation during training and for the final
  * evaluation, where the label maps are also written as palette PNGs.
  */
 import path from 'node:path';

@@ -6,7 +6,7 @@
  *
  * API:
  *   const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
- *   core.startVideo();                                  // reset the state for a new video
+ *   core.startVideo(frame1IfLookahead);                 // reset the state for a new video
  *   const out = core.step(frame, given);                // per frame; the caller disposes out.logits
  *   core.dispose();                                     // frees the video state (not the model)
  *
@@ -51,9 +51,9 @@ export interface ModelStep<S> {
  */
 export interface FrameModel<S = unknown> {
   readonly config: { readonly slots: number; readonly mode: SegmentationMode };
-  /** True when frame 0 needs the NEXT frame (a motion reference: model.first_frame_motion=next). */
+  /** Whether the first frame's state wants the video's second frame (RVOS: model.first_frame_motion=next). */
   readonly firstFrameLookahead?: boolean;
-  /** @param nextFrame the video's second frame when {@link firstFrameLookahead} (kept by the caller), else ignored */
+  /** The state before frame 0; `nextFrame` is the video's frame 1 when firstFrameLookahead (the caller keeps it). */
   initialState(nextFrame?: tf.Tensor4D | null): S;
   /** @param prevMasks [1, H, W, S] in [0, 1] for one-shot models, null for zero-shot ones */
   step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: S): ModelStep<S>;
@@ -81,9 +81,9 @@ export interface FrameOutput {
 export interface VideoSegmenter {
   readonly slots: number;
   readonly mode: SegmentationMode;
-  /** True when startVideo wants the video's second frame (frame 0's motion reference). */
-  readonly firstFrameLookahead?: boolean;
-  /** Starts a new video (drops the state of the previous one); `nextFrame` [1, H, W, 3] is frame 1 when firstFrameLookahead (kept by the caller). */
+  /** Whether startVideo wants the video's frame 1 (a motion reference for frame 0). */
+  readonly firstFrameLookahead: boolean;
+  /** Starts a new video (drops the state of the previous one); `nextFrame`: frame 1 when firstFrameLookahead, kept by the caller. */
   startVideo(nextFrame?: tf.Tensor4D | null): void;
   /** One frame [1, H, W, 3], RGB in [0, 1]; `given` as in {@link GivenObjects}. Never disposes its inputs. */
   step(frame: tf.Tensor4D, given?: GivenObjects): FrameOutput;
@@ -103,6 +103,7 @@ export interface InferenceOptions {
 export class InferenceCore<S = unknown> implements VideoSegmenter {
   readonly slots: number;
   readonly mode: SegmentationMode;
+  readonly firstFrameLookahead: boolean;
   private state: S | null = null;
   private t = 0;
   /** Frame-0 given masks (every slot), the input of frames 0 and 1. */
@@ -119,6 +120,7 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
   ) {
     this.slots = model.config.slots;
     this.mode = model.config.mode;
+    this.firstFrameLookahead = model.firstFrameLookahead === true;
     if (!PREVIOUS_MASK_FEEDS.includes(options.previousMask)) {
       throw new RvosError(`InferenceCore: previousMask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}, got '${String(options.previousMask)}'`);
     }
@@ -129,13 +131,9 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
     return this.t;
   }
 
-  get firstFrameLookahead(): boolean {
-    return this.model.firstFrameLookahead === true;
-  }
-
-  startVideo(nextFrame?: tf.Tensor4D | null): void {
+  startVideo(nextFrame: tf.Tensor4D | null = null): void {
     this.release();
-    this.state = this.model.initialState(nextFrame ?? null);
+    this.state = this.model.initialState(nextFrame);
   }
 
   step(frame: tf.Tensor4D, given?: GivenObjects): FrameOutput {

@@ -12,6 +12,10 @@ export type SegmentationMode = (typeof SEGMENTATION_MODES)[number];
 export const RECURRENCES = ['S', 'T', 'ST'] as const;
 export type Recurrence = (typeof RECURRENCES)[number];
 
+/** The motion input of a video's first frame (model.motion_input): zero (none) or the difference to the next frame. */
+export const FIRST_FRAME_MOTIONS = ['zero', 'next'] as const;
+export type FirstFrameMotion = (typeof FIRST_FRAME_MOTIONS)[number];
+
 /** Per-slot decoder inputs: the previous mask (RVOS one-shot) and FEELVOS matching maps. */
 export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];

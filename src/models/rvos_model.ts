@@ -16,7 +16,7 @@ import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './
 import { maskPyramid } from './mask_pyramid.js';
 import { DECODER_INPUTS, disposeReferences, FEELVOS_MATCHING, MatchingInputs, type DecoderInput, type MatchingOptions, type MatchingReferences } from './matching_inputs.js';
 import { MODEL_CHECKS } from './model_checks.js';
-import { RECURRENCES, SEGMENTATION_MODES, type SegmentationMode } from './names.js';
+import { FIRST_FRAME_MOTIONS, RECURRENCES, SEGMENTATION_MODES, type FirstFrameMotion, type SegmentationMode } from './names.js';
 import { forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
@@ -61,7 +61,7 @@ export interface RVOSModelConfig {
    * default) or 'next' (the difference to the NEXT frame, given to `initialState`; a time-reversed
    * difference looks like any other, so frame 0 is segmented like the rest).
    */
-  firstFrameMotion?: 'zero' | 'next';
+  firstFrameMotion?: FirstFrameMotion;
 }
 
 /** The decoder inputs of a config (absent = ['prev_mask']). */
@@ -116,7 +116,7 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   if (!SEGMENTATION_MODES.includes(config.mode)) fail('mode', `must be ${SEGMENTATION_MODES.join(' | ')}, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
   if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean') fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
-  if (config.firstFrameMotion !== undefined && !['zero', 'next'].includes(config.firstFrameMotion)) fail('first_frame_motion', `must be zero | next, got '${String(config.firstFrameMotion)}'`);
+  if (config.firstFrameMotion !== undefined && !FIRST_FRAME_MOTIONS.includes(config.firstFrameMotion)) fail('first_frame_motion', `must be ${FIRST_FRAME_MOTIONS.join(' | ')}, got '${String(config.firstFrameMotion)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   check('inputs', decoderInputs(config));
   const m = { ...FEELVOS_MATCHING, ...config.matching };
@@ -172,7 +172,7 @@ export class RVOSModel {
     }
   }
 
-  /** True when frame 0's motion reference is the NEXT frame (model.first_frame_motion=next): callers pass it to initialState. */
+  /** Whether `initialState` reads the video's second frame (model.first_frame_motion=next with the motion input). */
   get firstFrameLookahead(): boolean {
     return this.config.motionInput === true && this.config.firstFrameMotion === 'next';
   }

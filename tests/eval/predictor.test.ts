@@ -36,6 +36,7 @@ describe('predictor', () => {
     const stub: VideoSegmenter = {
       slots: 3,
       mode: 'one_shot',
+      firstFrameLookahead: false,
       startVideo: () => (t = 0),
       step: (_frame, given) => {
         if (given !== undefined) {
@@ -63,14 +64,15 @@ describe('predictor', () => {
     const seq = memorySequence('three', v.frames, [v.labels[0]!, null, null]);
     const model = await RVOSModel.create({ encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 1, recurrence: 'ST', mode: 'one_shot', objectness: false, seed: 1 });
     const warnings: string[] = [];
-    const { labels } = await predictSequence(new InferenceCore(model, { previousMask: 'soft', threshold: 0.0, objectnessThreshold: 0.5 }), seq, { size: [32, 32], threshold: 0.0, warn: (m) => warnings.push(m) });
+    const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0, objectnessThreshold: 0.5 });
+    const { labels } = await predictSequence(core, seq, { size: [32, 32], threshold: 0, warn: (m) => warnings.push(m) });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/three frame .*: object ids 2, 3 exceed the model's 1 slots/);
     expect(new Set(labels.flatMap((l) => [...l.data]))).toEqual(new Set([1]));
     // Within the slots: no warning.
     const quiet: string[] = [];
     const first = { ...v.labels[0]!, data: v.labels[0]!.data.map((id) => (id === 1 ? 1 : 0)) };
-    await predictSequence(new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 }), memorySequence('one', v.frames, [first, null, null]), { size: [32, 32], threshold: 0.5, warn: (m) => quiet.push(m) });
+    await predictSequence(core, memorySequence('one', v.frames, [first, null, null]), { size: [32, 32], threshold: 0.5, warn: (m) => quiet.push(m) });
     expect(quiet).toEqual([]);
     model.dispose();
   });

@@ -1,15 +1,16 @@
 /**
  * The adapter between the page and the project's inference core (src/models/inference_core.ts,
- * the loop `rvos infer` and the evaluator run): one frame in, one label map out, with the
- * recurrent state kept by the core between calls, so the page's masks equal the CLI's for the
- * same run and frames. (A page cannot hand the predictor a whole video up front: live video and
- * webcam frames arrive one at a time.)
+ * what `rvos infer` and the evaluator run): one frame in, one label map out, with the recurrent
+ * state kept in the core between calls, and the same frame, mask and label conversions as
+ * src/eval/predictor.ts, so the page's masks equal the CLI's for the same run and frames. (A page
+ * cannot hand the predictor a whole video up front: live video and webcam frames arrive one at a
+ * time, so there is no look-ahead frame either.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelMap } from '../../src/data/palette_codec.js';
 import type { RgbImage } from '../../src/data/types.js';
 import { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
-import { InferenceCore, logitsToLabels, type PreviousMaskFeed } from '../../src/models/inference_core.js';
+import { InferenceCore, logitsToLabels } from '../../src/models/inference_core.js';
 import type { RVOSModel } from '../../src/models/rvos_model.js';
 
 export interface SegmenterOptions {
@@ -31,21 +32,8 @@ export class FrameSegmenter {
     model: RVOSModel,
     private readonly options: SegmenterOptions,
   ) {
-    this.core = new InferenceCore(model, { previousMask: options.previousMask ?? 'soft', threshold: options.threshold, objectnessThreshold: options.objectnessThreshold });
-  }
-
-  /**
-   * Whether frame 0 needs frame 1 first (model.first_frame_motion=next: frame 0's motion input is
-   * the difference to frame 1); then call `lookahead` with frame 1 before stepping frame 0.
-   */
-  get needsLookahead(): boolean {
-    return this.core.firstFrameLookahead;
-  }
-
-  /** Gives frame 1 as frame 0's motion reference (before the first step). */
-  lookahead(next: RgbImage): void {
-    if (this.t !== 0) throw new Error('FrameSegmenter.lookahead: only before the first frame');
-    this.pendingNext = next;
+    this.core = new InferenceCore(model, { previousMask: 'soft', threshold: options.threshold, objectnessThreshold: options.objectnessThreshold });
+    this.core.startVideo();
   }
 
   /** Frames stepped so far. */
@@ -69,11 +57,10 @@ export class FrameSegmenter {
     }
     this.t++;
     const x = frameToTensor(frame, size);
-    let given: { ids: number[]; masks: tf.Tensor4D } | undefined;
-    if (mode === 'one_shot' && first !== null && this.t === 1) {
-      const ids = [...new Set(first.data)].filter((id) => id >= 1 && id <= slots);
-      given = { ids, masks: labelsToSlotMasks(first, slots, size, new Set(ids)) };
-    }
+    const given =
+      t === 0 && first !== null && this.core.mode === 'one_shot'
+        ? { ids: [...new Set(first.data)].filter((id) => id >= 1 && id <= this.core.slots), masks: labelsToSlotMasks(first, this.core.slots, size) }
+        : undefined;
     try {
       const out = this.core.step(x, given);
       const labels = logitsToLabels(out.logits, out.keep, frame.width, frame.height, this.options.threshold);

@@ -33,19 +33,12 @@ Options:
   --backend NAME      with --run: auto | tensorflow | wasm | cpu (default: the run's backend)
   -h, --help`;
 
-function parseTask(value: string): EvalTask {
-  if ((EVAL_TASKS as readonly string[]).includes(value)) return value as EvalTask;
-  throw new ConfigError(`--task must be ${EVAL_TASKS.join(' or ')}, got '${value}'`);
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
     {
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string', placeholder: 'DIR' }, results: { type: 'string', placeholder: 'DIR' },
-      run: { type: 'string', placeholder: 'RUN_DIR' }, task: { type: 'string', choices: EVAL_TASKS },
-      split: { type: 'string', placeholder: 'NAME' }, sequences: { type: 'string', placeholder: 'A,B' }, seen: { type: 'string', placeholder: 'FILE' }, out: { type: 'string', placeholder: 'DIR' },
-      'temporal-stability': { type: 'boolean' }, backend: { type: 'string', placeholder: 'NAME' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, results: { type: 'string' }, run: { type: 'string' }, task: { type: 'string', choices: EVAL_TASKS },
+      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' }, backend: { type: 'string' },
     },
     { command: 'eval', usage: USAGE },
   );
@@ -58,8 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     if (v === undefined) throw new UsageError(`--${name} is required`, USAGE.split('\n')[0]!, 'eval');
     return v;
   };
-  const dataset = required('dataset');
-  if (dataset !== 'davis2017' && dataset !== 'youtube_vos') throw new ConfigError(`--dataset must be davis2017 or youtube_vos, got '${dataset}'`);
+  const dataset = required('dataset') as 'davis2017' | 'youtube_vos';
   const root = required('root');
   const sequences = values.sequences?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   let seenCategories: string[] | undefined;
@@ -78,13 +70,13 @@ export async function run(argv: string[]): Promise<number> {
   let out: string;
   let task: EvalTask;
   if (values.run !== undefined) {
-    if (values.results !== undefined) throw new ConfigError('--run predicts its own result folder: pass --run or --results, not both');
-    const predicted = await predictWithRun(values.run, dataset, root, values.task === undefined ? undefined : parseTask(values.task), values.split, sequences, values.out, values.backend);
+    if (values.results !== undefined) throw new UsageError('--run predicts its own result folder: pass --run or --results, not both', USAGE.split('\n')[1]!, 'eval');
+    const predicted = await predictWithRun(values.run, dataset, root, values.task, values.split, sequences, values.out, values.backend);
     ({ results, out, task } = predicted);
   } else {
     results = required('results');
     out = values.out ?? results;
-    task = parseTask(values.task ?? 'semi_supervised');
+    task = values.task ?? 'semi_supervised';
   }
 
   const started = Date.now();

@@ -27,9 +27,8 @@ export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
     {
-      run: { type: 'string', placeholder: 'RUN_DIR' }, frames: { type: 'string', placeholder: 'DIR' }, out: { type: 'string', placeholder: 'DIR' }, 'first-mask': { type: 'string', placeholder: 'PNG' },
-      masks: { type: 'string', placeholder: 'DIR' }, dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string', placeholder: 'DIR' },
-      split: { type: 'string', placeholder: 'NAME' }, sequences: { type: 'string', placeholder: 'A,B' }, backend: { type: 'string', placeholder: 'NAME' },
+      run: { type: 'string' }, frames: { type: 'string' }, out: { type: 'string' }, 'first-mask': { type: 'string' }, masks: { type: 'string' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, split: { type: 'string' }, sequences: { type: 'string' }, backend: { type: 'string' },
     },
     { command: 'infer', usage: USAGE },
   );
@@ -85,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
 async function inferDataset(runDir: string, datasetFlag: string, root: string | undefined, splitFlag: string | undefined, sequencesFlag: string | undefined, out: string): Promise<number> {
   const { EVAL_DATASETS, loadRun, openEvalSplit, parseEvalDataset, predictDataset } = await import('../../experiments/predict_dataset.js');
   const dataset = parseEvalDataset(datasetFlag);
-  if (root === undefined) throw new ConfigError(`--root DIR (the ${dataset} root) is required with --dataset.\n${USAGE}`);
+  if (root === undefined) throw new UsageError(`--root DIR (the ${dataset} root) is required with --dataset`, USAGE.split('\n')[1]!, 'infer');
   const split = splitFlag ?? EVAL_DATASETS[dataset];
   const sequences = sequencesFlag?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const loaded = await loadRun(runDir);
