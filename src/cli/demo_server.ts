@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { HYDRA_SUBDIR } from '../config/index.js';
+import { PREVIOUS_MASK_FEEDS, type PreviousMaskFeed } from '../models/inference_core.js';
 import { ConfigError } from '../utils/errors.js';
 
 /** The package root (this file is src/cli/demo_server.ts). */
@@ -64,13 +65,13 @@ export async function ensureWebBuild(options: { force?: boolean; log?: (line: st
  * eval thresholds, read from .hydra/config.yaml by key so that runs saved by earlier versions
  * (whose configs lack keys added since) still open.
  */
-export function runInfo(runDir: string): { run: string; size: [number, number]; threshold: number; objectnessThreshold: number } {
+export function runInfo(runDir: string): { run: string; size: [number, number]; threshold: number; objectnessThreshold: number; previousMask: PreviousMaskFeed } {
   if (!fs.existsSync(path.join(runDir, 'model', 'config.json'))) {
     throw new ConfigError(`${runDir} has no model/config.json: not a trained run folder (train one with \`npm start\` or \`npx rvos train\`)`);
   }
   const file = path.join(runDir, HYDRA_SUBDIR, 'config.yaml');
   if (!fs.existsSync(file)) throw new ConfigError(`${file} is missing: pass the folder a training run created (it holds .hydra/)`);
-  let config: { data?: { size?: unknown }; eval?: { threshold?: unknown; objectness_threshold?: unknown } };
+  let config: { data?: { size?: unknown }; eval?: { threshold?: unknown; objectness_threshold?: unknown; previous_mask?: unknown } };
   try {
     config = (parseYaml(fs.readFileSync(file, 'utf8')) ?? {}) as typeof config;
   } catch (err) {
@@ -82,7 +83,10 @@ export function runInfo(runDir: string): { run: string; size: [number, number]; 
   if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v > 0)) throw new ConfigError(`${file}: data.size must be [height, width]; the run folder is damaged`);
   if (typeof threshold !== 'number') throw new ConfigError(`${file}: eval.threshold must be a number; the run folder is damaged`);
   if (typeof objectnessThreshold !== 'number') throw new ConfigError(`${file}: eval.objectness_threshold must be a number; the run folder is damaged`);
-  return { run: path.basename(path.resolve(runDir)), size: size as [number, number], threshold, objectnessThreshold };
+  // Runs saved before eval.previous_mask existed fed the soft output back (RVOS).
+  const previousMask = config.eval?.previous_mask ?? 'soft';
+  if (!(PREVIOUS_MASK_FEEDS as readonly unknown[]).includes(previousMask)) throw new ConfigError(`${file}: eval.previous_mask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}; the run folder is damaged`);
+  return { run: path.basename(path.resolve(runDir)), size: size as [number, number], threshold, objectnessThreshold, previousMask: previousMask as PreviousMaskFeed };
 }
 
 /** Every trained run (a folder holding .hydra/ and model/config.json) under `root`, newest model first. */

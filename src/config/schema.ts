@@ -4,6 +4,7 @@
  * to the YAML file(s) in configs/ that define that section.
  */
 import { z } from 'zod';
+import { PREVIOUS_MASK_FEEDS } from '../models/inference_core.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -153,6 +154,8 @@ export const EvalConfigSchema = z.strictObject({
   task: z.enum(['auto', 'semi_supervised', 'unsupervised']),
   threshold: probability,
   objectness_threshold: probability,
+  /** One-shot previous-mask input from frame 2 on: the previous soft output (RVOS) or it thresholded. */
+  previous_mask: z.enum(PREVIOUS_MASK_FEEDS),
   write_overlays: z.boolean(),
 });
 

@@ -12,6 +12,10 @@ import { writeSweepReport } from './report_md.js';
 import { writeHtmlReport } from './report_html.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
+import { watchSweep } from './sweep_watch.js';
+import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
+import type { ProgressStream } from '../logging/index.js';
+import { ConfigError } from '../utils/errors.js';
 
 export interface ExperimentOptions {
   name: string;
@@ -27,6 +31,10 @@ export interface ExperimentOptions {
   log: (line: string) => void;
   /** launcher=slurm: false = submit and return without a report (`rvos report` writes it later). */
   wait?: boolean;
+  /** Live display of the running jobs (default process.stderr); false: none. */
+  progress?: ProgressStream | false;
+  /** The command line, recorded in sweep.json (default: `rvos experiment NAME overrides`). */
+  command?: string;
 }
 
 export interface ExperimentResult {
@@ -35,6 +43,16 @@ export interface ExperimentResult {
   report: string;
   /** report.html beside report.md ('' for both when submitted to Slurm without waiting). */
   html: string;
+}
+
+/**
+ * `--seeds N` as the override it stands for: seeds 1..N (the experiments' own seed axes are 1,2,3),
+ * which replaces the experiment's seed axis (see experimentJobs).
+ */
+export function seedsOverride(value: string, overrides: string[]): string {
+  if (!/^[1-9][0-9]*$/.test(value)) throw new ConfigError(`--seeds ${value}: expected a positive whole number of seeds, e.g. --seeds 3 (runs seeds 1, 2, 3)`);
+  if (overrides.some((o) => /^\+{0,2}seed=/.test(o))) throw new ConfigError('--seeds and a seed= override both set the seeds: give one of them');
+  return `seed=${Array.from({ length: Number(value) }, (_, i) => i + 1).join(',')}`;
 }
 
 /**
@@ -70,20 +88,29 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
-  const outcomes = await launchSweep(jobs.map((overrides, index) => ({ index, overrides })), {
+  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel, options.resume);
+  const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
+  const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
+  options.log(`  ${watch.estimate}`);
+  const outcomes = await launchSweep(sweepJobs, {
     sweepDir,
     jobs: parallel,
     extraArgs: ['--config-dir', options.configDir],
     skipFinished: options.resume,
     slurm,
     overwrite: options.overwrite,
-    onJobStart: (job) => options.log(`  started job ${job.index}: ${job.overrides.join(' ')}`),
-    onJobEnd: (o) => {
-      const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
-      options.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    onJobStart: (job, runDir) => {
+      watch.log(`  started job ${job.index} [${watch.label(job.index)}] in ${runDir}`);
+      watch.onJobStart(job, runDir);
     },
-  });
+    onJobEnd: (o) => {
+      watch.onJobEnd(o);
+      const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
+      watch.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    },
+  }).finally(() => watch.stop());
   if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };
+  finishSweepInfo(sweepDir, info);
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

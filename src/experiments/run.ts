@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
-import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
-import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, trimEventFiles, type RunStart } from '../logging/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
+import { InferenceCore, RVOSModel, saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
+import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { PreemptedError, watchStopSignals } from '../train/preemption.js';
@@ -20,7 +20,7 @@ import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown
 import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
-import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
+import { ensureSyntheticDataset, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
 
@@ -62,9 +62,8 @@ export interface RunResults {
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
-  if (config.eval.task === 'semi_supervised') return 'semi';
-  if (config.eval.task === 'unsupervised') return 'unsupervised';
-  return config.model.mode === 'one_shot' ? 'semi' : 'unsupervised';
+  if (config.eval.task !== 'auto') return config.eval.task;
+  return config.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
 }
 
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
@@ -80,6 +79,11 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     seed: config.seed,
     inputs: [...config.model.inputs],
   };
+}
+
+/** The inference core's settings of a config. */
+export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
+  return { previousMask: config.eval.previous_mask, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
 }
 
 /**
@@ -151,7 +155,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const backend = await initBackend(config.backend, { log });
   const task = evalTask(config);
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
-  const trainSet = await openSplit(config.data, config.data.split, 'semi', 'train');
+  const trainSet = await openSplit(config.data, config.data.split, 'semi_supervised', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
   const skipped = trainSet.skipped ?? [];
   for (const s of skipped) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
@@ -236,9 +240,10 @@ async function trainLocked(composed: ComposedConfig, options: RunOptions, run: L
 async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, run: LockedRun, writer: SummaryWriter, resumeStep: number): Promise<RunResults> {
   const config = composed.config;
   const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
-  const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
+  const predict = { size: config.data.size, threshold: config.eval.threshold };
+  const inference = inferenceOptionsOf(config);
   if (resumeStep > 0) writer.sessionStart(resumeStep + 1);
-  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
+  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
@@ -283,7 +288,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
         // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
+        const ev = await evaluateModel(new InferenceCore(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
@@ -292,6 +297,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
         validation.push({ step, score: r.score, ...memory });
+        progress.update(step, { 'val J&F': r.score });
         // Memory is printed with every validation so a long run shows it stays flat.
         progress.log(
           `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
@@ -314,10 +320,10 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     restoreWeights(best, model.namedVariables());
     disposeCheckpoint(best);
   }
-  await model.save(path.join(runDir, 'model'));
+  await saveModel(model, path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
+  const evaluation = await evaluateModel(new InferenceCore(model, inference), valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {

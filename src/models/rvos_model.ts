@@ -3,9 +3,10 @@
  * decoder run once per object slot → mask logits per slot (+ objectness per slot).
  *
  * Conventions: NHWC; `B` batch, `S` slots; features of a frame are shared by all slots, per-slot
- * tensors come from the decoder. Stage methods (`encodeFrame`, `decodeSlot` via the decoder) are
- * public so that the trainer's clip loop and the predictor's frame loop drive the same model;
- * `step` runs one whole frame. `step` never disposes its inputs and works under tf.variableGrads
+ * tensors come from the decoder. The class holds the network only: `step` runs one whole frame;
+ * the trainer's clip loop (src/train/clip_loss.ts) and the inference core
+ * (src/models/inference_core.ts) drive it, and src/models/model_io.ts saves and loads it.
+ * `step` never disposes its inputs and works under tf.variableGrads
  * for back-propagation through a whole clip (temporal h is never detached).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +15,7 @@ import { levelChannels, RVOSDecoder, type LevelState, type Recurrence } from './
 import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './encoders/index.js';
 import { maskPyramid } from './mask_pyramid.js';
 import { DECODER_INPUTS, disposeReferences, FEELVOS_MATCHING, MatchingInputs, type DecoderInput, type MatchingOptions, type MatchingReferences } from './matching_inputs.js';
+import type { SegmentationMode } from './inference_core.js';
 import { forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
@@ -22,7 +24,7 @@ import { SkipReductions, type DecoderSkips } from './skip_reductions.js';
 
 export type { Recurrence } from './decoder.js';
 export { DECODER_INPUTS, FEELVOS_MATCHING, type DecoderInput, type MatchingOptions } from './matching_inputs.js';
-export type SegmentationMode = 'zero_shot' | 'one_shot';
+export type { SegmentationMode } from './inference_core.js';
 
 export interface EncoderConfig {
   name: EncoderName;
@@ -167,24 +169,17 @@ export class RVOSModel {
     }
   }
 
-  /** Loads a model saved with `save`. */
-  static async load(dir: string): Promise<RVOSModel> {
-    const { loadModel } = await import('./model_io.js');
-    return loadModel(dir);
-  }
-
-  /** Writes config.json + weights to `dir` atomically. */
-  async save(dir: string): Promise<void> {
-    const { saveModel } = await import('./model_io.js');
-    await saveModel(this, dir);
+  /** True when frame 0's motion reference is the NEXT frame (model.first_frame_motion=next): callers pass it to initialState. */
+  get firstFrameLookahead(): boolean {
+    return this.config.motionInput === true && this.config.firstFrameMotion === 'next';
   }
 
   /**
    * "No previous frame". `nextFrame` (the video's second frame, [B,H,W,3]; the caller keeps it) is
-   * the first frame's motion reference when config.firstFrameMotion is 'next'; otherwise unused.
+   * the first frame's motion reference when {@link firstFrameLookahead}; otherwise unused.
    */
   initialState(nextFrame?: tf.Tensor4D | null): DecoderState {
-    const lookahead = this.config.motionInput === true && this.config.firstFrameMotion === 'next' && nextFrame != null;
+    const lookahead = this.firstFrameLookahead && nextFrame != null;
     return { kind: 'rvos-decoder-state', temporal: null, matching: null, previousFrame: lookahead ? tf.clone(nextFrame) : null };
   }
 
@@ -301,4 +296,3 @@ export class RVOSModel {
   }
 }
 
-export { runVideo, type RunVideoOptions, type VideoOutput } from './run_video.js';

@@ -39,7 +39,7 @@ describe('rvos demo server', () => {
 
   it('run.json carries data.size and the eval thresholds; a folder without a model is refused', () => {
     const dir = fakeRun(path.join(tmp, 'info-run'), 1000);
-    expect(runInfo(dir)).toEqual({ run: 'info-run', size: [48, 64], threshold: 0.4, objectnessThreshold: 0.6 });
+    expect(runInfo(dir)).toEqual({ run: 'info-run', size: [48, 64], threshold: 0.4, objectnessThreshold: 0.6, previousMask: 'soft' });
     fs.writeFileSync(path.join(dir, '.hydra', 'config.yaml'), 'data:\n  size: 64\neval:\n  threshold: 0.4\n  objectness_threshold: 0.6\n');
     expect(() => runInfo(dir)).toThrow(/data\.size must be \[height, width\]/);
     expect(() => runInfo(path.join(tmp, 'not-a-run'))).toThrow(/has no model\/config\.json: not a trained run folder/);

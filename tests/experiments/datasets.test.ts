@@ -22,7 +22,7 @@ describe('synthetic dataset on first use', () => {
     expect(fs.statSync(path.join(root, 'synth.json')).mtimeMs).toBe(stamp);
     await expect(ensureSyntheticDataset(dataConfig(root, ['data.synth.frames=4']))).rejects.toThrow(ConfigError);
     await expect(ensureSyntheticDataset(dataConfig(root, ['data.synth.difficulty=easy']))).rejects.toThrow(/different difficulty/);
-    const train = await openSplit(dataConfig(root), 'train', 'semi', 'train');
+    const train = await openSplit(dataConfig(root), 'train', 'semi_supervised', 'train');
     const val = await openSplit(dataConfig(root), 'val', 'unsupervised', 'eval');
     expect(train.sequences.length).toBe(2);
     expect(val.sequences.length).toBe(1);

@@ -13,7 +13,7 @@ const DEFAULT_PORT = 5180;
 export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
-    { run: { type: 'string' }, port: { type: 'int', min: 0, max: 65535 }, results: { type: 'string' } },
+    { run: { type: 'string', placeholder: 'RUN_DIR' }, port: { type: 'int', min: 0, max: 65535, placeholder: 'P' }, results: { type: 'string', placeholder: 'DIR' } },
     { command: 'demo', usage: USAGE },
   );
   if (help) {

@@ -133,7 +133,10 @@ async function runSweep(args: TrainArgs): Promise<number> {
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: !args.noWait, log: (l: string) => console.log(l) } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
   const { launchSweep } = await import('../../experiments/launcher.js');
+  const { watchSweep } = await import('../../experiments/sweep_watch.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
+  const watch = watchSweep(jobs, { configs: composed.map((c) => c.config), parallel, log: (l) => console.log(l) });
+  console.log(`  ${watch.estimate}`);
   const outcomes = await launchSweep(jobs, {
     sweepDir,
     jobs: parallel,
@@ -141,8 +144,12 @@ async function runSweep(args: TrainArgs): Promise<number> {
     skipFinished: args.resume !== false,
     overwrite: args.overwrite,
     slurm,
-    onJobEnd: (o) => console.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`),
-  });
+    onJobStart: (job, runDir) => watch.onJobStart(job, runDir),
+    onJobEnd: (o) => {
+      watch.onJobEnd(o);
+      watch.log(`  job ${o.index} [${o.overrides.join(' ')}]: ${o.status} in ${o.seconds.toFixed(0)} s${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    },
+  }).finally(() => watch.stop());
   if (slurm !== undefined && !slurm.wait) {
     console.log(`submitted; when the tasks have ended, \`rvos report ${sweepDir}\` collects them`);
     return 0;

@@ -110,8 +110,9 @@ export function batchScript(options: BatchScriptOptions): string {
 ${directives.join('\n')}
 # A sweep of rvos (${options.jobs.length} job(s)): array task N runs sweep job N into ${options.sweepDir}/N.
 # Written by rvos (src/experiments/slurm/batch_script.ts); resubmit with \`sbatch <this file>\`.
-set -uo pipefail
 ${c.setup.join('\n')}
+# After the setup lines: \`module load\` and venv scripts often read unset variables.
+set -uo pipefail
 task=\${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array}
 case "$task" in
 ${cases.join('\n')}

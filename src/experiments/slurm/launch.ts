@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../utils/fs.js';
 import type { JobOutcome, LaunchOptions, SweepJob } from '../launcher.js';
 import { batchScript } from './batch_script.js';
-import { arrayTaskStates, sbatch } from './commands.js';
+import { arrayTaskStates, sbatch, type SlurmTaskState } from './commands.js';
 import { countPhases, progressLine, readExit, taskView, type TaskView } from './task_state.js';
 
 /** false `wait` (`--no-wait`): return right after the submission; `rvos report DIR` collects later. */
@@ -115,6 +115,9 @@ async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaun
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Pending reasons that do not go away by waiting (squeue(1) JOB REASON CODES). */
+const NEVER_STARTS = /^(PartitionConfig|PartitionNodeLimit|PartitionTimeLimit|BadConstraints|InvalidAccount|InvalidQOS|ReqNodeNotAvail|.*MaxCpuPerJob.*|.*PerJobLimit|DependencyNeverSatisfied)/;
+
 /** Submits the jobs as one array and, when `slurm.wait`, waits for every task; outcomes in job order. */
 export async function launchSlurmArray(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaunch): Promise<JobOutcome[]> {
   const sweepDir = path.resolve(options.sweepDir);
@@ -160,6 +163,7 @@ async function watch(
   // requeues passes through states that look final for a moment.
   const endedOnce = new Set<number>();
   let lastLine = '';
+  const warned = new Set<string>();
   let failingSince: number | null = null;
   while (open.size > 0) {
     const states = await arrayTaskStates(arrayJobId);
@@ -171,8 +175,14 @@ async function watch(
     }
     failingSince = null;
     for (const [index, job] of open) {
-      const view = taskView(index, states.get(index), readExit(sweepDir, index, arrayJobId));
+      const slurmState = states.get(index);
+      const view = taskView(index, slurmState?.state, readExit(sweepDir, index, arrayJobId));
       views.set(index, view);
+      const reason = slurmState?.reason;
+      if (view.phase === 'queued' && reason !== undefined && NEVER_STARTS.test(reason) && !warned.has(reason)) {
+        warned.add(reason);
+        slurm.log(`array task ${arrayJobId}_${index} is pending with reason ${reason}: the partition may never run it; \`scancel ${arrayJobId}\` and fix the launcher.* keys, or wait if the limits will change`);
+      }
       if ((view.phase === 'running' || view.phase === 'done' || view.phase === 'failed') && !started.has(index)) {
         started.add(index);
         options.onJobStart?.(job, path.join(sweepDir, String(index)));
@@ -211,7 +221,7 @@ export async function collectSlurmSweep(sweepDir: string): Promise<boolean> {
   for (const s of record.submissions) for (const i of s.indexes) latest.set(i, s.arrayJobId);
   // Undefined where Slurm could not be asked (not on PATH here, controller down): then a task
   // without an exit file counts as pending rather than failed.
-  const states = new Map<string, Map<number, string> | undefined>();
+  const states = new Map<string, Map<number, SlurmTaskState> | undefined>();
   for (const id of new Set(latest.values())) states.set(id, await arrayTaskStates(id).catch(() => undefined));
   const outcomes = record.jobs.map((job): JobOutcome => {
     const id = latest.get(job.index);
@@ -219,7 +229,7 @@ export async function collectSlurmSweep(sweepDir: string): Promise<boolean> {
     if (id === undefined) return { index: job.index, overrides: job.overrides, runDir, status: 'skipped', exitCode: 0, seconds: 0, results: readResults(runDir) };
     const known = states.get(id);
     const exit = readExit(sweepDir, job.index, id);
-    const view = known === undefined && exit === undefined ? { index: job.index, phase: 'queued' as const } : taskView(job.index, known?.get(job.index), exit);
+    const view = known === undefined && exit === undefined ? { index: job.index, phase: 'queued' as const } : taskView(job.index, known?.get(job.index)?.state, exit);
     return outcomeOf(job, sweepDir, id, view);
   });
   writeSummary(sweepDir, outcomes);
