@@ -16,21 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLabelPng, readLabelPng, type LabelMap } from '../../src/data/palette_png.js';
 import { ensureWebBuild, startDemoServer, type DemoServer } from '../../src/cli/demo_server.js';
 import { REAL_DAVIS } from '../data/helpers.js';
+import type { DemoState } from '../../web/src/demo_state.js';
 import { chromiumPath, labelIoU, launchChromium, makeRun, writeSyntheticVideo, type VideoOnDisk } from './fixtures.js';
 
 const CHROMIUM = chromiumPath();
 if (CHROMIUM === null) console.log('tests/browser skipped: no Chromium; install it with `bash scripts/setup-browser.sh` (Debian package chromium)');
 const GIVEN_RUN = process.env.RVOS_DEMO_RUN;
-
-interface DemoState {
-  state: string;
-  backend: string;
-  frames: number;
-  fps: number;
-  message: string;
-  timings: { read: number; step: number; draw: number } | null;
-  tensors: { before: number; after: number } | null;
-}
 
 const timing = (s: DemoState) => `ms/frame: read ${s.timings!.read.toFixed(1)}, model ${s.timings!.step.toFixed(1)}, draw ${s.timings!.draw.toFixed(1)}`;
 

@@ -9,25 +9,12 @@ import { DAVIS_PALETTE, type LabelMap } from '../../src/data/palette_codec.js';
 import { overlayLabels } from '../../src/eval/overlay.js';
 import type { RVOSModel } from '../../src/models/rvos_model.js';
 import { FirstMask } from './annotate.js';
+import type { DemoPhase as State, DemoState } from './demo_state.js';
 import { parseBackendChoice, useBackend, type BackendChoice } from './backends.js';
 import { fetchModelFiles, fetchRunInfo, type ModelFiles, type RunInfo } from './load_model.js';
 import { FrameSegmenter } from './segmenter.js';
 import { openFrameFiles, openVideoFile, openWebcam, type FrameSource, type SourceFrame } from './sources.js';
 import { masksZip } from './zip.js';
-
-type State = 'loading' | 'ready' | 'running' | 'done' | 'error';
-
-interface DemoState {
-  state: State;
-  backend: string;
-  frames: number;
-  fps: number;
-  message: string;
-  /** Mean milliseconds per frame of the last run: reading the frame, the model step, drawing. */
-  timings: { read: number; step: number; draw: number } | null;
-  /** Live tensors before and after the last run (equal when nothing leaks). */
-  tensors: { before: number; after: number } | null;
-}
 
 const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const view = el<HTMLCanvasElement>('view');
