@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureWebBuild, startDemoServer } from '../src/cli/demo_server.js';
+import type { DemoState } from '../web/src/demo_state.js';
 import { REAL_DAVIS } from '../tests/data/helpers.js';
 import { chromiumPath, launchChromium, makeRun, writeSyntheticVideo } from '../tests/browser/fixtures.js';
 
-interface PageState { state: string; frames: number; fps: number; message: string; timings: { read: number; step: number; draw: number } }
 
 const chromium = chromiumPath();
 if (chromium === null) {
@@ -38,15 +38,15 @@ async function measure(name: string, frames: string, firstMask: string): Promise
   await page.setInputFiles('#folder-input', frames);
   await page.waitForFunction(`!document.getElementById('run-button').disabled`);
   await page.setInputFiles('#mask-input', firstMask);
-  let s: PageState | null = null;
+  let s: DemoState | null = null;
   for (let pass = 0; pass < 2; pass++) {
     await page.click('#run-button');
     await page.waitForFunction(`window.rvosDemo.state === 'done' || window.rvosDemo.state === 'ready'`, null, { timeout: 600_000 });
-    s = (await page.evaluate('window.rvosDemo')) as PageState;
+    s = (await page.evaluate('window.rvosDemo')) as DemoState;
     if (s.state !== 'done') throw new Error(`${name}: ${s.message}`);
   }
   const average = Number(/\(([\d.]+) fps on average\)/.exec(s!.message)?.[1]);
-  const t = s!.timings;
+  const t = s!.timings!;
   const log: string[] = [];
   const origLog = console.log;
   console.log = (line: string) => log.push(String(line));

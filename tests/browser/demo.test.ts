@@ -16,21 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLabelPng, readLabelPng, type LabelMap } from '../../src/data/palette_png.js';
 import { ensureWebBuild, startDemoServer, type DemoServer } from '../../src/cli/demo_server.js';
 import { REAL_DAVIS } from '../data/helpers.js';
+import type { DemoState } from '../../web/src/demo_state.js';
 import { chromiumPath, labelIoU, launchChromium, makeRun, writeSyntheticVideo, type VideoOnDisk } from './fixtures.js';
 
 const CHROMIUM = chromiumPath();
 if (CHROMIUM === null) console.log('tests/browser skipped: no Chromium; install it with `bash scripts/setup-browser.sh` (Debian package chromium)');
 const GIVEN_RUN = process.env.RVOS_DEMO_RUN;
-
-interface DemoState {
-  state: string;
-  backend: string;
-  frames: number;
-  fps: number;
-  message: string;
-  timings: { read: number; step: number; draw: number } | null;
-  tensors: { before: number; after: number } | null;
-}
 
 const timing = (s: DemoState) => `ms/frame: read ${s.timings!.read.toFixed(1)}, model ${s.timings!.step.toFixed(1)}, draw ${s.timings!.draw.toFixed(1)}`;
 
@@ -194,6 +185,51 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     expect(names[0]).toBe('masks/00000.png');
     // Only the two drawn ids can appear.
     for (const bytes of Object.values(zip)) for (const id of new Set(decodeLabelPng(bytes, 'zip').data)) expect([0, 1, 2]).toContain(id);
+    await page.close();
+  });
+
+  it('a video file (WebM, recorded by the browser from the synthetic frames) plays and is segmented live', async () => {
+    // Chromium encodes the 24 frames at 12 fps with MediaRecorder (VP8): a real video file for the
+    // page's <video> to decode, made without any tool outside the browser.
+    const maker = await browser.newPage();
+    const frames = video.names.map((n) => fs.readFileSync(path.join(video.frames, `${n}.png`)).toString('base64'));
+    const webm = (await maker.evaluate(`(async (frames) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64; canvas.height = 64;
+      const ctx = canvas.getContext('2d');
+      const images = await Promise.all(frames.map((b64) => createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' }))));
+      ctx.drawImage(images[0], 0, 0);
+      const recorder = new MediaRecorder(canvas.captureStream(12), { mimeType: 'video/webm;codecs=vp8' });
+      const chunks = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      const done = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start();
+      for (const image of images) { ctx.drawImage(image, 0, 0); await new Promise((r) => setTimeout(r, 1000 / 12)); }
+      recorder.stop();
+      await done;
+      const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+      let s = ''; for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    })(${JSON.stringify(frames)})`)) as string;
+    await maker.close();
+    const page = await openPage(browser, server.url, 'wasm');
+    await page.setInputFiles('#video-input', { name: 'synthetic.webm', mimeType: 'video/webm', buffer: Buffer.from(webm, 'base64') });
+    await page.waitForFunction(`!document.getElementById('run-button').disabled || document.getElementById('message').classList.contains('error')`);
+    expect(await page.textContent('#message')).toMatch(/^synthetic: 64x64\. Give the first-frame objects/);
+    await page.setInputFiles('#mask-input', video.firstMask);
+    await page.click('#run-button');
+    await page.waitForFunction(`['done', 'ready'].includes(window.rvosDemo.state)`, null, { timeout: 120_000 });
+    const state = await demoState(page);
+    expect(state.state).toBe('done');
+    expect(state.frames).toBeGreaterThan(2);
+    expect(state.tensors!.after).toBe(state.tensors!.before);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-button')]);
+    const zip = unzipSync(new Uint8Array(fs.readFileSync((await download.path())!)));
+    expect(download.suggestedFilename()).toBe('synthetic-masks.zip');
+    expect(Object.keys(zip).sort()[0]).toBe('masks/00000.png');
+    const given = new Set([0, ...[...video.labels[0]!.data].filter((id) => id > 0 && id <= 3)]);
+    for (const bytes of Object.values(zip)) for (const id of new Set(decodeLabelPng(bytes, 'zip').data)) expect(given.has(id)).toBe(true);
+    console.log(`browser video file (WebM 64x64, 2 s): ${state.frames} of 24 frames segmented live`);
     await page.close();
   });
 

@@ -32,8 +32,15 @@ export class FrameSegmenter {
     model: RVOSModel,
     private readonly options: SegmenterOptions,
   ) {
-    this.core = new InferenceCore(model, { previousMask: 'soft', threshold: options.threshold, objectnessThreshold: options.objectnessThreshold });
-    this.core.startVideo();
+    this.core = new InferenceCore(model, { previousMask: options.previousMask ?? 'soft', threshold: options.threshold, objectnessThreshold: options.objectnessThreshold });
+  }
+
+  /**
+   * Whether frame 0 needs frame 1 first (model.first_frame_motion=next: frame 0's motion input is
+   * the difference to frame 1); then pass frame 1 as `next` when stepping frame 0.
+   */
+  get needsLookahead(): boolean {
+    return this.core.firstFrameLookahead;
   }
 
   /** Frames stepped so far. */
