@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acquireRunLock } from '../logging/run_lock.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import type { SlurmLauncherConfig } from '../config/index.js';
 
@@ -38,6 +39,8 @@ export interface LaunchOptions {
   extraArgs?: string[];
   /** Reuse finished jobs (results.json present) instead of running them again. */
   skipFinished?: boolean;
+  /** Start every job over (`rvos train --overwrite`); otherwise a job resumes when it can (`--resume=auto`). */
+  overwrite?: boolean;
   onJobEnd?(outcome: JobOutcome): void;
   onJobStart?(job: SweepJob, runDir: string): void;
   /** launcher=slurm: submit one job array instead of running processes here; wait=false returns once submitted. */
@@ -70,7 +73,7 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
   options.onJobStart?.(job, runDir);
   const started = Date.now();
   const log = fs.openSync(path.join(runDir, 'train.log'), 'a');
-  const args = [RVOS_BIN, 'train', '--run-dir', runDir, '--resume', ...(options.extraArgs ?? []), ...job.overrides];
+  const args = [RVOS_BIN, 'train', '--run-dir', runDir, options.overwrite ? '--overwrite' : '--resume=auto', ...(options.extraArgs ?? []), ...job.overrides];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, RVOS_JOB_INDEX: String(job.index) } });
     const finish = (code: number | null, message?: string) => {
@@ -88,7 +91,17 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
 /** Runs every job; resolves with all outcomes in job order once the last one ends. */
 export async function launchSweep(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
   fs.mkdirSync(options.sweepDir, { recursive: true });
-  if (options.slurm !== undefined) return (await import('./slurm/launch.js')).launchSlurmArray(jobs, options, options.slurm);
+  // One launcher per sweep folder; each job's `rvos train` also locks its own run folder.
+  const lock = acquireRunLock(options.sweepDir, 'rvos sweep');
+  try {
+    if (options.slurm !== undefined) return await (await import('./slurm/launch.js')).launchSlurmArray(jobs, options, options.slurm);
+    return await launchLocked(jobs, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function launchLocked(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   const queue = [...jobs];
   const writeSummary = () =>

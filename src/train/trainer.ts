@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RVOSModel } from '../models/rvos_model.js';
 import { Adam, clipByGlobalNorm } from './adam.js';
 import type { ClipBatch, ClipLossOptions } from './clip_loss.js';
-import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
+import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, removeStaleCheckpointTemporaries, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
 import { TrainingError } from '../utils/errors.js';
 import { InThreadGradients, type GradientProvider } from './parallel/gradients.js';
 import { WorkerGradients } from './parallel/worker_gradients.js';
@@ -133,6 +133,7 @@ async function trainWith(model: RVOSModel, options: TrainerOptions, hooks: Train
   const optimizer = new Adam(groups, { weightDecay: options.weightDecay });
   let progress: TrainerProgress = { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 };
   let resumedFrom: number | null = null;
+  removeStaleCheckpointTemporaries(checkpointsDir);
   if (options.resume) {
     const ckpt = loadCheckpoint(checkpointsDir, 'latest');
     if (ckpt !== undefined) {

@@ -94,7 +94,7 @@ describe('the batch script (bash, stand-ins for node and scontrol)', () => {
     expect(fs.readFileSync(path.join(dir, 'env'), 'utf8').trim()).toBe('from-setup 1');
     const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
     expect(args).toEqual([
-      '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume',
+      '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume=auto',
       '--config-dir', 'configs', 'seed=2', "run.name=it's a test", 'model.inputs=[prev_mask]',
     ]);
     expect(exitRecord(dir)).toMatchObject({ array_task: '99_1', code: 3, signal: '', restarts: 0 });
