@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeConfig, type SlurmLauncherConfig } from '../../src/config/index.js';
+import { composeConfig, listGroupOptions, type SlurmLauncherConfig } from '../../src/config/index.js';
 import { arraySpec, batchScript, sbatchOptions, shellQuote, type BatchScriptOptions } from '../../src/experiments/slurm/batch_script.js';
 import { taskView } from '../../src/experiments/slurm/task_state.js';
 import { launchSweep } from '../../src/experiments/launcher.js';
@@ -35,6 +35,19 @@ function scriptOptions(dir: string, config: SlurmLauncherConfig, node = '/usr/bi
     jobName: 'rvos-test',
   };
 }
+
+describe('launcher=slurm config', () => {
+  it('every named experiment runs on it (launcher=slurm replaces their local launcher)', () => {
+    const names = listGroupOptions('configs', 'experiment');
+    expect(names.length).toBeGreaterThan(3);
+    for (const name of names) expect(composeConfig({ configDir: 'configs', overrides: [`experiment=${name}`, 'launcher=slurm'] }).config.launcher.name, name).toBe('slurm');
+  });
+
+  it('an unknown key lists the keys of the launcher chosen', () => {
+    expect(() => slurmConfig(['+launcher.jobs=2'])).toThrow(/launcher\.jobs .*unknown key.*Known keys here: name, timeout_min, cpus_per_task/);
+    expect(() => composeConfig({ configDir: 'configs', overrides: ['launcher=local', '+launcher.partition=x'] })).toThrow(/Known keys here: name, jobs\./);
+  });
+});
 
 describe('sbatch options', () => {
   it('maps the submitit keys, gres and extra flags', () => {
@@ -94,7 +107,7 @@ describe('the batch script (bash, stand-ins for node and scontrol)', () => {
     expect(fs.readFileSync(path.join(dir, 'env'), 'utf8').trim()).toBe('from-setup 1');
     const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
     expect(args).toEqual([
-      '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume',
+      '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume=auto',
       '--config-dir', 'configs', 'seed=2', "run.name=it's a test", 'model.inputs=[prev_mask]',
     ]);
     expect(exitRecord(dir)).toMatchObject({ array_task: '99_1', code: 3, signal: '', restarts: 0 });

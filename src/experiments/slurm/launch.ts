@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCK_FILE } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import type { JobOutcome, LaunchOptions, SweepJob } from '../launcher.js';
 import { batchScript } from './batch_script.js';
@@ -78,9 +79,10 @@ function undoSubmission(sweepDir: string, tmpScript: string, slurmDirExisted: bo
   fs.rmSync(tmpScript, { force: true });
   if (slurmDirExisted) return;
   fs.rmSync(slurmDirOf(sweepDir), { recursive: true, force: true });
-  // A sweep folder made for this sweep holds only multirun.yaml: nothing else refers to it.
+  // A sweep folder made for this sweep holds only multirun.yaml (and the launcher's own lock):
+  // nothing else refers to it.
   const left = fs.readdirSync(sweepDir);
-  if (left.every((f) => f === 'multirun.yaml')) fs.rmSync(sweepDir, { recursive: true, force: true });
+  if (left.every((f) => f === 'multirun.yaml' || f.startsWith(LOCK_FILE))) fs.rmSync(sweepDir, { recursive: true, force: true });
 }
 
 async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaunch, sweepDir: string): Promise<Submission> {
@@ -93,6 +95,7 @@ async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaun
     cwd: process.cwd(),
     jobs,
     extraArgs: options.extraArgs ?? [],
+    overwrite: options.overwrite ?? false,
     node: slurm.config.node ?? process.execPath,
     rvosBin: path.join(BIN, 'rvos.mjs'),
     signalsPreload: path.join(BIN, 'rvos-signals.mjs'),
