@@ -138,6 +138,12 @@ export const TrainConfigSchema = z.strictObject({
   objectness_weight: z.number().nonnegative(),
   /** Push unmatched slots toward empty masks (off = RVOS-exact). */
   empty_slot_loss: z.boolean(),
+  /** Weight of that loss (when empty_slot_loss is on). */
+  empty_slot_weight: z.number().nonnegative(),
+  /** Objectness calibration: weight of the BCE terms of slots holding an object (1 = plain BCE). */
+  objectness_pos_weight: z.number().positive(),
+  /** Loss balancing between slots: mask loss averaged per slot, then over slots (false = per (object, frame) pair, RVOS). */
+  slot_balance: z.boolean(),
   /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,
