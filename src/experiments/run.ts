@@ -262,7 +262,9 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
       loss: {
         matching: config.train.matching,
         objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
-        emptySlotWeight: config.train.empty_slot_loss ? 1 : 0,
+        emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
+        objectnessPositiveWeight: config.train.objectness_pos_weight,
+        slotBalance: config.train.slot_balance,
       },
       valEvery: config.train.val_every,
       ckptEvery: config.train.ckpt_every,
