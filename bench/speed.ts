@@ -56,7 +56,10 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
   const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
   if (!fs.existsSync(script)) return `skipped: ${script} not found`;
   const args = [script, '--backbone', 'resnet18', '--height', '128', '--width', '224', '--hidden', '128', '--slots', '10', '--mode', mode, '--batch', '2', '--clip', '3', '--threads', '2', '--repeats', String(Math.max(REPEATS, 2))];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // The native kernels' OpenMP wait policy for the peer's too (both use libgomp): a spinning
+  // OpenMP thread starves its own process on a loaded machine (docs/native.md).
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
 }
