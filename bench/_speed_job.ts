@@ -32,7 +32,11 @@ export interface Job {
   variant: 'before' | 'after' | 'native';
   workers: number;
   repeats: number;
-  measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops')[];
+  measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops' | 'steps')[];
+  /** `steps`: how many consecutive trainer steps to time (a short run, not a best-of). */
+  steps?: number;
+  /** RVOS_NATIVE_SHARE for this process: 2 = one of the main job's two concurrent runs. */
+  nativeShare?: number;
 }
 
 export interface JobResult {
@@ -52,6 +56,9 @@ export interface JobResult {
   profile?: string;
   /** GFLOP/s per convolution kind, native vs wasm (./_native_gflops.ts). */
   gflops?: string;
+  /** `steps`: training steps per minute over the whole short run, and its busiest thread's CPU ms per step. */
+  stepsPerMin?: number;
+  stepsCpuMs?: number;
   /** Why the native variant could not run (then nothing else is measured). */
   problem?: string;
 }
@@ -199,6 +206,32 @@ async function trainingMs(model: RVOSModel, s: Setting, workers: number, repeats
   }
 }
 
+/** `steps` consecutive trainer steps on fresh random batches after one warm-up step: steps/min and CPU ms/step. */
+async function shortRun(model: RVOSModel, s: Setting, steps: number, rng: Rng): Promise<{ perMin: number; cpuMs: number }> {
+  const named = model.namedVariables();
+  const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
+  const provider = new InThreadGradients(model);
+  const run = async (): Promise<void> => {
+    const batch = randomBatch(s, rng);
+    try {
+      await trainStep(model, provider, adam, batch);
+    } finally {
+      tf.dispose([batch.frames, batch.masks, batch.present]);
+    }
+  };
+  try {
+    await run();
+    const cpu0 = threadCpu();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await run();
+    const ms = performance.now() - t0;
+    return { perMin: (steps * 60_000) / ms, cpuMs: busiestThreadMs(cpu0, threadCpu()) / steps };
+  } finally {
+    adam.dispose();
+    await provider.dispose();
+  }
+}
+
 async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
   const rng = new Rng(3);
   const videos = 3;
@@ -243,6 +276,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   // The wasm variants measure the wasm kernels alone, also in gradient worker threads (they
   // inherit the environment).
   if (job.variant !== 'native' && !job.measure.includes('gflops')) process.env.RVOS_NATIVE = '0';
+  if (job.nativeShare !== undefined) process.env.RVOS_NATIVE_SHARE = String(job.nativeShare);
   await initBackend('wasm', { quiet: true });
   if (job.variant === 'native' && !nativeStatus().active) {
     return { peakRssMiB: 0, wasmHeapMiB: 0, load: os.loadavg()[0]!.toFixed(1), problem: `native kernels not running: ${nativeStatus().reason}` };
@@ -263,6 +297,11 @@ export async function runJob(job: Job): Promise<JobResult> {
     const t = await trainingMs(model, s, job.workers, job.repeats, rng);
     result.trainMs = t.wall;
     if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
+  }
+  if (job.measure.includes('steps')) {
+    const r = await shortRun(model, s, job.steps ?? 60, rng);
+    result.stepsPerMin = r.perMin;
+    result.stepsCpuMs = r.cpuMs;
   }
   if (job.measure.includes('eval')) result.evalFps = await evaluationFps(model, s);
   if (job.measure.includes('profile')) result.profile = await profileStep(model, s, `${job.setting} (${job.variant})`);

@@ -24,7 +24,8 @@
  *
  * Usage: npm run bench -- speed
  *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=light|small,
- *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0
+ *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0,
+ *        BENCH_STEPS=60 (the main job's short run, wasm vs native; 0 skips it)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +57,10 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
   const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
   if (!fs.existsSync(script)) return `skipped: ${script} not found`;
   const args = [script, '--backbone', 'resnet18', '--height', '128', '--width', '224', '--hidden', '128', '--slots', '10', '--mode', mode, '--batch', '2', '--clip', '3', '--threads', '2', '--repeats', String(Math.max(REPEATS, 2))];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // The native kernels' OpenMP wait policy for the peer's too (both use libgomp): a spinning
+  // OpenMP thread starves its own process on a loaded machine (docs/native.md).
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
 }
@@ -122,6 +126,18 @@ async function main(): Promise<void> {
     if (ok(after) && ok(parallel)) {
       const cpu = after.trainCriticalCpuMs !== undefined && parallel.trainCriticalCpuMs !== undefined ? `; busiest-thread CPU time ${fmt(after.trainCriticalCpuMs / parallel.trainCriticalCpuMs, 2)}x (the speed-up with a free core per thread)` : '';
       console.log(`  workers=2 vs 1: wall ${fmt(after.trainMs! / parallel.trainMs!, 2)}x${cpu}`);
+    }
+    if (s.peer === null && process.env.BENCH_STEPS !== '0' && variants.includes('after') && variants.includes('native')) {
+      // The main job's setting as `npm start` runs it: one of two concurrent runs (native share 2).
+      const steps = Number(process.env.BENCH_STEPS ?? 60);
+      const short = (variant: Job['variant']) => runChild({ setting: s.name, variant, workers: 1, repeats: 1, measure: ['steps'], steps, nativeShare: 2 });
+      const [w, n] = [short('after'), short('native')];
+      if (ok(w) && ok(n)) {
+        console.log(
+          `  ${steps} consecutive training steps, as one of the main job's 2 runs: wasm ${fmt(w.stepsPerMin, 1)} steps/min (cpu ${fmt(w.stepsCpuMs)} ms/step), ` +
+            `native ${fmt(n.stepsPerMin, 1)} steps/min (cpu ${fmt(n.stepsCpuMs)} ms/step): ${fmt(n.stepsPerMin! / w.stepsPerMin!, 2)}x steps/min (target ≥ 2.5x)  (load ${load()})`,
+        );
+      } else console.log(`  short run: ${typeof w === 'string' ? w : typeof n === 'string' ? n : (w.problem ?? n.problem)}`);
     }
     if (s.peer === null) continue;
     const peer = runPeer(s.peer);

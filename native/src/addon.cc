@@ -11,6 +11,7 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -44,13 +45,14 @@ constexpr size_t kCacheCapacity = 256;
 // tens of microseconds, as much as the whole convolution at this size.
 constexpr double kParallelMinFlops = 8e6;
 
+// Process-wide (every JS thread's cache counts), so atomic.
 struct Counters {
-  int64_t entries = 0;        // cache entries alive (all threads)
-  int64_t bytes = 0;          // bytes held by cache entries (weights copies, scratchpads)
-  int64_t created = 0;        // entries ever created
-  int64_t calls = 0;          // convolutions run
+  std::atomic<int64_t> entries{0};  // cache entries alive
+  std::atomic<int64_t> bytes{0};    // bytes held by cache entries (weights copies, scratchpads)
+  std::atomic<int64_t> created{0};  // entries ever created
+  std::atomic<int64_t> calls{0};    // convolutions run
 };
-Counters g_counters;  // plain counters: exact with one JS thread, approximate when worker threads race
+Counters g_counters;
 
 dnnl::engine& Engine() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -364,10 +366,10 @@ napi_value Threads(napi_env env, napi_callback_info) { return Number(env, t_cach
 napi_value Stats(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_object(env, &out);
-  napi_set_named_property(env, out, "entries", Number(env, static_cast<double>(g_counters.entries)));
-  napi_set_named_property(env, out, "bytes", Number(env, static_cast<double>(g_counters.bytes)));
-  napi_set_named_property(env, out, "created", Number(env, static_cast<double>(g_counters.created)));
-  napi_set_named_property(env, out, "calls", Number(env, static_cast<double>(g_counters.calls)));
+  napi_set_named_property(env, out, "entries", Number(env, static_cast<double>(g_counters.entries.load())));
+  napi_set_named_property(env, out, "bytes", Number(env, static_cast<double>(g_counters.bytes.load())));
+  napi_set_named_property(env, out, "created", Number(env, static_cast<double>(g_counters.created.load())));
+  napi_set_named_property(env, out, "calls", Number(env, static_cast<double>(g_counters.calls.load())));
   napi_set_named_property(env, out, "cacheCapacity", Number(env, static_cast<double>(kCacheCapacity)));
   return out;
 }
