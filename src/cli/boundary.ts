@@ -107,7 +107,9 @@ export function setGuardCommand(command: string | undefined): void {
 /**
  * Process-level handlers for errors that escape every await (a throw in a timer or stream
  * callback, a rejected promise nobody awaited): the same one line, then exit. SIGINT / SIGTERM
- * (Ctrl-C, Slurm preemption) exit through process.exit so 'exit' hooks (run-folder locks) run.
+ * (Ctrl-C, a kill) exit through process.exit so 'exit' hooks (run-folder locks) run, unless
+ * another handler is listening for that signal: then it stops the work its own way (training
+ * writes a checkpoint first, src/train/preemption.ts; the demo server closes).
  */
 export function installProcessGuard(): void {
   if (guardInstalled) return;
@@ -121,6 +123,7 @@ export function installProcessGuard(): void {
   process.on('unhandledRejection', die);
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
       process.stderr.write(`\n${guardCommand === undefined ? 'rvos' : `rvos ${guardCommand}`}: stopped by ${signal}\n`);
       process.exit(code);
     });

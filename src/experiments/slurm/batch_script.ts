@@ -1,6 +1,6 @@
 /**
  * The sbatch script of a sweep: one job array, one array task per sweep job (task id = job index),
- * each running `rvos train --run-dir <sweep>/<index> --resume <overrides>`. The script is complete
+ * each running `rvos train --run-dir <sweep>/<index> --resume=auto <overrides>`. The script is complete
  * on its own (the #SBATCH lines hold every option), so `sbatch <script>` resubmits it by hand.
  *
  * Time limits and pre-emption (docs/slurm.md): Slurm sends SIGUSR1 to this shell `signal_delay_s`
@@ -105,7 +105,7 @@ export function batchScript(options: BatchScriptOptions): string {
   const q = shellQuote;
   const directives = sbatchOptions(options).map((o) => `#SBATCH ${/\s|"/.test(o) ? `"${o.replaceAll('"', '\\"')}"` : o}`);
   const cases = options.jobs.map((j) => `  ${j.index}) overrides=(${j.overrides.map(q).join(' ')}) ;;`);
-  const train = [q(options.node), '--import', q(pathToFileURL(options.signalsPreload).href), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '--resume', ...options.extraArgs.map(q), '"${overrides[@]}"'];
+  const train = [q(options.node), '--import', q(pathToFileURL(options.signalsPreload).href), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '--resume=auto', ...options.extraArgs.map(q), '"${overrides[@]}"'];
   return `#!/bin/bash
 ${directives.join('\n')}
 # A sweep of rvos (${options.jobs.length} job(s)): array task N runs sweep job N into ${options.sweepDir}/N.
