@@ -1,6 +1,7 @@
 /**
  * One measurement of bench/speed.ts, run in its own process: a setting (model + sizes), a kernel
- * variant (before/after issue 9), a worker count, and what to measure. Not a bench by itself
+ * variant (before/after issue 9 on wasm alone; native = after + oneDNN convolutions, issue 13), a
+ * worker count, and what to measure. Not a bench by itself
  * (bench/index.ts skips files starting with "_").
  */
 import { execSync } from 'node:child_process';
@@ -9,26 +10,29 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { setFusedKernelsEnabled } from '../src/backend/fused_kernels/index.js';
+import { nativeStatus } from '../src/backend/native/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
 import { synthesizeVideo } from '../src/data/index.js';
 import { evaluateModel } from '../src/experiments/evaluate_model.js';
-import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
+import { InferenceCore, RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
 import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
 import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
 import { InThreadGradients, type GradientProvider } from '../src/train/parallel/gradients.js';
 import { WorkerGradients } from '../src/train/parallel/worker_gradients.js';
 import { Rng } from '../src/utils/rng.js';
 import { kernelTable } from './_kernel_profile.js';
+import { convThroughput } from './_native_gflops.js';
 
 export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one';
 
 export interface Job {
   setting: SettingName;
-  variant: 'before' | 'after';
+  /** before/after issue 9 on the wasm kernels alone; `native`: after + the oneDNN convolutions (issue 13). */
+  variant: 'before' | 'after' | 'native';
   workers: number;
   repeats: number;
-  measure: ('infer' | 'train' | 'eval' | 'profile')[];
+  measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops')[];
 }
 
 export interface JobResult {
@@ -46,6 +50,10 @@ export interface JobResult {
   wasmHeapMiB: number;
   load: string;
   profile?: string;
+  /** GFLOP/s per convolution kind, native vs wasm (./_native_gflops.ts). */
+  gflops?: string;
+  /** Why the native variant could not run (then nothing else is measured). */
+  problem?: string;
 }
 
 interface Setting {
@@ -78,7 +86,7 @@ function settingOf(name: SettingName): Setting {
   };
 }
 
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'ground_truth' };
+const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
 
 function random(shape: number[], rng: Rng, binary = false): Float32Array {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -199,11 +207,12 @@ async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
     const v = synthesizeVideo(rng.fork(), { frames, size: s.size, objects: s.objects });
     return memorySequence(`v${i}`, v.frames, v.labels);
   });
-  const task = s.config.mode === 'one_shot' ? 'semi' : 'unsupervised';
-  const options = { size: s.size, threshold: 0.5, objectnessThreshold: 0.5, task } as const;
-  await evaluateModel(model, sequences.slice(0, 1), options); // warm-up
+  const task = s.config.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
+  const options = { size: s.size, threshold: 0.5, task } as const;
+  const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
+  await evaluateModel(core, sequences.slice(0, 1), options); // warm-up
   const t0 = performance.now();
-  await evaluateModel(model, sequences, options);
+  await evaluateModel(core, sequences, options);
   sampleHeap();
   return (videos * frames) / ((performance.now() - t0) / 1000);
 }
@@ -231,7 +240,16 @@ async function profileStep(model: RVOSModel, s: Setting, label: string): Promise
 }
 
 export async function runJob(job: Job): Promise<JobResult> {
+  // The wasm variants measure the wasm kernels alone, also in gradient worker threads (they
+  // inherit the environment).
+  if (job.variant !== 'native' && !job.measure.includes('gflops')) process.env.RVOS_NATIVE = '0';
   await initBackend('wasm', { quiet: true });
+  if (job.variant === 'native' && !nativeStatus().active) {
+    return { peakRssMiB: 0, wasmHeapMiB: 0, load: os.loadavg()[0]!.toFixed(1), problem: `native kernels not running: ${nativeStatus().reason}` };
+  }
+  if (job.measure.includes('gflops')) {
+    return { peakRssMiB: 0, wasmHeapMiB: 0, load: os.loadavg()[0]!.toFixed(1), gflops: convThroughput(job.repeats) };
+  }
   if (job.variant === 'before') {
     setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
     setFusedKernelsEnabled(false);

@@ -13,6 +13,7 @@ import { writeHtmlReport } from './report_html.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
 import { watchSweep } from './sweep_watch.js';
+import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
 import type { ProgressStream } from '../logging/index.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -32,6 +33,8 @@ export interface ExperimentOptions {
   wait?: boolean;
   /** Live display of the running jobs (default process.stderr); false: none. */
   progress?: ProgressStream | false;
+  /** The command line, recorded in sweep.json (default: `rvos experiment NAME overrides`). */
+  command?: string;
 }
 
 export interface ExperimentResult {
@@ -89,6 +92,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
+  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel, options.resume);
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
   const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
   options.log(`  ${watch.estimate}`);
@@ -110,6 +114,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     },
   }).finally(() => watch.stop());
   if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };
+  finishSweepInfo(sweepDir, info);
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

@@ -50,7 +50,7 @@ function createUnique(parent: string, base: string): string {
 }
 
 /** What `rvos train` writes into a run folder; --overwrite and a fresh start remove exactly these. */
-export const RUN_OUTPUTS = ['.hydra', 'checkpoints', 'tb', 'model', 'predictions', 'eval', 'results.json'] as const;
+export const RUN_OUTPUTS = ['.hydra', 'checkpoints', 'tb', 'model', 'predictions', 'eval', 'results.json', 'progress.json'] as const;
 
 /** Entries that do not make a folder "used": the lock and log files a launcher writes beside a run. */
 function incidental(name: string): boolean {

@@ -10,7 +10,7 @@ import { composeConfig, saveRunConfig } from '../../src/config/index.js';
 import { encodeJpeg, writeLabelPng } from '../../src/data/index.js';
 import { evaluateYouTubeVOS } from '../../src/eval/youtube_vos.js';
 import { modelConfigOf } from '../../src/experiments/run.js';
-import { RVOSModel } from '../../src/models/index.js';
+import { RVOSModel, saveModel } from '../../src/models/index.js';
 import { DataError } from '../../src/utils/errors.js';
 import { expectOneLineError, rvos } from './helpers.js';
 
@@ -52,7 +52,7 @@ describe('rvos infer', () => {
     const composed = composeConfig({ configDir: 'configs', overrides: ['model.mode=one_shot', 'encoder=light', 'model.hidden=8', 'model.slots=2', 'backend=wasm'] });
     saveRunConfig(runDir, composed);
     const model = await RVOSModel.create(modelConfigOf(composed.config));
-    await model.save(path.join(runDir, 'model'));
+    await saveModel(model, path.join(runDir, 'model'));
     model.dispose();
     const frames = path.join(base, 'frames');
     fs.mkdirSync(frames);
