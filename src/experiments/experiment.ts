@@ -73,6 +73,11 @@ export function experimentJobs(name: string, configDir: string, overrides: strin
 }
 
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  // The sweep folder policy first: a refused start generates no data.
+  if (options.sweepDir === undefined && (options.resume || options.overwrite)) {
+    throw new ConfigError(`--${options.resume ? 'resume' : 'overwrite'} needs --sweep-dir DIR (the sweep folder to ${options.resume ? 'continue' : 'start over'})`);
+  }
+  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const jobs = experimentJobs(options.name, options.configDir, options.overrides);
   // Compose every job up front so a bad value fails before anything trains.
   const configs = jobs.map((overrides) => composeConfig({ configDir: options.configDir, overrides }).config);
@@ -82,7 +87,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   for (const data of roots.values()) {
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
-  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;

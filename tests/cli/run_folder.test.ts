@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, expectOneLineError, rvos } from './helpers.js';
 import { readEvents, tagSteps } from './tb.js';
 
+// Spawned trainings on a shared 2-core machine: generous limits (each takes ~20 s when it is idle).
+const SLOW = 400_000;
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-runfolder-'));
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 const TINY = [
@@ -42,9 +44,11 @@ describe('rvos train run folders', () => {
     expect(fs.readdirSync(finished)).toEqual(['results.json']);
     // The failed validation made no run folder under run.root.
     expect(fs.existsSync(path.join(base, 'results'))).toBe(false);
-  });
+  }, SLOW);
 
   it('lets one writer in; the second is refused with the owner named, and SIGTERM releases the lock', async () => {
+    // SIGTERM stops training after a checkpoint (exit 75, for a requeue) or, before training has
+    // begun, exits at once (143); either way the lock goes.
     const dir = path.join(base, 'shared');
     const first = spawn(process.execPath, [BIN, 'train', '--run-dir', dir, ...TINY, 'train.steps=400', 'seed=123'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let firstErr = '';
@@ -52,16 +56,16 @@ describe('rvos train run folders', () => {
     const firstExit = new Promise<number | null>((resolve) => first.on('close', (code) => resolve(code)));
     const lock = path.join(dir, '.rvos.lock');
     for (let waited = 0; !fs.existsSync(lock); waited += 100) {
-      if (waited > 100_000) throw new Error(`the first trainer never took the lock:\n${firstErr}`);
+      if (waited > 300_000) throw new Error(`the first trainer never took the lock:\n${firstErr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const second = await rvos(['train', '--run-dir', dir, ...TINY, 'seed=7']);
     expectOneLineError(second, new RegExp(`run folder .*shared is in use by rvos train \\(pid ${first.pid} on `));
     first.kill('SIGTERM');
-    expect(await firstExit).toBe(143);
+    expect([75, 143]).toContain(await firstExit);
     expect(fs.existsSync(lock)).toBe(false);
     expect(fs.readFileSync(path.join(dir, '.hydra', 'config.yaml'), 'utf8')).toMatch(/^seed: 123$/m);
-  });
+  }, SLOW);
 
   it('a failing write mid-training is one line with the path and the last checkpoint; --resume finishes', async () => {
     const dir = path.join(base, 'faulty');
@@ -76,7 +80,7 @@ describe('rvos train run folders', () => {
     expect(results.resumedFrom).toBe(2);
     expect(results.steps).toBe(10);
     expect(tagSteps(path.join(dir, 'tb'), 'train/loss')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    // TensorBoard's own rule for a restart: a SessionLog.START at the first step logged again.
-    expect(readEvents(path.join(dir, 'tb')).filter((e) => e.sessionStatus === 1).map((e) => e.step)).toEqual([3]);
-  });
+    // TensorBoard's own rule for a restart: a SessionLog.START when the run starts, and another at the first step logged again.
+    expect(readEvents(path.join(dir, 'tb')).filter((e) => e.sessionStatus === 1).map((e) => e.step)).toEqual([1, 3]);
+  }, SLOW);
 });

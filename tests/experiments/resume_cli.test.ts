@@ -47,10 +47,12 @@ function expectStepsOnce(runDir: string): void {
 }
 
 let reference: string;
+// Spawned trainings on a shared 2-core machine: generous limits (each takes ~10 s when it is idle).
+const SLOW = 400_000;
 beforeAll(() => {
   reference = path.join(tmp(), 'reference');
   trainSync(reference);
-});
+}, SLOW);
 
 describe('rvos train --resume after SIGKILL', () => {
   it('ends with the weights of an uninterrupted run', async () => {
@@ -81,7 +83,7 @@ describe('rvos train --resume after SIGKILL', () => {
     const results = JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8'));
     expect(results.resumedFrom).toBe(stepAtKill);
     expect(results.steps).toBe(10);
-  });
+  }, SLOW);
 
   it('killed while writing a checkpoint: the resumed run removes the partial one and ends the same', () => {
     const killed = path.join(tmp(), 'killed-in-write');
@@ -97,5 +99,5 @@ describe('rvos train --resume after SIGKILL', () => {
     expectSameWeights(reference, killed);
     expectStepsOnce(killed);
     expect(JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8')).resumedFrom).toBe(3);
-  });
+  }, SLOW);
 });

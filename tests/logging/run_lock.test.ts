@@ -112,6 +112,8 @@ describe('decideRunStart', () => {
     fs.mkdirSync(path.join(sweep, '0'), { recursive: true });
     expect(() => checkSweepDir(sweep, { resume: false, overwrite: false })).toThrow(/sweep folder .* is not empty .*--resume/);
     expect(() => checkSweepDir(sweep, { resume: true, overwrite: false })).not.toThrow();
+    writeLock(sweep, { pid: process.ppid, command: 'rvos sweep' });
+    expect(() => checkSweepDir(sweep, { resume: true, overwrite: false })).toThrow(/is in use by rvos sweep/);
   });
 });
 
