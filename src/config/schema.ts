@@ -47,7 +47,7 @@ export const ModelConfigSchema = z.strictObject({
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
   /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
-  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'),
+  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
   /** Per-slot decoder inputs: prev_mask (one-shot RVOS), global_matching / local_matching (FEELVOS maps). */
   inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
   /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */

@@ -1,5 +1,5 @@
 /**
- * YouTube-VOS evaluation (../shared/reference/metrics.md): J and F per object, averaged over the
+ * YouTube-VOS evaluation (docs/metrics.md): J and F per object, averaged over the
  * objects of seen and of unseen categories separately; Overall = mean of J-Seen, F-Seen,
  * J-Unseen, F-Unseen. An object is scored on the annotated frames from its first annotated frame
  * on (inclusive), since objects can appear mid-video. No void label.

@@ -1,6 +1,6 @@
 /**
  * The RVOS paper's numbers for each named ablation, quoted beside ours as context. Source:
- * Ventura et al., CVPR 2019, tables as summarised in shared/reference/rvos.md. They are on
+ * Ventura et al., CVPR 2019, tables as summarised in docs/rvos.md. They are on
  * YouTube-VOS / DAVIS-2017 with a ResNet-101 encoder: different data and scale from our runs.
  */
 export const PAPER_CONTEXT: Record<string, string> = {
@@ -19,7 +19,7 @@ export const PAPER_CONTEXT: Record<string, string> = {
   ].join('\n'),
 };
 PAPER_CONTEXT.matching_inputs = [
-  'FEELVOS (Voigtlaender et al., CVPR 2019; different data and model: DAVIS-2017 val, semi-supervised, its own dynamic segmentation head rather than an RVOS decoder; shared/reference/feelvos.md):',
+  'FEELVOS (Voigtlaender et al., CVPR 2019; different data and model: DAVIS-2017 val, semi-supervised, its own dynamic segmentation head rather than an RVOS decoder; docs/rvos.md):',
   '',
   '- global + local matching + previous-frame predictions: J&F 71.5 without fine-tuning',
   '- its ablation: removing global or removing local matching costs several points of J&F',

@@ -1,6 +1,6 @@
 /**
  * FEELVOS matching maps as extra per-slot decoder inputs (an ablation axis of this project, not
- * FEELVOS's own head; facts in shared/reference/feelvos.md).
+ * FEELVOS's own head; facts in docs/rvos.md).
  *
  * Per slot s and map type, two channels at stride 4: the distance of every pixel to the nearest
  * reference pixel of slot s's object (foreground), and to the nearest reference pixel NOT of that

@@ -134,6 +134,26 @@ describe('InferenceCore', () => {
     model.dispose();
   });
 
+  it('first_frame_motion=next: startVideo(frame 1) gives frame 0 its look-ahead motion reference', async () => {
+    const model = await RVOSModel.create(smallConfig({ motionInput: true, firstFrameMotion: 'next' }));
+    const core = new InferenceCore(model, SOFT);
+    expect(core.firstFrameLookahead).toBe(true);
+    core.startVideo(frames[1]!);
+    const out = core.step(frames[0]!);
+    const got = Array.from(out.logits.dataSync());
+    out.logits.dispose();
+    core.dispose();
+    const state = model.initialState(frames[1]!);
+    const want = model.step(frames[0]!, null, state);
+    expect(got).toEqual(Array.from(want.logits.dataSync()));
+    const plain = model.step(frames[0]!, null, model.initialState());
+    expect(got).not.toEqual(Array.from(plain.logits.dataSync()));
+    for (const s of [state, want.state, plain.state]) model.disposeState(s);
+    tf.dispose([want.logits, plain.logits]);
+    expect(new InferenceCore(await RVOSModel.create(smallConfig()), SOFT).firstFrameLookahead).toBe(false);
+    model.dispose();
+  });
+
   it('logitsToLabels paints each pixel with the most probable kept slot above the threshold', () => {
     // 1x2 image, 3 slots. Pixel 0: slot 2 wins but is not kept → slot 0. Pixel 1: all below 0.5.
     const logits = tf.tensor4d([2, -5, 3, -1, -2, -3], [1, 1, 2, 3]);
