@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, expectOneLineError, rvos } from './helpers.js';
 import { readEvents, tagSteps } from './tb.js';
+import { PREEMPTED_EXIT_CODE } from '../../src/train/preemption.js';
 
 // Spawned trainings on a shared 2-core machine: generous limits (each takes ~20 s when it is idle).
 const SLOW = 400_000;
@@ -62,7 +63,9 @@ describe('rvos train run folders', () => {
     const second = await rvos(['train', '--run-dir', dir, ...TINY, 'seed=7']);
     expectOneLineError(second, new RegExp(`run folder .*shared is in use by rvos train \\(pid ${first.pid} on `));
     first.kill('SIGTERM');
-    expect([75, 143]).toContain(await firstExit);
+    // 143 when the signal comes before training starts; once it has, the trainer checkpoints and
+    // exits 75 for a requeue (src/train/preemption.ts).
+    expect([143, PREEMPTED_EXIT_CODE]).toContain(await firstExit);
     expect(fs.existsSync(lock)).toBe(false);
     expect(fs.readFileSync(path.join(dir, '.hydra', 'config.yaml'), 'utf8')).toMatch(/^seed: 123$/m);
   }, SLOW);
