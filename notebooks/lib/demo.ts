@@ -31,6 +31,8 @@ export function tinyOverrides(options: { out?: string; steps?: number } = {}): s
     // Pinned: notebooks share one data root, and the `main` experiment (the ablation notebook's sweep)
     // picks data=synthetic_small, whose difficulty must match the generated videos.
     'data.synth.difficulty=easy',
+    // ... and the `main` experiment's data=synthetic_varied draws its videos from per-split settings: off here.
+    'data.synth.variety=null',
     'data.synth.videos=8',
     'data.synth.val_videos=2',
     'data.synth.frames=6',

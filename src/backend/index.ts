@@ -147,7 +147,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
   }
   if (report === undefined && (pref === 'auto' || pref === 'wasm')) {
     if (await activate('wasm')) {
-      report = { backend: 'wasm', reason: pref === 'wasm' ? 'requested' : `no native binding (${notes.join('; ')})`, source };
+      report = { backend: 'wasm', reason: pref === 'wasm' ? 'requested' : `no TensorFlow native binding (${notes.join('; ')})`, source };
     } else {
       notes.push('wasm backend failed to initialise');
       if (pref === 'wasm') throw new ConfigError('backend=wasm: the wasm backend failed to initialise; try backend=cpu');

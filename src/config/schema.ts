@@ -1,7 +1,8 @@
 /**
  * The resolved config of a run, validated with zod. Every object is strict (an unknown key is an
  * error, so typos never pass silently). To add a setting: add it to the section schema here and
- * to the YAML file(s) in configs/ that define that section.
+ * to the YAML file(s) in configs/ that define that section. Keys added after runs were saved carry
+ * a `.default(...)` equal to their YAML value, so older run folders still load (infer, resume).
  */
 import { z } from 'zod';
 import { BACKEND_PREFERENCES } from '../backend/preferences.js';
@@ -115,7 +116,8 @@ export const SynthConfigSchema = z.strictObject({
       train: SynthSettingSchema(),
       val: SynthSettingSchema(),
     })
-    .nullable(),
+    .nullable()
+    .default(null),
 });
 
 export const DataConfigSchema = z.strictObject({
@@ -126,7 +128,7 @@ export const DataConfigSchema = z.strictObject({
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */
-  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable(),
+  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable().default(null),
   clip_length: positiveInt,
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,
@@ -162,6 +164,12 @@ export const TrainConfigSchema = z.strictObject({
   objectness_weight: z.number().nonnegative(),
   /** Push unmatched slots toward empty masks (off = RVOS-exact). */
   empty_slot_loss: z.boolean(),
+  /** Weight of that loss (when empty_slot_loss is on). */
+  empty_slot_weight: z.number().nonnegative().default(1),
+  /** Objectness calibration: weight of the BCE terms of slots holding an object (1 = plain BCE). */
+  objectness_pos_weight: z.number().positive().default(1),
+  /** Loss balancing between slots: mask loss averaged per slot, then over slots (false = per (object, frame) pair, RVOS). */
+  slot_balance: z.boolean().default(false),
   /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,

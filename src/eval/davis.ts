@@ -43,7 +43,10 @@ export function readDavisSplit(root: string, split: string): string[] {
   } catch {
     throw new DataError(`split file is missing; pass an existing --split or check that --root points at the DAVIS folder`, file);
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  // Scores over no sequence would be empty CSVs that look like a result.
+  if (names.length === 0) throw new DataError('split file is empty; it must list one sequence name per line (or pass --sequences)', file);
+  return names;
 }
 
 /** Frame names (without .png), sorted, of one annotation folder. */
@@ -80,6 +83,7 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
     throw new EvalError(`${results}: result folder does not exist`);
   }
   const sequences = options.sequences ?? readDavisSplit(root, options.split ?? 'val');
+  if (sequences.length === 0) throw new EvalError('no sequence to evaluate: --sequences names none');
   const evaluated: SequenceEvaluation[] = [];
   const stability: Record<string, number> = {};
   for (const [index, sequence] of sequences.entries()) {

@@ -243,7 +243,9 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
   const predict = { size: config.data.size, threshold: config.eval.threshold };
   const inference = inferenceOptionsOf(config);
-  if (resumeStep > 0) writer.sessionStart(resumeStep + 1);
+  // Every start writes SessionLog.START (TensorBoard treats the first one of a run as the start and
+  // a later one as a restart: docs/reliability.md).
+  writer.sessionStart(resumeStep + 1);
   const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
@@ -262,7 +264,9 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
       loss: {
         matching: config.train.matching,
         objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
-        emptySlotWeight: config.train.empty_slot_loss ? 1 : 0,
+        emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
+        objectnessPositiveWeight: config.train.objectness_pos_weight,
+        slotBalance: config.train.slot_balance,
       },
       valEvery: config.train.val_every,
       ckptEvery: config.train.ckpt_every,
@@ -310,7 +314,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   progress.done({ loss: result.lastLoss });
   writer.flush();
   if (result.interrupted) {
-    model.dispose();
+    // runTraining disposes the model on the way out.
     throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
   }
   const trainSeconds = (Date.now() - started) / 1000;

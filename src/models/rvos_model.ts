@@ -179,7 +179,7 @@ export class RVOSModel {
 
   /**
    * "No previous frame". `nextFrame` (the video's second frame, [B,H,W,3]; the caller keeps it) is
-   * the first frame's motion reference when config.firstFrameMotion is 'next'; otherwise unused.
+   * the first frame's motion reference when {@link firstFrameLookahead}; otherwise unused.
    */
   initialState(nextFrame?: tf.Tensor4D | null): DecoderState {
     const lookahead = this.firstFrameLookahead && nextFrame != null;

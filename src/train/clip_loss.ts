@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PreviousMaskSource } from '../models/names.js';
 import type { RVOSModel } from '../models/rvos_model.js';
-import { emptyMaskLossPerPair, objectnessLoss, softIoULossPerPair, weightedMean } from './losses.js';
+import { emptyMaskLossPerPair, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
 import { assignmentMatrix, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
@@ -18,6 +18,10 @@ export interface ClipLossOptions {
   emptySlotWeight: number;
   /** One-shot previous-mask source after frame 0: gt_prev (ST+ stage 1) or the model's own detached prediction, pred_prev (stage 2). */
   previousMask: PreviousMaskSource;
+  /** Weight of objectness terms of slots that hold an object (default 1 = plain BCE). */
+  objectnessPositiveWeight?: number;
+  /** Average the mask loss per slot first, so rarely used slots weigh as much as slot 1 (default false = per pair, RVOS). */
+  slotBalance?: boolean;
 }
 
 export interface ClipBatch {
@@ -79,12 +83,13 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
       }),
     );
     const holdsObject = tf.tensor2d(holds, [batchSize, slots]);
-    maskTerms.push(weightedMean(softIoULossPerPair(out.logits, targets), holdsObject));
+    const maskMean = options.slotBalance === true ? slotBalancedMean : weightedMean;
+    maskTerms.push(maskMean(softIoULossPerPair(out.logits, targets), holdsObject));
     if (options.emptySlotWeight > 0) {
       emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), tf.sub(1, holdsObject) as tf.Tensor2D));
     }
     if (options.objectnessWeight > 0 && out.objectness !== null) {
-      objectnessTerms.push(objectnessLoss(out.objectness, holdsObject));
+      objectnessTerms.push(objectnessLoss(out.objectness, holdsObject, options.objectnessPositiveWeight ?? 1));
     }
   }
   const zero = tf.scalar(0);

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { loadRunConfig } from '../../config/index.js';
-import { ConfigError } from '../../utils/errors.js';
+import { ConfigError, DataError } from '../../utils/errors.js';
 import { writeFileAtomicAsync } from '../../utils/fs.js';
 import { parseFlags, UsageError } from '../args.js';
 
@@ -56,6 +56,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dataset = await openFrameFolder(values.frames!, { firstMask: values['first-mask'], masksDir: values.masks });
   const seq = dataset.sequences[0]!;
+  if (model.config.mode === 'one_shot' && seq.objectIds.length === 0) {
+    // A one-shot model follows the objects it is given; with none, every output mask would be empty.
+    const given = [values['first-mask'], values.masks].filter((v) => v !== undefined).join(' and ');
+    throw new DataError(`${given}: no object in the given mask(s) (every pixel is 0 or 255); paint the objects to follow with palette indices 1..N`);
+  }
   const started = Date.now();
   const { labels, objectness } = await predictSequence(new InferenceCore(model, inferenceOptionsOf(config)), seq, {
     size: config.data.size, threshold: config.eval.threshold,
