@@ -94,7 +94,9 @@ describe.skipIf(!slurmUp)('launcher=slurm on a real Slurm', () => {
     await until('training to start', () => fs.existsSync(log) && /step \d+\/30/.test(fs.readFileSync(log, 'utf8')));
     expect(spawnSync('scancel', ['--batch', '--signal=USR1', `${id}_0`]).status).toBe(0);
     await until('the requeue', () => spawnSync('squeue', ['-h', '-j', `${id}_0`, '-o', '%T'], { encoding: 'utf8' }).stdout.includes('PENDING'));
-    // Slurm holds a requeued job for about two minutes; let it start now.
+    // Slurm holds a requeued job for about two minutes; let it start sooner, but not at once: a
+    // start within the second of the requeue fails with "Job credential revoked" (docs/slurm.md).
+    await new Promise((r) => setTimeout(r, 10_000));
     spawnSync('scontrol', ['update', `JobId=${id}_0`, 'StartTime=now']);
     const { code, out } = await run.done;
     expect(code, out).toBe(0);
