@@ -102,9 +102,10 @@ describe('the batch script (bash, stand-ins for node and scontrol)', () => {
   it('runs the setup lines, then its task with the overrides intact, and records the exit code', async () => {
     const dir = tmp();
     const config = slurmConfig(['launcher.setup=["export MARK=from-setup", "echo $UNSET_IN_SETUP_IS_FINE"]']);
-    const { code } = await ended(runScript(dir, `echo "$MARK $RVOS_JOB_INDEX" > ${dir}/env\nexit 3`, {}, config));
+    const { code } = await ended(runScript(dir, `echo "$MARK $RVOS_JOB_INDEX $RVOS_NATIVE_SHARE" > ${dir}/env\nexit 3`, { SLURM_CPUS_PER_TASK: '1' }, config));
     expect(code).toBe(3);
-    expect(fs.readFileSync(path.join(dir, 'env'), 'utf8').trim()).toBe('from-setup 1');
+    // One CPU per task: the native convolutions get one thread (cores / share).
+    expect(fs.readFileSync(path.join(dir, 'env'), 'utf8').trim()).toBe(`from-setup 1 ${os.availableParallelism()}`);
     const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
     expect(args).toEqual([
       '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume=auto',

@@ -140,6 +140,12 @@ trap 'signal=USR1; [ -n "$child" ] && kill -USR1 "$child" 2>/dev/null' USR1
 # SIGTERM (cancel, pre-emption, the time limit itself) reaches rvos from Slurm directly.
 trap 'signal=TERM' TERM
 export RVOS_JOB_INDEX="$task"
+# oneDNN convolution threads (src/backend/native) = the task's CPUs: rvos gives each run the
+# node's cores divided by RVOS_NATIVE_SHARE. (The thread count changes float summation order,
+# so launcher=local with jobs=J matches a Slurm task with cores/J CPUs.)
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
+cpus=\${SLURM_CPUS_PER_TASK:-${c.cpus_per_task}}
+export RVOS_NATIVE_SHARE=$(( (cores + cpus - 1) / cpus ))
 ${train.join(' ')} &
 child=$!
 # \`wait\` returns early when a trapped signal arrives: wait until the run has really ended.
