@@ -19,8 +19,9 @@ import { registerFusedKernels } from './fused_kernels/index.js';
 import { describeNative, disableNativeKernels, enableNativeKernels, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
-export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+import { BACKEND_PREFERENCES, type BackendPreference } from './preferences.js';
+
+export { BACKEND_PREFERENCES, type BackendPreference } from './preferences.js';
 
 export interface BackendReport {
   /** The tfjs backend name now active: 'tensorflow' | 'wasm' | 'cpu'. */
@@ -75,10 +76,33 @@ async function tryNative(pkg: string): Promise<string | undefined> {
 }
 
 async function activate(name: string): Promise<boolean> {
+  const before = processHandlers();
   try {
     return (await tf.setBackend(name)) && tf.getBackend() === name;
   } catch {
     return false;
+  } finally {
+    dropHandlersAddedSince(before);
+  }
+}
+
+// The two events share a listener type for this bookkeeping; Node's typings overload them separately.
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as unknown as readonly 'uncaughtException'[];
+type Listener = NodeJS.UncaughtExceptionListener;
+
+function processHandlers(): Map<string, Set<Listener>> {
+  return new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+}
+
+/**
+ * Emscripten's Node glue in tfjs-backend-wasm registers 'uncaughtException' and
+ * 'unhandledRejection' handlers that rethrow from inside its generated source, so Node dumps that
+ * source and exits 7 on any later error. Errors are the caller's to report
+ * (the CLI's boundary), so handlers a backend adds while initialising are removed.
+ */
+function dropHandlersAddedSince(before: Map<string, Set<Listener>>): void {
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of process.listeners(event)) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
 }
 
@@ -123,7 +147,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
   }
   if (report === undefined && (pref === 'auto' || pref === 'wasm')) {
     if (await activate('wasm')) {
-      report = { backend: 'wasm', reason: pref === 'wasm' ? 'requested' : `no native binding (${notes.join('; ')})`, source };
+      report = { backend: 'wasm', reason: pref === 'wasm' ? 'requested' : `no TensorFlow native binding (${notes.join('; ')})`, source };
     } else {
       notes.push('wasm backend failed to initialise');
       if (pref === 'wasm') throw new ConfigError('backend=wasm: the wasm backend failed to initialise; try backend=cpu');

@@ -5,15 +5,27 @@
  * a `.default(...)` equal to their YAML value, so older run folders still load (infer, resume).
  */
 import { z } from 'zod';
+import { BACKEND_PREFERENCES } from '../backend/preferences.js';
+import { ENCODER_NAMES } from '../models/encoders/encoder.js';
+import { MODEL_CHECKS, type ValueCheck } from '../models/model_checks.js';
+import { DECODER_INPUTS, FIRST_FRAME_MOTIONS, PREVIOUS_MASK_FEEDS, PREVIOUS_MASK_SOURCES, RECURRENCES, SEGMENTATION_MODES } from '../models/names.js';
+import { EVAL_TASKS } from '../data/types.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const probability = z.number().min(0).max(1);
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export const ENCODERS = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'light', 'mobilenetv2'] as const;
+/** A zod refinement running one of the model's value checks (one definition, src/models/model_checks.ts). */
+function modelCheck(check: ValueCheck) {
+  return (value: unknown, ctx: z.RefinementCtx): void => {
+    const problem = check(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
+// Name lists come from the code that uses them (src/models/names.ts and friends); only the
+// dataset readers' names are defined here, next to the switch that picks a reader.
 export const DATASETS = ['synthetic', 'davis2017', 'youtube_vos', 'frames'] as const;
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
 
 export const RunConfigSchema = z.strictObject({
   /** Run folders go under root/<date>/<time>[_name]; sweeps under root/multirun/<date>/<time>/<job>. */
@@ -22,26 +34,37 @@ export const RunConfigSchema = z.strictObject({
 });
 
 export const ModelConfigSchema = z.strictObject({
-  /** ConvLSTM hidden channels. */
-  hidden: positiveInt,
-  /** Object slots decoded per frame (the spatial recurrence length). */
-  slots: positiveInt,
+  /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
+  hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
+  /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
+  slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
   /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
-  recurrence: z.enum(['S', 'T', 'ST']),
+  recurrence: z.enum(RECURRENCES),
   /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
-  mode: z.enum(['zero_shot', 'one_shot']),
+  mode: z.enum(SEGMENTATION_MODES),
   /** Per-slot objectness head (an extension; RVOS itself has none). */
   objectness: z.boolean(),
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
   /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
-  first_frame_motion: z.enum(['zero', 'next']).default('zero'),
-  /** Extra decoder inputs per slot. */
-  inputs: z.array(z.enum(DECODER_INPUTS)).refine((a) => new Set(a).size === a.length, 'inputs must not repeat an entry'),
+  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
+  /** Per-slot decoder inputs: prev_mask (one-shot RVOS), global_matching / local_matching (FEELVOS maps). */
+  inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
+  /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
+  matching: z
+    .strictObject({
+      /** Embedding dimension (FEELVOS: 100). */
+      embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
+      /** Local window radius at stride 4 (FEELVOS: 15). */
+      local_radius: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
+      /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
+      max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
+    })
+    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }),
 });
 
 export const EncoderConfigSchema = z.strictObject({
-  name: z.enum(ENCODERS),
+  name: z.enum(ENCODER_NAMES),
   /** Path to pretrained weights (a tfjs model.json), or null to train from scratch. */
   pretrained: z.string().min(1).nullable(),
   freeze_batch_norm: z.boolean(),
@@ -110,6 +133,7 @@ export const DataConfigSchema = z.strictObject({
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,
   batch_size: positiveInt,
+  /** Objects per video the data is expected to hold; model.slots defaults to it. Ids above model.slots are dropped (the clip sampler, src/data/clip.ts). */
   max_objects: positiveInt,
   /** What to do with an unreadable sample: raise an error, or skip it and count it. */
   on_error: z.enum(['raise', 'skip']),
@@ -123,7 +147,7 @@ export const DataConfigSchema = z.strictObject({
 
 export const StageConfigSchema = z.strictObject({
   /** gt_prev: the previous-mask input is the ground truth; pred_prev: the model's own detached prediction (RVOS "ST+"). */
-  name: z.enum(['gt_prev', 'pred_prev']),
+  name: z.enum(PREVIOUS_MASK_SOURCES),
   steps: positiveInt,
 });
 
@@ -150,6 +174,8 @@ export const TrainConfigSchema = z.strictObject({
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,
   ckpt_every: positiveInt,
+  /** Newest periodic checkpoints kept (best.json is kept apart). Default: absent in run folders made before this key. */
+  keep_checkpoints: positiveInt.default(3),
   /** Validations without improvement before stopping early. */
   patience: positiveInt,
   log_every: positiveInt,
@@ -158,17 +184,54 @@ export const TrainConfigSchema = z.strictObject({
 
 export const EvalConfigSchema = z.strictObject({
   /** auto: semi_supervised for one_shot models, unsupervised for zero_shot ones. */
-  task: z.enum(['auto', 'semi_supervised', 'unsupervised']),
+  task: z.enum(['auto', ...EVAL_TASKS]),
   threshold: probability,
   objectness_threshold: probability,
+  /** One-shot previous-mask input from frame 2 on: the previous soft output (RVOS) or it thresholded. */
+  previous_mask: z.enum(PREVIOUS_MASK_FEEDS).default('soft'), // default: run folders made before this key
   write_overlays: z.boolean(),
 });
 
-export const LauncherConfigSchema = z.strictObject({
+const LocalLauncherSchema = z.strictObject({
   /** basic: jobs one after another; local: up to `jobs` processes at once. */
   name: z.enum(['basic', 'local']),
   jobs: positiveInt,
 });
+
+/** launcher=slurm: the sweep as one Slurm job array; submitit's key names (docs/slurm.md). */
+export const SlurmLauncherSchema = z.strictObject({
+  name: z.literal('slurm'),
+  /** Time limit of each array task in minutes (sbatch --time). */
+  timeout_min: positiveInt,
+  cpus_per_task: positiveInt,
+  /** GPUs per node, requested as --gres=gpu:N (0 = none). */
+  gpus_per_node: nonNegativeInt,
+  tasks_per_node: positiveInt,
+  nodes: positiveInt,
+  /** Memory per node in GB (sbatch --mem); null = the partition's default. */
+  mem_gb: z.number().positive().nullable(),
+  partition: z.string().min(1).nullable(),
+  qos: z.string().min(1).nullable(),
+  account: z.string().min(1).nullable(),
+  /** Extra generic resources, e.g. 'nvme:1' (joined with the GPUs into one --gres). */
+  gres: z.string().min(1).nullable(),
+  /** SIGUSR1 this many seconds before the time limit: checkpoint and requeue (0 = no signal). */
+  signal_delay_s: nonNegativeInt,
+  /** Requeues after a time-limit signal before the task is reported failed. */
+  max_num_timeout: nonNegativeInt,
+  /** Array tasks running at once (sbatch --array=...%N). */
+  array_parallelism: positiveInt,
+  /** Shell lines run before each task (module load, source venv, export ...). */
+  setup: z.array(z.string()),
+  /** Extra sbatch flags without the dashes, e.g. {constraint: a100, exclusive: true}. */
+  additional_parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Node.js on the compute nodes; null = the one running rvos (a shared filesystem is assumed). */
+  node: z.string().min(1).nullable(),
+  /** Seconds between squeue polls while waiting. */
+  poll_s: z.number().positive(),
+});
+
+export const LauncherConfigSchema = z.discriminatedUnion('name', [LocalLauncherSchema, SlurmLauncherSchema]);
 
 /**
  * Sweep axes a config carries with it (Hydra's `hydra.sweeper.params`): key → comma-separated
@@ -201,7 +264,7 @@ export const ReportConfigSchema = z.strictObject({
 
 export const RvosConfigSchema = z.strictObject({
   seed: z.number().int(),
-  backend: z.enum(BACKENDS),
+  backend: z.enum(BACKEND_PREFERENCES),
   run: RunConfigSchema,
   model: ModelConfigSchema,
   encoder: EncoderConfigSchema,
@@ -225,6 +288,7 @@ export type TrainConfig = RvosConfig['train'];
 export type StageConfig = NonNullable<TrainConfig['stages']>[number];
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
+export type SlurmLauncherConfig = z.infer<typeof SlurmLauncherSchema>;
 export type SweepConfig = RvosConfig['sweep'];
 export type ReportConfig = RvosConfig['report'];
 export type ClaimConfig = ReportConfig['claims'][number];

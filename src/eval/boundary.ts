@@ -1,6 +1,6 @@
 /**
  * F, the boundary F-measure of the DAVIS benchmark, exactly as davis2017-evaluation's f_measure
- * computes it (rules and edge cases: ../shared/reference/metrics.md). The official code dilates
+ * computes it (rules and edge cases: docs/metrics.md). The official code dilates
  * both boundary maps with a disk and intersects them; here boundaries are kept as sorted points
  * per row and each point asks whether the other boundary has a point inside its disk — the same
  * pixel sets (dx² + dy² ≤ r², nothing outside the image), so the same counts, without touching

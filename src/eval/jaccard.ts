@@ -1,6 +1,6 @@
 /**
  * J, the region similarity (Jaccard index) of the DAVIS benchmark, as davis2017-evaluation's
- * db_eval_iou computes it (see ../shared/reference/metrics.md).
+ * db_eval_iou computes it (see docs/metrics.md).
  */
 import { EvalError } from '../utils/errors.js';
 

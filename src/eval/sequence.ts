@@ -1,7 +1,7 @@
 /**
  * The DAVIS protocols on one sequence held in memory (label maps, no files): the trainer's
  * validation calls these directly and the folder evaluators are built on them. Rules:
- * ../shared/reference/metrics.md.
+ * docs/metrics.md.
  */
 import type { LabelMap } from '../data/palette_png.js';
 import { EvalError } from '../utils/errors.js';

@@ -1,6 +1,6 @@
 /**
  * Per-object statistics over frames, as davis2017-evaluation's db_statistics: mean M, recall R
- * and decay D (../shared/reference/metrics.md).
+ * and decay D (docs/metrics.md).
  */
 
 export interface ObjectStatistics {

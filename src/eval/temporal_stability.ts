@@ -1,6 +1,6 @@
 /**
  * Temporal stability T of DAVIS-2016 (Perazzi et al., CVPR 2016), as described in
- * ../shared/reference/metrics.md: it compares consecutive PREDICTED masks of one object (no ground
+ * docs/metrics.md: it compares consecutive PREDICTED masks of one object (no ground
  * truth). For each pair: the longest contour of each mask, resampled so points are ≤ 3 px apart,
  * log-polar shape-context descriptors (12 angle × 5 log-radius bins, radii 1/8..2 of the mean
  * point distance, Belongie et al. 2002), χ² matching costs, and a cyclic dynamic-time-warping

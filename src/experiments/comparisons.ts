@@ -109,9 +109,13 @@ function pairs(as: Variant[], bs: Variant[], selectors: string[], bundles: Compa
 }
 
 export function compareVariants(variants: Variant[], settings: ComparisonSettings, configOf: ConfigOf): ReportComparisons {
+  // Labels leave out the overrides every variant shares (e.g. a shortened train.steps for all).
+  const shared = (o: string) => variants.length > 1 && variants.every((w) => w.overrides.map(stripPlus).includes(o));
   const labels = new Map(variants.map((v) => {
     const name = variantName(v);
-    return [v, name === undefined ? v.label : [name, ...context(v, [], settings.bundles)].join(' · ')] as const;
+    const own = name === undefined ? v.overrides.map(stripPlus) : context(v, [], settings.bundles);
+    const parts = [...(name === undefined ? [] : [name]), ...own.filter((o) => !shared(o))];
+    return [v, parts.length > 0 ? parts.join(' · ') : v.label] as const;
   }));
   const baseline = settings.baseline ?? defaultBaseline(variants);
   const rows: ComparisonRow[] = [];

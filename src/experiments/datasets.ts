@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConfig } from '../config/index.js';
-import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
+import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type EvalTask, type VideoDataset } from '../data/index.js';
 import { ConfigError } from '../utils/errors.js';
 
-export type EvalTask = 'semi' | 'unsupervised';
 
 /** True when `root` already holds a complete generated dataset. */
 function syntheticReady(root: string): boolean {
@@ -79,15 +78,22 @@ function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void
  * every annotated frame is scanned for objects; for evaluation DAVIS objects are those of frame 0
  * (the semi-supervised protocol gives only the first frame, so objects entering later are not
  * given to the model).
+ *
+ * data.on_error=skip: training leaves out unreadable videos (the dataset's `skipped`); evaluation
+ * refuses them, since a score over fewer videos is not comparable. Headers alone miss a corrupt
+ * JPEG body, so with skip every file is decoded up front: the videos are then known before the
+ * first step, and the batches stay a function of the step (exact resume).
  */
 export async function openSplit(data: DataConfig, split: string, task: EvalTask, purpose: 'train' | 'eval'): Promise<VideoDataset> {
+  const onError = purpose === 'train' ? data.on_error : 'raise';
+  const validate = data.on_error === 'skip' ? 'decode' : 'headers';
   switch (data.dataset) {
     case 'synthetic':
     case 'davis2017':
-      return openDavis2017(data.root, { split, task, onError: data.on_error, scan: purpose === 'train' ? 'all' : 'first' });
+      return openDavis2017(data.root, { split, task, onError, validate, scan: purpose === 'train' ? 'all' : 'first' });
     case 'youtube_vos':
       if (split !== 'train' && split !== 'valid') throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);
-      return openYouTubeVOS(data.root, { split, onError: data.on_error });
+      return openYouTubeVOS(data.root, { split, onError, validate });
     case 'frames':
       return openFrameFolder(data.root);
   }

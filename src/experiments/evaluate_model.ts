@@ -1,17 +1,16 @@
 /**
- * Scores a model on whole videos with the official DAVIS protocols: predictions are made at each
- * video's own resolution and compared with its annotations (semi-supervised for one-shot models,
- * unsupervised for zero-shot ones). Used for validation during training and for the final
+ * Scores a segmenter (the inference core over a trained model) on whole videos with the official
+ * DAVIS protocols: predictions are made at each video's own resolution and compared with its
+ * annotations (semi-supervised for one-shot models, unsupervised for zero-shot ones). Used for validation during training and for the final
  * evaluation, where the label maps are also written as palette PNGs.
  */
 import path from 'node:path';
-import type { RVOSModel } from '../models/index.js';
-import type { LabelMap, VideoSequence } from '../data/index.js';
+import type { VideoSegmenter } from '../models/index.js';
+import type { EvalTask, LabelMap, VideoSequence } from '../data/index.js';
 import { writeLabelPng } from '../data/index.js';
 import { predictSequence, type PredictOptions } from '../eval/predictor.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from '../eval/sequence.js';
 import { buildDavisEvaluation, type DavisEvaluation } from '../eval/report.js';
-import type { EvalTask } from './datasets.js';
 
 export interface EvaluateModelOptions extends PredictOptions {
   task: EvalTask;
@@ -30,23 +29,23 @@ async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
   return out;
 }
 
-export async function evaluateModel(model: RVOSModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
+export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
   const evaluations: SequenceEvaluation[] = [];
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  const { slots } = model.config;
+  const { slots } = segmenter;
   for (const seq of sequences) {
     // Zero-shot proposes at most `slots` objects: say which ground-truth objects it cannot cover.
     if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
       warn(`[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`);
     }
-    const { labels } = await predictSequence(model, seq, options);
+    const { labels } = await predictSequence(segmenter, seq, options);
     if (options.predictionsDir !== undefined) {
       labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));
     }
     await options.onSequence?.(seq, labels);
     const gt = await readAllAnnotations(seq);
-    const evaluate = options.task === 'semi' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
+    const evaluate = options.task === 'semi_supervised' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
     evaluations.push(evaluate(gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));
   }
-  return buildDavisEvaluation(options.task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluations);
+  return buildDavisEvaluation(options.task, evaluations);
 }

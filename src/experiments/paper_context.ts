@@ -1,6 +1,6 @@
 /**
  * The RVOS paper's numbers for each named ablation, quoted beside ours as context. Source:
- * Ventura et al., CVPR 2019, tables as summarised in shared/reference/rvos.md. They are on
+ * Ventura et al., CVPR 2019, tables as summarised in docs/rvos.md. They are on
  * YouTube-VOS / DAVIS-2017 with a ResNet-101 encoder: different data and scale from our runs.
  */
 export const PAPER_CONTEXT: Record<string, string> = {
@@ -19,10 +19,15 @@ export const PAPER_CONTEXT: Record<string, string> = {
   ].join('\n'),
 };
 PAPER_CONTEXT.matching_inputs = [
-  'FEELVOS (Voigtlaender et al., CVPR 2019; different data and model: DAVIS-2017 val, semi-supervised, its own dynamic segmentation head rather than an RVOS decoder; shared/reference/feelvos.md):',
+  'FEELVOS (Voigtlaender et al., CVPR 2019; different data and model: DAVIS-2017 val, semi-supervised, its own dynamic segmentation head rather than an RVOS decoder; docs/rvos.md):',
   '',
   '- global + local matching + previous-frame predictions: J&F 71.5 without fine-tuning',
   '- its ablation: removing global or removing local matching costs several points of J&F',
   '- for scale, RVOS one-shot on DAVIS-2017 (test-dev, fine-tuned) reaches J/F 48.0 / 52.6; zero-shot J/F 23.0 / 29.9',
 ].join('\n');
 PAPER_CONTEXT.main = PAPER_CONTEXT.zero_vs_one_shot!;
+PAPER_CONTEXT.recurrence_zero_shot = [
+  'RVOS paper zero-shot ablation (different data: YouTube-VOS 2018, 80/20 split of its training set, ResNet-101; J seen / J unseen / F seen / F unseen):',
+  '',
+  '- zero-shot: S 40.8/19.9/43.9/23.2; T 37.1/20.2/38.7/21.6; ST 44.7/21.2/45.0/23.9',
+].join('\n');

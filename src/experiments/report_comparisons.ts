@@ -18,8 +18,10 @@ export const CLAIMS_NOTE =
 
 const CROSS_TASK = 'different protocols (semi-supervised vs unsupervised): Δ mixes the task and the protocol';
 
+/** A markdown table; a `|` inside a cell (|Δ|) is escaped so it does not split the cell. */
 function mdTable(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [row(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(row)].join('\n');
 }
 
 /** The comparison rows as text cells (shared by markdown and HTML). */

@@ -7,25 +7,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
-import { saveRunConfig } from '../config/index.js';
+import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
-import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
-import { SummaryWriter, Progress } from '../logging/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
+import { InferenceCore, RVOSModel, saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
+import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
-import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
 import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
-import { writeFileAtomic } from '../utils/fs.js';
+import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
-import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
+import { ensureSyntheticDataset, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
 
 export interface RunOptions {
-  runDir: string;
-  /** Continue from the run folder's latest checkpoint when it has one. */
-  resume: boolean;
+  /** The run folder, or a function that creates a new one (called once the inputs are validated). */
+  runDir: string | (() => string);
+  /**
+   * false: the run folder must be new or empty; true: continue from its latest checkpoint (an error
+   * when it has none); 'auto': continue when it can, else start (run_dir.ts decideRunStart).
+   */
+  resume: boolean | 'auto';
+  /** Start over in a run folder that already holds a run (its outputs are removed). */
+  overwrite?: boolean;
   /** Where progress goes (default stderr). */
   log?: (line: string) => void;
   /** Show the progress bar (default: when stderr is a TTY). */
@@ -41,6 +49,8 @@ export interface RunResults {
   bestStep: number | null;
   stoppedEarly: boolean;
   resumedFrom: number | null;
+  /** Training videos left out as unreadable (data.on_error=skip). */
+  skippedVideos: number;
   trainSeconds: number;
   evalSeconds: number;
   backend: string;
@@ -52,9 +62,8 @@ export interface RunResults {
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
-  if (config.eval.task === 'semi_supervised') return 'semi';
-  if (config.eval.task === 'unsupervised') return 'unsupervised';
-  return config.model.mode === 'one_shot' ? 'semi' : 'unsupervised';
+  if (config.eval.task !== 'auto') return config.eval.task;
+  return config.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
 }
 
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
@@ -69,7 +78,13 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
+    matching: { embeddingDim: config.model.matching.embedding_dim, localRadius: config.model.matching.local_radius, maxReference: config.model.matching.max_reference },
   };
+}
+
+/** The inference core's settings of a config. */
+export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
+  return { previousMask: config.eval.previous_mask, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
 }
 
 /**
@@ -78,34 +93,78 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
  */
 export function trainingStages(config: RvosConfig): TrainingStage[] {
   const { stages, steps } = config.train;
-  if (stages === null) return [{ name: 'train', steps, previousMask: 'ground_truth' }];
+  if (stages === null) return [{ name: 'train', steps, previousMask: 'gt_prev' }];
   const weight = stages.reduce((n, s) => n + s.steps, 0);
   let used = 0;
   return stages.map((s, i) => {
     const n = i === stages.length - 1 ? steps - used : Math.round((s.steps / weight) * steps);
     used += n;
-    return { name: s.name, steps: n, previousMask: s.name === 'gt_prev' ? 'ground_truth' : 'prediction' };
+    return { name: s.name, steps: n, previousMask: s.name };
   });
+}
+
+/**
+ * Where and how a run starts, decided before anything is written: a folder in use by another
+ * process, `--resume` with nothing to resume, a used folder without --resume / --overwrite, or a
+ * resumed run with a different config are refused here. Read-only.
+ */
+function preflight(composed: ComposedConfig, runDir: string, options: RunOptions): RunStart {
+  const owner = activeLock(runDir);
+  if (owner !== undefined) throw new TrainingError(describeLock(runDir, owner));
+  const start = decideRunStart(runDir, { resume: options.resume, overwrite: options.overwrite ?? false });
+  if (start.action === 'resume') checkSameConfig(composed, runDir);
+  return start;
+}
+
+/** Config keys that may change between an interrupted run and its resumption (they do not change what is computed). */
+const RESUMABLE_CHANGES = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher\./, /^sweep\./];
+
+function checkSameConfig(composed: ComposedConfig, runDir: string): void {
+  if (!fs.existsSync(path.join(runDir, HYDRA_SUBDIR, 'config.yaml'))) return;
+  const saved = flatten(loadRunConfig(runDir).config as unknown as Record<string, unknown>);
+  const now = flatten(composed.config as unknown as Record<string, unknown>);
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])].sort();
+  const differ = keys.filter((k) => !RESUMABLE_CHANGES.some((r) => r.test(k)) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (differ.length === 0) return;
+  const shown = differ.slice(0, 4).map((k) => `${k}: ${JSON.stringify(saved[k])} -> ${JSON.stringify(now[k])}`).join(', ');
+  throw new ConfigError(
+    `--resume: run folder ${runDir} was started with a different config (${shown}${differ.length > 4 ? `, and ${differ.length - 4} more` : ''}); ` +
+      `resume without overrides to continue with its saved config (${path.join(runDir, HYDRA_SUBDIR, 'overrides.yaml')}), or start a new run`,
+  );
+}
+
+function flatten(tree: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(tree)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}
+
+function finishedResults(runDir: string, log: (line: string) => void): RunResults {
+  log(`[rvos] run folder ${runDir} holds a finished run (results.json); nothing to resume`);
+  return JSON.parse(fs.readFileSync(path.join(runDir, 'results.json'), 'utf8')) as RunResults;
 }
 
 export async function runTraining(composed: ComposedConfig, options: RunOptions): Promise<RunResults> {
   const config = composed.config;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { runDir } = options;
-  fs.mkdirSync(runDir, { recursive: true });
-  saveRunConfig(runDir, composed);
+  const given = typeof options.runDir === 'string' ? options.runDir : undefined;
+  if (given !== undefined && preflight(composed, given, options).action === 'finished') return finishedResults(given, log);
+
+  // Inputs first: a run that cannot start leaves no run folder behind.
   const backend = await initBackend(config.backend, { log });
   const task = evalTask(config);
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
-  const trainSet = await openSplit(config.data, config.data.split, 'semi', 'train');
+  const trainSet = await openSplit(config.data, config.data.split, 'semi_supervised', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
-  for (const s of [...(trainSet.skipped ?? []), ...(valSet.skipped ?? [])]) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
-
-  const model = await RVOSModel.create(modelConfigOf(config));
+  const skipped = trainSet.skipped ?? [];
+  for (const s of skipped) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
+  if (skipped.length > 0) log(`[rvos] data.on_error=skip: ${skipped.length} of ${skipped.length + trainSet.sequences.length} training videos skipped`);
   const stages = trainingStages(config);
   const totalSteps = stages.reduce((n, s) => n + s.steps, 0);
   const augment = config.data.augment;
-  const batches = new BatchSource(trainSet, {
+  const batchOptions = {
     length: config.data.clip_length,
     maxSkip: config.data.max_skip,
     size: config.data.size,
@@ -116,13 +175,83 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     batchSize: config.data.batch_size,
     seed: config.seed,
     prefetch: config.data.prefetch,
-  });
-  const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
-  const writer = new SummaryWriter(path.join(runDir, 'tb'));
-  const progress = new Progress({ total: totalSteps, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
+  };
+  // The BatchSource constructor checks the clips are possible; prefetching starts with the first batch.
+  const batches = new BatchSource(trainSet, batchOptions);
+  const model = await RVOSModel.create(modelConfigOf(config));
+  try {
+    const runDir = given ?? (options.runDir as () => string)();
+    const lock = acquireRunLock(runDir, 'rvos train');
+    try {
+      // Decided again under the lock: another process may have written the folder since the preflight.
+      const start = preflight(composed, runDir, options);
+      if (start.action === 'finished') return finishedResults(runDir, log);
+      try {
+        return await trainLocked(composed, options, { runDir, start, model, backend: backend.backend, task, valSet, batches, stages, totalSteps, log, skipped: skipped.length });
+      } catch (err) {
+        if (!(err instanceof Error && err.message.includes('--resume'))) addErrorNote(err, checkpointNote(runDir));
+        throw err;
+      }
+    } finally {
+      lock.release();
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Where a failed run can be continued from, for the one-line error. */
+function checkpointNote(runDir: string): string {
+  const step = latestCheckpointStep(path.join(runDir, 'checkpoints'));
+  if (step === undefined) return `run folder ${runDir} has no checkpoint yet`;
+  return `the last good checkpoint is step ${step} in ${path.join(runDir, 'checkpoints')}: continue with rvos train --run-dir ${runDir} --resume`;
+}
+
+interface LockedRun {
+  runDir: string;
+  start: Exclude<RunStart, { action: 'finished' }>;
+  model: RVOSModel;
+  backend: string;
+  task: EvalTask;
+  valSet: VideoDataset;
+  batches: BatchSource;
+  stages: TrainingStage[];
+  totalSteps: number;
+  log: (line: string) => void;
+  skipped: number;
+}
+
+async function trainLocked(composed: ComposedConfig, options: RunOptions, run: LockedRun): Promise<RunResults> {
+  const { runDir, start } = run;
+  if (start.action === 'fresh' && start.clear) clearRunOutputs(runDir);
+  removeStaleTemporaries(runDir);
+  saveRunConfig(runDir, composed);
+  const resumeStep = start.action === 'resume' && Number.isInteger(start.step) ? start.step : 0;
+  const tbDir = path.join(runDir, 'tb');
+  // A resumed run logs the steps after its checkpoint again: drop the interrupted run's copies.
+  if (resumeStep > 0) trimEventFiles(tbDir, resumeStep);
+  const writer = new SummaryWriter(tbDir);
+  try {
+    return await trainAndEvaluate(composed, options, run, writer, resumeStep);
+  } finally {
+    writer.close();
+  }
+}
+
+async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, run: LockedRun, writer: SummaryWriter, resumeStep: number): Promise<RunResults> {
+  const config = composed.config;
+  const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
+  const predict = { size: config.data.size, threshold: config.eval.threshold };
+  const inference = inferenceOptionsOf(config);
+  // Every start writes SessionLog.START (TensorBoard treats the first one of a run as the start and
+  // a later one as a restart: docs/reliability.md).
+  writer.sessionStart(resumeStep + 1);
+  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
+  // SIGUSR1/SIGTERM (a cluster's time limit or pre-emption): checkpoint, stop, exit for a requeue.
+  const signals = watchStopSignals();
   const result = await train(
     model,
     {
@@ -143,8 +272,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
       ckptEvery: config.train.ckpt_every,
       patience: config.train.patience,
       logEvery: config.train.log_every,
-      keepCheckpoints: 3,
-      resume: options.resume,
+      keepCheckpoints: config.train.keep_checkpoints,
+      resume: run.start.action === 'resume',
       workers: config.train.workers,
     },
     {
@@ -164,14 +293,16 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
         // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
+        const ev = await evaluateModel(new InferenceCore(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
+      shouldStop: () => signals.received !== null,
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
         validation.push({ step, score: r.score, ...memory });
+        progress.update(step, { 'val J&F': r.score });
         // Memory is printed with every validation so a long run shows it stays flat.
         progress.log(
           `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
@@ -179,9 +310,13 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
         );
       },
     },
-  );
+  ).finally(() => signals.dispose());
   progress.done({ loss: result.lastLoss });
-  writer.close();
+  writer.flush();
+  if (result.interrupted) {
+    // runTraining disposes the model on the way out.
+    throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
+  }
   const trainSeconds = (Date.now() - started) / 1000;
 
   // Final evaluation with the best weights (by validation J&F), written like an official result folder.
@@ -190,10 +325,10 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     restoreWeights(best, model.namedVariables());
     disposeCheckpoint(best);
   }
-  await model.save(path.join(runDir, 'model'));
+  await saveModel(model, path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
+  const evaluation = await evaluateModel(new InferenceCore(model, inference), valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {
@@ -205,15 +340,15 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     bestStep: result.progress.bestStep,
     stoppedEarly: result.stoppedEarly,
     resumedFrom: result.resumedFrom,
+    skippedVideos: run.skipped,
     trainSeconds,
     evalSeconds: (Date.now() - evalStarted) / 1000,
-    backend: backend.backend,
+    backend: run.backend,
     global: evaluation.global,
     breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
     validation,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
-  model.dispose();
   log(`[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${valSet.sequences.length} ${config.data.val_split} videos; tensors alive: ${tf.memory().numTensors}`);
   return results;
 }

@@ -12,7 +12,10 @@
  * frame), computed without convolving those zeros where they are the last gate inputs. Nothing is
  * learned for initial states. The gate nonlinearity is one fused op (./lstm_gates.ts).
  *
- * The cell keeps no per-call state: callers (src/models/decoder.ts) carry h and c explicitly.
+ * The cell keeps no per-call state: callers (src/models/decoder.ts) carry h and c explicitly. It
+ * owns its weights (made by its initialisers at build; getConfig serialises those initialisers).
+ * Used through `step` rather than `apply`, it is never reference-counted by tfjs-layers: whoever
+ * built it disposes its weights (the RVOS model's ParamStore does).
  *
  * Porting notes (vs the PyTorch reference):
  * - NHWC; kernel [kh, kw, Cin_total, 4·filters] (TF layout) over the concatenated gate input.
@@ -24,15 +27,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import { getInitializer, Initializer, serializeInitializer, type InitializerIdentifier } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { lstmGates } from './lstm_gates.js';
 
 type Shape = (number | null)[];
 
-/** Initializers the cell accepts by name (seeded ones draw from Math.random: the RVOS model overwrites them from its own Rng). */
-export type CellInitializer = 'zeros' | 'ones' | 'glorotUniform' | 'heNormal' | 'orthogonal';
+/**
+ * An initialiser: a tfjs-layers name ('zeros', 'glorotUniform', …; those draw from Math.random),
+ * a serialised config, or an instance such as TorchDefaultUniform (./initializers.ts, seeded; what
+ * the RVOS decoder uses).
+ */
+export type CellInitializer = InitializerIdentifier | Initializer | tf.serialization.ConfigDict;
 
 export declare interface ConvLSTMCellArgs extends LayerArgs {
   /** Hidden channels F (the gate convolution has 4·F output channels). */
@@ -81,8 +89,8 @@ export class ConvLSTMCell extends tfl.layers.Layer {
   readonly maskChannel: boolean;
   readonly spatialState: boolean;
   readonly temporalState: boolean;
-  readonly kernelInitializer: CellInitializer;
-  readonly biasInitializer: CellInitializer;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
 
   /** Channels of `input` (known after build). */
   inputChannels = 0;
@@ -105,8 +113,14 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     this.maskChannel = args.maskChannel ?? false;
     this.spatialState = args.spatialState ?? true;
     this.temporalState = args.temporalState ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelInitializer = toInitializer(args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = toInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  /** Channels of the concatenated gate input for `inputChannels` input channels and these options (the kernel's fan-in is kh·kw times it). */
+  static gateInputChannels(args: Pick<ConvLSTMCellArgs, 'filters' | 'maskChannel' | 'spatialState' | 'temporalState'>, inputChannels: number): number {
+    const f = args.filters;
+    return inputChannels + (args.maskChannel ? 1 : 0) + ((args.spatialState ?? true) ? f : 0) + ((args.temporalState ?? true) ? f : 0);
   }
 
   /** Number of tensors `call` takes: [x, mask?, hSpatial?, cSpatial?, hTemporal?]. */
@@ -116,8 +130,7 @@ export class ConvLSTMCell extends tfl.layers.Layer {
 
   /** Channels of the concatenated gate input. */
   get gateInputChannels(): number {
-    const f = this.filters;
-    return this.inputChannels + (this.maskChannel ? 1 : 0) + (this.spatialState ? f : 0) + (this.temporalState ? f : 0);
+    return ConvLSTMCell.gateInputChannels(this, this.inputChannels);
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -129,8 +142,8 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     }
     this.inputChannels = cin;
     const [kh, kw] = this.kernelSize;
-    this.kernel = this.addWeight('kernel', [kh, kw, this.gateInputChannels, 4 * this.filters], 'float32', makeInitializer(this.kernelInitializer));
-    this.bias = this.addWeight('bias', [4 * this.filters], 'float32', makeInitializer(this.biasInitializer));
+    this.kernel = this.addWeight('kernel', [kh, kw, this.gateInputChannels, 4 * this.filters], 'float32', this.kernelInitializer);
+    this.bias = this.addWeight('bias', [4 * this.filters], 'float32', this.biasInitializer);
     this.built = true;
   }
 
@@ -216,12 +229,6 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     return parts.map((p) => p ?? tf.zeros([b, hh, ww, this.filters]));
   }
 
-  /** Layers used through build/step/call (not apply) have no reference count yet; count that use as one. */
-  override dispose(): DisposeResult {
-    if (this.built && this._refCount === null) this._refCount = 1;
-    return super.dispose();
-  }
-
   override computeOutputShape(inputShape: Shape | Shape[]): Shape[] {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
     const [b, h, w] = shapes[0]!;
@@ -237,26 +244,21 @@ export class ConvLSTMCell extends tfl.layers.Layer {
       maskChannel: this.maskChannel,
       spatialState: this.spatialState,
       temporalState: this.temporalState,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
     };
   }
 }
 tf.serialization.registerClass(ConvLSTMCell);
 
-function concatChannels(parts: tf.Tensor4D[]): tf.Tensor4D {
-  return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+/** Name, serialised config (copied: tfjs's deserialiser writes into it) or instance → an initialiser. */
+function toInitializer(id: CellInitializer): Initializer {
+  if (id instanceof Initializer) return id;
+  return getInitializer((typeof id === 'string' ? id : JSON.parse(JSON.stringify(id))) as InitializerIdentifier);
 }
 
-function makeInitializer(name: CellInitializer): ReturnType<typeof tfl.initializers.zeros> {
-  switch (name) {
-    case 'zeros': return tfl.initializers.zeros();
-    case 'ones': return tfl.initializers.ones();
-    case 'glorotUniform': return tfl.initializers.glorotUniform({});
-    case 'heNormal': return tfl.initializers.heNormal({});
-    case 'orthogonal': return tfl.initializers.orthogonal({});
-    default: throw new Error(`ConvLSTMCell: unknown initializer '${String(name)}' (use zeros | ones | glorotUniform | heNormal | orthogonal)`);
-  }
+function concatChannels(parts: tf.Tensor4D[]): tf.Tensor4D {
+  return parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
 }
 
 /** Factory in the tfjs-layers style: `convLstmCell({filters: 64, maskChannel: true})`. */

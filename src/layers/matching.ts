@@ -1,5 +1,5 @@
 /**
- * FEELVOS matching maps (Voigtlaender et al., CVPR 2019; facts in shared/reference/feelvos.md):
+ * FEELVOS matching maps (Voigtlaender et al., CVPR 2019; facts in docs/rvos.md):
  * distances between the pixel embeddings of the current frame and those of a reference frame,
  * restricted per "label column" to the reference pixels carrying that label.
  *

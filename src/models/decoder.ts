@@ -17,18 +17,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvLSTMCell, type SharedGateInput } from '../layers/conv_lstm_cell.js';
 import { Conv2D } from './nn.js';
-import { torchDefault, type ParamStore } from './params.js';
+import { TorchDefaultUniform } from '../layers/initializers.js';
+import type { ParamStore } from './params.js';
 import type { DecoderSkips } from './skip_reductions.js';
 
-export type Recurrence = 'S' | 'T' | 'ST';
+import type { Recurrence } from './names.js';
+
+export type { Recurrence } from './names.js';
 
 export interface DecoderOptions {
   hidden: number;
   /** Channels of the reduced skips, strides 32, 16, 8, 4. */
   skipChannels: readonly number[];
   recurrence: Recurrence;
-  /** One-shot: every gate convolution gets the slot's previous mask as one extra channel. */
-  oneShot: boolean;
+  /** Every gate convolution gets the slot's previous mask as one extra channel (one-shot with the prev_mask input). */
+  prevMaskChannel: boolean;
   /** Extra per-slot input channels at every level (matching maps); default 0. */
   extraChannels?: number;
 }
@@ -70,20 +73,21 @@ export class RVOSDecoder {
     hs.forEach((filters, k) => {
       // Cell input: [skip (shared by the frame's slots), upsampled h of level k−1, extra maps].
       const inputChannels = opts.skipChannels[k]! + (k === 0 ? 0 : hs[k - 1]!) + (opts.extraChannels ?? 0);
+      const shape = { filters, maskChannel: opts.prevMaskChannel, spatialState: this.usesSpatial, temporalState: this.usesTemporal };
+      const kernelName = `decoder/level${k}/kernel`;
+      const biasName = `decoder/level${k}/bias`;
+      // PyTorch's default Conv2d init, as RVOS's ConvLSTM gates use, seeded per variable like every
+      // other weight of the model (zeros when a saved model's values are about to be assigned).
+      const fanIn = 3 * 3 * ConvLSTMCell.gateInputChannels(shape, inputChannels);
       const cell = new ConvLSTMCell({
-        filters,
+        ...shape,
         kernelSize: 3,
-        maskChannel: opts.oneShot,
-        spatialState: this.usesSpatial,
-        temporalState: this.usesTemporal,
-        kernelInitializer: 'zeros',
-        biasInitializer: 'zeros',
+        kernelInitializer: store.initialize ? new TorchDefaultUniform({ seed: store.seedFor(kernelName) }) : 'zeros',
+        biasInitializer: store.initialize ? new TorchDefaultUniform({ seed: store.seedFor(biasName), fanIn }) : 'zeros',
       });
       cell.build([null, null, null, inputChannels]);
-      const kernel = cell.kernel!.read() as tf.Variable;
-      // PyTorch's default Conv2d init, as RVOS's ConvLSTM gates use.
-      store.adopt(`decoder/level${k}/kernel`, kernel, torchDefault(kernel.shape), 'decoder');
-      store.adopt(`decoder/level${k}/bias`, cell.bias!.read() as tf.Variable, torchDefault(kernel.shape), 'decoder');
+      store.register(kernelName, cell.kernel!.read() as tf.Variable, 'decoder');
+      store.register(biasName, cell.bias!.read() as tf.Variable, 'decoder');
       this.cells.push(cell);
     });
     this.head = new Conv2D(store, 'decoder/head', hs[3], 1, { kernel: 3, padding: 'symmetric', bias: true, init: 'torchDefault' }, 'decoder');

@@ -1,6 +1,6 @@
 /**
  * FEELVOS matching maps as extra per-slot decoder inputs (an ablation axis of this project, not
- * FEELVOS's own head; facts in shared/reference/feelvos.md).
+ * FEELVOS's own head; facts in docs/rvos.md).
  *
  * Per slot s and map type, two channels at stride 4: the distance of every pixel to the nearest
  * reference pixel of slot s's object (foreground), and to the nearest reference pixel NOT of that
@@ -24,8 +24,9 @@ import { Rng } from '../utils/rng.js';
 import { EmbeddingHead } from './embedding_head.js';
 import type { ParamStore } from './params.js';
 
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
-export type DecoderInput = (typeof DECODER_INPUTS)[number];
+import type { DecoderInput } from './names.js';
+
+export { DECODER_INPUTS, type DecoderInput } from './names.js';
 
 export interface MatchingOptions {
   /** Embedding dimension (FEELVOS: 100). */

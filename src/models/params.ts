@@ -88,9 +88,14 @@ export class ParamStore {
     readonly initialize = true,
   ) {}
 
-  /** The generator that initialises `name` (also used for layer-owned variables). */
+  /** The seed of the generator that initialises `name` (a layer's seeded initialiser draws from it). */
+  seedFor(name: string): number {
+    return (this.seed ^ fnv1a(name)) >>> 0;
+  }
+
+  /** The generator that initialises `name` (also used for other seeded draws of a part). */
   rngFor(name: string): Rng {
-    return new Rng((this.seed ^ fnv1a(name)) >>> 0);
+    return new Rng(this.seedFor(name));
   }
 
   create(name: string, shape: number[], init: Init, group: ParamGroup, trainable = true): tf.Variable {
@@ -104,11 +109,12 @@ export class ParamStore {
     return variable;
   }
 
-  /** Registers a variable created elsewhere (a tfjs-layers layer's weight) and initialises it. */
-  adopt(name: string, variable: tf.Variable, init: Init, group: ParamGroup): void {
+  /**
+   * Registers a variable a tfjs-layers layer created and initialised itself (with an initialiser
+   * seeded by seedFor(name), so its values are what `create` would draw).
+   */
+  register(name: string, variable: tf.Variable, group: ParamGroup): void {
     if (this.entries.has(name)) throw new Error(`ParamStore: variable '${name}' defined twice`);
-    const values = this.initialize ? draw(init, variable.size, this.rngFor(name)) : new Float32Array(variable.size);
-    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
     this.entries.set(name, { variable, group });
   }
 

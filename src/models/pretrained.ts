@@ -3,7 +3,7 @@
  *
  * Sources: a directory with model.json + weight shards (read with fs: TF.js has no file:// loader
  * without tfjs-node), or the MobileNetV2 shipped inside the nsfwjs package (ImageNet weights up to
- * block_11; shared/reference/backbones.md), which works offline.
+ * block_11; docs/rvos.md), which works offline.
  *
  * Matching: every encoder variable 'encoder/<layer>/<weight>' takes the file's '<layer>/<weight>'.
  * A missing weight or a shape mismatch is an error naming the weight; file weights with no

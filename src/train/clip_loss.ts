@@ -4,6 +4,7 @@
  * Call it inside tf.variableGrads. Shapes: frames [B,L,H,W,3], masks [B,L,H,W,S], present [B,L,S].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { PreviousMaskSource } from '../models/names.js';
 import type { RVOSModel } from '../models/rvos_model.js';
 import { emptyMaskLossPerPair, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
 import { assignmentMatrix, matchSlots, softIoUCostMatrix } from './slot_matching.js';
@@ -15,8 +16,8 @@ export interface ClipLossOptions {
   objectnessWeight: number;
   /** Weight of the loss pushing slots without an object toward empty masks (0 = RVOS-exact). */
   emptySlotWeight: number;
-  /** One-shot previous-mask source after frame 0: 'ground_truth' (ST+ stage 1) or the model's own detached 'prediction' (stage 2). */
-  previousMask: 'ground_truth' | 'prediction';
+  /** One-shot previous-mask source after frame 0: gt_prev (ST+ stage 1) or the model's own detached prediction, pred_prev (stage 2). */
+  previousMask: PreviousMaskSource;
   /** Weight of objectness terms of slots that hold an object (default 1 = plain BCE). */
   objectnessPositiveWeight?: number;
   /** Average the mask loss per slot first, so rarely used slots weigh as much as slot 1 (default false = per pair, RVOS). */
@@ -57,7 +58,7 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
     let previous: tf.Tensor4D | null = null;
     if (mode === 'one_shot') {
       if (t === 0) previous = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'ground_truth') previous = masks[t - 1]!;
+      else if (options.previousMask === 'gt_prev') previous = masks[t - 1]!;
       else previous = detach(tf.sigmoid(previousLogits!));
     }
     const out = model.step(frames[t]!, previous, state, { training: true });

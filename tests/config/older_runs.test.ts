@@ -7,7 +7,7 @@ const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 describe('run configs saved before the zero-shot keys existed', () => {
   it('still validate, with the defaults the YAML files give', () => {
-    const config = structuredClone(composeConfig({ configDir: CONFIG_DIR, overrides: [] }).config) as Record<string, Record<string, unknown>>;
+    const config = structuredClone(composeConfig({ configDir: CONFIG_DIR, overrides: [] }).config) as unknown as Record<string, Record<string, unknown>>;
     const fresh = structuredClone(config);
     delete config.model!.first_frame_motion;
     delete config.data!.scales;

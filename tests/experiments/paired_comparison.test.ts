@@ -76,8 +76,10 @@ describe('report comparisons from a fixture sweep', () => {
     const dir = writeFixtureSweep('recurrence', recurrenceScore);
     const md = fs.readFileSync(writeSweepReport(dir, 'recurrence'), 'utf8');
     expect(md).toContain('## Paired comparison with the baseline (`ST`)');
-    expect(md).toContain('| `ST+` | `ST` | +0.100 ± 0.010 | 3 | yes (|Δ| > 2 std) |');
-    expect(md).toContain('| `T` | `ST` | −0.003 ± 0.038 | 3 | no (|Δ| ≤ 2 std) |');
+    // `|` inside cells is escaped for markdown.
+    expect(md).toContain('| variant | baseline | Δ J&F-Mean (mean ± std) | n | \\|Δ\\| > 2 std? |');
+    expect(md).toContain('| `ST+` | `ST` | +0.100 ± 0.010 | 3 | yes (\\|Δ\\| > 2 std) |');
+    expect(md).toContain('| `T` | `ST` | −0.003 ± 0.038 | 3 | no (\\|Δ\\| ≤ 2 std) |');
     expect(md).toContain("## The paper's claims");
     expect(md).toContain('| ST+ > ST (model.mode=one_shot) | RVOS one-shot ablation (YouTube-VOS, ResNet-101): ST+ 56.3 vs ST 54.9 | ST+ vs ST: +0.100 ± 0.010 | 3 | holds (> 2 std) |');
     expect(md.indexOf('## Paired comparison')).toBeLessThan(md.indexOf('## Runs'));

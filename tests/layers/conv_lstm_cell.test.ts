@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { ConvLSTMCell, convLstmCell } from '../../src/layers/conv_lstm_cell.js';
+import { TorchDefaultUniform } from '../../src/layers/initializers.js';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
@@ -50,6 +51,11 @@ function referenceStep(parts: { data: number[]; channels: number }[], cS: number
   return { h: outH, c: outC };
 }
 
+/** A cell used through build/step (not apply) is not reference-counted by tfjs-layers: its weights are freed by whoever built it. */
+function disposeWeights(cell: ConvLSTMCell): void {
+  for (const w of cell.weights) w.dispose();
+}
+
 function setWeights(cell: ConvLSTMCell, kernel: number[], bias: number[]): void {
   cell.setWeights([tf.tensor(kernel, cell.kernel!.shape as number[]), tf.tensor1d(bias)]);
 }
@@ -80,7 +86,7 @@ describe('ConvLSTMCell', () => {
     expect(cExp).toBeCloseTo(0.798069, 5);
     expect(hExp).toBeCloseTo(0.32236, 4);
     tf.dispose([h!, c!]);
-    cell.dispose();
+    disposeWeights(cell);
   });
 
   it('matches a loop reference for a 3x3 kernel on a 3x4 map with batch 2', () => {
@@ -107,7 +113,7 @@ describe('ConvLSTMCell', () => {
       ref.c.forEach((v, i) => expect(cv[n * h * w * f + i]).toBeCloseTo(v, 5));
     }
     tf.dispose([hOut!, cOut!]);
-    cell.dispose();
+    disposeWeights(cell);
   });
 
   it('treats missing states as zeros and splits shared input exactly', () => {
@@ -128,7 +134,7 @@ describe('ConvLSTMCell', () => {
     implicit.h.dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
     expect(split.h.dataSync().some((v) => v !== 0)).toBe(true);
     tf.dispose([x, zeros, hT, implicit.h, implicit.c, hExplicit!, sharedPart!, rest!, prepared.gates, prepared.restKernel, split.h, split.c]);
-    cell.dispose();
+    disposeWeights(cell);
   });
 
   it('leaves out missing trailing states: same outputs and weight gradients as convolving zeros', () => {
@@ -171,7 +177,7 @@ describe('ConvLSTMCell', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, mask, hS, cS, zeros]);
-    cell.dispose();
+    disposeWeights(cell);
   });
 
   it('builds only the kernel rows its recurrence uses', () => {
@@ -179,7 +185,7 @@ describe('ConvLSTMCell', () => {
       const cell = new ConvLSTMCell({ filters: 8, ...args });
       cell.build([null, null, null, 5]);
       const s = cell.kernel!.shape as number[];
-      cell.dispose();
+      disposeWeights(cell);
       return s;
     };
     expect(shapes({ spatialState: true, temporalState: true, maskChannel: true })).toEqual([3, 3, 5 + 1 + 16, 32]);
@@ -195,13 +201,14 @@ describe('ConvLSTMCell', () => {
     const x = tf.zeros([1, 2, 2, 1]);
     expect(() => cell.call([x], {})).toThrow(/expected 2 inputs \[x, hTemporal\]/);
     x.dispose();
-    cell.dispose();
+    disposeWeights(cell);
   });
 
   it('round-trips getConfig and computes output shapes', () => {
     const cell = new ConvLSTMCell({ filters: 6, kernelSize: [5, 3], maskChannel: true, temporalState: false, name: 'cell_a' });
     const config = cell.getConfig();
-    expect(config).toMatchObject({ filters: 6, kernelSize: [5, 3], maskChannel: true, spatialState: true, temporalState: false, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros', name: 'cell_a' });
+    expect(config).toMatchObject({ filters: 6, kernelSize: [5, 3], maskChannel: true, spatialState: true, temporalState: false, biasInitializer: { className: 'Zeros' }, name: 'cell_a' });
+    expect((config.kernelInitializer as { className: string }).className).toBe('VarianceScaling'); // glorotUniform, as tfjs serialises it
     const again = ConvLSTMCell.fromConfig(ConvLSTMCell, config) as ConvLSTMCell;
     expect(again.getConfig()).toEqual(config);
     expect(ConvLSTMCell.className).toBe('RvosConvLSTMCell');
@@ -230,6 +237,31 @@ describe('ConvLSTMCell', () => {
     copy.dispose();
   });
 
+  it('getConfig names the seeded initialiser that made the weights: rebuilding from it gives the same weights', () => {
+    const init = new TorchDefaultUniform({ seed: 1234 });
+    const cell = new ConvLSTMCell({ filters: 2, maskChannel: true, kernelInitializer: init, biasInitializer: new TorchDefaultUniform({ seed: 99, fanIn: 9 * 8 }), name: 'seeded' });
+    cell.build([null, null, null, 3]);
+    const config = cell.getConfig();
+    expect(config.kernelInitializer).toEqual({ className: 'RvosTorchDefaultUniform', config: { seed: 1234 } });
+    expect(config.biasInitializer).toEqual({ className: 'RvosTorchDefaultUniform', config: { seed: 99, fanIn: 72 } });
+    const again = ConvLSTMCell.fromConfig(ConvLSTMCell, config) as ConvLSTMCell;
+    again.build([null, null, null, 3]);
+    const [k1, b1] = cell.getWeights();
+    const [k2, b2] = again.getWeights();
+    expect(Array.from(k2!.dataSync())).toEqual(Array.from(k1!.dataSync()));
+    expect(Array.from(b2!.dataSync())).toEqual(Array.from(b1!.dataSync()));
+    // U(±1/√fan_in): kernel fan-in 3·3·(3 + 1 + 2 + 2) = 72; values fill the range and stay inside it.
+    const bound = 1 / Math.sqrt(72);
+    const values = Array.from(k1!.dataSync());
+    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(0.9 * bound);
+    // Another seed, other weights.
+    const other = new ConvLSTMCell({ filters: 2, maskChannel: true, kernelInitializer: new TorchDefaultUniform({ seed: 1235 }) });
+    other.build([null, null, null, 3]);
+    expect(Array.from(other.getWeights()[0]!.dataSync())).not.toEqual(values);
+    [cell, again, other].forEach(disposeWeights);
+  });
+
   it('leaks no tensors per step', () => {
     const cell = new ConvLSTMCell({ filters: 3, maskChannel: true });
     cell.build([1, 4, 4, 2]);
@@ -243,6 +275,6 @@ describe('ConvLSTMCell', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, m, first.h, first.c]);
-    cell.dispose();
+    disposeWeights(cell);
   });
 });

@@ -9,23 +9,12 @@ import { DAVIS_PALETTE, type LabelMap } from '../../src/data/palette_codec.js';
 import { overlayLabels } from '../../src/eval/overlay.js';
 import type { RVOSModel } from '../../src/models/rvos_model.js';
 import { FirstMask } from './annotate.js';
+import type { DemoPhase as State, DemoState } from './demo_state.js';
 import { parseBackendChoice, useBackend, type BackendChoice } from './backends.js';
 import { fetchModelFiles, fetchRunInfo, type ModelFiles, type RunInfo } from './load_model.js';
 import { FrameSegmenter } from './segmenter.js';
 import { openFrameFiles, openVideoFile, openWebcam, type FrameSource, type SourceFrame } from './sources.js';
 import { masksZip } from './zip.js';
-
-type State = 'loading' | 'ready' | 'running' | 'done' | 'error';
-
-interface DemoState {
-  state: State;
-  backend: string;
-  frames: number;
-  fps: number;
-  message: string;
-  /** Live tensors before and after the last run (equal when nothing leaks). */
-  tensors: { before: number; after: number } | null;
-}
 
 const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const view = el<HTMLCanvasElement>('view');
@@ -35,7 +24,7 @@ const stopButton = el<HTMLButtonElement>('stop-button');
 const downloadButton = el<HTMLButtonElement>('download-button');
 const backendSelect = el<HTMLSelectElement>('backend-select');
 
-const demo: DemoState = { state: 'loading', backend: '', frames: 0, fps: 0, message: '', tensors: null };
+const demo: DemoState = { state: 'loading', backend: '', frames: 0, fps: 0, message: '', timings: null, tensors: null };
 (window as unknown as { rvosDemo: DemoState }).rvosDemo = demo;
 
 let info: RunInfo | null = null;
@@ -192,18 +181,46 @@ async function segment(): Promise<void> {
   setState('running');
   say(beyond.length > 0 ? `This run follows ids 1..${slots}; ids ${beyond.join(', ')} are ignored.` : 'Segmenting…');
   const before = tf.memory().numTensors;
-  const segmenter = new FrameSegmenter(model, { size: info.size, threshold: info.threshold, objectnessThreshold: info.objectnessThreshold });
+  const segmenter = new FrameSegmenter(model, { size: info.size, threshold: info.threshold, objectnessThreshold: info.objectnessThreshold, previousMask: info.previousMask });
   let failed = false;
   const started = performance.now();
   let last = started;
   let ema = 0;
+  const sums = { read: 0, step: 0, draw: 0 };
+  const pending: SourceFrame[] = [];
   try {
-    for await (const frame of source.frames()) {
-      currentLabels = segmenter.step(frame.image, segmenter.frames === 0 ? (firstMask?.labels ?? null) : null);
+    const frames = source.frames();
+    // A model whose frame 0 looks at frame 1 (first_frame_motion=next) reads one frame ahead there.
+    let lookahead: SourceFrame | null = null;
+    if (segmenter.needsLookahead) {
+      const [zero, one] = [await frames.next(), await frames.next()];
+      if (!zero.done) pending.push(zero.value);
+      if (!one.done) {
+        lookahead = one.value;
+        pending.push(one.value);
+      }
+    }
+    for (;;) {
+      const t0 = performance.now();
+      let frame: SourceFrame;
+      if (pending.length > 0) {
+        frame = pending.shift()!;
+      } else {
+        const next = await frames.next();
+        if (next.done) break;
+        frame = next.value;
+      }
+      const t1 = performance.now();
+      const atFirst = segmenter.frames === 0;
+      currentLabels = segmenter.step(frame.image, atFirst ? (firstMask?.labels ?? null) : null, atFirst ? (lookahead?.image ?? null) : null);
+      const t2 = performance.now();
       current = frame;
       masks.set(frame.name, currentLabels);
       render();
       const now = performance.now();
+      sums.read += t1 - t0;
+      sums.step += t2 - t1;
+      sums.draw += now - t2;
       // Frames per second over about the last 10 frames (the first includes shader/kernel set-up).
       ema = ema === 0 ? now - last : 0.9 * ema + 0.1 * (now - last);
       last = now;
@@ -212,7 +229,7 @@ async function segment(): Promise<void> {
       el('fps').textContent = `${demo.fps.toFixed(1)} fps`;
       el('frames').textContent = `${demo.frames} frames`;
       // Let the page paint and take clicks (Stop) between frames.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToPage();
     }
   } catch (err) {
     failed = true;
@@ -221,9 +238,23 @@ async function segment(): Promise<void> {
     segmenter.dispose();
   }
   demo.tensors = { before, after: tf.memory().numTensors };
+  const n = Math.max(masks.size, 1);
+  demo.timings = { read: sums.read / n, step: sums.step / n, draw: sums.draw / n };
   const seconds = (performance.now() - started) / 1000;
   if (!failed) say(`${masks.size} frames in ${seconds.toFixed(1)} s (${(masks.size / seconds).toFixed(1)} fps on average) with ${demo.backend}.`);
   setState(failed ? 'ready' : 'done');
+}
+
+/**
+ * Yields one task turn, so the page paints and handles clicks between frames. A message, not
+ * setTimeout(0): nested timers are clamped to 4 ms, a tenth of a frame budget at 25 fps.
+ */
+function yieldToPage(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
 }
 
 function download(): void {

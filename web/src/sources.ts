@@ -33,6 +33,8 @@ export class SourceError extends Error {}
 
 const pad = (i: number) => String(i).padStart(5, '0');
 const FRAME_FILE = /\.(jpe?g|png)$/i;
+/** Frames of a folder decoded ahead of the one being segmented. */
+const PREFETCH = 3;
 
 let scratch: HTMLCanvasElement | null = null;
 
@@ -86,8 +88,25 @@ export async function openFrameFiles(files: File[]): Promise<FrameSource> {
     first: { name: stem(frames[0]!), image: first },
     async *frames() {
       stopped = false;
+      // The browser decodes off the main thread: the next frames decode while the model runs.
+      const ahead = new Map<number, Promise<RgbImage>>();
+      const prefetch = (from: number) => {
+        for (let j = from; j < Math.min(from + PREFETCH, frames.length); j++) {
+          if (ahead.has(j)) continue;
+          const p = decodeImageFile(frames[j]!);
+          p.catch(() => undefined); // awaited (and rethrown) when its turn comes; not unhandled if stopped before
+          ahead.set(j, p);
+        }
+      };
+      prefetch(1);
       for (let i = 0; i < frames.length && !stopped; i++) {
-        const image = i === 0 ? first : await decodeImageFile(frames[i]!);
+        let image = first;
+        if (i > 0) {
+          prefetch(i);
+          const p = ahead.get(i)!;
+          ahead.delete(i);
+          image = await p;
+        }
         if (image.width !== first.width || image.height !== first.height) {
           throw new SourceError(`${frames[i]!.name} is ${image.width}x${image.height}, the first frame is ${first.width}x${first.height}; all frames of a video must have one size`);
         }
@@ -99,14 +118,16 @@ export async function openFrameFiles(files: File[]): Promise<FrameSource> {
   };
 }
 
-/** Resolves on the next presented video frame, or false when the video ends or is stopped. */
+/** Resolves on the next presented video frame, or false when the video ends or pauses (Stop). */
 function nextVideoFrame(video: HTMLVideoElement, stopped: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    if (video.ended || stopped()) return resolve(false);
+    if (video.ended || video.paused || stopped()) return resolve(false);
     const onEnd = () => resolve(false);
     video.addEventListener('ended', onEnd, { once: true });
+    video.addEventListener('pause', onEnd, { once: true });
     video.requestVideoFrameCallback(() => {
       video.removeEventListener('ended', onEnd);
+      video.removeEventListener('pause', onEnd);
       resolve(!stopped());
     });
   });
@@ -187,7 +208,11 @@ export async function openWebcam(video: HTMLVideoElement): Promise<FrameSource> 
   video.playsInline = true;
   video.removeAttribute('src');
   video.srcObject = stream;
-  await waitForVideo(video, 'webcam');
+  // A camera stream delivers no frame data until it plays.
+  const ready = waitForVideo(video, 'webcam');
+  await video.play().catch(() => undefined);
+  await ready;
+  video.pause();
   return liveSource('webcam', 'webcam', video, () => {
     for (const track of stream.getTracks()) track.stop();
     video.srcObject = null;

@@ -1,7 +1,7 @@
 /**
  * Conv2DBackpropFilter and Conv2DBackpropInput for the wasm backend, each written as ONE forward
  * convolution so that XNNPACK runs it (the wasm backend has no filter gradient and a naive-loop
- * input gradient). See ../../../shared/reference/platform.md, "TensorFlow.js backends":
+ * input gradient). See docs/platform.md ("Backward convolutions as forward ones"):
  * - dW = conv2d(x with batch and channels swapped, dy as the filter, stride = forward dilation,
  *   dilation = forward stride), transposed back to [kh, kw, cin, cout];
  * - dx = conv2d(zero-dilated dy, flipped filter with in/out channels swapped, stride 1,

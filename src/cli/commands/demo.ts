@@ -4,23 +4,23 @@
  * Without --run it serves the newest trained run under the results root.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../../utils/errors.js';
+import { parseFlags } from '../args.js';
 
 const USAGE = 'Usage: rvos demo [--run RUN_DIR] [--port P] [--results DIR]';
 const DEFAULT_PORT = 5180;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { run: { type: 'string' }, port: { type: 'string' }, results: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
+  const { flags: values, help } = parseFlags(
+    argv,
+    { run: { type: 'string', placeholder: 'RUN_DIR' }, port: { type: 'int', min: 0, max: 65535, placeholder: 'P' }, results: { type: 'string', placeholder: 'DIR' } },
+    { command: 'demo', usage: USAGE },
+  );
+  if (help) {
     console.log(`${USAGE}\n\nServes the demo page and RUN_DIR's model on http://localhost:P/ (default ${DEFAULT_PORT}; 0 = any free port).\nWithout --run: the newest trained run under --results (default results/).`);
     return 0;
   }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port ${values.port}: expected a port number 0..65535`);
+  const port = values.port ?? DEFAULT_PORT;
   const { ensureWebBuild, findTrainedRuns, startDemoServer } = await import('../demo_server.js');
   let runDir = values.run;
   if (runDir === undefined) {

@@ -1,7 +1,7 @@
 /**
  * MobileNetV2 (Sandler et al. 2018, alpha 1.0) with the layer names of Keras applications, so the
  * pretrained TF.js layers model inside the nsfwjs package (ImageNet weights up to block_11, see
- * shared/reference/backbones.md) or any converted Keras MobileNetV2 loads by layer name.
+ * docs/rvos.md) or any converted Keras MobileNetV2 loads by layer name.
  *
  * Feature taps: block_3_expand_relu (stride 4, 144 ch), block_6_expand_relu (8, 192),
  * block_13_expand_relu (16, 576), out_relu (32, 1280). Input is scaled to [-1, 1] (Keras).
