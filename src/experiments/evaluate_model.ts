@@ -5,10 +5,12 @@
  * evaluation, where the label maps are also written as palette PNGs.
  */
 import path from 'node:path';
-import type { RVOSModel } from '../models/index.js';
+import { RVOSModel } from '../models/index.js';
+import type { BaselineModel } from '../models/baselines/types.js';
 import type { LabelMap, VideoSequence } from '../data/index.js';
 import { writeLabelPng } from '../data/index.js';
 import { predictSequence, type PredictOptions } from '../eval/predictor.js';
+import { predictWithTracker } from '../eval/tracker_predictor.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from '../eval/sequence.js';
 import { buildDavisEvaluation, type DavisEvaluation } from '../eval/report.js';
 import type { EvalTask } from './datasets.js';
@@ -19,6 +21,11 @@ export interface EvaluateModelOptions extends PredictOptions {
   predictionsDir?: string;
   /** Called with each sequence's predicted label maps (e.g. to log overlays). */
   onSequence?: (sequence: VideoSequence, labels: LabelMap[]) => Promise<void> | void;
+  /**
+   * Filled with the wall and process CPU time of prediction (frame decoding and label maps
+   * included) and the frames predicted. CPU time is what a shared machine's load disturbs least.
+   */
+  timing?: { seconds: number; cpuSeconds: number; frames: number };
 }
 
 async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
@@ -30,10 +37,18 @@ async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
   return out;
 }
 
-export async function evaluateModel(model: RVOSModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
+export async function evaluateModel(model: RVOSModel | BaselineModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
   const evaluations: SequenceEvaluation[] = [];
   for (const seq of sequences) {
-    const { labels } = await predictSequence(model, seq, options);
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const { labels } = model instanceof RVOSModel ? await predictSequence(model, seq, options) : await predictWithTracker(model, seq, options);
+    if (options.timing !== undefined) {
+      const used = process.cpuUsage(cpu);
+      options.timing.seconds += (performance.now() - started) / 1000;
+      options.timing.cpuSeconds += (used.user + used.system) / 1e6;
+      options.timing.frames += labels.length;
+    }
     if (options.predictionsDir !== undefined) {
       labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));
     }

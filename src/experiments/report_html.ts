@@ -20,6 +20,7 @@ import { overlayStripPng } from './overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
 import { groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -139,7 +140,8 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   // Metrics table.
   const configs = new Map(variants.map((v) => [v, v.jobs.map(runConfig).find((c) => c !== null) ?? null]));
   out.push('<h2>Results per variant</h2>');
-  out.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run'], variants.map((v) => {
+  const speed = hasSpeed(variants);
+  out.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run', ...(speed ? SPEED_HEADER : [])], variants.map((v) => {
     const done = v.jobs.filter((j) => j.results);
     const secs = done.map((j) => j.results!.trainSeconds);
     return [
@@ -148,6 +150,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
       String(v.metrics['J&F-Mean'].n),
       ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
       secs.length ? (secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0) : '–',
+      ...(speed ? speedCells(v) : []),
     ];
   })));
   out.push(`<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`);

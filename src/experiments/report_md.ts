@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
+import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
   if (s.n === 0) return '–';
@@ -16,11 +17,13 @@ function table(header: string[], rows: string[][]): string {
 export function renderMarkdown(title: string, variants: Variant[], context?: string): string {
   const parts = [`# ${title}`, ''];
   parts.push('Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).', '');
-  parts.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES], variants.map((v) => [
+  const speed = hasSpeed(variants);
+  parts.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, ...(speed ? SPEED_HEADER : [])], variants.map((v) => [
     `\`${v.label}\``,
     v.jobs.find((j) => j.results)?.results?.task ?? '–',
     String(v.metrics['J&F-Mean'].n),
     ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+    ...(speed ? speedCells(v) : []),
   ])));
   parts.push('', '## Runs', '');
   parts.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [

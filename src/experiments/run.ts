@@ -10,7 +10,7 @@ import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
-import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
+import type { RVOSModelConfig } from '../models/index.js';
 import { SummaryWriter, Progress } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
@@ -20,6 +20,7 @@ import { BatchSource } from './batch_source.js';
 import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
+import { buildModel, gradientsFor, parameterCount } from './model_family.js';
 
 export interface RunOptions {
   runDir: string;
@@ -46,6 +47,13 @@ export interface RunResults {
   global: GlobalMetrics;
   /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
   validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
+  /** model.family (absent in runs made before families existed = rvos). */
+  family?: RvosConfig['model']['family'];
+  /** Trainable parameters. */
+  params?: number;
+  /** Prediction time per frame in the final evaluation (frame decoding and label maps included), in ms: wall clock and process CPU. */
+  msPerFrame?: number;
+  cpuMsPerFrame?: number;
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
@@ -97,7 +105,10 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
   for (const s of [...(trainSet.skipped ?? []), ...(valSet.skipped ?? [])]) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
 
-  const model = await RVOSModel.create(modelConfigOf(config));
+  const model = await buildModel(config, () => modelConfigOf(config));
+  // Baselines with no weights (copy_first) skip training; mobile_prior always trains on synthesised prior masks.
+  const trains = parameterCount(model) > 0;
+  const priorMasks = (config.data.prior_mask || config.model.family === 'mobile_prior') && config.model.mode === 'one_shot';
   const stages = trainingStages(config);
   const totalSteps = stages.reduce((n, s) => n + s.steps, 0);
   const augment = config.data.augment;
@@ -107,7 +118,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     size: config.data.size,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
-    priorMask: config.data.prior_mask && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
+    priorMask: priorMasks ? MASKTRACK_PRIOR : null,
     batchSize: config.data.batch_size,
     seed: config.seed,
     prefetch: config.data.prefetch,
@@ -118,7 +129,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
-  const result = await train(
+  const result = !trains ? { progress: { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 }, stoppedEarly: false, resumedFrom: null, lastLoss: NaN } : await train(
     model,
     {
       runDir,
@@ -160,6 +171,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
+      gradients: gradientsFor(model),
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
@@ -185,7 +197,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   await model.save(path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir });
+  const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
+  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, timing });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const results: RunResults = {
     task,
@@ -201,6 +214,10 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     backend: backend.backend,
     global: evaluation.global,
     validation,
+    family: config.model.family,
+    params: parameterCount(model),
+    msPerFrame: timing.frames > 0 ? (1000 * timing.seconds) / timing.frames : NaN,
+    cpuMsPerFrame: timing.frames > 0 ? (1000 * timing.cpuSeconds) / timing.frames : NaN,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   model.dispose();

@@ -26,7 +26,13 @@ interface WeightsManifest {
   specs: tf.io.WeightsManifestEntry[];
 }
 
-export async function saveModel(model: RVOSModel, dir: string): Promise<void> {
+/** What save needs of a model (RVOS or another family, src/models/baselines/). */
+export interface SavableModel {
+  namedVariables(): Map<string, tf.Variable>;
+  readonly config: object;
+}
+
+export async function saveModel(model: SavableModel, dir: string): Promise<void> {
   const named: tf.NamedTensorMap = {};
   for (const [name, v] of model.namedVariables()) named[name] = v;
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -42,7 +48,7 @@ export async function saveModel(model: RVOSModel, dir: string): Promise<void> {
   }
 }
 
-function readJson<T>(file: string): T {
+export function readJson<T>(file: string): T {
   if (!fs.existsSync(file)) throw new DataError('missing: not a saved RVOS model folder (expected config.json, weights.json, weights-*.bin)', file);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -60,6 +66,18 @@ export function readModelConfig(dir: string): RVOSModelConfig {
 
 export async function loadModel(dir: string): Promise<RVOSModel> {
   const config = readModelConfig(dir);
+  const model = await RVOSModel.create(config, { skipInit: true });
+  try {
+    assignSavedWeights(dir, model.namedVariables());
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+/** Reads the saved weights in `dir` into `vars` (same names and shapes, or a DataError naming the file). */
+export function assignSavedWeights(dir: string, vars: Map<string, tf.Variable>): void {
   const manifestPath = path.join(dir, 'weights.json');
   const manifest = readJson<WeightsManifest>(manifestPath);
   if (manifest.format !== WEIGHTS_FORMAT || manifest.version !== WEIGHTS_VERSION) {
@@ -70,10 +88,8 @@ export async function loadModel(dir: string): Promise<RVOSModel> {
   const bytes = fs.readFileSync(binPath);
   if (bytes.byteLength !== manifest.byteLength) throw new DataError(`truncated: ${bytes.byteLength} bytes, weights.json says ${manifest.byteLength}`, binPath);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const model = await RVOSModel.create(config, { skipInit: true });
   const decoded = tf.io.decodeWeights(buffer, manifest.specs);
   try {
-    const vars = model.namedVariables();
     const missing = [...vars.keys()].filter((n) => decoded[n] === undefined);
     const extra = Object.keys(decoded).filter((n) => !vars.has(n));
     if (missing.length > 0 || extra.length > 0) {
@@ -84,11 +100,7 @@ export async function loadModel(dir: string): Promise<RVOSModel> {
       if (!tf.util.arraysEqual(t.shape, v.shape)) throw new DataError(`weight '${name}' has shape [${t.shape}], the model needs [${v.shape}]`, binPath);
     }
     for (const [name, v] of vars) v.assign(decoded[name]!);
-  } catch (err) {
-    model.dispose();
-    throw err;
   } finally {
     tf.dispose(Object.values(decoded));
   }
-  return model;
 }

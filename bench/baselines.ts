@@ -1,0 +1,110 @@
+/**
+ * Speed of the baseline families beside RVOS one-shot at the same resolution and object count, in
+ * process CPU time (the wasm backend is single-threaded, so CPU ms ≈ ms on an idle core):
+ * inference ms/frame (fps) through each family's per-video path (RVOS: model.step with the
+ * previous masks; baselines: tracker.step), and ms per training step (batch 4, clip 4, gradient
+ * of the family's clip loss; the optimiser update is left out, it is the same Adam for all).
+ * Settings: the experiment's (configs/experiment/baselines.yaml: 64x64, 3 slots) and 128x128.
+ *
+ * Usage: npm run bench -- baselines   (env: BENCH_REPEATS=10, BENCH_SIZES=64,128)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/index.js';
+import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
+import { BaselineGradients, createBaseline, trainableParameters, type BaselineModel, type BaselineModelConfig } from '../src/models/baselines/index.js';
+import { gradientsInThread } from '../src/train/parallel/gradients.js';
+import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
+const SIZES = (process.env.BENCH_SIZES ?? '64,128').split(',').map(Number);
+const SLOTS = 3;
+const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'ground_truth' };
+
+const rvosConfig: RVOSModelConfig = { encoder: { name: 'light', pretrained: null }, hidden: 32, slots: SLOTS, recurrence: 'ST', mode: 'one_shot', objectness: true, seed: 1 };
+const baselines: BaselineModelConfig[] = [
+  { family: 'mobile_prior', slots: SLOTS, seed: 1, mobilePrior: { stemChannels: 16, stemKernel: 7, stageChannels: [32, 64], bottleneck: 16, denseLayers: 3, growth: 8 } },
+  { family: 'siammask', slots: SLOTS, seed: 1, siammask: { channels: 32, templateSize: 32, maskSize: 16, windowInfluence: 0.4, scoreWeight: 1, boxWeight: 1, maskWeight: 2 } },
+];
+
+/** Square objects in slots 0..S−1 moving one pixel per frame: [B, L, H, W, S]. */
+function movingSquares(b: number, l: number, size: number): tf.Tensor5D {
+  const side = Math.round(size / 5);
+  const v = new Float32Array(b * l * size * size * SLOTS);
+  for (let i = 0; i < b; i++) for (let t = 0; t < l; t++) for (let s = 0; s < SLOTS; s++) {
+    const x0 = 4 + s * side + t, y0 = 4 + s * side + i;
+    for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) v[((((i * l + t) * size + y) * size + x) * SLOTS) + s] = 1;
+  }
+  return tf.tensor5d(v, [b, l, size, size, SLOTS]);
+}
+
+function batchOf(size: number): ClipBatch {
+  const masks = movingSquares(4, 4, size);
+  const frames = tf.tidy(() => tf.concat([tf.sum(masks, 4, true), tf.fill([4, 4, size, size, 1], 0.3), tf.mul(tf.sum(masks, 4, true), 0.5)], 4)) as tf.Tensor5D;
+  return { frames, masks, present: tf.ones([4, 4, SLOTS]) };
+}
+
+/** Process CPU milliseconds per call (user + system): on a shared machine, wall time mostly measures the neighbours. */
+function timeIt(fn: () => void): number {
+  fn();
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < REPEATS; i++) fn();
+  const d = process.cpuUsage(t0);
+  return (d.user + d.system) / 1000 / REPEATS;
+}
+
+function rvosInference(model: RVOSModel, frame: tf.Tensor4D, masks: tf.Tensor4D): number {
+  let state = model.initialState();
+  const ms = timeIt(() => {
+    const out = model.step(frame, masks, state);
+    tf.tidy(() => tf.sigmoid(out.logits)).dispose();
+    out.logits.dataSync();
+    model.disposeState(state);
+    state = out.state;
+    tf.dispose([out.logits, ...(out.objectness ? [out.objectness] : [])]);
+  });
+  model.disposeState(state);
+  return ms;
+}
+
+function trackerInference(model: BaselineModel, frame: tf.Tensor4D, masks: tf.Tensor4D): number {
+  const tracker = model.tracker();
+  tracker.step(frame, { masks, slots: [0, 1, 2] }).dispose();
+  const ms = timeIt(() => {
+    const p = tracker.step(frame, null);
+    p.dataSync();
+    p.dispose();
+  });
+  tracker.dispose();
+  return ms;
+}
+
+await initBackend(process.env.RVOS_BACKEND === undefined ? 'wasm' : undefined, { quiet: true });
+for (const size of SIZES) {
+  console.log(`\n${size}x${size}, ${SLOTS} objects, ${REPEATS} repeats (inference batch 1; training batch 4, clip 4)`);
+  const batch = batchOf(size);
+  const frame = tf.tidy(() => tf.squeeze(tf.slice(batch.frames, [0, 0, 0, 0, 0], [1, 1, -1, -1, -1]), [1])) as tf.Tensor4D;
+  const masks = tf.tidy(() => tf.squeeze(tf.slice(batch.masks, [0, 0, 0, 0, 0], [1, 1, -1, -1, -1]), [1])) as tf.Tensor4D;
+  const rows: [string, number, number, number][] = [];
+  const rvos = await RVOSModel.create(rvosConfig);
+  const rvosParams = [...rvos.namedVariables().values()].filter((v) => v.trainable).reduce((n, v) => n + v.size, 0);
+  const rvosTrain = timeIt(() => {
+    const g = gradientsInThread(rvos, batch, LOSS);
+    tf.dispose([...g.gradients.values()]);
+  });
+  rows.push(['rvos one-shot (light, hidden 32)', rvosParams, rvosInference(rvos, frame, masks), rvosTrain]);
+  rvos.dispose();
+  for (const config of baselines) {
+    const model = createBaseline(config);
+    const grads = new BaselineGradients(model);
+    const train = timeIt(() => {
+      void grads.compute(batch, LOSS).then((g) => tf.dispose([...g.gradients.values()]));
+    });
+    rows.push([config.family, trainableParameters(model), trackerInference(model, frame, masks), train]);
+    model.dispose();
+  }
+  tf.dispose([batch.frames, batch.masks, batch.present, frame, masks]);
+  const base = rows[0]![2];
+  console.log('| model | params | CPU ms/frame | fps (1 core) | vs rvos | train CPU ms/step |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, params, ms, train] of rows) console.log(`| ${name} | ${params} | ${ms.toFixed(1)} | ${(1000 / ms).toFixed(1)} | ${(base / ms).toFixed(2)}x | ${train.toFixed(0)} |`);
+}
