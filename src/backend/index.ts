@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
 import { registerFusedKernels } from './fused_kernels/index.js';
+import { describeNative, disableNativeKernels, enableNativeKernels, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
 export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -28,6 +29,8 @@ export interface BackendReport {
   reason: string;
   /** Where the preference came from. */
   source: 'argument' | 'RVOS_BACKEND' | 'default';
+  /** On wasm: whether the oneDNN convolutions run (src/backend/native), and why not. */
+  native?: NativeStatus;
 }
 
 export interface InitBackendOptions {
@@ -72,10 +75,33 @@ async function tryNative(pkg: string): Promise<string | undefined> {
 }
 
 async function activate(name: string): Promise<boolean> {
+  const before = processHandlers();
   try {
     return (await tf.setBackend(name)) && tf.getBackend() === name;
   } catch {
     return false;
+  } finally {
+    dropHandlersAddedSince(before);
+  }
+}
+
+// The two events share a listener type for this bookkeeping; Node's typings overload them separately.
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as unknown as readonly 'uncaughtException'[];
+type Listener = NodeJS.UncaughtExceptionListener;
+
+function processHandlers(): Map<string, Set<Listener>> {
+  return new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+}
+
+/**
+ * Emscripten's Node glue in tfjs-backend-wasm registers 'uncaughtException' and
+ * 'unhandledRejection' handlers that rethrow from inside its generated source, so Node dumps that
+ * source and exits 7 on any later error. Errors are the caller's to report
+ * (the CLI's boundary), so handlers a backend adds while initialising are removed.
+ */
+function dropHandlersAddedSince(before: Map<string, Set<Listener>>): void {
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of process.listeners(event)) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
 }
 
@@ -126,12 +152,19 @@ export async function initBackend(preference?: BackendPreference, options: InitB
       if (pref === 'wasm') throw new ConfigError('backend=wasm: the wasm backend failed to initialise; try backend=cpu');
     }
   }
+  if (report?.backend === 'wasm') {
+    // Registered after the wasm training kernels, which become the fallbacks.
+    report.native = enableNativeKernels();
+  } else {
+    disableNativeKernels(`the ${report?.backend ?? 'cpu'} backend runs`);
+  }
   if (report === undefined) {
     if (!(await activate('cpu'))) throw new Error('the cpu backend failed to initialise');
     report = { backend: 'cpu', reason: pref === 'cpu' ? 'requested' : notes.join('; '), source };
   }
   current = report;
   currentPreference = pref;
-  if (!options.quiet) (options.log ?? console.error)(`[rvos] backend: ${report.backend} (${report.reason}; preference from ${report.source})`);
+  const native = report.native === undefined ? '' : `; ${describeNative(report.native)}`;
+  if (!options.quiet) (options.log ?? console.error)(`[rvos] backend: ${report.backend} (${report.reason}; preference from ${report.source}${native})`);
   return report;
 }

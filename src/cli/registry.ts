@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'train a model from configs/ + overrides (-m for sweeps, --cfg to print the config)', load: () => import('./commands/train.js') },
   experiment: { summary: 'run a named experiment (configs/experiment/NAME.yaml) and write its report', load: () => import('./commands/experiment.js') },
   report: { summary: 'write the report of a sweep folder', load: () => import('./commands/report.js') },
+  demo: { summary: 'serve the browser demo: a trained run segments video live in a web page', load: () => import('./commands/demo.js') },
   infer: { summary: 'segment your own video (a folder of frames) with a trained run', load: () => import('./commands/infer.js') },
   backend: { summary: 'initialise TensorFlow.js and report which backend runs and why', load: () => import('./commands/backend.js') },
   data: { summary: 'data tools: synth (generate a synthetic DAVIS-layout dataset), info', load: () => import('./commands/data.js') },

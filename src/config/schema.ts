@@ -61,6 +61,8 @@ export const ModelConfigSchema = z.strictObject({
   objectness: z.boolean(),
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
+  /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
+  first_frame_motion: z.enum(['zero', 'next']),
   /** Extra decoder inputs per slot. */
   inputs: z.array(z.enum(DECODER_INPUTS)).refine((a) => new Set(a).size === a.length, 'inputs must not repeat an entry'),
 });
@@ -85,6 +87,21 @@ export const AugmentConfigSchema = z.strictObject({
   zoom: z.tuple([z.number().positive(), z.number().positive()]).refine(([lo, hi]) => lo <= hi, 'zoom must be [min, max] with min <= max'),
 });
 
+function SynthSettingSchema() {
+  return z.strictObject({
+    /** [[H, W], …] frame sizes, one drawn per video. */
+    sizes: z.array(z.tuple([positiveInt, positiveInt])).min(1),
+    /** Shape kinds (src/data/synth/shapes.ts). */
+    shapes: z.array(z.string()).min(1),
+    /** Texture kinds (src/data/synth/texture.ts). */
+    textures: z.array(z.string()).min(1),
+    /** [min, max] objects per video (null = data.synth.objects). */
+    objects: z.tuple([positiveInt, positiveInt]).nullable(),
+    /** Overrides of the difficulty preset's knobs (src/data/synth/options.ts SynthDifficulty). */
+    difficulty: z.record(z.string(), z.union([z.number(), z.tuple([z.number(), z.number()])])),
+  });
+}
+
 export const SynthConfigSchema = z.strictObject({
   videos: positiveInt,
   val_videos: positiveInt,
@@ -94,6 +111,16 @@ export const SynthConfigSchema = z.strictObject({
   seed: z.number().int(),
   /** Preset of the generator's difficulty knobs (src/data/synth/options.ts). */
   difficulty: z.enum(['easy', 'default', 'hard']),
+  /**
+   * The varied generator (null = the original one): training and held-out videos from different
+   * settings (frame sizes, shape and texture kinds, object counts, difficulty overrides).
+   */
+  variety: z
+    .strictObject({
+      train: SynthSettingSchema(),
+      val: SynthSettingSchema(),
+    })
+    .nullable(),
 });
 
 export const DataConfigSchema = z.strictObject({
@@ -103,6 +130,8 @@ export const DataConfigSchema = z.strictObject({
   val_split: z.string().min(1),
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
+  /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */
+  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable(),
   clip_length: positiveInt,
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,
@@ -155,11 +184,46 @@ export const EvalConfigSchema = z.strictObject({
   write_overlays: z.boolean(),
 });
 
-export const LauncherConfigSchema = z.strictObject({
+const LocalLauncherSchema = z.strictObject({
   /** basic: jobs one after another; local: up to `jobs` processes at once. */
   name: z.enum(['basic', 'local']),
   jobs: positiveInt,
 });
+
+/** launcher=slurm: the sweep as one Slurm job array; submitit's key names (docs/slurm.md). */
+export const SlurmLauncherSchema = z.strictObject({
+  name: z.literal('slurm'),
+  /** Time limit of each array task in minutes (sbatch --time). */
+  timeout_min: positiveInt,
+  cpus_per_task: positiveInt,
+  /** GPUs per node, requested as --gres=gpu:N (0 = none). */
+  gpus_per_node: nonNegativeInt,
+  tasks_per_node: positiveInt,
+  nodes: positiveInt,
+  /** Memory per node in GB (sbatch --mem); null = the partition's default. */
+  mem_gb: z.number().positive().nullable(),
+  partition: z.string().min(1).nullable(),
+  qos: z.string().min(1).nullable(),
+  account: z.string().min(1).nullable(),
+  /** Extra generic resources, e.g. 'nvme:1' (joined with the GPUs into one --gres). */
+  gres: z.string().min(1).nullable(),
+  /** SIGUSR1 this many seconds before the time limit: checkpoint and requeue (0 = no signal). */
+  signal_delay_s: nonNegativeInt,
+  /** Requeues after a time-limit signal before the task is reported failed. */
+  max_num_timeout: nonNegativeInt,
+  /** Array tasks running at once (sbatch --array=...%N). */
+  array_parallelism: positiveInt,
+  /** Shell lines run before each task (module load, source venv, export ...). */
+  setup: z.array(z.string()),
+  /** Extra sbatch flags without the dashes, e.g. {constraint: a100, exclusive: true}. */
+  additional_parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Node.js on the compute nodes; null = the one running rvos (a shared filesystem is assumed). */
+  node: z.string().min(1).nullable(),
+  /** Seconds between squeue polls while waiting. */
+  poll_s: z.number().positive(),
+});
+
+export const LauncherConfigSchema = z.discriminatedUnion('name', [LocalLauncherSchema, SlurmLauncherSchema]);
 
 /**
  * Sweep axes a config carries with it (Hydra's `hydra.sweeper.params`): key → comma-separated
@@ -177,6 +241,19 @@ export const SweepConfigSchema = z.strictObject({
     .default([]),
 });
 
+/**
+ * What an experiment's report compares (src/experiments/comparisons.ts). A selector is a
+ * sweep.variants name (`ST`) or a `key=value` setting (`model.mode=zero_shot`).
+ */
+export const ReportConfigSchema = z.strictObject({
+  /** The variant every other one is compared with, seed by seed; null = the first variant. */
+  baseline: z.string().min(1).nullable(),
+  /** Directions a paper claims: `better` beats `worse` (selectors), among the variants where `where` (a `key=value` selector) holds. */
+  claims: z
+    .array(z.strictObject({ better: z.string().min(1), worse: z.string().min(1), where: z.string().min(1).nullable().default(null), paper: z.string().min(1) }))
+    .default([]),
+});
+
 export const RvosConfigSchema = z.strictObject({
   seed: z.number().int(),
   backend: z.enum(BACKENDS),
@@ -188,6 +265,8 @@ export const RvosConfigSchema = z.strictObject({
   eval: EvalConfigSchema,
   launcher: LauncherConfigSchema,
   sweep: SweepConfigSchema,
+  // Defaulted so run folders saved before the key existed still load.
+  report: ReportConfigSchema.default({ baseline: null, claims: [] }),
 });
 
 export type RvosConfig = z.infer<typeof RvosConfigSchema>;
@@ -201,4 +280,7 @@ export type TrainConfig = RvosConfig['train'];
 export type StageConfig = NonNullable<TrainConfig['stages']>[number];
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
+export type SlurmLauncherConfig = z.infer<typeof SlurmLauncherSchema>;
 export type SweepConfig = RvosConfig['sweep'];
+export type ReportConfig = RvosConfig['report'];
+export type ClaimConfig = ReportConfig['claims'][number];

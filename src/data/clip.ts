@@ -11,7 +11,7 @@
 import { DataError } from '../utils/errors.js';
 import { Rng, type RngState } from '../utils/rng.js';
 import { drawAugmentation, identityAugmentation, warpLabels, warpRgbInto, type AugmentDraw, type AugmentOptions } from './augment.js';
-import { resizeLabelsNearest, resizeRgbBilinear } from './image_io.js';
+import { resizeLabelsNearest, resizeRgbBilinear } from './resample.js';
 import { drawPriorMaskKind, synthesizePriorMask, type PriorMaskOptions } from './prior_mask.js';
 import type { LabelMap, RgbImage, VideoSequence } from './types.js';
 import { VOID_LABEL } from './types.js';

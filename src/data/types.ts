@@ -3,9 +3,9 @@
  * (DAVIS-2017, YouTube-VOS, frame folders, in-memory) all produce these, so the clip sampler,
  * the trainer and the evaluator never see a file format.
  */
-import type { LabelMap } from './palette_png.js';
+import type { LabelMap } from './palette_codec.js';
 
-export type { LabelMap } from './palette_png.js';
+export type { LabelMap } from './palette_codec.js';
 
 /** An 8-bit RGB image, row-major, channels interleaved (length = width * height * 3). */
 export interface RgbImage {

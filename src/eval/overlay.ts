@@ -1,5 +1,5 @@
 /** Mask overlays for looking at predictions: each object id tinted with its DAVIS palette colour. */
-import { DAVIS_PALETTE, type LabelMap } from '../data/palette_png.js';
+import { DAVIS_PALETTE, type LabelMap } from '../data/palette_codec.js';
 import type { RgbImage } from '../data/types.js';
 
 /**

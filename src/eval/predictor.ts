@@ -13,7 +13,7 @@ import type { RVOSModel } from '../models/rvos_model.js';
 import type { LabelMap } from '../data/palette_png.js';
 import type { RgbImage, VideoSequence } from '../data/types.js';
 import { readFrameAtSize } from '../data/clip.js';
-import { resizeLabelsNearest, resizeRgbBilinear } from '../data/image_io.js';
+import { resizeLabelsNearest, resizeRgbBilinear } from '../data/resample.js';
 
 export interface PredictOptions {
   /** Network input size [H, W]. */
@@ -27,6 +27,23 @@ export interface PredictOptions {
    * output thresholded at `threshold` ('binary', which keeps masks from fading over long videos).
    */
   previousMask?: 'soft' | 'binary';
+  /**
+   * Told about objects the model cannot follow (ids above its slots in a given mask); default
+   * console.warn. Never silent: the evaluator scores such objects as missed.
+   */
+  warn?: (message: string) => void;
+}
+
+/** Ids of a label map above `slots` (void excluded), ascending. */
+export function idsBeyondSlots(label: LabelMap, slots: number): number[] {
+  const seen = new Set<number>();
+  for (const id of label.data) if (id > slots && id !== 255) seen.add(id);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** The warning for objects a model with `slots` slots drops. */
+export function droppedObjectsMessage(sequence: string, frame: string, dropped: number[], slots: number): string {
+  return `[rvos] ${sequence} frame ${frame}: object id${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} exceed${dropped.length > 1 ? '' : 's'} the model's ${slots} slots and ${dropped.length > 1 ? 'are' : 'is'} not followed (scored as missed); train with more model.slots to follow them`;
 }
 
 export interface VideoPrediction {
@@ -89,7 +106,13 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
   const { width, height } = sequence;
   const labels: LabelMap[] = [];
   const objectnessSums = new Float64Array(slots);
-  let state = model.initialState();
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  // Frame 0's motion reference (model.first_frame_motion=next) is frame 1.
+  const lookahead = sequence.frameNames.length > 1 && model.config.motionInput === true && model.config.firstFrameMotion === 'next'
+    ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size)
+    : null;
+  let state = model.initialState(lookahead);
+  lookahead?.dispose();
   let previous: tf.Tensor4D | null = null;
   let firstMasks: tf.Tensor4D | null = null;
   const firstFrameOf = sequence.firstFrameOf;
@@ -103,10 +126,12 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
         const first = await sequence.readAnnotation(0);
         firstMasks = first === null ? tf.zeros([1, ...options.size, slots]) : labelsToSlotMasks(first, slots, options.size);
         for (const id of first?.data ?? []) if (id >= 1 && id <= slots) givenIds.add(id);
+        const dropped = first === null ? [] : idsBeyondSlots(first, slots);
+        if (dropped.length > 0) warn(droppedObjectsMessage(sequence.name, sequence.frameNames[0]!, dropped, slots));
       }
       input = t <= 1 ? firstMasks : previous;
       const newIds = new Set([...firstFrameOf].filter(([, f]) => f === t && t > 0).map(([id]) => id));
-      if (newIds.size > 0) input = await injectNewObjects(sequence, t, input!, newIds, slots, options.size);
+      if (newIds.size > 0) input = await injectNewObjects(sequence, t, input!, newIds, slots, options.size, warn);
       for (const id of newIds) givenIds.add(id);
     }
     const out = model.step(frame, input, state);
@@ -139,9 +164,11 @@ export async function predictSequence(model: RVOSModel, sequence: VideoSequence,
 }
 
 /** Puts the given masks of objects first annotated at frame t into their slots of `input`. */
-async function injectNewObjects(sequence: VideoSequence, t: number, input: tf.Tensor4D, ids: Set<number>, slots: number, size: [number, number]): Promise<tf.Tensor4D> {
+async function injectNewObjects(sequence: VideoSequence, t: number, input: tf.Tensor4D, ids: Set<number>, slots: number, size: [number, number], warn: (m: string) => void): Promise<tf.Tensor4D> {
   const annotation = await sequence.readAnnotation(t);
   if (annotation === null) return input;
+  const dropped = [...ids].filter((id) => id > slots).sort((a, b) => a - b);
+  if (dropped.length > 0) warn(droppedObjectsMessage(sequence.name, sequence.frameNames[t]!, dropped, slots));
   return tf.tidy(() => {
     const given = labelsToSlotMasks(annotation, slots, size, ids);
     const slotIsNew = tf.tensor4d(Array.from({ length: slots }, (_, s) => (ids.has(s + 1) ? 1 : 0)), [1, 1, 1, slots]);

@@ -15,6 +15,11 @@ export interface BatchSourceOptions extends ClipOptions {
   seed: number;
   /** How many future steps to prepare while the current one trains. */
   prefetch: number;
+  /**
+   * Multi-scale training: each step's clips take one [H, W] drawn from this list instead of
+   * `size` (null/absent: every step at `size`, and the same random stream as before).
+   */
+  scales?: [number, number][] | null;
 }
 
 /** A 32-bit seed for step `step` of a run seeded with `seed` (splitmix-style mixing). */
@@ -43,9 +48,11 @@ export class BatchSource {
     let p = this.pending.get(step);
     if (p === undefined) {
       const rng = new Rng(stepSeed(this.options.seed, step));
+      const scales = this.options.scales ?? null;
+      const size = scales === null || scales.length === 0 ? this.options.size : scales[rng.int(0, scales.length - 1)]!;
       const picks = Array.from({ length: this.options.batchSize }, () => this.usable[rng.int(0, this.usable.length - 1)]!);
       const rngs = picks.map(() => rng.fork());
-      p = Promise.all(picks.map((seq, i) => sampleClip(seq, rngs[i]!, this.options)));
+      p = Promise.all(picks.map((seq, i) => sampleClip(seq, rngs[i]!, size === this.options.size ? this.options : { ...this.options, size })));
       // Avoid an unhandled rejection for a prefetched step; the error surfaces when it is awaited.
       p.catch(() => undefined);
       this.pending.set(step, p);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConfig } from '../config/index.js';
-import { DIFFICULTY_PRESETS, generateSyntheticDataset, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
+import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
 import { ConfigError } from '../utils/errors.js';
 
 export type EvalTask = 'semi' | 'unsupervised';
@@ -30,6 +30,7 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     objects: data.synth.objects,
     seed: data.synth.seed,
     difficulty: DIFFICULTY_PRESETS[data.synth.difficulty],
+    variety: varietyOf(data.synth.variety),
   };
   if (syntheticReady(data.root)) {
     checkSameSynthetic(data.root, wanted);
@@ -41,6 +42,19 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     if (!syntheticReady(data.root)) throw err;
   }
   return true;
+}
+
+/** data.synth.variety → the generator's options (kind names are checked by the generator). */
+function varietyOf(v: DataConfig['synth']['variety']): SynthVariety | undefined {
+  if (v === null) return undefined;
+  const setting = (s: NonNullable<DataConfig['synth']['variety']>['train']): SynthSetting => ({
+    sizes: s.sizes,
+    shapes: s.shapes as SynthSetting['shapes'],
+    textures: s.textures as SynthSetting['textures'],
+    ...(s.objects === null ? {} : { objects: s.objects }),
+    difficulty: s.difficulty as Partial<SynthDifficulty>,
+  });
+  return { train: setting(v.train), val: setting(v.val) };
 }
 
 /**
@@ -65,15 +79,22 @@ function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void
  * every annotated frame is scanned for objects; for evaluation DAVIS objects are those of frame 0
  * (the semi-supervised protocol gives only the first frame, so objects entering later are not
  * given to the model).
+ *
+ * data.on_error=skip: training leaves out unreadable videos (the dataset's `skipped`); evaluation
+ * refuses them, since a score over fewer videos is not comparable. Headers alone miss a corrupt
+ * JPEG body, so with skip every file is decoded up front: the videos are then known before the
+ * first step, and the batches stay a function of the step (exact resume).
  */
 export async function openSplit(data: DataConfig, split: string, task: EvalTask, purpose: 'train' | 'eval'): Promise<VideoDataset> {
+  const onError = purpose === 'train' ? data.on_error : 'raise';
+  const validate = data.on_error === 'skip' ? 'decode' : 'headers';
   switch (data.dataset) {
     case 'synthetic':
     case 'davis2017':
-      return openDavis2017(data.root, { split, task, onError: data.on_error, scan: purpose === 'train' ? 'all' : 'first' });
+      return openDavis2017(data.root, { split, task, onError, validate, scan: purpose === 'train' ? 'all' : 'first' });
     case 'youtube_vos':
       if (split !== 'train' && split !== 'valid') throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);
-      return openYouTubeVOS(data.root, { split, onError: data.on_error });
+      return openYouTubeVOS(data.root, { split, onError, validate });
     case 'frames':
       return openFrameFolder(data.root);
   }

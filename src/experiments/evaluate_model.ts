@@ -39,7 +39,13 @@ async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
 
 export async function evaluateModel(model: RVOSModel | BaselineModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
   const evaluations: SequenceEvaluation[] = [];
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const { slots } = model.config;
   for (const seq of sequences) {
+    // Zero-shot proposes at most `slots` objects: say which ground-truth objects it cannot cover.
+    if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
+      warn(`[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`);
+    }
     const started = performance.now();
     const cpu = process.cpuUsage();
     const { labels } = model instanceof RVOSModel ? await predictSequence(model, seq, options) : await predictWithTracker(model, seq, options);

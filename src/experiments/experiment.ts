@@ -5,13 +5,16 @@
  */
 import path from 'node:path';
 import { composeConfig, expandSweep } from '../config/index.js';
-import { createSweepDir } from '../logging/index.js';
+import { checkSweepDir, createSweepDir } from '../logging/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { launchSweep, type JobOutcome } from './launcher.js';
 import { writeSweepReport } from './report_md.js';
 import { writeHtmlReport } from './report_html.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
+import { watchSweep } from './sweep_watch.js';
+import type { ProgressStream } from '../logging/index.js';
+import { ConfigError } from '../utils/errors.js';
 
 export interface ExperimentOptions {
   name: string;
@@ -22,15 +25,31 @@ export interface ExperimentOptions {
   sweepDir?: string;
   /** Re-use finished jobs of an interrupted experiment in sweepDir. */
   resume: boolean;
+  /** Start every job in sweepDir over. */
+  overwrite?: boolean;
   log: (line: string) => void;
+  /** launcher=slurm: false = submit and return without a report (`rvos report` writes it later). */
+  wait?: boolean;
+  /** Live display of the running jobs (default process.stderr); false: none. */
+  progress?: ProgressStream | false;
 }
 
 export interface ExperimentResult {
   sweepDir: string;
   outcomes: JobOutcome[];
   report: string;
-  /** report.html beside report.md. */
+  /** report.html beside report.md ('' for both when submitted to Slurm without waiting). */
   html: string;
+}
+
+/**
+ * `--seeds N` as the override it stands for: seeds 1..N (the experiments' own seed axes are 1,2,3),
+ * which replaces the experiment's seed axis (see experimentJobs).
+ */
+export function seedsOverride(value: string, overrides: string[]): string {
+  if (!/^[1-9][0-9]*$/.test(value)) throw new ConfigError(`--seeds ${value}: expected a positive whole number of seeds, e.g. --seeds 3 (runs seeds 1, 2, 3)`);
+  if (overrides.some((o) => /^\+{0,2}seed=/.test(o))) throw new ConfigError('--seeds and a seed= override both set the seeds: give one of them');
+  return `seed=${Array.from({ length: Number(value) }, (_, i) => i + 1).join(',')}`;
 }
 
 /**
@@ -40,7 +59,9 @@ export interface ExperimentResult {
 export function experimentJobs(name: string, configDir: string, overrides: string[]): string[][] {
   const base = [`experiment=${name}`, ...overrides.filter((o) => !o.includes(','))];
   const composed = composeConfig({ configDir, overrides: base });
-  const axes = Object.entries(composed.config.sweep.params).map(([k, v]) => `${k}=${v}`);
+  // A key set on the command line replaces the config's axis for it (`seed=1,2,3,4,5`, `seed=7`).
+  const cliKeys = new Set(overrides.map((o) => o.replace(/^\+{1,2}/, '').split('=')[0]));
+  const axes = Object.entries(composed.config.sweep.params).filter(([k]) => !cliKeys.has(k)).map(([k, v]) => `${k}=${v}`);
   const cliAxes = overrides.filter((o) => o.includes(','));
   const product = expandSweep([...base, ...axes, ...cliAxes], { configDir });
   const variants = composed.config.sweep.variants;
@@ -58,21 +79,33 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   for (const data of roots.values()) {
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
+  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
-  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : 1;
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
+  const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
-  const outcomes = await launchSweep(jobs.map((overrides, index) => ({ index, overrides })), {
+  const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
+  const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
+  options.log(`  ${watch.estimate}`);
+  const outcomes = await launchSweep(sweepJobs, {
     sweepDir,
     jobs: parallel,
     extraArgs: ['--config-dir', options.configDir],
     skipFinished: options.resume,
-    onJobStart: (job) => options.log(`  started job ${job.index}: ${job.overrides.join(' ')}`),
-    onJobEnd: (o) => {
-      const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
-      options.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    slurm,
+    overwrite: options.overwrite,
+    onJobStart: (job, runDir) => {
+      watch.log(`  started job ${job.index} [${watch.label(job.index)}] in ${runDir}`);
+      watch.onJobStart(job, runDir);
     },
-  });
+    onJobEnd: (o) => {
+      watch.onJobEnd(o);
+      const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
+      watch.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
+    },
+  }).finally(() => watch.stop());
+  if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

@@ -2,13 +2,16 @@
  * Runs the jobs of a sweep as separate `rvos train` processes, at most `jobs` at a time
  * (launcher `basic` = 1, `local` = launcher.jobs). Each job writes into `<sweepDir>/<n>/`; a failed
  * job is recorded and the others go on. The summary (`summary.json`) is rewritten atomically after
- * every job, so an interrupted sweep shows what finished.
+ * every job, so an interrupted sweep shows what finished. launcher=slurm submits the jobs as one
+ * Slurm job array instead (./slurm/).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acquireRunLock } from '../logging/run_lock.js';
 import { writeFileAtomic } from '../utils/fs.js';
+import type { SlurmLauncherConfig } from '../config/index.js';
 
 export interface SweepJob {
   index: number;
@@ -19,7 +22,8 @@ export interface JobOutcome {
   index: number;
   overrides: string[];
   runDir: string;
-  status: 'ok' | 'failed' | 'skipped';
+  /** pending: submitted to a cluster and not finished when the summary was written. */
+  status: 'ok' | 'failed' | 'skipped' | 'pending';
   exitCode: number | null;
   seconds: number;
   /** Final metrics the job wrote to results.json, when it finished. */
@@ -35,8 +39,12 @@ export interface LaunchOptions {
   extraArgs?: string[];
   /** Reuse finished jobs (results.json present) instead of running them again. */
   skipFinished?: boolean;
+  /** Start every job over (`rvos train --overwrite`); otherwise a job resumes when it can (`--resume=auto`). */
+  overwrite?: boolean;
   onJobEnd?(outcome: JobOutcome): void;
   onJobStart?(job: SweepJob, runDir: string): void;
+  /** launcher=slurm: submit one job array instead of running processes here; wait=false returns once submitted. */
+  slurm?: { config: SlurmLauncherConfig; wait: boolean; log(line: string): void };
 }
 
 const RVOS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rvos.mjs');
@@ -65,7 +73,7 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
   options.onJobStart?.(job, runDir);
   const started = Date.now();
   const log = fs.openSync(path.join(runDir, 'train.log'), 'a');
-  const args = [RVOS_BIN, 'train', '--run-dir', runDir, '--resume', ...(options.extraArgs ?? []), ...job.overrides];
+  const args = [RVOS_BIN, 'train', '--run-dir', runDir, options.overwrite ? '--overwrite' : '--resume=auto', ...(options.extraArgs ?? []), ...job.overrides];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, RVOS_JOB_INDEX: String(job.index) } });
     const finish = (code: number | null, message?: string) => {
@@ -83,6 +91,17 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
 /** Runs every job; resolves with all outcomes in job order once the last one ends. */
 export async function launchSweep(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
   fs.mkdirSync(options.sweepDir, { recursive: true });
+  // One launcher per sweep folder; each job's `rvos train` also locks its own run folder.
+  const lock = acquireRunLock(options.sweepDir, 'rvos sweep');
+  try {
+    if (options.slurm !== undefined) return await (await import('./slurm/launch.js')).launchSlurmArray(jobs, options, options.slurm);
+    return await launchLocked(jobs, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function launchLocked(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   const queue = [...jobs];
   const writeSummary = () =>

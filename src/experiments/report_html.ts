@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { breakdownTables } from './breakdown_tables.js';
 import { parse as parseYaml } from 'yaml';
 import { loadRunConfig, type RvosConfig } from '../config/index.js';
 import { readLabelPng, type LabelMap } from '../data/index.js';
@@ -20,6 +21,8 @@ import { overlayStripPng } from './overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
 import { groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { sweepComparisons } from './comparisons.js';
+import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export interface HtmlReportOptions {
@@ -155,6 +158,8 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   })));
   out.push(`<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`);
 
+  out.push(comparisonsHtml(sweepComparisons(variants), esc));
+
   // Bar charts.
   const bars = (measures: string[]): BarRow[] => variants.flatMap((v) => measures.map((m) => ({ variant: names.get(v)!, measure: m, mean: v.metrics[m as keyof Variant['metrics']].mean, std: v.metrics[m as keyof Variant['metrics']].std })));
   const charts: string[] = [];
@@ -190,6 +195,12 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   // Paper context.
   const context = experiment !== undefined ? PAPER_CONTEXT[experiment] : undefined;
   if (context !== undefined) out.push(`<h2>Context: the paper's numbers</h2><div class="context"><p><b>Different data, different scale:</b> quoted for orientation only, not comparable with the numbers above.</p>${contextHtml(context)}</div>`);
+
+  // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
+  for (const t of breakdownTables(variants, (v) => esc(names.get(v)!))) {
+    out.push(`<h2>${esc(t.title)}</h2><p class="note">${esc(t.note)}</p>`);
+    out.push(table(t.header.map(esc), t.rows));
+  }
 
   // Per-sequence and per-run tables.
   const objects = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();

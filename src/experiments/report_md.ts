@@ -3,6 +3,9 @@ import path from 'node:path';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
+import { breakdownTables } from './breakdown_tables.js';
+import { sweepComparisons, type ReportComparisons } from './comparisons.js';
+import { comparisonsMarkdown } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
@@ -14,7 +17,7 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-export function renderMarkdown(title: string, variants: Variant[], context?: string): string {
+export function renderMarkdown(title: string, variants: Variant[], context?: string, comparisons?: ReportComparisons): string {
   const parts = [`# ${title}`, ''];
   parts.push('Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).', '');
   const speed = hasSpeed(variants);
@@ -25,6 +28,10 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
     ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
     ...(speed ? speedCells(v) : []),
   ])));
+  const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
+  if (compared !== '') parts.push('', compared);
+  // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
+  for (const t of breakdownTables(variants, (v) => `\`${v.label}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   parts.push('', '## Runs', '');
   parts.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [
     String(j.index), `\`${v.label}\``, String(j.results?.seed ?? (j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–')), j.status,
@@ -46,6 +53,6 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
 export function writeSweepReport(sweepDir: string, title: string, context?: string): string {
   const variants = groupVariants(readSweep(sweepDir));
   const file = path.join(sweepDir, 'report.md');
-  writeFileAtomic(file, renderMarkdown(title, variants, context));
+  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants)));
   return file;
 }

@@ -7,25 +7,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
-import { saveRunConfig } from '../config/index.js';
+import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoSequence } from '../data/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
 import type { RVOSModelConfig } from '../models/index.js';
-import { SummaryWriter, Progress } from '../logging/index.js';
+import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
-import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
-import { writeFileAtomic } from '../utils/fs.js';
+import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
+import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
 import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
-import { buildModel, gradientsFor, parameterCount } from './model_family.js';
+import { buildModel, gradientsFor, parameterCount, type AnyModel } from './model_family.js';
 
 export interface RunOptions {
-  runDir: string;
-  /** Continue from the run folder's latest checkpoint when it has one. */
-  resume: boolean;
+  /** The run folder, or a function that creates a new one (called once the inputs are validated). */
+  runDir: string | (() => string);
+  /**
+   * false: the run folder must be new or empty; true: continue from its latest checkpoint (an error
+   * when it has none); 'auto': continue when it can, else start (run_dir.ts decideRunStart).
+   */
+  resume: boolean | 'auto';
+  /** Start over in a run folder that already holds a run (its outputs are removed). */
+  overwrite?: boolean;
   /** Where progress goes (default stderr). */
   log?: (line: string) => void;
   /** Show the progress bar (default: when stderr is a TTY). */
@@ -41,10 +50,14 @@ export interface RunResults {
   bestStep: number | null;
   stoppedEarly: boolean;
   resumedFrom: number | null;
+  /** Training videos left out as unreadable (data.on_error=skip). */
+  skippedVideos: number;
   trainSeconds: number;
   evalSeconds: number;
   backend: string;
   global: GlobalMetrics;
+  /** Frame-0 J, recall of the k-th object, J&F per object count on the same split (src/eval/breakdown.ts). */
+  breakdown?: EvaluationBreakdown;
   /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
   validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
   /** model.family (absent in runs made before families existed = rvos). */
@@ -71,6 +84,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     mode: config.model.mode,
     objectness: config.model.objectness,
     motionInput: config.model.motion_input,
+    firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
   };
@@ -92,44 +106,155 @@ export function trainingStages(config: RvosConfig): TrainingStage[] {
   });
 }
 
+/**
+ * Where and how a run starts, decided before anything is written: a folder in use by another
+ * process, `--resume` with nothing to resume, a used folder without --resume / --overwrite, or a
+ * resumed run with a different config are refused here. Read-only.
+ */
+function preflight(composed: ComposedConfig, runDir: string, options: RunOptions): RunStart {
+  const owner = activeLock(runDir);
+  if (owner !== undefined) throw new TrainingError(describeLock(runDir, owner));
+  const start = decideRunStart(runDir, { resume: options.resume, overwrite: options.overwrite ?? false });
+  if (start.action === 'resume') checkSameConfig(composed, runDir);
+  return start;
+}
+
+/** Config keys that may change between an interrupted run and its resumption (they do not change what is computed). */
+const RESUMABLE_CHANGES = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher\./, /^sweep\./];
+
+function checkSameConfig(composed: ComposedConfig, runDir: string): void {
+  if (!fs.existsSync(path.join(runDir, HYDRA_SUBDIR, 'config.yaml'))) return;
+  const saved = flatten(loadRunConfig(runDir).config as unknown as Record<string, unknown>);
+  const now = flatten(composed.config as unknown as Record<string, unknown>);
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])].sort();
+  const differ = keys.filter((k) => !RESUMABLE_CHANGES.some((r) => r.test(k)) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (differ.length === 0) return;
+  const shown = differ.slice(0, 4).map((k) => `${k}: ${JSON.stringify(saved[k])} -> ${JSON.stringify(now[k])}`).join(', ');
+  throw new ConfigError(
+    `--resume: run folder ${runDir} was started with a different config (${shown}${differ.length > 4 ? `, and ${differ.length - 4} more` : ''}); ` +
+      `resume without overrides to continue with its saved config (${path.join(runDir, HYDRA_SUBDIR, 'overrides.yaml')}), or start a new run`,
+  );
+}
+
+function flatten(tree: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(tree)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}
+
+function finishedResults(runDir: string, log: (line: string) => void): RunResults {
+  log(`[rvos] run folder ${runDir} holds a finished run (results.json); nothing to resume`);
+  return JSON.parse(fs.readFileSync(path.join(runDir, 'results.json'), 'utf8')) as RunResults;
+}
+
 export async function runTraining(composed: ComposedConfig, options: RunOptions): Promise<RunResults> {
   const config = composed.config;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { runDir } = options;
-  fs.mkdirSync(runDir, { recursive: true });
-  saveRunConfig(runDir, composed);
+  const given = typeof options.runDir === 'string' ? options.runDir : undefined;
+  if (given !== undefined && preflight(composed, given, options).action === 'finished') return finishedResults(given, log);
+
+  // Inputs first: a run that cannot start leaves no run folder behind.
   const backend = await initBackend(config.backend, { log });
   const task = evalTask(config);
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
   const trainSet = await openSplit(config.data, config.data.split, 'semi', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
-  for (const s of [...(trainSet.skipped ?? []), ...(valSet.skipped ?? [])]) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
-
-  const model = await buildModel(config, () => modelConfigOf(config));
-  // Baselines with no weights (copy_first) skip training; mobile_prior always trains on synthesised prior masks.
-  const trains = parameterCount(model) > 0;
-  const priorMasks = (config.data.prior_mask || config.model.family === 'mobile_prior') && config.model.mode === 'one_shot';
+  const skipped = trainSet.skipped ?? [];
+  for (const s of skipped) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
+  if (skipped.length > 0) log(`[rvos] data.on_error=skip: ${skipped.length} of ${skipped.length + trainSet.sequences.length} training videos skipped`);
   const stages = trainingStages(config);
   const totalSteps = stages.reduce((n, s) => n + s.steps, 0);
   const augment = config.data.augment;
-  const batches = new BatchSource(trainSet, {
+  const batchOptions = {
     length: config.data.clip_length,
     maxSkip: config.data.max_skip,
     size: config.data.size,
+    scales: config.data.scales,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
-    priorMask: priorMasks ? MASKTRACK_PRIOR : null,
+    // mobile_prior always trains on synthesised prior masks (docs/baselines.md).
+    priorMask: (config.data.prior_mask || config.model.family === 'mobile_prior') && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
     batchSize: config.data.batch_size,
     seed: config.seed,
     prefetch: config.data.prefetch,
-  });
+  };
+  // The BatchSource constructor checks the clips are possible; prefetching starts with the first batch.
+  const batches = new BatchSource(trainSet, batchOptions);
+  const model = await buildModel(config, () => modelConfigOf(config));
+  try {
+    const runDir = given ?? (options.runDir as () => string)();
+    const lock = acquireRunLock(runDir, 'rvos train');
+    try {
+      // Decided again under the lock: another process may have written the folder since the preflight.
+      const start = preflight(composed, runDir, options);
+      if (start.action === 'finished') return finishedResults(runDir, log);
+      try {
+        return await trainLocked(composed, options, { runDir, start, model, backend: backend.backend, task, valSet, batches, stages, totalSteps, log, skipped: skipped.length });
+      } catch (err) {
+        if (!(err instanceof Error && err.message.includes('--resume'))) addErrorNote(err, checkpointNote(runDir));
+        throw err;
+      }
+    } finally {
+      lock.release();
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Where a failed run can be continued from, for the one-line error. */
+function checkpointNote(runDir: string): string {
+  const step = latestCheckpointStep(path.join(runDir, 'checkpoints'));
+  if (step === undefined) return `run folder ${runDir} has no checkpoint yet`;
+  return `the last good checkpoint is step ${step} in ${path.join(runDir, 'checkpoints')}: continue with rvos train --run-dir ${runDir} --resume`;
+}
+
+interface LockedRun {
+  runDir: string;
+  start: Exclude<RunStart, { action: 'finished' }>;
+  model: AnyModel;
+  backend: string;
+  task: EvalTask;
+  valSet: VideoDataset;
+  batches: BatchSource;
+  stages: TrainingStage[];
+  totalSteps: number;
+  log: (line: string) => void;
+  skipped: number;
+}
+
+async function trainLocked(composed: ComposedConfig, options: RunOptions, run: LockedRun): Promise<RunResults> {
+  const { runDir, start } = run;
+  if (start.action === 'fresh' && start.clear) clearRunOutputs(runDir);
+  removeStaleTemporaries(runDir);
+  saveRunConfig(runDir, composed);
+  const resumeStep = start.action === 'resume' && Number.isInteger(start.step) ? start.step : 0;
+  const tbDir = path.join(runDir, 'tb');
+  // A resumed run logs the steps after its checkpoint again: drop the interrupted run's copies.
+  if (resumeStep > 0) trimEventFiles(tbDir, resumeStep);
+  const writer = new SummaryWriter(tbDir);
+  try {
+    return await trainAndEvaluate(composed, options, run, writer, resumeStep);
+  } finally {
+    writer.close();
+  }
+}
+
+async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, run: LockedRun, writer: SummaryWriter, resumeStep: number): Promise<RunResults> {
+  const config = composed.config;
+  const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
   const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
-  const writer = new SummaryWriter(path.join(runDir, 'tb'));
-  const progress = new Progress({ total: totalSteps, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr });
+  if (resumeStep > 0) writer.sessionStart(resumeStep + 1);
+  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
-  const result = !trains ? { progress: { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 }, stoppedEarly: false, resumedFrom: null, lastLoss: NaN } : await train(
+  // SIGUSR1/SIGTERM (a cluster's time limit or pre-emption): checkpoint, stop, exit for a requeue.
+  const signals = watchStopSignals();
+  // Baselines with no weights (copy_first) have nothing to train.
+  const result = parameterCount(model) === 0 ? { progress: { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 }, stoppedEarly: false, resumedFrom: null, lastLoss: NaN, interrupted: false } : await train(
     model,
     {
       runDir,
@@ -148,7 +273,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
       patience: config.train.patience,
       logEvery: config.train.log_every,
       keepCheckpoints: 3,
-      resume: options.resume,
+      resume: run.start.action === 'resume',
       workers: config.train.workers,
     },
     {
@@ -167,15 +292,18 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
           const strip = await overlayStripPng(seq, labels, 4);
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay });
+        // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
+        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
       gradients: gradientsFor(model),
+      shouldStop: () => signals.received !== null,
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
         const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
         validation.push({ step, score: r.score, ...memory });
+        progress.update(step, { 'val J&F': r.score });
         // Memory is printed with every validation so a long run shows it stays flat.
         progress.log(
           `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
@@ -183,9 +311,13 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
         );
       },
     },
-  );
+  ).finally(() => signals.dispose());
   progress.done({ loss: result.lastLoss });
-  writer.close();
+  writer.flush();
+  if (result.interrupted) {
+    model.dispose();
+    throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
+  }
   const trainSeconds = (Date.now() - started) / 1000;
 
   // Final evaluation with the best weights (by validation J&F), written like an official result folder.
@@ -198,8 +330,9 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, timing });
+  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, timing, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
+  const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {
     task,
     mode: config.model.mode,
@@ -209,10 +342,12 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     bestStep: result.progress.bestStep,
     stoppedEarly: result.stoppedEarly,
     resumedFrom: result.resumedFrom,
+    skippedVideos: run.skipped,
     trainSeconds,
     evalSeconds: (Date.now() - evalStarted) / 1000,
-    backend: backend.backend,
+    backend: run.backend,
     global: evaluation.global,
+    breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
     validation,
     family: config.model.family,
     params: parameterCount(model),
@@ -220,7 +355,6 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     cpuMsPerFrame: timing.frames > 0 ? (1000 * timing.cpuSeconds) / timing.frames : NaN,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
-  model.dispose();
   log(`[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${valSet.sequences.length} ${config.data.val_split} videos; tensors alive: ${tf.memory().numTensors}`);
   return results;
 }

@@ -8,10 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { computeHistogram } from './histogram.js';
 import { ProtoWriter } from './protobuf.js';
-import { frameRecord } from './tfrecord.js';
+import { frameRecord, readRecordsUntilDamage } from './tfrecord.js';
+import { writeFileAtomic } from '../utils/fs.js';
 
 /** Event fields. */
-const EVENT = { wallTime: 1, step: 2, fileVersion: 3, summary: 5 } as const;
+const EVENT = { wallTime: 1, step: 2, fileVersion: 3, summary: 5, sessionLog: 7 } as const;
+/** SessionLog: field 1 = status; SessionStatus.START = 1 (tensorflow/core/util/event.proto). */
+const SESSION_LOG = { status: 1, start: 1 } as const;
 /** Summary.Value fields (Summary itself: 1 = repeated Value). */
 const VALUE = { tag: 1, simpleValue: 2, image: 4, histo: 5 } as const;
 const IMAGE = { height: 1, width: 2, colorspace: 3, encoded: 4 } as const;
@@ -96,6 +99,16 @@ export class SummaryWriter {
     this.writeSummary(step, new ProtoWriter().string(VALUE.tag, tag).bytes(VALUE.histo, histo).finish());
   }
 
+  /**
+   * A SessionLog.START event at `step`: TensorBoard then discards the points at `step` and after
+   * that earlier files hold (what an interrupted run logged past its last checkpoint).
+   */
+  sessionStart(step: number): void {
+    const log = new ProtoWriter().varint(SESSION_LOG.status, SESSION_LOG.start).finish();
+    this.writeEvent(new ProtoWriter().double(EVENT.wallTime, this.now() / 1000).varint(EVENT.step, step).bytes(EVENT.sessionLog, log).finish());
+    this.flush();
+  }
+
   /** Writes pending records and syncs the file to disk. */
   flush(): void {
     const fd = this.openFd();
@@ -137,4 +150,67 @@ export class SummaryWriter {
 /** Summary.Image colorspace from the PNG colour type: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA. */
 function pngChannels(colorType: number): number {
   return ({ 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 3;
+}
+
+/** The step of an encoded Event (0 when absent, the protobuf default). */
+export function eventStep(event: Uint8Array): number {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 1; at < event.length; shift *= 128) {
+      const b = event[at++]!;
+      value += (b & 0x7f) * shift;
+      if (b < 0x80) return value;
+    }
+    throw new RangeError('truncated varint in an event');
+  };
+  while (at < event.length) {
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (wire === 0) {
+      const v = varint();
+      if (field === EVENT.step) return v;
+    } else if (wire === 1) at += 8;
+    else if (wire === 2) {
+      const length = varint(); // read before `at +=` reads `at`
+      at += length;
+    }
+    else if (wire === 5) at += 4;
+    else throw new RangeError(`unknown wire type ${wire} in an event`);
+  }
+  return 0;
+}
+
+/**
+ * Cuts what the event files in `logDir` hold after `step` (and a torn last record), rewriting
+ * each changed file atomically: a run resumed from the checkpoint at `step` logs those steps again,
+ * and a reader should not see them twice. Returns how many events were dropped.
+ */
+export function trimEventFiles(logDir: string, step: number): number {
+  let files: string[];
+  try {
+    files = fs.readdirSync(logDir).filter((f) => f.startsWith('events.out.tfevents.'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let dropped = 0;
+  for (const name of files) {
+    const file = path.join(logDir, name);
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    const { records, damage } = readRecordsUntilDamage(bytes);
+    const kept = records.filter((r) => eventStep(r) <= step);
+    if (kept.length === records.length && damage === undefined) continue;
+    dropped += records.length - kept.length;
+    const out = new Uint8Array(kept.reduce((n, r) => n + r.length + 16, 0));
+    let at = 0;
+    for (const r of kept) {
+      const framed = frameRecord(r);
+      out.set(framed, at);
+      at += framed.length;
+    }
+    writeFileAtomic(file, out);
+  }
+  return dropped;
 }

@@ -16,7 +16,27 @@ export function frameRecord(data: Uint8Array): Uint8Array {
 
 /** Splits a TFRecord stream into its payloads, checking both CRCs; throws on damage. */
 export function readRecords(bytes: Uint8Array): Uint8Array[] {
-  const records: Uint8Array[] = [];
+  const { records, damage } = readRecordsUntilDamage(bytes);
+  if (damage !== undefined) throw new Error(damage);
+  return records;
+}
+
+/** The intact records before the first damaged one (a writer killed mid-record leaves a torn tail). */
+export function readRecordsUntilDamage(bytes: Uint8Array): { records: Uint8Array[]; damage?: string } {
+  try {
+    return { records: readAll(bytes, []) };
+  } catch (err) {
+    const records: Uint8Array[] = [];
+    try {
+      readAll(bytes, records);
+    } catch {
+      // `records` holds what came before the damage.
+    }
+    return { records, damage: (err as Error).message };
+  }
+}
+
+function readAll(bytes: Uint8Array, records: Uint8Array[]): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   while (offset < bytes.length) {

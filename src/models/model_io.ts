@@ -1,8 +1,5 @@
 /**
- * Saving and loading an RVOS model: a folder with
- *   config.json          the RVOSModelConfig
- *   weights.json         {format, version, file, byteLength, specs}: TF.js weight specs by stable name
- *   weights-<hash>.bin   the float32 values of every variable (BatchNorm statistics included)
+ * Saving and loading an RVOS model folder on disk (the format: model_format.ts).
  * Each file is written atomically; the weights file name carries a content hash and weights.json is
  * written after it, so a reader never sees a manifest pointing at a half-written file. Stale
  * weights files are removed after a successful save.
@@ -13,18 +10,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '../utils/errors.js';
 import { writeFileAtomicAsync } from '../utils/fs.js';
-import { RVOSModel, validateModelConfig, type RVOSModelConfig } from './rvos_model.js';
-
-const WEIGHTS_FORMAT = 'rvos-weights';
-const WEIGHTS_VERSION = 1;
-
-interface WeightsManifest {
-  format: string;
-  version: number;
-  file: string;
-  byteLength: number;
-  specs: tf.io.WeightsManifestEntry[];
-}
+import { assignWeights, MODEL_FOLDER_FILES, modelFromWeights, parseModelConfig, parseWeightsManifest, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WeightsManifest } from './model_format.js';
+import type { RVOSModel, RVOSModelConfig } from './rvos_model.js';
 
 /** What save needs of a model (RVOS or another family, src/models/baselines/). */
 export interface SavableModel {
@@ -48,59 +35,44 @@ export async function saveModel(model: SavableModel, dir: string): Promise<void>
   }
 }
 
-export function readJson<T>(file: string): T {
-  if (!fs.existsSync(file)) throw new DataError('missing: not a saved RVOS model folder (expected config.json, weights.json, weights-*.bin)', file);
+function readText(file: string): string {
+  if (!fs.existsSync(file)) throw new DataError(`missing: not a saved RVOS model folder (expected ${MODEL_FOLDER_FILES})`, file);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** config.json of a saved model folder of any family, as plain JSON. */
+export function readConfigJson<T>(dir: string): T {
+  const file = path.join(dir, 'config.json');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return JSON.parse(readText(file)) as T;
   } catch (err) {
+    if (err instanceof DataError) throw err;
     throw new DataError(`not valid JSON (${(err as Error).message})`, file);
   }
 }
 
 /** Reads only the config of a saved model. */
 export function readModelConfig(dir: string): RVOSModelConfig {
-  const config = readJson<RVOSModelConfig>(path.join(dir, 'config.json'));
-  validateModelConfig(config);
-  return config;
+  const file = path.join(dir, 'config.json');
+  return parseModelConfig(readText(file), file);
 }
 
 export async function loadModel(dir: string): Promise<RVOSModel> {
   const config = readModelConfig(dir);
-  const model = await RVOSModel.create(config, { skipInit: true });
-  try {
-    assignSavedWeights(dir, model.namedVariables());
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
-  return model;
-}
-
-/** Reads the saved weights in `dir` into `vars` (same names and shapes, or a DataError naming the file). */
-export function assignSavedWeights(dir: string, vars: Map<string, tf.Variable>): void {
   const manifestPath = path.join(dir, 'weights.json');
-  const manifest = readJson<WeightsManifest>(manifestPath);
-  if (manifest.format !== WEIGHTS_FORMAT || manifest.version !== WEIGHTS_VERSION) {
-    throw new DataError(`unsupported weights format ${manifest.format} v${manifest.version} (this version reads ${WEIGHTS_FORMAT} v${WEIGHTS_VERSION})`, manifestPath);
-  }
+  const manifest = parseWeightsManifest(readText(manifestPath), manifestPath);
   const binPath = path.join(dir, manifest.file);
   if (!fs.existsSync(binPath)) throw new DataError(`weights file '${manifest.file}' named in weights.json is missing`, binPath);
   const bytes = fs.readFileSync(binPath);
-  if (bytes.byteLength !== manifest.byteLength) throw new DataError(`truncated: ${bytes.byteLength} bytes, weights.json says ${manifest.byteLength}`, binPath);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const decoded = tf.io.decodeWeights(buffer, manifest.specs);
-  try {
-    const missing = [...vars.keys()].filter((n) => decoded[n] === undefined);
-    const extra = Object.keys(decoded).filter((n) => !vars.has(n));
-    if (missing.length > 0 || extra.length > 0) {
-      throw new DataError(`weights do not match config.json: missing ${missing.slice(0, 5).join(', ') || 'none'}; unexpected ${extra.slice(0, 5).join(', ') || 'none'}`, binPath);
-    }
-    for (const [name, v] of vars) {
-      const t = decoded[name]!;
-      if (!tf.util.arraysEqual(t.shape, v.shape)) throw new DataError(`weight '${name}' has shape [${t.shape}], the model needs [${v.shape}]`, binPath);
-    }
-    for (const [name, v] of vars) v.assign(decoded[name]!);
-  } finally {
-    tf.dispose(Object.values(decoded));
-  }
+  return modelFromWeights(config, manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), binPath);
+}
+
+/** Reads the saved weights in `dir` into `vars` (a model of any family built with skipInit). */
+export function assignSavedWeights(dir: string, vars: Map<string, tf.Variable>): void {
+  const manifestPath = path.join(dir, 'weights.json');
+  const manifest = parseWeightsManifest(readText(manifestPath), manifestPath);
+  const binPath = path.join(dir, manifest.file);
+  if (!fs.existsSync(binPath)) throw new DataError(`weights file '${manifest.file}' named in weights.json is missing`, binPath);
+  const bytes = fs.readFileSync(binPath);
+  assignWeights(vars, manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), binPath);
 }

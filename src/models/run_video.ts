@@ -73,7 +73,7 @@ export async function runVideo(model: RVOSModel, frames: tf.Tensor4D[], options:
   }
   const keep = options.keep ?? true;
   const out: VideoOutput = { frames: [] };
-  let state = model.initialState();
+  let state = model.initialState(frames[1] ?? null);
   let previous: tf.Tensor4D | null = null; // probabilities of frame t−1 (owned here when !keep)
   try {
     for (let t = 0; t < frames.length; t++) {

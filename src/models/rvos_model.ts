@@ -53,6 +53,12 @@ export interface RVOSModelConfig {
   matching?: Partial<MatchingOptions>;
   /** The encoder also sees the difference to the previous frame (a motion cue; not in RVOS). Default false. */
   motionInput?: boolean;
+  /**
+   * The motion input of a video's first frame, which has no previous frame: 'zero' (no motion, the
+   * default) or 'next' (the difference to the NEXT frame, given to `initialState`; a time-reversed
+   * difference looks like any other, so frame 0 is segmented like the rest).
+   */
+  firstFrameMotion?: 'zero' | 'next';
 }
 
 /** The decoder inputs of a config (absent = ['prev_mask']). */
@@ -103,6 +109,7 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   if (!['zero_shot', 'one_shot'].includes(config.mode)) fail('mode', `must be zero_shot | one_shot, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
   if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean') fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
+  if (config.firstFrameMotion !== undefined && !['zero', 'next'].includes(config.firstFrameMotion)) fail('first_frame_motion', `must be zero | next, got '${String(config.firstFrameMotion)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   const inputs = decoderInputs(config);
   if (!Array.isArray(inputs) || inputs.some((i) => !DECODER_INPUTS.includes(i))) fail('inputs', `must be a subset of ${DECODER_INPUTS.join(', ')}, got ${JSON.stringify(inputs)}`);
@@ -172,9 +179,13 @@ export class RVOSModel {
     await saveModel(this, dir);
   }
 
-  /** "No previous frame". */
-  initialState(): DecoderState {
-    return { kind: 'rvos-decoder-state', temporal: null, matching: null };
+  /**
+   * "No previous frame". `nextFrame` (the video's second frame, [B,H,W,3]; the caller keeps it) is
+   * the first frame's motion reference when config.firstFrameMotion is 'next'; otherwise unused.
+   */
+  initialState(nextFrame?: tf.Tensor4D | null): DecoderState {
+    const lookahead = this.config.motionInput === true && this.config.firstFrameMotion === 'next' && nextFrame != null;
+    return { kind: 'rvos-decoder-state', temporal: null, matching: null, previousFrame: lookahead ? tf.clone(nextFrame) : null };
   }
 
   disposeState(state: DecoderState): void {

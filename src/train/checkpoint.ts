@@ -9,7 +9,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdamState } from './adam.js';
 import { TrainingError } from '../utils/errors.js';
-import { writeFileAtomic } from '../utils/fs.js';
+import { faultPoint } from '../utils/fault.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 
 /** Trainer progress saved beside the weights; everything needed to continue exactly. */
 export interface TrainerProgress {
@@ -75,13 +76,33 @@ export function saveCheckpoint(
   const tmpDir = path.join(checkpointsDir, `.${name}.${process.pid}.tmp`);
   fs.rmSync(tmpDir, { recursive: true, force: true });
   fs.mkdirSync(tmpDir, { recursive: true });
+  faultPoint('checkpoint-tensors', path.join(tmpDir, 'tensors.bin'), progress.step);
   writeFileAtomic(path.join(tmpDir, 'tensors.bin'), bytes);
   writeFileAtomic(path.join(tmpDir, 'state.json'), JSON.stringify(state));
+  faultPoint('checkpoint-rename', finalDir, progress.step);
   fs.rmSync(finalDir, { recursive: true, force: true });
   fs.renameSync(tmpDir, finalDir);
   writeFileAtomic(path.join(checkpointsDir, 'latest.json'), JSON.stringify({ step: progress.step, dir: name }));
   if (isBest) writeFileAtomic(path.join(checkpointsDir, 'best.json'), JSON.stringify({ step: progress.step, dir: name, score: progress.bestScore }));
   return finalDir;
+}
+
+/** The step latest.json points at; undefined when there is no (readable) pointer. */
+export function latestCheckpointStep(checkpointsDir: string): number | undefined {
+  try {
+    const step = Number((JSON.parse(fs.readFileSync(path.join(checkpointsDir, 'latest.json'), 'utf8')) as { step?: unknown }).step);
+    return Number.isInteger(step) ? step : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes what an interrupted save left: `.step-*.<pid>.tmp` folders and `*.tmp` pointer files of
+ * writers that are gone. Complete checkpoints are never touched.
+ */
+export function removeStaleCheckpointTemporaries(checkpointsDir: string): string[] {
+  return removeStaleTemporaries(checkpointsDir);
 }
 
 /** Reads the checkpoint a pointer file ('latest' or 'best') names; undefined when there is none. */

@@ -45,7 +45,8 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
   const maskTerms: tf.Scalar[] = [];
   const emptyTerms: tf.Scalar[] = [];
   const objectnessTerms: tf.Scalar[] = [];
-  let state = model.initialState();
+  // A clip's first frame has no previous frame here, like a video's first frame at inference.
+  let state = model.initialState(frames[1] ?? null);
   let previousLogits: tf.Tensor4D | null = null;
   let slotToObject: number[][] | null = null;
   for (let t = 0; t < length; t++) {

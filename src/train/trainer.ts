@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { RVOSModel } from '../models/rvos_model.js';
 import { Adam, clipByGlobalNorm } from './adam.js';
 import type { ClipBatch, ClipLossOptions } from './clip_loss.js';
-import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
+import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, removeStaleCheckpointTemporaries, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
 import { TrainingError } from '../utils/errors.js';
 import { InThreadGradients, type GradientProvider } from './parallel/gradients.js';
 import { WorkerGradients } from './parallel/worker_gradients.js';
@@ -86,6 +86,8 @@ export interface TrainerHooks<M extends TrainableModel = RVOSModel> {
   onValidation?(step: number, result: ValidationResult, isBest: boolean): void;
   /** How batch gradients are computed (default: from `options.workers`); the caller disposes one it passes. */
   gradients?: GradientProvider;
+  /** Checked after every step; true = save a checkpoint and return with `interrupted` (./preemption.ts). */
+  shouldStop?(): boolean;
 }
 
 export interface TrainResult {
@@ -93,6 +95,8 @@ export interface TrainResult {
   stoppedEarly: boolean;
   resumedFrom: number | null;
   lastLoss: number;
+  /** Stopped by `hooks.shouldStop` before the last step, with a checkpoint of the last step done. */
+  interrupted: boolean;
 }
 
 function stageAt(stages: TrainingStage[], step: number): TrainingStage {
@@ -136,6 +140,7 @@ async function trainWith<M extends TrainableModel>(model: M, options: TrainerOpt
   const optimizer = new Adam(groups, { weightDecay: options.weightDecay });
   let progress: TrainerProgress = { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 };
   let resumedFrom: number | null = null;
+  removeStaleCheckpointTemporaries(checkpointsDir);
   if (options.resume) {
     const ckpt = loadCheckpoint(checkpointsDir, 'latest');
     if (ckpt !== undefined) {
@@ -148,6 +153,7 @@ async function trainWith<M extends TrainableModel>(model: M, options: TrainerOpt
   }
   let lastLoss = NaN;
   let stoppedEarly = false;
+  let interrupted = false;
   while (progress.step < totalSteps) {
     const step = progress.step;
     const stage = stageAt(options.stages, step);
@@ -192,7 +198,10 @@ async function trainWith<M extends TrainableModel>(model: M, options: TrainerOpt
       hooks.onValidation?.(done, result, isBest);
       if (options.patience > 0 && progress.evalsWithoutImprovement >= options.patience) stoppedEarly = true;
     }
-    if (done % options.ckptEvery === 0 || done === totalSteps || isBest || stoppedEarly) {
+    // One turn of the event loop first: a signal handler only runs there, and a step may not yield.
+    if (hooks.shouldStop !== undefined) await new Promise((resolve) => setImmediate(resolve));
+    interrupted = done < totalSteps && !stoppedEarly && hooks.shouldStop?.() === true;
+    if (done % options.ckptEvery === 0 || done === totalSteps || isBest || stoppedEarly || interrupted) {
       if (hooks.logger?.histogram !== undefined) {
         for (const [name, v] of trainable) hooks.logger.histogram(`weights/${name}`, v.dataSync() as Float32Array, done);
       }
@@ -200,8 +209,8 @@ async function trainWith<M extends TrainableModel>(model: M, options: TrainerOpt
       saveCheckpoint(checkpointsDir, progress, named, optimizer.getState(), isBest);
       pruneCheckpoints(checkpointsDir, options.keepCheckpoints);
     }
-    if (stoppedEarly) break;
+    if (stoppedEarly || interrupted) break;
   }
   optimizer.dispose();
-  return { progress, stoppedEarly, resumedFrom, lastLoss };
+  return { progress, stoppedEarly, resumedFrom, lastLoss, interrupted };
 }

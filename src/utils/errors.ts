@@ -28,3 +28,21 @@ export class EvalError extends RvosError {}
 
 /** Training diverged or a run folder is unusable. */
 export class TrainingError extends RvosError {}
+
+const NOTES = Symbol.for('rvos.errorNotes');
+
+/**
+ * Attaches a sentence of context to any thrown value (as Python's add_note does), e.g. the last
+ * good checkpoint when training fails; the command-line boundary prints the notes after the cause.
+ */
+export function addErrorNote(err: unknown, note: string): void {
+  if (typeof err !== 'object' || err === null) return;
+  const holder = err as { [NOTES]?: string[] };
+  (holder[NOTES] ??= []).push(note);
+}
+
+/** The notes attached with {@link addErrorNote}. */
+export function errorNotes(err: unknown): string[] {
+  if (typeof err !== 'object' || err === null) return [];
+  return (err as { [NOTES]?: string[] })[NOTES] ?? [];
+}

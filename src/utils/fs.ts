@@ -41,3 +41,47 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
     throw err;
   }
 }
+
+/** Temporary names this project writes: `<file>.<pid>.<n>.tmp` (above) and `.<name>.<pid>.tmp` (checkpoint folders). */
+const TEMPORARY = /\.(\d+)(?:\.\d+)?\.tmp$/;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries an interrupted write left under `dir` (recursively): those whose writer
+ * (the pid in the name) is this process or no longer alive. Returns the paths removed.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  const walk = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const e of entries) {
+      const full = path.join(d, e.name);
+      const m = TEMPORARY.exec(e.name);
+      if (m !== null) {
+        const pid = Number(m[1]);
+        if (pid === process.pid || !pidAlive(pid)) {
+          fs.rmSync(full, { recursive: true, force: true });
+          removed.push(full);
+        }
+      } else if (e.isDirectory()) {
+        walk(full);
+      }
+    }
+  };
+  walk(dir);
+  return removed;
+}

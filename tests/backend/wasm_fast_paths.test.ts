@@ -1,8 +1,9 @@
 // The speed paths of the wasm training kernels: the stride-phase input gradient, the cache of
 // rearranged filters (its lifetime and that it never serves a stale filter), Identity without a
 // copy and Tile by block copies, each against the cpu backend or the path it replaces.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { setNativeKernelsEnabled } from '../../src/backend/native/index.js';
 import { derivedFilterCount } from '../../src/backend/wasm_kernels/derived_filters.js';
 import { setWasmKernelOptions, wasmKernelOptions } from '../../src/backend/wasm_kernels/kernel_options.js';
 import { axisPhases } from '../../src/backend/wasm_kernels/stride_phases.js';
@@ -16,7 +17,15 @@ afterEach(() => {
   setWasmKernelOptions(defaults);
 });
 
+// This file checks this project's wasm kernels; the oneDNN ones (when built) are checked against
+// these in native_kernels.test.ts.
+let nativeWas = false;
+beforeAll(() => {
+  nativeWas = setNativeKernelsEnabled(false);
+});
+
 afterAll(async () => {
+  setNativeKernelsEnabled(nativeWas);
   await tf.setBackend('wasm');
 });
 

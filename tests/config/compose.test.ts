@@ -13,11 +13,11 @@ describe('composeConfig on configs/', () => {
     expect(config.seed).toBe(123);
     expect(config.backend).toBe('auto');
     expect(config.run).toEqual({ root: 'results', name: null });
-    expect(config.model).toEqual({ hidden: 32, slots: 10, recurrence: 'ST', mode: 'zero_shot', objectness: true, motion_input: false, inputs: ['prev_mask'] });
+    expect(config.model).toEqual({ hidden: 32, slots: 10, recurrence: 'ST', mode: 'zero_shot', objectness: true, motion_input: false, first_frame_motion: 'zero', inputs: ['prev_mask'] });
     expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false });
     expect(config.data.size).toEqual([96, 96]);
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
-    expect(config.data.synth).toEqual({ videos: 60, val_videos: 10, frames: 12, objects: [1, 3], seed: 7, difficulty: 'default' });
+    expect(config.data.synth).toEqual({ videos: 60, val_videos: 10, frames: 12, objects: [1, 3], seed: 7, difficulty: 'default', variety: null });
     expect(config.data.prior_mask).toBe(false);
     expect(config.sweep).toMatchObject({ params: {} });
     expect(config.train.lr).toBe(1e-3);

@@ -51,8 +51,8 @@ describe('rvos eval', () => {
   });
 
   it('rejects a bad task or dataset with a ConfigError', async () => {
-    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be semi or unsupervised/);
-    await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be davis2017 or youtube_vos/);
+    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be one of semi, unsupervised/);
+    await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be one of davis2017, youtube_vos/);
     await expect(run(['--root', root])).rejects.toThrow(/--dataset is required/);
   });
 });

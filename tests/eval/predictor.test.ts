@@ -33,4 +33,21 @@ describe('predictor', () => {
     expect([...ids]).toEqual([1]);
     model.dispose();
   });
+
+  it('warns, naming the ids, when a first mask has more objects than the model has slots', async () => {
+    const v = synthesizeVideo(new Rng(4), { frames: 3, size: [32, 32], objects: [3, 3] });
+    const seq = memorySequence('three', v.frames, [v.labels[0]!, null, null]);
+    const model = await RVOSModel.create({ encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 1, recurrence: 'ST', mode: 'one_shot', objectness: false, seed: 1 });
+    const warnings: string[] = [];
+    const { labels } = await predictSequence(model, seq, { size: [32, 32], threshold: 0.0, objectnessThreshold: 0.5, warn: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/three frame .*: object ids 2, 3 exceed the model's 1 slots/);
+    expect(new Set(labels.flatMap((l) => [...l.data]))).toEqual(new Set([1]));
+    // Within the slots: no warning.
+    const quiet: string[] = [];
+    const first = { ...v.labels[0]!, data: v.labels[0]!.data.map((id) => (id === 1 ? 1 : 0)) };
+    await predictSequence(model, memorySequence('one', v.frames, [first, null, null]), { size: [32, 32], threshold: 0.5, objectnessThreshold: 0.5, warn: (m) => quiet.push(m) });
+    expect(quiet).toEqual([]);
+    model.dispose();
+  });
 });

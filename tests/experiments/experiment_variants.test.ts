@@ -8,14 +8,17 @@ import { trainingStages } from '../../src/experiments/run.js';
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
 describe('named ablation experiments', () => {
-  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (main.yaml\'s data, train=cpu_small)', () => {
+  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (data=synthetic_small, train=cpu_small)', () => {
     const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
-    const [ours, main, small] = [jobs[0]!, ['experiment=main'], ['train=cpu_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
-    expect(ours!.data).toEqual(main!.data);
+    const [ours, main, small, smallData] = [jobs[0]!, ['experiment=main'], ['train=cpu_small'], ['data=synthetic_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
+    expect(ours!.data).toEqual(smallData!.data);
     expect(ours!.train).toEqual(small!.train);
-    // The main job is the same setting trained longer, with the motion input on.
-    expect(main!.train).toEqual({ ...small!.train, steps: 2000, val_every: 250, ckpt_every: 250 });
+    // The main job trains longer on the varied data (held-out split from other settings), with the motion input on.
+    expect(main!.data.synth.variety).not.toBeNull();
+    expect(main!.model.slots).toBe(main!.data.synth.objects[1]);
+    expect(main!.train).toEqual({ ...small!.train, steps: 1600, val_every: 400, ckpt_every: 400 });
     expect([main!.model.motion_input, ours!.model.motion_input]).toEqual([true, false]);
+    expect([main!.model.first_frame_motion, ours!.model.first_frame_motion]).toEqual(['next', 'zero']);
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
   });
 
@@ -47,5 +50,19 @@ describe('named ablation experiments', () => {
     expect(jobs[0]!.slice(0, 4)).toEqual(['experiment=recurrence', 'train.steps=20', 'run.name=S', 'model.recurrence=S']);
     const plus = composeConfig({ configDir: CONFIG_DIR, overrides: jobs[jobs.length - 1]! }).config;
     expect(trainingStages(plus).map((s) => s.steps)).toEqual([10, 10]);
+  });
+
+  it('recurrence_zero_shot: S, T, ST × 3 seeds, zero-shot, one training stage', () => {
+    const configs = experimentJobs('recurrence_zero_shot', CONFIG_DIR, []).map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
+    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(['S', 'T', 'ST'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n}:${s}`)));
+    expect(configs.every((c) => c.model.mode === 'zero_shot' && c.train.stages === null)).toBe(true);
+    expect(configs[0]!.report.baseline).toBe('ST');
+  });
+
+  it('a command-line key replaces the config axis for it (seed=7 runs one seed; seed=1,2,3,4 four)', () => {
+    expect(experimentJobs('zero_vs_one_shot', CONFIG_DIR, ['seed=7']).map((j) => j.slice(1).join(' '))).toEqual(['seed=7 model.mode=zero_shot', 'seed=7 model.mode=one_shot']);
+    const four = experimentJobs('recurrence', CONFIG_DIR, ['seed=1,2,3,4']);
+    expect(four).toHaveLength(16);
+    expect(four.every((j) => j.filter((o) => o.startsWith('seed=')).length === 1)).toBe(true);
   });
 });

@@ -39,4 +39,38 @@ describe('motion input (frame difference into the light encoder)', () => {
     model.dispose();
     await expect(RVOSModel.create(smallConfig({ motionInput: true, encoder: { name: 'resnet18', pretrained: null } }))).rejects.toThrow(ConfigError);
   });
+
+  it("first_frame_motion 'next': frame 0's motion is the difference to the next frame; 'zero' ignores it", async () => {
+    const next = await RVOSModel.create(smallConfig({ motionInput: true, firstFrameMotion: 'next' }));
+    const zero = await RVOSModel.create(smallConfig({ motionInput: true }));
+    const a = pattern([1, 32, 32, 3]) as tf.Tensor4D;
+    const b = pattern([1, 32, 32, 3], 2) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const initial = next.initialState(b);
+    expect(maxAbsDiff(initial.previousFrame!, b)).toBe(0);
+    const ahead = next.step(a, null, initial);
+    next.disposeState(initial); // the state owns a copy of b
+    const explicit = next.step(a, null, { ...next.initialState(), previousFrame: b });
+    const none = next.step(a, null, next.initialState());
+    const zeroAhead = zero.step(a, null, zero.initialState(b));
+    const zeroNone = zero.step(a, null, zero.initialState());
+    // Same weights (same seed): 'next' equals stepping after frame b; without a next frame it is the zero-motion output.
+    expect(maxAbsDiff(ahead.logits, explicit.logits)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(ahead.logits, none.logits)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(zeroAhead.logits, zeroNone.logits)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(none.logits, zeroNone.logits)).toBeLessThan(1e-6);
+    for (const out of [ahead, none, zeroAhead, zeroNone]) {
+      tf.dispose([out.logits, ...(out.objectness ? [out.objectness] : [])]);
+      next.disposeState(out.state);
+    }
+    // `explicit` used the caller's b as its state's previous frame: dispose only its own tensors.
+    tf.dispose([explicit.logits, ...(explicit.state.temporal ?? []).flat()]);
+    explicit.state.previousFrame?.dispose();
+    expect(b.isDisposed).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a, b]);
+    next.dispose();
+    zero.dispose();
+    await expect(RVOSModel.create(smallConfig({ motionInput: true, firstFrameMotion: 'last' as never }))).rejects.toThrow(/first_frame_motion: must be zero \| next/);
+  });
 });

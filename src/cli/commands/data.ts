@@ -4,13 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openDavis2017 } from '../../data/davis2017.js';
 import { generateSyntheticDataset } from '../../data/synth/dataset.js';
 import { DIFFICULTY_PRESETS, type SynthOptions } from '../../data/synth/options.js';
 import type { VideoDataset } from '../../data/types.js';
 import { openYouTubeVOS } from '../../data/youtube_vos.js';
 import { ConfigError } from '../../utils/errors.js';
+import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage:
   rvos data synth --out DIR [--videos N] [--frames T] [--size HxW] [--objects MIN-MAX] [--seed S]
@@ -23,50 +23,37 @@ const USAGE = `Usage:
       Counts sequences, frames and objects per split; --check decodes every file. Bad videos are
       listed (exit code 1).`;
 
-/** Runs node:util parseArgs, turning its unknown-option errors into ConfigErrors (exit 1, no stack). */
-function flags<R>(parse: () => R): R {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-}
-
-function intOption(value: string | undefined, fallback: number, flag: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new ConfigError(`${flag} must be an integer (got '${value}')`);
-  return n;
-}
+const SYNTH_USAGE = USAGE.split('\n').slice(1, 3).map((l) => l.trim()).join(' ');
+const INFO_USAGE = USAGE.split('\n').find((l) => l.includes('rvos data info'))!.trim();
 
 function pairOption(value: string | undefined, fallback: [number, number], sep: RegExp, flag: string, form: string): [number, number] {
   if (value === undefined) return fallback;
   const parts = value.split(sep).map(Number);
-  if (parts.length !== 2 || !parts.every(Number.isInteger)) throw new ConfigError(`${flag} must look like ${form} (got '${value}')`);
+  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError(`${flag} must look like ${form} (got '${value}')`, SYNTH_USAGE, 'data synth');
   return [parts[0]!, parts[1]!];
 }
 
 /** Parses `rvos data synth` arguments into generator options. */
 export function parseSynthArgs(argv: string[]): SynthOptions {
-  const { values } = flags(() => parseArgs({
-    args: argv,
-    options: {
-      out: { type: 'string' }, videos: { type: 'string' }, frames: { type: 'string' }, size: { type: 'string' },
-      objects: { type: 'string' }, seed: { type: 'string' }, val: { type: 'string' }, difficulty: { type: 'string' },
-      overwrite: { type: 'boolean' },
+  const { flags: values } = parseFlags(
+    argv,
+    {
+      out: { type: 'string', placeholder: 'DIR' }, videos: { type: 'int', min: 1 }, frames: { type: 'int', min: 1 }, size: { type: 'string', placeholder: 'HxW' },
+      objects: { type: 'string', placeholder: 'MIN-MAX' }, seed: { type: 'int' }, val: { type: 'int', min: 0 },
+      difficulty: { type: 'string', choices: Object.keys(DIFFICULTY_PRESETS) }, overwrite: { type: 'boolean' },
     },
-  }));
+    { command: 'data synth', usage: SYNTH_USAGE },
+  );
   if (values.out === undefined) throw new ConfigError('rvos data synth needs --out DIR');
   const preset = values.difficulty ?? 'default';
-  if (!(preset in DIFFICULTY_PRESETS)) throw new ConfigError(`--difficulty must be one of ${Object.keys(DIFFICULTY_PRESETS).join(', ')} (got '${preset}')`);
   return {
     out: values.out,
-    videos: intOption(values.videos, 60, '--videos'),
-    frames: intOption(values.frames, 12, '--frames'),
+    videos: values.videos ?? 60,
+    frames: values.frames ?? 12,
     size: pairOption(values.size, [64, 64], /x/i, '--size', 'HxW, e.g. 64x96'),
     objects: pairOption(values.objects, [1, 3], /-/, '--objects', 'MIN-MAX, e.g. 1-3'),
-    seed: intOption(values.seed, 0, '--seed'),
-    valVideos: intOption(values.val, 10, '--val'),
+    seed: values.seed ?? 0,
+    valVideos: values.val ?? 10,
     difficulty: DIFFICULTY_PRESETS[preset as keyof typeof DIFFICULTY_PRESETS],
     overwrite: values.overwrite ?? false,
   };
@@ -81,8 +68,10 @@ function describe(ds: VideoDataset): string {
 }
 
 async function info(argv: string[]): Promise<number> {
-  const { values } = flags(() =>
-    parseArgs({ args: argv, options: { root: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, check: { type: 'boolean' } } }),
+  const { flags: values } = parseFlags(
+    argv,
+    { root: { type: 'string', placeholder: 'DIR' }, dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, split: { type: 'string' }, check: { type: 'boolean' } },
+    { command: 'data info', usage: INFO_USAGE },
   );
   if (values.root === undefined) throw new ConfigError('rvos data info needs --root DIR');
   const kind = values.dataset ?? 'davis2017';
@@ -131,6 +120,5 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'info') return info(rest);
-  console.error(`rvos data: unknown subcommand '${sub}'\n\n${USAGE}`);
-  return 2;
+  throw new UsageError(`unknown subcommand '${sub}'`, 'rvos data synth|info [options]', 'data');
 }

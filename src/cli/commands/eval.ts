@@ -3,11 +3,11 @@
  * unsupervised) or YouTube-VOS protocol, writes the CSVs + JSON and prints the global table.
  */
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { evaluateDavis } from '../../eval/davis.js';
 import { formatFixed3, formatGlobalTable, writeEvaluation } from '../../eval/report.js';
 import { evaluateYouTubeVOS, writeYouTubeVOSEvaluation, YOUTUBE_VOS_MEASURES } from '../../eval/youtube_vos.js';
 import { ConfigError } from '../../utils/errors.js';
+import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage: rvos eval --dataset davis2017|youtube_vos --root DIR --results DIR [options]
 
@@ -26,21 +26,21 @@ Options:
   -h, --help`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string' }, root: { type: 'string' }, results: { type: 'string' }, task: { type: 'string', default: 'semi' },
+  const { flags: values, help } = parseFlags(
+    argv,
+    {
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, results: { type: 'string' }, task: { type: 'string', choices: ['semi', 'unsupervised'] },
       split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
+    { command: 'eval', usage: USAGE },
+  );
+  if (help) {
     console.log(USAGE);
     return 0;
   }
   const required = (name: 'dataset' | 'root' | 'results'): string => {
     const v = values[name];
-    if (v === undefined) throw new ConfigError(`--${name} is required\n\n${USAGE}`);
+    if (v === undefined) throw new UsageError(`--${name} is required`, USAGE.split('\n')[0]!, 'eval');
     return v;
   };
   const dataset = required('dataset');
@@ -50,8 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const sequences = values.sequences?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const started = Date.now();
   if (dataset === 'davis2017') {
-    const task = values.task;
-    if (task !== 'semi' && task !== 'unsupervised') throw new ConfigError(`--task must be semi or unsupervised, got '${task}'`);
+    const task = values.task ?? 'semi';
     const evaluation = await evaluateDavis({
       root, results, task, split: values.split, sequences, temporalStability: values['temporal-stability'] === true,
       onSequence: (s, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),

@@ -1,30 +1,42 @@
 /** `rvos experiment NAME [overrides]`: runs a named experiment from configs/experiment/ and writes its report. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { listGroupOptions } from '../../config/index.js';
+import { parseFlags } from '../args.js';
 
-const USAGE = `Usage: rvos experiment NAME [key=value ...] [--sweep-dir DIR] [--resume] [--config-dir DIR]
+const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--no-wait] [--config-dir DIR]
 
 Runs every variant × seed of configs/experiment/NAME.yaml (its sweep.params) with the configured
-launcher into one sweep folder and writes report.md there. Overrides apply to every run; a
-comma-separated value adds a sweep axis. --resume with --sweep-dir re-uses finished runs.`;
+launcher into one sweep folder and writes report.md and report.html there (with each variant's
+paired comparison against the baseline, report.baseline, and the paper's claims, report.claims).
+Overrides apply to every run; a comma-separated value adds a sweep axis, and a key the experiment
+already sweeps replaces its axis (seed=1,2,3,4,5). --seeds N runs seeds 1..N (= seed=1,...,N).
+Before it starts it prints an estimated wall time (from <run.root>/timings.jsonl, recorded by
+earlier runs of the same settings); while it runs, every job's step, it/s, ETA and validation J&F
+(redrawn on a terminal, a plain block every 30 s otherwise). --resume with --sweep-dir re-uses
+finished runs. --no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
+writes the report later.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'sweep-dir': { type: 'string' }, resume: { type: 'boolean' }, 'config-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { flags: values, positionals, help } = parseFlags(
+    argv,
+    { 'sweep-dir': { type: 'string', placeholder: 'DIR' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, seeds: { type: 'string', placeholder: 'N' }, 'config-dir': { type: 'string', placeholder: 'DIR' } },
+    { command: 'experiment', usage: USAGE, positionals: true },
+  );
   const configDir = values['config-dir'] ?? 'configs';
   const [name, ...overrides] = positionals;
-  if (values.help || name === undefined) {
+  if (help || name === undefined) {
     const names = fs.existsSync(path.join(configDir, 'experiment')) ? listGroupOptions(configDir, 'experiment') : [];
     console.log(`${USAGE}\n\nExperiments: ${names.join(', ') || '(none)'}`);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
-  const { runExperiment } = await import('../../experiments/experiment.js');
-  const result = await runExperiment({ name, configDir, overrides, sweepDir: values['sweep-dir'], resume: values.resume ?? false, log: (l) => console.log(l) });
+  const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
+  if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
+  const result = await runExperiment({ name, configDir, overrides, sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false, wait: !(values['no-wait'] ?? false), log: (l) => console.log(l) });
+  if (result.report === '') {
+    console.log(`submitted; when the tasks have ended, \`rvos report ${result.sweepDir}\` collects them and writes the report`);
+    return 0;
+  }
   const failed = result.outcomes.filter((o) => o.status === 'failed').length;
   console.log(`\nreport: ${path.resolve(result.report)}`);
   console.log(fs.readFileSync(result.report, 'utf8').split('\n## Runs')[0]);

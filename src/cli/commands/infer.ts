@@ -8,10 +8,10 @@
  * accepts it as a rectangular first mask, written to <out>/box_mask.png).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadRunConfig } from '../../config/index.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomicAsync } from '../../utils/fs.js';
+import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage: rvos infer --run RUN_DIR --frames DIR --out DIR [--first-mask PNG | --box x,y,w,h] [--masks DIR] [--backend NAME]`;
 
@@ -25,19 +25,17 @@ export function parseBox(text: string): [number, number, number, number] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      run: { type: 'string' }, frames: { type: 'string' }, out: { type: 'string' }, 'first-mask': { type: 'string' },
-      masks: { type: 'string' }, box: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  const { flags: values, help } = parseFlags(
+    argv,
+    { run: { type: 'string' }, frames: { type: 'string' }, out: { type: 'string' }, 'first-mask': { type: 'string' }, masks: { type: 'string' }, box: { type: 'string' }, backend: { type: 'string' } },
+    { command: 'infer', usage: USAGE },
+  );
+  if (help) {
     console.log(USAGE);
     return 0;
   }
   for (const key of ['run', 'frames', 'out'] as const) {
-    if (values[key] === undefined) throw new ConfigError(`--${key} is required.\n${USAGE}`);
+    if (values[key] === undefined) throw new UsageError(`--${key} is required`, USAGE, 'infer');
   }
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
   if (values.box !== undefined && values['first-mask'] !== undefined) throw new ConfigError('pass either --first-mask or --box, not both');

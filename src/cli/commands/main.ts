@@ -5,22 +5,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../args.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'config-dir': { type: 'string' }, 'sweep-dir': { type: 'string' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log('Usage: rvos main [key=value ...] [--sweep-dir DIR --resume]\nRuns configs/experiment/main.yaml (zero-shot vs one-shot on synthetic videos, ~12 min on 2 cores).');
+  const usage = 'Usage: rvos main [key=value ...] [--seeds N] [--sweep-dir DIR [--resume | --overwrite]]\nRuns configs/experiment/main.yaml (zero-shot vs one-shot on synthetic videos, ~15 min on 2 cores); --seeds N runs seeds 1..N of each (default: one run each, seed 123).\nShows every job\'s step, it/s, ETA and validation J&F while it runs.';
+  const { flags: values, positionals, help } = parseFlags(
+    argv,
+    { 'config-dir': { type: 'string', placeholder: 'DIR' }, 'sweep-dir': { type: 'string', placeholder: 'DIR' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, seeds: { type: 'string', placeholder: 'N' } },
+    { command: 'main', usage, positionals: true },
+  );
+  if (help) {
+    console.log(usage);
     return 0;
   }
-  const { runExperiment } = await import('../../experiments/experiment.js');
+  const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
+  const overrides = values.seeds === undefined ? positionals : [...positionals, seedsOverride(values.seeds, positionals)];
   const started = Date.now();
   const result = await runExperiment({
-    name: 'main', configDir: values['config-dir'] ?? 'configs', overrides: positionals, sweepDir: values['sweep-dir'], resume: values.resume ?? false,
+    name: 'main', configDir: values['config-dir'] ?? 'configs', overrides, sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false,
     log: (l) => console.log(l),
   });
   const minutes = (Date.now() - started) / 60000;

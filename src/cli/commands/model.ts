@@ -2,10 +2,9 @@
  * `rvos model summary [--encoder resnet101 --hidden 128 --slots 10 --recurrence ST --mode zero_shot
  * --objectness --pretrained PATH|nsfwjs]`: builds the model and prints parameter counts by part.
  */
-import { parseArgs } from 'node:util';
 import { initBackend } from '../../backend/index.js';
 import { ENCODER_NAMES, parameterCounts, RVOSModel, type RVOSModelConfig } from '../../models/index.js';
-import { ConfigError } from '../../utils/errors.js';
+import { parseFlags } from '../args.js';
 
 const USAGE = `Usage: rvos model summary [options]
 Builds an RVOS model and prints its parameter counts by part (encoder, skip reductions,
@@ -19,39 +18,31 @@ ConvLSTM decoder, objectness head).
   --pretrained SRC    TF.js layers model folder or 'nsfwjs' (default none)
   --json              print JSON instead of a table`;
 
-function int(value: string | undefined, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new ConfigError(`${key}: expected an integer, got '${value}'`);
-  return n;
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      encoder: { type: 'string' },
-      hidden: { type: 'string' },
-      slots: { type: 'string' },
-      recurrence: { type: 'string' },
-      mode: { type: 'string' },
+  const { flags: values, positionals, help } = parseFlags(
+    argv,
+    {
+      encoder: { type: 'string', choices: ENCODER_NAMES },
+      hidden: { type: 'int', min: 8 },
+      slots: { type: 'int', min: 1 },
+      recurrence: { type: 'string', choices: ['S', 'T', 'ST'] },
+      mode: { type: 'string', choices: ['zero_shot', 'one_shot'] },
       objectness: { type: 'boolean' },
-      pretrained: { type: 'string' },
+      pretrained: { type: 'string', placeholder: 'SRC' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help || positionals[0] !== 'summary') {
+    { command: 'model', usage: USAGE, positionals: 1 },
+  );
+  if (help || positionals[0] !== 'summary') {
     console.log(USAGE);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
   const config: RVOSModelConfig = {
-    encoder: { name: (values.encoder ?? 'resnet101') as RVOSModelConfig['encoder']['name'], pretrained: values.pretrained ?? null },
-    hidden: int(values.hidden, '--hidden', 128),
-    slots: int(values.slots, '--slots', 10),
-    recurrence: (values.recurrence ?? 'ST') as RVOSModelConfig['recurrence'],
-    mode: (values.mode ?? 'zero_shot') as RVOSModelConfig['mode'],
+    encoder: { name: values.encoder ?? 'resnet101', pretrained: values.pretrained ?? null },
+    hidden: values.hidden ?? 128,
+    slots: values.slots ?? 10,
+    recurrence: values.recurrence ?? 'ST',
+    mode: values.mode ?? 'zero_shot',
     objectness: values.objectness ?? false,
     seed: 0,
   };

@@ -7,7 +7,7 @@
 import type { Rng } from '../../utils/rng.js';
 import type { ValueNoise } from './noise.js';
 import type { SynthDifficulty } from './options.js';
-import { drawSprite, paintSprite, type DrawStyle } from './sprite.js';
+import { drawSprite, paintSprite, type DrawStyle, type SpriteKinds } from './sprite.js';
 import { drawTexture, textureColor, textureValue } from './texture.js';
 
 /** Illumination multiplies colours by 1 ± this much, varying over about a frame's size. */
@@ -28,10 +28,11 @@ export function renderBackground(
   m: number,
   d: SynthDifficulty,
   style: DrawStyle,
+  kinds: SpriteKinds = {},
 ): BackgroundImage {
   const period: [number, number] = [d.textureScale[0] * m, d.textureScale[1] * m];
   const regions = rng.int(d.backgroundRegions[0], d.backgroundRegions[1]);
-  const textures = Array.from({ length: regions }, () => drawTexture(rng, period));
+  const textures = Array.from({ length: regions }, () => drawTexture(rng, period, kinds.textures));
   const seeds = textures.map(() => [rng.uniform(0, width), rng.uniform(0, height)] as const);
   const warpAmp = 0.5 * m;
   const warpScale = 1 / (0.6 * m);
@@ -61,7 +62,7 @@ export function renderBackground(
   }
   const canvas = { width, height, rgb, labels: null };
   for (let i = 0; i < d.distractors; i++) {
-    const sprite = drawSprite(rng, rng.uniform(d.objectScale[0], d.objectScale[1]) * m, period);
+    const sprite = drawSprite(rng, rng.uniform(d.objectScale[0], d.objectScale[1]) * m, period, kinds);
     const pose = { x: rng.uniform(0, width), y: rng.uniform(0, height), angle: rng.uniform(0, 2 * Math.PI), scale: 1 };
     paintSprite(canvas, sprite, pose, style, noise, 0);
   }

@@ -13,7 +13,7 @@ import { ConfigError } from '../../utils/errors.js';
 import { Rng } from '../../utils/rng.js';
 import { encodeJpeg } from '../image_io.js';
 import { encodeLabelPng } from '../palette_png.js';
-import { checkVideoOptions, resolveDifficulty, type SynthOptions } from './options.js';
+import { checkVariety, checkVideoOptions, resolveDifficulty, settingVideoOptions, type SynthOptions, type SynthVideoOptions } from './options.js';
 import { synthesizeVideo } from './video.js';
 
 /** Encodes/writes of this many videos may be in flight while the next one is rendered. */
@@ -57,6 +57,7 @@ async function writeVideo(dir: string, name: string, video: ReturnType<typeof sy
  */
 export async function generateSyntheticDataset(opts: SynthOptions): Promise<SynthSummary> {
   checkVideoOptions(opts);
+  if (opts.variety !== undefined) checkVariety(opts.variety, opts);
   const difficulty = resolveDifficulty(opts.difficulty);
   if (!(Number.isInteger(opts.videos) && opts.videos >= 1)) throw new ConfigError(`synthetic videos must be an integer >= 1 (got ${opts.videos})`);
   if (!(Number.isInteger(opts.valVideos) && opts.valVideos >= 0 && opts.valVideos < opts.videos)) {
@@ -73,9 +74,16 @@ export async function generateSyntheticDataset(opts: SynthOptions): Promise<Synt
   try {
     const pending: Promise<void>[] = [];
     for (let i = 0; i < opts.videos; i++) {
-      const video = synthesizeVideo(new Rng(synthVideoSeed(opts.seed, i)), { ...opts, difficulty });
+      const rng = new Rng(synthVideoSeed(opts.seed, i));
+      let videoOpts: SynthVideoOptions = { ...opts, difficulty };
+      if (opts.variety !== undefined) {
+        // The varied generator: the video's split picks the setting, the setting a frame size.
+        const setting = i < opts.videos - opts.valVideos ? opts.variety.train : opts.variety.val;
+        videoOpts = settingVideoOptions({ ...opts, difficulty }, setting, setting.sizes[rng.int(0, setting.sizes.length - 1)]!);
+      }
+      const video = synthesizeVideo(rng, videoOpts);
       objects += video.objectCount;
-      pending.push(writeVideo(tmp, names[i]!, video, difficulty.jpegQuality));
+      pending.push(writeVideo(tmp, names[i]!, video, resolveDifficulty(videoOpts.difficulty).jpegQuality));
       if (pending.length >= WRITE_AHEAD) await pending.shift();
     }
     await Promise.all(pending);
@@ -86,7 +94,7 @@ export async function generateSyntheticDataset(opts: SynthOptions): Promise<Synt
     fs.writeFileSync(path.join(sets, 'train.txt'), `${train.join('\n')}\n`);
     if (val.length > 0) fs.writeFileSync(path.join(sets, 'val.txt'), `${val.join('\n')}\n`);
     const { out: _out, overwrite: _ow, ...recorded } = opts;
-    fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator: 'rvos synthetic v1', ...recorded, difficulty }, null, 2)}\n`);
+    fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator: opts.variety === undefined ? 'rvos synthetic v1' : 'rvos synthetic v2 (varied)', ...recorded, difficulty }, null, 2)}\n`);
     if (fs.existsSync(out)) fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
     return { out, train, val, frames: opts.frames * opts.videos, objects };

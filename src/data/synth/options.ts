@@ -3,6 +3,8 @@
  * difficulty means the same thing at 64x64 and at 480p.
  */
 import { ConfigError } from '../../utils/errors.js';
+import { SHAPE_KINDS, type ShapeKind } from './shapes.js';
+import { TEXTURE_KINDS, type TextureKind } from './texture.js';
 
 /** The knobs that make synthetic videos harder or easier. */
 export interface SynthDifficulty {
@@ -104,6 +106,33 @@ export interface SynthVideoOptions {
   /** Number of objects [min, max] (at most 10). */
   objects: [number, number];
   difficulty?: Partial<SynthDifficulty>;
+  /** Shape kinds objects and distractors draw from (absent: the original five). */
+  shapes?: readonly ShapeKind[];
+  /** Texture kinds objects and background draw from (absent: the original five). */
+  textures?: readonly TextureKind[];
+}
+
+/**
+ * One setting of the varied generator: each video draws its frame size from `sizes`; shapes,
+ * textures, object counts and difficulty are the setting's own.
+ */
+export interface SynthSetting {
+  /** [H, W] frame sizes; each video takes one at random. */
+  sizes: [number, number][];
+  shapes: ShapeKind[];
+  textures: TextureKind[];
+  /** [min, max] objects per video (default: the dataset's `objects`). */
+  objects?: [number, number];
+  difficulty?: Partial<SynthDifficulty>;
+}
+
+/**
+ * The varied generator: training videos from one setting, held-out (val) videos from another,
+ * so the held-out split tests settings training never saw (sizes, shapes, textures).
+ */
+export interface SynthVariety {
+  train: SynthSetting;
+  val: SynthSetting;
 }
 
 /** Options for a whole dataset on disk (DAVIS-2017 layout). */
@@ -113,6 +142,8 @@ export interface SynthOptions extends SynthVideoOptions {
   videos: number;
   valVideos: number;
   seed: number;
+  /** Per-split settings (absent: every video from `size`, `objects`, `difficulty` as the original generator). */
+  variety?: SynthVariety;
   /** Replace an existing dataset at `out` (default: refuse). */
   overwrite?: boolean;
 }
@@ -137,6 +168,7 @@ export function resolveDifficulty(d: Partial<SynthDifficulty> | undefined): Synt
 }
 
 export function checkVideoOptions(o: SynthVideoOptions): void {
+  checkKindOptions(o);
   const [h, w] = o.size;
   if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 16 && w >= 16)) {
     throw new ConfigError(`synthetic size must be integers HxW >= 16x16 (got ${h}x${w})`);
@@ -145,5 +177,39 @@ export function checkVideoOptions(o: SynthVideoOptions): void {
   const [lo, hi] = o.objects;
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi >= lo && hi <= MAX_SYNTH_OBJECTS)) {
     throw new ConfigError(`synthetic objects must be MIN-MAX with 1 <= MIN <= MAX <= ${MAX_SYNTH_OBJECTS} (got ${lo}-${hi})`);
+  }
+}
+
+function checkKinds<T extends string>(what: string, kinds: readonly T[] | undefined, known: readonly T[]): void {
+  if (kinds === undefined) return;
+  if (kinds.length === 0) throw new ConfigError(`synthetic ${what} must list at least one kind (${known.join(', ')})`);
+  const bad = kinds.filter((k) => !known.includes(k));
+  if (bad.length > 0) throw new ConfigError(`synthetic ${what}: unknown kind${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; use ${known.join(', ')}`);
+}
+
+export function checkKindOptions(o: Pick<SynthVideoOptions, 'shapes' | 'textures'>, where = ''): void {
+  checkKinds(`${where}shapes`, o.shapes, SHAPE_KINDS);
+  checkKinds(`${where}textures`, o.textures, TEXTURE_KINDS);
+}
+
+/** The video options of one split's setting (sizes checked one by one). */
+export function settingVideoOptions(base: SynthVideoOptions, setting: SynthSetting, size: [number, number]): SynthVideoOptions {
+  return {
+    frames: base.frames,
+    size,
+    objects: setting.objects ?? base.objects,
+    difficulty: { ...base.difficulty, ...setting.difficulty },
+    shapes: setting.shapes,
+    textures: setting.textures,
+  };
+}
+
+export function checkVariety(v: SynthVariety, base: SynthVideoOptions): void {
+  for (const split of ['train', 'val'] as const) {
+    const s = v[split];
+    if (!Array.isArray(s.sizes) || s.sizes.length === 0) throw new ConfigError(`synthetic variety.${split}.sizes must list at least one [H, W]`);
+    checkKindOptions(s, `variety.${split}.`);
+    for (const size of s.sizes) checkVideoOptions(settingVideoOptions(base, s, size));
+    resolveDifficulty({ ...base.difficulty, ...s.difficulty });
   }
 }

@@ -5,8 +5,11 @@
  */
 import type { Rng } from '../../utils/rng.js';
 
-export type ShapeKind = 'ellipse' | 'rectangle' | 'polygon' | 'star' | 'blob';
-const KINDS: ShapeKind[] = ['ellipse', 'rectangle', 'polygon', 'star', 'blob'];
+export type ShapeKind = 'ellipse' | 'rectangle' | 'polygon' | 'star' | 'blob' | 'cross' | 'superellipse' | 'teardrop';
+/** The kinds the original generator draws from (in this order: the draw indexes it). */
+export const V1_SHAPE_KINDS: readonly ShapeKind[] = ['ellipse', 'rectangle', 'polygon', 'star', 'blob'];
+/** Every kind, for the varied generator's shape sets. */
+export const SHAPE_KINDS: readonly ShapeKind[] = [...V1_SHAPE_KINDS, 'cross', 'superellipse', 'teardrop'];
 const TABLE = 360;
 
 export interface Shape {
@@ -41,6 +44,22 @@ function profileOf(kind: ShapeKind, rng: Rng): (phi: number) => number {
         return inner + (1 - inner) * Math.abs(1 - 2 * f);
       };
     }
+    case 'cross': {
+      // A plus sign of arm half-width w: the boundary distance of the union of two bars.
+      const w = rng.uniform(0.25, 0.45);
+      const bar = (c: number, s: number) => Math.min(1 / Math.max(Math.abs(c), 1e-9), w / Math.max(Math.abs(s), 1e-9));
+      return (phi) => Math.max(bar(Math.cos(phi), Math.sin(phi)), bar(Math.sin(phi), Math.cos(phi)));
+    }
+    case 'superellipse': {
+      // |x/a|^n + |y|^n = 1: from a rounded diamond (n < 2) to a rounded rectangle (n > 2).
+      const n = rng.uniform(0.8, 4);
+      const a = rng.uniform(0.5, 1);
+      return (phi) => (Math.abs(Math.cos(phi) / a) ** n + Math.abs(Math.sin(phi)) ** n) ** (-1 / n);
+    }
+    case 'teardrop': {
+      const k = rng.uniform(0.3, 0.7);
+      return (phi) => 1 - k * 0.5 * (1 + Math.cos(phi));
+    }
     case 'blob': {
       const harmonics = [2, 3, 4].map((k) => ({ k, a: rng.uniform(0, 0.18), p: rng.uniform(0, 2 * Math.PI) }));
       return (phi) => 1 + harmonics.reduce((s, h) => s + h.a * Math.cos(h.k * phi + h.p), 0);
@@ -48,9 +67,9 @@ function profileOf(kind: ShapeKind, rng: Rng): (phi: number) => number {
   }
 }
 
-/** Draws a random shape whose largest radius is `radius` pixels. */
-export function drawShape(rng: Rng, radius: number): Shape {
-  const kind = KINDS[rng.int(0, KINDS.length - 1)]!;
+/** Draws a random shape of one of `kinds` whose largest radius is `radius` pixels. */
+export function drawShape(rng: Rng, radius: number, kinds: readonly ShapeKind[] = V1_SHAPE_KINDS): Shape {
+  const kind = kinds[rng.int(0, kinds.length - 1)]!;
   const f = profileOf(kind, rng);
   const raw = new Float32Array(TABLE);
   let max = 0;

@@ -4,8 +4,14 @@
  */
 import type { Rng } from '../../utils/rng.js';
 import type { ValueNoise } from './noise.js';
-import { boundaryRadius, drawShape, type Shape } from './shapes.js';
-import { drawTexture, textureColor, textureValue, type TextureParams } from './texture.js';
+import { boundaryRadius, drawShape, type Shape, type ShapeKind } from './shapes.js';
+import { drawTexture, textureColor, textureValue, type TextureKind, type TextureParams } from './texture.js';
+
+/** The shape and texture kinds a video draws from (absent: the original generator's sets). */
+export interface SpriteKinds {
+  shapes?: readonly ShapeKind[];
+  textures?: readonly TextureKind[];
+}
 
 export interface Sprite {
   shape: Shape;
@@ -37,8 +43,8 @@ export interface DrawStyle {
   shadowDy: number;
 }
 
-export function drawSprite(rng: Rng, radius: number, texturePeriod: [number, number]): Sprite {
-  return { shape: drawShape(rng, radius), texture: drawTexture(rng, texturePeriod) };
+export function drawSprite(rng: Rng, radius: number, texturePeriod: [number, number], kinds: SpriteKinds = {}): Sprite {
+  return { shape: drawShape(rng, radius, kinds.shapes), texture: drawTexture(rng, texturePeriod, kinds.textures) };
 }
 
 /** Pixel bounds [x0, x1) × [y0, y1) of a pose's shape (plus `pad`), clipped to the canvas. */

@@ -7,8 +7,11 @@
 import type { Rng } from '../../utils/rng.js';
 import type { ValueNoise } from './noise.js';
 
-export type TextureKind = 'noise' | 'stripes' | 'spots' | 'checker' | 'marble';
-const KINDS: TextureKind[] = ['noise', 'stripes', 'spots', 'checker', 'marble'];
+export type TextureKind = 'noise' | 'stripes' | 'spots' | 'checker' | 'marble' | 'rings' | 'waves' | 'flat' | 'hatch' | 'gradient';
+/** The kinds the original generator draws from (in this order: the draw indexes it). */
+export const V1_TEXTURE_KINDS: readonly TextureKind[] = ['noise', 'stripes', 'spots', 'checker', 'marble'];
+/** Every kind, for the varied generator's texture sets. */
+export const TEXTURE_KINDS: readonly TextureKind[] = [...V1_TEXTURE_KINDS, 'rings', 'waves', 'flat', 'hatch', 'gradient'];
 
 export interface TextureParams {
   kind: TextureKind;
@@ -31,8 +34,8 @@ function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
   return [f(5), f(3), f(1)];
 }
 
-/** Draws texture parameters; `period` is [min, max] in pixels. */
-export function drawTexture(rng: Rng, period: [number, number]): TextureParams {
+/** Draws texture parameters; `period` is [min, max] in pixels; `kinds` the set to draw from. */
+export function drawTexture(rng: Rng, period: [number, number], kinds: readonly TextureKind[] = V1_TEXTURE_KINDS): TextureParams {
   const hue = rng.next();
   const base = hsvToRgb(hue, rng.uniform(0.15, 0.85), rng.uniform(0.25, 0.95));
   const colors: [number, number, number][] = [base];
@@ -43,7 +46,7 @@ export function drawTexture(rng: Rng, period: [number, number]): TextureParams {
     colors.push(hsvToRgb((hue + dh + 1) % 1, rng.uniform(0.1, 0.9), rng.uniform(0.15, 1)));
   }
   return {
-    kind: KINDS[rng.int(0, KINDS.length - 1)]!,
+    kind: kinds[rng.int(0, kinds.length - 1)]!,
     colors,
     period: Math.exp(rng.uniform(Math.log(period[0]), Math.log(period[1]))),
     angle: rng.uniform(0, Math.PI),
@@ -76,6 +79,17 @@ export function textureValue(p: TextureParams, noise: ValueNoise, x: number, y: 
       return 0.5 + 0.5 * Math.sin(2 * Math.PI * u + 5 * noise.fbm(u * 0.7, v * 0.7, 3));
     case 'checker':
       return smoothstep(-0.3, 0.3, Math.sin(Math.PI * u) * Math.sin(Math.PI * v));
+    case 'rings':
+      return 0.5 + 0.5 * Math.sin(2 * Math.PI * Math.hypot(u - p.offsetX - 0.5, v - p.offsetY - 0.5));
+    case 'waves':
+      return 0.5 + 0.25 * Math.sin(2 * Math.PI * u) + 0.25 * Math.sin(2 * Math.PI * (0.6 * u + 0.8 * v));
+    case 'flat':
+      // Nearly uniform colour: only a faint noise, so the object is told apart by its colour and edge alone.
+      return 0.15 * noise.fbm(u, v, 2);
+    case 'hatch':
+      return Math.max(smoothstep(0.6, 0.8, Math.sin(2 * Math.PI * u)), smoothstep(0.6, 0.8, Math.sin(2 * Math.PI * v)));
+    case 'gradient':
+      return 0.5 + 0.5 * Math.tanh(0.3 * (u - p.offsetX - 2));
     case 'spots': {
       const cx = Math.floor(u);
       const cy = Math.floor(v);

@@ -128,12 +128,13 @@ export function synthesizeVideo(rng: Rng, opts: SynthVideoOptions): SynthVideo {
   const bgH = Math.ceil(h + extentY) + 2;
   const bgX0 = Math.min(0, panX * (T - 1)) - 1; // world x of background pixel 0
   const bgY0 = Math.min(0, panY * (T - 1)) - 1;
-  const background = renderBackground(rng, noise, bgW, bgH, m, d, style);
+  const kinds = { shapes: opts.shapes, textures: opts.textures };
+  const background = renderBackground(rng, noise, bgW, bgH, m, d, style, kinds);
 
   const count = rng.int(opts.objects[0], opts.objects[1]);
   const period: [number, number] = [d.textureScale[0] * m, d.textureScale[1] * m];
   const drafts = Array.from({ length: count }, (_, i) => {
-    const sprite = drawSprite(rng, rng.uniform(d.objectScale[0], d.objectScale[1]) * m, period);
+    const sprite = drawSprite(rng, rng.uniform(d.objectScale[0], d.objectScale[1]) * m, period, kinds);
     const wantsLate = i > 0 && rng.next() < d.lateObjectProb; // object 1 is always in frame 0
     return { sprite, late: wantsLate && canEnterLate(d, m, T, sprite.shape.radius) };
   });

@@ -3,10 +3,9 @@
  * and compute its batch gradients for the trainer (src/train/trainer.ts takes any model with
  * named variables plus a GradientProvider). RVOS itself stays in src/models/rvos_model.ts.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../../utils/errors.js';
-import { readJson } from '../model_io.js';
+import { readConfigJson } from '../model_io.js';
 import type { ClipBatch, ClipLossOptions } from '../../train/clip_loss.js';
 import type { BatchGradients, GradientProvider } from '../../train/parallel/gradients.js';
 import { CopyFirstModel } from './copy_first.js';
@@ -41,13 +40,13 @@ export function createBaseline(config: BaselineModelConfig, options: { skipInit?
 
 /** The family a saved model folder holds ('rvos' when its config.json names none). */
 export function savedFamily(dir: string): string {
-  const config = readJson<{ family?: unknown }>(path.join(dir, 'config.json'));
+  const config = readConfigJson<{ family?: unknown }>(dir);
   return typeof config.family === 'string' ? config.family : 'rvos';
 }
 
 /** Loads a baseline model saved with `model.save(dir)`. */
 export function loadBaseline(dir: string): BaselineModel {
-  const config = readJson<BaselineModelConfig>(path.join(dir, 'config.json'));
+  const config = readConfigJson<BaselineModelConfig>(dir);
   validate(config);
   switch (config.family) {
     case 'mobile_prior':

@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RVOSModel } from '../../models/rvos_model.js';
+import { setNativeThreadShare } from '../../backend/native/index.js';
 import { TrainingError } from '../../utils/errors.js';
 import type { ClipBatch, ClipLossOptions } from '../clip_loss.js';
 import { combineShards, gradientsToHost, snapshot, type ShardResult } from './combine.js';
@@ -69,6 +70,8 @@ export class WorkerGradients implements GradientProvider {
   private version = 0;
   private nextId = 0;
   private disposed = false;
+  /** The native kernels' thread share before this provider split the cores (restored at dispose). */
+  private readonly previousShare: number;
 
   /**
    * @param workers total shards including this thread (≥ 2: this thread + workers − 1 threads)
@@ -81,6 +84,9 @@ export class WorkerGradients implements GradientProvider {
     this.weightLayout = layoutOf([...this.trainable, ...this.state], variables);
     this.gradLayout = layoutOf(this.trainable, variables);
     this.stateLayout = layoutOf(this.state, variables, this.gradLayout.length);
+    // The oneDNN convolutions' threads are split among the gradient threads (set before the
+    // workers start: they inherit it), so the cores are not oversubscribed.
+    this.previousShare = setNativeThreadShare(workers);
     const shared = new SharedArrayBuffer(this.weightLayout.length * 4);
     this.weights = new Float32Array(shared);
     const init = {
@@ -140,6 +146,7 @@ export class WorkerGradients implements GradientProvider {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    setNativeThreadShare(this.previousShare);
     await Promise.all(this.replicas.map((r) => r.worker.terminate()));
   }
 }

@@ -1,0 +1,43 @@
+// A finished experiment sweep as `rvos experiment` leaves it (summary.json, multirun.yaml, each
+// run's .hydra/ config and results.json), with J&F values chosen by the test; no training.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { composeConfig, saveRunConfig } from '../../src/config/index.js';
+import { experimentJobs } from '../../src/experiments/experiment.js';
+
+export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
+
+function global(jf: number) {
+  return { 'J&F-Mean': jf, 'J-Mean': jf - 0.05, 'J-Recall': 0.5, 'J-Decay': 0.1, 'F-Mean': jf + 0.05, 'F-Recall': 0.6, 'F-Decay': 0.2 };
+}
+
+/**
+ * Writes the sweep of `experiment` (its jobs in experimentJobs order) with `score(job overrides)`
+ * as each run's J&F-Mean; a NaN score leaves the job failed (no results.json).
+ */
+export function writeFixtureSweep(experiment: string, score: (overrides: string[]) => number, overrides: string[] = []): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rvos-${experiment}-`));
+  const jobs = experimentJobs(experiment, CONFIG_DIR, overrides).map((jobOverrides, index) => {
+    const runDir = path.join(dir, String(index));
+    const composed = composeConfig({ configDir: CONFIG_DIR, overrides: jobOverrides });
+    saveRunConfig(runDir, composed);
+    const jf = score(jobOverrides);
+    const c = composed.config;
+    const task = c.model.mode === 'one_shot' ? 'semi' : 'unsupervised';
+    const results = Number.isNaN(jf)
+      ? undefined
+      : { task, mode: c.model.mode, recurrence: c.model.recurrence, seed: c.seed, steps: c.train.steps, bestStep: c.train.steps, stoppedEarly: false, resumedFrom: null, trainSeconds: 100, evalSeconds: 10, backend: 'wasm', global: global(jf), validation: [] };
+    if (results !== undefined) fs.writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results));
+    return { index, overrides: jobOverrides, runDir, status: results ? 'ok' : 'failed', exitCode: results ? 0 : 1, seconds: 110, results };
+  });
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ jobs }));
+  fs.writeFileSync(path.join(dir, 'multirun.yaml'), `experiment: ${experiment}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
+  return dir;
+}
+
+/** The value of `key=` in a job's overrides (e.g. seed, run.name). */
+export function overrideValue(overrides: string[], key: string): string | undefined {
+  return overrides.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+}
