@@ -6,7 +6,7 @@
  * of the family's clip loss; the optimiser update is left out, it is the same Adam for all).
  * Settings: the experiment's (configs/experiment/baselines.yaml: 64x64, 3 slots) and 128x128.
  *
- * Usage: npm run bench -- baselines   (env: BENCH_REPEATS=10, BENCH_SIZES=64,128)
+ * Usage: npm run bench -- baselines   (env: BENCH_REPEATS=20 inference rounds, BENCH_TRAIN_REPEATS=3, BENCH_SIZES=64,128)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
@@ -15,7 +15,8 @@ import { BaselineGradients, createBaseline, trainableParameters, type BaselineMo
 import { gradientsInThread } from '../src/train/parallel/gradients.js';
 import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
 
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
+const TRAIN_REPEATS = Number(process.env.BENCH_TRAIN_REPEATS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '64,128').split(',').map(Number);
 const SLOTS = 3;
 const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'ground_truth' };
@@ -44,64 +45,79 @@ function batchOf(size: number): ClipBatch {
 }
 
 /** Process CPU milliseconds per call (user + system): on a shared machine, wall time mostly measures the neighbours. */
-function timeIt(fn: () => void): number {
+function timeIt(fn: () => void, repeats = TRAIN_REPEATS): number {
   fn();
   const t0 = process.cpuUsage();
-  for (let i = 0; i < REPEATS; i++) fn();
+  for (let i = 0; i < repeats; i++) fn();
   const d = process.cpuUsage(t0);
-  return (d.user + d.system) / 1000 / REPEATS;
+  return (d.user + d.system) / 1000 / repeats;
 }
 
-function rvosInference(model: RVOSModel, frame: tf.Tensor4D, masks: tf.Tensor4D): number {
+/** One inference step per call, carrying state: RVOS's model.step with the previous masks. */
+function rvosStepper(model: RVOSModel, frame: tf.Tensor4D, masks: tf.Tensor4D): { step: () => void; dispose: () => void } {
   let state = model.initialState();
-  const ms = timeIt(() => {
-    const out = model.step(frame, masks, state);
-    tf.tidy(() => tf.sigmoid(out.logits)).dispose();
-    out.logits.dataSync();
-    model.disposeState(state);
-    state = out.state;
-    tf.dispose([out.logits, ...(out.objectness ? [out.objectness] : [])]);
-  });
-  model.disposeState(state);
-  return ms;
+  return {
+    step: () => {
+      const out = model.step(frame, masks, state);
+      tf.tidy(() => tf.sigmoid(out.logits)).dataSync();
+      model.disposeState(state);
+      state = out.state;
+      tf.dispose([out.logits, ...(out.objectness ? [out.objectness] : [])]);
+    },
+    dispose: () => model.disposeState(state),
+  };
 }
 
-function trackerInference(model: BaselineModel, frame: tf.Tensor4D, masks: tf.Tensor4D): number {
+/** One inference step per call: a baseline's tracker after the objects were given at frame 0. */
+function trackerStepper(model: BaselineModel, frame: tf.Tensor4D, masks: tf.Tensor4D): { step: () => void; dispose: () => void } {
   const tracker = model.tracker();
   tracker.step(frame, { masks, slots: [0, 1, 2] }).dispose();
-  const ms = timeIt(() => {
-    const p = tracker.step(frame, null);
-    p.dataSync();
-    p.dispose();
-  });
-  tracker.dispose();
-  return ms;
+  return {
+    step: () => {
+      const p = tracker.step(frame, null);
+      p.dataSync();
+      p.dispose();
+    },
+    dispose: () => tracker.dispose(),
+  };
+}
+
+/** CPU ms per step of each stepper, measured in interleaved rounds so that a changing machine load hits all alike. */
+function interleaved(steppers: { step: () => void }[]): number[] {
+  const total = steppers.map(() => 0);
+  for (const s of steppers) s.step();
+  for (let r = 0; r < REPEATS; r++) {
+    steppers.forEach((s, i) => {
+      const t0 = process.cpuUsage();
+      s.step();
+      const d = process.cpuUsage(t0);
+      total[i]! += (d.user + d.system) / 1000;
+    });
+  }
+  return total.map((t) => t / REPEATS);
 }
 
 await initBackend(process.env.RVOS_BACKEND === undefined ? 'wasm' : undefined, { quiet: true });
 for (const size of SIZES) {
-  console.log(`\n${size}x${size}, ${SLOTS} objects, ${REPEATS} repeats (inference batch 1; training batch 4, clip 4)`);
+  console.log(`\n${size}x${size}, ${SLOTS} objects, ${REPEATS} interleaved inference rounds (batch 1), ${TRAIN_REPEATS} training steps (batch 4, clip 4)`);
   const batch = batchOf(size);
   const frame = tf.tidy(() => tf.squeeze(tf.slice(batch.frames, [0, 0, 0, 0, 0], [1, 1, -1, -1, -1]), [1])) as tf.Tensor4D;
   const masks = tf.tidy(() => tf.squeeze(tf.slice(batch.masks, [0, 0, 0, 0, 0], [1, 1, -1, -1, -1]), [1])) as tf.Tensor4D;
-  const rows: [string, number, number, number][] = [];
   const rvos = await RVOSModel.create(rvosConfig);
-  const rvosParams = [...rvos.namedVariables().values()].filter((v) => v.trainable).reduce((n, v) => n + v.size, 0);
-  const rvosTrain = timeIt(() => {
-    const g = gradientsInThread(rvos, batch, LOSS);
-    tf.dispose([...g.gradients.values()]);
-  });
-  rows.push(['rvos one-shot (light, hidden 32)', rvosParams, rvosInference(rvos, frame, masks), rvosTrain]);
+  const models = baselines.map((c) => createBaseline(c));
+  const names = ['rvos one-shot (light, hidden 32)', ...baselines.map((c) => c.family)];
+  const params = [[...rvos.namedVariables().values()].filter((v) => v.trainable).reduce((n, v) => n + v.size, 0), ...models.map((m) => trainableParameters(m))];
+  const steppers = [rvosStepper(rvos, frame, masks), ...models.map((m) => trackerStepper(m, frame, masks))];
+  const inference = interleaved(steppers);
+  steppers.forEach((s) => s.dispose());
+  const grads = models.map((m) => new BaselineGradients(m));
+  const train = [
+    timeIt(() => tf.dispose([...gradientsInThread(rvos, batch, LOSS).gradients.values()])),
+    ...grads.map((g) => timeIt(() => void g.compute(batch, LOSS).then((r) => tf.dispose([...r.gradients.values()])))),
+  ];
+  const rows = names.map((n, i) => [n, params[i]!, inference[i]!, train[i]!] as const);
   rvos.dispose();
-  for (const config of baselines) {
-    const model = createBaseline(config);
-    const grads = new BaselineGradients(model);
-    const train = timeIt(() => {
-      void grads.compute(batch, LOSS).then((g) => tf.dispose([...g.gradients.values()]));
-    });
-    rows.push([config.family, trainableParameters(model), trackerInference(model, frame, masks), train]);
-    model.dispose();
-  }
+  models.forEach((m) => m.dispose());
   tf.dispose([batch.frames, batch.masks, batch.present, frame, masks]);
   const base = rows[0]![2];
   console.log('| model | params | CPU ms/frame | fps (1 core) | vs rvos | train CPU ms/step |');
