@@ -18,6 +18,7 @@ import { forwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
 import { assignSavedWeights } from '../../model_io.js';
 import type { ClipBatch, ClipLossOptions } from '../../../train/clip_loss.js';
+import { ConfigError } from '../../../utils/errors.js';
 import { Rng } from '../../../utils/rng.js';
 import { checkTrackerInputs, saveBaseline } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, SiamMaskOptions } from '../types.js';
@@ -63,8 +64,8 @@ export class SiamMaskModel implements BaselineModel {
   static create(config: SiamMaskConfig, options: { skipInit?: boolean } = {}): SiamMaskModel {
     const cfg: SiamMaskConfig = JSON.parse(JSON.stringify(config));
     const t = cfg.siammask.templateSize;
-    if (!Number.isInteger(t) || t < 16 || t % 8 !== 0) throw new Error(`model.siammask.template_size must be a multiple of 8 of at least 16, got ${t}`);
-    if (cfg.siammask.channels % 2 !== 0) throw new Error(`model.siammask.channels must be even, got ${cfg.siammask.channels}`);
+    if (!Number.isInteger(t) || t < 16 || t % 8 !== 0) throw new ConfigError(`model.siammask.template_size must be a multiple of 8 of at least 16, got ${t}`);
+    if (cfg.siammask.channels % 2 !== 0) throw new ConfigError(`model.siammask.channels must be even, got ${cfg.siammask.channels}`);
     const store = new ParamStore(cfg.seed, !options.skipInit);
     try {
       return new SiamMaskModel(cfg, store);
