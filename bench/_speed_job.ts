@@ -1,6 +1,7 @@
 /**
  * One measurement of bench/speed.ts, run in its own process: a setting (model + sizes), a kernel
- * variant (before/after issue 9), a worker count, and what to measure. Not a bench by itself
+ * variant (before/after issue 9 on wasm alone; native = after + oneDNN convolutions, issue 13), a
+ * worker count, and what to measure. Not a bench by itself
  * (bench/index.ts skips files starting with "_").
  */
 import { execSync } from 'node:child_process';
@@ -9,26 +10,33 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { setFusedKernelsEnabled } from '../src/backend/fused_kernels/index.js';
+import { nativeStatus } from '../src/backend/native/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
 import { synthesizeVideo } from '../src/data/index.js';
 import { evaluateModel } from '../src/experiments/evaluate_model.js';
-import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
+import { InferenceCore, RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
 import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
 import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
 import { InThreadGradients, type GradientProvider } from '../src/train/parallel/gradients.js';
 import { WorkerGradients } from '../src/train/parallel/worker_gradients.js';
 import { Rng } from '../src/utils/rng.js';
 import { kernelTable } from './_kernel_profile.js';
+import { convThroughput } from './_native_gflops.js';
 
 export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one';
 
 export interface Job {
   setting: SettingName;
-  variant: 'before' | 'after';
+  /** before/after issue 9 on the wasm kernels alone; `native`: after + the oneDNN convolutions (issue 13). */
+  variant: 'before' | 'after' | 'native';
   workers: number;
   repeats: number;
-  measure: ('infer' | 'train' | 'eval' | 'profile')[];
+  measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops' | 'steps')[];
+  /** `steps`: how many consecutive trainer steps to time (a short run, not a best-of). */
+  steps?: number;
+  /** RVOS_NATIVE_SHARE for this process: 2 = one of the main job's two concurrent runs. */
+  nativeShare?: number;
 }
 
 export interface JobResult {
@@ -46,6 +54,13 @@ export interface JobResult {
   wasmHeapMiB: number;
   load: string;
   profile?: string;
+  /** GFLOP/s per convolution kind, native vs wasm (./_native_gflops.ts). */
+  gflops?: string;
+  /** `steps`: training steps per minute over the whole short run, and its busiest thread's CPU ms per step. */
+  stepsPerMin?: number;
+  stepsCpuMs?: number;
+  /** Why the native variant could not run (then nothing else is measured). */
+  problem?: string;
 }
 
 interface Setting {
@@ -78,7 +93,7 @@ function settingOf(name: SettingName): Setting {
   };
 }
 
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'ground_truth' };
+const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
 
 function random(shape: number[], rng: Rng, binary = false): Float32Array {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -191,6 +206,32 @@ async function trainingMs(model: RVOSModel, s: Setting, workers: number, repeats
   }
 }
 
+/** `steps` consecutive trainer steps on fresh random batches after one warm-up step: steps/min and CPU ms/step. */
+async function shortRun(model: RVOSModel, s: Setting, steps: number, rng: Rng): Promise<{ perMin: number; cpuMs: number }> {
+  const named = model.namedVariables();
+  const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
+  const provider = new InThreadGradients(model);
+  const run = async (): Promise<void> => {
+    const batch = randomBatch(s, rng);
+    try {
+      await trainStep(model, provider, adam, batch);
+    } finally {
+      tf.dispose([batch.frames, batch.masks, batch.present]);
+    }
+  };
+  try {
+    await run();
+    const cpu0 = threadCpu();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await run();
+    const ms = performance.now() - t0;
+    return { perMin: (steps * 60_000) / ms, cpuMs: busiestThreadMs(cpu0, threadCpu()) / steps };
+  } finally {
+    adam.dispose();
+    await provider.dispose();
+  }
+}
+
 async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
   const rng = new Rng(3);
   const videos = 3;
@@ -199,11 +240,12 @@ async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
     const v = synthesizeVideo(rng.fork(), { frames, size: s.size, objects: s.objects });
     return memorySequence(`v${i}`, v.frames, v.labels);
   });
-  const task = s.config.mode === 'one_shot' ? 'semi' : 'unsupervised';
-  const options = { size: s.size, threshold: 0.5, objectnessThreshold: 0.5, task } as const;
-  await evaluateModel(model, sequences.slice(0, 1), options); // warm-up
+  const task = s.config.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
+  const options = { size: s.size, threshold: 0.5, task } as const;
+  const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
+  await evaluateModel(core, sequences.slice(0, 1), options); // warm-up
   const t0 = performance.now();
-  await evaluateModel(model, sequences, options);
+  await evaluateModel(core, sequences, options);
   sampleHeap();
   return (videos * frames) / ((performance.now() - t0) / 1000);
 }
@@ -231,7 +273,17 @@ async function profileStep(model: RVOSModel, s: Setting, label: string): Promise
 }
 
 export async function runJob(job: Job): Promise<JobResult> {
+  // The wasm variants measure the wasm kernels alone, also in gradient worker threads (they
+  // inherit the environment).
+  if (job.variant !== 'native' && !job.measure.includes('gflops')) process.env.RVOS_NATIVE = '0';
+  if (job.nativeShare !== undefined) process.env.RVOS_NATIVE_SHARE = String(job.nativeShare);
   await initBackend('wasm', { quiet: true });
+  if (job.variant === 'native' && !nativeStatus().active) {
+    return { peakRssMiB: 0, wasmHeapMiB: 0, load: os.loadavg()[0]!.toFixed(1), problem: `native kernels not running: ${nativeStatus().reason}` };
+  }
+  if (job.measure.includes('gflops')) {
+    return { peakRssMiB: 0, wasmHeapMiB: 0, load: os.loadavg()[0]!.toFixed(1), gflops: convThroughput(job.repeats) };
+  }
   if (job.variant === 'before') {
     setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
     setFusedKernelsEnabled(false);
@@ -245,6 +297,11 @@ export async function runJob(job: Job): Promise<JobResult> {
     const t = await trainingMs(model, s, job.workers, job.repeats, rng);
     result.trainMs = t.wall;
     if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
+  }
+  if (job.measure.includes('steps')) {
+    const r = await shortRun(model, s, job.steps ?? 60, rng);
+    result.stepsPerMin = r.perMin;
+    result.stepsCpuMs = r.cpuMs;
   }
   if (job.measure.includes('eval')) result.evalFps = await evaluationFps(model, s);
   if (job.measure.includes('profile')) result.profile = await profileStep(model, s, `${job.setting} (${job.variant})`);

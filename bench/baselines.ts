@@ -19,7 +19,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const TRAIN_REPEATS = Number(process.env.BENCH_TRAIN_REPEATS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '64,128').split(',').map(Number);
 const SLOTS = 3;
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'ground_truth' };
+const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
 const rvosConfig: RVOSModelConfig = { encoder: { name: 'light', pretrained: null }, hidden: 32, slots: SLOTS, recurrence: 'ST', mode: 'one_shot', objectness: true, seed: 1 };
 const baselines: BaselineModelConfig[] = [

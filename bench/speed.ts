@@ -16,8 +16,16 @@
  * printed with each row, and the ratios (same run) are the numbers to compare. The evaluation
  * pipeline runs 3 synthetic videos x 8 frames at the setting's size.
  *
+ * Issue 13 adds the native rows: the same "after" kernels with the convolutions on oneDNN
+ * (src/backend/native; skipped with the reason when the addon is not built), workers 1 and 2, the
+ * line `ratio native/pytorch: inference X.XXx, training Y.YYx` per setting with a peer, the
+ * native speed-up over wasm, GFLOP/s per convolution kind (native vs wasm) and the kernel
+ * profile of a native step.
+ *
  * Usage: npm run bench -- speed
- *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=light|small
+ *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=light|small,
+ *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0,
+ *        BENCH_STEPS=60 (the main job's short run, wasm vs native; 0 skips it)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -49,7 +57,10 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
   const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
   if (!fs.existsSync(script)) return `skipped: ${script} not found`;
   const args = [script, '--backbone', 'resnet18', '--height', '128', '--width', '224', '--hidden', '128', '--slots', '10', '--mode', mode, '--batch', '2', '--clip', '3', '--threads', '2', '--repeats', String(Math.max(REPEATS, 2))];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // The native kernels' OpenMP wait policy for the peer's too (both use libgomp): a spinning
+  // OpenMP thread starves its own process on a loaded machine (docs/native.md).
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
 }
@@ -58,6 +69,7 @@ const fmt = (v: number | undefined, digits = 0): string => (v === undefined || !
 const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 function row(label: string, r: JobResult | string): void {
+  if (typeof r !== 'string' && r.problem !== undefined) r = r.problem;
   if (typeof r === 'string') {
     console.log(`  ${label.padEnd(22)} ${r}`);
     return;
@@ -78,6 +90,7 @@ async function main(): Promise<void> {
   console.log(`  columns: inference (batch 1) | training wall (trainer step) | CPU time of its busiest thread | evaluation pipeline | peak process RSS | peak wasm heap of the main thread`);
   console.log(`  on a shared machine a process gets one share of the CPU however many threads it runs (Linux autogroup), so compare workers=2 by the busiest thread's CPU time`);
   const only = process.env.BENCH_ONLY;
+  const variants = (process.env.BENCH_VARIANTS ?? 'before,after,native').split(',');
   const settings: { name: SettingName; label: string; peer: 'zero-shot' | 'one-shot' | null }[] = [
     { name: 'small-zero', label: 'RVOS-small zero-shot (resnet18, 128x224, hidden 128, 10 slots; train batch 2, clip 3)', peer: 'zero-shot' },
     { name: 'small-one', label: 'RVOS-small one-shot (same)', peer: 'one-shot' },
@@ -86,19 +99,45 @@ async function main(): Promise<void> {
   ];
   for (const s of settings.filter((x) => only === undefined || x.name.startsWith(only))) {
     console.log(`\n${s.label}`);
-    const before = runChild({ setting: s.name, variant: 'before', workers: 1, repeats: REPEATS, measure: ['infer', 'train', 'eval'] });
+    const skipped = (): string => `skipped (BENCH_VARIANTS=${variants.join(',')})`;
+    const run = (variant: Job['variant'], workers: number, measure: Job['measure']): JobResult | string =>
+      variants.includes(variant) ? runChild({ setting: s.name, variant, workers, repeats: REPEATS, measure }) : skipped();
+    const before = run('before', 1, ['infer', 'train', 'eval']);
     row('tfjs-wasm before', before);
-    const after = runChild({ setting: s.name, variant: 'after', workers: 1, repeats: REPEATS, measure: ['infer', 'train', 'eval'] });
+    const after = run('after', 1, ['infer', 'train', 'eval']);
     row('tfjs-wasm after', after);
-    const parallel = runChild({ setting: s.name, variant: 'after', workers: 2, repeats: REPEATS, measure: ['train'] });
+    const parallel = run('after', 2, ['train']);
     row('after, workers=2', parallel);
-    const ok = (r: JobResult | string): r is JobResult => typeof r !== 'string';
+    const native = run('native', 1, ['infer', 'train', 'eval']);
+    row('native (oneDNN)', native);
+    const nativeParallel = run('native', 2, ['train']);
+    row('native, workers=2', nativeParallel);
+    const ok = (r: JobResult | string): r is JobResult => typeof r !== 'string' && r.problem === undefined;
+    if (ok(after) && ok(native)) {
+      const perMin = (r: JobResult) => 60_000 / r.trainMs!;
+      console.log(
+        `  speed-up native/wasm (after): inference ${fmt(after.inferMs! / native.inferMs!, 2)}x, training ${fmt(after.trainMs! / native.trainMs!, 2)}x ` +
+          `(${fmt(perMin(native), 1)} vs ${fmt(perMin(after), 1)} steps/min), evaluation ${fmt(native.evalFps! / after.evalFps!, 2)}x`,
+      );
+    }
     if (ok(before) && ok(after)) {
       console.log(`  speed-up after/before: inference ${fmt(before.inferMs! / after.inferMs!, 2)}x, training ${fmt(before.trainMs! / after.trainMs!, 2)}x, evaluation ${fmt(after.evalFps! / before.evalFps!, 2)}x`);
     }
     if (ok(after) && ok(parallel)) {
       const cpu = after.trainCriticalCpuMs !== undefined && parallel.trainCriticalCpuMs !== undefined ? `; busiest-thread CPU time ${fmt(after.trainCriticalCpuMs / parallel.trainCriticalCpuMs, 2)}x (the speed-up with a free core per thread)` : '';
       console.log(`  workers=2 vs 1: wall ${fmt(after.trainMs! / parallel.trainMs!, 2)}x${cpu}`);
+    }
+    if (s.peer === null && process.env.BENCH_STEPS !== '0' && variants.includes('after') && variants.includes('native')) {
+      // The main job's setting as `npm start` runs it: one of two concurrent runs (native share 2).
+      const steps = Number(process.env.BENCH_STEPS ?? 60);
+      const short = (variant: Job['variant']) => runChild({ setting: s.name, variant, workers: 1, repeats: 1, measure: ['steps'], steps, nativeShare: 2 });
+      const [w, n] = [short('after'), short('native')];
+      if (ok(w) && ok(n)) {
+        console.log(
+          `  ${steps} consecutive training steps, as one of the main job's 2 runs: wasm ${fmt(w.stepsPerMin, 1)} steps/min (cpu ${fmt(w.stepsCpuMs)} ms/step), ` +
+            `native ${fmt(n.stepsPerMin, 1)} steps/min (cpu ${fmt(n.stepsCpuMs)} ms/step): ${fmt(n.stepsPerMin! / w.stepsPerMin!, 2)}x steps/min (target ≥ 2.5x)  (load ${load()})`,
+        );
+      } else console.log(`  short run: ${typeof w === 'string' ? w : typeof n === 'string' ? n : (w.problem ?? n.problem)}`);
     }
     if (s.peer === null) continue;
     const peer = runPeer(s.peer);
@@ -113,11 +152,23 @@ async function main(): Promise<void> {
       `  ratio tfjs/pytorch: inference before ${ratio(ok(before) ? before.inferMs : undefined, peer.infer_ms_per_frame)}, after ${ratio(ok(after) ? after.inferMs : undefined, peer.infer_ms_per_frame)} (target ≤ 1); ` +
         `training before ${ratio(ok(before) ? before.trainMs : undefined, peer.train_ms_per_step)}, after ${ratio(ok(after) ? after.trainMs : undefined, peer.train_ms_per_step)}, after + workers=2 ${ratio(best, peer.train_ms_per_step)} (target ≤ 1.5)`,
     );
+    if (ok(native)) {
+      // Training: the faster native row (workers=1 with every thread in oneDNN, or workers=2).
+      const nativeTrain = ok(nativeParallel) && nativeParallel.trainMs! < native.trainMs! ? nativeParallel : native;
+      console.log(`ratio native/pytorch: inference ${ratio(native.inferMs, peer.infer_ms_per_frame)}, training ${ratio(nativeTrain.trainMs, peer.train_ms_per_step)}`);
+      console.log(`  (native training from the ${nativeTrain === native ? 'workers=1' : 'workers=2'} row; targets: inference ≤ 1.0x, training ≤ 1.5x)`);
+    }
   }
   if (process.env.BENCH_PROFILE !== '0' && (only === undefined || only === 'small')) {
-    const profile = runChild({ setting: 'small-zero', variant: 'after', workers: 1, repeats: 1, measure: ['profile'] });
-    if (typeof profile === 'string') console.log(`\nprofile: ${profile}`);
-    else console.log(`\n${profile.profile}`);
+    for (const variant of (['after', 'native'] as const).filter((v) => variants.includes(v))) {
+      const profile = runChild({ setting: 'small-zero', variant, workers: 1, repeats: 1, measure: ['profile'] });
+      if (typeof profile === 'string' || profile.problem !== undefined) console.log(`\nprofile (${variant}): ${typeof profile === 'string' ? profile : profile.problem}`);
+      else console.log(`\n${profile.profile}`);
+    }
+  }
+  if (process.env.BENCH_GFLOPS !== '0' && variants.includes('native')) {
+    const g = runChild({ setting: 'small-zero', variant: 'native', workers: 1, repeats: REPEATS + 1, measure: ['gflops'] });
+    console.log(`\n${typeof g === 'string' ? `GFLOP/s: ${g}` : (g.problem ?? g.gflops)}`);
   }
 }
 

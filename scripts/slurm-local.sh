@@ -69,6 +69,8 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 ReturnToService=2
+# Refuse at submission a job that the partition can never run (instead of leaving it pending).
+EnforcePartLimits=ALL
 StateSaveLocation=$STATE/state
 SlurmdSpoolDir=$STATE/spool
 SlurmctldPidFile=$STATE/slurmctld.pid
@@ -78,7 +80,10 @@ SlurmdLogFile=$STATE/log/slurmd.log
 NodeName=$NODE NodeHostname=$HOST NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
+  if [ -f "$CONF" ] && cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; return 0; fi
   mv "$tmp" "$CONF"
+  # A running controller (started earlier) picks up a changed config.
+  if alive "$STATE/slurmctld.pid"; then scontrol reconfigure >/dev/null 2>&1 || true; fi
 }
 
 start_munge() {

@@ -11,6 +11,7 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -40,14 +41,18 @@ enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 enum Act { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kSigmoid = 4, kElu = 5 };
 
 constexpr size_t kCacheCapacity = 256;
+// Below this many FLOPs a convolution runs on one thread: waking a sleeping OpenMP thread costs
+// tens of microseconds, as much as the whole convolution at this size.
+constexpr double kParallelMinFlops = 8e6;
 
+// Process-wide (every JS thread's cache counts), so atomic.
 struct Counters {
-  int64_t entries = 0;        // cache entries alive (all threads)
-  int64_t bytes = 0;          // bytes held by cache entries (weights copies, scratchpads)
-  int64_t created = 0;        // entries ever created
-  int64_t calls = 0;          // convolutions run
+  std::atomic<int64_t> entries{0};  // cache entries alive
+  std::atomic<int64_t> bytes{0};    // bytes held by cache entries (weights copies, scratchpads)
+  std::atomic<int64_t> created{0};  // entries ever created
+  std::atomic<int64_t> calls{0};    // convolutions run
 };
-Counters g_counters;  // plain counters: exact with one JS thread, approximate when worker threads race
+Counters g_counters;
 
 dnnl::engine& Engine() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -83,6 +88,7 @@ struct Entry {
   std::unique_ptr<Buffer> scratch;
   memory::desc scratch_md;
   std::string impl;
+  int threads = 1;  // OpenMP threads it was created for, and runs with
   Entry() { ++g_counters.entries; ++g_counters.created; }
   ~Entry() { --g_counters.entries; }
 };
@@ -100,6 +106,7 @@ struct ThreadCache {
   std::list<std::pair<Key, std::unique_ptr<Entry>>> lru;  // front = most recent
   std::unordered_map<Key, decltype(lru)::iterator, KeyHash> index;
   std::unique_ptr<dnnl::stream> stream;
+  int threads = 0;  // setThreads for this JS thread (0: OpenMP's default)
 };
 thread_local ThreadCache t_cache;
 
@@ -197,8 +204,19 @@ std::unique_ptr<Entry> Build(const double* p) {
   return e;
 }
 
+int ThreadsFor(const double* p) {
+  const int configured = t_cache.threads > 0 ? t_cache.threads : omp_get_max_threads();
+  const double flops = 2.0 * p[kBatch] * p[kOutH] * p[kOutW] * p[kKH] * p[kKW] * (p[kInC] / p[kGroups]) * p[kOutC];
+  return flops < kParallelMinFlops ? 1 : configured;
+}
+
+// oneDNN sizes its work split by the threads at creation, so a primitive is created and run with
+// the same count: the count is part of the key.
 Entry& Lookup(const double* p) {
   Key key(p, p + kSrcOff);  // geometry only, not the offsets
+  const int threads = ThreadsFor(p);
+  key.push_back(threads);
+  omp_set_num_threads(threads);
   auto& c = t_cache;
   auto it = c.index.find(key);
   if (it != c.index.end()) {
@@ -206,6 +224,7 @@ Entry& Lookup(const double* p) {
     return *c.lru.front().second;
   }
   auto entry = Build(p);
+  entry->threads = threads;
   c.lru.emplace_front(key, std::move(entry));
   c.index[key] = c.lru.begin();
   while (c.lru.size() > kCacheCapacity) {
@@ -329,27 +348,28 @@ napi_value Implementation(napi_env env, napi_callback_info info) {
   }
 }
 
-// setThreads(n): OpenMP threads for this JS thread's convolutions (the setting is per thread).
+// setThreads(n): OpenMP threads for this JS thread's convolutions (the setting is per thread;
+// applied per call, small convolutions use one).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t n = 1;
   CHECK_NAPI(napi_get_value_int32(env, argv[0], &n));
-  omp_set_num_threads(n < 1 ? 1 : n);
+  t_cache.threads = n < 1 ? 1 : n;
   return nullptr;
 }
 
-napi_value Threads(napi_env env, napi_callback_info) { return Number(env, omp_get_max_threads()); }
+napi_value Threads(napi_env env, napi_callback_info) { return Number(env, t_cache.threads > 0 ? t_cache.threads : omp_get_max_threads()); }
 
 // stats() → { entries, bytes, created, calls, cacheCapacity }.
 napi_value Stats(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_object(env, &out);
-  napi_set_named_property(env, out, "entries", Number(env, static_cast<double>(g_counters.entries)));
-  napi_set_named_property(env, out, "bytes", Number(env, static_cast<double>(g_counters.bytes)));
-  napi_set_named_property(env, out, "created", Number(env, static_cast<double>(g_counters.created)));
-  napi_set_named_property(env, out, "calls", Number(env, static_cast<double>(g_counters.calls)));
+  napi_set_named_property(env, out, "entries", Number(env, static_cast<double>(g_counters.entries.load())));
+  napi_set_named_property(env, out, "bytes", Number(env, static_cast<double>(g_counters.bytes.load())));
+  napi_set_named_property(env, out, "created", Number(env, static_cast<double>(g_counters.created.load())));
+  napi_set_named_property(env, out, "calls", Number(env, static_cast<double>(g_counters.calls.load())));
   napi_set_named_property(env, out, "cacheCapacity", Number(env, static_cast<double>(kCacheCapacity)));
   return out;
 }
@@ -372,15 +392,18 @@ napi_value Version(napi_env env, napi_callback_info) {
 
 }  // namespace
 
+// Writable like an ordinary JS method (benchmarks wrap `conv` to trace calls).
+constexpr napi_property_attributes kMethod = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
-      {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"implementation", nullptr, Implementation, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv", nullptr, Conv, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"implementation", nullptr, Implementation, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"stats", nullptr, Stats, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, kMethod, nullptr},
+      {"version", nullptr, Version, nullptr, nullptr, nullptr, kMethod, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -7,7 +7,7 @@ export { initBackend } from '../../src/backend/index.js';
 export { composeConfig, loadRunConfig } from '../../src/config/index.js';
 export { openDavis2017, readLabelPng, DAVIS_PALETTE } from '../../src/data/index.js';
 export { overlayLabels } from '../../src/eval/overlay.js';
-export { frameToTensor, labelsToSlotMasks, probabilitiesToLabels } from '../../src/eval/predictor.js';
+export { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
 export { GLOBAL_MEASURES } from '../../src/eval/report.js';
 export { runTraining } from '../../src/experiments/run.js';
 export { runExperiment } from '../../src/experiments/experiment.js';
@@ -15,7 +15,7 @@ export { readSweep, groupVariants } from '../../src/experiments/sweep_results.js
 export { renderMarkdown, formatStat } from '../../src/experiments/report_md.js';
 export { readRecords } from '../../src/logging/index.js';
 export { readScalars } from '../../src/experiments/charts_scalars.js';
-export { RVOSModel } from '../../src/models/index.js';
+export { InferenceCore, logitsToLabels, loadModel, RVOSModel } from '../../src/models/index.js';
 export { levelChannels } from '../../src/models/decoder.js';
 export { globalMatchingMap, localMatchingMap, FEELVOS_LOCAL_RADIUS } from '../../src/layers/matching.js';
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { composeConfig, loadRunConfig } from '../../src/config/index.js';
-import type { DavisEvaluation } from '../../src/eval/report.js';
+import { officialTaskName, type DavisEvaluation } from '../../src/eval/report.js';
 import { runTraining, type RunResults } from '../../src/experiments/run.js';
 import { ConfigError, EvalError } from '../../src/utils/errors.js';
 
@@ -97,6 +97,6 @@ export function readRunResults(runDir: string): RunResults {
 
 /** The run's official evaluation with per-frame J and F per object (eval/results-<task>.json). */
 export function readRunEvaluation(runDir: string): DavisEvaluation {
-  const task = readRunResults(runDir).task === 'semi' ? 'semi-supervised' : 'unsupervised';
+  const task = officialTaskName(readRunResults(runDir).task);
   return JSON.parse(fs.readFileSync(path.join(runDir, 'eval', `results-${task}.json`), 'utf8')) as DavisEvaluation;
 }

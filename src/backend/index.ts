@@ -19,8 +19,9 @@ import { registerFusedKernels } from './fused_kernels/index.js';
 import { describeNative, disableNativeKernels, enableNativeKernels, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
-export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+import { BACKEND_PREFERENCES, type BackendPreference } from './preferences.js';
+
+export { BACKEND_PREFERENCES, type BackendPreference } from './preferences.js';
 
 export interface BackendReport {
   /** The tfjs backend name now active: 'tensorflow' | 'wasm' | 'cpu'. */

@@ -6,6 +6,7 @@
  */
 import { UsageError } from './args.js';
 import { errorNotes, RvosError } from '../utils/errors.js';
+import { stopSignalsWatched } from '../train/preemption.js';
 
 /** Exit codes: 1 for a project error or an unexpected failure, 2 for a command-line mistake. */
 export const EXIT = { error: 1, usage: 2 } as const;
@@ -107,7 +108,9 @@ export function setGuardCommand(command: string | undefined): void {
 /**
  * Process-level handlers for errors that escape every await (a throw in a timer or stream
  * callback, a rejected promise nobody awaited): the same one line, then exit. SIGINT / SIGTERM
- * (Ctrl-C, Slurm preemption) exit through process.exit so 'exit' hooks (run-folder locks) run.
+ * (Ctrl-C, a kill) exit through process.exit so 'exit' hooks (run-folder locks) run, unless
+ * another handler is listening for that signal: then it stops the work its own way (training
+ * writes a checkpoint first, src/train/preemption.ts; the demo server closes).
  */
 export function installProcessGuard(): void {
   if (guardInstalled) return;
@@ -121,6 +124,9 @@ export function installProcessGuard(): void {
   process.on('unhandledRejection', die);
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
+      // Another listener stops the work its own way (the demo server closes); a training loop that
+      // watches for SIGTERM checkpoints first, then exits 75 (src/train/preemption.ts).
+      if (process.listenerCount(signal) > 1 || (signal === 'SIGTERM' && stopSignalsWatched())) return;
       process.stderr.write(`\n${guardCommand === undefined ? 'rvos' : `rvos ${guardCommand}`}: stopped by ${signal}\n`);
       process.exit(code);
     });

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRunConfig } from '../config/index.js';
+import { parse as parseYaml } from 'yaml';
+import { HYDRA_SUBDIR } from '../config/index.js';
+import { PREVIOUS_MASK_FEEDS, type PreviousMaskFeed } from '../models/inference_core.js';
 import { ConfigError } from '../utils/errors.js';
 
 /** The package root (this file is src/cli/demo_server.ts). */
@@ -58,13 +60,33 @@ export async function ensureWebBuild(options: { force?: boolean; log?: (line: st
   return true;
 }
 
-/** What the page reads from the run's config (web/src/load_model.ts RunInfo). */
-export function runInfo(runDir: string): { run: string; size: [number, number]; threshold: number; objectnessThreshold: number } {
+/**
+ * What the page reads from the run's config (web/src/load_model.ts RunInfo): data.size and the
+ * eval thresholds, read from .hydra/config.yaml by key so that runs saved by earlier versions
+ * (whose configs lack keys added since) still open.
+ */
+export function runInfo(runDir: string): { run: string; size: [number, number]; threshold: number; objectnessThreshold: number; previousMask: PreviousMaskFeed } {
   if (!fs.existsSync(path.join(runDir, 'model', 'config.json'))) {
     throw new ConfigError(`${runDir} has no model/config.json: not a trained run folder (train one with \`npm start\` or \`npx rvos train\`)`);
   }
-  const { config } = loadRunConfig(runDir);
-  return { run: path.basename(path.resolve(runDir)), size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
+  const file = path.join(runDir, HYDRA_SUBDIR, 'config.yaml');
+  if (!fs.existsSync(file)) throw new ConfigError(`${file} is missing: pass the folder a training run created (it holds .hydra/)`);
+  let config: { data?: { size?: unknown }; eval?: { threshold?: unknown; objectness_threshold?: unknown; previous_mask?: unknown } };
+  try {
+    config = (parseYaml(fs.readFileSync(file, 'utf8')) ?? {}) as typeof config;
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid YAML (${(err as Error).message.split('\n')[0]}); the run folder is damaged`);
+  }
+  const size = config.data?.size;
+  const threshold = config.eval?.threshold;
+  const objectnessThreshold = config.eval?.objectness_threshold;
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v > 0)) throw new ConfigError(`${file}: data.size must be [height, width]; the run folder is damaged`);
+  if (typeof threshold !== 'number') throw new ConfigError(`${file}: eval.threshold must be a number; the run folder is damaged`);
+  if (typeof objectnessThreshold !== 'number') throw new ConfigError(`${file}: eval.objectness_threshold must be a number; the run folder is damaged`);
+  // Runs saved before eval.previous_mask existed fed the soft output back (RVOS).
+  const previousMask = config.eval?.previous_mask ?? 'soft';
+  if (!(PREVIOUS_MASK_FEEDS as readonly unknown[]).includes(previousMask)) throw new ConfigError(`${file}: eval.previous_mask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}; the run folder is damaged`);
+  return { run: path.basename(path.resolve(runDir)), size: size as [number, number], threshold, objectnessThreshold, previousMask: previousMask as PreviousMaskFeed };
 }
 
 /** Every trained run (a folder holding .hydra/ and model/config.json) under `root`, newest model first. */

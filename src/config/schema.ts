@@ -1,18 +1,31 @@
 /**
  * The resolved config of a run, validated with zod. Every object is strict (an unknown key is an
  * error, so typos never pass silently). To add a setting: add it to the section schema here and
- * to the YAML file(s) in configs/ that define that section.
+ * to the YAML file(s) in configs/ that define that section. Keys added after runs were saved carry
+ * a `.default(...)` equal to their YAML value, so older run folders still load (infer, resume).
  */
 import { z } from 'zod';
+import { BACKEND_PREFERENCES } from '../backend/preferences.js';
+import { ENCODER_NAMES } from '../models/encoders/encoder.js';
+import { MODEL_CHECKS, type ValueCheck } from '../models/model_checks.js';
+import { DECODER_INPUTS, FIRST_FRAME_MOTIONS, PREVIOUS_MASK_FEEDS, PREVIOUS_MASK_SOURCES, RECURRENCES, SEGMENTATION_MODES } from '../models/names.js';
+import { EVAL_TASKS } from '../data/types.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const probability = z.number().min(0).max(1);
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export const ENCODERS = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'light', 'mobilenetv2'] as const;
+/** A zod refinement running one of the model's value checks (one definition, src/models/model_checks.ts). */
+function modelCheck(check: ValueCheck) {
+  return (value: unknown, ctx: z.RefinementCtx): void => {
+    const problem = check(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
+// Name lists come from the code that uses them (src/models/names.ts and friends); only the
+// dataset readers' names are defined here, next to the switch that picks a reader.
 export const DATASETS = ['synthetic', 'davis2017', 'youtube_vos', 'frames'] as const;
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
 
 export const RunConfigSchema = z.strictObject({
   /** Run folders go under root/<date>/<time>[_name]; sweeps under root/multirun/<date>/<time>/<job>. */
@@ -49,26 +62,37 @@ export const ModelConfigSchema = z.strictObject({
   family: z.enum(MODEL_FAMILIES).default('rvos'),
   mobile_prior: MobilePriorConfigSchema.nullable().default(null),
   siammask: SiamMaskConfigSchema.nullable().default(null),
-  /** ConvLSTM hidden channels. */
-  hidden: positiveInt,
-  /** Object slots decoded per frame (the spatial recurrence length). */
-  slots: positiveInt,
+  /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
+  hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
+  /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
+  slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
   /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
-  recurrence: z.enum(['S', 'T', 'ST']),
+  recurrence: z.enum(RECURRENCES),
   /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
-  mode: z.enum(['zero_shot', 'one_shot']),
+  mode: z.enum(SEGMENTATION_MODES),
   /** Per-slot objectness head (an extension; RVOS itself has none). */
   objectness: z.boolean(),
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
   /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
-  first_frame_motion: z.enum(['zero', 'next']),
-  /** Extra decoder inputs per slot. */
-  inputs: z.array(z.enum(DECODER_INPUTS)).refine((a) => new Set(a).size === a.length, 'inputs must not repeat an entry'),
+  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'),
+  /** Per-slot decoder inputs: prev_mask (one-shot RVOS), global_matching / local_matching (FEELVOS maps). */
+  inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
+  /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
+  matching: z
+    .strictObject({
+      /** Embedding dimension (FEELVOS: 100). */
+      embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
+      /** Local window radius at stride 4 (FEELVOS: 15). */
+      local_radius: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
+      /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
+      max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
+    })
+    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }),
 });
 
 export const EncoderConfigSchema = z.strictObject({
-  name: z.enum(ENCODERS),
+  name: z.enum(ENCODER_NAMES),
   /** Path to pretrained weights (a tfjs model.json), or null to train from scratch. */
   pretrained: z.string().min(1).nullable(),
   freeze_batch_norm: z.boolean(),
@@ -120,7 +144,8 @@ export const SynthConfigSchema = z.strictObject({
       train: SynthSettingSchema(),
       val: SynthSettingSchema(),
     })
-    .nullable(),
+    .nullable()
+    .default(null),
 });
 
 export const DataConfigSchema = z.strictObject({
@@ -131,11 +156,12 @@ export const DataConfigSchema = z.strictObject({
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */
-  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable(),
+  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable().default(null),
   clip_length: positiveInt,
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,
   batch_size: positiveInt,
+  /** Objects per video the data is expected to hold; model.slots defaults to it. Ids above model.slots are dropped (the clip sampler, src/data/clip.ts). */
   max_objects: positiveInt,
   /** What to do with an unreadable sample: raise an error, or skip it and count it. */
   on_error: z.enum(['raise', 'skip']),
@@ -149,7 +175,7 @@ export const DataConfigSchema = z.strictObject({
 
 export const StageConfigSchema = z.strictObject({
   /** gt_prev: the previous-mask input is the ground truth; pred_prev: the model's own detached prediction (RVOS "ST+"). */
-  name: z.enum(['gt_prev', 'pred_prev']),
+  name: z.enum(PREVIOUS_MASK_SOURCES),
   steps: positiveInt,
 });
 
@@ -166,10 +192,18 @@ export const TrainConfigSchema = z.strictObject({
   objectness_weight: z.number().nonnegative(),
   /** Push unmatched slots toward empty masks (off = RVOS-exact). */
   empty_slot_loss: z.boolean(),
+  /** Weight of that loss (when empty_slot_loss is on). */
+  empty_slot_weight: z.number().nonnegative().default(1),
+  /** Objectness calibration: weight of the BCE terms of slots holding an object (1 = plain BCE). */
+  objectness_pos_weight: z.number().positive().default(1),
+  /** Loss balancing between slots: mask loss averaged per slot, then over slots (false = per (object, frame) pair, RVOS). */
+  slot_balance: z.boolean().default(false),
   /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,
   ckpt_every: positiveInt,
+  /** Newest periodic checkpoints kept (best.json is kept apart). Default: absent in run folders made before this key. */
+  keep_checkpoints: positiveInt.default(3),
   /** Validations without improvement before stopping early. */
   patience: positiveInt,
   log_every: positiveInt,
@@ -178,9 +212,11 @@ export const TrainConfigSchema = z.strictObject({
 
 export const EvalConfigSchema = z.strictObject({
   /** auto: semi_supervised for one_shot models, unsupervised for zero_shot ones. */
-  task: z.enum(['auto', 'semi_supervised', 'unsupervised']),
+  task: z.enum(['auto', ...EVAL_TASKS]),
   threshold: probability,
   objectness_threshold: probability,
+  /** One-shot previous-mask input from frame 2 on: the previous soft output (RVOS) or it thresholded. */
+  previous_mask: z.enum(PREVIOUS_MASK_FEEDS).default('soft'), // default: run folders made before this key
   write_overlays: z.boolean(),
 });
 
@@ -256,7 +292,7 @@ export const ReportConfigSchema = z.strictObject({
 
 export const RvosConfigSchema = z.strictObject({
   seed: z.number().int(),
-  backend: z.enum(BACKENDS),
+  backend: z.enum(BACKEND_PREFERENCES),
   run: RunConfigSchema,
   model: ModelConfigSchema,
   encoder: EncoderConfigSchema,

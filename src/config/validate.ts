@@ -43,7 +43,10 @@ function formatProblems(lines: string[]): string {
 function describeIssue(schema: z.ZodType, root: MapNode, issue: z.core.$ZodIssue): string[] {
   const keyPath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeys(schema, keyPath);
+    const known = knownKeys(schema, keyPath, (p) => {
+      const n = getAt(root, p);
+      return n?.kind === 'scalar' ? n.value : undefined;
+    });
     return issue.keys.map((key) => {
       const p = [...keyPath, key];
       const node = getAt(root, p);
@@ -72,7 +75,10 @@ function describeValue(node: CfgNode): string {
   return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`;
 }
 
-type DefLike = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; items?: z.ZodType[] };
+type DefLike = {
+  type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; items?: z.ZodType[];
+  options?: z.ZodType[]; discriminator?: string;
+};
 
 function def(schema: z.ZodType): DefLike {
   return schema._zod.def as unknown as DefLike;
@@ -86,8 +92,11 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return schema;
 }
 
-/** The keys an object schema accepts at `keyPath` (for "did you mean"). */
-export function knownKeys(schema: z.ZodType, keyPath: KeyPath): string[] {
+/**
+ * The keys an object schema accepts at `keyPath` (for "did you mean"). For a discriminated union
+ * (launcher: basic/local or slurm) the option is chosen by the discriminator's value in the config.
+ */
+export function knownKeys(schema: z.ZodType, keyPath: KeyPath, valueAt?: (path: KeyPath) => unknown): string[] {
   let s: z.ZodType | undefined = unwrap(schema);
   for (const key of keyPath) {
     const d: DefLike = def(s);
@@ -98,6 +107,12 @@ export function knownKeys(schema: z.ZodType, keyPath: KeyPath): string[] {
     if (s === undefined) return [];
     s = unwrap(s);
   }
-  const d = def(s);
+  let d = def(s);
+  const tag = d.discriminator;
+  if (d.type === 'union' && tag !== undefined && valueAt !== undefined) {
+    const value = valueAt([...keyPath, tag]);
+    const option = d.options?.find((o) => (def(o).shape?.[tag] as { _zod?: { values?: Set<unknown> } } | undefined)?._zod?.values?.has(value));
+    if (option !== undefined) d = def(option);
+  }
   return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
 }

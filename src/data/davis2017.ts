@@ -9,14 +9,14 @@ import path from 'node:path';
 import { DataError } from '../utils/errors.js';
 import { openFileSequence, type ObjectScan, type ValidationLevel } from './file_sequence.js';
 import { openSequences } from './open_sequences.js';
-import type { OnDataError, VideoDataset } from './types.js';
+import type { EvalTask, OnDataError, VideoDataset } from './types.js';
 
 export interface DavisOptions {
   /** Split file name in ImageSets/2017 without .txt: 'train', 'val', 'test-dev', ... */
   split: string;
   resolution?: '480p' | 'Full-Resolution';
-  /** 'semi' reads Annotations/, 'unsupervised' reads Annotations_unsupervised/. */
-  task?: 'semi' | 'unsupervised';
+  /** semi_supervised reads Annotations/, unsupervised reads Annotations_unsupervised/. */
+  task?: EvalTask;
   onError?: OnDataError;
   /** Which frames must have an annotation; default 'first' for test-* splits, else 'all'. */
   annotated?: 'all' | 'first';
@@ -59,14 +59,14 @@ export function listStems(dir: string, extensions: RegExp): Map<string, string> 
 
 export async function openDavis2017(root: string, opts: DavisOptions): Promise<VideoDataset> {
   const resolution = opts.resolution ?? '480p';
-  const task = opts.task ?? 'semi';
+  const task = opts.task ?? 'semi_supervised';
   const annotated = opts.annotated ?? (opts.split.startsWith('test') ? 'first' : 'all');
   if (!fs.existsSync(root)) {
     throw new DataError('DAVIS-2017 root folder does not exist; download DAVIS-2017 (davischallenge.org) or fix data.root', root);
   }
   const splitFile = path.join(root, 'ImageSets', '2017', `${opts.split}.txt`);
   const names = readSplitFile(splitFile);
-  const annotationRoot = path.join(root, task === 'semi' ? 'Annotations' : 'Annotations_unsupervised', resolution);
+  const annotationRoot = path.join(root, task === 'semi_supervised' ? 'Annotations' : 'Annotations_unsupervised', resolution);
 
   const { sequences, skipped } = await openSequences(names, opts.onError ?? 'raise', async (name) => {
     const framesDir = path.join(root, 'JPEGImages', resolution, name);

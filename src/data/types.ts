@@ -5,6 +5,14 @@
  */
 import type { LabelMap } from './palette_codec.js';
 
+/**
+ * The evaluation tasks (DAVIS-2017 protocols): semi_supervised = the first frame's masks are given
+ * (one-shot models); unsupervised = nothing is given (zero-shot models). The official result files
+ * spell the first one 'semi-supervised' (src/eval/report.ts, officialTaskName).
+ */
+export const EVAL_TASKS = ['semi_supervised', 'unsupervised'] as const;
+export type EvalTask = (typeof EVAL_TASKS)[number];
+
 export type { LabelMap } from './palette_codec.js';
 
 /** An 8-bit RGB image, row-major, channels interleaved (length = width * height * 3). */

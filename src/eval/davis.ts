@@ -7,20 +7,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type LabelMap, readLabelPng } from '../data/palette_png.js';
+import type { EvalTask } from '../data/types.js';
 import { DataError, EvalError } from '../utils/errors.js';
 import { buildDavisEvaluation, type DavisEvaluation } from './report.js';
 import { maskOfLabel } from './label_scan.js';
 import { temporalStability } from './temporal_stability.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from './sequence.js';
 
-export type DavisTask = 'semi' | 'unsupervised';
 
 export interface DavisEvalOptions {
   /** DAVIS root (holds ImageSets/ and Annotations/). */
   root: string;
   /** Result folder: <results>/<sequence>/<frame>.png. */
   results: string;
-  task: DavisTask;
+  task: EvalTask;
   /** ImageSets/2017/<split>.txt; default 'val'. Ignored when `sequences` is given. */
   split?: string;
   sequences?: string[];
@@ -43,7 +43,10 @@ export function readDavisSplit(root: string, split: string): string[] {
   } catch {
     throw new DataError(`split file is missing; pass an existing --split or check that --root points at the DAVIS folder`, file);
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  // Scores over no sequence would be empty CSVs that look like a result.
+  if (names.length === 0) throw new DataError('split file is empty; it must list one sequence name per line (or pass --sequences)', file);
+  return names;
 }
 
 /** Frame names (without .png), sorted, of one annotation folder. */
@@ -75,11 +78,12 @@ export function readPrediction(file: string): LabelMap {
 export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEvaluation> {
   const { root, results, task } = options;
   const resolution = options.resolution ?? '480p';
-  const annotations = options.annotations ?? (task === 'semi' ? 'Annotations' : 'Annotations_unsupervised');
+  const annotations = options.annotations ?? (task === 'semi_supervised' ? 'Annotations' : 'Annotations_unsupervised');
   if (!fs.existsSync(results) || !fs.statSync(results).isDirectory()) {
     throw new EvalError(`${results}: result folder does not exist`);
   }
   const sequences = options.sequences ?? readDavisSplit(root, options.split ?? 'val');
+  if (sequences.length === 0) throw new EvalError('no sequence to evaluate: --sequences names none');
   const evaluated: SequenceEvaluation[] = [];
   const stability: Record<string, number> = {};
   for (const [index, sequence] of sequences.entries()) {
@@ -87,11 +91,11 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
     const frames = listAnnotationFrames(gtFolder);
     const gt = frames.map((f) => readLabelPng(path.join(gtFolder, `${f}.png`)));
     // Semi-supervised: the official toolkit reads only the scored frames (not the first/last).
-    const needed = task === 'semi' ? new Set(frames.slice(1, -1)) : new Set(frames);
+    const needed = task === 'semi_supervised' ? new Set(frames.slice(1, -1)) : new Set(frames);
     const predictionNames = frames.map((f) => path.join(results, sequence, `${f}.png`));
     const pred = frames.map((f, t) => (needed.has(f) ? readPrediction(predictionNames[t]!) : gt[t]!));
     const seqOptions = { sequence, frameNames: frames, predictionNames, boundTh: options.boundTh };
-    const evaluation = task === 'semi' ? evaluateSequenceSemi(gt, pred, seqOptions) : evaluateSequenceUnsupervised(gt, pred, seqOptions);
+    const evaluation = task === 'semi_supervised' ? evaluateSequenceSemi(gt, pred, seqOptions) : evaluateSequenceUnsupervised(gt, pred, seqOptions);
     evaluated.push(evaluation);
     if (options.temporalStability) {
       const scoredFrames = new Set(evaluation.frames);
@@ -106,7 +110,7 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
     // Yield between sequences so a caller's timers and signals run during long evaluations.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const result = buildDavisEvaluation(task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluated);
+  const result = buildDavisEvaluation(task, evaluated);
   if (options.temporalStability) {
     const valid = Object.values(stability).filter((v) => !Number.isNaN(v));
     result.temporalStability = { mean: valid.length === 0 ? Number.NaN : valid.reduce((a, b) => a + b, 0) / valid.length, perObject: stability };

@@ -4,6 +4,7 @@
  * per-sequence_results-<task>.csv, 3 decimals, NaN written as an empty cell) plus a JSON.
  */
 import path from 'node:path';
+import type { EvalTask } from '../data/types.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import type { ObjectEvaluation, SequenceEvaluation } from './sequence.js';
 
@@ -18,11 +19,13 @@ export interface PerObjectRow {
   'F-Mean': number;
 }
 
-/** The official task names, used in the file names. */
-export type DavisTaskName = 'semi-supervised' | 'unsupervised';
+/** The official spelling of a task in the result file names (davis2017-evaluation). */
+export function officialTaskName(task: EvalTask): 'semi-supervised' | 'unsupervised' {
+  return task === 'semi_supervised' ? 'semi-supervised' : 'unsupervised';
+}
 
 export interface DavisEvaluation {
-  task: DavisTaskName;
+  task: EvalTask;
   global: GlobalMetrics;
   perObject: PerObjectRow[];
   sequences: SequenceEvaluation[];
@@ -64,7 +67,7 @@ export function perObjectRows(sequences: SequenceEvaluation[]): PerObjectRow[] {
   return sequences.flatMap((s) => s.objects.map((o) => ({ Sequence: o.name, 'J-Mean': o.J.mean, 'F-Mean': o.F.mean })));
 }
 
-export function buildDavisEvaluation(task: DavisTaskName, sequences: SequenceEvaluation[]): DavisEvaluation {
+export function buildDavisEvaluation(task: EvalTask, sequences: SequenceEvaluation[]): DavisEvaluation {
   const objects = sequences.flatMap((s) => s.objects);
   return { task, global: globalMetrics(objects), perObject: perObjectRows(sequences), sequences };
 }
@@ -113,17 +116,18 @@ function jsonNumbers(_key: string, value: unknown): unknown {
  * temporal_stability-<task>.csv when T was computed; returns the paths.
  */
 export function writeEvaluation(outDir: string, evaluation: DavisEvaluation): string[] {
+  const name = officialTaskName(evaluation.task);
   const files = [
-    path.join(outDir, `global_results-${evaluation.task}.csv`),
-    path.join(outDir, `per-sequence_results-${evaluation.task}.csv`),
-    path.join(outDir, `results-${evaluation.task}.json`),
+    path.join(outDir, `global_results-${name}.csv`),
+    path.join(outDir, `per-sequence_results-${name}.csv`),
+    path.join(outDir, `results-${name}.json`),
   ];
   writeFileAtomic(files[0]!, globalCsv(evaluation.global));
   writeFileAtomic(files[1]!, perSequenceCsv(evaluation.perObject));
   writeFileAtomic(files[2]!, JSON.stringify(evaluation, jsonNumbers, 1) + '\n');
   if (evaluation.temporalStability !== undefined) {
     const t = evaluation.temporalStability;
-    const file = path.join(outDir, `temporal_stability-${evaluation.task}.csv`);
+    const file = path.join(outDir, `temporal_stability-${name}.csv`);
     const rows = Object.entries(t.perObject).map(([name, v]) => `${name},${formatFixed3(v)}`);
     writeFileAtomic(file, ['Sequence,T-Mean', ...rows, `mean,${formatFixed3(t.mean)}`].join('\n') + '\n');
     files.push(file);

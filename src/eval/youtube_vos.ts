@@ -133,6 +133,7 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
   if (!fs.existsSync(options.results)) throw new EvalError(`${options.results}: result folder does not exist`);
   const seen = new Set(options.seenCategories);
   const videos = options.videos ?? Object.keys(meta.videos).sort();
+  if (videos.length === 0) throw new DataError(options.videos === undefined ? 'meta.json lists no video; there is nothing to evaluate' : 'no video to evaluate: --sequences names none', metaFile);
   const results: YouTubeVOSObjectResult[] = [];
   for (const video of videos) {
     const entry = meta.videos[video];
@@ -140,7 +141,16 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
     const folder = path.join(options.root, split, 'Annotations', video);
     const frames = listAnnotationFrames(folder);
     const gt = frames.map((f) => readLabelPng(path.join(folder, `${f}.png`)));
+    if (typeof entry !== 'object' || entry === null || typeof entry.objects !== 'object' || entry.objects === null) {
+      throw new DataError(`video '${video}' has no "objects" object in meta.json`, metaFile);
+    }
     const objects: YouTubeVOSObject[] = Object.entries(entry.objects).map(([id, o]) => {
+      // Check what meta.json says before looking for the object in the annotations, so an error names the real cause.
+      const n = Number(id);
+      if (!Number.isInteger(n) || n < 1 || n > 254) throw new DataError(`video '${video}': object id "${id}" must be an integer in 1..254 (the palette index in its annotations)`, metaFile);
+      if (o.frames !== undefined && (!Array.isArray(o.frames) || o.frames.length === 0)) {
+        throw new DataError(`video '${video}' object ${id}: "frames" must be a non-empty list of frame names (or be left out)`, metaFile);
+      }
       const firstName = o.frames !== undefined && o.frames.length > 0 ? [...o.frames].sort()[0]! : undefined;
       const fromMeta = firstName === undefined ? -1 : frames.indexOf(firstName);
       const firstFrame = fromMeta >= 0 ? fromMeta : gt.findIndex((m) => m.data.includes(Number(id)));

@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConfig } from '../config/index.js';
-import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type VideoDataset } from '../data/index.js';
+import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type EvalTask, type VideoDataset } from '../data/index.js';
 import { ConfigError } from '../utils/errors.js';
 
-export type EvalTask = 'semi' | 'unsupervised';
 
 /** True when `root` already holds a complete generated dataset. */
 function syntheticReady(root: string): boolean {

@@ -1,19 +1,16 @@
 /**
- * Scores a model on whole videos with the official DAVIS protocols: predictions are made at each
- * video's own resolution and compared with its annotations (semi-supervised for one-shot models,
- * unsupervised for zero-shot ones). Used for validation during training and for the final
+ * Scores a segmenter (the inference core over a trained model) on whole videos with the official
+ * DAVIS protocols: predictions are made at each video's own resolution and compared with its
+ * annotations (semi-supervised for one-shot models, unsupervised for zero-shot ones). Used for validation during training and for the final
  * evaluation, where the label maps are also written as palette PNGs.
  */
 import path from 'node:path';
-import { RVOSModel } from '../models/index.js';
-import type { BaselineModel } from '../models/baselines/types.js';
-import type { LabelMap, VideoSequence } from '../data/index.js';
+import type { VideoSegmenter } from '../models/index.js';
+import type { EvalTask, LabelMap, VideoSequence } from '../data/index.js';
 import { writeLabelPng } from '../data/index.js';
 import { predictSequence, type PredictOptions } from '../eval/predictor.js';
-import { predictWithTracker } from '../eval/tracker_predictor.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from '../eval/sequence.js';
 import { buildDavisEvaluation, type DavisEvaluation } from '../eval/report.js';
-import type { EvalTask } from './datasets.js';
 
 export interface EvaluateModelOptions extends PredictOptions {
   task: EvalTask;
@@ -37,10 +34,10 @@ async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
   return out;
 }
 
-export async function evaluateModel(model: RVOSModel | BaselineModel, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
+export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoSequence[], options: EvaluateModelOptions): Promise<DavisEvaluation> {
   const evaluations: SequenceEvaluation[] = [];
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  const { slots } = model.config;
+  const { slots } = segmenter;
   for (const seq of sequences) {
     // Zero-shot proposes at most `slots` objects: say which ground-truth objects it cannot cover.
     if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
@@ -48,7 +45,7 @@ export async function evaluateModel(model: RVOSModel | BaselineModel, sequences:
     }
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const { labels } = model instanceof RVOSModel ? await predictSequence(model, seq, options) : await predictWithTracker(model, seq, options);
+    const { labels } = await predictSequence(segmenter, seq, options);
     if (options.timing !== undefined) {
       const used = process.cpuUsage(cpu);
       options.timing.seconds += (performance.now() - started) / 1000;
@@ -60,8 +57,8 @@ export async function evaluateModel(model: RVOSModel | BaselineModel, sequences:
     }
     await options.onSequence?.(seq, labels);
     const gt = await readAllAnnotations(seq);
-    const evaluate = options.task === 'semi' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
+    const evaluate = options.task === 'semi_supervised' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
     evaluations.push(evaluate(gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));
   }
-  return buildDavisEvaluation(options.task === 'semi' ? 'semi-supervised' : 'unsupervised', evaluations);
+  return buildDavisEvaluation(options.task, evaluations);
 }

@@ -13,6 +13,7 @@ import { writeHtmlReport } from './report_html.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
 import { watchSweep } from './sweep_watch.js';
+import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
 import type { ProgressStream } from '../logging/index.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -32,6 +33,8 @@ export interface ExperimentOptions {
   wait?: boolean;
   /** Live display of the running jobs (default process.stderr); false: none. */
   progress?: ProgressStream | false;
+  /** The command line, recorded in sweep.json (default: `rvos experiment NAME overrides`). */
+  command?: string;
 }
 
 export interface ExperimentResult {
@@ -70,6 +73,11 @@ export function experimentJobs(name: string, configDir: string, overrides: strin
 }
 
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  // The sweep folder policy first: a refused start generates no data.
+  if (options.sweepDir === undefined && (options.resume || options.overwrite)) {
+    throw new ConfigError(`--${options.resume ? 'resume' : 'overwrite'} needs --sweep-dir DIR (the sweep folder to ${options.resume ? 'continue' : 'start over'})`);
+  }
+  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const jobs = experimentJobs(options.name, options.configDir, options.overrides);
   // Compose every job up front so a bad value fails before anything trains.
   const configs = jobs.map((overrides) => composeConfig({ configDir: options.configDir, overrides }).config);
@@ -79,12 +87,12 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   for (const data of roots.values()) {
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
-  if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
+  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel, options.resume);
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
   const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
   options.log(`  ${watch.estimate}`);
@@ -106,6 +114,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     },
   }).finally(() => watch.stop());
   if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };
+  finishSweepInfo(sweepDir, info);
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

@@ -63,7 +63,7 @@ function readResults(runDir: string): Record<string, unknown> | undefined {
   }
 }
 
-function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
+function runJob(job: SweepJob, options: LaunchOptions, concurrent: number): Promise<JobOutcome> {
   const runDir = jobRunDir(options.sweepDir, job.index);
   fs.mkdirSync(runDir, { recursive: true });
   const finished = options.skipFinished ? readResults(runDir) : undefined;
@@ -75,7 +75,10 @@ function runJob(job: SweepJob, options: LaunchOptions): Promise<JobOutcome> {
   const log = fs.openSync(path.join(runDir, 'train.log'), 'a');
   const args = [RVOS_BIN, 'train', '--run-dir', runDir, options.overwrite ? '--overwrite' : '--resume=auto', ...(options.extraArgs ?? []), ...job.overrides];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, RVOS_JOB_INDEX: String(job.index) } });
+    // Concurrent jobs split the cores among their native (oneDNN) convolution threads.
+    const nativeShare = String(concurrent * Math.max(1, Number(process.env.RVOS_NATIVE_SHARE ?? 1) || 1));
+    const env = { ...process.env, RVOS_JOB_INDEX: String(job.index), RVOS_NATIVE_SHARE: nativeShare };
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env });
     const finish = (code: number | null, message?: string) => {
       fs.closeSync(log);
       const seconds = (Date.now() - started) / 1000;
@@ -106,15 +109,16 @@ async function launchLocked(jobs: SweepJob[], options: LaunchOptions): Promise<J
   const queue = [...jobs];
   const writeSummary = () =>
     writeFileAtomic(path.join(options.sweepDir, 'summary.json'), JSON.stringify({ jobs: [...outcomes].sort((a, b) => a.index - b.index) }, null, 2));
+  const slots = Math.max(1, Math.min(options.jobs, jobs.length));
   const worker = async () => {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      const outcome = await runJob(job, options);
+      const outcome = await runJob(job, options, slots);
       outcomes.push(outcome);
       writeSummary();
       options.onJobEnd?.(outcome);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, jobs.length)) }, worker));
+  await Promise.all(Array.from({ length: slots }, worker));
   writeSummary();
   return outcomes.sort((a, b) => a.index - b.index);
 }

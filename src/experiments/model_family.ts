@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import type { RvosConfig } from '../config/index.js';
-import { RVOSModel, type RVOSModelConfig } from '../models/index.js';
-import { BaselineGradients, createBaseline, loadBaseline, savedFamily, trainableParameters, type BaselineModel, type BaselineModelConfig } from '../models/baselines/index.js';
+import { InferenceCore, loadModel, RVOSModel, type InferenceOptions, type RVOSModelConfig, type VideoSegmenter } from '../models/index.js';
+import { BaselineGradients, TrackerSegmenter, createBaseline, loadBaseline, savedFamily, trainableParameters, type BaselineModel, type BaselineModelConfig } from '../models/baselines/index.js';
 import type { GradientProvider } from '../train/parallel/gradients.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -45,7 +45,7 @@ export async function buildModel(config: RvosConfig, rvosConfig: () => RVOSModel
 
 /** Loads a saved model folder of any family. */
 export async function loadAnyModel(dir: string): Promise<AnyModel> {
-  return savedFamily(dir) === 'rvos' ? RVOSModel.load(dir) : loadBaseline(dir);
+  return savedFamily(dir) === 'rvos' ? loadModel(dir) : loadBaseline(dir);
 }
 
 /** The trainer's gradient provider for a baseline (undefined: RVOS, whose default the trainer picks). */
@@ -61,4 +61,9 @@ export function parameterCount(model: AnyModel): number {
 /** Where a run folder keeps its model. */
 export function runModelDir(runDir: string): string {
   return path.join(runDir, 'model');
+}
+
+/** What the evaluator and `rvos infer` drive: the inference core over RVOS, or a baseline's tracker. */
+export function segmenterOf(model: AnyModel, inference: InferenceOptions): VideoSegmenter {
+  return model instanceof RVOSModel ? new InferenceCore(model, inference) : new TrackerSegmenter(model);
 }

@@ -26,6 +26,11 @@ PAPER_CONTEXT.matching_inputs = [
   '- for scale, RVOS one-shot on DAVIS-2017 (test-dev, fine-tuned) reaches J/F 48.0 / 52.6; zero-shot J/F 23.0 / 29.9',
 ].join('\n');
 PAPER_CONTEXT.main = PAPER_CONTEXT.zero_vs_one_shot!;
+PAPER_CONTEXT.recurrence_zero_shot = [
+  'RVOS paper zero-shot ablation (different data: YouTube-VOS 2018, 80/20 split of its training set, ResNet-101; J seen / J unseen / F seen / F unseen):',
+  '',
+  '- zero-shot: S 40.8/19.9/43.9/23.2; T 37.1/20.2/38.7/21.6; ST 44.7/21.2/45.0/23.9',
+].join('\n');
 PAPER_CONTEXT.baselines = [
   'Quoted, not measured here (different data, hardware and scale; docs/baselines.md):',
   '',

@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
-import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
-import type { RVOSModelConfig } from '../models/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
+import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
 import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
@@ -20,10 +20,10 @@ import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown
 import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
-import { ensureSyntheticDataset, openSplit, type EvalTask } from './datasets.js';
+import { ensureSyntheticDataset, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
-import { buildModel, gradientsFor, parameterCount, type AnyModel } from './model_family.js';
+import { buildModel, gradientsFor, parameterCount, segmenterOf, type AnyModel } from './model_family.js';
 
 export interface RunOptions {
   /** The run folder, or a function that creates a new one (called once the inputs are validated). */
@@ -70,9 +70,8 @@ export interface RunResults {
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
-  if (config.eval.task === 'semi_supervised') return 'semi';
-  if (config.eval.task === 'unsupervised') return 'unsupervised';
-  return config.model.mode === 'one_shot' ? 'semi' : 'unsupervised';
+  if (config.eval.task !== 'auto') return config.eval.task;
+  return config.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
 }
 
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
@@ -87,7 +86,13 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
+    matching: { embeddingDim: config.model.matching.embedding_dim, localRadius: config.model.matching.local_radius, maxReference: config.model.matching.max_reference },
   };
+}
+
+/** The inference core's settings of a config. */
+export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
+  return { previousMask: config.eval.previous_mask, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
 }
 
 /**
@@ -96,13 +101,13 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
  */
 export function trainingStages(config: RvosConfig): TrainingStage[] {
   const { stages, steps } = config.train;
-  if (stages === null) return [{ name: 'train', steps, previousMask: 'ground_truth' }];
+  if (stages === null) return [{ name: 'train', steps, previousMask: 'gt_prev' }];
   const weight = stages.reduce((n, s) => n + s.steps, 0);
   let used = 0;
   return stages.map((s, i) => {
     const n = i === stages.length - 1 ? steps - used : Math.round((s.steps / weight) * steps);
     used += n;
-    return { name: s.name, steps: n, previousMask: s.name === 'gt_prev' ? 'ground_truth' : 'prediction' };
+    return { name: s.name, steps: n, previousMask: s.name };
   });
 }
 
@@ -159,7 +164,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const backend = await initBackend(config.backend, { log });
   const task = evalTask(config);
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
-  const trainSet = await openSplit(config.data, config.data.split, 'semi', 'train');
+  const trainSet = await openSplit(config.data, config.data.split, 'semi_supervised', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
   const skipped = trainSet.skipped ?? [];
   for (const s of skipped) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
@@ -245,8 +250,11 @@ async function trainLocked(composed: ComposedConfig, options: RunOptions, run: L
 async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, run: LockedRun, writer: SummaryWriter, resumeStep: number): Promise<RunResults> {
   const config = composed.config;
   const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
-  const predict = { size: config.data.size, threshold: config.eval.threshold, objectnessThreshold: config.eval.objectness_threshold };
-  if (resumeStep > 0) writer.sessionStart(resumeStep + 1);
+  const predict = { size: config.data.size, threshold: config.eval.threshold };
+  const inference = inferenceOptionsOf(config);
+  // Every start writes SessionLog.START (TensorBoard treats the first one of a run as the start and
+  // a later one as a restart: docs/reliability.md).
+  writer.sessionStart(resumeStep + 1);
   const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
@@ -266,13 +274,15 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
       loss: {
         matching: config.train.matching,
         objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
-        emptySlotWeight: config.train.empty_slot_loss ? 1 : 0,
+        emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
+        objectnessPositiveWeight: config.train.objectness_pos_weight,
+        slotBalance: config.train.slot_balance,
       },
       valEvery: config.train.val_every,
       ckptEvery: config.train.ckpt_every,
       patience: config.train.patience,
       logEvery: config.train.log_every,
-      keepCheckpoints: 3,
+      keepCheckpoints: config.train.keep_checkpoints,
       resume: run.start.action === 'resume',
       workers: config.train.workers,
     },
@@ -293,7 +303,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
         // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
-        const ev = await evaluateModel(m, valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
+        const ev = await evaluateModel(segmenterOf(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
@@ -315,7 +325,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   progress.done({ loss: result.lastLoss });
   writer.flush();
   if (result.interrupted) {
-    model.dispose();
+    // runTraining disposes the model on the way out.
     throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
   }
   const trainSeconds = (Date.now() - started) / 1000;
@@ -326,11 +336,11 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     restoreWeights(best, model.namedVariables());
     disposeCheckpoint(best);
   }
-  await model.save(path.join(runDir, 'model'));
+  await saveModel(model, path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
-  const evaluation = await evaluateModel(model, valSet.sequences, { ...predict, task, predictionsDir, timing, warn: validation.length === 0 ? log : () => undefined });
+  const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, { ...predict, task, predictionsDir, timing, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobOutcome } from './launcher.js';
 import type { RunResults } from './run.js';
-import { GLOBAL_MEASURES, type GlobalMeasure } from '../eval/report.js';
+import { GLOBAL_MEASURES, officialTaskName, type GlobalMeasure } from '../eval/report.js';
+import type { EvalTask } from '../data/types.js';
 import { EvalError } from '../utils/errors.js';
 
 export interface SweepJobResult {
@@ -51,10 +52,10 @@ export function variantOverrides(overrides: string[]): string[] {
   return overrides.filter((o) => !IGNORED_KEYS.test(o));
 }
 
-function readPerObject(runDir: string, task: string | undefined): Map<string, { J: number; F: number }> {
+function readPerObject(runDir: string, task: EvalTask | undefined): Map<string, { J: number; F: number }> {
   const out = new Map<string, { J: number; F: number }>();
   if (task === undefined) return out;
-  const file = path.join(runDir, 'eval', `per-sequence_results-${task === 'semi' ? 'semi-supervised' : 'unsupervised'}.csv`);
+  const file = path.join(runDir, 'eval', `per-sequence_results-${officialTaskName(task)}.csv`);
   if (!fs.existsSync(file)) return out;
   for (const line of fs.readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
     const [name, j, f] = line.split(',');

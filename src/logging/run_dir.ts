@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../utils/errors.js';
+import { ConfigError, TrainingError } from '../utils/errors.js';
+import { activeLock, describeLock } from './run_lock.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -49,7 +50,7 @@ function createUnique(parent: string, base: string): string {
 }
 
 /** What `rvos train` writes into a run folder; --overwrite and a fresh start remove exactly these. */
-export const RUN_OUTPUTS = ['.hydra', 'checkpoints', 'tb', 'model', 'predictions', 'eval', 'results.json'] as const;
+export const RUN_OUTPUTS = ['.hydra', 'checkpoints', 'tb', 'model', 'predictions', 'eval', 'results.json', 'progress.json'] as const;
 
 /** Entries that do not make a folder "used": the lock and log files a launcher writes beside a run. */
 function incidental(name: string): boolean {
@@ -145,11 +146,14 @@ export function clearRunOutputs(dir: string): void {
 }
 
 /**
- * A sweep folder given by the user must be new or empty, unless --resume (finished jobs are
- * reused, the others resume) or --overwrite (every job starts over); throws a ConfigError.
+ * A sweep folder given by the user must not be in use by another launcher, and must be new or
+ * empty unless --resume (finished jobs are reused, the others resume) or --overwrite (every job
+ * starts over). Throws a TrainingError / ConfigError that says which.
  */
 export function checkSweepDir(dir: string, policy: RunDirPolicy): void {
   if (policy.overwrite && policy.resume !== false) throw new ConfigError('--overwrite starts the sweep over and --resume continues it; pass only one');
+  const owner = activeLock(dir);
+  if (owner !== undefined) throw new TrainingError(describeLock(dir, owner));
   if (policy.resume !== false || policy.overwrite) return;
   let entries: string[] = [];
   try {

@@ -62,6 +62,7 @@ export class SweepProgress {
   private finished = 0;
   private drawn = 0;
   private lastPlain: number;
+  private lastIdle: string | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly opts: SweepProgressOptions) {
@@ -112,7 +113,11 @@ export class SweepProgress {
     const t = this.now();
     if (t - this.lastPlain < (this.opts.intervalMs ?? 30_000)) return;
     this.lastPlain = t;
-    for (const line of this.lines()) this.stream.write(`${line}\n`);
+    const lines = this.lines();
+    // With nothing running (all queued on a cluster), repeat the summary only when it changes.
+    if (this.running.size === 0 && lines[lines.length - 1] === this.lastIdle) return;
+    this.lastIdle = this.running.size === 0 ? lines[lines.length - 1] : undefined;
+    for (const line of lines) this.stream.write(`${line}\n`);
   }
 
   /** The block: one line per running job, then the summary. */

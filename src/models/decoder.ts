@@ -20,15 +20,17 @@ import { Conv2D } from './nn.js';
 import { torchDefault, type ParamStore } from './params.js';
 import type { DecoderSkips } from './skip_reductions.js';
 
-export type Recurrence = 'S' | 'T' | 'ST';
+import type { Recurrence } from './names.js';
+
+export type { Recurrence } from './names.js';
 
 export interface DecoderOptions {
   hidden: number;
   /** Channels of the reduced skips, strides 32, 16, 8, 4. */
   skipChannels: readonly number[];
   recurrence: Recurrence;
-  /** One-shot: every gate convolution gets the slot's previous mask as one extra channel. */
-  oneShot: boolean;
+  /** Every gate convolution gets the slot's previous mask as one extra channel (one-shot with the prev_mask input). */
+  prevMaskChannel: boolean;
   /** Extra per-slot input channels at every level (matching maps); default 0. */
   extraChannels?: number;
 }
@@ -73,7 +75,7 @@ export class RVOSDecoder {
       const cell = new ConvLSTMCell({
         filters,
         kernelSize: 3,
-        maskChannel: opts.oneShot,
+        maskChannel: opts.prevMaskChannel,
         spatialState: this.usesSpatial,
         temporalState: this.usesTemporal,
         kernelInitializer: 'zeros',

@@ -24,8 +24,9 @@ import { Rng } from '../utils/rng.js';
 import { EmbeddingHead } from './embedding_head.js';
 import type { ParamStore } from './params.js';
 
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
-export type DecoderInput = (typeof DECODER_INPUTS)[number];
+import type { DecoderInput } from './names.js';
+
+export { DECODER_INPUTS, type DecoderInput } from './names.js';
 
 export interface MatchingOptions {
   /** Embedding dimension (FEELVOS: 100). */

@@ -3,9 +3,10 @@
  * decoder run once per object slot → mask logits per slot (+ objectness per slot).
  *
  * Conventions: NHWC; `B` batch, `S` slots; features of a frame are shared by all slots, per-slot
- * tensors come from the decoder. Stage methods (`encodeFrame`, `decodeSlot` via the decoder) are
- * public so that the trainer's clip loop and the predictor's frame loop drive the same model;
- * `step` runs one whole frame. `step` never disposes its inputs and works under tf.variableGrads
+ * tensors come from the decoder. The class holds the network only: `step` runs one whole frame;
+ * the trainer's clip loop (src/train/clip_loss.ts) and the inference core
+ * (src/models/inference_core.ts) drive it, and src/models/model_io.ts saves and loads it.
+ * `step` never disposes its inputs and works under tf.variableGrads
  * for back-propagation through a whole clip (temporal h is never detached).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +15,8 @@ import { levelChannels, RVOSDecoder, type LevelState, type Recurrence } from './
 import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './encoders/index.js';
 import { maskPyramid } from './mask_pyramid.js';
 import { DECODER_INPUTS, disposeReferences, FEELVOS_MATCHING, MatchingInputs, type DecoderInput, type MatchingOptions, type MatchingReferences } from './matching_inputs.js';
+import { MODEL_CHECKS } from './model_checks.js';
+import { FIRST_FRAME_MOTIONS, RECURRENCES, SEGMENTATION_MODES, type FirstFrameMotion, type SegmentationMode } from './names.js';
 import { forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
@@ -22,7 +25,7 @@ import { SkipReductions, type DecoderSkips } from './skip_reductions.js';
 
 export type { Recurrence } from './decoder.js';
 export { DECODER_INPUTS, FEELVOS_MATCHING, type DecoderInput, type MatchingOptions } from './matching_inputs.js';
-export type SegmentationMode = 'zero_shot' | 'one_shot';
+export { RECURRENCES, SEGMENTATION_MODES, type SegmentationMode } from './names.js';
 
 export interface EncoderConfig {
   name: EncoderName;
@@ -58,7 +61,7 @@ export interface RVOSModelConfig {
    * default) or 'next' (the difference to the NEXT frame, given to `initialState`; a time-reversed
    * difference looks like any other, so frame 0 is segmented like the rest).
    */
-  firstFrameMotion?: 'zero' | 'next';
+  firstFrameMotion?: FirstFrameMotion;
 }
 
 /** The decoder inputs of a config (absent = ['prev_mask']). */
@@ -97,27 +100,29 @@ export interface CreateOptions {
   skipInit?: boolean;
 }
 
-/** Checks a config; throws ConfigError naming the key. */
+/** Checks a config (the same checks as the YAML schema, src/models/model_checks.ts); throws ConfigError naming the key. */
 export function validateModelConfig(config: RVOSModelConfig): void {
   const fail = (key: string, msg: string): never => {
     throw new ConfigError(`model.${key}: ${msg}`);
   };
+  const check = (key: keyof typeof MODEL_CHECKS, value: unknown): void => {
+    const problem = MODEL_CHECKS[key](value);
+    if (problem !== null) fail(key, problem);
+  };
   if (!ENCODER_NAMES.includes(config.encoder?.name)) fail('encoder.name', `unknown encoder '${config.encoder?.name}'; use one of ${ENCODER_NAMES.join(' | ')}`);
-  if (!Number.isInteger(config.hidden) || config.hidden < 8 || config.hidden % 8 !== 0) fail('hidden', `must be a positive multiple of 8 (levels use hidden/8), got ${config.hidden}`);
-  if (!Number.isInteger(config.slots) || config.slots < 1) fail('slots', `must be a positive integer, got ${config.slots}`);
-  if (!['S', 'T', 'ST'].includes(config.recurrence)) fail('recurrence', `must be S | T | ST, got '${config.recurrence}'`);
-  if (!['zero_shot', 'one_shot'].includes(config.mode)) fail('mode', `must be zero_shot | one_shot, got '${config.mode}'`);
+  check('hidden', config.hidden);
+  check('slots', config.slots);
+  if (!RECURRENCES.includes(config.recurrence)) fail('recurrence', `must be ${RECURRENCES.join(' | ')}, got '${config.recurrence}'`);
+  if (!SEGMENTATION_MODES.includes(config.mode)) fail('mode', `must be ${SEGMENTATION_MODES.join(' | ')}, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
   if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean') fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
-  if (config.firstFrameMotion !== undefined && !['zero', 'next'].includes(config.firstFrameMotion)) fail('first_frame_motion', `must be zero | next, got '${String(config.firstFrameMotion)}'`);
+  if (config.firstFrameMotion !== undefined && !FIRST_FRAME_MOTIONS.includes(config.firstFrameMotion)) fail('first_frame_motion', `must be ${FIRST_FRAME_MOTIONS.join(' | ')}, got '${String(config.firstFrameMotion)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
-  const inputs = decoderInputs(config);
-  if (!Array.isArray(inputs) || inputs.some((i) => !DECODER_INPUTS.includes(i))) fail('inputs', `must be a subset of ${DECODER_INPUTS.join(', ')}, got ${JSON.stringify(inputs)}`);
-  if (new Set(inputs).size !== inputs.length) fail('inputs', `must not repeat an entry, got ${JSON.stringify(inputs)}`);
+  check('inputs', decoderInputs(config));
   const m = { ...FEELVOS_MATCHING, ...config.matching };
-  if (!Number.isInteger(m.embeddingDim) || m.embeddingDim < 1) fail('matching.embeddingDim', `must be a positive integer, got ${m.embeddingDim}`);
-  if (!Number.isInteger(m.localRadius) || m.localRadius < 0) fail('matching.localRadius', `must be a non-negative integer, got ${m.localRadius}`);
-  if (!Number.isInteger(m.maxReference) || m.maxReference < 1) fail('matching.maxReference', `must be a positive integer, got ${m.maxReference}`);
+  check('matching.embedding_dim', m.embeddingDim);
+  check('matching.local_radius', m.localRadius);
+  check('matching.max_reference', m.maxReference);
 }
 
 export class RVOSModel {
@@ -151,7 +156,7 @@ export class RVOSModel {
         hidden,
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
-        oneShot: oneShot && inputs.includes('prev_mask'),
+        prevMaskChannel: oneShot && inputs.includes('prev_mask'),
         extraChannels: matching?.channelsPerSlot ?? 0,
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
@@ -167,24 +172,17 @@ export class RVOSModel {
     }
   }
 
-  /** Loads a model saved with `save`. */
-  static async load(dir: string): Promise<RVOSModel> {
-    const { loadModel } = await import('./model_io.js');
-    return loadModel(dir);
-  }
-
-  /** Writes config.json + weights to `dir` atomically. */
-  async save(dir: string): Promise<void> {
-    const { saveModel } = await import('./model_io.js');
-    await saveModel(this, dir);
+  /** Whether `initialState` reads the video's second frame (model.first_frame_motion=next with the motion input). */
+  get firstFrameLookahead(): boolean {
+    return this.config.motionInput === true && this.config.firstFrameMotion === 'next';
   }
 
   /**
    * "No previous frame". `nextFrame` (the video's second frame, [B,H,W,3]; the caller keeps it) is
-   * the first frame's motion reference when config.firstFrameMotion is 'next'; otherwise unused.
+   * the first frame's motion reference when {@link firstFrameLookahead}; otherwise unused.
    */
   initialState(nextFrame?: tf.Tensor4D | null): DecoderState {
-    const lookahead = this.config.motionInput === true && this.config.firstFrameMotion === 'next' && nextFrame != null;
+    const lookahead = this.firstFrameLookahead && nextFrame != null;
     return { kind: 'rvos-decoder-state', temporal: null, matching: null, previousFrame: lookahead ? tf.clone(nextFrame) : null };
   }
 
@@ -215,7 +213,7 @@ export class RVOSModel {
       const skips = this.skips.apply(features, ctx);
       const prepared = this.decoder.prepareFrame(skips);
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
-      const pyramid = prevMasks === null || !this.decoder.opts.oneShot ? null : maskPyramid(prevMasks, sizes);
+      const pyramid = prevMasks === null || !this.decoder.opts.prevMaskChannel ? null : maskPyramid(prevMasks, sizes);
       const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
@@ -301,4 +299,3 @@ export class RVOSModel {
   }
 }
 
-export { runVideo, type RunVideoOptions, type VideoOutput } from './run_video.js';

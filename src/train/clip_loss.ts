@@ -4,8 +4,9 @@
  * Call it inside tf.variableGrads. Shapes: frames [B,L,H,W,3], masks [B,L,H,W,S], present [B,L,S].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { PreviousMaskSource } from '../models/names.js';
 import type { RVOSModel } from '../models/rvos_model.js';
-import { emptyMaskLossPerPair, objectnessLoss, softIoULossPerPair, weightedMean } from './losses.js';
+import { emptyMaskLossPerPair, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
 import { assignmentMatrix, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
@@ -15,8 +16,12 @@ export interface ClipLossOptions {
   objectnessWeight: number;
   /** Weight of the loss pushing slots without an object toward empty masks (0 = RVOS-exact). */
   emptySlotWeight: number;
-  /** One-shot previous-mask source after frame 0: 'ground_truth' (ST+ stage 1) or the model's own detached 'prediction' (stage 2). */
-  previousMask: 'ground_truth' | 'prediction';
+  /** One-shot previous-mask source after frame 0: gt_prev (ST+ stage 1) or the model's own detached prediction, pred_prev (stage 2). */
+  previousMask: PreviousMaskSource;
+  /** Weight of objectness terms of slots that hold an object (default 1 = plain BCE). */
+  objectnessPositiveWeight?: number;
+  /** Average the mask loss per slot first, so rarely used slots weigh as much as slot 1 (default false = per pair, RVOS). */
+  slotBalance?: boolean;
 }
 
 export interface ClipBatch {
@@ -53,7 +58,7 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
     let previous: tf.Tensor4D | null = null;
     if (mode === 'one_shot') {
       if (t === 0) previous = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'ground_truth') previous = masks[t - 1]!;
+      else if (options.previousMask === 'gt_prev') previous = masks[t - 1]!;
       else previous = detach(tf.sigmoid(previousLogits!));
     }
     const out = model.step(frames[t]!, previous, state, { training: true });
@@ -78,12 +83,13 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
       }),
     );
     const holdsObject = tf.tensor2d(holds, [batchSize, slots]);
-    maskTerms.push(weightedMean(softIoULossPerPair(out.logits, targets), holdsObject));
+    const maskMean = options.slotBalance === true ? slotBalancedMean : weightedMean;
+    maskTerms.push(maskMean(softIoULossPerPair(out.logits, targets), holdsObject));
     if (options.emptySlotWeight > 0) {
       emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), tf.sub(1, holdsObject) as tf.Tensor2D));
     }
     if (options.objectnessWeight > 0 && out.objectness !== null) {
-      objectnessTerms.push(objectnessLoss(out.objectness, holdsObject));
+      objectnessTerms.push(objectnessLoss(out.objectness, holdsObject, options.objectnessPositiveWeight ?? 1));
     }
   }
   const zero = tf.scalar(0);

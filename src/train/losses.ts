@@ -41,11 +41,31 @@ export function emptyMaskLossPerPair(logits: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => tf.mean(tf.sigmoid(logits), [1, 2]) as tf.Tensor2D);
 }
 
-/** Binary cross-entropy of objectness logits [B, S] against 0/1 targets [B, S]; scalar mean. */
-export function objectnessLoss(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+/**
+ * Binary cross-entropy of objectness logits [B, S] against 0/1 targets [B, S]; scalar mean.
+ * `positiveWeight` (default 1 = plain BCE) scales the terms of slots that hold an object: most
+ * slots are empty in videos with few objects, so plain BCE pulls later slots' objectness down.
+ */
+export function objectnessLoss(logits: tf.Tensor2D, targets: tf.Tensor2D, positiveWeight = 1): tf.Scalar {
   return tf.tidy(() => {
     // Stable form: max(x,0) − x·t + log(1 + exp(−|x|)).
     const loss = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-    return tf.mean(loss) as tf.Scalar;
+    if (positiveWeight === 1) return tf.mean(loss) as tf.Scalar;
+    const weights = tf.add(1, tf.mul(targets, positiveWeight - 1));
+    return tf.div(tf.sum(tf.mul(loss, weights)), tf.sum(weights)) as tf.Scalar;
+  });
+}
+
+/**
+ * Mean of `perPair` [B, S] per slot over the pairs `weights` selects, then over the slots that
+ * have any: every slot counts the same however rarely it holds an object (loss balancing between
+ * slots). Zero when nothing is selected.
+ */
+export function slotBalancedMean(perPair: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const perSlotCount = tf.sum(weights, 0);
+    const perSlot = tf.div(tf.sum(tf.mul(perPair, weights), 0), tf.maximum(perSlotCount, 1));
+    const used = tf.cast(tf.greater(perSlotCount, 0), 'float32');
+    return tf.div(tf.sum(tf.mul(perSlot, used)), tf.maximum(tf.sum(used), 1)) as tf.Scalar;
   });
 }

@@ -32,6 +32,13 @@ export interface StopSignals {
  * every process of a task and the batch script forwards too, and the second signal must not kill
  * the checkpoint being written. (While installed, SIGUSR1 no longer opens Node's inspector.)
  */
+let watchers = 0;
+
+/** Whether a training loop is watching for stop signals now (the CLI's SIGTERM exit defers to it). */
+export function stopSignalsWatched(): boolean {
+  return watchers > 0;
+}
+
 export function watchStopSignals(): StopSignals {
   // A signal that came before this point, recorded by bin/rvos-signals.mjs (the Slurm batch script preloads it).
   let received = ((globalThis as Record<symbol, unknown>)[EARLY_SIGNAL] as StopSignal | undefined) ?? null;
@@ -42,11 +49,16 @@ export function watchStopSignals(): StopSignals {
     process.on(signal, handler);
     return [signal, handler] as const;
   });
+  watchers++;
+  let disposed = false;
   return {
     get received() {
       return received;
     },
     dispose() {
+      if (disposed) return;
+      disposed = true;
+      watchers--;
       for (const [signal, handler] of handlers) process.off(signal, handler);
     },
   };

@@ -295,7 +295,7 @@ describe.skipIf(SKIP !== '')(`native convolutions: training${SKIP}`, () => {
       await train(
         model,
         {
-          runDir, stages: [{ name: 'train', steps, previousMask: 'ground_truth' }], lr: 3e-3, encoderLr: 2e-3, weightDecay: 1e-5, gradClip: 5,
+          runDir, stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 2e-3, weightDecay: 1e-5, gradClip: 5,
           loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 }, valEvery: 0, ckptEvery: 1000, patience: 0, logEvery: 1, keepCheckpoints: 1, resume: false,
         },
         { batch: (s) => source.batch(s), onStep: (i: StepInfo) => (losses.push(i.loss), tensors.push(i.numTensors)) },

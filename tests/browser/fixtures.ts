@@ -15,7 +15,7 @@ import type { RgbImage } from '../../src/data/types.js';
 import { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
 import { jaccard } from '../../src/eval/jaccard.js';
 import { modelConfigOf } from '../../src/experiments/run.js';
-import { RVOSModel } from '../../src/models/index.js';
+import { RVOSModel, saveModel } from '../../src/models/index.js';
 import { Rng } from '../../src/utils/rng.js';
 
 /** Debian's chromium (scripts/setup-browser.sh installs it), or CHROMIUM_PATH; null when absent. */
@@ -65,7 +65,7 @@ export async function makeRun(dir: string, mode: 'one_shot' | 'zero_shot', video
   probabilities.dispose();
   const median = sorted[sorted.length >> 1]!;
   saveRunConfig(dir, composeConfig({ configDir: 'configs', overrides: [...overrides, `eval.threshold=${median}`] }));
-  await model.save(path.join(dir, 'model'));
+  await saveModel(model, path.join(dir, 'model'));
   model.dispose();
   return dir;
 }

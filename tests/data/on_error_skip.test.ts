@@ -37,7 +37,7 @@ const data = (onError: 'skip' | 'raise') =>
 
 describe('data.on_error=skip with a corrupt JPEG', () => {
   it('training leaves the video out and names the file', async () => {
-    const train = await openSplit(data('skip'), 'train', 'semi', 'train');
+    const train = await openSplit(data('skip'), 'train', 'semi_supervised', 'train');
     const bad = path.basename(path.dirname(corruptTrain));
     expect(train.sequences.map((s) => s.name)).not.toContain(bad);
     expect(train.sequences).toHaveLength(2);
@@ -47,7 +47,7 @@ describe('data.on_error=skip with a corrupt JPEG', () => {
   });
 
   it('evaluation refuses the split, naming the file', async () => {
-    const err = await openSplit(data('skip'), 'val', 'semi', 'eval').catch((e: unknown) => e);
+    const err = await openSplit(data('skip'), 'val', 'semi_supervised', 'eval').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toContain(corruptVal);
   });

@@ -54,7 +54,7 @@ describe('varied synthetic generator', () => {
     const out = path.join(tempDir(), 'ds');
     dirs.push(path.dirname(out));
     const summary = await generateSyntheticDataset({ out, videos: 8, valVideos: 3, frames: 3, size: [32, 32], objects: [1, 3], seed: 5, variety });
-    const train = await openDavis2017(out, { split: 'train', task: 'semi', onError: 'raise', scan: 'all' });
+    const train = await openDavis2017(out, { split: 'train', task: 'semi_supervised', onError: 'raise', scan: 'all' });
     const val = await openDavis2017(out, { split: 'val', task: 'unsupervised', onError: 'raise', scan: 'first' });
     expect(summary.train).toHaveLength(5);
     const trainSizes = new Set(train.sequences.map((s) => `${s.height}x${s.width}`));

@@ -51,7 +51,7 @@ describe('rvos eval', () => {
   });
 
   it('rejects a bad task or dataset with a ConfigError', async () => {
-    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be one of semi, unsupervised/);
+    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be one of semi_supervised, unsupervised/);
     await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be one of davis2017, youtube_vos/);
     await expect(run(['--root', root])).rejects.toThrow(/--dataset is required/);
   });

@@ -150,7 +150,7 @@ describe('DAVIS folders', () => {
     const results = path.join(root, 'res');
     // a: perfect; b: object predicted as empty in the one scored frame (J = 0, F = 0).
     writeResults(results, { a: gtA.map((m) => ({ ...m, data: m.data.map((v) => (v === 255 ? 0 : v)) })), b: [paint([]), paint([]), paint([])] });
-    const ev = await evaluateDavis({ root, results, task: 'semi' });
+    const ev = await evaluateDavis({ root, results, task: 'semi_supervised' });
     expect(ev.perObject.map((r) => [r.Sequence, r['J-Mean'], r['F-Mean']])).toEqual([['a_1', 1, 1], ['a_2', 1, 1], ['b_1', 0, 0]]);
     expect(ev.global['J-Mean']).toBeCloseTo(2 / 3, 15);
     expect(ev.global['J&F-Mean']).toBeCloseTo(2 / 3, 15);
@@ -168,14 +168,14 @@ describe('DAVIS folders', () => {
     writeDavis(root, { m: gt });
     const results = path.join(root, 'res');
     writeResults(results, { m: gt.map((m) => ({ ...m, data: m.data.map((v) => (v === 255 ? 0 : v)) })) });
-    const ev = await evaluateDavis({ root, results, task: 'semi', temporalStability: true });
+    const ev = await evaluateDavis({ root, results, task: 'semi_supervised', temporalStability: true });
     // Object 1 translates rigidly (T = 0); object 2 shrinks (T > 0).
     expect(ev.temporalStability!.perObject['m_1']).toBe(0);
     expect(ev.temporalStability!.perObject['m_2']).toBeGreaterThan(0);
     const files = writeEvaluation(path.join(root, 'out'), ev);
     expect(path.basename(files[3]!)).toBe('temporal_stability-semi-supervised.csv');
     expect(fs.readFileSync(files[3]!, 'utf8').split('\n')[0]).toBe('Sequence,T-Mean');
-    const plain = await evaluateDavis({ root, results, task: 'semi' });
+    const plain = await evaluateDavis({ root, results, task: 'semi_supervised' });
     expect(plain.temporalStability).toBeUndefined();
   });
 
@@ -188,13 +188,13 @@ describe('DAVIS folders', () => {
     const frame2 = path.join(results, 's', '00002.png');
     const good = readLabelPng(frame2);
     fs.rmSync(frame2);
-    await expect(evaluateDavis({ root, results, task: 'semi' })).rejects.toThrow(new RegExp(`${frame2.replace(/[.]/g, '\\.')}: predicted frame is missing`));
+    await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(new RegExp(`${frame2.replace(/[.]/g, '\\.')}: predicted frame is missing`));
     writeLabelPng(frame2, paint([], 10, 10));
-    await expect(evaluateDavis({ root, results, task: 'semi' })).rejects.toThrow(/00002\.png: prediction is 10x10 but the ground truth is 40x30/);
+    await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(/00002\.png: prediction is 10x10 but the ground truth is 40x30/);
     writeLabelPng(frame2, { ...good, data: good.data.map((v) => (v === 2 ? 7 : v)) });
-    await expect(evaluateDavis({ root, results, task: 'semi' })).rejects.toBeInstanceOf(EvalError);
-    await expect(evaluateDavis({ root, results, task: 'semi' })).rejects.toThrow(/00002\.png: predicted id 7/);
-    await expect(evaluateDavis({ root, results: path.join(root, 'nope'), task: 'semi' })).rejects.toThrow(/result folder does not exist/);
+    await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toBeInstanceOf(EvalError);
+    await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(/00002\.png: predicted id 7/);
+    await expect(evaluateDavis({ root, results: path.join(root, 'nope'), task: 'semi_supervised' })).rejects.toThrow(/result folder does not exist/);
   });
 
   it('reads Annotations_unsupervised for the unsupervised task', async () => {
@@ -230,7 +230,7 @@ describe.skipIf(!fs.existsSync(DAVIS_REAL))('real DAVIS files', () => {
     const published = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'osvos_davis2017_published.json'), 'utf8')) as {
       objects: Record<string, { J: number[]; F: number[] }>;
     };
-    const ev = await evaluateDavis({ root: DAVIS_REAL, results: path.join(DAVIS_REAL, 'results', 'osvos'), task: 'semi' });
+    const ev = await evaluateDavis({ root: DAVIS_REAL, results: path.join(DAVIS_REAL, 'results', 'osvos'), task: 'semi_supervised' });
     expect(ev.perObject.map((r) => r.Sequence)).toEqual(['blackswan_1', 'car-shadow_1', 'dog_1', 'drift-chicane_1', 'libby_1']);
     const objects = ev.sequences.flatMap((s) => s.objects);
     for (const [name, ref] of Object.entries(published.objects)) {
@@ -256,6 +256,6 @@ describe.skipIf(!fs.existsSync(DAVIS_REAL))('real DAVIS files', () => {
       expect(o.J.mean).toBeGreaterThan(0);
       expect(o.J.mean).toBeLessThanOrEqual(1);
     }
-    await expect(evaluateDavis({ root: DAVIS_REAL, results, task: 'semi', sequences: ['blackswan'] })).rejects.toThrow(/blackswan.*predicted id \d+ but sequence 'blackswan' has 1 object/);
+    await expect(evaluateDavis({ root: DAVIS_REAL, results, task: 'semi_supervised', sequences: ['blackswan'] })).rejects.toThrow(/blackswan.*predicted id \d+ but sequence 'blackswan' has 1 object/);
   });
 });

@@ -22,7 +22,7 @@ describe('synthetic dataset on first use', () => {
     expect(fs.statSync(path.join(root, 'synth.json')).mtimeMs).toBe(stamp);
     await expect(ensureSyntheticDataset(dataConfig(root, ['data.synth.frames=4']))).rejects.toThrow(ConfigError);
     await expect(ensureSyntheticDataset(dataConfig(root, ['data.synth.difficulty=easy']))).rejects.toThrow(/different difficulty/);
-    const train = await openSplit(dataConfig(root), 'train', 'semi', 'train');
+    const train = await openSplit(dataConfig(root), 'train', 'semi_supervised', 'train');
     const val = await openSplit(dataConfig(root), 'val', 'unsupervised', 'eval');
     expect(train.sequences.length).toBe(2);
     expect(val.sequences.length).toBe(1);
@@ -34,10 +34,10 @@ describe('training stages', () => {
     const { trainingStages } = await import('../../src/experiments/run.js');
     const config = composeConfig({ configDir: 'configs', overrides: ['train=cpu_small', 'train.steps=50'] }).config;
     expect(trainingStages(config)).toEqual([
-      { name: 'gt_prev', steps: 17, previousMask: 'ground_truth' },
-      { name: 'pred_prev', steps: 33, previousMask: 'prediction' },
+      { name: 'gt_prev', steps: 17, previousMask: 'gt_prev' },
+      { name: 'pred_prev', steps: 33, previousMask: 'pred_prev' },
     ]);
     const plain = composeConfig({ configDir: 'configs', overrides: ['train.steps=7'] }).config;
-    expect(trainingStages(plain)).toEqual([{ name: 'train', steps: 7, previousMask: 'ground_truth' }]);
+    expect(trainingStages(plain)).toEqual([{ name: 'train', steps: 7, previousMask: 'gt_prev' }]);
   });
 });

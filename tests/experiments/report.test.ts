@@ -21,11 +21,11 @@ function fakeSweep(): string {
   ].map((j, index) => {
     const runDir = path.join(dir, String(index));
     fs.mkdirSync(path.join(runDir, 'eval'), { recursive: true });
-    const task = j.mode === 'one_shot' ? 'semi' : 'unsupervised';
+    const task = j.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
     const results = j.status === 'ok' ? { task, seed: j.seed, steps: 10, trainSeconds: 5, global: global(j.jf) } : undefined;
     if (results) {
       const csv = `Sequence,J-Mean,F-Mean\nsynth-0001_1,${(j.jf - 0.1).toFixed(3)},${(j.jf + 0.1).toFixed(3)}\n`;
-      fs.writeFileSync(path.join(runDir, 'eval', `per-sequence_results-${task === 'semi' ? 'semi-supervised' : 'unsupervised'}.csv`), csv);
+      fs.writeFileSync(path.join(runDir, 'eval', `per-sequence_results-${task === 'semi_supervised' ? 'semi-supervised' : 'unsupervised'}.csv`), csv);
     }
     return { index, overrides: ['experiment=main', `model.mode=${j.mode}`, `seed=${j.seed}`], runDir, status: j.status, exitCode: j.status === 'ok' ? 0 : 1, seconds: 1, results };
   });
@@ -61,7 +61,7 @@ describe('sweep results and report', () => {
     const dir = fakeSweep();
     const md = fs.readFileSync(writeSweepReport(dir, 'Test sweep', 'context line'), 'utf8');
     expect(md).toContain('| `model.mode=zero_shot` | unsupervised | 2 | 0.500 ± 0.141 |');
-    expect(md).toContain('| `model.mode=one_shot` | semi | 1 | 0.800 |');
+    expect(md).toContain('| `model.mode=one_shot` | semi_supervised | 1 | 0.800 |');
     expect(md).toMatch(/\| 3 \| `model.mode=one_shot` \| 2 \| failed \|/);
     expect(md).toContain('| synth-0001_1 | 0.400 / 0.600 | 0.700 / 0.900 |');
     expect(md).toContain('context line');

@@ -37,11 +37,11 @@ beforeAll(async () => {
     const composed = composeConfig({ configDir: CONFIG_DIR, overrides });
     if (index === 0) await ensureSyntheticDataset(composed.config.data);
     saveRunConfig(runDir, composed);
-    const task = j.mode === 'one_shot' ? 'semi' : 'unsupervised';
+    const task = j.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
     const results = { task, mode: j.mode, seed: j.seed, steps: 20, bestStep: 20, trainSeconds: 5, evalSeconds: 1, global: global(j.jf), validation: [{ step: 10, score: j.jf / 2 }, { step: 20, score: j.jf }] };
     fs.mkdirSync(path.join(runDir, 'eval'), { recursive: true });
     fs.writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results));
-    fs.writeFileSync(path.join(runDir, 'eval', `per-sequence_results-${task === 'semi' ? 'semi-supervised' : 'unsupervised'}.csv`), `Sequence,J-Mean,F-Mean\nsynth-0001_1,${j.jf - 0.1},${j.jf + 0.1}\n`);
+    fs.writeFileSync(path.join(runDir, 'eval', `per-sequence_results-${task === 'semi_supervised' ? 'semi-supervised' : 'unsupervised'}.csv`), `Sequence,J-Mean,F-Mean\nsynth-0001_1,${j.jf - 0.1},${j.jf + 0.1}\n`);
     const writer = new SummaryWriter(path.join(runDir, 'tb'));
     for (const step of [10, 20]) writer.scalar('train/loss', 3 - step / 10 + index, step);
     writer.close();

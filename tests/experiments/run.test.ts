@@ -1,11 +1,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { composeConfig, loadRunConfig } from '../../src/config/index.js';
 import { runTraining } from '../../src/experiments/run.js';
+import { readLabelPng } from '../../src/data/index.js';
+import { evaluateDavis } from '../../src/eval/davis.js';
+import { formatFixed3 } from '../../src/eval/report.js';
 import { readRecords } from '../../src/logging/index.js';
+
+/** Mutes console.log and stderr (CLI output); returns the undo. */
+function silence(): () => void {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  return () => {
+    log.mockRestore();
+    err.mockRestore();
+  };
+}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-run-'));
 
@@ -26,7 +39,7 @@ describe('runTraining', () => {
     const runDir = path.join(tmp(), 'run');
     const composed = tiny(data, ['model.mode=one_shot', 'data.prior_mask=true', 'train.stages=[{name:gt_prev,steps:2},{name:pred_prev,steps:2}]']);
     const results = await runTraining(composed, { runDir, resume: false, log: () => undefined, progress: false });
-    expect(results.task).toBe('semi');
+    expect(results.task).toBe('semi_supervised');
     expect(results.steps).toBe(4);
     expect(results.validation.map((v) => v.step)).toEqual([2, 4]);
     expect(Number.isFinite(results.global['J&F-Mean'])).toBe(true);
@@ -58,18 +71,61 @@ describe('runTraining', () => {
     expect(code).toBe(0);
     expect(fs.readdirSync(path.join(out, 'masks')).length).toBe(fs.readdirSync(frames).length);
     expect(fs.readdirSync(path.join(out, 'overlays')).every((f) => f.endsWith('.jpg'))).toBe(true);
-    const { readLabelPng } = await import('../../src/data/index.js');
     const firstIds = new Set(readLabelPng(path.join(data, 'Annotations', '480p', seq, '00000.png')).data);
     for (const f of fs.readdirSync(path.join(out, 'masks'))) {
       // One-shot output only uses the ids of the given first mask.
       for (const id of new Set(readLabelPng(path.join(out, 'masks', f)).data)) expect(firstIds.has(id)).toBe(true);
     }
     await expect(infer(['--run', runDir, '--frames', frames, '--out', out])).rejects.toThrow(/one-shot model: pass --first-mask/);
+
+    // Three paths to the same numbers on the held-out videos: the run's own final evaluation,
+    // `rvos infer` per video then `rvos eval --results`, and `rvos eval --run`.
+    const { run: evalCli } = await import('../../src/cli/commands/eval.js');
+    const quiet = silence();
+    try {
+      const resultsA = path.join(tmp(), 'results-a');
+      for (const name of fs.readFileSync(path.join(data, 'ImageSets', '2017', 'val.txt'), 'utf8').trim().split('\n')) {
+        const o = path.join(tmp(), `infer-${name}`);
+        await infer(['--run', runDir, '--frames', path.join(data, 'JPEGImages', '480p', name), '--first-mask', path.join(data, 'Annotations', '480p', name, '00000.png'), '--out', o]);
+        fs.cpSync(path.join(o, 'masks'), path.join(resultsA, name), { recursive: true });
+      }
+      expect(await evalCli(['--dataset', 'davis2017', '--root', data, '--results', resultsA, '--task', 'semi_supervised'])).toBe(0);
+      const outB = path.join(tmp(), 'eval-run');
+      expect(await evalCli(['--run', runDir, '--dataset', 'davis2017', '--root', data, '--out', outB])).toBe(0);
+      for (const csv of ['global_results-semi-supervised.csv', 'per-sequence_results-semi-supervised.csv']) {
+        const own = fs.readFileSync(path.join(runDir, 'eval', csv), 'utf8');
+        expect(fs.readFileSync(path.join(resultsA, csv), 'utf8'), csv).toBe(own);
+        expect(fs.readFileSync(path.join(outB, csv), 'utf8'), csv).toBe(own);
+      }
+      // Not vacuous: the model segments something of the given objects.
+      expect(results.global['J-Mean']).toBeGreaterThan(0);
+      const perFrame = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'results-semi-supervised.json'), 'utf8')).sequences;
+      expect(perFrame(outB)).toEqual(perFrame(path.join(runDir, 'eval')));
+      // The predicted label maps themselves are the same files.
+      for (const name of fs.readdirSync(path.join(outB, 'predictions'))) {
+        for (const f of fs.readdirSync(path.join(outB, 'predictions', name))) {
+          expect(fs.readFileSync(path.join(outB, 'predictions', name, f)).equals(fs.readFileSync(path.join(runDir, 'predictions', name, f))), `${name}/${f}`).toBe(true);
+        }
+      }
+      expect(fs.readdirSync(path.join(outB, 'overlays')).length).toBe(3);
+      await expect(evalCli(['--run', runDir, '--results', resultsA, '--dataset', 'davis2017', '--root', data])).rejects.toThrow(/--run or --results, not both/);
+    } finally {
+      quiet();
+    }
   });
 
   it('zero-shot run reports the unsupervised protocol', async () => {
-    const results = await runTraining(tiny(path.join(tmp(), 'synth'), ['model.mode=zero_shot']), { runDir: path.join(tmp(), 'run'), resume: false, log: () => undefined, progress: false });
+    const data = path.join(tmp(), 'synth');
+    const runDir = path.join(tmp(), 'run');
+    const results = await runTraining(tiny(data, ['model.mode=zero_shot']), { runDir, resume: false, log: () => undefined, progress: false });
     expect(results.task).toBe('unsupervised');
-    expect(results.global['J&F-Mean']).toBeGreaterThanOrEqual(0);
+    // The run's numbers are those the official evaluator computes from the predictions it wrote.
+    const official = await evaluateDavis({ root: data, results: path.join(runDir, 'predictions'), task: 'unsupervised', split: 'val' });
+    expect(results.global).toEqual(official.global);
+    expect(fs.readFileSync(path.join(runDir, 'eval', 'global_results-unsupervised.csv'), 'utf8')).toContain(`\n${formatFixed3(official.global['J&F-Mean'])},`);
+    // Zero-shot ids are slot + 1: never above model.slots.
+    for (const name of fs.readdirSync(path.join(runDir, 'predictions'))) {
+      for (const f of fs.readdirSync(path.join(runDir, 'predictions', name))) expect(Math.max(...readLabelPng(path.join(runDir, 'predictions', name, f)).data)).toBeLessThanOrEqual(3);
+    }
   });
 });

@@ -25,7 +25,7 @@ export function writeFixtureSweep(experiment: string, score: (overrides: string[
     saveRunConfig(runDir, composed);
     const jf = score(jobOverrides);
     const c = composed.config;
-    const task = c.model.mode === 'one_shot' ? 'semi' : 'unsupervised';
+    const task = c.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
     const results = Number.isNaN(jf)
       ? undefined
       : { task, mode: c.model.mode, recurrence: c.model.recurrence, seed: c.seed, steps: c.train.steps, bestStep: c.train.steps, stoppedEarly: false, resumedFrom: null, trainSeconds: 100, evalSeconds: 10, backend: 'wasm', global: global(jf), validation: [] };

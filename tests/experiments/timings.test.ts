@@ -83,3 +83,18 @@ describe('job labels and --seeds', () => {
     expect(() => seedsOverride('3', ['seed=4'])).toThrow(/give one of them/);
   });
 });
+
+describe('rvos experiment --seeds on the command line', () => {
+  it('a bad --seeds value is a one-line error, before anything runs', async () => {
+    const { main } = await import('../../src/cli/index.js');
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => errors.push(line);
+    try {
+      expect(await main(['experiment', 'zero_vs_one_shot', '--seeds', '0', '--config-dir', CONFIG_DIR])).toBe(1);
+    } finally {
+      console.error = original;
+    }
+    expect(errors).toEqual(['rvos experiment: ConfigError: --seeds 0: expected a positive whole number of seeds, e.g. --seeds 3 (runs seeds 1, 2, 3)']);
+  });
+});

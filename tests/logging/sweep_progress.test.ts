@@ -86,6 +86,14 @@ describe('SweepProgress', () => {
     expect(writes.slice(3)).toEqual(['  job 1 [one_shot seed=1]: trained 600/600 steps; final evaluation\n', '  1/6 done, 1 running, 4 waiting; sweep ETA 6m40s\n']);
   });
 
+  it('not a TTY, nothing running (queued on a cluster): the summary is printed once, not every interval', () => {
+    const { writes, stream } = fakeStream(false);
+    let t = 0;
+    const sp = new SweepProgress({ totalJobs: 2, parallel: 2, stream, intervalMs: 1000, now: () => t });
+    for (t = 1000; t <= 5000; t += 1000) sp.tick();
+    expect(writes).toEqual(['  0/2 done, 0 running, 2 waiting; sweep ETA ?\n']);
+  });
+
   it('TTY: redraws the block in place, and log lines print above it', () => {
     const { status, file } = fixture();
     const { writes, stream } = fakeStream(true);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RVOSModel, type DecoderInput, type RVOSModelConfig } from '../../src/models/index.js';
+import { loadModel, RVOSModel, saveModel, type DecoderInput, type RVOSModelConfig } from '../../src/models/index.js';
 import { maxAbsDiff, pattern, smallConfig } from './helpers.js';
 
 const H = 32;
@@ -111,8 +111,8 @@ describe('RVOSModel matching inputs', () => {
   it('saves and reloads with its inputs (same outputs)', async () => {
     const model = await RVOSModel.create(config('one_shot', ['prev_mask', 'global_matching', 'local_matching']));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-matching-'));
-    await model.save(dir);
-    const loaded = await RVOSModel.load(dir);
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
     expect(loaded.config.inputs).toEqual(['prev_mask', 'global_matching', 'local_matching']);
     const frames = [0, 1].map((p) => pattern([1, H, W, 3], p) as tf.Tensor4D);
     const m = blockMasks(3, 2);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readModelConfig, RVOSModel } from '../../src/models/index.js';
+import { loadModel, readModelConfig, RVOSModel, saveModel } from '../../src/models/index.js';
 import { pattern, smallConfig } from './helpers.js';
 
 const dirs: string[] = [];
@@ -42,8 +42,8 @@ describe('save / load', () => {
     tf.dispose([warm.logits, warm.objectness!]);
     model.disposeState(warm.state);
     const dir = tempDir();
-    await model.save(dir);
-    const loaded = await RVOSModel.load(dir);
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
     expect(loaded.config).toEqual(config);
     expect(readModelConfig(dir)).toEqual(config);
     const a = twoFrames(model, frames, masks);
@@ -60,17 +60,17 @@ describe('save / load', () => {
   it('replaces the weights file on a second save and leaves no temporary files', async () => {
     const model = await RVOSModel.create(smallConfig());
     const dir = tempDir();
-    await model.save(dir);
+    await saveModel(model, dir);
     const firstFiles = fs.readdirSync(dir).sort();
     const v = model.namedVariables().get('decoder/head/bias')!;
     v.assign(tf.add(v, 1) as tf.Tensor);
-    await model.save(dir);
+    await saveModel(model, dir);
     const files = fs.readdirSync(dir).sort();
     expect(files.filter((f) => f.endsWith('.bin'))).toHaveLength(1);
     expect(files).not.toEqual(firstFiles);
     expect(files.some((f) => f.endsWith('.tmp'))).toBe(false);
     expect(files).toEqual(expect.arrayContaining(['config.json', 'weights.json']));
-    const loaded = await RVOSModel.load(dir);
+    const loaded = await loadModel(dir);
     expect(loaded.namedVariables().get('decoder/head/bias')!.dataSync()[0]).toBe(v.dataSync()[0]);
     model.dispose();
     loaded.dispose();
@@ -79,19 +79,19 @@ describe('save / load', () => {
   it('names the file and the problem when a saved model is damaged', async () => {
     const model = await RVOSModel.create(smallConfig());
     const dir = tempDir();
-    await model.save(dir);
+    await saveModel(model, dir);
     model.dispose();
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'weights.json'), 'utf8'));
     const bin = path.join(dir, manifest.file);
     const bytes = fs.readFileSync(bin);
     fs.writeFileSync(bin, bytes.subarray(0, bytes.length - 8));
-    await expect(RVOSModel.load(dir)).rejects.toThrow(/truncated/);
+    await expect(loadModel(dir)).rejects.toThrow(/truncated/);
     fs.writeFileSync(bin, bytes);
     // A config that no longer matches the weights (different width).
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, hidden: 24 }));
-    await expect(RVOSModel.load(dir)).rejects.toThrow(/shape|do not match/);
+    await expect(loadModel(dir)).rejects.toThrow(/shape|do not match/);
     fs.rmSync(path.join(dir, 'config.json'));
-    await expect(RVOSModel.load(dir)).rejects.toThrow(/config.json.*missing/);
+    await expect(loadModel(dir)).rejects.toThrow(/config.json.*missing/);
   });
 });

@@ -76,10 +76,10 @@ describe('notebook config and API', () => {
   });
 
   it('api.ts exposes what the notebooks call', () => {
-    for (const name of ['composeConfig', 'runTraining', 'runExperiment', 'readSweep', 'groupVariants', 'renderMarkdown', 'openDavis2017', 'overlayLabels', 'frameToTensor', 'labelsToSlotMasks', 'probabilitiesToLabels', 'loadRunConfig', 'ensureDemoRun', 'readScalars', 'figure', 'vegaLiteSvg']) {
+    for (const name of ['composeConfig', 'runTraining', 'runExperiment', 'readSweep', 'groupVariants', 'renderMarkdown', 'openDavis2017', 'overlayLabels', 'frameToTensor', 'labelsToSlotMasks', 'logitsToLabels', 'loadModel', 'loadRunConfig', 'ensureDemoRun', 'readScalars', 'figure', 'vegaLiteSvg']) {
       expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
     }
-    expect(typeof api.RVOSModel.load).toBe('function');
+    expect(typeof api.InferenceCore).toBe('function');
   });
 });
 

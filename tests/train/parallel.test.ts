@@ -39,7 +39,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-parallel-'));
 
 function options(steps: number, workers?: number): TrainerOptions {
   return {
-    runDir: tmp(), stages: [{ name: 'train', steps, previousMask: 'ground_truth' }], lr: 3e-3, encoderLr: 2e-3, weightDecay: 1e-5, gradClip: 5,
+    runDir: tmp(), stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 2e-3, weightDecay: 1e-5, gradClip: 5,
     loss: LOSS, valEvery: 0, ckptEvery: 1000, patience: 0, logEvery: 1, keepCheckpoints: 1, resume: false, workers,
   };
 }
@@ -95,7 +95,7 @@ describe('data-parallel training', () => {
     const expected: number[] = [];
     for (let step = 0; step < steps; step++) {
       const batch = await source(2).batch(step);
-      const { value, grads } = tf.variableGrads(() => clipLoss(reference, batch, { ...LOSS, previousMask: 'ground_truth' }), [...trainable.values()]);
+      const { value, grads } = tf.variableGrads(() => clipLoss(reference, batch, { ...LOSS, previousMask: 'gt_prev' }), [...trainable.values()]);
       disposeBatch(batch);
       expected.push(value.dataSync()[0]!);
       value.dispose();
@@ -148,7 +148,7 @@ describe('data-parallel training', () => {
     const variables = model.namedVariables();
     const state = stateNames(model);
     const start = snapshot(variables, state);
-    const loss: ClipLossOptions = { ...LOSS, previousMask: 'ground_truth' };
+    const loss: ClipLossOptions = { ...LOSS, previousMask: 'gt_prev' };
     const provider = new WorkerGradients(model, 2);
     try {
       // Three different items over two workers: shards [a, b] and [c], weights 2/3 and 1/3.

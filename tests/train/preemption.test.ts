@@ -8,7 +8,7 @@ import { RVOSModel, type RVOSModelConfig } from '../../src/models/index.js';
 import { BatchSource } from '../../src/experiments/batch_source.js';
 import { train, type TrainerOptions } from '../../src/train/trainer.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { PREEMPTED_EXIT_CODE, PreemptedError, watchStopSignals } from '../../src/train/preemption.js';
+import { PREEMPTED_EXIT_CODE, PreemptedError, stopSignalsWatched, watchStopSignals } from '../../src/train/preemption.js';
 import { Rng } from '../../src/utils/rng.js';
 
 const SIZE: [number, number] = [32, 32];
@@ -29,7 +29,7 @@ const modelConfig: RVOSModelConfig = { encoder: { name: 'light', pretrained: nul
 
 function options(runDir: string, steps: number, resume: boolean): TrainerOptions {
   return {
-    runDir, stages: [{ name: 'train', steps, previousMask: 'ground_truth' }], lr: 3e-3, encoderLr: 3e-3, weightDecay: 1e-6, gradClip: 5,
+    runDir, stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 3e-3, weightDecay: 1e-6, gradClip: 5,
     loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 }, valEvery: 0, ckptEvery: 100, patience: 0, logEvery: 1,
     keepCheckpoints: 2, resume,
   };
@@ -42,10 +42,13 @@ describe('stop on a signal', () => {
     const before = { usr1: process.listenerCount('SIGUSR1'), term: process.listenerCount('SIGTERM') };
     const signals = watchStopSignals();
     expect(signals.received).toBeNull();
+    expect(stopSignalsWatched()).toBe(true);
     process.emit('SIGTERM', 'SIGTERM');
     process.emit('SIGUSR1', 'SIGUSR1');
     expect(signals.received).toBe('SIGTERM');
     signals.dispose();
+    signals.dispose();
+    expect(stopSignalsWatched()).toBe(false);
     expect(process.listenerCount('SIGUSR1')).toBe(before.usr1);
     expect(process.listenerCount('SIGTERM')).toBe(before.term);
     expect(new PreemptedError('x').exitCode).toBe(PREEMPTED_EXIT_CODE);
@@ -99,5 +102,5 @@ describe('stop on a signal', () => {
     full.dispose();
     resumed.dispose();
     expect(tf.memory().numTensors).toBe(numTensors);
-  });
+  }, 300_000);
 });

@@ -4,6 +4,7 @@
  * parsed by the same code as model_io.ts on disk (src/models/model_format.ts).
  */
 import { modelFromWeights, parseModelConfig, parseWeightsManifest } from '../../src/models/model_format.js';
+import type { PreviousMaskFeed } from '../../src/models/inference_core.js';
 import type { RVOSModel, RVOSModelConfig } from '../../src/models/rvos_model.js';
 
 export interface RunInfo {
@@ -15,6 +16,8 @@ export interface RunInfo {
   threshold: number;
   /** eval.objectness_threshold */
   objectnessThreshold: number;
+  /** eval.previous_mask (one-shot feed from frame 2 on; absent in runs saved before the key: soft) */
+  previousMask?: PreviousMaskFeed;
 }
 
 /** Raised for anything wrong with the served run; its message is shown on the page as is. */

@@ -9,25 +9,12 @@ import { DAVIS_PALETTE, type LabelMap } from '../../src/data/palette_codec.js';
 import { overlayLabels } from '../../src/eval/overlay.js';
 import type { RVOSModel } from '../../src/models/rvos_model.js';
 import { FirstMask } from './annotate.js';
+import type { DemoPhase as State, DemoState } from './demo_state.js';
 import { parseBackendChoice, useBackend, type BackendChoice } from './backends.js';
 import { fetchModelFiles, fetchRunInfo, type ModelFiles, type RunInfo } from './load_model.js';
 import { FrameSegmenter } from './segmenter.js';
 import { openFrameFiles, openVideoFile, openWebcam, type FrameSource, type SourceFrame } from './sources.js';
 import { masksZip } from './zip.js';
-
-type State = 'loading' | 'ready' | 'running' | 'done' | 'error';
-
-interface DemoState {
-  state: State;
-  backend: string;
-  frames: number;
-  fps: number;
-  message: string;
-  /** Mean milliseconds per frame of the last run: reading the frame, the model step, drawing. */
-  timings: { read: number; step: number; draw: number } | null;
-  /** Live tensors before and after the last run (equal when nothing leaks). */
-  tensors: { before: number; after: number } | null;
-}
 
 const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const view = el<HTMLCanvasElement>('view');
@@ -194,21 +181,38 @@ async function segment(): Promise<void> {
   setState('running');
   say(beyond.length > 0 ? `This run follows ids 1..${slots}; ids ${beyond.join(', ')} are ignored.` : 'Segmenting…');
   const before = tf.memory().numTensors;
-  const segmenter = new FrameSegmenter(model, { size: info.size, threshold: info.threshold, objectnessThreshold: info.objectnessThreshold });
+  const segmenter = new FrameSegmenter(model, { size: info.size, threshold: info.threshold, objectnessThreshold: info.objectnessThreshold, previousMask: info.previousMask });
   let failed = false;
   const started = performance.now();
   let last = started;
   let ema = 0;
   const sums = { read: 0, step: 0, draw: 0 };
+  const pending: SourceFrame[] = [];
   try {
     const frames = source.frames();
+    // A model whose frame 0 looks at frame 1 (first_frame_motion=next) reads one frame ahead there.
+    let lookahead: SourceFrame | null = null;
+    if (segmenter.needsLookahead) {
+      const [zero, one] = [await frames.next(), await frames.next()];
+      if (!zero.done) pending.push(zero.value);
+      if (!one.done) {
+        lookahead = one.value;
+        pending.push(one.value);
+      }
+    }
     for (;;) {
       const t0 = performance.now();
-      const next = await frames.next();
-      if (next.done) break;
-      const frame = next.value;
+      let frame: SourceFrame;
+      if (pending.length > 0) {
+        frame = pending.shift()!;
+      } else {
+        const next = await frames.next();
+        if (next.done) break;
+        frame = next.value;
+      }
       const t1 = performance.now();
-      currentLabels = segmenter.step(frame.image, segmenter.frames === 0 ? (firstMask?.labels ?? null) : null);
+      const atFirst = segmenter.frames === 0;
+      currentLabels = segmenter.step(frame.image, atFirst ? (firstMask?.labels ?? null) : null, atFirst ? (lookahead?.image ?? null) : null);
       const t2 = performance.now();
       current = frame;
       masks.set(frame.name, currentLabels);

@@ -118,14 +118,16 @@ export async function openFrameFiles(files: File[]): Promise<FrameSource> {
   };
 }
 
-/** Resolves on the next presented video frame, or false when the video ends or is stopped. */
+/** Resolves on the next presented video frame, or false when the video ends or pauses (Stop). */
 function nextVideoFrame(video: HTMLVideoElement, stopped: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    if (video.ended || stopped()) return resolve(false);
+    if (video.ended || video.paused || stopped()) return resolve(false);
     const onEnd = () => resolve(false);
     video.addEventListener('ended', onEnd, { once: true });
+    video.addEventListener('pause', onEnd, { once: true });
     video.requestVideoFrameCallback(() => {
       video.removeEventListener('ended', onEnd);
+      video.removeEventListener('pause', onEnd);
       resolve(!stopped());
     });
   });
@@ -206,7 +208,11 @@ export async function openWebcam(video: HTMLVideoElement): Promise<FrameSource> 
   video.playsInline = true;
   video.removeAttribute('src');
   video.srcObject = stream;
-  await waitForVideo(video, 'webcam');
+  // A camera stream delivers no frame data until it plays.
+  const ready = waitForVideo(video, 'webcam');
+  await video.play().catch(() => undefined);
+  await ready;
+  video.pause();
   return liveSource('webcam', 'webcam', video, () => {
     for (const track of stream.getTracks()) track.stop();
     video.srcObject = null;

@@ -87,6 +87,11 @@ export function nativeAddon(): AddonState {
     state = { addon: undefined, reason: buildProblem() };
     return state;
   }
+  // OpenMP threads sleep between parallel regions instead of spinning (libgomp spins ~100 ms by
+  // default): a spinning thread takes CPU from the JS thread that runs everything else between
+  // convolutions, which made a training step ~10x slower on a shared 2-core machine. Read by
+  // libgomp when it loads with the addon; an explicit setting wins.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     state = { addon, file };

@@ -70,9 +70,15 @@ export function describeNative(s: NativeStatus = status): string {
   return s.active ? `oneDNN ${s.version} convolutions (${s.threads} thread${s.threads === 1 ? '' : 's'})` : `oneDNN convolutions off: ${s.reason}`;
 }
 
+/** How many gradient threads of this machine share the cores (RVOS_NATIVE_SHARE, default 1). */
+export function nativeThreadShare(): number {
+  return threadShareFromEnv();
+}
+
 /**
  * Splits the cores among `share` gradient threads (train.workers): sets this thread's OpenMP
- * threads and RVOS_NATIVE_SHARE, which worker threads started afterwards inherit. An explicit
+ * threads and RVOS_NATIVE_SHARE, which worker threads and processes started afterwards inherit
+ * (the sweep launcher multiplies it by its concurrent jobs). An explicit
  * RVOS_NATIVE_THREADS wins. Returns the previous share, to restore.
  */
 export function setNativeThreadShare(share: number): number {

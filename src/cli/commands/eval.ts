@@ -1,8 +1,12 @@
 /**
  * `rvos eval`: evaluates a result folder with the official DAVIS-2017 (semi-supervised or
  * unsupervised) or YouTube-VOS protocol, writes the CSVs + JSON and prints the global table.
+ * With `--run RUN_DIR` it first predicts the dataset with that trained run (the inference core,
+ * as `rvos infer --dataset` does) into <out>/predictions/, then evaluates that folder the same way.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { EVAL_TASKS, type EvalTask } from '../../data/types.js';
 import { evaluateDavis } from '../../eval/davis.js';
 import { formatFixed3, formatGlobalTable, writeEvaluation } from '../../eval/report.js';
 import { evaluateYouTubeVOS, writeYouTubeVOSEvaluation, YOUTUBE_VOS_MEASURES } from '../../eval/youtube_vos.js';
@@ -10,27 +14,31 @@ import { ConfigError } from '../../utils/errors.js';
 import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage: rvos eval --dataset davis2017|youtube_vos --root DIR --results DIR [options]
+       rvos eval --run RUN_DIR --dataset davis2017|youtube_vos --root DIR [options]
 
 Evaluates predicted palette PNGs (<results>/<sequence>/<frame>.png) with the official metrics.
+With --run, predicts them first with a trained run (written to <out>/predictions/).
 
 Options:
   --dataset davis2017|youtube_vos
   --root DIR          dataset root (DAVIS: holds ImageSets/ and Annotations/; YouTube-VOS: holds <split>/)
   --results DIR       result folder
-  --task semi|unsupervised   DAVIS protocol (default semi)
+  --run RUN_DIR       a training run folder (holds .hydra/ and model/): predict, then evaluate
+  --task semi_supervised|unsupervised   DAVIS protocol (default: the run's eval.task with --run, else semi_supervised)
   --split NAME        DAVIS: ImageSets/2017/<split>.txt (default val); YouTube-VOS: train|valid (default valid)
   --sequences A,B     evaluate only these sequences/videos
   --seen FILE         YouTube-VOS: categories seen in training, one per line (others count as unseen)
-  --out DIR           where to write CSV/JSON (default: the result folder)
+  --out DIR           where to write CSV/JSON (default: the result folder; with --run: RUN_DIR/eval-<dataset>-<split>)
   --temporal-stability   DAVIS: also compute the DAVIS-2016 temporal stability T (slow; separate CSV)
+  --backend NAME      with --run: auto | tensorflow | wasm | cpu (default: the run's backend)
   -h, --help`;
 
 export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
     {
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, results: { type: 'string' }, task: { type: 'string', choices: ['semi', 'unsupervised'] },
-      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, results: { type: 'string' }, run: { type: 'string' }, task: { type: 'string', choices: EVAL_TASKS },
+      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' }, backend: { type: 'string' },
     },
     { command: 'eval', usage: USAGE },
   );
@@ -43,14 +51,36 @@ export async function run(argv: string[]): Promise<number> {
     if (v === undefined) throw new UsageError(`--${name} is required`, USAGE.split('\n')[0]!, 'eval');
     return v;
   };
-  const dataset = required('dataset');
+  const dataset = required('dataset') as 'davis2017' | 'youtube_vos';
   const root = required('root');
-  const results = required('results');
-  const out = values.out ?? results;
   const sequences = values.sequences?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  let seenCategories: string[] | undefined;
+  if (dataset === 'youtube_vos') {
+    if (values.seen === undefined) throw new ConfigError('--seen FILE (the categories seen in training, one per line) is required for youtube_vos');
+    let seenText: string;
+    try {
+      seenText = fs.readFileSync(values.seen, 'utf8');
+    } catch {
+      throw new ConfigError(`--seen ${values.seen}: file is missing or unreadable`);
+    }
+    seenCategories = seenText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  }
+
+  let results: string;
+  let out: string;
+  let task: EvalTask;
+  if (values.run !== undefined) {
+    if (values.results !== undefined) throw new UsageError('--run predicts its own result folder: pass --run or --results, not both', USAGE.split('\n')[1]!, 'eval');
+    const predicted = await predictWithRun(values.run, dataset, root, values.task, values.split, sequences, values.out, values.backend);
+    ({ results, out, task } = predicted);
+  } else {
+    results = required('results');
+    out = values.out ?? results;
+    task = values.task ?? 'semi_supervised';
+  }
+
   const started = Date.now();
   if (dataset === 'davis2017') {
-    const task = values.task ?? 'semi';
     const evaluation = await evaluateDavis({
       root, results, task, split: values.split, sequences, temporalStability: values['temporal-stability'] === true,
       onSequence: (s, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
@@ -63,22 +93,45 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`Wrote ${files.join(', ')}`);
     return 0;
   }
-  if (dataset === 'youtube_vos') {
-    if (values.seen === undefined) throw new ConfigError('--seen FILE (the categories seen in training, one per line) is required for youtube_vos');
-    let seenText: string;
-    try {
-      seenText = fs.readFileSync(values.seen, 'utf8');
-    } catch {
-      throw new ConfigError(`--seen ${values.seen}: file is missing or unreadable`);
-    }
-    const seenCategories = seenText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-    const evaluation = await evaluateYouTubeVOS({ root, results, split: values.split, videos: sequences, seenCategories });
-    const files = writeYouTubeVOSEvaluation(out, evaluation);
-    console.log(`YouTube-VOS: ${evaluation.objects.length} objects (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    console.log(YOUTUBE_VOS_MEASURES.map((m) => m.padStart(9)).join(' '));
-    console.log(YOUTUBE_VOS_MEASURES.map((m) => (formatFixed3(evaluation.global[m]) || 'NaN').padStart(9)).join(' '));
-    console.log(`Wrote ${files.join(', ')}`);
-    return 0;
+  const evaluation = await evaluateYouTubeVOS({ root, results, split: values.split, videos: sequences, seenCategories: seenCategories! });
+  const files = writeYouTubeVOSEvaluation(out, evaluation);
+  console.log(`YouTube-VOS: ${evaluation.objects.length} objects (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(YOUTUBE_VOS_MEASURES.map((m) => m.padStart(9)).join(' '));
+  console.log(YOUTUBE_VOS_MEASURES.map((m) => (formatFixed3(evaluation.global[m]) || 'NaN').padStart(9)).join(' '));
+  console.log(`Wrote ${files.join(', ')}`);
+  return 0;
+}
+
+/** Predicts `dataset` with the run into <out>/predictions and says where to evaluate. */
+async function predictWithRun(
+  runDir: string,
+  dataset: 'davis2017' | 'youtube_vos',
+  root: string,
+  taskFlag: EvalTask | undefined,
+  splitFlag: string | undefined,
+  sequences: string[] | undefined,
+  outFlag: string | undefined,
+  backendFlag: string | undefined,
+): Promise<{ results: string; out: string; task: EvalTask }> {
+  const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
+  const { EVAL_DATASETS, loadRun, openEvalSplit, predictDataset } = await import('../../experiments/predict_dataset.js');
+  const { loadRunConfig } = await import('../../config/index.js');
+  const backendConfig = loadRunConfig(runDir).config.backend;
+  await initBackend(backendFlag === undefined ? backendConfig : parseBackendPreference(backendFlag, '--backend'));
+  const loaded = await loadRun(runDir);
+  try {
+    const task = taskFlag ?? loaded.task;
+    const split = splitFlag ?? EVAL_DATASETS[dataset];
+    const out = outFlag ?? path.join(runDir, `eval-${dataset}-${split}`);
+    const results = path.join(out, 'predictions');
+    const opened = await openEvalSplit(loaded.config, dataset, root, split, task, sequences);
+    const done = await predictDataset(loaded, opened.sequences, {
+      out: results,
+      overlays: loaded.config.eval.write_overlays ? path.join(out, 'overlays') : undefined,
+    });
+    console.log(`Predicted ${done.frames} frames of ${done.sequences} videos in ${done.predictSeconds.toFixed(1)} s (${done.msPerFrame.toFixed(1)} ms/frame) → ${results}`);
+    return { results, out, task };
+  } finally {
+    loaded.model.dispose();
   }
-  throw new ConfigError(`--dataset must be davis2017 or youtube_vos, got '${dataset}'`);
 }

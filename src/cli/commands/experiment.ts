@@ -31,8 +31,9 @@ export async function run(argv: string[]): Promise<number> {
     return help ? 0 : 2;
   }
   const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
+  const { shellQuote } = await import('../../experiments/sweep_info.js');
   if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
-  const result = await runExperiment({ name, configDir, overrides, sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false, wait: !(values['no-wait'] ?? false), log: (l) => console.log(l) });
+  const result = await runExperiment({ name, configDir, overrides, command: ['rvos', 'experiment', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false, wait: !(values['no-wait'] ?? false), log: (l) => console.log(l) });
   if (result.report === '') {
     console.log(`submitted; when the tasks have ended, \`rvos report ${result.sweepDir}\` collects them and writes the report`);
     return 0;

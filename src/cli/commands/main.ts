@@ -19,10 +19,11 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
+  const { shellQuote } = await import('../../experiments/sweep_info.js');
   const overrides = values.seeds === undefined ? positionals : [...positionals, seedsOverride(values.seeds, positionals)];
   const started = Date.now();
   const result = await runExperiment({
-    name: 'main', configDir: values['config-dir'] ?? 'configs', overrides, sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false,
+    name: 'main', configDir: values['config-dir'] ?? 'configs', overrides, command: ['rvos', 'main', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false,
     log: (l) => console.log(l),
   });
   const minutes = (Date.now() - started) / 60000;

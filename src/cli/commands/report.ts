@@ -5,8 +5,16 @@ import { writeSweepReport } from '../../experiments/report_md.js';
 import { writeHtmlReport } from '../../experiments/report_html.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const usage = 'Usage: rvos report SWEEP_DIR [--title TITLE]\nWrites SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), runs, per-sequence table.';
-  const { flags: values, positionals, help } = parseFlags(argv, { title: { type: 'string' } }, { command: 'report', usage, positionals: 1 });
+  const usage =
+    'Usage: rvos report SWEEP_DIR [--title TITLE] [--results-md docs/results/NAME.md]\n' +
+    'Writes SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), ' +
+    "paired comparisons with the baseline and the paper's claims, runs, per-sequence table.\n" +
+    '--results-md FILE also writes the committed form (docs/results/README.md): FILE (provenance, tables, how to re-run; its "## Notes" kept) and FILE\'s .summary.json.';
+  const { flags: values, positionals, help } = parseFlags(
+    argv,
+    { title: { type: 'string', placeholder: 'TITLE' }, 'results-md': { type: 'string', placeholder: 'FILE' }, 'config-dir': { type: 'string', placeholder: 'DIR' } },
+    { command: 'report', usage, positionals: 1 },
+  );
   const dir = positionals[0];
   if (help || dir === undefined) {
     console.log(usage);
@@ -14,6 +22,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   // A Slurm sweep submitted with --no-wait: bring summary.json up to date from its tasks first.
   await (await import('../../experiments/slurm/launch.js')).collectSlurmSweep(dir);
+  if (values['results-md'] !== undefined) {
+    const { writeResultsMarkdown } = await import('../../experiments/results_md.js');
+    const written = writeResultsMarkdown(dir, values['results-md'], { configDir: values['config-dir'] ?? 'configs' });
+    console.log(path.resolve(written.md));
+    console.log(path.resolve(written.summary));
+  }
   const file = writeSweepReport(dir, values.title ?? `Sweep ${path.basename(dir)}`);
   const html = await writeHtmlReport(dir, values.title === undefined ? {} : { title: values.title });
   console.log(path.resolve(file));

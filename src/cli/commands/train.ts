@@ -125,9 +125,9 @@ async function runSweep(args: TrainArgs): Promise<number> {
     composed.forEach((c, i) => process.stdout.write(`# job ${i}: ${jobs[i]!.overrides.join(' ')}\n${c.toYaml()}\n`));
     return 0;
   }
+  if (args.runDir !== undefined) checkSweepDir(args.runDir, { resume: args.resume, overwrite: args.overwrite });
   const { ensureSyntheticDataset } = await import('../../experiments/datasets.js');
   for (const data of new Map(composed.map((c) => [c.config.data.root, c.config.data] as const)).values()) await ensureSyntheticDataset(data);
-  if (args.runDir !== undefined) checkSweepDir(args.runDir, { resume: args.resume, overwrite: args.overwrite });
   const sweepDir = args.runDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: !args.noWait, log: (l: string) => console.log(l) } : undefined;

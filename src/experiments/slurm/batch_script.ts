@@ -1,6 +1,6 @@
 /**
  * The sbatch script of a sweep: one job array, one array task per sweep job (task id = job index),
- * each running `rvos train --run-dir <sweep>/<index> --resume <overrides>`. The script is complete
+ * each running `rvos train --run-dir <sweep>/<index> --resume=auto <overrides>`. The script is complete
  * on its own (the #SBATCH lines hold every option), so `sbatch <script>` resubmits it by hand.
  *
  * Time limits and pre-emption (docs/slurm.md): Slurm sends SIGUSR1 to this shell `signal_delay_s`
@@ -29,6 +29,8 @@ export interface BatchScriptOptions {
   jobs: ArrayJob[];
   /** Arguments of `rvos train` before the overrides (e.g. --config-dir). */
   extraArgs: string[];
+  /** First attempts start their run folder over (`--overwrite`); requeued attempts always resume. */
+  overwrite?: boolean;
   /** Node.js executable, the rvos entry script and its signal preload (bin/rvos-signals.mjs) on the nodes. */
   node: string;
   rvosBin: string;
@@ -105,13 +107,14 @@ export function batchScript(options: BatchScriptOptions): string {
   const q = shellQuote;
   const directives = sbatchOptions(options).map((o) => `#SBATCH ${/\s|"/.test(o) ? `"${o.replaceAll('"', '\\"')}"` : o}`);
   const cases = options.jobs.map((j) => `  ${j.index}) overrides=(${j.overrides.map(q).join(' ')}) ;;`);
-  const train = [q(options.node), '--import', q(pathToFileURL(options.signalsPreload).href), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '--resume', ...options.extraArgs.map(q), '"${overrides[@]}"'];
+  const train = [q(options.node), '--import', q(pathToFileURL(options.signalsPreload).href), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '"$start"', ...options.extraArgs.map(q), '"${overrides[@]}"'];
   return `#!/bin/bash
 ${directives.join('\n')}
 # A sweep of rvos (${options.jobs.length} job(s)): array task N runs sweep job N into ${options.sweepDir}/N.
 # Written by rvos (src/experiments/slurm/batch_script.ts); resubmit with \`sbatch <this file>\`.
-set -uo pipefail
 ${c.setup.join('\n')}
+# After the setup lines: \`module load\` and venv scripts often read unset variables.
+set -uo pipefail
 task=\${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array}
 case "$task" in
 ${cases.join('\n')}
@@ -123,6 +126,13 @@ run_dir="$sweep/$task"
 array_task="\${SLURM_ARRAY_JOB_ID}_$task"
 restarts=\${SLURM_RESTART_COUNT:-0}
 mkdir -p "$run_dir" "$sweep/.slurm/exit"
+start=${options.overwrite === true ? '--overwrite' : '--resume=auto'}
+if [ "$restarts" -gt 0 ]; then
+  start=--resume=auto
+  # Slurm requeues a task only once its previous attempt has ended, so a run-folder lock still
+  # there is that attempt's (killed, perhaps on another node, where its pid cannot be checked).
+  rm -f "$run_dir/.rvos.lock"
+fi
 echo "[rvos] job $task ($array_task) attempt $((restarts + 1)) on $(hostname) at $(date -Is): \${overrides[*]}"
 signal=
 child=

@@ -52,7 +52,7 @@ export async function explainRefusal(r: ToolResult, config: SlurmLauncherConfig)
   }
   if (/invalid account/i.test(why)) return new SlurmError(`sbatch: ${why}; set launcher.account to an account you may charge (sacctmgr show assoc user=$USER)`);
   if (/invalid qos/i.test(why)) return new SlurmError(`sbatch: ${why}; set launcher.qos to a QOS of your account (sacctmgr show assoc user=$USER)`);
-  if (/node configuration is not available|more processors than|memory specification/i.test(why)) {
+  if (/node configuration is not available|more processors requested|memory specification/i.test(why)) {
     return new SlurmError(
       `sbatch: ${why}: no node of the partition has launcher.cpus_per_task=${config.cpus_per_task}, mem_gb=${config.mem_gb}, gpus_per_node=${config.gpus_per_node}; lower them or choose another launcher.partition`,
     );
@@ -74,26 +74,32 @@ export async function sbatch(scriptFile: string, config: SlurmLauncherConfig): P
   return id;
 }
 
+export interface SlurmTaskState {
+  /** PENDING, RUNNING, COMPLETED, ... */
+  state: string;
+  /** squeue's reason for a pending task (Priority, Resources, PartitionConfig, ...). */
+  reason?: string;
+}
+
 /**
- * Slurm's state of every task of an array job (task id → state such as PENDING, RUNNING,
- * COMPLETED), from squeue, else sacct. Undefined when neither could be asked (a transient
- * failure: the caller asks again); a task that neither lists is absent from the map.
+ * Slurm's state of every task of an array job, from squeue, else sacct. Undefined when neither
+ * could be asked (a transient failure: the caller asks again); a task that neither lists is absent.
  */
-export async function arrayTaskStates(arrayJobId: string): Promise<Map<number, string> | undefined> {
-  const states = new Map<number, string>();
-  const q = await runTool('squeue', ['-h', '-r', '-t', 'all', '-j', arrayJobId, '-o', '%K|%T']);
+export async function arrayTaskStates(arrayJobId: string): Promise<Map<number, SlurmTaskState> | undefined> {
+  const states = new Map<number, SlurmTaskState>();
+  const q = await runTool('squeue', ['-h', '-r', '-t', 'all', '-j', arrayJobId, '-o', '%K|%T|%r']);
   const purged = q.code !== 0 && /invalid job id/i.test(q.stderr);
   if (q.code !== 0 && !purged) return undefined;
   for (const line of q.stdout.split('\n')) {
-    const [task, state] = line.trim().split('|');
-    if (task !== undefined && /^\d+$/.test(task) && state) states.set(Number(task), state);
+    const [task, state, reason] = line.trim().split('|');
+    if (task !== undefined && /^\d+$/.test(task) && state) states.set(Number(task), { state, reason: reason === undefined || reason === 'None' ? undefined : reason });
   }
   // Finished tasks leave squeue after MinJobAge; sacct (when accounting is on) still knows them.
   const a = await runTool('sacct', ['-n', '-P', '-X', '-j', arrayJobId, '-o', 'JobID,State']).catch(() => undefined);
   if (a !== undefined && a.code === 0) {
     for (const line of a.stdout.split('\n')) {
       const m = /^\d+_(\d+)\|(\S+)/.exec(line.trim());
-      if (m !== null && !states.has(Number(m[1]))) states.set(Number(m[1]), m[2]!);
+      if (m !== null && !states.has(Number(m[1]))) states.set(Number(m[1]), { state: m[2]! });
     }
   }
   return states;

@@ -8,10 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCK_FILE } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import type { JobOutcome, LaunchOptions, SweepJob } from '../launcher.js';
 import { batchScript } from './batch_script.js';
-import { arrayTaskStates, sbatch } from './commands.js';
+import { arrayTaskStates, sbatch, type SlurmTaskState } from './commands.js';
 import { countPhases, progressLine, readExit, taskView, type TaskView } from './task_state.js';
 
 /** false `wait` (`--no-wait`): return right after the submission; `rvos report DIR` collects later. */
@@ -78,9 +79,10 @@ function undoSubmission(sweepDir: string, tmpScript: string, slurmDirExisted: bo
   fs.rmSync(tmpScript, { force: true });
   if (slurmDirExisted) return;
   fs.rmSync(slurmDirOf(sweepDir), { recursive: true, force: true });
-  // A sweep folder made for this sweep holds only multirun.yaml: nothing else refers to it.
+  // A sweep folder made for this sweep holds only multirun.yaml (and the launcher's own lock):
+  // nothing else refers to it.
   const left = fs.readdirSync(sweepDir);
-  if (left.every((f) => f === 'multirun.yaml')) fs.rmSync(sweepDir, { recursive: true, force: true });
+  if (left.every((f) => f === 'multirun.yaml' || f.startsWith(LOCK_FILE))) fs.rmSync(sweepDir, { recursive: true, force: true });
 }
 
 async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaunch, sweepDir: string): Promise<Submission> {
@@ -93,6 +95,7 @@ async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaun
     cwd: process.cwd(),
     jobs,
     extraArgs: options.extraArgs ?? [],
+    overwrite: options.overwrite ?? false,
     node: slurm.config.node ?? process.execPath,
     rvosBin: path.join(BIN, 'rvos.mjs'),
     signalsPreload: path.join(BIN, 'rvos-signals.mjs'),
@@ -114,6 +117,9 @@ async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaun
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pending reasons that do not go away by waiting (squeue(1) JOB REASON CODES). */
+const NEVER_STARTS = /^(PartitionConfig|PartitionNodeLimit|PartitionTimeLimit|BadConstraints|InvalidAccount|InvalidQOS|ReqNodeNotAvail|.*MaxCpuPerJob.*|.*PerJobLimit|DependencyNeverSatisfied)/;
 
 /** Submits the jobs as one array and, when `slurm.wait`, waits for every task; outcomes in job order. */
 export async function launchSlurmArray(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaunch): Promise<JobOutcome[]> {
@@ -160,6 +166,7 @@ async function watch(
   // requeues passes through states that look final for a moment.
   const endedOnce = new Set<number>();
   let lastLine = '';
+  const warned = new Set<string>();
   let failingSince: number | null = null;
   while (open.size > 0) {
     const states = await arrayTaskStates(arrayJobId);
@@ -171,8 +178,14 @@ async function watch(
     }
     failingSince = null;
     for (const [index, job] of open) {
-      const view = taskView(index, states.get(index), readExit(sweepDir, index, arrayJobId));
+      const slurmState = states.get(index);
+      const view = taskView(index, slurmState?.state, readExit(sweepDir, index, arrayJobId));
       views.set(index, view);
+      const reason = slurmState?.reason;
+      if (view.phase === 'queued' && reason !== undefined && NEVER_STARTS.test(reason) && !warned.has(reason)) {
+        warned.add(reason);
+        slurm.log(`array task ${arrayJobId}_${index} is pending with reason ${reason}: the partition may never run it; \`scancel ${arrayJobId}\` and fix the launcher.* keys, or wait if the limits will change`);
+      }
       if ((view.phase === 'running' || view.phase === 'done' || view.phase === 'failed') && !started.has(index)) {
         started.add(index);
         options.onJobStart?.(job, path.join(sweepDir, String(index)));
@@ -211,7 +224,7 @@ export async function collectSlurmSweep(sweepDir: string): Promise<boolean> {
   for (const s of record.submissions) for (const i of s.indexes) latest.set(i, s.arrayJobId);
   // Undefined where Slurm could not be asked (not on PATH here, controller down): then a task
   // without an exit file counts as pending rather than failed.
-  const states = new Map<string, Map<number, string> | undefined>();
+  const states = new Map<string, Map<number, SlurmTaskState> | undefined>();
   for (const id of new Set(latest.values())) states.set(id, await arrayTaskStates(id).catch(() => undefined));
   const outcomes = record.jobs.map((job): JobOutcome => {
     const id = latest.get(job.index);
@@ -219,7 +232,7 @@ export async function collectSlurmSweep(sweepDir: string): Promise<boolean> {
     if (id === undefined) return { index: job.index, overrides: job.overrides, runDir, status: 'skipped', exitCode: 0, seconds: 0, results: readResults(runDir) };
     const known = states.get(id);
     const exit = readExit(sweepDir, job.index, id);
-    const view = known === undefined && exit === undefined ? { index: job.index, phase: 'queued' as const } : taskView(job.index, known?.get(job.index), exit);
+    const view = known === undefined && exit === undefined ? { index: job.index, phase: 'queued' as const } : taskView(job.index, known?.get(job.index)?.state, exit);
     return outcomeOf(job, sweepDir, id, view);
   });
   writeSummary(sweepDir, outcomes);

@@ -5,3 +5,4 @@ export { MobilePriorModel, type MobilePriorConfig } from './mobile_prior/model.j
 export { SiamMaskModel, type SiamMaskConfig } from './siammask/model.js';
 export { CopyFirstModel, type CopyFirstConfig } from './copy_first.js';
 export { depthwiseXCorr } from './siammask/network.js';
+export { TrackerSegmenter } from './segmenter.js';

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RVOSModel } from '../../models/rvos_model.js';
-import { setNativeThreadShare } from '../../backend/native/index.js';
+import { nativeThreadShare, setNativeThreadShare } from '../../backend/native/index.js';
 import { TrainingError } from '../../utils/errors.js';
 import type { ClipBatch, ClipLossOptions } from '../clip_loss.js';
 import { combineShards, gradientsToHost, snapshot, type ShardResult } from './combine.js';
@@ -86,7 +86,7 @@ export class WorkerGradients implements GradientProvider {
     this.stateLayout = layoutOf(this.state, variables, this.gradLayout.length);
     // The oneDNN convolutions' threads are split among the gradient threads (set before the
     // workers start: they inherit it), so the cores are not oversubscribed.
-    this.previousShare = setNativeThreadShare(workers);
+    this.previousShare = setNativeThreadShare(nativeThreadShare() * workers);
     const shared = new SharedArrayBuffer(this.weightLayout.length * 4);
     this.weights = new Float32Array(shared);
     const init = {

@@ -5,7 +5,7 @@ import { BaselineGradients, type BaselineModel, type BaselineModelConfig } from 
 
 export const SIZE = 32;
 export const SLOTS = 2;
-export const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'ground_truth' };
+export const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
 export const MOBILE_PRIOR: BaselineModelConfig = {
   family: 'mobile_prior',

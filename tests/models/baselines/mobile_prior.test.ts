@@ -34,7 +34,7 @@ describe('mobile_prior', () => {
     const model = createBaseline(MOBILE_PRIOR);
     const batch = movingSquares();
     const grads = new BaselineGradients(model);
-    for (const previousMask of ['ground_truth', 'prediction'] as const) {
+    for (const previousMask of ['gt_prev', 'pred_prev'] as const) {
       const g = await grads.compute(batch, { ...LOSS, previousMask });
       const trainable = [...model.namedVariables()].filter(([, v]) => v.trainable).map(([n]) => n);
       expect([...g.gradients.keys()].sort()).toEqual([...trainable].sort());

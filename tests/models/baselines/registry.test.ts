@@ -4,8 +4,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBaseline, isBaselineFamily, loadBaseline, savedFamily } from '../../../src/models/baselines/index.js';
-import { RVOSModel } from '../../../src/models/index.js';
-import { predictWithTracker } from '../../../src/eval/tracker_predictor.js';
+import { RVOSModel, saveModel } from '../../../src/models/index.js';
+import { predictSequence } from '../../../src/eval/predictor.js';
+import { TrackerSegmenter } from '../../../src/models/baselines/index.js';
 import { evaluateModel } from '../../../src/experiments/evaluate_model.js';
 import { memorySequence, synthesizeVideo } from '../../../src/data/index.js';
 import { Rng } from '../../../src/utils/rng.js';
@@ -28,7 +29,7 @@ describe('baseline families', () => {
     expect(() => createBaseline({ family: 'nope', slots: 1, seed: 1 } as never)).toThrow(/model\.family: unknown family 'nope'/);
     const rvosDir = tmp('rvos-');
     const rvos = await RVOSModel.create({ encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 2, recurrence: 'ST', mode: 'one_shot', objectness: false, seed: 1 });
-    await rvos.save(rvosDir);
+    await saveModel(rvos, rvosDir);
     rvos.dispose();
     expect(savedFamily(rvosDir)).toBe('rvos');
     const copyDir = tmp('copy-');
@@ -61,7 +62,7 @@ describe('baseline families', () => {
     const copy = createBaseline({ family: 'copy_first', slots: 3, seed: 1 });
     const gtStill = memorySequence('still', v.frames.map(() => v.frames[0]!), v.labels.map(() => v.labels[0]!));
     const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
-    const ev = await evaluateModel(copy, [gtStill], { size: [48, 48], threshold: 0.5, objectnessThreshold: 0.5, task: 'semi', timing });
+    const ev = await evaluateModel(new TrackerSegmenter(copy), [gtStill], { size: [48, 48], threshold: 0.5, task: 'semi_supervised', timing });
     expect(ev.global['J-Mean']).toBeCloseTo(1, 5);
     expect(timing.frames).toBe(4);
     expect(timing.cpuSeconds).toBeGreaterThan(0);
@@ -69,12 +70,14 @@ describe('baseline families', () => {
     const seq = memorySequence('s', v.frames, [firstOnly, null, null, null]);
     for (const config of [{ ...MOBILE_PRIOR, slots: 3 }, { ...SIAMMASK, slots: 3 }]) {
       const model = createBaseline(config);
-      await predictWithTracker(model, seq, { size: [48, 48], threshold: 0.5, objectnessThreshold: 0.5 });
+      const segmenter = new TrackerSegmenter(model);
+      await predictSequence(segmenter, seq, { size: [48, 48], threshold: 0.5 });
       const before = tf.memory().numTensors;
-      const { labels } = await predictWithTracker(model, seq, { size: [48, 48], threshold: 0.0, objectnessThreshold: 0.5 });
+      const { labels } = await predictSequence(segmenter, seq, { size: [48, 48], threshold: 0.0 });
       expect(tf.memory().numTensors).toBe(before);
       expect(labels).toHaveLength(4);
       expect(new Set(labels.flatMap((l) => [...l.data]).filter((id) => id !== 0))).toEqual(new Set([2]));
+      segmenter.dispose();
       model.dispose();
     }
   });

@@ -28,7 +28,7 @@ describe('baseline runs', () => {
       const runDir = path.join(tmp(), family);
       const extra = [`model=${family}`, ...(family === 'siammask' ? ['model.siammask.template_size=16', 'model.siammask.channels=8', 'model.siammask.mask_size=8'] : [])];
       const results = await runTraining(tiny(data, extra), { runDir, resume: false, log: () => undefined, progress: false });
-      expect(results.task).toBe('semi');
+      expect(results.task).toBe('semi_supervised');
       expect(results.family).toBe(family);
       expect(results.steps).toBe(family === 'copy_first' ? 0 : 3);
       expect(results.params! > 0).toBe(family !== 'copy_first');

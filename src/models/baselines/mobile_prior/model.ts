@@ -89,7 +89,7 @@ export class MobilePriorModel implements BaselineModel {
     for (let t = 0; t < length; t++) {
       let prior: tf.Tensor4D;
       if (t === 0) prior = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'ground_truth') prior = masks[t - 1]!;
+      else if (options.previousMask === 'gt_prev') prior = masks[t - 1]!;
       else prior = detach(tf.cast(tf.greater(previous!, 0), 'float32') as tf.Tensor4D);
       const logits = this.forward(frames[t]!, prior, forwardContext(true));
       previous = logits;

@@ -1,0 +1,33 @@
+/**
+ * The names the YAML config, the code and the reports share for the model's modes and inputs,
+ * defined once here (src/config/schema.ts validates against these lists). No imports: the config
+ * layer and the browser demo can load it without TF.js.
+ */
+
+/** zero_shot: objects are discovered (unsupervised VOS); one_shot: first-frame masks are given (semi-supervised). */
+export const SEGMENTATION_MODES = ['zero_shot', 'one_shot'] as const;
+export type SegmentationMode = (typeof SEGMENTATION_MODES)[number];
+
+/** S: slot→slot recurrence only; T: frame→frame only; ST: both (RVOS). */
+export const RECURRENCES = ['S', 'T', 'ST'] as const;
+export type Recurrence = (typeof RECURRENCES)[number];
+
+/** The motion input of a video's first frame (model.motion_input): zero (none) or the difference to the next frame. */
+export const FIRST_FRAME_MOTIONS = ['zero', 'next'] as const;
+export type FirstFrameMotion = (typeof FIRST_FRAME_MOTIONS)[number];
+
+/** Per-slot decoder inputs: the previous mask (RVOS one-shot) and FEELVOS matching maps. */
+export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
+export type DecoderInput = (typeof DECODER_INPUTS)[number];
+
+/**
+ * Where a one-shot model's previous-mask input comes from in training after frame 0: the ground
+ * truth of the previous frame (gt_prev) or the model's own detached prediction (pred_prev); RVOS
+ * "ST+" trains a gt_prev stage, then a pred_prev stage.
+ */
+export const PREVIOUS_MASK_SOURCES = ['gt_prev', 'pred_prev'] as const;
+export type PreviousMaskSource = (typeof PREVIOUS_MASK_SOURCES)[number];
+
+/** At inference, how the previous output is fed back: its sigmoid (soft, RVOS) or that thresholded (binary). */
+export const PREVIOUS_MASK_FEEDS = ['soft', 'binary'] as const;
+export type PreviousMaskFeed = (typeof PREVIOUS_MASK_FEEDS)[number];

@@ -1,0 +1,67 @@
+// The committed form of a sweep's results (docs/results/<name>.md + <name>.summary.json).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeResultsMarkdown } from '../../src/experiments/results_md.js';
+import { finishSweepInfo, readSweepInfo, shellQuote, startSweepInfo } from '../../src/experiments/sweep_info.js';
+import { CONFIG_DIR, overrideValue, writeFixtureSweep } from './sweep_fixture.js';
+
+// 2 variants × 2 seeds, 20 steps: one-shot − zero-shot = +0.30, +0.32 per seed.
+function tinySweep(): string {
+  const scores: Record<string, number[]> = { zero_shot: [0.4, 0.41], one_shot: [0.7, 0.73] };
+  const dir = writeFixtureSweep('zero_vs_one_shot', (o) => scores[overrideValue(o, 'model.mode')!]![Number(overrideValue(o, 'seed')) - 1]!, ['seed=1,2', 'train.steps=20']);
+  // A per-sequence table, which the committed form leaves to the sweep's own report.
+  for (const job of ['0', '1', '2', '3']) {
+    fs.mkdirSync(path.join(dir, job, 'eval'), { recursive: true });
+    for (const task of ['semi-supervised', 'unsupervised']) fs.writeFileSync(path.join(dir, job, 'eval', `per-sequence_results-${task}.csv`), 'Sequence,J-Mean,F-Mean\nsynth-0001_1,0.5,0.5\n');
+  }
+  return dir;
+}
+
+describe('rvos report --results-md', () => {
+  it('writes provenance, the tables, paired comparisons and claims, and how to re-run one job', () => {
+    const dir = tinySweep();
+    const info = startSweepInfo(dir, 'zero_vs_one_shot', ['rvos', 'experiment', 'zero_vs_one_shot', '--seeds', '2', 'train.steps=20'].map(shellQuote).join(' '), 2);
+    finishSweepInfo(dir, { ...info, started: new Date(Date.now() - 125_000).toISOString() });
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-'));
+    const written = writeResultsMarkdown(dir, path.join(out, 'zero_vs_one_shot.md'), { configDir: CONFIG_DIR });
+    const md = fs.readFileSync(written.md, 'utf8');
+    expect(md.startsWith('# Results: zero_vs_one_shot\n')).toBe(true);
+    expect(md).toContain('| command | `rvos experiment zero_vs_one_shot --seeds 2 train.steps=20` |');
+    const commit = readSweepInfo(dir)!.commit;
+    if (commit !== null) expect(md).toContain(`| commit | \`${commit}\``);
+    expect(md).toMatch(/\| machine \| \d+ × .*Node v\d+.*; backend wasm \|/);
+    expect(md).toMatch(/\| wall time \| 2m0[5-6]s \(4 runs, 2 at a time; finished \d{4}-/);
+    expect(md).toContain('| runs | 4 of 4 finished |');
+    expect(md).toContain('| seeds | 1, 2 |');
+    expect(md).toContain("| training | 20 steps: **shortened** (the experiment's own length is 600); not the full comparison |");
+    expect(md).toContain('| `model.mode=zero_shot` | unsupervised | 2 | 0.405 ± 0.007 |');
+    expect(md).toContain('| `model.mode=one_shot` | `model.mode=zero_shot` | +0.310 ± 0.014 | 2 | yes (\\|Δ\\| > 2 std); different protocols');
+    expect(md).toContain("## The paper's claims");
+    expect(md).not.toContain('## Per sequence');
+    expect(md).toContain('## Runs');
+    expect(md).toContain("node bin/rvos.mjs train experiment=zero_vs_one_shot train.steps=20 model.mode=zero_shot seed=1\n");
+    expect(md).toContain('[zero_vs_one_shot.summary.json](zero_vs_one_shot.summary.json)');
+    expect(md.trimEnd().endsWith('-->')).toBe(true); // the Notes placeholder comes last
+    const summary = JSON.parse(fs.readFileSync(written.summary, 'utf8')) as { jobs: { runDir: string; results?: { seed: number } }[] };
+    expect(summary.jobs.map((j) => j.runDir)).toEqual(['0', '1', '2', '3']);
+    expect(summary.jobs.map((j) => j.results?.seed)).toEqual([1, 2, 1, 2]);
+  });
+
+  it('regenerating keeps what people wrote under ## Notes and rewrites the rest', () => {
+    const dir = tinySweep();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-')), 'z.md');
+    writeResultsMarkdown(dir, file, { configDir: CONFIG_DIR });
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('| seeds | 1, 2 |', '| seeds | stale |') + '\nST+ does not beat ST here: 600 steps are too few for the second stage.\n');
+    writeResultsMarkdown(dir, file, { configDir: CONFIG_DIR });
+    const md = fs.readFileSync(file, 'utf8');
+    expect(md).toContain('| seeds | 1, 2 |');
+    expect(md).toContain('\n## Notes\n');
+    expect(md.split('\n## Notes\n').length).toBe(2);
+    expect(md.trimEnd().endsWith('ST+ does not beat ST here: 600 steps are too few for the second stage.')).toBe(true);
+    // Without sweep.json (a sweep from before it existed) the provenance says so.
+    expect(md).toContain('| command | not recorded (sweep run before sweep.json existed) |');
+    expect(fs.existsSync(path.join(path.dirname(file), 'z.summary.json'))).toBe(true);
+  });
+});
