@@ -33,7 +33,35 @@ export const RunConfigSchema = z.strictObject({
   name: z.string().min(1).nullable(),
 });
 
+/** Model families: RVOS, and the survey's other systems as baselines (src/models/baselines/, docs/baselines.md). */
+export const MODEL_FAMILIES = ['rvos', 'mobile_prior', 'siammask', 'copy_first'] as const;
+
+/** Google's mobile prior-mask network (model=mobile_prior). */
+export const MobilePriorConfigSchema = z.strictObject({
+  stem_channels: positiveInt,
+  stem_kernel: positiveInt,
+  stage_channels: z.tuple([positiveInt, positiveInt]),
+  bottleneck: positiveInt,
+  dense_layers: nonNegativeInt,
+  growth: positiveInt,
+});
+
+/** SiamMask at CPU sizes (model=siammask). */
+export const SiamMaskConfigSchema = z.strictObject({
+  channels: positiveInt.refine((c) => c % 2 === 0, 'channels must be even'),
+  template_size: positiveInt.refine((t) => t >= 16 && t % 8 === 0, 'template_size must be a multiple of 8 of at least 16'),
+  mask_size: positiveInt,
+  window_influence: probability,
+  score_weight: z.number().nonnegative(),
+  box_weight: z.number().nonnegative(),
+  mask_weight: z.number().nonnegative(),
+});
+
 export const ModelConfigSchema = z.strictObject({
+  /** rvos, or a baseline family (one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
+  family: z.enum(MODEL_FAMILIES).default('rvos'),
+  mobile_prior: MobilePriorConfigSchema.nullable().default(null),
+  siammask: SiamMaskConfigSchema.nullable().default(null),
   /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
   hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
   /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */

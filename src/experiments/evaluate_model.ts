@@ -18,6 +18,11 @@ export interface EvaluateModelOptions extends PredictOptions {
   predictionsDir?: string;
   /** Called with each sequence's predicted label maps (e.g. to log overlays). */
   onSequence?: (sequence: VideoSequence, labels: LabelMap[]) => Promise<void> | void;
+  /**
+   * Filled with the wall and process CPU time of prediction (frame decoding and label maps
+   * included) and the frames predicted. CPU time is what a shared machine's load disturbs least.
+   */
+  timing?: { seconds: number; cpuSeconds: number; frames: number };
 }
 
 async function readAllAnnotations(seq: VideoSequence): Promise<LabelMap[]> {
@@ -38,7 +43,15 @@ export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoS
     if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
       warn(`[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`);
     }
+    const started = performance.now();
+    const cpu = process.cpuUsage();
     const { labels } = await predictSequence(segmenter, seq, options);
+    if (options.timing !== undefined) {
+      const used = process.cpuUsage(cpu);
+      options.timing.seconds += (performance.now() - started) / 1000;
+      options.timing.cpuSeconds += (used.user + used.system) / 1e6;
+      options.timing.frames += labels.length;
+    }
     if (options.predictionsDir !== undefined) {
       labels.forEach((label, t) => writeLabelPng(path.join(options.predictionsDir!, seq.name, `${seq.frameNames[t]}.png`), label));
     }

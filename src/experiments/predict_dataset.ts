@@ -10,7 +10,7 @@ import { encodeJpeg, writeLabelPng, type EvalTask, type VideoDataset, type Video
 import { overlayLabels } from '../eval/overlay.js';
 import { predictSequence } from '../eval/predictor.js';
 import { Progress, type ProgressStream } from '../logging/index.js';
-import { InferenceCore, loadModel, type RVOSModel } from '../models/index.js';
+import { loadAnyModel, segmenterOf, type AnyModel } from './model_family.js';
 import { ConfigError } from '../utils/errors.js';
 import { writeFileAtomicAsync } from '../utils/fs.js';
 import { openSplit } from './datasets.js';
@@ -27,7 +27,7 @@ export function parseEvalDataset(value: string | undefined, flag = '--dataset'):
 
 export interface LoadedRun {
   config: RvosConfig;
-  model: RVOSModel;
+  model: AnyModel;
   /** The task the run is evaluated with by default (eval.task, or from the model mode). */
   task: EvalTask;
 }
@@ -35,7 +35,7 @@ export interface LoadedRun {
 /** Reads a run folder's config and saved model (RUN_DIR/.hydra, RUN_DIR/model). */
 export async function loadRun(runDir: string): Promise<LoadedRun> {
   const config = loadRunConfig(runDir).config;
-  const model = await loadModel(path.join(runDir, 'model'));
+  const model = await loadAnyModel(path.join(runDir, 'model'));
   return { config, model, task: evalTask(config) };
 }
 
@@ -70,7 +70,7 @@ export interface DatasetPrediction {
 /** Predicts every sequence of `dataset` with the run's model through the inference core. */
 export async function predictDataset(run: LoadedRun, sequences: VideoSequence[], options: PredictDatasetOptions): Promise<DatasetPrediction> {
   const { config, model } = run;
-  const core = new InferenceCore(model, inferenceOptionsOf(config));
+  const core = segmenterOf(model, inferenceOptionsOf(config));
   const total = sequences.reduce((n, s) => n + s.frameNames.length, 0);
   const progress = new Progress({ total, label: 'predict', stream: options.stream });
   let frames = 0;

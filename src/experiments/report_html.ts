@@ -23,6 +23,7 @@ import { formatStat } from './report_md.js';
 import { groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
 import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
+import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -142,7 +143,8 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   // Metrics table.
   const configs = new Map(variants.map((v) => [v, v.jobs.map(runConfig).find((c) => c !== null) ?? null]));
   out.push('<h2>Results per variant</h2>');
-  out.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run'], variants.map((v) => {
+  const speed = hasSpeed(variants);
+  out.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run', ...(speed ? SPEED_HEADER : [])], variants.map((v) => {
     const done = v.jobs.filter((j) => j.results);
     const secs = done.map((j) => j.results!.trainSeconds);
     return [
@@ -151,6 +153,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
       String(v.metrics['J&F-Mean'].n),
       ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
       secs.length ? (secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0) : '–',
+      ...(speed ? speedCells(v) : []),
     ];
   })));
   out.push(`<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`);

@@ -6,6 +6,7 @@ import { groupVariants, readSweep, type Stat, type Variant } from './sweep_resul
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
+import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
   if (s.n === 0) return '–';
@@ -21,11 +22,13 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
   parts.push('Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).', '');
-  parts.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES], variants.map((v) => [
+  const speed = hasSpeed(variants);
+  parts.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, ...(speed ? SPEED_HEADER : [])], variants.map((v) => [
     `\`${labelOf(v)}\``,
     v.jobs.find((j) => j.results)?.results?.task ?? '–',
     String(v.metrics['J&F-Mean'].n),
     ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+    ...(speed ? speedCells(v) : []),
   ])));
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);

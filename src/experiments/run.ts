@@ -10,7 +10,7 @@ import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
-import { InferenceCore, RVOSModel, saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
+import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
 import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
@@ -23,6 +23,7 @@ import { BatchSource } from './batch_source.js';
 import { ensureSyntheticDataset, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
+import { buildModel, gradientsFor, parameterCount, segmenterOf, type AnyModel } from './model_family.js';
 
 export interface RunOptions {
   /** The run folder, or a function that creates a new one (called once the inputs are validated). */
@@ -59,6 +60,13 @@ export interface RunResults {
   breakdown?: EvaluationBreakdown;
   /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
   validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
+  /** model.family (absent in runs made before families existed = rvos). */
+  family?: RvosConfig['model']['family'];
+  /** Trainable parameters. */
+  params?: number;
+  /** Prediction time per frame in the final evaluation (frame decoding and label maps included), in ms: wall clock and process CPU. */
+  msPerFrame?: number;
+  cpuMsPerFrame?: number;
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
@@ -171,14 +179,15 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     scales: config.data.scales,
     slots: config.model.slots,
     augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
-    priorMask: config.data.prior_mask && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
+    // mobile_prior always trains on synthesised prior masks (docs/baselines.md).
+    priorMask: (config.data.prior_mask || config.model.family === 'mobile_prior') && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
     batchSize: config.data.batch_size,
     seed: config.seed,
     prefetch: config.data.prefetch,
   };
   // The BatchSource constructor checks the clips are possible; prefetching starts with the first batch.
   const batches = new BatchSource(trainSet, batchOptions);
-  const model = await RVOSModel.create(modelConfigOf(config));
+  const model = await buildModel(config, () => modelConfigOf(config));
   try {
     const runDir = given ?? (options.runDir as () => string)();
     const lock = acquireRunLock(runDir, 'rvos train');
@@ -210,7 +219,7 @@ function checkpointNote(runDir: string): string {
 interface LockedRun {
   runDir: string;
   start: Exclude<RunStart, { action: 'finished' }>;
-  model: RVOSModel;
+  model: AnyModel;
   backend: string;
   task: EvalTask;
   valSet: VideoDataset;
@@ -252,7 +261,8 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const started = Date.now();
   // SIGUSR1/SIGTERM (a cluster's time limit or pre-emption): checkpoint, stop, exit for a requeue.
   const signals = watchStopSignals();
-  const result = await train(
+  // Baselines with no weights (copy_first) have nothing to train.
+  const result = parameterCount(model) === 0 ? { progress: { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 }, stoppedEarly: false, resumedFrom: null, lastLoss: NaN, interrupted: false } : await train(
     model,
     {
       runDir,
@@ -293,10 +303,11 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
           writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
         };
         // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
-        const ev = await evaluateModel(new InferenceCore(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
+        const ev = await evaluateModel(segmenterOf(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
         return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
       },
       logger: writer,
+      gradients: gradientsFor(model),
       shouldStop: () => signals.received !== null,
       onStep: (info) => progress.update(info.step, { loss: info.loss }),
       onValidation: (step, r, isBest) => {
@@ -328,7 +339,8 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   await saveModel(model, path.join(runDir, 'model'));
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
-  const evaluation = await evaluateModel(new InferenceCore(model, inference), valSet.sequences, { ...predict, task, predictionsDir, warn: validation.length === 0 ? log : () => undefined });
+  const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
+  const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, { ...predict, task, predictionsDir, timing, warn: validation.length === 0 ? log : () => undefined });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {
@@ -347,6 +359,10 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     global: evaluation.global,
     breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
     validation,
+    family: config.model.family,
+    params: parameterCount(model),
+    msPerFrame: timing.frames > 0 ? (1000 * timing.seconds) / timing.frames : NaN,
+    cpuMsPerFrame: timing.frames > 0 ? (1000 * timing.cpuSeconds) / timing.frames : NaN,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   log(`[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${valSet.sequences.length} ${config.data.val_split} videos; tensors alive: ${tf.memory().numTensors}`);

@@ -53,11 +53,21 @@ export function parseWeightsManifest(text: string, where: string): WeightsManife
 
 /** Builds the model of `config` with the weights in `bytes` (the file weights.json names). */
 export async function modelFromWeights(config: RVOSModelConfig, manifest: WeightsManifest, bytes: ArrayBuffer, where: string): Promise<RVOSModel> {
-  if (bytes.byteLength !== manifest.byteLength) throw new DataError(`truncated: ${bytes.byteLength} bytes, weights.json says ${manifest.byteLength}`, where);
   const model = await RVOSModel.create(config, { skipInit: true });
+  try {
+    assignWeights(model.namedVariables(), manifest, bytes, where);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+/** Assigns the weights in `bytes` to `vars` (any model family): same names and shapes, or a DataError naming `where`. */
+export function assignWeights(vars: Map<string, tf.Variable>, manifest: WeightsManifest, bytes: ArrayBuffer, where: string): void {
+  if (bytes.byteLength !== manifest.byteLength) throw new DataError(`truncated: ${bytes.byteLength} bytes, weights.json says ${manifest.byteLength}`, where);
   const decoded = tf.io.decodeWeights(bytes, manifest.specs);
   try {
-    const vars = model.namedVariables();
     const missing = [...vars.keys()].filter((n) => decoded[n] === undefined);
     const extra = Object.keys(decoded).filter((n) => !vars.has(n));
     if (missing.length > 0 || extra.length > 0) {
@@ -68,11 +78,7 @@ export async function modelFromWeights(config: RVOSModelConfig, manifest: Weight
       if (!tf.util.arraysEqual(t.shape, v.shape)) throw new DataError(`weight '${name}' has shape [${t.shape}], the model needs [${v.shape}]`, where);
     }
     for (const [name, v] of vars) v.assign(decoded[name]!);
-  } catch (err) {
-    model.dispose();
-    throw err;
   } finally {
     tf.dispose(Object.values(decoded));
   }
-  return model;
 }

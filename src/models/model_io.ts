@@ -10,10 +10,16 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '../utils/errors.js';
 import { writeFileAtomicAsync } from '../utils/fs.js';
-import { MODEL_FOLDER_FILES, modelFromWeights, parseModelConfig, parseWeightsManifest, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WeightsManifest } from './model_format.js';
+import { assignWeights, MODEL_FOLDER_FILES, modelFromWeights, parseModelConfig, parseWeightsManifest, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WeightsManifest } from './model_format.js';
 import type { RVOSModel, RVOSModelConfig } from './rvos_model.js';
 
-export async function saveModel(model: RVOSModel, dir: string): Promise<void> {
+/** What save needs of a model (RVOS or another family, src/models/baselines/). */
+export interface SavableModel {
+  namedVariables(): Map<string, tf.Variable>;
+  readonly config: object;
+}
+
+export async function saveModel(model: SavableModel, dir: string): Promise<void> {
   const named: tf.NamedTensorMap = {};
   for (const [name, v] of model.namedVariables()) named[name] = v;
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -34,6 +40,17 @@ function readText(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
+/** config.json of a saved model folder of any family, as plain JSON. */
+export function readConfigJson<T>(dir: string): T {
+  const file = path.join(dir, 'config.json');
+  try {
+    return JSON.parse(readText(file)) as T;
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    throw new DataError(`not valid JSON (${(err as Error).message})`, file);
+  }
+}
+
 /** Reads only the config of a saved model. */
 export function readModelConfig(dir: string): RVOSModelConfig {
   const file = path.join(dir, 'config.json');
@@ -48,4 +65,14 @@ export async function loadModel(dir: string): Promise<RVOSModel> {
   if (!fs.existsSync(binPath)) throw new DataError(`weights file '${manifest.file}' named in weights.json is missing`, binPath);
   const bytes = fs.readFileSync(binPath);
   return modelFromWeights(config, manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), binPath);
+}
+
+/** Reads the saved weights in `dir` into `vars` (a model of any family built with skipInit). */
+export function assignSavedWeights(dir: string, vars: Map<string, tf.Variable>): void {
+  const manifestPath = path.join(dir, 'weights.json');
+  const manifest = parseWeightsManifest(readText(manifestPath), manifestPath);
+  const binPath = path.join(dir, manifest.file);
+  if (!fs.existsSync(binPath)) throw new DataError(`weights file '${manifest.file}' named in weights.json is missing`, binPath);
+  const bytes = fs.readFileSync(binPath);
+  assignWeights(vars, manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), binPath);
 }

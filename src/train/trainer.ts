@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { RVOSModel } from '../models/rvos_model.js';
+import { RVOSModel } from '../models/rvos_model.js';
 import { Adam, clipByGlobalNorm } from './adam.js';
 import type { ClipBatch, ClipLossOptions } from './clip_loss.js';
 import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, removeStaleCheckpointTemporaries, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
@@ -71,10 +71,16 @@ export interface StepInfo {
   numTensors: number;
 }
 
-export interface TrainerHooks {
+/** What the trainer needs of a model (RVOS, or a family in src/models/baselines/ with its own `gradients`). */
+export interface TrainableModel {
+  namedVariables(): Map<string, tf.Variable>;
+  encoderVariables(): tf.Variable[];
+}
+
+export interface TrainerHooks<M extends TrainableModel = RVOSModel> {
   /** The batch for global step `step` (0-based). Must be a pure function of the step for exact resume. */
   batch(step: number): Promise<ClipBatch>;
-  validate?(model: RVOSModel, step: number): Promise<ValidationResult>;
+  validate?(model: M, step: number): Promise<ValidationResult>;
   logger?: TrainLogger;
   onStep?(info: StepInfo): void;
   onValidation?(step: number, result: ValidationResult, isBest: boolean): void;
@@ -109,10 +115,11 @@ function disposeBatch(batch: ClipBatch): void {
   batch.priorMasks?.dispose();
 }
 
-export async function train(model: RVOSModel, options: TrainerOptions, hooks: TrainerHooks): Promise<TrainResult> {
+export async function train<M extends TrainableModel>(model: M, options: TrainerOptions, hooks: TrainerHooks<M>): Promise<TrainResult> {
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new TrainingError(`train.workers must be a positive integer, got ${workers}`);
-  const provider = hooks.gradients ?? (workers > 1 ? new WorkerGradients(model, workers) : new InThreadGradients(model));
+  if (hooks.gradients === undefined && !(model instanceof RVOSModel)) throw new TrainingError('train: a model other than RVOS needs hooks.gradients (its family\'s GradientProvider)');
+  const provider = hooks.gradients ?? (workers > 1 ? new WorkerGradients(model as unknown as RVOSModel, workers) : new InThreadGradients(model as unknown as RVOSModel));
   try {
     return await trainWith(model, options, hooks, provider);
   } finally {
@@ -120,7 +127,7 @@ export async function train(model: RVOSModel, options: TrainerOptions, hooks: Tr
   }
 }
 
-async function trainWith(model: RVOSModel, options: TrainerOptions, hooks: TrainerHooks, provider: GradientProvider): Promise<TrainResult> {
+async function trainWith<M extends TrainableModel>(model: M, options: TrainerOptions, hooks: TrainerHooks<M>, provider: GradientProvider): Promise<TrainResult> {
   const totalSteps = options.stages.reduce((n, s) => n + s.steps, 0);
   const checkpointsDir = path.join(options.runDir, 'checkpoints');
   const named = model.namedVariables();

@@ -1,0 +1,156 @@
+/**
+ * `model.family=mobile_prior`: the prior-mask network (./network.ts) as a one-shot model. Each
+ * object is one forward pass (the objects of a frame run as one batch) on RGB + that object's
+ * previous-frame mask; there is no recurrence beyond the prior mask.
+ *
+ * Training (docs/baselines.md): frame 0 of a clip gets a prior synthesised from its ground truth
+ * (empty / affine / thin-plate-spline, src/data/prior_mask.ts, the data pipeline's `priorMasks`);
+ * later frames get the previous frame's ground truth (stage gt_prev) or the model's own detached,
+ * thresholded output (stage pred_prev), as RVOS's ST+ schedule. Loss: soft IoU per present object
+ * (+ the empty-slot term), summed over frames, like RVOS's.
+ * Inference: the prior is the given mask where an object is given, else the previous output
+ * thresholded at 0.5 (the blog feeds the previous frame's binary mask).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { forwardContext, type ForwardContext } from '../../nn.js';
+import { ParamStore } from '../../params.js';
+import { assignSavedWeights } from '../../model_io.js';
+import { detach, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
+import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
+import { checkTrackerInputs, normalizeRgb, saveBaseline, slotSelector, withGiven } from '../common.js';
+import type { BaselineModel, FrameTracker, GivenObjects, MobilePriorOptions } from '../types.js';
+import { MobilePriorNet } from './network.js';
+
+export interface MobilePriorConfig {
+  family: 'mobile_prior';
+  slots: number;
+  seed: number;
+  mobilePrior: MobilePriorOptions;
+}
+
+export class MobilePriorModel implements BaselineModel {
+  private constructor(
+    readonly config: MobilePriorConfig,
+    private readonly store: ParamStore,
+    private readonly net: MobilePriorNet,
+  ) {}
+
+  static create(config: MobilePriorConfig, options: { skipInit?: boolean } = {}): MobilePriorModel {
+    const cfg: MobilePriorConfig = JSON.parse(JSON.stringify(config));
+    const store = new ParamStore(cfg.seed, !options.skipInit);
+    try {
+      return new MobilePriorModel(cfg, store, new MobilePriorNet(store, cfg.mobilePrior));
+    } catch (err) {
+      store.dispose();
+      throw err;
+    }
+  }
+
+  static load(dir: string, config: MobilePriorConfig): MobilePriorModel {
+    const model = MobilePriorModel.create(config, { skipInit: true });
+    try {
+      assignSavedWeights(dir, model.namedVariables());
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return model;
+  }
+
+  /**
+   * Every slot of every batch item in one forward pass.
+   * @param frame [B, H, W, 3] RGB in [0, 1]
+   * @param prior [B, H, W, S] previous-frame masks
+   * @returns logits [B, H, W, S]
+   */
+  forward(frame: tf.Tensor4D, prior: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+    const [b, h, w] = frame.shape;
+    const s = this.config.slots;
+    return tf.tidy(() => {
+      const rgb = normalizeRgb(frame);
+      // Slot-major batch: item k = slot floor(k / B) of batch item k mod B.
+      const rgbs = s === 1 ? rgb : tf.concat(Array.from({ length: s }, () => rgb), 0);
+      const priors = tf.reshape(tf.transpose(prior, [3, 0, 1, 2]), [s * b, h, w, 1]);
+      const logits = this.net.apply(tf.concat([rgbs, priors], 3) as tf.Tensor4D, ctx);
+      for (const update of ctx.updates) update();
+      return tf.transpose(tf.reshape(logits, [s, b, h, w]), [1, 2, 3, 0]) as tf.Tensor4D;
+    });
+  }
+
+  clipLoss(batch: ClipBatch, options: ClipLossOptions, parts?: Record<string, tf.Scalar>): tf.Scalar {
+    const [batchSize, length] = batch.frames.shape;
+    const slots = this.config.slots;
+    const present = batch.present.arraySync();
+    const frames = tf.unstack(batch.frames, 1) as tf.Tensor4D[];
+    const masks = tf.unstack(batch.masks, 1) as tf.Tensor4D[];
+    const maskTerms: tf.Scalar[] = [];
+    const emptyTerms: tf.Scalar[] = [];
+    let previous: tf.Tensor4D | null = null;
+    for (let t = 0; t < length; t++) {
+      let prior: tf.Tensor4D;
+      if (t === 0) prior = batch.priorMasks ?? masks[0]!;
+      else if (options.previousMask === 'gt_prev') prior = masks[t - 1]!;
+      else prior = detach(tf.cast(tf.greater(previous!, 0), 'float32') as tf.Tensor4D);
+      const logits = this.forward(frames[t]!, prior, forwardContext(true));
+      previous = logits;
+      const holds = tf.tensor2d(present.map((rows) => Array.from({ length: slots }, (_, s) => (rows[t]![s]! > 0 ? 1 : 0))), [batchSize, slots]);
+      maskTerms.push(weightedMean(softIoULossPerPair(logits, masks[t]!), holds));
+      if (options.emptySlotWeight > 0) emptyTerms.push(weightedMean(emptyMaskLossPerPair(logits), tf.sub(1, holds) as tf.Tensor2D));
+    }
+    const mask = tf.addN(maskTerms) as tf.Scalar;
+    const empty = emptyTerms.length > 0 ? (tf.addN(emptyTerms) as tf.Scalar) : tf.scalar(0);
+    if (parts !== undefined) {
+      parts.mask = tf.keep(tf.clone(mask));
+      parts.empty = tf.keep(tf.clone(empty));
+    }
+    return tf.add(mask, tf.mul(empty, options.emptySlotWeight)) as tf.Scalar;
+  }
+
+  tracker(): FrameTracker {
+    return new MobilePriorTracker(this);
+  }
+
+  namedVariables(): Map<string, tf.Variable> {
+    return this.store.named();
+  }
+
+  encoderVariables(): tf.Variable[] {
+    return this.store.trainable('encoder');
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveBaseline(this, dir);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+class MobilePriorTracker implements FrameTracker {
+  /** Binary masks of the previous frame [1, H, W, S], and which slots have been given. */
+  private previous: tf.Tensor4D | null = null;
+  private readonly active = new Set<number>();
+
+  constructor(private readonly model: MobilePriorModel) {}
+
+  step(frame: tf.Tensor4D, given: GivenObjects | null): tf.Tensor4D {
+    const slots = this.model.config.slots;
+    checkTrackerInputs('mobile_prior tracker', slots, frame, given);
+    for (const s of given?.slots ?? []) this.active.add(s);
+    const [, h, w] = frame.shape;
+    const base = this.previous ?? tf.zeros([1, h, w, slots]);
+    const prior = withGiven(base as tf.Tensor4D, given);
+    if (base !== this.previous) base.dispose();
+    const probs = tf.tidy(() => tf.mul(tf.sigmoid(this.model.forward(frame, prior, forwardContext(false))), slotSelector([...this.active], slots)) as tf.Tensor4D);
+    prior.dispose();
+    this.previous?.dispose();
+    this.previous = tf.tidy(() => tf.cast(tf.greater(probs, 0.5), 'float32') as tf.Tensor4D);
+    return probs;
+  }
+
+  dispose(): void {
+    this.previous?.dispose();
+    this.previous = null;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The model families beside RVOS, by `model.family`: build one from its config, load a saved one,
+ * and compute its batch gradients for the trainer (src/train/trainer.ts takes any model with
+ * named variables plus a GradientProvider). RVOS itself stays in src/models/rvos_model.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from '../../utils/errors.js';
+import { readConfigJson } from '../model_io.js';
+import type { ClipBatch, ClipLossOptions } from '../../train/clip_loss.js';
+import type { BatchGradients, GradientProvider } from '../../train/parallel/gradients.js';
+import { CopyFirstModel } from './copy_first.js';
+import { MobilePriorModel } from './mobile_prior/model.js';
+import { SiamMaskModel } from './siammask/model.js';
+import { BASELINE_FAMILIES, type BaselineFamily, type BaselineModel, type BaselineModelConfig } from './types.js';
+
+export function isBaselineFamily(name: unknown): name is BaselineFamily {
+  return typeof name === 'string' && (BASELINE_FAMILIES as readonly string[]).includes(name);
+}
+
+function validate(config: BaselineModelConfig): void {
+  if (!isBaselineFamily(config.family)) throw new ConfigError(`model.family: unknown family '${String(config.family)}'; use rvos | ${BASELINE_FAMILIES.join(' | ')}`);
+  if (!Number.isInteger(config.slots) || config.slots < 1) throw new ConfigError(`model.slots: must be a positive integer, got ${config.slots}`);
+  if (!Number.isInteger(config.seed)) throw new ConfigError(`seed: must be an integer, got ${config.seed}`);
+  if (config.family === 'mobile_prior' && config.mobilePrior == null) throw new ConfigError('model.mobile_prior: settings are missing; use model=mobile_prior (configs/model/mobile_prior.yaml)');
+  if (config.family === 'siammask' && config.siammask == null) throw new ConfigError('model.siammask: settings are missing; use model=siammask (configs/model/siammask.yaml)');
+}
+
+/** Builds a baseline model; same config + seed → identical initial weights. */
+export function createBaseline(config: BaselineModelConfig, options: { skipInit?: boolean } = {}): BaselineModel {
+  validate(config);
+  switch (config.family) {
+    case 'mobile_prior':
+      return MobilePriorModel.create(config, options);
+    case 'siammask':
+      return SiamMaskModel.create(config, options);
+    case 'copy_first':
+      return new CopyFirstModel(config);
+  }
+}
+
+/** The family a saved model folder holds ('rvos' when its config.json names none). */
+export function savedFamily(dir: string): string {
+  const config = readConfigJson<{ family?: unknown }>(dir);
+  return typeof config.family === 'string' ? config.family : 'rvos';
+}
+
+/** Loads a baseline model saved with `model.save(dir)`. */
+export function loadBaseline(dir: string): BaselineModel {
+  const config = readConfigJson<BaselineModelConfig>(dir);
+  validate(config);
+  switch (config.family) {
+    case 'mobile_prior':
+      return MobilePriorModel.load(dir, config);
+    case 'siammask':
+      return SiamMaskModel.load(dir, config);
+    case 'copy_first':
+      return new CopyFirstModel(config);
+  }
+}
+
+/** Trainable parameter count. */
+export function trainableParameters(model: { namedVariables(): Map<string, tf.Variable> }): number {
+  return [...model.namedVariables().values()].filter((v) => v.trainable).reduce((n, v) => n + v.size, 0);
+}
+
+/** A baseline's batch gradient in this thread (its own clip loss under tf.variableGrads). */
+export class BaselineGradients implements GradientProvider {
+  constructor(private readonly model: BaselineModel) {}
+
+  compute(batch: ClipBatch, loss: ClipLossOptions): Promise<BatchGradients> {
+    const named = this.model.namedVariables();
+    const trainable = [...named].filter(([, v]) => v.trainable);
+    const nameOf = new Map(trainable.map(([name, v]) => [v.name, name] as const));
+    const parts: Record<string, tf.Scalar> = {};
+    const { value, grads } = tf.variableGrads(() => this.model.clipLoss(batch, loss, parts), trainable.map(([, v]) => v));
+    const lossValue = value.dataSync()[0]!;
+    value.dispose();
+    const partValues: Record<string, number> = {};
+    for (const [k, t] of Object.entries(parts)) {
+      partValues[k] = t.dataSync()[0]!;
+      t.dispose();
+    }
+    const gradients = new Map<string, tf.Tensor>();
+    for (const [tfName, g] of Object.entries(grads)) gradients.set(nameOf.get(tfName)!, g);
+    return Promise.resolve({ loss: lossValue, parts: partValues, gradients });
+  }
+
+  dispose(): Promise<void> {
+    return Promise.resolve();
+  }
+}

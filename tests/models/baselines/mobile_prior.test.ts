@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BaselineGradients, createBaseline, loadBaseline, MobilePriorModel } from '../../../src/models/baselines/index.js';
+import { forwardContext } from '../../../src/models/nn.js';
+import { disposeBatch, fit, frameOf, LOSS, MOBILE_PRIOR, movingSquares, SIZE, SLOTS } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe('mobile_prior', () => {
+  it('maps [B,H,W,3] frames and [B,H,W,S] priors to [B,H,W,S] logits, one forward pass per object', () => {
+    const model = createBaseline(MOBILE_PRIOR) as MobilePriorModel;
+    const batch = movingSquares();
+    const frame = tf.squeeze(tf.slice(batch.frames, [0, 0, 0, 0, 0], [-1, 1, -1, -1, -1]), [1]) as tf.Tensor4D;
+    const prior = tf.squeeze(tf.slice(batch.masks, [0, 0, 0, 0, 0], [-1, 1, -1, -1, -1]), [1]) as tf.Tensor4D;
+    const logits = model.forward(frame, prior, forwardContext(false));
+    expect(logits.shape).toEqual([2, SIZE, SIZE, SLOTS]);
+    // Each slot's output depends on its own prior only: changing slot 1's prior leaves slot 0 alone.
+    const swapped = tf.concat([tf.slice(prior, [0, 0, 0, 0], [-1, -1, -1, 1]), tf.zeros([2, SIZE, SIZE, 1])], 3) as tf.Tensor4D;
+    const other = model.forward(frame, swapped, forwardContext(false));
+    const d0 = tf.max(tf.abs(tf.sub(tf.slice(logits, [0, 0, 0, 0], [-1, -1, -1, 1]), tf.slice(other, [0, 0, 0, 0], [-1, -1, -1, 1])))).dataSync()[0]!;
+    const d1 = tf.max(tf.abs(tf.sub(tf.slice(logits, [0, 0, 0, 1], [-1, -1, -1, 1]), tf.slice(other, [0, 0, 0, 1], [-1, -1, -1, 1])))).dataSync()[0]!;
+    expect(d0).toBeLessThan(1e-5);
+    expect(d1).toBeGreaterThan(1e-4);
+    tf.dispose([frame, prior, logits, swapped, other]);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('gives a non-zero gradient to every trainable variable, in both ST+ stages', async () => {
+    const model = createBaseline(MOBILE_PRIOR);
+    const batch = movingSquares();
+    const grads = new BaselineGradients(model);
+    for (const previousMask of ['gt_prev', 'pred_prev'] as const) {
+      const g = await grads.compute(batch, { ...LOSS, previousMask });
+      const trainable = [...model.namedVariables()].filter(([, v]) => v.trainable).map(([n]) => n);
+      expect([...g.gradients.keys()].sort()).toEqual([...trainable].sort());
+      for (const [name, t] of g.gradients) expect(tf.max(tf.abs(t)).dataSync()[0], name).toBeGreaterThan(0);
+      expect(Object.keys(g.parts).sort()).toEqual(['empty', 'mask']);
+      tf.dispose([...g.gradients.values()]);
+    }
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('learns: the clip loss falls on a tiny set', async () => {
+    const model = createBaseline(MOBILE_PRIOR);
+    const batch = movingSquares();
+    const losses = await fit(model, batch, 25, 1e-2);
+    expect(losses.at(-1)!).toBeLessThan(0.7 * losses[0]!);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('saves and loads exactly (config with its family, weights, outputs)', async () => {
+    const model = createBaseline(MOBILE_PRIOR);
+    const batch = movingSquares();
+    await fit(model, batch, 2); // moves weights and BatchNorm statistics off their initial values
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-'));
+    dirs.push(dir);
+    await model.save(dir);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).family).toBe('mobile_prior');
+    const loaded = loadBaseline(dir);
+    for (const [name, v] of model.namedVariables()) {
+      expect(Array.from(loaded.namedVariables().get(name)!.dataSync()), name).toEqual(Array.from(v.dataSync()));
+    }
+    const run = (m: typeof model) => {
+      const tr = m.tracker();
+      const f0 = frameOf(batch.frames, 0);
+      const m0 = frameOf(batch.masks, 0);
+      tr.step(f0, { masks: m0, slots: [0, 1] }).dispose();
+      const f1 = frameOf(batch.frames, 1);
+      const p = tr.step(f1, null);
+      const out = Array.from(p.dataSync());
+      tf.dispose([f0, m0, f1, p]);
+      tr.dispose();
+      return out;
+    };
+    expect(run(loaded)).toEqual(run(model));
+    loaded.dispose();
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('leaks no tensors across training steps and tracked frames', async () => {
+    const model = createBaseline(MOBILE_PRIOR);
+    const batch = movingSquares();
+    await fit(model, batch, 1);
+    const before = tf.memory().numTensors;
+    await fit(model, batch, 2);
+    expect(tf.memory().numTensors).toBe(before);
+    const tr = model.tracker();
+    const m0 = frameOf(batch.masks, 0);
+    const frames = [0, 1, 2].map((t) => frameOf(batch.frames, t));
+    tr.step(frames[0]!, { masks: m0, slots: [0] }).dispose();
+    const during = tf.memory().numTensors;
+    for (const f of frames.slice(1)) tr.step(f, null).dispose();
+    expect(tf.memory().numTensors).toBe(during);
+    tr.dispose();
+    tf.dispose([m0, ...frames]);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('tracker: slots never given stay empty', () => {
+    const model = createBaseline(MOBILE_PRIOR);
+    const batch = movingSquares();
+    const tr = model.tracker();
+    const f0 = frameOf(batch.frames, 0);
+    const m0 = frameOf(batch.masks, 0);
+    const p = tr.step(f0, { masks: m0, slots: [1] });
+    const slot0 = tf.max(tf.slice(p, [0, 0, 0, 0], [-1, -1, -1, 1])).dataSync()[0]!;
+    expect(slot0).toBe(0);
+    tf.dispose([f0, m0, p]);
+    tr.dispose();
+    disposeBatch(batch);
+    model.dispose();
+  });
+});
