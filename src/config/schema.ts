@@ -58,10 +58,6 @@ export const SiamMaskConfigSchema = z.strictObject({
 });
 
 export const ModelConfigSchema = z.strictObject({
-  /** rvos, or a baseline family (one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
-  family: z.enum(MODEL_FAMILIES).default('rvos'),
-  mobile_prior: MobilePriorConfigSchema.nullable().default(null),
-  siammask: SiamMaskConfigSchema.nullable().default(null),
   /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
   hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
   /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
@@ -89,6 +85,10 @@ export const ModelConfigSchema = z.strictObject({
       max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
     })
     .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }),
+  /** rvos, or a baseline family (one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
+  family: z.enum(MODEL_FAMILIES).default('rvos'),
+  mobile_prior: MobilePriorConfigSchema.nullable().default(null),
+  siammask: SiamMaskConfigSchema.nullable().default(null),
 });
 
 export const EncoderConfigSchema = z.strictObject({

@@ -39,7 +39,7 @@ describe('expandSweep', () => {
   it('glob(...) picks group options, with exclude', () => {
     const jobs = expandSweep(['encoder=glob(resnet*,exclude=[resnet101,resnet50])'], { configDir: REPO_CONFIGS });
     expect(jobs).toEqual([['encoder=resnet18'], ['encoder=resnet34']]);
-    expect(expandSweep(['model=glob(*)'], { configDir: REPO_CONFIGS }).map((j) => j[0])).toEqual(['model=base', 'model=rvos', 'model=small']);
+    expect(expandSweep(['model=glob(*)'], { configDir: REPO_CONFIGS }).map((j) => j[0])).toEqual(['model=base', 'model=copy_first', 'model=mobile_prior', 'model=rvos', 'model=siammask', 'model=small']);
     expect(errorOf(() => expandSweep(['seed=glob(*)'], { configDir: REPO_CONFIGS })).message).toContain("'seed' is not a group");
   });
 
