@@ -54,12 +54,15 @@ function bestMs(fn: () => void, repeats: number): number {
 
 export function convThroughput(repeats: number): string {
   const addon = nativeAddon().addon;
-  const lines = [`GFLOP/s per convolution kind (best of ${Math.max(3, repeats)}x3 calls; native = oneDNN with ${addon?.threads() ?? '–'} threads, wasm = XNNPACK-based kernels, 1 thread)`];
+  const lines = [
+    `GFLOP/s per convolution kind (best of ${Math.max(3, repeats)}x3 calls; native = oneDNN with ${addon?.threads() ?? '–'} threads, wasm = XNNPACK-based kernels, 1 thread)`,
+  ];
   const head = (a: string, b: string, c: string, d: string, e: string) => `  ${a.padEnd(40)}${b.padEnd(16)}${c.padStart(9)}${d.padStart(9)}${e.padStart(8)}  `;
   lines.push(head('geometry', 'kind', 'native', 'wasm', 'x') + 'oneDNN implementation');
   for (const g of GEOMETRIES) {
     const info = tf.backend_util.computeConv2DInfo(g.x, g.filter, g.strides, 1, 'same', undefined, g.depthwise);
-    const flops = 2 * info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * (g.depthwise ? 1 : info.inChannels) * info.outChannels;
+    const flops =
+      2 * info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * (g.depthwise ? 1 : info.inChannels) * info.outChannels;
     const t = { x: tf.randomUniform(g.x), filter: tf.randomUniform(g.filter, -0.1, 0.1), dy: tf.randomUniform(info.outShape) };
     for (const kind of ['forward', 'backwardData', 'backwardWeights'] as const) {
       const gflops = (native: boolean): number => {

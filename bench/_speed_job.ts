@@ -104,7 +104,8 @@ function random(shape: number[], rng: Rng, binary = false): Float32Array {
 function randomBatch(s: Setting, rng: Rng): ClipBatch {
   const [h, w] = s.size;
   const { slots } = s.config;
-  const b = s.trainBatch, l = s.clip;
+  const b = s.trainBatch,
+    l = s.clip;
   // The first half of the slots hold objects (present in every frame), like the peer's random targets.
   const present = Array.from({ length: b * l * slots }, (_, i) => (i % slots < Math.ceil(slots / 2) ? 1 : 0));
   return {

@@ -21,20 +21,41 @@ const SIZES = (process.env.BENCH_SIZES ?? '64,128').split(',').map(Number);
 const SLOTS = 3;
 const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
-const rvosConfig: RVOSModelConfig = { encoder: { name: 'light', pretrained: null }, hidden: 32, slots: SLOTS, recurrence: 'ST', mode: 'one_shot', objectness: true, seed: 1 };
+const rvosConfig: RVOSModelConfig = {
+  encoder: { name: 'light', pretrained: null },
+  hidden: 32,
+  slots: SLOTS,
+  recurrence: 'ST',
+  mode: 'one_shot',
+  objectness: true,
+  seed: 1,
+};
 const baselines: BaselineModelConfig[] = [
-  { family: 'mobile_prior', slots: SLOTS, seed: 1, mobilePrior: { stemChannels: 16, stemKernel: 7, stageChannels: [32, 64], bottleneck: 16, denseLayers: 3, growth: 8 } },
-  { family: 'siammask', slots: SLOTS, seed: 1, siammask: { channels: 32, templateSize: 32, maskSize: 16, windowInfluence: 0.4, scoreWeight: 1, boxWeight: 1, maskWeight: 2 } },
+  {
+    family: 'mobile_prior',
+    slots: SLOTS,
+    seed: 1,
+    mobilePrior: { stemChannels: 16, stemKernel: 7, stageChannels: [32, 64], bottleneck: 16, denseLayers: 3, growth: 8 },
+  },
+  {
+    family: 'siammask',
+    slots: SLOTS,
+    seed: 1,
+    siammask: { channels: 32, templateSize: 32, maskSize: 16, windowInfluence: 0.4, scoreWeight: 1, boxWeight: 1, maskWeight: 2 },
+  },
 ];
 
 /** Square objects in slots 0..S−1 moving one pixel per frame: [B, L, H, W, S]. */
 function movingSquares(b: number, l: number, size: number): tf.Tensor5D {
   const side = Math.round(size / 5);
   const v = new Float32Array(b * l * size * size * SLOTS);
-  for (let i = 0; i < b; i++) for (let t = 0; t < l; t++) for (let s = 0; s < SLOTS; s++) {
-    const x0 = 4 + s * side + t, y0 = 4 + s * side + i;
-    for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) v[((((i * l + t) * size + y) * size + x) * SLOTS) + s] = 1;
-  }
+  for (let i = 0; i < b; i++)
+    for (let t = 0; t < l; t++)
+      for (let s = 0; s < SLOTS; s++) {
+        const x0 = 4 + s * side + t,
+          y0 = 4 + s * side + i;
+        for (let y = y0; y < y0 + side; y++) for (let x = x0; x < x0 + side; x++) v[(((i * l + t) * size + y) * size + x) * SLOTS + s] = 1;
+      }
   return tf.tensor5d(v, [b, l, size, size, SLOTS]);
 }
 
@@ -122,5 +143,6 @@ for (const size of SIZES) {
   const base = rows[0]![2];
   console.log('| model | params | CPU ms/frame | fps (1 core) | vs rvos | train CPU ms/step |');
   console.log('|---|---|---|---|---|---|');
-  for (const [name, params, ms, train] of rows) console.log(`| ${name} | ${params} | ${ms.toFixed(1)} | ${(1000 / ms).toFixed(1)} | ${(base / ms).toFixed(2)}x | ${train.toFixed(0)} |`);
+  for (const [name, params, ms, train] of rows)
+    console.log(`| ${name} | ${params} | ${ms.toFixed(1)} | ${(1000 / ms).toFixed(1)} | ${(base / ms).toFixed(2)}x | ${train.toFixed(0)} |`);
 }

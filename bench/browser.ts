@@ -15,7 +15,6 @@ import type { DemoState } from '../web/src/demo_state.js';
 import { REAL_DAVIS } from '../tests/data/helpers.js';
 import { chromiumPath, launchChromium, makeRun, writeSyntheticVideo } from '../tests/browser/fixtures.js';
 
-
 const chromium = chromiumPath();
 if (chromium === null) {
   console.log('bench/browser: no Chromium (bash scripts/setup-browser.sh); skipped');
@@ -56,14 +55,25 @@ async function measure(name: string, frames: string, firstMask: string): Promise
     console.log = origLog;
   }
   const perFrame = /\((\d+) ms\/frame\)/.exec(log.join('\n'))?.[1];
-  console.log(`${name}: page ${average.toFixed(1)} fps over ${s!.frames} frames (last ~10 frames ${s!.fps.toFixed(1)} fps); ms/frame read ${t.read.toFixed(1)}, model ${t.step.toFixed(1)}, draw ${t.draw.toFixed(1)} | peer rvos infer (Node, wasm): ${perFrame} ms/frame = ${(1000 / Number(perFrame)).toFixed(1)} fps incl. writing PNG/JPEG`);
+  console.log(
+    `${name}: page ${average.toFixed(1)} fps over ${s!.frames} frames (last ~10 frames ${s!.fps.toFixed(1)} fps); ms/frame read ${t.read.toFixed(1)}, model ${t.step.toFixed(1)}, draw ${t.draw.toFixed(1)} | peer rvos infer (Node, wasm): ${perFrame} ms/frame = ${(1000 / Number(perFrame)).toFixed(1)} fps incl. writing PNG/JPEG`,
+  );
   await page.close();
 }
 
-console.log(`bench/browser: run ${runDir}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+console.log(
+  `bench/browser: run ${runDir}; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${os.cpus().length} cores`,
+);
 await measure('synthetic 64x64', video.frames, video.firstMask);
 if (fs.existsSync(REAL_DAVIS)) {
-  await measure('DAVIS blackswan 854x480', path.join(REAL_DAVIS, 'JPEGImages', '480p', 'blackswan'), path.join(REAL_DAVIS, 'Annotations', '480p', 'blackswan', '00000.png'));
+  await measure(
+    'DAVIS blackswan 854x480',
+    path.join(REAL_DAVIS, 'JPEGImages', '480p', 'blackswan'),
+    path.join(REAL_DAVIS, 'Annotations', '480p', 'blackswan', '00000.png'),
+  );
 } else {
   console.log('DAVIS 480p: the shared DAVIS files are absent; skipped');
 }

@@ -29,11 +29,16 @@ const STEP_MS = 150;
 
 async function dataset(): Promise<{ ds: VideoDataset; cleanup: () => void; source: string }> {
   const real = path.resolve(process.cwd(), '..', 'shared', 'data', 'davis-real');
-  if (fs.existsSync(real)) return { ds: await openDavis2017(real, { split: 'val' }), cleanup: () => undefined, source: 'real DAVIS 854x480 (../shared/data/davis-real)' };
+  if (fs.existsSync(real))
+    return { ds: await openDavis2017(real, { split: 'val' }), cleanup: () => undefined, source: 'real DAVIS 854x480 (../shared/data/davis-real)' };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-bench-data-'));
   const out = path.join(dir, 'synth');
   await generateSyntheticDataset({ out, videos: 3, valVideos: 1, frames: 10, size: [480, 854], objects: [2, 4], seed: 1 });
-  return { ds: await openDavis2017(out, { split: 'train' }), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }), source: 'synthetic 854x480 JPEGs' };
+  return {
+    ds: await openDavis2017(out, { split: 'train' }),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+    source: 'synthetic 854x480 JPEGs',
+  };
 }
 
 function busy(ms: number): void {
@@ -48,7 +53,10 @@ async function main(): Promise<void> {
   const { ds, cleanup, source } = await dataset();
   console.log(`source: ${source}; ${CLIPS} clips of 5 frames per measurement, batch ${BATCH}, augmentation on`);
   try {
-    for (const size of [[240, 427], [128, 224]] as [number, number][]) {
+    for (const size of [
+      [240, 427],
+      [128, 224],
+    ] as [number, number][]) {
       const opts: ClipOptions = { length: 5, size, slots: 10, augment: RVOS_AUGMENTATION };
       const seq = ds.sequences[0]!;
 
@@ -59,7 +67,9 @@ async function main(): Promise<void> {
       t0 = performance.now();
       for (let i = 0; i < 20; i++) resizeRgbBilinear(await seq.readFrame(i % seq.frameNames.length), size[0], size[1]);
       const twoStep = (performance.now() - t0) / 20;
-      console.log(`\n${size[0]}x${size[1]}: frame decode+resize ${oneStep.toFixed(1)} ms (sharp, one pass) vs ${twoStep.toFixed(1)} ms (decode, then JS bilinear): ${(twoStep / oneStep).toFixed(2)}x`);
+      console.log(
+        `\n${size[0]}x${size[1]}: frame decode+resize ${oneStep.toFixed(1)} ms (sharp, one pass) vs ${twoStep.toFixed(1)} ms (decode, then JS bilinear): ${(twoStep / oneStep).toFixed(2)}x`,
+      );
 
       const rng = new Rng(0);
       t0 = performance.now();

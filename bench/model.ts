@@ -83,17 +83,21 @@ function makeTrainStep(model: RVOSModel, clip: tf.Tensor4D[], targets: tf.Tensor
   const optimizer = tf.train.adam(1e-3);
   const vars = [...model.encoderVariables(), ...model.decoderVariables()];
   return () => {
-    const cost = optimizer.minimize(() => {
-      let state = model.initialState();
-      let loss: tf.Scalar = tf.scalar(0);
-      for (let t = 0; t < clip.length; t++) {
-        const out = model.step(clip[t]!, null, state, { training: true });
-        state = out.state;
-        loss = tf.add(loss, softIoULoss(out.logits, targets[t]!));
-        if (out.objectness !== null) loss = tf.add(loss, tf.mul(0.1, tf.mean(tf.sigmoid(out.objectness))));
-      }
-      return loss;
-    }, true, vars)!;
+    const cost = optimizer.minimize(
+      () => {
+        let state = model.initialState();
+        let loss: tf.Scalar = tf.scalar(0);
+        for (let t = 0; t < clip.length; t++) {
+          const out = model.step(clip[t]!, null, state, { training: true });
+          state = out.state;
+          loss = tf.add(loss, softIoULoss(out.logits, targets[t]!));
+          if (out.objectness !== null) loss = tf.add(loss, tf.mul(0.1, tf.mean(tf.sigmoid(out.objectness))));
+        }
+        return loss;
+      },
+      true,
+      vars,
+    )!;
     const v = cost.dataSync()[0]!;
     cost.dispose();
     return v;
@@ -112,7 +116,9 @@ async function profileStep(step: () => number): Promise<void> {
     step();
   });
   const table = await kernelTable(info, 20);
-  console.log(`\ntf.profile of one RVOS-small training step: ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time, peak ${table.peakMiB.toFixed(0)} MiB`);
+  console.log(
+    `\ntf.profile of one RVOS-small training step: ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time, peak ${table.peakMiB.toFixed(0)} MiB`,
+  );
   for (const line of table.lines) console.log(line);
 }
 
@@ -129,7 +135,29 @@ function runPeer(s: Setting): PeerResult | string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
   if (!fs.existsSync(script)) return `skipped: ${script} not found`;
-  const args = [script, '--backbone', s.config.encoder.name, '--height', String(s.height), '--width', String(s.width), '--hidden', String(s.config.hidden), '--slots', String(s.config.slots), '--mode', s.config.mode === 'one_shot' ? 'one-shot' : 'zero-shot', '--batch', String(TRAIN_BATCH), '--clip', String(CLIP), '--threads', '2', '--repeats', String(REPEATS)];
+  const args = [
+    script,
+    '--backbone',
+    s.config.encoder.name,
+    '--height',
+    String(s.height),
+    '--width',
+    String(s.width),
+    '--hidden',
+    String(s.config.hidden),
+    '--slots',
+    String(s.config.slots),
+    '--mode',
+    s.config.mode === 'one_shot' ? 'one-shot' : 'zero-shot',
+    '--batch',
+    String(TRAIN_BATCH),
+    '--clip',
+    String(CLIP),
+    '--threads',
+    '2',
+    '--repeats',
+    String(REPEATS),
+  ];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   const line = r.stdout.trim().split('\n').pop() ?? '';
@@ -138,7 +166,9 @@ function runPeer(s: Setting): PeerResult | string {
 
 async function main(): Promise<void> {
   const report = await initBackend(undefined, { quiet: true });
-  console.log(`backend: ${report.backend} (${report.reason}); repeats ${REPEATS}; inference batch ${INFER_BATCH}; training batch ${TRAIN_BATCH}, clip ${CLIP}, Adam, soft-IoU, full BPTT`);
+  console.log(
+    `backend: ${report.backend} (${report.reason}); repeats ${REPEATS}; inference batch ${INFER_BATCH}; training batch ${TRAIN_BATCH}, clip ${CLIP}, Adam, soft-IoU, full BPTT`,
+  );
   let profiledStep: (() => number) | null = null;
   const keep: { model: RVOSModel; tensors: tf.Tensor[] }[] = [];
   for (const s of settings) {
@@ -157,7 +187,9 @@ async function main(): Promise<void> {
         console.log(`  peer: ${peer}`);
       } else {
         console.log(`  ${peer.peer} (2 threads): inference ${peer.infer_ms_per_frame} ms/frame, training ${peer.train_ms_per_step} ms/step`);
-        console.log(`  ratio tfjs/pytorch: inference ${(infer / peer.infer_ms_per_frame).toFixed(2)}x (target ≤ 1.5x), training ${(train / peer.train_ms_per_step).toFixed(2)}x (target ≤ 3x)`);
+        console.log(
+          `  ratio tfjs/pytorch: inference ${(infer / peer.infer_ms_per_frame).toFixed(2)}x (target ≤ 1.5x), training ${(train / peer.train_ms_per_step).toFixed(2)}x (target ≤ 3x)`,
+        );
       }
       profiledStep = step;
       keep.push({ model, tensors: [frame, ...clip, ...targets] });

@@ -44,7 +44,10 @@ interface PeerResult {
 }
 
 function runChild(job: Job): JobResult | string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--job', JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--job', JSON.stringify(job)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{')) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-4).join(' | ')}`;
   return JSON.parse(line) as JobResult;
@@ -56,7 +59,29 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
   if (probe.status !== 0) return 'skipped: /usr/bin/python3 cannot import torch + torchvision (apt-get install -y python3-torch python3-torchvision)';
   const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
   if (!fs.existsSync(script)) return `skipped: ${script} not found`;
-  const args = [script, '--backbone', 'resnet18', '--height', '128', '--width', '224', '--hidden', '128', '--slots', '10', '--mode', mode, '--batch', '2', '--clip', '3', '--threads', '2', '--repeats', String(Math.max(REPEATS, 2))];
+  const args = [
+    script,
+    '--backbone',
+    'resnet18',
+    '--height',
+    '128',
+    '--width',
+    '224',
+    '--hidden',
+    '128',
+    '--slots',
+    '10',
+    '--mode',
+    mode,
+    '--batch',
+    '2',
+    '--clip',
+    '3',
+    '--threads',
+    '2',
+    '--repeats',
+    String(Math.max(REPEATS, 2)),
+  ];
   // The native kernels' OpenMP wait policy for the peer's too (both use libgomp): a spinning
   // OpenMP thread starves its own process on a loaded machine (docs/native.md).
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
@@ -66,7 +91,11 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
 }
 
 const fmt = (v: number | undefined, digits = 0): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
-const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 function row(label: string, r: JobResult | string): void {
   if (typeof r !== 'string' && r.problem !== undefined) r = r.problem;
@@ -87,8 +116,12 @@ function row(label: string, r: JobResult | string): void {
 
 async function main(): Promise<void> {
   console.log(`bench/speed: ${os.cpus().length} cores, load average ${load()}; repeats ${REPEATS}`);
-  console.log(`  columns: inference (batch 1) | training wall (trainer step) | CPU time of its busiest thread | evaluation pipeline | peak process RSS | peak wasm heap of the main thread`);
-  console.log(`  on a shared machine a process gets one share of the CPU however many threads it runs (Linux autogroup), so compare workers=2 by the busiest thread's CPU time`);
+  console.log(
+    `  columns: inference (batch 1) | training wall (trainer step) | CPU time of its busiest thread | evaluation pipeline | peak process RSS | peak wasm heap of the main thread`,
+  );
+  console.log(
+    `  on a shared machine a process gets one share of the CPU however many threads it runs (Linux autogroup), so compare workers=2 by the busiest thread's CPU time`,
+  );
   const only = process.env.BENCH_ONLY;
   const variants = (process.env.BENCH_VARIANTS ?? 'before,after,native').split(',');
   const settings: { name: SettingName; label: string; peer: 'zero-shot' | 'one-shot' | null }[] = [
@@ -121,10 +154,15 @@ async function main(): Promise<void> {
       );
     }
     if (ok(before) && ok(after)) {
-      console.log(`  speed-up after/before: inference ${fmt(before.inferMs! / after.inferMs!, 2)}x, training ${fmt(before.trainMs! / after.trainMs!, 2)}x, evaluation ${fmt(after.evalFps! / before.evalFps!, 2)}x`);
+      console.log(
+        `  speed-up after/before: inference ${fmt(before.inferMs! / after.inferMs!, 2)}x, training ${fmt(before.trainMs! / after.trainMs!, 2)}x, evaluation ${fmt(after.evalFps! / before.evalFps!, 2)}x`,
+      );
     }
     if (ok(after) && ok(parallel)) {
-      const cpu = after.trainCriticalCpuMs !== undefined && parallel.trainCriticalCpuMs !== undefined ? `; busiest-thread CPU time ${fmt(after.trainCriticalCpuMs / parallel.trainCriticalCpuMs, 2)}x (the speed-up with a free core per thread)` : '';
+      const cpu =
+        after.trainCriticalCpuMs !== undefined && parallel.trainCriticalCpuMs !== undefined
+          ? `; busiest-thread CPU time ${fmt(after.trainCriticalCpuMs / parallel.trainCriticalCpuMs, 2)}x (the speed-up with a free core per thread)`
+          : '';
       console.log(`  workers=2 vs 1: wall ${fmt(after.trainMs! / parallel.trainMs!, 2)}x${cpu}`);
     }
     if (s.peer === null && process.env.BENCH_STEPS !== '0' && variants.includes('after') && variants.includes('native')) {
@@ -155,14 +193,17 @@ async function main(): Promise<void> {
     if (ok(native)) {
       // Training: the faster native row (workers=1 with every thread in oneDNN, or workers=2).
       const nativeTrain = ok(nativeParallel) && nativeParallel.trainMs! < native.trainMs! ? nativeParallel : native;
-      console.log(`ratio native/pytorch: inference ${ratio(native.inferMs, peer.infer_ms_per_frame)}, training ${ratio(nativeTrain.trainMs, peer.train_ms_per_step)}`);
+      console.log(
+        `ratio native/pytorch: inference ${ratio(native.inferMs, peer.infer_ms_per_frame)}, training ${ratio(nativeTrain.trainMs, peer.train_ms_per_step)}`,
+      );
       console.log(`  (native training from the ${nativeTrain === native ? 'workers=1' : 'workers=2'} row; targets: inference ≤ 1.0x, training ≤ 1.5x)`);
     }
   }
   if (process.env.BENCH_PROFILE !== '0' && (only === undefined || only === 'small')) {
     for (const variant of (['after', 'native'] as const).filter((v) => variants.includes(v))) {
       const profile = runChild({ setting: 'small-zero', variant, workers: 1, repeats: 1, measure: ['profile'] });
-      if (typeof profile === 'string' || profile.problem !== undefined) console.log(`\nprofile (${variant}): ${typeof profile === 'string' ? profile : profile.problem}`);
+      if (typeof profile === 'string' || profile.problem !== undefined)
+        console.log(`\nprofile (${variant}): ${typeof profile === 'string' ? profile : profile.problem}`);
       else console.log(`\n${profile.profile}`);
     }
   }

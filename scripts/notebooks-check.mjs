@@ -97,9 +97,14 @@ function main() {
   }
   const html = args.includes('--html');
   const chosen = args.filter((a) => !a.startsWith('--'));
-  const notebooks = chosen.length > 0
-    ? chosen.map((f) => path.resolve(f))
-    : fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join(ROOT, 'notebooks', f));
+  const notebooks =
+    chosen.length > 0
+      ? chosen.map((f) => path.resolve(f))
+      : fs
+          .readdirSync(path.join(ROOT, 'notebooks'))
+          .filter((f) => f.endsWith('.ipynb'))
+          .sort()
+          .map((f) => path.join(ROOT, 'notebooks', f));
 
   if (!jupyterReady()) {
     console.error('notebooks:check: Jupyter (nbclient, nbconvert) is not installed for /usr/bin/python3; run `npm run notebooks:setup` first');
@@ -149,7 +154,8 @@ function main() {
         failed++;
         continue;
       }
-      if (html) spawnSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', executed, '--output-dir', path.join(outRoot, 'html')], { cwd: ROOT, env, stdio: 'ignore' });
+      if (html)
+        spawnSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', executed, '--output-dir', path.join(outRoot, 'html')], { cwd: ROOT, env, stdio: 'ignore' });
       console.log(`✓ ${name} (${seconds} s, ${rich} rich outputs)`);
     }
   } finally {

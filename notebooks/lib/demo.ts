@@ -70,7 +70,8 @@ export interface DemoRunOptions {
 export async function ensureDemoRun(options: DemoRunOptions = {}): Promise<string> {
   const given = process.env[options.env ?? 'RVOS_RUN'];
   if (given !== undefined && given !== '') {
-    if (!fs.existsSync(path.join(given, 'results.json'))) throw new EvalError(`${options.env ?? 'RVOS_RUN'}=${given} has no results.json; point it at a finished run folder`);
+    if (!fs.existsSync(path.join(given, 'results.json')))
+      throw new EvalError(`${options.env ?? 'RVOS_RUN'}=${given} has no results.json; point it at a finished run folder`);
     return given;
   }
   const runDir = options.name === undefined ? quickstartRunDir() : path.join(notebookOut(), options.name);

@@ -76,7 +76,10 @@ export async function figure(image: RgbImage, caption: string, size = 144): Prom
 /** Rows of figures, each row with a heading on its left. */
 export function figureRows(rows: { title: string; figures: string[] }[]): string {
   const body = rows
-    .map((r) => `<tr><th style="text-align:right;padding-right:8px;font-size:12px">${escapeHtml(r.title)}</th><td style="white-space:nowrap">${r.figures.join('')}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><th style="text-align:right;padding-right:8px;font-size:12px">${escapeHtml(r.title)}</th><td style="white-space:nowrap">${r.figures.join('')}</td></tr>`,
+    )
     .join('');
   return `<table style="border-collapse:collapse">${body}</table>`;
 }
@@ -86,7 +89,9 @@ export function htmlTable(columns: string[], rows: (string | number | null | und
   const cell = (v: string | number | null | undefined) =>
     v === null || v === undefined ? '–' : typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(digits) : 'NaN') : escapeHtml(v);
   const head = `<tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${r.map((v) => `<td style="text-align:${typeof v === 'number' ? 'right' : 'left'}">${cell(v)}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map((r) => `<tr>${r.map((v) => `<td style="text-align:${typeof v === 'number' ? 'right' : 'left'}">${cell(v)}</td>`).join('')}</tr>`)
+    .join('');
   return `<table>${head}${body}</table>`;
 }
 

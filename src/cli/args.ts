@@ -87,7 +87,10 @@ export function parseFlags<const T extends Record<string, FlagSpec>>(argv: reado
     const name = written.startsWith('--') ? written.slice(2) : byShort.get(written.slice(1));
     const s = name === undefined ? undefined : spec[name];
     if (name === undefined || s === undefined) {
-      const guess = closest(written, Object.keys(spec).map((n) => `--${n}`));
+      const guess = closest(
+        written,
+        Object.keys(spec).map((n) => `--${n}`),
+      );
       fail(`unknown option '${written}'${guess === undefined ? '' : `; did you mean '${guess}'?`}`);
     }
     const flagName = `--${name!}`;
@@ -106,7 +109,8 @@ export function parseFlags<const T extends Record<string, FlagSpec>>(argv: reado
     let value = inline;
     if (value === undefined) {
       const next = flagPart[i + 1];
-      if (next === undefined || looksLikeFlag(next)) fail(`option '${flagName}' needs a value (${flagName} ${def.placeholder ?? (def.type === 'string' ? 'VALUE' : 'N')})`);
+      if (next === undefined || looksLikeFlag(next))
+        fail(`option '${flagName}' needs a value (${flagName} ${def.placeholder ?? (def.type === 'string' ? 'VALUE' : 'N')})`);
       value = next;
       i++;
     }

@@ -17,7 +17,25 @@ export function debugEnabled(): boolean {
 }
 
 /** File-system calls that change something: a failure in one reads "cannot write". */
-const WRITES = new Set(['mkdir', 'mkdtemp', 'rename', 'unlink', 'rmdir', 'rm', 'write', 'fsync', 'fdatasync', 'copyfile', 'symlink', 'link', 'chmod', 'chown', 'utime', 'futime', 'ftruncate']);
+const WRITES = new Set([
+  'mkdir',
+  'mkdtemp',
+  'rename',
+  'unlink',
+  'rmdir',
+  'rm',
+  'write',
+  'fsync',
+  'fdatasync',
+  'copyfile',
+  'symlink',
+  'link',
+  'chmod',
+  'chown',
+  'utime',
+  'futime',
+  'ftruncate',
+]);
 const READS = new Set(['read', 'scandir', 'opendir', 'stat', 'lstat', 'fstat', 'access', 'readlink', 'realpath']);
 
 const HINTS: Record<string, string> = {
@@ -43,7 +61,11 @@ interface ErrnoLike {
 }
 
 function firstLine(text: string, max = 300): string {
-  const line = text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
+  const line =
+    text
+      .split('\n')
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? '';
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
@@ -122,7 +144,10 @@ export function installProcessGuard(): void {
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.on(signal, () => {
       // Another listener stops the work its own way (the demo server closes); a training loop that
       // watches for SIGTERM checkpoints first, then exits 75 (src/train/preemption.ts).

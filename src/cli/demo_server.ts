@@ -65,7 +65,13 @@ export async function ensureWebBuild(options: { force?: boolean; log?: (line: st
  * eval thresholds, read from .hydra/config.yaml by key so that runs saved by earlier versions
  * (whose configs lack keys added since) still open.
  */
-export function runInfo(runDir: string): { run: string; size: [number, number]; threshold: number; objectnessThreshold: number; previousMask: PreviousMaskFeed } {
+export function runInfo(runDir: string): {
+  run: string;
+  size: [number, number];
+  threshold: number;
+  objectnessThreshold: number;
+  previousMask: PreviousMaskFeed;
+} {
   if (!fs.existsSync(path.join(runDir, 'model', 'config.json'))) {
     throw new ConfigError(`${runDir} has no model/config.json: not a trained run folder (train one with \`npm start\` or \`npx rvos train\`)`);
   }
@@ -80,13 +86,21 @@ export function runInfo(runDir: string): { run: string; size: [number, number]; 
   const size = config.data?.size;
   const threshold = config.eval?.threshold;
   const objectnessThreshold = config.eval?.objectness_threshold;
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v > 0)) throw new ConfigError(`${file}: data.size must be [height, width]; the run folder is damaged`);
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isInteger(v) && v > 0))
+    throw new ConfigError(`${file}: data.size must be [height, width]; the run folder is damaged`);
   if (typeof threshold !== 'number') throw new ConfigError(`${file}: eval.threshold must be a number; the run folder is damaged`);
   if (typeof objectnessThreshold !== 'number') throw new ConfigError(`${file}: eval.objectness_threshold must be a number; the run folder is damaged`);
   // Runs saved before eval.previous_mask existed fed the soft output back (RVOS).
   const previousMask = config.eval?.previous_mask ?? 'soft';
-  if (!(PREVIOUS_MASK_FEEDS as readonly unknown[]).includes(previousMask)) throw new ConfigError(`${file}: eval.previous_mask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}; the run folder is damaged`);
-  return { run: path.basename(path.resolve(runDir)), size: size as [number, number], threshold, objectnessThreshold, previousMask: previousMask as PreviousMaskFeed };
+  if (!(PREVIOUS_MASK_FEEDS as readonly unknown[]).includes(previousMask))
+    throw new ConfigError(`${file}: eval.previous_mask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}; the run folder is damaged`);
+  return {
+    run: path.basename(path.resolve(runDir)),
+    size: size as [number, number],
+    threshold,
+    objectnessThreshold,
+    previousMask: previousMask as PreviousMaskFeed,
+  };
 }
 
 /** Every trained run (a folder holding .hydra/ and model/config.json) under `root`, newest model first. */
@@ -158,9 +172,10 @@ export async function startDemoServer(runDir: string, port: number): Promise<Dem
   return {
     url: `http://localhost:${bound}/`,
     port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -14,8 +14,19 @@ import { parseOverride, type Override } from './overrides.js';
 import { RvosConfigSchema, type RvosConfig } from './schema.js';
 import { didYouMean } from './suggest.js';
 import {
-  allKeys, deleteAt, describeSource, emptyMap, fromValue, getAt, keyString, mergeAt, setAt, toPlain,
-  type CfgNode, type MapNode, type Source,
+  allKeys,
+  deleteAt,
+  describeSource,
+  emptyMap,
+  fromValue,
+  getAt,
+  keyString,
+  mergeAt,
+  setAt,
+  toPlain,
+  type CfgNode,
+  type MapNode,
+  type Source,
 } from './tree.js';
 import { validateTree } from './validate.js';
 
@@ -89,7 +100,9 @@ export function makeComposed<T>(config: T, overrides: string[], choices: Record<
 function checkExperimentHeader(configDir: string, file: ConfigFile): void {
   const inExperiments = path.relative(path.join(configDir, 'experiment'), file.file);
   if (inExperiments.startsWith('..') || file.packageHeader !== null || file.content.entries.size === 0) return;
-  throw new ConfigError(`${describeSource({ kind: 'file', file: file.file, line: 1 })}: an experiment config must start with the line '# @package _global_' so its keys (model:, train: ...) apply to the whole config.`);
+  throw new ConfigError(
+    `${describeSource({ kind: 'file', file: file.file, line: 1 })}: an experiment config must start with the line '# @package _global_' so its keys (model:, train: ...) apply to the whole config.`,
+  );
 }
 
 function toGroupOverride(o: Override): GroupOverride {
@@ -109,12 +122,16 @@ function applyValueOverride(root: MapNode, o: Override): void {
     throw new ConfigError(`Could not override '${o.key}' (command-line override '${o.text}'): no such key.${hint()} To add a new key use +${o.key}=${o.raw}.`);
   }
   if (o.op === 'add' && existing !== undefined) {
-    throw new ConfigError(`Could not add '${o.key}' (command-line override '${o.text}'): it already exists (set at ${describeSource(existing.source)}). Use ${o.key}=${o.raw} to change it, or ++${o.key}=${o.raw}.`);
+    throw new ConfigError(
+      `Could not add '${o.key}' (command-line override '${o.text}'): it already exists (set at ${describeSource(existing.source)}). Use ${o.key}=${o.raw} to change it, or ++${o.key}=${o.raw}.`,
+    );
   }
   if (o.op === 'delete') {
     if (existing === undefined) throw new ConfigError(`Could not delete '${o.key}' (command-line override '${o.text}'): no such key.${hint()}`);
     if (o.raw !== undefined && !sameValue(existing, o.value)) {
-      throw new ConfigError(`Could not delete '${o.key}' (command-line override '${o.text}'): its value is ${JSON.stringify(toPlain(existing))}, not ${o.raw}.`);
+      throw new ConfigError(
+        `Could not delete '${o.key}' (command-line override '${o.text}'): its value is ${JSON.stringify(toPlain(existing))}, not ${o.raw}.`,
+      );
     }
     deleteAt(root, keyPath);
     return;
@@ -126,7 +143,9 @@ function applyValueOverride(root: MapNode, o: Override): void {
     return;
   }
   if (parent !== undefined && parent.kind !== 'map') {
-    throw new ConfigError(`Could not set '${o.key}' (command-line override '${o.text}'): '${keyString(keyPath.slice(0, -1))}' is not a mapping (set at ${describeSource(parent.source)}).`);
+    throw new ConfigError(
+      `Could not set '${o.key}' (command-line override '${o.text}'): '${keyString(keyPath.slice(0, -1))}' is not a mapping (set at ${describeSource(parent.source)}).`,
+    );
   }
   setAt(root, keyPath, fromValue(o.value, source), source);
 }

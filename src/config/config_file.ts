@@ -42,9 +42,10 @@ export function parseConfigText(text: string, file: string): ConfigFile {
   const problem = doc.errors[0];
   if (problem !== undefined) {
     const line = lines.linePos(problem.pos[0]).line;
-    const what = problem.code === 'DUPLICATE_KEY'
-      ? `duplicate key '${duplicateKeyName(text, line)}'; keep only one of them`
-      : `invalid YAML: ${problem.message.split('\n')[0]}`;
+    const what =
+      problem.code === 'DUPLICATE_KEY'
+        ? `duplicate key '${duplicateKeyName(text, line)}'; keep only one of them`
+        : `invalid YAML: ${problem.message.split('\n')[0]}`;
     throw new ConfigError(`${displayPath(file)}:${line}: ${what}.`);
   }
   const root = fromYaml(doc.contents, file, lines);
@@ -100,7 +101,9 @@ function parseEntry(item: CfgNode): DefaultEntry {
   }
   const groupWord = words[words.length - 1]!;
   if (groupWord.includes('@')) {
-    throw new ConfigError(`${where}: package overrides in defaults entries ('${groupWord}') are not supported; use a '# @package' header in the option file instead.`);
+    throw new ConfigError(
+      `${where}: package overrides in defaults entries ('${groupWord}') are not supported; use a '# @package' header in the option file instead.`,
+    );
   }
   if (valueNode.kind !== 'scalar' || (valueNode.value !== null && typeof valueNode.value !== 'string')) {
     throw new ConfigError(`${where}: the option for group '${groupWord}' must be one option name or null.`);

@@ -12,10 +12,18 @@ import { loadConfigFile, type ConfigFile, type DefaultEntry } from './config_fil
 import { didYouMean } from './suggest.js';
 import { describeSource, displayPath, MISSING, type Source } from './tree.js';
 
-export interface GroupChoice { option: string | null; source: Source }
+export interface GroupChoice {
+  option: string | null;
+  source: Source;
+}
 
 /** A command-line group override: `model=rvos`, `+experiment=x`, `++g=o`, `~g`. */
-export interface GroupOverride { op: 'set' | 'add' | 'force' | 'delete'; group: string; option: string | null; text: string }
+export interface GroupOverride {
+  op: 'set' | 'add' | 'force' | 'delete';
+  group: string;
+  option: string | null;
+  text: string;
+}
 
 export interface Plan {
   /** Config files to merge, in order, each at its package (key path; [] = top level). */
@@ -28,7 +36,11 @@ export interface Plan {
 export function listGroupOptions(configDir: string, group: string): string[] {
   const dir = path.join(configDir, group);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 /** Whether `key` (as in `key=value`) names a config group folder rather than a config key. */
@@ -39,7 +51,9 @@ export function isGroup(configDir: string, key: string): boolean {
 export function buildPlan(configDir: string, configName: string, cli: GroupOverride[]): Plan {
   const primary = path.join(configDir, `${configName}.yaml`);
   if (!fs.existsSync(primary)) {
-    throw new ConfigError(`Primary config ${displayPath(primary)} not found; check --config-dir / configName (available: ${listGroupOptions(configDir, '').join(', ') || 'none'}).`);
+    throw new ConfigError(
+      `Primary config ${displayPath(primary)} not found; check --config-dir / configName (available: ${listGroupOptions(configDir, '').join(', ') || 'none'}).`,
+    );
   }
   const cliChoices = new Map<string, GroupChoice>();
   const appended: DefaultEntry[] = [];
@@ -51,12 +65,23 @@ export function buildPlan(configDir: string, configName: string, cli: GroupOverr
   let plan = settle(configDir, primary, cliChoices, appended);
   const forced = cli.filter((o) => o.op === 'force' && !plan.choices.has(o.group));
   if (forced.length > 0) {
-    for (const o of forced) appended.push({ type: 'group', group: o.group, absolute: true, option: o.option, override: false, optional: false, source: { kind: 'override', text: o.text } });
+    for (const o of forced)
+      appended.push({
+        type: 'group',
+        group: o.group,
+        absolute: true,
+        option: o.option,
+        override: false,
+        optional: false,
+        source: { kind: 'override', text: o.text },
+      });
     plan = settle(configDir, primary, cliChoices, appended);
   }
   for (const o of cli) {
     if ((o.op === 'set' || o.op === 'delete') && !plan.choices.has(o.group)) {
-      throw new ConfigError(`Could not override '${o.group}' (command-line override '${o.text}'): the group is not in the defaults list. To add it, use +${o.group}=${o.option ?? 'OPTION'}.`);
+      throw new ConfigError(
+        `Could not override '${o.group}' (command-line override '${o.text}'): the group is not in the defaults list. To add it, use +${o.group}=${o.option ?? 'OPTION'}.`,
+      );
     }
   }
   return plan;
@@ -73,7 +98,9 @@ function settle(configDir: string, primary: string, cliChoices: Map<string, Grou
     if (stable) return builder.finish();
     fileOverrides = seen;
   }
-  throw new ConfigError(`The 'override' entries in the defaults lists keep changing each other (a config overrides the group that selected it?); simplify them.`);
+  throw new ConfigError(
+    `The 'override' entries in the defaults lists keep changing each other (a config overrides the group that selected it?); simplify them.`,
+  );
 }
 
 class PlanBuilder {
@@ -109,7 +136,9 @@ class PlanBuilder {
     const file = path.join(this.configDir, `${name}.yaml`);
     if (!fs.existsSync(file)) {
       const options = listGroupOptions(this.configDir, path.posix.dirname(name) === '.' ? '' : path.posix.dirname(name));
-      throw new ConfigError(`${describeSource(entry.source)}: config '${entry.name}' not found (looked for ${displayPath(file)}).${didYouMean(path.posix.basename(name), options)} Available: ${options.join(', ') || 'none'}.`);
+      throw new ConfigError(
+        `${describeSource(entry.source)}: config '${entry.name}' not found (looked for ${displayPath(file)}).${didYouMean(path.posix.basename(name), options)} Available: ${options.join(', ') || 'none'}.`,
+      );
     }
     const dir = path.posix.dirname(name);
     this.walk(file, pkg, dir === '.' ? '' : dir, stack);
@@ -123,9 +152,10 @@ class PlanBuilder {
     }
     const earlier = this.choices.get(group);
     if (earlier !== undefined) {
-      const fix = entry.source.kind === 'override'
-        ? `use ${group}=${entry.option ?? 'null'} (or ++${group}=...) to change it`
-        : `write 'override ${entry.absolute ? '/' : ''}${entry.group}: ${entry.option}' to change it`;
+      const fix =
+        entry.source.kind === 'override'
+          ? `use ${group}=${entry.option ?? 'null'} (or ++${group}=...) to change it`
+          : `write 'override ${entry.absolute ? '/' : ''}${entry.group}: ${entry.option}' to change it`;
       throw new ConfigError(`${describeSource(entry.source)}: group '${group}' is already chosen at ${describeSource(earlier.source)}; ${fix}.`);
     }
     const chosen = this.cliChoices.get(group) ?? this.fileOverrides.get(group) ?? { option: entry.option, source: entry.source };
@@ -133,13 +163,17 @@ class PlanBuilder {
     if (chosen.option === null) return;
     const options = listGroupOptions(this.configDir, group);
     if (chosen.option === MISSING) {
-      this.problems.push(`${describeSource(chosen.source)}: group '${group}' is mandatory (???); choose one on the command line, e.g. ${group}=${options[0] ?? 'OPTION'}. Available: ${options.join(', ') || 'none'}.`);
+      this.problems.push(
+        `${describeSource(chosen.source)}: group '${group}' is mandatory (???); choose one on the command line, e.g. ${group}=${options[0] ?? 'OPTION'}. Available: ${options.join(', ') || 'none'}.`,
+      );
       return;
     }
     const file = path.join(this.configDir, group, `${chosen.option}.yaml`);
     if (!fs.existsSync(file)) {
       if (entry.optional) return;
-      this.problems.push(`${describeSource(chosen.source)}: unknown option '${chosen.option}' for group '${group}'.${didYouMean(chosen.option, options)} Available: ${options.join(', ') || `none (no .yaml files in ${displayPath(path.join(this.configDir, group))})`}.`);
+      this.problems.push(
+        `${describeSource(chosen.source)}: unknown option '${chosen.option}' for group '${group}'.${didYouMean(chosen.option, options)} Available: ${options.join(', ') || `none (no .yaml files in ${displayPath(path.join(this.configDir, group))})`}.`,
+      );
       return;
     }
     const childPkg = entry.absolute ? group.split('/') : [...pkg, ...entry.group.split('/')];
@@ -149,7 +183,9 @@ class PlanBuilder {
   finish(): Plan {
     for (const [group, c] of this.overridesSeen) {
       if (!this.choices.has(group)) {
-        this.problems.push(`${describeSource(c.source)}: cannot override group '${group}': it is not in the defaults list. Add it without 'override' (- ${group}: ${c.option}).`);
+        this.problems.push(
+          `${describeSource(c.source)}: cannot override group '${group}': it is not in the defaults list. Add it without 'override' (- ${group}: ${c.option}).`,
+        );
       }
     }
     if (this.problems.length === 1) throw new ConfigError(this.problems[0]!);

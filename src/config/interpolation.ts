@@ -11,10 +11,7 @@
 import { ConfigError } from '../utils/errors.js';
 import { matchingBrace, parseOverrideValue, splitTopLevel } from './overrides.js';
 import { didYouMean } from './suggest.js';
-import {
-  allKeys, describeSource, getAt, keyString, MISSING,
-  type CfgNode, type KeyPath, type MapNode, type ScalarNode, type Source,
-} from './tree.js';
+import { allKeys, describeSource, getAt, keyString, MISSING, type CfgNode, type KeyPath, type MapNode, type ScalarNode, type Source } from './tree.js';
 
 type Part = { literal: string } | { expr: string };
 
@@ -74,7 +71,9 @@ class Resolver {
       }
       const node = this.evaluateExpr(part.expr, path, source, false);
       if (node.kind !== 'scalar') {
-        throw new ConfigError(`${keyString(path)} (${describeSource(source)}): '${part.expr}' is a ${node.kind === 'map' ? 'mapping' : 'list'} and cannot be placed inside a string; use it as the whole value instead.`);
+        throw new ConfigError(
+          `${keyString(path)} (${describeSource(source)}): '${part.expr}' is a ${node.kind === 'map' ? 'mapping' : 'list'} and cannot be placed inside a string; use it as the whole value instead.`,
+        );
       }
       out += node.value === null ? 'null' : String(node.value);
     }
@@ -115,7 +114,11 @@ class Resolver {
 
   private lookup(keyText: string, expr: string, path: KeyPath, source: Source, where: string): CfgNode {
     const dots = /^\.*/.exec(keyText)![0].length;
-    const segments = keyText.slice(dots).replace(/\[(\d+)\]/g, '.$1').split('.').filter((s) => s !== '');
+    const segments = keyText
+      .slice(dots)
+      .replace(/\[(\d+)\]/g, '.$1')
+      .split('.')
+      .filter((s) => s !== '');
     if (dots > path.length) throw new ConfigError(`${where}: '${expr}' goes above the top of the config; remove a leading dot.`);
     const base = dots === 0 ? [] : path.slice(0, path.length - dots);
     const target: KeyPath = [...base, ...segments];
@@ -130,10 +133,14 @@ class Resolver {
     }
     const targetKey = keyString(target);
     if (node === undefined) {
-      throw new ConfigError(`${where}: interpolation '${expr}' refers to '${targetKey}', which does not exist.${didYouMean(targetKey, allKeys(this.root))} Fix the key name or add the key.`);
+      throw new ConfigError(
+        `${where}: interpolation '${expr}' refers to '${targetKey}', which does not exist.${didYouMean(targetKey, allKeys(this.root))} Fix the key name or add the key.`,
+      );
     }
     if (node.kind === 'scalar' && node.value === MISSING) {
-      throw new ConfigError(`${where}: interpolation '${expr}' refers to '${targetKey}', which is a missing mandatory value (??? at ${describeSource(node.source)}); set it, e.g. ${targetKey}=VALUE.`);
+      throw new ConfigError(
+        `${where}: interpolation '${expr}' refers to '${targetKey}', which is a missing mandatory value (??? at ${describeSource(node.source)}); set it, e.g. ${targetKey}=VALUE.`,
+      );
     }
     const resolved = viaInterpolation ? node : this.resolveDeep(target, node);
     return { ...resolved, source } as CfgNode;

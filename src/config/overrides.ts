@@ -37,7 +37,9 @@ export function parseOverride(text: string): Override {
     throw new ConfigError(`Override '${text}' has no value: write ${key}=VALUE (or ~${key} to delete the key).`);
   }
   if (raw !== undefined && splitTopLevel(raw).length > 1) {
-    throw new ConfigError(`Ambiguous value in override '${text}': a comma-separated list is a sweep. Run with -m/--multirun to sweep, or quote the value ('${key}="${raw}"') or write a list ([${raw}]).`);
+    throw new ConfigError(
+      `Ambiguous value in override '${text}': a comma-separated list is a sweep. Run with -m/--multirun to sweep, or quote the value ('${key}="${raw}"') or write a list ([${raw}]).`,
+    );
   }
   return { op, key, raw, value: raw === undefined ? undefined : parseOverrideValue(raw, text), text };
 }

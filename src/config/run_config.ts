@@ -35,7 +35,9 @@ export function loadRunConfigWithSchema<S extends z.ZodType>(schema: S, runDir: 
   const dir = path.join(runDir, HYDRA_SUBDIR);
   const configFile = path.join(dir, 'config.yaml');
   if (!fs.existsSync(configFile)) {
-    throw new ConfigError(`${displayPath(runDir)} is not a run folder: ${displayPath(configFile)} is missing. Pass the folder a training run created (it holds .hydra/).`);
+    throw new ConfigError(
+      `${displayPath(runDir)} is not a run folder: ${displayPath(configFile)} is missing. Pass the folder a training run created (it holds .hydra/).`,
+    );
   }
   // Already resolved when saved: a `${` left in it is literal text, not an interpolation.
   const tree = loadConfigFile(configFile).content;

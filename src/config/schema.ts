@@ -156,7 +156,11 @@ export const DataConfigSchema = z.strictObject({
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */
-  scales: z.array(z.tuple([positiveInt, positiveInt])).min(1).nullable().default(null),
+  scales: z
+    .array(z.tuple([positiveInt, positiveInt]))
+    .min(1)
+    .nullable()
+    .default(null),
   clip_length: positiveInt,
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,
@@ -272,9 +276,7 @@ export const SweepConfigSchema = z.strictObject({
    * Named variants that are not a cartesian product (RVOS "ST+" = ST with two training stages):
    * each is a bundle of overrides; `rvos experiment` runs every variant × the params product.
    */
-  variants: z
-    .array(z.strictObject({ name: z.string().min(1), overrides: z.array(z.string()) }))
-    .default([]),
+  variants: z.array(z.strictObject({ name: z.string().min(1), overrides: z.array(z.string()) })).default([]),
 });
 
 /**

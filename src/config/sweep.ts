@@ -65,7 +65,9 @@ function rangeValues(argText: string, text: string): string[] {
 
 function globValues(argText: string, key: string, text: string, opts: SweepOptions): string[] {
   if (opts.configDir === undefined || !isGroup(opts.configDir, key)) {
-    throw new ConfigError(`Sweep '${text}': glob(...) selects options of a config group; '${key}' is not a group${opts.configDir === undefined ? ' (no config folder given)' : ''}.`);
+    throw new ConfigError(
+      `Sweep '${text}': glob(...) selects options of a config group; '${key}' is not a group${opts.configDir === undefined ? ' (no config folder given)' : ''}.`,
+    );
   }
   let include: string[] = [];
   let exclude: string[] = [];
@@ -84,11 +86,16 @@ function globValues(argText: string, key: string, text: string, opts: SweepOptio
 function listArg(text: string): string[] {
   const t = text.trim();
   const inner = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
-  return splitTopLevel(inner).map((s) => s.trim().replace(/^(['"])(.*)\1$/, '$2')).filter((s) => s !== '');
+  return splitTopLevel(inner)
+    .map((s) => s.trim().replace(/^(['"])(.*)\1$/, '$2'))
+    .filter((s) => s !== '');
 }
 
 /** fnmatch-style: `*` any run of characters, `?` one character. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(name);
 }

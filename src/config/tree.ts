@@ -7,15 +7,24 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode } from 'yaml';
 import { ConfigError } from '../utils/errors.js';
 
-export type Source =
-  | { kind: 'file'; file: string; line: number }
-  | { kind: 'override'; text: string }
-  | { kind: 'internal'; what: string };
+export type Source = { kind: 'file'; file: string; line: number } | { kind: 'override'; text: string } | { kind: 'internal'; what: string };
 
 export type Scalar = string | number | boolean | null;
-export interface ScalarNode { kind: 'scalar'; value: Scalar; source: Source }
-export interface SeqNode { kind: 'seq'; items: CfgNode[]; source: Source }
-export interface MapNode { kind: 'map'; entries: Map<string, CfgNode>; source: Source }
+export interface ScalarNode {
+  kind: 'scalar';
+  value: Scalar;
+  source: Source;
+}
+export interface SeqNode {
+  kind: 'seq';
+  items: CfgNode[];
+  source: Source;
+}
+export interface MapNode {
+  kind: 'map';
+  entries: Map<string, CfgNode>;
+  source: Source;
+}
 export type CfgNode = ScalarNode | SeqNode | MapNode;
 export type KeyPath = (string | number)[];
 
@@ -65,7 +74,9 @@ export function fromYaml(node: YamlNode | null | undefined, file: string, lines:
     return { kind: 'seq', items: node.items.map((item) => fromYaml(item as YamlNode, file, lines, source.line)), source };
   }
   if (isScalar(node)) return { kind: 'scalar', value: toScalar(node.value, file, source.line), source };
-  throw new ConfigError(`${displayPath(file)}:${source.line}: unsupported YAML node (aliases and tags are not supported in configs); write the value out in full.`);
+  throw new ConfigError(
+    `${displayPath(file)}:${source.line}: unsupported YAML node (aliases and tags are not supported in configs); write the value out in full.`,
+  );
 }
 
 function toScalar(value: unknown, file: string, line: number): Scalar {

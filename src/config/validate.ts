@@ -76,8 +76,14 @@ function describeValue(node: CfgNode): string {
 }
 
 type DefLike = {
-  type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; items?: z.ZodType[];
-  options?: z.ZodType[]; discriminator?: string;
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  items?: z.ZodType[];
+  options?: z.ZodType[];
+  discriminator?: string;
 };
 
 function def(schema: z.ZodType): DefLike {

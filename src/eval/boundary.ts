@@ -74,9 +74,7 @@ export function boundaryPoints(mask: Uint8Array, width: number, height: number, 
  * pixel is boundary only if it or its east, south or south-east neighbour is foreground), so only
  * that box is scanned per label.
  */
-export function labelBoundaryPoints(
-  labels: Uint8Array, numLabels: number, width: number, height: number, voidMask?: Uint8Array,
-): BoundaryPoints[] {
+export function labelBoundaryPoints(labels: Uint8Array, numLabels: number, width: number, height: number, voidMask?: Uint8Array): BoundaryPoints[] {
   checkMaskSize(labels, width, height, 'label map');
   let values = labels;
   if (voidMask !== undefined) {
@@ -90,12 +88,11 @@ export function labelBoundaryPoints(
 }
 
 /** seg2bmap of `values == k` restricted to rows yFrom..yTo and columns xFrom..xTo (clamped). */
-function scanBoundary(
-  values: Uint8Array, k: number, width: number, height: number, yFrom: number, yTo: number, xFrom: number, xTo: number,
-): BoundaryPoints {
+function scanBoundary(values: Uint8Array, k: number, width: number, height: number, yFrom: number, yTo: number, xFrom: number, xTo: number): BoundaryPoints {
   const rowStart = new Int32Array(height + 1);
   const xs: number[] = [];
-  const ys0 = Math.max(0, yFrom), xs0 = Math.max(0, xFrom);
+  const ys0 = Math.max(0, yFrom),
+    xs0 = Math.max(0, xFrom);
   for (let y = 0; y < height; y++) {
     rowStart[y] = xs.length;
     if (y < ys0 || y > yTo) continue;
@@ -161,7 +158,12 @@ export function countMatched(a: BoundaryPoints, b: BoundaryPoints, height: numbe
 
 /** Boundary precision and recall with the official empty-boundary cases. */
 export function boundaryPrecisionRecall(
-  gt: Uint8Array, pred: Uint8Array, width: number, height: number, voidMask?: Uint8Array, boundTh = DAVIS_BOUNDARY_THRESHOLD,
+  gt: Uint8Array,
+  pred: Uint8Array,
+  width: number,
+  height: number,
+  voidMask?: Uint8Array,
+  boundTh = DAVIS_BOUNDARY_THRESHOLD,
 ): { precision: number; recall: number } {
   checkMaskSize(gt, width, height, 'ground-truth mask');
   checkMaskSize(pred, width, height, 'predicted mask');
@@ -182,9 +184,7 @@ export function precisionRecallOfPoints(bg: BoundaryPoints, bp: BoundaryPoints, 
 }
 
 /** F = 2PR / (P + R), 0 when P + R = 0. `voidMask` pixels are zeroed in both masks first. */
-export function boundaryF(
-  gt: Uint8Array, pred: Uint8Array, width: number, height: number, voidMask?: Uint8Array, boundTh = DAVIS_BOUNDARY_THRESHOLD,
-): number {
+export function boundaryF(gt: Uint8Array, pred: Uint8Array, width: number, height: number, voidMask?: Uint8Array, boundTh = DAVIS_BOUNDARY_THRESHOLD): number {
   return fMeasure(boundaryPrecisionRecall(gt, pred, width, height, voidMask, boundTh));
 }
 

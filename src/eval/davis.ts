@@ -14,7 +14,6 @@ import { maskOfLabel } from './label_scan.js';
 import { temporalStability } from './temporal_stability.js';
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from './sequence.js';
 
-
 export interface DavisEvalOptions {
   /** DAVIS root (holds ImageSets/ and Annotations/). */
   root: string;
@@ -43,7 +42,10 @@ export function readDavisSplit(root: string, split: string): string[] {
   } catch {
     throw new DataError(`split file is missing; pass an existing --split or check that --root points at the DAVIS folder`, file);
   }
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   // Scores over no sequence would be empty CSVs that look like a result.
   if (names.length === 0) throw new DataError('split file is empty; it must list one sequence name per line (or pass --sequences)', file);
   return names;
@@ -57,7 +59,10 @@ export function listAnnotationFrames(folder: string): string[] {
   } catch {
     throw new DataError('annotation folder is missing; check --root, the split and the resolution', folder);
   }
-  const frames = entries.filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4)).sort();
+  const frames = entries
+    .filter((f) => f.endsWith('.png'))
+    .map((f) => f.slice(0, -4))
+    .sort();
   if (frames.length === 0) throw new DataError('annotation folder has no .png frames', folder);
   return frames;
 }

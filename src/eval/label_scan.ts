@@ -21,7 +21,8 @@ export function cooccurrence(gt: Uint8Array, pred: Uint8Array, voidMask?: Uint8A
   const table = pairTable;
   table.fill(0);
   const n = gt.length;
-  const g32 = words(gt), p32 = words(pred);
+  const g32 = words(gt),
+    p32 = words(pred);
   let start = 0;
   if (g32 !== null && p32 !== null) {
     let background = 0;
@@ -65,8 +66,10 @@ export interface LabelBoxes {
 
 export function labelBoxes(labels: Uint8Array, numLabels: number, width: number, height: number): LabelBoxes {
   const boxes: LabelBoxes = {
-    y0: new Int32Array(numLabels + 1).fill(height), y1: new Int32Array(numLabels + 1).fill(-1),
-    x0: new Int32Array(numLabels + 1).fill(width), x1: new Int32Array(numLabels + 1).fill(-1),
+    y0: new Int32Array(numLabels + 1).fill(height),
+    y1: new Int32Array(numLabels + 1).fill(-1),
+    x0: new Int32Array(numLabels + 1).fill(width),
+    x1: new Int32Array(numLabels + 1).fill(-1),
   };
   const visit = (i: number): void => {
     const k = labels[i]!;

@@ -19,7 +19,8 @@ export function overlayLabels(frame: RgbImage, labels: LabelMap, alpha = 0.5): R
       const i = y * width + x;
       const id = l[i]!;
       if (id === 0) continue;
-      const edge = (x + 1 < width && l[i + 1] !== id) || (y + 1 < height && l[i + width] !== id) || (x > 0 && l[i - 1] !== id) || (y > 0 && l[i - width] !== id);
+      const edge =
+        (x + 1 < width && l[i + 1] !== id) || (y + 1 < height && l[i + width] !== id) || (x > 0 && l[i - 1] !== id) || (y > 0 && l[i - width] !== id);
       const c = DAVIS_PALETTE[id]!;
       for (let k = 0; k < 3; k++) {
         const v = edge ? c[k]! * 0.6 : frame.data[i * 3 + k]! * (1 - alpha) + c[k]! * alpha;

@@ -68,7 +68,13 @@ export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number,
 }
 
 /** The objects given at frame t (one-shot), read from the sequence's annotation; null when none. */
-async function givenObjects(sequence: VideoSequence, t: number, slots: number, size: [number, number], warn: (m: string) => void): Promise<{ ids: number[]; masks: tf.Tensor4D } | null> {
+async function givenObjects(
+  sequence: VideoSequence,
+  t: number,
+  slots: number,
+  size: [number, number],
+  warn: (m: string) => void,
+): Promise<{ ids: number[]; masks: tf.Tensor4D } | null> {
   const ids =
     t === 0
       ? null // frame 0: every object of its annotation
@@ -90,7 +96,8 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
   let objectnessSums: Float64Array | null = null;
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // A model whose frame-0 motion reference is the next frame (model.first_frame_motion=next) gets frame 1.
-  const lookahead = segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size) : null;
+  const lookahead =
+    segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size) : null;
   segmenter.startVideo(lookahead);
   lookahead?.dispose();
   try {

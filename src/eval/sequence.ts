@@ -112,7 +112,14 @@ export function evaluateSequenceSemi(gt: LabelMap[], pred: LabelMap[], options: 
       );
     }
     const scores = scoreFramePairs({
-      width, height, gt: gt[t]!.data, pred: p.data, numGt: numObjects, numPred: numObjects, radius, diagonalOnly: true,
+      width,
+      height,
+      gt: gt[t]!.data,
+      pred: p.data,
+      numGt: numObjects,
+      numPred: numObjects,
+      radius,
+      diagonalOnly: true,
     });
     for (let k = 0; k < numObjects; k++) {
       jFrames[k]!.push(scores.j[k * numObjects + k]!);
@@ -120,8 +127,14 @@ export function evaluateSequenceSemi(gt: LabelMap[], pred: LabelMap[], options: 
     }
   }
   const objects = jFrames.map((js, k) => ({
-    name: `${sequence}_${k + 1}`, sequence, objectId: k + 1, predictedId: k + 1,
-    J: statistics(js), F: statistics(fFrames[k]!), jFrames: js, fFrames: fFrames[k]!,
+    name: `${sequence}_${k + 1}`,
+    sequence,
+    objectId: k + 1,
+    predictedId: k + 1,
+    J: statistics(js),
+    F: statistics(fFrames[k]!),
+    jFrames: js,
+    fFrames: fFrames[k]!,
   }));
   return { sequence, frames: scored.map((t) => frameName(options, t)), objects };
 }
@@ -159,7 +172,15 @@ export function evaluateSequenceUnsupervised(gt: LabelMap[], pred: LabelMap[], o
     const g = gt[t]!.data;
     const voidMask = maskOfLabel(g, DAVIS_VOID_LABEL);
     const scores = scoreFramePairs({
-      width, height, gt: g, pred: pred[t]!.data, numGt: numObjects, numPred: rows, voidMask, radius, diagonalOnly: false,
+      width,
+      height,
+      gt: g,
+      pred: pred[t]!.data,
+      numGt: numObjects,
+      numPred: rows,
+      voidMask,
+      radius,
+      diagonalOnly: false,
     });
     for (let o = 0; o < numObjects; o++) {
       for (let p = 0; p < rows; p++) {
@@ -176,10 +197,17 @@ export function evaluateSequenceUnsupervised(gt: LabelMap[], pred: LabelMap[], o
   const objects: ObjectEvaluation[] = [];
   assignment.forEach((o, p) => {
     if (o < 0) return;
-    const js = jFrames[p]![o]!, fs = fFrames[p]![o]!;
+    const js = jFrames[p]![o]!,
+      fs = fFrames[p]![o]!;
     objects.push({
-      name: `${sequence}_${objects.length + 1}`, sequence, objectId: o + 1, predictedId: p < numProposals ? p + 1 : null,
-      J: statistics(js), F: statistics(fs), jFrames: js, fFrames: fs,
+      name: `${sequence}_${objects.length + 1}`,
+      sequence,
+      objectId: o + 1,
+      predictedId: p < numProposals ? p + 1 : null,
+      J: statistics(js),
+      F: statistics(fs),
+      jFrames: js,
+      fFrames: fs,
     });
   });
   return { sequence, frames: gt.map((_, t) => frameName(options, t)), objects };

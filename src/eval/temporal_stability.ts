@@ -43,7 +43,8 @@ function traceFrom(mask: Uint8Array, width: number, height: number, start: Point
     let nextBack = 0;
     for (let k = 1; k <= 8; k++) {
       const d = (back + k) % 8;
-      const ny = cy + DY[d]!, nx = cx + DX[d]!;
+      const ny = cy + DY[d]!,
+        nx = cx + DX[d]!;
       if (fg(ny, nx)) {
         const pd = (back + k - 1) % 8; // the last background pixel checked
         nextBack = directionOf(cy + DY[pd]! - ny, cx + DX[pd]! - nx);
@@ -75,9 +76,11 @@ export function longestContour(mask: Uint8Array, width: number, height: number):
     stack.push(i);
     while (stack.length > 0) {
       const j = stack.pop()!;
-      const y = Math.floor(j / width), x = j % width;
+      const y = Math.floor(j / width),
+        x = j % width;
       for (let d = 0; d < 8; d++) {
-        const ny = y + DY[d]!, nx = x + DX[d]!;
+        const ny = y + DY[d]!,
+          nx = x + DX[d]!;
         if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
         const k = ny * width + nx;
         if (mask[k] !== 0 && !seen[k]) {
@@ -96,7 +99,8 @@ export function resampleContour(contour: Point[], spacing = T_CONTOUR_SPACING): 
   const kept: Point[] = [contour[0]!];
   let arc = 0;
   for (let i = 1; i < contour.length; i++) {
-    const [py, px] = contour[i - 1]!, [y, x] = contour[i]!;
+    const [py, px] = contour[i - 1]!,
+      [y, x] = contour[i]!;
     const step = Math.hypot(y - py, x - px);
     if (arc + step > spacing) {
       kept.push(contour[i - 1]!);
@@ -122,7 +126,8 @@ export function shapeContexts(points: Point[]): Float64Array[] {
     }
   }
   meanDist /= Math.max(1, n * (n - 1));
-  const logInner = Math.log(T_RADIUS_INNER), logOuter = Math.log(T_RADIUS_OUTER);
+  const logInner = Math.log(T_RADIUS_INNER),
+    logOuter = Math.log(T_RADIUS_OUTER);
   // Radial bin edges in pixels: r < edge[0] → bin 0, …, r ≥ outer radius → not counted.
   const edges = Array.from({ length: T_RADIUS_BINS }, (_, k) => meanDist * Math.exp(logInner + ((logOuter - logInner) * k) / (T_RADIUS_BINS - 1)));
   const outer = meanDist * T_RADIUS_OUTER;
@@ -151,7 +156,7 @@ function chiSquare(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let k = 0; k < a.length; k++) {
     const sum = a[k]! + b[k]!;
-    if (sum > 0) s += ((a[k]! - b[k]!) ** 2) / sum;
+    if (sum > 0) s += (a[k]! - b[k]!) ** 2 / sum;
   }
   return 0.5 * s;
 }
@@ -169,12 +174,17 @@ function dtwPath(cost: (i: number, j: number) => number, n: number, m: number): 
     }
   }
   const path: Point[] = [[n - 1, m - 1]];
-  let i = n - 1, j = m - 1;
+  let i = n - 1,
+    j = m - 1;
   while (i > 0 || j > 0) {
     const diag = i > 0 && j > 0 ? acc[(i - 1) * m + j - 1]! : Infinity;
     const up = i > 0 ? acc[(i - 1) * m + j]! : Infinity;
     const left = j > 0 ? acc[i * m + j - 1]! : Infinity;
-    if (diag <= up && diag <= left) { i--; j--; } else if (up <= left) i--; else j--;
+    if (diag <= up && diag <= left) {
+      i--;
+      j--;
+    } else if (up <= left) i--;
+    else j--;
     path.push([i, j]);
   }
   return path.reverse();
@@ -189,8 +199,10 @@ export function temporalStabilityPair(maskA: Uint8Array, maskB: Uint8Array, widt
   const a = resampleContour(longestContour(maskA, width, height));
   const b = resampleContour(longestContour(maskB, width, height));
   if (a.length === 0 || b.length === 0) return Number.NaN;
-  const ha = shapeContexts(a), hb = shapeContexts(b);
-  const n = ha.length, m = hb.length;
+  const ha = shapeContexts(a),
+    hb = shapeContexts(b);
+  const n = ha.length,
+    m = hb.length;
   const costs = new Float64Array(n * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) costs[i * m + j] = chiSquare(ha[i]!, hb[j]!);
   const first = dtwPath((i, j) => costs[i * m + j]!, n, m);

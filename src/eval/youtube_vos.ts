@@ -50,7 +50,9 @@ export interface YouTubeVOSEvaluation {
  * object id are an error.
  */
 export function evaluateVideoYouTubeVOS(
-  gt: LabelMap[], pred: LabelMap[], objects: YouTubeVOSObject[],
+  gt: LabelMap[],
+  pred: LabelMap[],
+  objects: YouTubeVOSObject[],
   options: { video?: string; frameNames?: string[]; predictionNames?: string[]; seenCategories?: ReadonlySet<string>; boundTh?: number } = {},
 ): YouTubeVOSObjectResult[] {
   const video = options.video ?? 'video';
@@ -81,19 +83,28 @@ export function evaluateVideoYouTubeVOS(
     });
   }
   return objects.map((o, i) => ({
-    video, objectId: o.id, category: o.category, seen: options.seenCategories?.has(o.category) ?? true,
-    frames: perObject[i]!.frames, J: statistics(perObject[i]!.j), F: statistics(perObject[i]!.f),
-    jFrames: perObject[i]!.j, fFrames: perObject[i]!.f,
+    video,
+    objectId: o.id,
+    category: o.category,
+    seen: options.seenCategories?.has(o.category) ?? true,
+    frames: perObject[i]!.frames,
+    J: statistics(perObject[i]!.j),
+    F: statistics(perObject[i]!.f),
+    jFrames: perObject[i]!.j,
+    fFrames: perObject[i]!.f,
   }));
 }
 
 /** Means per group; Overall averages the groups that have objects (all four when both exist). */
 export function youTubeVOSGlobal(objects: YouTubeVOSObjectResult[]): YouTubeVOSGlobal {
   const mean = (v: number[]) => (v.length === 0 ? Number.NaN : v.reduce((a, b) => a + b, 0) / v.length);
-  const seen = objects.filter((o) => o.seen), unseen = objects.filter((o) => !o.seen);
+  const seen = objects.filter((o) => o.seen),
+    unseen = objects.filter((o) => !o.seen);
   const parts = {
-    'J-Seen': mean(seen.map((o) => o.J.mean)), 'F-Seen': mean(seen.map((o) => o.F.mean)),
-    'J-Unseen': mean(unseen.map((o) => o.J.mean)), 'F-Unseen': mean(unseen.map((o) => o.F.mean)),
+    'J-Seen': mean(seen.map((o) => o.J.mean)),
+    'F-Seen': mean(seen.map((o) => o.F.mean)),
+    'J-Unseen': mean(unseen.map((o) => o.J.mean)),
+    'F-Unseen': mean(unseen.map((o) => o.F.mean)),
   };
   const present = Object.values(parts).filter((v) => !Number.isNaN(v));
   return { Overall: mean(present), ...parts };
@@ -133,7 +144,11 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
   if (!fs.existsSync(options.results)) throw new EvalError(`${options.results}: result folder does not exist`);
   const seen = new Set(options.seenCategories);
   const videos = options.videos ?? Object.keys(meta.videos).sort();
-  if (videos.length === 0) throw new DataError(options.videos === undefined ? 'meta.json lists no video; there is nothing to evaluate' : 'no video to evaluate: --sequences names none', metaFile);
+  if (videos.length === 0)
+    throw new DataError(
+      options.videos === undefined ? 'meta.json lists no video; there is nothing to evaluate' : 'no video to evaluate: --sequences names none',
+      metaFile,
+    );
   const results: YouTubeVOSObjectResult[] = [];
   for (const video of videos) {
     const entry = meta.videos[video];
@@ -147,7 +162,8 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
     const objects: YouTubeVOSObject[] = Object.entries(entry.objects).map(([id, o]) => {
       // Check what meta.json says before looking for the object in the annotations, so an error names the real cause.
       const n = Number(id);
-      if (!Number.isInteger(n) || n < 1 || n > 254) throw new DataError(`video '${video}': object id "${id}" must be an integer in 1..254 (the palette index in its annotations)`, metaFile);
+      if (!Number.isInteger(n) || n < 1 || n > 254)
+        throw new DataError(`video '${video}': object id "${id}" must be an integer in 1..254 (the palette index in its annotations)`, metaFile);
       if (o.frames !== undefined && (!Array.isArray(o.frames) || o.frames.length === 0)) {
         throw new DataError(`video '${video}' object ${id}: "frames" must be a non-empty list of frame names (or be left out)`, metaFile);
       }
@@ -170,7 +186,9 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
 export function writeYouTubeVOSEvaluation(outDir: string, evaluation: YouTubeVOSEvaluation): string[] {
   const files = ['global_results-youtube_vos.csv', 'per-object_results-youtube_vos.csv', 'results-youtube_vos.json'].map((f) => path.join(outDir, f));
   writeFileAtomic(files[0]!, `${YOUTUBE_VOS_MEASURES.join(',')}\n${YOUTUBE_VOS_MEASURES.map((m) => formatFixed3(evaluation.global[m])).join(',')}\n`);
-  const rows = evaluation.objects.map((o) => [o.video, o.objectId, o.category, o.seen ? 'seen' : 'unseen', formatFixed3(o.J.mean), formatFixed3(o.F.mean)].join(','));
+  const rows = evaluation.objects.map((o) =>
+    [o.video, o.objectId, o.category, o.seen ? 'seen' : 'unseen', formatFixed3(o.J.mean), formatFixed3(o.F.mean)].join(','),
+  );
   writeFileAtomic(files[1]!, ['Video,Object,Category,Split,J-Mean,F-Mean', ...rows].join('\n') + '\n');
   writeFileAtomic(files[2]!, JSON.stringify(evaluation, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n');
   return files;

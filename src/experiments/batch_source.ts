@@ -34,7 +34,10 @@ export class BatchSource {
   private readonly pending = new Map<number, Promise<Clip[]>>();
   private readonly usable: VideoSequence[];
 
-  constructor(dataset: VideoDataset, private readonly options: BatchSourceOptions) {
+  constructor(
+    dataset: VideoDataset,
+    private readonly options: BatchSourceOptions,
+  ) {
     this.usable = dataset.sequences.filter((s) => annotatedRunLength(s) >= options.length);
     if (this.usable.length === 0) {
       throw new DataError(
@@ -71,7 +74,8 @@ export class BatchSource {
 
 function annotatedRunLength(seq: VideoSequence): number {
   if (seq.annotated === undefined) return seq.frameNames.length;
-  let best = 0, run = 0;
+  let best = 0,
+    run = 0;
   for (const a of seq.annotated) {
     run = a ? run + 1 : 0;
     best = Math.max(best, run);

@@ -38,19 +38,25 @@ export function breakdownTables(variants: Variant[], labels: (v: Variant) => str
       title: 'Objects found, by rank',
       note: 'Share of held-out videos with a k-th object (ids ascending) in which that object was found: its mean J above 0.5. Videos with a k-th object in brackets.',
       header: ['variant', ...Array.from({ length: ranks }, (_, k) => `object ${k + 1}`)],
-      rows: variants.map((v) => [labels(v), ...Array.from({ length: ranks }, (_, k) => {
-        const cells = of(v).flatMap((b) => (b.recallByRank[k] === undefined ? [] : [b.recallByRank[k]!]));
-        return cells.length === 0 ? '–' : `${pct(mean(cells.map((c) => c.fraction)))} (${cells[0]!.videos})`;
-      })]),
+      rows: variants.map((v) => [
+        labels(v),
+        ...Array.from({ length: ranks }, (_, k) => {
+          const cells = of(v).flatMap((b) => (b.recallByRank[k] === undefined ? [] : [b.recallByRank[k]!]));
+          return cells.length === 0 ? '–' : `${pct(mean(cells.map((c) => c.fraction)))} (${cells[0]!.videos})`;
+        }),
+      ]),
     },
     {
       title: 'J&F by number of objects',
       note: 'J&F-Mean over the objects of the held-out videos with n objects in frame 0 (videos in brackets).',
       header: ['variant', ...counts.map((n) => `${n} object${n > 1 ? 's' : ''}`)],
-      rows: variants.map((v) => [labels(v), ...counts.map((n) => {
-        const cells = of(v).flatMap((b) => b.byObjectCount.filter((c) => c.objects === n));
-        return cells.length === 0 ? '–' : `${fmt(mean(cells.map((c) => c.jf)))} (${cells[0]!.videos})`;
-      })]),
+      rows: variants.map((v) => [
+        labels(v),
+        ...counts.map((n) => {
+          const cells = of(v).flatMap((b) => b.byObjectCount.filter((c) => c.objects === n));
+          return cells.length === 0 ? '–' : `${fmt(mean(cells.map((c) => c.jf)))} (${cells[0]!.videos})`;
+        }),
+      ]),
     },
   ];
 }

@@ -35,7 +35,10 @@ export function barChartSpec(rows: BarRow[], title: string, unitRange = true): v
     data: { values: data },
     encoding: { x, xOffset: { field: 'measure', sort: null }, color: { field: 'measure', type: 'nominal', sort: null, title: null } },
     layer: [
-      { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: 'mean over seeds', scale: unitRange ? { domain: [0, 1] } : { zero: true } } } },
+      {
+        mark: 'bar',
+        encoding: { y: { field: 'mean', type: 'quantitative', title: 'mean over seeds', scale: unitRange ? { domain: [0, 1] } : { zero: true } } },
+      },
       { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { value: 'black' } } },
     ],
   } as vl.TopLevelSpec;

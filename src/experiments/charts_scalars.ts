@@ -78,7 +78,10 @@ export function readScalars(runDir: string): Map<string, ScalarPoint[]> {
   const dir = path.join(runDir, 'tb');
   const series = new Map<string, Map<number, number>>();
   if (!fs.existsSync(dir)) return new Map();
-  for (const name of fs.readdirSync(dir).filter((n) => n.startsWith('events.out.tfevents.')).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith('events.out.tfevents.'))
+    .sort()) {
     const bytes = new Uint8Array(fs.readFileSync(path.join(dir, name)));
     let records: Uint8Array[];
     try {

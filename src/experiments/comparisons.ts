@@ -77,9 +77,12 @@ function matches(v: Variant, selector: string, configOf: ConfigOf): boolean {
 /** The overrides that place a variant, with its own bundle and the selectors' keys set aside. */
 function context(v: Variant, selectors: string[], bundles: ComparisonSettings['bundles']): string[] {
   const name = variantName(v);
-  const bundle = new Set((name === undefined ? [] : bundles.get(name) ?? []).map(stripPlus));
+  const bundle = new Set((name === undefined ? [] : (bundles.get(name) ?? [])).map(stripPlus));
   const keys = new Set(selectors.filter((s) => s.includes('=')).map(keyOf));
-  return v.overrides.map(stripPlus).filter((o) => !bundle.has(o) && !keys.has(keyOf(o))).sort();
+  return v.overrides
+    .map(stripPlus)
+    .filter((o) => !bundle.has(o) && !keys.has(keyOf(o)))
+    .sort();
 }
 
 const sameContext = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -105,18 +108,22 @@ function defaultBaseline(variants: Variant[]): string | null {
 
 /** Pairs of (a, b) from two candidate lists that share a context. */
 function pairs(as: Variant[], bs: Variant[], selectors: string[], bundles: ComparisonSettings['bundles']): [Variant, Variant][] {
-  return as.flatMap((a) => bs.filter((b) => b !== a && sameContext(context(a, selectors, bundles), context(b, selectors, bundles))).map((b): [Variant, Variant] => [a, b]));
+  return as.flatMap((a) =>
+    bs.filter((b) => b !== a && sameContext(context(a, selectors, bundles), context(b, selectors, bundles))).map((b): [Variant, Variant] => [a, b]),
+  );
 }
 
 export function compareVariants(variants: Variant[], settings: ComparisonSettings, configOf: ConfigOf): ReportComparisons {
   // Labels leave out the overrides every variant shares (e.g. a shortened train.steps for all).
   const shared = (o: string) => variants.length > 1 && variants.every((w) => w.overrides.map(stripPlus).includes(o));
-  const labels = new Map(variants.map((v) => {
-    const name = variantName(v);
-    const own = name === undefined ? v.overrides.map(stripPlus) : context(v, [], settings.bundles);
-    const parts = [...(name === undefined ? [] : [name]), ...own.filter((o) => !shared(o))];
-    return [v, parts.length > 0 ? parts.join(' · ') : v.label] as const;
-  }));
+  const labels = new Map(
+    variants.map((v) => {
+      const name = variantName(v);
+      const own = name === undefined ? v.overrides.map(stripPlus) : context(v, [], settings.bundles);
+      const parts = [...(name === undefined ? [] : [name]), ...own.filter((o) => !shared(o))];
+      return [v, parts.length > 0 ? parts.join(' · ') : v.label] as const;
+    }),
+  );
   const baseline = settings.baseline ?? defaultBaseline(variants);
   const rows: ComparisonRow[] = [];
   if (baseline !== null) {
@@ -155,7 +162,9 @@ export function sweepComparisons(variants: Variant[]): ReportComparisons {
     }
     configs.set(v, config);
   }
-  const first = [...configs.values()].find((c) => c !== null) as { report?: ReportConfig; sweep?: { variants?: { name: string; overrides: string[] }[] } } | undefined;
+  const first = [...configs.values()].find((c) => c !== null) as
+    | { report?: ReportConfig; sweep?: { variants?: { name: string; overrides: string[] }[] } }
+    | undefined;
   const settings: ComparisonSettings = {
     baseline: first?.report?.baseline ?? null,
     claims: first?.report?.claims ?? [],

@@ -5,9 +5,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConfig } from '../config/index.js';
-import { DIFFICULTY_PRESETS, generateSyntheticDataset, type SynthDifficulty, type SynthSetting, type SynthVariety, openDavis2017, openYouTubeVOS, openFrameFolder, type EvalTask, type VideoDataset } from '../data/index.js';
+import {
+  DIFFICULTY_PRESETS,
+  generateSyntheticDataset,
+  type SynthDifficulty,
+  type SynthSetting,
+  type SynthVariety,
+  openDavis2017,
+  openYouTubeVOS,
+  openFrameFolder,
+  type EvalTask,
+  type VideoDataset,
+} from '../data/index.js';
 import { ConfigError } from '../utils/errors.js';
-
 
 /** True when `root` already holds a complete generated dataset. */
 function syntheticReady(root: string): boolean {
@@ -92,7 +102,8 @@ export async function openSplit(data: DataConfig, split: string, task: EvalTask,
     case 'davis2017':
       return openDavis2017(data.root, { split, task, onError, validate, scan: purpose === 'train' ? 'all' : 'first' });
     case 'youtube_vos':
-      if (split !== 'train' && split !== 'valid') throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);
+      if (split !== 'train' && split !== 'valid')
+        throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);
       return openYouTubeVOS(data.root, { split, onError, validate });
     case 'frames':
       return openFrameFolder(data.root);

@@ -41,7 +41,9 @@ export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoS
   for (const seq of sequences) {
     // Zero-shot proposes at most `slots` objects: say which ground-truth objects it cannot cover.
     if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
-      warn(`[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`);
+      warn(
+        `[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`,
+      );
     }
     const started = performance.now();
     const cpu = process.cpuUsage();

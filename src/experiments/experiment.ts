@@ -64,7 +64,9 @@ export function experimentJobs(name: string, configDir: string, overrides: strin
   const composed = composeConfig({ configDir, overrides: base });
   // A key set on the command line replaces the config's axis for it (`seed=1,2,3,4,5`, `seed=7`).
   const cliKeys = new Set(overrides.map((o) => o.replace(/^\+{1,2}/, '').split('=')[0]));
-  const axes = Object.entries(composed.config.sweep.params).filter(([k]) => !cliKeys.has(k)).map(([k, v]) => `${k}=${v}`);
+  const axes = Object.entries(composed.config.sweep.params)
+    .filter(([k]) => !cliKeys.has(k))
+    .map(([k, v]) => `${k}=${v}`);
   const cliAxes = overrides.filter((o) => o.includes(','));
   const product = expandSweep([...base, ...axes, ...cliAxes], { configDir });
   const variants = composed.config.sweep.variants;
@@ -75,7 +77,9 @@ export function experimentJobs(name: string, configDir: string, overrides: strin
 export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
   // The sweep folder policy first: a refused start generates no data.
   if (options.sweepDir === undefined && (options.resume || options.overwrite)) {
-    throw new ConfigError(`--${options.resume ? 'resume' : 'overwrite'} needs --sweep-dir DIR (the sweep folder to ${options.resume ? 'continue' : 'start over'})`);
+    throw new ConfigError(
+      `--${options.resume ? 'resume' : 'overwrite'} needs --sweep-dir DIR (the sweep folder to ${options.resume ? 'continue' : 'start over'})`,
+    );
   }
   if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const jobs = experimentJobs(options.name, options.configDir, options.overrides);
@@ -92,7 +96,13 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
-  const info = startSweepInfo(sweepDir, options.name, options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '), parallel, options.resume);
+  const info = startSweepInfo(
+    sweepDir,
+    options.name,
+    options.command ?? ['rvos', 'experiment', options.name, ...options.overrides].map(shellQuote).join(' '),
+    parallel,
+    options.resume,
+  );
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
   const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
   options.log(`  ${watch.estimate}`);
@@ -110,7 +120,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     onJobEnd: (o) => {
       watch.onJobEnd(o);
       const score = (o.results as { global?: Record<string, number> } | undefined)?.global?.['J&F-Mean'];
-      watch.log(`  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`);
+      watch.log(
+        `  job ${o.index} ${o.status} in ${o.seconds.toFixed(0)} s${score !== undefined ? `: J&F-Mean ${score.toFixed(3)}` : ''}${o.status === 'failed' ? `\n${o.error}` : ''}`,
+      );
     },
   }).finally(() => watch.stop());
   if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };

@@ -84,7 +84,16 @@ function runJob(job: SweepJob, options: LaunchOptions, concurrent: number): Prom
       const seconds = (Date.now() - started) / 1000;
       const ok = code === 0;
       const tail = ok ? undefined : (message ?? fs.readFileSync(path.join(runDir, 'train.log'), 'utf8').split('\n').slice(-15).join('\n'));
-      resolve({ index: job.index, overrides: job.overrides, runDir, status: ok ? 'ok' : 'failed', exitCode: code, seconds, results: readResults(runDir), error: tail });
+      resolve({
+        index: job.index,
+        overrides: job.overrides,
+        runDir,
+        status: ok ? 'ok' : 'failed',
+        exitCode: code,
+        seconds,
+        results: readResults(runDir),
+        error: tail,
+      });
     };
     child.on('error', (err) => finish(null, err.message));
     child.on('exit', (code) => finish(code));

@@ -5,7 +5,16 @@
 import path from 'node:path';
 import type { RvosConfig } from '../config/index.js';
 import { InferenceCore, loadModel, RVOSModel, type InferenceOptions, type RVOSModelConfig, type VideoSegmenter } from '../models/index.js';
-import { BaselineGradients, TrackerSegmenter, createBaseline, loadBaseline, savedFamily, trainableParameters, type BaselineModel, type BaselineModelConfig } from '../models/baselines/index.js';
+import {
+  BaselineGradients,
+  TrackerSegmenter,
+  createBaseline,
+  loadBaseline,
+  savedFamily,
+  trainableParameters,
+  type BaselineModel,
+  type BaselineModelConfig,
+} from '../models/baselines/index.js';
 import type { GradientProvider } from '../train/parallel/gradients.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -14,13 +23,25 @@ export type AnyModel = RVOSModel | BaselineModel;
 /** The baseline model config of a composed config (family ≠ rvos). */
 export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
   const { model } = config;
-  if (model.mode !== 'one_shot') throw new ConfigError(`model.mode: the ${model.family} family is one-shot only (the semi-supervised protocol); set model.mode=one_shot`);
+  if (model.mode !== 'one_shot')
+    throw new ConfigError(`model.mode: the ${model.family} family is one-shot only (the semi-supervised protocol); set model.mode=one_shot`);
   const common = { slots: model.slots, seed: config.seed };
   switch (model.family) {
     case 'mobile_prior': {
       const o = model.mobile_prior;
       if (o === null) throw new ConfigError('model.mobile_prior: settings are missing; use model=mobile_prior (configs/model/mobile_prior.yaml)');
-      return { family: 'mobile_prior', ...common, mobilePrior: { stemChannels: o.stem_channels, stemKernel: o.stem_kernel, stageChannels: [...o.stage_channels], bottleneck: o.bottleneck, denseLayers: o.dense_layers, growth: o.growth } };
+      return {
+        family: 'mobile_prior',
+        ...common,
+        mobilePrior: {
+          stemChannels: o.stem_channels,
+          stemKernel: o.stem_kernel,
+          stageChannels: [...o.stage_channels],
+          bottleneck: o.bottleneck,
+          denseLayers: o.dense_layers,
+          growth: o.growth,
+        },
+      };
     }
     case 'siammask': {
       const o = model.siammask;
@@ -28,7 +49,15 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
       return {
         family: 'siammask',
         ...common,
-        siammask: { channels: o.channels, templateSize: o.template_size, maskSize: o.mask_size, windowInfluence: o.window_influence, scoreWeight: o.score_weight, boxWeight: o.box_weight, maskWeight: o.mask_weight },
+        siammask: {
+          channels: o.channels,
+          templateSize: o.template_size,
+          maskSize: o.mask_size,
+          windowInfluence: o.window_influence,
+          scoreWeight: o.score_weight,
+          boxWeight: o.box_weight,
+          maskWeight: o.mask_weight,
+        },
       };
     }
     case 'copy_first':

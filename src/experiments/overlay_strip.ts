@@ -20,6 +20,8 @@ export async function overlayStripPng(seq: VideoSequence, labels: LabelMap[], co
       strip.set(overlay.data.subarray(y * width * 3, (y + 1) * width * 3), (y * width * picks.length + k * width) * 3);
     }
   }
-  const png = await sharp(strip, { raw: { width: width * picks.length, height, channels: 3 } }).png().toBuffer();
+  const png = await sharp(strip, { raw: { width: width * picks.length, height, channels: 3 } })
+    .png()
+    .toBuffer();
   return { png: new Uint8Array(png), width: width * picks.length, height };
 }

@@ -34,7 +34,7 @@ PAPER_CONTEXT.recurrence_zero_shot = [
 PAPER_CONTEXT.baselines = [
   'Quoted, not measured here (different data, hardware and scale; docs/baselines.md):',
   '',
-  '- Google mobile segmentation (2018 blog): 100+ fps on iPhone 7, 40+ fps on Pixel 2, 94.8% IoU on Google\'s own person data; no architecture or training details published',
+  "- Google mobile segmentation (2018 blog): 100+ fps on iPhone 7, 40+ fps on Pixel 2, 94.8% IoU on Google's own person data; no architecture or training details published",
   '- SiamMask (CVPR 2019): 56 fps with masks / 77 fps boxes only on an RTX 2080; users measured 2–2.5 fps on CPUs; initialised from a box only',
   '- RVOS: 44 ms/frame on a P100 (256x448, ResNet-101); one-shot ST+ 56.8 mean J/F on YouTube-VOS 2018 val',
 ].join('\n');

@@ -40,7 +40,14 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
 }
 
 /** Opens `split` of a DAVIS-2017 or YouTube-VOS root for evaluation, keeping only `sequences` when given. */
-export async function openEvalSplit(config: RvosConfig, dataset: EvalDataset, root: string, split: string, task: EvalTask, sequences?: string[]): Promise<VideoDataset> {
+export async function openEvalSplit(
+  config: RvosConfig,
+  dataset: EvalDataset,
+  root: string,
+  split: string,
+  task: EvalTask,
+  sequences?: string[],
+): Promise<VideoDataset> {
   const opened = await openSplit({ ...config.data, dataset, root }, split, task, 'eval');
   if (sequences === undefined) return opened;
   const wanted = new Set(sequences);

@@ -26,7 +26,13 @@ function mdTable(header: string[], rows: string[][]): string {
 
 /** The comparison rows as text cells (shared by markdown and HTML). */
 export function comparisonCells(c: ReportComparisons): string[][] {
-  return c.rows.map((r) => [c.labels.get(r.variant)!, c.labels.get(r.baseline)!, formatDifference(r.result), String(r.result.n), formatClear(r.result) + (r.crossTask ? `; ${CROSS_TASK}` : '')]);
+  return c.rows.map((r) => [
+    c.labels.get(r.variant)!,
+    c.labels.get(r.baseline)!,
+    formatDifference(r.result),
+    String(r.result.n),
+    formatClear(r.result) + (r.crossTask ? `; ${CROSS_TASK}` : ''),
+  ]);
 }
 
 export function claimCells(c: ReportComparisons): string[][] {
@@ -45,7 +51,16 @@ const CLAIM_HEADER = ['paper direction', 'paper', 'ours (Δ mean ± std)', 'n', 
 export function comparisonsMarkdown(c: ReportComparisons): string {
   const parts: string[] = [];
   if (c.rows.length > 0) {
-    parts.push(`## Paired comparison with the baseline (\`${c.baseline}\`)`, '', COMPARISON_NOTE, '', mdTable(COMPARISON_HEADER, comparisonCells(c).map((r) => [`\`${r[0]}\``, `\`${r[1]}\``, ...r.slice(2)])));
+    parts.push(
+      `## Paired comparison with the baseline (\`${c.baseline}\`)`,
+      '',
+      COMPARISON_NOTE,
+      '',
+      mdTable(
+        COMPARISON_HEADER,
+        comparisonCells(c).map((r) => [`\`${r[0]}\``, `\`${r[1]}\``, ...r.slice(2)]),
+      ),
+    );
   }
   if (c.claims.length > 0) {
     if (parts.length > 0) parts.push('');
@@ -59,7 +74,10 @@ export function comparisonsHtml(c: ReportComparisons, esc: (s: string) => string
   const table = (header: string[], rows: string[][]) =>
     `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   const out: string[] = [];
-  if (c.rows.length > 0) out.push(`<h2>Paired comparison with the baseline (${esc(c.baseline ?? '')})</h2><p class="note">${esc(COMPARISON_NOTE)}</p>${table(COMPARISON_HEADER, comparisonCells(c))}`);
+  if (c.rows.length > 0)
+    out.push(
+      `<h2>Paired comparison with the baseline (${esc(c.baseline ?? '')})</h2><p class="note">${esc(COMPARISON_NOTE)}</p>${table(COMPARISON_HEADER, comparisonCells(c))}`,
+    );
   if (c.claims.length > 0) out.push(`<h2>The paper's claims</h2><p class="note">${esc(CLAIMS_NOTE)}</p>${table(CLAIM_HEADER, claimCells(c))}`);
   return out.join('\n');
 }

@@ -47,13 +47,24 @@ const shortOverride = (o: string): string => {
  * overrides that differ among the groups of that name (e.g. the mode); others their overrides.
  */
 export function displayNames(variants: Variant[]): Map<Variant, string> {
-  const nameOf = (v: Variant): string | undefined => v.jobs[0]?.overrides.find((o) => /^\+{0,2}run\.name=/.test(o))?.split('=').slice(1).join('=');
+  const nameOf = (v: Variant): string | undefined =>
+    v.jobs[0]?.overrides
+      .find((o) => /^\+{0,2}run\.name=/.test(o))
+      ?.split('=')
+      .slice(1)
+      .join('=');
   const out = new Map<Variant, string>();
   const shared = (o: string): boolean => variants.length > 1 && variants.every((w) => w.overrides.includes(o));
   for (const v of variants) {
     const name = nameOf(v);
     if (name === undefined) {
-      out.set(v, v.overrides.filter((o) => !shared(o)).map(shortOverride).join(' ') || v.label);
+      out.set(
+        v,
+        v.overrides
+          .filter((o) => !shared(o))
+          .map(shortOverride)
+          .join(' ') || v.label,
+      );
       continue;
     }
     const siblings = variants.filter((w) => nameOf(w) === name);
@@ -90,8 +101,14 @@ export function inputsNote(config: RvosConfig): string {
   const oneShot = config.model.mode === 'one_shot';
   const parts: string[] = [];
   if (inputs.includes('prev_mask')) parts.push(oneShot ? 'previous mask' : 'no mask input (zero-shot has none)');
-  if (inputs.includes('global_matching')) parts.push(oneShot ? 'global matching vs the given first-frame masks' : "global matching vs the model's own frame-0 predictions per slot");
-  if (inputs.includes('local_matching')) parts.push(oneShot ? 'local matching vs the previous-mask input (previous prediction; ground truth in gt_prev training)' : "local matching vs the model's own previous-frame predictions per slot");
+  if (inputs.includes('global_matching'))
+    parts.push(oneShot ? 'global matching vs the given first-frame masks' : "global matching vs the model's own frame-0 predictions per slot");
+  if (inputs.includes('local_matching'))
+    parts.push(
+      oneShot
+        ? 'local matching vs the previous-mask input (previous prediction; ground truth in gt_prev training)'
+        : "local matching vs the model's own previous-frame predictions per slot",
+    );
   return parts.length > 0 ? parts.join('; ') : 'image only';
 }
 
@@ -99,7 +116,10 @@ async function overlayStrip(job: SweepJobResult, frames: number): Promise<{ uri:
   const config = runConfig(job);
   const predDir = path.join(job.runDir, 'predictions');
   if (config === null || !fs.existsSync(predDir)) return null;
-  const names = fs.readdirSync(predDir).filter((n) => fs.statSync(path.join(predDir, n)).isDirectory()).sort();
+  const names = fs
+    .readdirSync(predDir)
+    .filter((n) => fs.statSync(path.join(predDir, n)).isDirectory())
+    .sort();
   if (names.length === 0) return null;
   try {
     const dataset = await openSplit(config.data, config.data.val_split, job.results?.task ?? 'semi_supervised', 'eval');
@@ -138,30 +158,47 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   const title = opts.title ?? (experiment ? `Experiment: ${experiment}` : `Sweep ${path.basename(sweepDir)}`);
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head><body>`);
-  out.push(`<h1>${esc(title)}</h1><p class="note">Sweep folder <code>${esc(path.resolve(sweepDir))}</code>. Metrics: the official DAVIS-2017 measures (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split; mean ± sample std over seeds (n = seeds that finished).</p>`);
+  out.push(
+    `<h1>${esc(title)}</h1><p class="note">Sweep folder <code>${esc(path.resolve(sweepDir))}</code>. Metrics: the official DAVIS-2017 measures (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split; mean ± sample std over seeds (n = seeds that finished).</p>`,
+  );
 
   // Metrics table.
   const configs = new Map(variants.map((v) => [v, v.jobs.map(runConfig).find((c) => c !== null) ?? null]));
   out.push('<h2>Results per variant</h2>');
   const speed = hasSpeed(variants);
-  out.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run', ...(speed ? SPEED_HEADER : [])], variants.map((v) => {
-    const done = v.jobs.filter((j) => j.results);
-    const secs = done.map((j) => j.results!.trainSeconds);
-    return [
-      `<b>${esc(names.get(v)!)}</b>`,
-      esc(done[0]?.results?.task ?? '–'),
-      String(v.metrics['J&F-Mean'].n),
-      ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
-      secs.length ? (secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0) : '–',
-      ...(speed ? speedCells(v) : []),
-    ];
-  })));
-  out.push(`<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`);
+  out.push(
+    table(
+      ['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run', ...(speed ? SPEED_HEADER : [])],
+      variants.map((v) => {
+        const done = v.jobs.filter((j) => j.results);
+        const secs = done.map((j) => j.results!.trainSeconds);
+        return [
+          `<b>${esc(names.get(v)!)}</b>`,
+          esc(done[0]?.results?.task ?? '–'),
+          String(v.metrics['J&F-Mean'].n),
+          ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+          secs.length ? (secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0) : '–',
+          ...(speed ? speedCells(v) : []),
+        ];
+      }),
+    ),
+  );
+  out.push(
+    `<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`,
+  );
 
   out.push(comparisonsHtml(sweepComparisons(variants), esc));
 
   // Bar charts.
-  const bars = (measures: string[]): BarRow[] => variants.flatMap((v) => measures.map((m) => ({ variant: names.get(v)!, measure: m, mean: v.metrics[m as keyof Variant['metrics']].mean, std: v.metrics[m as keyof Variant['metrics']].std })));
+  const bars = (measures: string[]): BarRow[] =>
+    variants.flatMap((v) =>
+      measures.map((m) => ({
+        variant: names.get(v)!,
+        measure: m,
+        mean: v.metrics[m as keyof Variant['metrics']].mean,
+        std: v.metrics[m as keyof Variant['metrics']].std,
+      })),
+    );
   const charts: string[] = [];
   charts.push(await renderVegaLite(barChartSpec(bars(['J&F-Mean', 'J-Mean', 'F-Mean']), 'Mean (± std over seeds)')));
   charts.push(await renderVegaLite(barChartSpec(bars(['J-Recall', 'F-Recall']), 'Recall')));
@@ -178,23 +215,32 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
       for (const p of readScalars(j.runDir).get('train/loss') ?? []) loss.push({ variant: names.get(v)!, run, step: p.step, value: p.value });
     }
   }
-  out.push('<h2>Training curves</h2><p class="note">One line per run (colour: variant). Validation J&amp;F on the held-out split during training; training loss as logged to TensorBoard (tb/).</p>');
+  out.push(
+    '<h2>Training curves</h2><p class="note">One line per run (colour: variant). Validation J&amp;F on the held-out split during training; training loss as logged to TensorBoard (tb/).</p>',
+  );
   const curves: string[] = [];
   if (val.length > 0) curves.push(await renderVegaLite(curveChartSpec(val, 'Validation J&F-Mean', 'J&F-Mean')));
   if (loss.length > 0) curves.push(await renderVegaLite(curveChartSpec(loss, 'Training loss', 'loss')));
   out.push(`<div class="charts">${curves.join('') || '<p>No curves recorded.</p>'}</div>`);
 
   // Qualitative strips.
-  out.push('<h2>Predicted masks</h2><p class="note">Per variant, the first held-out video of its lowest-seed finished run: evenly spaced frames with the predicted label map overlaid.</p>');
+  out.push(
+    '<h2>Predicted masks</h2><p class="note">Per variant, the first held-out video of its lowest-seed finished run: evenly spaced frames with the predicted label map overlaid.</p>',
+  );
   for (const v of variants) {
     const job = [...v.jobs].filter((j) => j.results).sort((a, b) => Number(seedOf(a)) - Number(seedOf(b)))[0];
     const strip = job === undefined ? null : await overlayStrip(job, opts.stripFrames ?? 4);
-    out.push(`<div class="strip"><b>${esc(names.get(v)!)}</b>${strip === null ? ' – (no predictions)' : ` <span class="note">${esc(strip.caption)}</span><br><img alt="${esc(names.get(v)!)}" src="${strip.uri}">`}</div>`);
+    out.push(
+      `<div class="strip"><b>${esc(names.get(v)!)}</b>${strip === null ? ' – (no predictions)' : ` <span class="note">${esc(strip.caption)}</span><br><img alt="${esc(names.get(v)!)}" src="${strip.uri}">`}</div>`,
+    );
   }
 
   // Paper context.
   const context = experiment !== undefined ? PAPER_CONTEXT[experiment] : undefined;
-  if (context !== undefined) out.push(`<h2>Context: the paper's numbers</h2><div class="context"><p><b>Different data, different scale:</b> quoted for orientation only, not comparable with the numbers above.</p>${contextHtml(context)}</div>`);
+  if (context !== undefined)
+    out.push(
+      `<h2>Context: the paper's numbers</h2><div class="context"><p><b>Different data, different scale:</b> quoted for orientation only, not comparable with the numbers above.</p>${contextHtml(context)}</div>`,
+    );
 
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
   for (const t of breakdownTables(variants, (v) => esc(names.get(v)!))) {
@@ -206,16 +252,39 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   const objects = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();
   if (objects.length > 0) {
     out.push('<h2>Per sequence</h2><p class="note">J-Mean / F-Mean per evaluated object, mean over seeds.</p>');
-    out.push(table(['object', ...variants.map((v) => esc(names.get(v)!))], objects.map((n) => [esc(n), ...variants.map((v) => {
-      const o = v.perObject.get(n);
-      return o === undefined ? '–' : `${o.J.mean.toFixed(3)} / ${o.F.mean.toFixed(3)}`;
-    })])));
+    out.push(
+      table(
+        ['object', ...variants.map((v) => esc(names.get(v)!))],
+        objects.map((n) => [
+          esc(n),
+          ...variants.map((v) => {
+            const o = v.perObject.get(n);
+            return o === undefined ? '–' : `${o.J.mean.toFixed(3)} / ${o.F.mean.toFixed(3)}`;
+          }),
+        ]),
+      ),
+    );
   }
   out.push('<h2>Runs</h2>');
-  out.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'best step', 'train s', 'eval s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [
-    String(j.index), esc(names.get(v)!), seedOf(j), j.status, j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–', String(j.results?.steps ?? '–'),
-    String(j.results?.bestStep ?? '–'), j.results ? j.results.trainSeconds.toFixed(0) : '–', j.results ? j.results.evalSeconds.toFixed(0) : '–', `<code>${esc(path.basename(j.runDir))}</code>`,
-  ]))));
+  out.push(
+    table(
+      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'best step', 'train s', 'eval s', 'folder'],
+      variants.flatMap((v) =>
+        v.jobs.map((j) => [
+          String(j.index),
+          esc(names.get(v)!),
+          seedOf(j),
+          j.status,
+          j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
+          String(j.results?.steps ?? '–'),
+          String(j.results?.bestStep ?? '–'),
+          j.results ? j.results.trainSeconds.toFixed(0) : '–',
+          j.results ? j.results.evalSeconds.toFixed(0) : '–',
+          `<code>${esc(path.basename(j.runDir))}</code>`,
+        ]),
+      ),
+    ),
+  );
   out.push('</body></html>');
   return out.join('\n');
 }

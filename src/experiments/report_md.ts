@@ -21,31 +21,60 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   const parts = [`# ${title}`, ''];
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
-  parts.push('Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).', '');
+  parts.push(
+    'Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).',
+    '',
+  );
   const speed = hasSpeed(variants);
-  parts.push(table(['variant', 'task', 'n', ...GLOBAL_MEASURES, ...(speed ? SPEED_HEADER : [])], variants.map((v) => [
-    `\`${labelOf(v)}\``,
-    v.jobs.find((j) => j.results)?.results?.task ?? '–',
-    String(v.metrics['J&F-Mean'].n),
-    ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
-    ...(speed ? speedCells(v) : []),
-  ])));
+  parts.push(
+    table(
+      ['variant', 'task', 'n', ...GLOBAL_MEASURES, ...(speed ? SPEED_HEADER : [])],
+      variants.map((v) => [
+        `\`${labelOf(v)}\``,
+        v.jobs.find((j) => j.results)?.results?.task ?? '–',
+        String(v.metrics['J&F-Mean'].n),
+        ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+        ...(speed ? speedCells(v) : []),
+      ]),
+    ),
+  );
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
   for (const t of breakdownTables(variants, (v) => `\`${labelOf(v)}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   parts.push('', '## Runs', '');
-  parts.push(table(['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'], variants.flatMap((v) => v.jobs.map((j) => [
-    String(j.index), `\`${labelOf(v)}\``, String(j.results?.seed ?? (j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–')), j.status,
-    j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–', String(j.results?.steps ?? '–'), j.results ? j.results.trainSeconds.toFixed(0) : '–', path.basename(j.runDir),
-  ]))));
+  parts.push(
+    table(
+      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'],
+      variants.flatMap((v) =>
+        v.jobs.map((j) => [
+          String(j.index),
+          `\`${labelOf(v)}\``,
+          String(j.results?.seed ?? j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–'),
+          j.status,
+          j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
+          String(j.results?.steps ?? '–'),
+          j.results ? j.results.trainSeconds.toFixed(0) : '–',
+          path.basename(j.runDir),
+        ]),
+      ),
+    ),
+  );
   const names = [...new Set(variants.flatMap((v) => [...v.perObject.keys()]))].sort();
   if (names.length > 0) {
     parts.push('', '## Per sequence (J-Mean / F-Mean, mean over seeds)', '');
-    parts.push(table(['object', ...variants.map((v) => `\`${labelOf(v)}\``)], names.map((n) => [n, ...variants.map((v) => {
-      const o = v.perObject.get(n);
-      return o === undefined ? '–' : `${o.J.mean.toFixed(3)} / ${o.F.mean.toFixed(3)}`;
-    })])));
+    parts.push(
+      table(
+        ['object', ...variants.map((v) => `\`${labelOf(v)}\``)],
+        names.map((n) => [
+          n,
+          ...variants.map((v) => {
+            const o = v.perObject.get(n);
+            return o === undefined ? '–' : `${o.J.mean.toFixed(3)} / ${o.F.mean.toFixed(3)}`;
+          }),
+        ]),
+      ),
+    );
   }
   if (context !== undefined) parts.push('', '## Context', '', context);
   return parts.join('\n') + '\n';

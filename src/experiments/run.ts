@@ -11,7 +11,18 @@ import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
-import { acquireRunLock, activeLock, clearRunOutputs, decideRunStart, describeLock, SummaryWriter, Progress, PROGRESS_FILE, trimEventFiles, type RunStart } from '../logging/index.js';
+import {
+  acquireRunLock,
+  activeLock,
+  clearRunOutputs,
+  decideRunStart,
+  describeLock,
+  SummaryWriter,
+  Progress,
+  PROGRESS_FILE,
+  trimEventFiles,
+  type RunStart,
+} from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { PreemptedError, watchStopSignals } from '../train/preemption.js';
@@ -86,7 +97,11 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     firstFrameMotion: config.model.first_frame_motion,
     seed: config.seed,
     inputs: [...config.model.inputs],
-    matching: { embeddingDim: config.model.matching.embedding_dim, localRadius: config.model.matching.local_radius, maxReference: config.model.matching.max_reference },
+    matching: {
+      embeddingDim: config.model.matching.embedding_dim,
+      localRadius: config.model.matching.local_radius,
+      maxReference: config.model.matching.max_reference,
+    },
   };
 }
 
@@ -134,7 +149,10 @@ function checkSameConfig(composed: ComposedConfig, runDir: string): void {
   const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])].sort();
   const differ = keys.filter((k) => !RESUMABLE_CHANGES.some((r) => r.test(k)) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
   if (differ.length === 0) return;
-  const shown = differ.slice(0, 4).map((k) => `${k}: ${JSON.stringify(saved[k])} -> ${JSON.stringify(now[k])}`).join(', ');
+  const shown = differ
+    .slice(0, 4)
+    .map((k) => `${k}: ${JSON.stringify(saved[k])} -> ${JSON.stringify(now[k])}`)
+    .join(', ');
   throw new ConfigError(
     `--resume: run folder ${runDir} was started with a different config (${shown}${differ.length > 4 ? `, and ${differ.length - 4} more` : ''}); ` +
       `resume without overrides to continue with its saved config (${path.join(runDir, HYDRA_SUBDIR, 'overrides.yaml')}), or start a new run`,
@@ -178,7 +196,17 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
     size: config.data.size,
     scales: config.data.scales,
     slots: config.model.slots,
-    augment: augment === null ? null : { ...RVOS_AUGMENTATION, flipProb: augment.flip, rotation: augment.rotation, translation: augment.translation, shear: augment.shear, zoom: augment.zoom },
+    augment:
+      augment === null
+        ? null
+        : {
+            ...RVOS_AUGMENTATION,
+            flipProb: augment.flip,
+            rotation: augment.rotation,
+            translation: augment.translation,
+            shear: augment.shear,
+            zoom: augment.zoom,
+          },
     // mobile_prior always trains on synthesised prior masks (docs/baselines.md).
     priorMask: (config.data.prior_mask || config.model.family === 'mobile_prior') && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
     batchSize: config.data.batch_size,
@@ -196,7 +224,19 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
       const start = preflight(composed, runDir, options);
       if (start.action === 'finished') return finishedResults(runDir, log);
       try {
-        return await trainLocked(composed, options, { runDir, start, model, backend: backend.backend, task, valSet, batches, stages, totalSteps, log, skipped: skipped.length });
+        return await trainLocked(composed, options, {
+          runDir,
+          start,
+          model,
+          backend: backend.backend,
+          task,
+          valSet,
+          batches,
+          stages,
+          totalSteps,
+          log,
+          skipped: skipped.length,
+        });
       } catch (err) {
         if (!(err instanceof Error && err.message.includes('--resume'))) addErrorNote(err, checkpointNote(runDir));
         throw err;
@@ -255,78 +295,102 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   // Every start writes SessionLog.START (TensorBoard treats the first one of a run as the start and
   // a later one as a restart: docs/reliability.md).
   writer.sessionStart(resumeStep + 1);
-  const progress = new Progress({ total: totalSteps, start: resumeStep, label: path.basename(runDir), stream: options.progress === false ? { write: () => undefined } : process.stderr, statusFile: path.join(runDir, PROGRESS_FILE) });
+  const progress = new Progress({
+    total: totalSteps,
+    start: resumeStep,
+    label: path.basename(runDir),
+    stream: options.progress === false ? { write: () => undefined } : process.stderr,
+    statusFile: path.join(runDir, PROGRESS_FILE),
+  });
   const validation: RunResults['validation'] = [];
   let droppedWarned = false;
   const started = Date.now();
   // SIGUSR1/SIGTERM (a cluster's time limit or pre-emption): checkpoint, stop, exit for a requeue.
   const signals = watchStopSignals();
   // Baselines with no weights (copy_first) have nothing to train.
-  const result = parameterCount(model) === 0 ? { progress: { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 }, stoppedEarly: false, resumedFrom: null, lastLoss: NaN, interrupted: false } : await train(
-    model,
-    {
-      runDir,
-      stages,
-      lr: config.train.lr,
-      encoderLr: config.train.encoder_lr,
-      weightDecay: config.train.weight_decay,
-      gradClip: config.train.grad_clip ?? 0,
-      loss: {
-        matching: config.train.matching,
-        objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
-        emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
-        objectnessPositiveWeight: config.train.objectness_pos_weight,
-        slotBalance: config.train.slot_balance,
-      },
-      valEvery: config.train.val_every,
-      ckptEvery: config.train.ckpt_every,
-      patience: config.train.patience,
-      logEvery: config.train.log_every,
-      keepCheckpoints: config.train.keep_checkpoints,
-      resume: run.start.action === 'resume',
-      workers: config.train.workers,
-    },
-    {
-      batch: async (step) => {
-        const b = await batches.batch(step);
-        const dropped = b.clips.flatMap((c) => c.droppedIds);
-        if (dropped.length > 0 && !droppedWarned) {
-          droppedWarned = true;
-          log(`[rvos] objects with ids above model.slots=${config.model.slots} are dropped (ids ${[...new Set(dropped)].join(', ')}); raise model.slots to keep them`);
+  const result =
+    parameterCount(model) === 0
+      ? {
+          progress: { step: 0, bestScore: null, bestStep: null, evalsWithoutImprovement: 0 },
+          stoppedEarly: false,
+          resumedFrom: null,
+          lastLoss: NaN,
+          interrupted: false,
         }
-        return b;
-      },
-      validate: async (m, step) => {
-        const logOverlay = async (seq: VideoSequence, labels: LabelMap[]) => {
-          if (seq !== valSet.sequences[0]) return;
-          const strip = await overlayStripPng(seq, labels, 4);
-          writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
-        };
-        // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
-        const ev = await evaluateModel(segmenterOf(m, inference), valSet.sequences, { ...predict, task, onSequence: logOverlay, warn: validation.length === 0 ? log : () => undefined });
-        return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
-      },
-      logger: writer,
-      gradients: gradientsFor(model),
-      shouldStop: () => signals.received !== null,
-      onStep: (info) => progress.update(info.step, { loss: info.loss }),
-      onValidation: (step, r, isBest) => {
-        const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
-        validation.push({ step, score: r.score, ...memory });
-        progress.update(step, { 'val J&F': r.score });
-        // Memory is printed with every validation so a long run shows it stays flat.
-        progress.log(
-          `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
-            `memory: ${memory.tensors} tensors, ${(memory.bytes / 2 ** 20).toFixed(1)} MiB in tensors, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`,
-        );
-      },
-    },
-  ).finally(() => signals.dispose());
+      : await train(
+          model,
+          {
+            runDir,
+            stages,
+            lr: config.train.lr,
+            encoderLr: config.train.encoder_lr,
+            weightDecay: config.train.weight_decay,
+            gradClip: config.train.grad_clip ?? 0,
+            loss: {
+              matching: config.train.matching,
+              objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
+              emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
+              objectnessPositiveWeight: config.train.objectness_pos_weight,
+              slotBalance: config.train.slot_balance,
+            },
+            valEvery: config.train.val_every,
+            ckptEvery: config.train.ckpt_every,
+            patience: config.train.patience,
+            logEvery: config.train.log_every,
+            keepCheckpoints: config.train.keep_checkpoints,
+            resume: run.start.action === 'resume',
+            workers: config.train.workers,
+          },
+          {
+            batch: async (step) => {
+              const b = await batches.batch(step);
+              const dropped = b.clips.flatMap((c) => c.droppedIds);
+              if (dropped.length > 0 && !droppedWarned) {
+                droppedWarned = true;
+                log(
+                  `[rvos] objects with ids above model.slots=${config.model.slots} are dropped (ids ${[...new Set(dropped)].join(', ')}); raise model.slots to keep them`,
+                );
+              }
+              return b;
+            },
+            validate: async (m, step) => {
+              const logOverlay = async (seq: VideoSequence, labels: LabelMap[]) => {
+                if (seq !== valSet.sequences[0]) return;
+                const strip = await overlayStripPng(seq, labels, 4);
+                writer.image(`val/${seq.name}`, strip.png, strip.height, strip.width, step);
+              };
+              // Dropped-object warnings were printed by the first validation; the final evaluation repeats none.
+              const ev = await evaluateModel(segmenterOf(m, inference), valSet.sequences, {
+                ...predict,
+                task,
+                onSequence: logOverlay,
+                warn: validation.length === 0 ? log : () => undefined,
+              });
+              return { score: ev.global['J&F-Mean'], metrics: { 'J&F': ev.global['J&F-Mean'], J: ev.global['J-Mean'], F: ev.global['F-Mean'] } };
+            },
+            logger: writer,
+            gradients: gradientsFor(model),
+            shouldStop: () => signals.received !== null,
+            onStep: (info) => progress.update(info.step, { loss: info.loss }),
+            onValidation: (step, r, isBest) => {
+              const memory = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: process.memoryUsage().rss };
+              validation.push({ step, score: r.score, ...memory });
+              progress.update(step, { 'val J&F': r.score });
+              // Memory is printed with every validation so a long run shows it stays flat.
+              progress.log(
+                `[rvos] step ${step}: validation J&F ${r.score.toFixed(3)}${isBest ? ' (best)' : ''}; ` +
+                  `memory: ${memory.tensors} tensors, ${(memory.bytes / 2 ** 20).toFixed(1)} MiB in tensors, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`,
+              );
+            },
+          },
+        ).finally(() => signals.dispose());
   progress.done({ loss: result.lastLoss });
   writer.flush();
   if (result.interrupted) {
     // runTraining disposes the model on the way out.
-    throw new PreemptedError(`${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``);
+    throw new PreemptedError(
+      `${signals.received} at step ${result.progress.step}/${totalSteps}: stopped with a checkpoint in ${path.join(runDir, 'checkpoints')}; continue with \`rvos train --run-dir ${runDir} --resume\``,
+    );
   }
   const trainSeconds = (Date.now() - started) / 1000;
 
@@ -340,7 +404,13 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
-  const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, { ...predict, task, predictionsDir, timing, warn: validation.length === 0 ? log : () => undefined });
+  const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, {
+    ...predict,
+    task,
+    predictionsDir,
+    timing,
+    warn: validation.length === 0 ? log : () => undefined,
+  });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const results: RunResults = {
@@ -365,6 +435,8 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     cpuMsPerFrame: timing.frames > 0 ? (1000 * timing.cpuSeconds) / timing.frames : NaN,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
-  log(`[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${valSet.sequences.length} ${config.data.val_split} videos; tensors alive: ${tf.memory().numTensors}`);
+  log(
+    `[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${valSet.sequences.length} ${config.data.val_split} videos; tensors alive: ${tf.memory().numTensors}`,
+  );
   return results;
 }

@@ -17,6 +17,7 @@ export function speedCells(v: Variant): string[] {
   const params = done.find((r) => r.params !== undefined)?.params;
   const ms = meanStd(done.map((r) => r.cpuMsPerFrame ?? NaN));
   const fps = meanStd(done.map((r) => 1000 / (r.cpuMsPerFrame ?? NaN)));
-  const fmt = (s: ReturnType<typeof meanStd>, digits: number) => (s.n === 0 ? '–' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
+  const fmt = (s: ReturnType<typeof meanStd>, digits: number) =>
+    s.n === 0 ? '–' : s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
   return [params === undefined ? '–' : String(params), fmt(ms, 1), fmt(fps, 0)];
 }

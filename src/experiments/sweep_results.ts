@@ -66,7 +66,8 @@ function readPerObject(runDir: string, task: EvalTask | undefined): Map<string, 
 
 export function readSweep(sweepDir: string): SweepJobResult[] {
   const summary = path.join(sweepDir, 'summary.json');
-  if (!fs.existsSync(summary)) throw new EvalError(`${summary} is missing: ${sweepDir} is not a sweep folder (run \`rvos train -m ...\` or \`rvos experiment NAME\`)`);
+  if (!fs.existsSync(summary))
+    throw new EvalError(`${summary} is missing: ${sweepDir} is not a sweep folder (run \`rvos train -m ...\` or \`rvos experiment NAME\`)`);
   const { jobs } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { jobs: JobOutcome[] };
   return jobs.map((j) => {
     const results = j.results as RunResults | undefined;
@@ -85,7 +86,9 @@ export function groupVariants(jobs: SweepJobResult[]): Variant[] {
     const metrics = Object.fromEntries(GLOBAL_MEASURES.map((m) => [m, meanStd(done.map((d) => d.results!.global[m]))])) as Record<GlobalMeasure, Stat>;
     const names = new Set(done.flatMap((d) => [...d.perObject.keys()]));
     const perObject = new Map(
-      [...names].sort().map((n) => [n, { J: meanStd(done.map((d) => d.perObject.get(n)?.J ?? NaN)), F: meanStd(done.map((d) => d.perObject.get(n)?.F ?? NaN)) }] as const),
+      [...names]
+        .sort()
+        .map((n) => [n, { J: meanStd(done.map((d) => d.perObject.get(n)?.J ?? NaN)), F: meanStd(done.map((d) => d.perObject.get(n)?.F ?? NaN)) }] as const),
     );
     return { label, overrides: variantOverrides(members[0]!.overrides), jobs: members, metrics, perObject };
   });

@@ -48,20 +48,32 @@ export function makespan(seconds: number[], parallel: number): number {
 
 const shortOverride = (o: string): string => {
   const eq = o.indexOf('=');
-  return eq < 0 ? o : `${o.slice(0, eq).replace(/^\+{1,2}/, '').split('.').pop()}=${o.slice(eq + 1)}`;
+  return eq < 0
+    ? o
+    : `${o
+        .slice(0, eq)
+        .replace(/^\+{1,2}/, '')
+        .split('.')
+        .pop()}=${o.slice(eq + 1)}`;
 };
 
 /** Short job labels: the variant name (or its overrides) and the seed; overrides every job shares are left out. */
 export function jobLabels(jobs: SweepJob[], configs: RvosConfig[]): Map<number, string> {
   const own = jobs.map((j) => variantOverrides(j.overrides));
   const shared = (o: string) => jobs.length > 1 && own.every((list) => list.includes(o));
-  return new Map(jobs.map((job, i) => {
-    const config = configs[job.index]!;
-    const name = job.overrides.find((o) => /^\+{0,2}run\.name=/.test(o))?.split('=').slice(1).join('=');
-    const bundle = new Set(config.sweep.variants.find((v) => v.name === name)?.overrides ?? []);
-    const rest = own[i]!.filter((o) => !shared(o) && !bundle.has(o)).map(shortOverride);
-    return [job.index, [...(name === undefined ? [] : [name]), ...rest, `seed=${config.seed}`].join(' ')] as const;
-  }));
+  return new Map(
+    jobs.map((job, i) => {
+      const config = configs[job.index]!;
+      const name = job.overrides
+        .find((o) => /^\+{0,2}run\.name=/.test(o))
+        ?.split('=')
+        .slice(1)
+        .join('=');
+      const bundle = new Set(config.sweep.variants.find((v) => v.name === name)?.overrides ?? []);
+      const rest = own[i]!.filter((o) => !shared(o) && !bundle.has(o)).map(shortOverride);
+      return [job.index, [...(name === undefined ? [] : [name]), ...rest, `seed=${config.seed}`].join(' ')] as const;
+    }),
+  );
 }
 
 /** The line printed before a sweep starts. */
@@ -72,10 +84,16 @@ export function estimateLine(jobs: SweepJob[], configs: RvosConfig[], parallel: 
   const known = estimates.filter((e): e is NonNullable<typeof e> => e !== null);
   const where = roots.map((r) => path.join(r, TIMINGS_FILE)).join(', ');
   if (known.length === 0) {
-    return { line: `estimated wall time: unknown, no run of these settings recorded yet in ${where} (the live display estimates once the first steps run)`, jobSeconds: null };
+    return {
+      line: `estimated wall time: unknown, no run of these settings recorded yet in ${where} (the live display estimates once the first steps run)`,
+      jobSeconds: null,
+    };
   }
   const mean = known.reduce((a, e) => a + e.seconds, 0) / known.length;
-  const total = makespan(estimates.map((e) => e?.seconds ?? mean), parallel);
+  const total = makespan(
+    estimates.map((e) => e?.seconds ?? mean),
+    parallel,
+  );
   const partly = known.length < jobs.length ? `; ${jobs.length - known.length} run(s) of unrecorded settings counted at the mean` : '';
   const keys = new Set(jobs.map((j) => speedKey(configs[j.index]!)));
   const used = records.filter((r) => keys.has(r.key)).length;
@@ -89,7 +107,10 @@ export function estimateLine(jobs: SweepJob[], configs: RvosConfig[], parallel: 
 export function watchSweep(jobs: SweepJob[], opts: SweepWatchOptions): SweepWatch {
   const { line, jobSeconds } = estimateLine(jobs, opts.configs, opts.parallel);
   const labels = jobLabels(jobs, opts.configs);
-  const monitor = opts.stream === false ? undefined : new SweepProgress({ totalJobs: jobs.length, parallel: opts.parallel, stream: opts.stream, intervalMs: opts.intervalMs, jobSeconds });
+  const monitor =
+    opts.stream === false
+      ? undefined
+      : new SweepProgress({ totalJobs: jobs.length, parallel: opts.parallel, stream: opts.stream, intervalMs: opts.intervalMs, jobSeconds });
   monitor?.start();
   return {
     estimate: line,

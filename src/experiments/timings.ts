@@ -56,14 +56,17 @@ export function recordTiming(runRoot: string, config: RvosConfig, parallel: numb
 export function readTimings(runRoot: string): TimingRecord[] {
   const file = path.join(runRoot, TIMINGS_FILE);
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').flatMap((line) => {
-    try {
-      const r = JSON.parse(line) as TimingRecord;
-      return typeof r.key === 'string' && r.steps > 0 ? [r] : [];
-    } catch {
-      return [];
-    }
-  });
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        const r = JSON.parse(line) as TimingRecord;
+        return typeof r.key === 'string' && r.steps > 0 ? [r] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 const median = (v: number[]): number => {

@@ -151,7 +151,9 @@ export class ConvLSTMCell extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length !== this.numInputs) {
-      throw new Error(`ConvLSTMCell ${this.name}: expected ${this.numInputs} inputs [x${this.maskChannel ? ', mask' : ''}${this.spatialState ? ', hSpatial, cSpatial' : ''}${this.temporalState ? ', hTemporal' : ''}], got ${list.length}`);
+      throw new Error(
+        `ConvLSTMCell ${this.name}: expected ${this.numInputs} inputs [x${this.maskChannel ? ', mask' : ''}${this.spatialState ? ', hSpatial, cSpatial' : ''}${this.temporalState ? ', hTemporal' : ''}], got ${list.length}`,
+      );
     }
     const t = list as tf.Tensor4D[];
     let k = 1;

@@ -114,7 +114,8 @@ export function sampleReferenceMask(mask: Float32Array | Uint8Array, m: number, 
 
 function checkShapes(name: string, current: tf.Tensor4D, reference: tf.Tensor4D, masks: tf.Tensor4D): void {
   const [b, h, w, d] = current.shape;
-  if (!tf.util.arraysEqual(reference.shape, [b, h, w, d])) throw new Error(`${name}: reference embedding must be [${[b, h, w, d]}] like the current one, got [${reference.shape}]`);
+  if (!tf.util.arraysEqual(reference.shape, [b, h, w, d]))
+    throw new Error(`${name}: reference embedding must be [${[b, h, w, d]}] like the current one, got [${reference.shape}]`);
   if (masks.shape[0] !== b || masks.shape[1] !== h || masks.shape[2] !== w) throw new Error(`${name}: masks must be [${[b, h, w]}, K], got [${masks.shape}]`);
 }
 
@@ -229,7 +230,7 @@ export function localMatchingMap(current: tf.Tensor4D, previous: tf.Tensor4D, ma
         const b1 = Math.min(h, y0 + r + radius);
         const query = tf.reshape(tf.slice(current, [b, y0, 0, 0], [1, r, w, d]), [r * w, d]) as tf.Tensor2D;
         const ref = tf.reshape(tf.slice(previous, [b, b0, 0, 0], [1, b1 - b0, w, d]), [(b1 - b0) * w, d]) as tf.Tensor2D;
-        const labels = labelValues.subarray(((b * h + b0) * w) * k, ((b * h + b1) * w) * k);
+        const labels = labelValues.subarray((b * h + b0) * w * k, (b * h + b1) * w * k);
         parts.push(maskedMinDistance(feelvosDistance(query, ref), labels, k, windowMask(y0, r, b0, b1 - b0, w, radius)));
       }
       items.push(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));

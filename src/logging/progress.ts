@@ -83,7 +83,7 @@ export class Progress {
     this.metrics = { ...this.metrics, ...metrics };
     const t = this.now();
     if (t - this.lastStatus >= STATUS_MS) this.writeStatus('training');
-    const interval = this.tty ? REDRAW_MS : this.opts.intervalMs ?? 10_000;
+    const interval = this.tty ? REDRAW_MS : (this.opts.intervalMs ?? 10_000);
     if (t - this.lastDraw < interval && step < this.opts.total) return;
     this.lastDraw = t;
     this.draw();
@@ -113,7 +113,15 @@ export class Progress {
     if (file === undefined) return;
     this.lastStatus = this.now();
     const { rate, eta } = this.stats();
-    const status: ProgressStatus = { step: this.step, total: this.opts.total, rate, eta: Number.isFinite(eta) ? eta : null, metrics: this.metrics, phase, updated: this.lastStatus };
+    const status: ProgressStatus = {
+      step: this.step,
+      total: this.opts.total,
+      rate,
+      eta: Number.isFinite(eta) ? eta : null,
+      metrics: this.metrics,
+      phase,
+      updated: this.lastStatus,
+    };
     // Temp file + rename: a reader never sees half a file. No fsync: it is rewritten every second.
     const tmp = `${file}.${process.pid}.tmp`;
     try {
@@ -143,7 +151,9 @@ export class Progress {
   }
 
   private metricText(sep: string): string {
-    return Object.entries(this.metrics).map(([k, v]) => `${k}${sep}${formatNumber(v)}`).join(' ');
+    return Object.entries(this.metrics)
+      .map(([k, v]) => `${k}${sep}${formatNumber(v)}`)
+      .join(' ');
   }
 
   private barLine(): string {

@@ -2,7 +2,12 @@
  * A minimal protocol-buffers encoder: just the wire types the TensorBoard Event/Summary messages
  * use (varint, 64-bit double, 32-bit float, length-delimited, packed doubles).
  */
-const enum Wire { Varint = 0, Fixed64 = 1, LengthDelimited = 2, Fixed32 = 5 }
+const enum Wire {
+  Varint = 0,
+  Fixed64 = 1,
+  LengthDelimited = 2,
+  Fixed32 = 5,
+}
 
 export class ProtoWriter {
   private readonly chunks: Uint8Array[] = [];
@@ -76,7 +81,7 @@ export function encodeVarint(value: number): Uint8Array {
   const out: number[] = [];
   let v = value;
   while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
+    out.push(v % 0x80 | 0x80);
     v = Math.floor(v / 0x80);
   }
   out.push(v);

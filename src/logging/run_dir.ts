@@ -99,10 +99,7 @@ export interface RunDirPolicy {
   overwrite: boolean;
 }
 
-export type RunStart =
-  | { action: 'fresh'; clear: boolean }
-  | { action: 'resume'; step: number }
-  | { action: 'finished' };
+export type RunStart = { action: 'fresh'; clear: boolean } | { action: 'resume'; step: number } | { action: 'finished' };
 
 /**
  * Decides how a training run starts in `dir` under the --resume / --overwrite policy, or throws a
@@ -119,11 +116,15 @@ export function decideRunStart(dir: string, policy: RunDirPolicy): RunStart {
       throw new ConfigError(`run folder ${dir} already holds a finished run (results.json); choose a new --run-dir, or pass --overwrite to replace it`);
     case 'resumable':
       if (policy.resume !== false) return { action: 'resume', step: state.step };
-      throw new ConfigError(`run folder ${dir} holds an unfinished run (checkpoint at step ${state.step}); continue it with --resume, or pass --overwrite to start over`);
+      throw new ConfigError(
+        `run folder ${dir} holds an unfinished run (checkpoint at step ${state.step}); continue it with --resume, or pass --overwrite to start over`,
+      );
     case 'empty':
       if (policy.resume === true) {
         const why = fs.existsSync(dir) ? 'has no checkpoint' : 'does not exist';
-        throw new ConfigError(`--resume: run folder ${dir} ${why}, so there is nothing to resume; check the path, or use --resume=auto to start a new run there when there is nothing to resume`);
+        throw new ConfigError(
+          `--resume: run folder ${dir} ${why}, so there is nothing to resume; check the path, or use --resume=auto to start a new run there when there is nothing to resume`,
+        );
       }
       return { action: 'fresh', clear: false };
     case 'used':
@@ -136,7 +137,9 @@ export function decideRunStart(dir: string, policy: RunDirPolicy): RunStart {
       // 'auto' restarts a run that died before its first checkpoint (a requeued job); anything
       // that rvos did not write stays, and is never a reason to refuse under auto.
       if (policy.resume === 'auto') return { action: 'fresh', clear: true };
-      throw new ConfigError(`run folder ${dir} is not empty (it holds ${state.entries.join(', ')}); choose a new --run-dir, or pass --overwrite to start over there`);
+      throw new ConfigError(
+        `run folder ${dir} is not empty (it holds ${state.entries.join(', ')}); choose a new --run-dir, or pass --overwrite to start over there`,
+      );
   }
 }
 
@@ -162,6 +165,8 @@ export function checkSweepDir(dir: string, policy: RunDirPolicy): void {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (entries.length > 0) {
-    throw new ConfigError(`sweep folder ${dir} is not empty (it holds ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}); continue it with --resume, start it over with --overwrite, or choose a new folder`);
+    throw new ConfigError(
+      `sweep folder ${dir} is not empty (it holds ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}); continue it with --resume, start it over with --overwrite, or choose a new folder`,
+    );
   }
 }

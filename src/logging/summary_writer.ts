@@ -40,7 +40,10 @@ export class SummaryWriter {
   private readonly flushEveryMs: number;
   private readonly now: () => number;
 
-  constructor(readonly logDir: string, opts: SummaryWriterOptions = {}) {
+  constructor(
+    readonly logDir: string,
+    opts: SummaryWriterOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     this.flushEveryMs = opts.flushEveryMs ?? 2000;
     fs.mkdirSync(logDir, { recursive: true });
@@ -60,7 +63,12 @@ export class SummaryWriter {
     this.file = file;
     this.fd = fd;
     this.lastFlush = this.now();
-    this.writeEvent(new ProtoWriter().double(EVENT.wallTime, this.now() / 1000).string(EVENT.fileVersion, 'brain.Event:2').finish());
+    this.writeEvent(
+      new ProtoWriter()
+        .double(EVENT.wallTime, this.now() / 1000)
+        .string(EVENT.fileVersion, 'brain.Event:2')
+        .finish(),
+    );
     this.flush();
   }
 
@@ -105,7 +113,13 @@ export class SummaryWriter {
    */
   sessionStart(step: number): void {
     const log = new ProtoWriter().varint(SESSION_LOG.status, SESSION_LOG.start).finish();
-    this.writeEvent(new ProtoWriter().double(EVENT.wallTime, this.now() / 1000).varint(EVENT.step, step).bytes(EVENT.sessionLog, log).finish());
+    this.writeEvent(
+      new ProtoWriter()
+        .double(EVENT.wallTime, this.now() / 1000)
+        .varint(EVENT.step, step)
+        .bytes(EVENT.sessionLog, log)
+        .finish(),
+    );
     this.flush();
   }
 
@@ -130,7 +144,13 @@ export class SummaryWriter {
   private writeSummary(step: number, value: Uint8Array): void {
     if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`SummaryWriter: step must be a non-negative integer, got ${step}`);
     const summary = new ProtoWriter().bytes(1, value).finish();
-    this.writeEvent(new ProtoWriter().double(EVENT.wallTime, this.now() / 1000).varint(EVENT.step, step).bytes(EVENT.summary, summary).finish());
+    this.writeEvent(
+      new ProtoWriter()
+        .double(EVENT.wallTime, this.now() / 1000)
+        .varint(EVENT.step, step)
+        .bytes(EVENT.summary, summary)
+        .finish(),
+    );
   }
 
   private writeEvent(event: Uint8Array): void {
@@ -175,8 +195,7 @@ export function eventStep(event: Uint8Array): number {
     else if (wire === 2) {
       const length = varint(); // read before `at +=` reads `at`
       at += length;
-    }
-    else if (wire === 5) at += 4;
+    } else if (wire === 5) at += 4;
     else throw new RangeError(`unknown wire type ${wire} in an event`);
   }
   return 0;

@@ -123,11 +123,13 @@ export class SweepProgress {
   /** The block: one line per running job, then the summary. */
   lines(): string[] {
     const t = this.now();
-    const statuses = new Map([...this.running].map(([i, job]) => {
-      const s = readStatus(job.statusFile);
-      // A status file older than this start is an earlier attempt's (a resumed sweep).
-      return [i, s === undefined || s.updated < job.started ? undefined : s] as const;
-    }));
+    const statuses = new Map(
+      [...this.running].map(([i, job]) => {
+        const s = readStatus(job.statusFile);
+        // A status file older than this start is an earlier attempt's (a resumed sweep).
+        return [i, s === undefined || s.updated < job.started ? undefined : s] as const;
+      }),
+    );
     // Projected job length from the running jobs' rates, for when nothing has finished or been recorded.
     const projected = [...this.running].flatMap(([i, job]) => {
       const s = statuses.get(i);
@@ -135,22 +137,26 @@ export class SweepProgress {
     });
     const perJob = this.jobSeconds(projected);
     const left: number[] = [];
-    const jobs = [...this.running].sort(([a], [b]) => a - b).map(([index, job]) => {
-      const s = statuses.get(index);
-      const head = `  job ${index} [${job.label}]`;
-      if (s === undefined) {
-        left.push(Math.max(0, perJob - (t - job.started) / 1000));
-        return `${head}: starting`;
-      }
-      if (s.phase === 'trained') {
-        left.push(0);
-        return `${head}: trained ${s.step}/${s.total} steps; final evaluation`;
-      }
-      left.push(s.eta ?? NaN);
-      const metrics = Object.entries(s.metrics).map(([k, v]) => `${k}=${formatMetric(v)}`).join(' ');
-      const percent = s.total > 0 ? Math.floor((100 * s.step) / s.total) : 100;
-      return `${head}: step ${s.step}/${s.total} (${percent}%)${metrics ? ` ${metrics}` : ''} ${s.rate.toFixed(2)} it/s ETA ${formatDuration(s.eta ?? NaN)}`;
-    });
+    const jobs = [...this.running]
+      .sort(([a], [b]) => a - b)
+      .map(([index, job]) => {
+        const s = statuses.get(index);
+        const head = `  job ${index} [${job.label}]`;
+        if (s === undefined) {
+          left.push(Math.max(0, perJob - (t - job.started) / 1000));
+          return `${head}: starting`;
+        }
+        if (s.phase === 'trained') {
+          left.push(0);
+          return `${head}: trained ${s.step}/${s.total} steps; final evaluation`;
+        }
+        left.push(s.eta ?? NaN);
+        const metrics = Object.entries(s.metrics)
+          .map(([k, v]) => `${k}=${formatMetric(v)}`)
+          .join(' ');
+        const percent = s.total > 0 ? Math.floor((100 * s.step) / s.total) : 100;
+        return `${head}: step ${s.step}/${s.total} (${percent}%)${metrics ? ` ${metrics}` : ''} ${s.rate.toFixed(2)} it/s ETA ${formatDuration(s.eta ?? NaN)}`;
+      });
     const waiting = Math.max(0, this.opts.totalJobs - this.finished - this.running.size);
     const eta = sweepEta(left, waiting, this.opts.parallel, perJob);
     const summary = `  ${this.finished}/${this.opts.totalJobs} done, ${this.running.size} running, ${waiting} waiting; sweep ETA ${formatDuration(eta)}`;

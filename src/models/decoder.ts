@@ -66,7 +66,10 @@ export class RVOSDecoder {
   readonly usesSpatial: boolean;
   readonly usesTemporal: boolean;
 
-  constructor(store: ParamStore, readonly opts: DecoderOptions) {
+  constructor(
+    store: ParamStore,
+    readonly opts: DecoderOptions,
+  ) {
     const hs = levelChannels(opts.hidden);
     this.usesSpatial = opts.recurrence !== 'T';
     this.usesTemporal = opts.recurrence !== 'S';
@@ -105,7 +108,13 @@ export class RVOSDecoder {
    * @param temporal this slot's h at each level from the previous frame (null: first frame, or S mode)
    * @param extra this slot's extra input channels at each level (matching maps), when configured
    */
-  decodeSlot(frame: PreparedFrame, masks: tf.Tensor4D[] | null, spatial: LevelState[] | null, temporal: tf.Tensor4D[] | null, extra: tf.Tensor4D[] | null = null): SlotOutput {
+  decodeSlot(
+    frame: PreparedFrame,
+    masks: tf.Tensor4D[] | null,
+    spatial: LevelState[] | null,
+    temporal: tf.Tensor4D[] | null,
+    extra: tf.Tensor4D[] | null = null,
+  ): SlotOutput {
     const states: LevelState[] = [];
     let prevH: tf.Tensor4D | null = null;
     this.cells.forEach((cell, k) => {

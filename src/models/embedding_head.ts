@@ -15,7 +15,11 @@ export class EmbeddingHead {
   private readonly depthwise: DepthwiseConv2D;
   private readonly pointwise: tf.Variable;
 
-  constructor(store: ParamStore, inChannels: number, readonly dim: number) {
+  constructor(
+    store: ParamStore,
+    inChannels: number,
+    readonly dim: number,
+  ) {
     this.depthwise = new DepthwiseConv2D(store, 'matching/embedding_dw', inChannels, { kernel: 3, padding: 'symmetric' }, 'decoder');
     const std = 1 / Math.sqrt(2 * dim * inChannels);
     this.pointwise = store.create('matching/embedding_pw/kernel', [1, 1, inChannels, dim], { kind: 'normal', std }, 'decoder');

@@ -230,7 +230,13 @@ function overrideSlots(base: tf.Tensor4D, masks: tf.Tensor4D, slots: number[], n
  * bilinearly (align corners) and each pixel takes the most probable kept slot whose probability is
  * above the threshold (id = slot + 1), else background 0.
  */
-export function logitsToLabels(logits: tf.Tensor4D, keep: boolean[], width: number, height: number, threshold: number): { width: number; height: number; data: Uint8Array } {
+export function logitsToLabels(
+  logits: tf.Tensor4D,
+  keep: boolean[],
+  width: number,
+  height: number,
+  threshold: number,
+): { width: number; height: number; data: Uint8Array } {
   const slots = keep.length;
   // Read outside tf.tidy: a tidy that returns a typed array walks every element looking for tensors.
   const resized = tf.tidy(() => tf.sigmoid(tf.image.resizeBilinear(logits, [height, width], true)));

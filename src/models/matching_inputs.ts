@@ -74,7 +74,8 @@ function withBackground(masks: tf.Tensor4D): tf.Tensor4D {
 function toStride4(probabilities: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
   let x = probabilities;
   while (x.shape[1] > size[0] || x.shape[2] > size[1]) x = tf.avgPool(x, 2, 2, 'same');
-  if (x.shape[1] !== size[0] || x.shape[2] !== size[1]) throw new Error(`matching: pooling by 2 gives ${x.shape[1]}x${x.shape[2]}, not the stride-4 size ${size[0]}x${size[1]}`);
+  if (x.shape[1] !== size[0] || x.shape[2] !== size[1])
+    throw new Error(`matching: pooling by 2 gives ${x.shape[1]}x${x.shape[2]}, not the stride-4 size ${size[0]}x${size[1]}`);
   // Labels are constants for the tape (Greater has no gradient, and none is wanted through them).
   const binary = tf.tidy(() => tf.cast(tf.greater(x, 0.5), 'float32'));
   const labels = binary.dataSync();
@@ -131,7 +132,16 @@ export class MatchingInputs {
       parts.push(masks === null ? none() : localMatchingMap(embedding, previous, withBackground(masks), { radius: this.opts.localRadius }));
     }
     // Interleave per slot: [B,h,w,S,2] per map → [B,h,w,S·C].
-    const perSlot: tf.Tensor4D = parts.length === 1 ? parts[0]! : tf.reshape<tf.Rank.R4>(tf.concat(parts.map((p) => tf.reshape(p, [b, h, w, this.slots, 2])), 4), [b, h, w, this.slots * this.channelsPerSlot]);
+    const perSlot: tf.Tensor4D =
+      parts.length === 1
+        ? parts[0]!
+        : tf.reshape<tf.Rank.R4>(
+            tf.concat(
+              parts.map((p) => tf.reshape(p, [b, h, w, this.slots, 2])),
+              4,
+            ),
+            [b, h, w, this.slots * this.channelsPerSlot],
+          );
     return { levels: minPyramid(perSlot, sizes), embedding, givenMasks };
   }
 
@@ -151,7 +161,11 @@ export class MatchingInputs {
     const keepGlobal = refs?.global;
     return {
       // Clones: each state owns its tensors (callers dispose the previous state after a step).
-      global: !this.useGlobal ? null : keepGlobal != null ? { embedding: tf.clone(keepGlobal.embedding), masks: tf.clone(keepGlobal.masks!) } : { embedding: tf.clone(current.embedding), masks: tf.clone(own) },
+      global: !this.useGlobal
+        ? null
+        : keepGlobal != null
+          ? { embedding: tf.clone(keepGlobal.embedding), masks: tf.clone(keepGlobal.masks!) }
+          : { embedding: tf.clone(current.embedding), masks: tf.clone(own) },
       previous: !this.useLocal ? null : { embedding: tf.clone(current.embedding), masks: this.oneShot ? null : tf.clone(own) },
     };
   }

@@ -9,13 +9,17 @@ import { DECODER_INPUTS } from './names.js';
 export type ValueCheck = (value: unknown) => string | null;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const intAtLeast = (min: number, what: string): ValueCheck => (v) => (isInt(v) && v >= min ? null : `must be ${what}, got ${JSON.stringify(v)}`);
+const intAtLeast =
+  (min: number, what: string): ValueCheck =>
+  (v) =>
+    isInt(v) && v >= min ? null : `must be ${what}, got ${JSON.stringify(v)}`;
 
 export const MODEL_CHECKS = {
   hidden: (v: unknown) => (isInt(v) && v >= 8 && v % 8 === 0 ? null : `must be a positive multiple of 8 (levels use hidden/8), got ${JSON.stringify(v)}`),
   slots: intAtLeast(1, 'a positive integer'),
   inputs: (v: unknown) => {
-    if (!Array.isArray(v) || v.some((i) => !(DECODER_INPUTS as readonly unknown[]).includes(i))) return `must be a subset of ${DECODER_INPUTS.join(', ')}, got ${JSON.stringify(v)}`;
+    if (!Array.isArray(v) || v.some((i) => !(DECODER_INPUTS as readonly unknown[]).includes(i)))
+      return `must be a subset of ${DECODER_INPUTS.join(', ')}, got ${JSON.stringify(v)}`;
     return new Set(v).size === v.length ? null : `must not repeat an entry, got ${JSON.stringify(v)}`;
   },
   'matching.embedding_dim': intAtLeast(1, 'a positive integer'),

@@ -71,7 +71,10 @@ export function assignWeights(vars: Map<string, tf.Variable>, manifest: WeightsM
     const missing = [...vars.keys()].filter((n) => decoded[n] === undefined);
     const extra = Object.keys(decoded).filter((n) => !vars.has(n));
     if (missing.length > 0 || extra.length > 0) {
-      throw new DataError(`weights do not match config.json: missing ${missing.slice(0, 5).join(', ') || 'none'}; unexpected ${extra.slice(0, 5).join(', ') || 'none'}`, where);
+      throw new DataError(
+        `weights do not match config.json: missing ${missing.slice(0, 5).join(', ') || 'none'}; unexpected ${extra.slice(0, 5).join(', ') || 'none'}`,
+        where,
+      );
     }
     for (const [name, v] of vars) {
       const t = decoded[name]!;

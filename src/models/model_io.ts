@@ -10,7 +10,16 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError } from '../utils/errors.js';
 import { writeFileAtomicAsync } from '../utils/fs.js';
-import { assignWeights, MODEL_FOLDER_FILES, modelFromWeights, parseModelConfig, parseWeightsManifest, WEIGHTS_FORMAT, WEIGHTS_VERSION, type WeightsManifest } from './model_format.js';
+import {
+  assignWeights,
+  MODEL_FOLDER_FILES,
+  modelFromWeights,
+  parseModelConfig,
+  parseWeightsManifest,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  type WeightsManifest,
+} from './model_format.js';
 import type { RVOSModel, RVOSModelConfig } from './rvos_model.js';
 
 /** What save needs of a model (RVOS or another family, src/models/baselines/). */

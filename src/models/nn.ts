@@ -45,7 +45,14 @@ export class Conv2D {
   private readonly stride: number;
   private readonly pad: 'same' | 'valid' | number;
 
-  constructor(store: ParamStore, readonly name: string, inChannels: number, outChannels: number, opts: ConvOptions, group: ParamGroup) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    inChannels: number,
+    outChannels: number,
+    opts: ConvOptions,
+    group: ParamGroup,
+  ) {
     const shape = [opts.kernel, opts.kernel, inChannels, outChannels];
     const init: Init = opts.init === 'torchDefault' ? torchDefault(shape) : heNormalFanOut(shape);
     this.kernel = store.create(`${name}/kernel`, shape, init, group);
@@ -71,7 +78,13 @@ export class DepthwiseConv2D {
   private readonly stride: number;
   private readonly pad: 'same' | 'valid' | number;
 
-  constructor(store: ParamStore, readonly name: string, channels: number, opts: { kernel: number; stride?: number; padding?: PaddingMode }, group: ParamGroup) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    channels: number,
+    opts: { kernel: number; stride?: number; padding?: PaddingMode },
+    group: ParamGroup,
+  ) {
     const shape = [opts.kernel, opts.kernel, channels, 1];
     this.kernel = store.create(`${name}/depthwise_kernel`, shape, heNormalFanOut(shape, true), group);
     this.stride = opts.stride ?? 1;
@@ -95,7 +108,14 @@ export class BatchNorm {
   /**
    * @param frozen use the moving statistics in training too and never update them
    */
-  constructor(store: ParamStore, readonly name: string, channels: number, group: ParamGroup, readonly epsilon = 1e-5, readonly frozen = false) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    channels: number,
+    group: ParamGroup,
+    readonly epsilon = 1e-5,
+    readonly frozen = false,
+  ) {
     this.gamma = store.create(`${name}/gamma`, [channels], { kind: 'ones' }, group);
     this.beta = store.create(`${name}/beta`, [channels], { kind: 'zeros' }, group);
     this.movingMean = store.create(`${name}/moving_mean`, [channels], { kind: 'zeros' }, group, false);
@@ -104,7 +124,14 @@ export class BatchNorm {
 
   apply(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     if (!ctx.training || this.frozen) {
-      return tf.batchNorm4d(x, this.movingMean as tf.Tensor1D, this.movingVariance as tf.Tensor1D, this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, this.epsilon);
+      return tf.batchNorm4d(
+        x,
+        this.movingMean as tf.Tensor1D,
+        this.movingVariance as tf.Tensor1D,
+        this.beta as tf.Tensor1D,
+        this.gamma as tf.Tensor1D,
+        this.epsilon,
+      );
     }
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const n = x.size / x.shape[3];
@@ -125,7 +152,13 @@ export class Dense {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
 
-  constructor(store: ParamStore, readonly name: string, inUnits: number, outUnits: number, group: ParamGroup) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    inUnits: number,
+    outUnits: number,
+    group: ParamGroup,
+  ) {
     const shape = [inUnits, outUnits];
     this.kernel = store.create(`${name}/kernel`, shape, torchDefault(shape), group);
     this.bias = store.create(`${name}/bias`, [outUnits], torchDefault(shape), group);
@@ -141,7 +174,17 @@ export class ConvBn {
   readonly conv: Conv2D;
   readonly bn: BatchNorm;
 
-  constructor(store: ParamStore, convName: string, bnName: string, inC: number, outC: number, opts: ConvOptions, group: ParamGroup, bnEpsilon = 1e-5, frozenBn = false) {
+  constructor(
+    store: ParamStore,
+    convName: string,
+    bnName: string,
+    inC: number,
+    outC: number,
+    opts: ConvOptions,
+    group: ParamGroup,
+    bnEpsilon = 1e-5,
+    frozenBn = false,
+  ) {
     this.conv = new Conv2D(store, convName, inC, outC, opts, group);
     this.bn = new BatchNorm(store, bnName, outC, group, bnEpsilon, frozenBn);
   }

@@ -16,11 +16,7 @@ import { Rng } from '../utils/rng.js';
 /** Which learning-rate group a variable belongs to (RVOS: encoder 1e-6, the rest 1e-3). */
 export type ParamGroup = 'encoder' | 'decoder';
 
-export type Init =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'normal'; std: number }
-  | { kind: 'uniform'; bound: number };
+export type Init = { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std: number } | { kind: 'uniform'; bound: number };
 
 interface Entry {
   variable: tf.Variable;

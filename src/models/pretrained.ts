@@ -83,7 +83,9 @@ export async function nsfwjsMobileNetV2(): Promise<LayersModelArtifacts> {
   try {
     mod = await import(modelSpecifier);
   } catch (err) {
-    throw new ConfigError(`encoder.pretrained: '${NSFWJS_SOURCE}' needs the nsfwjs package, which did not load (${(err as Error).message.split('\n')[0]}); install it with \`npm install nsfwjs@4.4.0\``);
+    throw new ConfigError(
+      `encoder.pretrained: '${NSFWJS_SOURCE}' needs the nsfwjs package, which did not load (${(err as Error).message.split('\n')[0]}); install it with \`npm install nsfwjs@4.4.0\``,
+    );
   }
   const model = (await mod.MobileNetV2Model.modelJson()).default as { modelTopology: unknown; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
   const chunks: Uint8Array[] = [];
@@ -116,7 +118,10 @@ export function assignPretrained(store: ParamStore, encoder: Encoder, artifacts:
       }
       const want = store.get(name).shape;
       if (!tf.util.arraysEqual(want, t.shape)) {
-        throw new DataError(`pretrained weight '${fileName}' has shape [${t.shape}] but encoder '${encoder.name}' needs [${want}]: the file is a different architecture`, source);
+        throw new DataError(
+          `pretrained weight '${fileName}' has shape [${t.shape}] but encoder '${encoder.name}' needs [${want}]: the file is a different architecture`,
+          source,
+        );
       }
       plan.set(name, t);
     }

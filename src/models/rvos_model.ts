@@ -14,7 +14,15 @@ import { ConfigError, RvosError } from '../utils/errors.js';
 import { levelChannels, RVOSDecoder, type LevelState, type Recurrence } from './decoder.js';
 import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './encoders/index.js';
 import { maskPyramid } from './mask_pyramid.js';
-import { DECODER_INPUTS, disposeReferences, FEELVOS_MATCHING, MatchingInputs, type DecoderInput, type MatchingOptions, type MatchingReferences } from './matching_inputs.js';
+import {
+  DECODER_INPUTS,
+  disposeReferences,
+  FEELVOS_MATCHING,
+  MatchingInputs,
+  type DecoderInput,
+  type MatchingOptions,
+  type MatchingReferences,
+} from './matching_inputs.js';
 import { MODEL_CHECKS } from './model_checks.js';
 import { FIRST_FRAME_MOTIONS, RECURRENCES, SEGMENTATION_MODES, type FirstFrameMotion, type SegmentationMode } from './names.js';
 import { forwardContext, type ForwardContext } from './nn.js';
@@ -115,8 +123,10 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   if (!RECURRENCES.includes(config.recurrence)) fail('recurrence', `must be ${RECURRENCES.join(' | ')}, got '${config.recurrence}'`);
   if (!SEGMENTATION_MODES.includes(config.mode)) fail('mode', `must be ${SEGMENTATION_MODES.join(' | ')}, got '${config.mode}'`);
   if (typeof config.objectness !== 'boolean') fail('objectness', `must be true or false, got ${String(config.objectness)}`);
-  if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean') fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
-  if (config.firstFrameMotion !== undefined && !FIRST_FRAME_MOTIONS.includes(config.firstFrameMotion)) fail('first_frame_motion', `must be ${FIRST_FRAME_MOTIONS.join(' | ')}, got '${String(config.firstFrameMotion)}'`);
+  if (config.motionInput !== undefined && typeof config.motionInput !== 'boolean')
+    fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
+  if (config.firstFrameMotion !== undefined && !FIRST_FRAME_MOTIONS.includes(config.firstFrameMotion))
+    fail('first_frame_motion', `must be ${FIRST_FRAME_MOTIONS.join(' | ')}, got '${String(config.firstFrameMotion)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   check('inputs', decoderInputs(config));
   const m = { ...FEELVOS_MATCHING, ...config.matching };
@@ -151,7 +161,9 @@ export class RVOSModel {
       const inputs = decoderInputs(cfg);
       const oneShot = cfg.mode === 'one_shot';
       const usesMatching = inputs.includes('global_matching') || inputs.includes('local_matching');
-      const matching = usesMatching ? new MatchingInputs(store, encoder.channels[0], inputs, oneShot, cfg.slots, { ...FEELVOS_MATCHING, ...cfg.matching }) : null;
+      const matching = usesMatching
+        ? new MatchingInputs(store, encoder.channels[0], inputs, oneShot, cfg.slots, { ...FEELVOS_MATCHING, ...cfg.matching })
+        : null;
       const decoder = new RVOSDecoder(store, {
         hidden,
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
@@ -258,14 +270,19 @@ export class RVOSModel {
     }
     const previousFrame = state.previousFrame ?? null;
     if (previousFrame !== null && !tf.util.arraysEqual(previousFrame.shape, frame.shape)) {
-      throw new RvosError(`RVOSModel.step: state holds a previous frame of shape [${previousFrame.shape}], this frame is [${frame.shape}]; start from initialState()`);
+      throw new RvosError(
+        `RVOSModel.step: state holds a previous frame of shape [${previousFrame.shape}], this frame is [${frame.shape}]; start from initialState()`,
+      );
     }
     if (state.temporal !== null) {
-      if (state.temporal.length !== this.config.slots) throw new RvosError(`RVOSModel.step: state has ${state.temporal.length} slots, model has ${this.config.slots}`);
+      if (state.temporal.length !== this.config.slots)
+        throw new RvosError(`RVOSModel.step: state has ${state.temporal.length} slots, model has ${this.config.slots}`);
       const [b, h, w] = frame.shape;
       const prev = state.temporal[0]![3]!;
       if (prev.shape[0] !== b || prev.shape[1] !== Math.ceil(h / 4) || prev.shape[2] !== Math.ceil(w / 4)) {
-        throw new RvosError(`RVOSModel.step: state comes from frames of another batch or size (level 3 is [${prev.shape}], frame [${frame.shape}]); start from initialState()`);
+        throw new RvosError(
+          `RVOSModel.step: state comes from frames of another batch or size (level 3 is [${prev.shape}], frame [${frame.shape}]); start from initialState()`,
+        );
       }
     }
   }
@@ -298,4 +315,3 @@ export class RVOSModel {
     this.encoder.dispose();
   }
 }
-

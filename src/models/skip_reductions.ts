@@ -24,7 +24,16 @@ export class SkipReductions {
   constructor(store: ParamStore, encoderChannels: readonly number[], hidden: number) {
     const out = skipChannels(hidden);
     this.units = SKIP_STRIDES.map(
-      (s, i) => new ConvBn(store, `skip/s${s}_conv`, `skip/s${s}_bn`, encoderChannels[i]!, out[i]!, { kernel: 3, padding: 'symmetric', bias: true, init: 'torchDefault' }, 'decoder'),
+      (s, i) =>
+        new ConvBn(
+          store,
+          `skip/s${s}_conv`,
+          `skip/s${s}_bn`,
+          encoderChannels[i]!,
+          out[i]!,
+          { kernel: 3, padding: 'symmetric', bias: true, init: 'torchDefault' },
+          'decoder',
+        ),
     );
   }
 

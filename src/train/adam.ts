@@ -44,7 +44,10 @@ export class Adam {
   private readonly v = new Map<string, tf.Tensor>();
   private stepCount = 0;
 
-  constructor(private readonly groups: ParamGroup[], options: AdamOptions = {}) {
+  constructor(
+    private readonly groups: ParamGroup[],
+    options: AdamOptions = {},
+  ) {
     // Defaults are PyTorch's (and the Adam paper's).
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
@@ -98,7 +101,15 @@ export class Adam {
   private fusedUpdate(name: string, variable: tf.Variable, grad: tf.Tensor, stepSize: number, correction2: number): [tf.Tensor, tf.Tensor] {
     const mPrev = this.m.get(name);
     const vPrev = this.v.get(name);
-    const attrs: AdamUpdateAttrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, correction2, stepSize, hasMoments: mPrev !== undefined };
+    const attrs: AdamUpdateAttrs = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+      correction2,
+      stepSize,
+      hasMoments: mPrev !== undefined,
+    };
     const inputs = [variable, grad, ...(mPrev === undefined ? [] : [mPrev, vPrev!])];
     const [next, m, v] = tf.engine().runKernel(ADAM_UPDATE, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     variable.assign(next!);
@@ -133,7 +144,9 @@ export class Adam {
 
 /** Scales gradients so their global L2 norm is at most `maxNorm` (PyTorch clip_grad_norm_). Returns the norm before clipping. */
 export function clipByGlobalNorm(gradients: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = hasFusedKernel(SUM_OF_SQUARES) ? fusedGlobalNorm([...gradients.values()]) : tf.tidy(() => tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  const norm = hasFusedKernel(SUM_OF_SQUARES)
+    ? fusedGlobalNorm([...gradients.values()])
+    : tf.tidy(() => tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
   if (Number.isFinite(norm) && maxNorm > 0 && norm > maxNorm) {
     const scale = maxNorm / (norm + 1e-6);
     for (const [name, g] of gradients) {

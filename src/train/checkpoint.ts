@@ -156,7 +156,10 @@ export function pruneCheckpoints(checkpointsDir: string, keep: number): void {
     const p = path.join(checkpointsDir, `${which}.json`);
     if (fs.existsSync(p)) pinned.add((JSON.parse(fs.readFileSync(p, 'utf8')) as { dir: string }).dir);
   }
-  const steps = fs.readdirSync(checkpointsDir).filter((d) => /^step-\d+$/.test(d)).sort();
+  const steps = fs
+    .readdirSync(checkpointsDir)
+    .filter((d) => /^step-\d+$/.test(d))
+    .sort();
   for (const d of steps.slice(0, Math.max(0, steps.length - keep))) {
     if (!pinned.has(d)) fs.rmSync(path.join(checkpointsDir, d), { recursive: true, force: true });
   }

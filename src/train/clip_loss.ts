@@ -130,9 +130,7 @@ function assignSlots(
   const gt = targets.dataSync() as Float32Array;
   return Array.from({ length: batchSize }, (_, b) => {
     const cost = softIoUCostMatrix(probs.subarray(b * perItem, (b + 1) * perItem), gt.subarray(b * perItem, (b + 1) * perItem), slots, slots);
-    const exists = Array.from({ length: slots }, (_, o) =>
-      matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0),
-    );
+    const exists = Array.from({ length: slots }, (_, o) => (matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0)));
     return matchSlots(cost, exists);
   });
 }

@@ -27,9 +27,7 @@ export function softIoUCostMatrix(probs: Float32Array, targets: Float32Array, sl
       for (let o = 0; o < objects; o++) row[o]! += p * targets[yBase + o]!;
     }
   }
-  return inter.map((row, s) =>
-    Array.from(row, (pi, o) => 1 - pi / (sumP[s]! + sumY[o]! - pi + SOFT_IOU_EPSILON)),
-  );
+  return inter.map((row, s) => Array.from(row, (pi, o) => 1 - pi / (sumP[s]! + sumY[o]! - pi + SOFT_IOU_EPSILON)));
 }
 
 /**

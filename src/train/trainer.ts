@@ -9,7 +9,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { RVOSModel } from '../models/rvos_model.js';
 import { Adam, clipByGlobalNorm } from './adam.js';
 import type { ClipBatch, ClipLossOptions } from './clip_loss.js';
-import { disposeCheckpoint, loadCheckpoint, pruneCheckpoints, removeStaleCheckpointTemporaries, restoreWeights, saveCheckpoint, type TrainerProgress } from './checkpoint.js';
+import {
+  disposeCheckpoint,
+  loadCheckpoint,
+  pruneCheckpoints,
+  removeStaleCheckpointTemporaries,
+  restoreWeights,
+  saveCheckpoint,
+  type TrainerProgress,
+} from './checkpoint.js';
 import { TrainingError } from '../utils/errors.js';
 import { InThreadGradients, type GradientProvider } from './parallel/gradients.js';
 import { WorkerGradients } from './parallel/worker_gradients.js';
@@ -118,8 +126,10 @@ function disposeBatch(batch: ClipBatch): void {
 export async function train<M extends TrainableModel>(model: M, options: TrainerOptions, hooks: TrainerHooks<M>): Promise<TrainResult> {
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new TrainingError(`train.workers must be a positive integer, got ${workers}`);
-  if (hooks.gradients === undefined && !(model instanceof RVOSModel)) throw new TrainingError('train: a model other than RVOS needs hooks.gradients (its family\'s GradientProvider)');
-  const provider = hooks.gradients ?? (workers > 1 ? new WorkerGradients(model as unknown as RVOSModel, workers) : new InThreadGradients(model as unknown as RVOSModel));
+  if (hooks.gradients === undefined && !(model instanceof RVOSModel))
+    throw new TrainingError("train: a model other than RVOS needs hooks.gradients (its family's GradientProvider)");
+  const provider =
+    hooks.gradients ?? (workers > 1 ? new WorkerGradients(model as unknown as RVOSModel, workers) : new InThreadGradients(model as unknown as RVOSModel));
   try {
     return await trainWith(model, options, hooks, provider);
   } finally {
@@ -127,7 +137,12 @@ export async function train<M extends TrainableModel>(model: M, options: Trainer
   }
 }
 
-async function trainWith<M extends TrainableModel>(model: M, options: TrainerOptions, hooks: TrainerHooks<M>, provider: GradientProvider): Promise<TrainResult> {
+async function trainWith<M extends TrainableModel>(
+  model: M,
+  options: TrainerOptions,
+  hooks: TrainerHooks<M>,
+  provider: GradientProvider,
+): Promise<TrainResult> {
   const totalSteps = options.stages.reduce((n, s) => n + s.steps, 0);
   const checkpointsDir = path.join(options.runDir, 'checkpoints');
   const named = model.namedVariables();

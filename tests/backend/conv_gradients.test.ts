@@ -42,7 +42,12 @@ function randomCase(rng: Rng, depthwise: boolean, padMode: 'same' | 'valid' | 'e
   let extraW = 0;
   if (padMode === 'explicit') {
     const [t, b, l, r] = [rng.int(0, 3), rng.int(0, 3), rng.int(0, 3), rng.int(0, 3)];
-    pad = [[0, 0], [t, b], [l, r], [0, 0]];
+    pad = [
+      [0, 0],
+      [t, b],
+      [l, r],
+      [0, 0],
+    ];
     [extraH, extraW] = [t + b, l + r];
   } else if (padMode === 'number') {
     pad = rng.int(0, 2);
@@ -119,7 +124,14 @@ describe('depthwiseConv2d gradients on wasm match cpu', () => {
  */
 function dilateFilter(w: tf.Tensor4D, d: number): tf.Tensor4D {
   const [kh, kw, ci, co] = w.shape;
-  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, ci, co]), [[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
+  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, ci, co]), [
+    [0, 0],
+    [0, d - 1],
+    [0, 0],
+    [0, d - 1],
+    [0, 0],
+    [0, 0],
+  ]);
   return tf.slice(tf.reshape(spread, [kh * d, kw * d, ci, co]) as tf.Tensor4D, [0, 0, 0, 0], [(kh - 1) * d + 1, (kw - 1) * d + 1, ci, co]);
 }
 

@@ -16,7 +16,10 @@ afterAll(async () => {
 
 function random(rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.uniform(lo, hi)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.uniform(lo, hi)),
+    shape,
+  );
 }
 
 function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
@@ -33,7 +36,12 @@ function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** Both gradient functions of `kernelName` on the same dy and saved tensors, input by input. */
-function bothGradients(kernelName: string, dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap): { name: string; fused: tf.Tensor; original: tf.Tensor }[] {
+function bothGradients(
+  kernelName: string,
+  dy: tf.Tensor,
+  saved: tf.Tensor[],
+  attrs: tf.NamedAttrMap,
+): { name: string; fused: tf.Tensor; original: tf.Tensor }[] {
   // In a scope, as the tape runs them: gradient functions may make intermediates eagerly.
   return tf.tidy(() => {
     const fusedGrads = tf.getGradient(kernelName)!.gradFunc(dy, saved, attrs);

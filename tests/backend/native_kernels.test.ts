@@ -61,7 +61,13 @@ function randomCase(rng: Rng, depthwise: boolean, padMode: 'same' | 'valid' | 'e
   const cin = rng.int(1, 9);
   const cout = depthwise ? cin * rng.int(1, 3) : rng.int(1, 17);
   let pad: Pad = padMode === 'same' || padMode === 'valid' ? padMode : 0;
-  if (padMode === 'explicit') pad = [[0, 0], [rng.int(0, 3), rng.int(0, 3)], [rng.int(0, 3), rng.int(0, 3)], [0, 0]];
+  if (padMode === 'explicit')
+    pad = [
+      [0, 0],
+      [rng.int(0, 3), rng.int(0, 3)],
+      [rng.int(0, 3), rng.int(0, 3)],
+      [0, 0],
+    ];
   else if (padMode === 'number') pad = rng.int(0, 2);
   const effH = (kh - 1) * dilations[0] + 1;
   const effW = (kw - 1) * dilations[1] + 1;
@@ -183,8 +189,21 @@ describe.skipIf(SKIP !== '')(`native convolutions equal the wasm kernels${SKIP}`
     // (The NCHW fallback composes transposes around a Conv2D, which itself runs natively.)
     const fn = (xt: tf.Tensor, ft: tf.Tensor, at: tf.Tensor): tf.Tensor[] =>
       tf.tidy(() => [
-        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xt, dy: tf.ones([2, 4, 5, 4]) }, { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] }) as tf.Tensor,
-        tf.fused.conv2d({ x: tf.transpose(xt, [0, 2, 3, 1]) as tf.Tensor4D, filter: ft as tf.Tensor4D, strides: 1, pad: 'same', activation: 'prelu', preluActivationWeights: at }),
+        tf
+          .engine()
+          .runKernel(
+            tf.Conv2DBackpropFilter,
+            { x: xt, dy: tf.ones([2, 4, 5, 4]) },
+            { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] },
+          ) as tf.Tensor,
+        tf.fused.conv2d({
+          x: tf.transpose(xt, [0, 2, 3, 1]) as tf.Tensor4D,
+          filter: ft as tf.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          activation: 'prelu',
+          preluActivationWeights: at,
+        }),
       ]);
     const before = nativeKernelCounts();
     const out = runWith(true, [x, filter, alpha], fn);
@@ -273,7 +292,15 @@ describe.skipIf(SKIP !== '')(`native convolutions: memory${SKIP}`, () => {
 
 describe.skipIf(SKIP !== '')(`native convolutions: training${SKIP}`, () => {
   const SIZE: [number, number] = [32, 32];
-  const config: RVOSModelConfig = { encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 2, recurrence: 'ST', mode: 'one_shot', objectness: true, seed: 4 };
+  const config: RVOSModelConfig = {
+    encoder: { name: 'light', pretrained: null },
+    hidden: 8,
+    slots: 2,
+    recurrence: 'ST',
+    mode: 'one_shot',
+    objectness: true,
+    seed: 4,
+  };
   const dataset = () => {
     const rng = new Rng(8);
     return memoryDataset(
@@ -295,8 +322,19 @@ describe.skipIf(SKIP !== '')(`native convolutions: training${SKIP}`, () => {
       await train(
         model,
         {
-          runDir, stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 2e-3, weightDecay: 1e-5, gradClip: 5,
-          loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 }, valEvery: 0, ckptEvery: 1000, patience: 0, logEvery: 1, keepCheckpoints: 1, resume: false,
+          runDir,
+          stages: [{ name: 'train', steps, previousMask: 'gt_prev' }],
+          lr: 3e-3,
+          encoderLr: 2e-3,
+          weightDecay: 1e-5,
+          gradClip: 5,
+          loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
+          valEvery: 0,
+          ckptEvery: 1000,
+          patience: 0,
+          logEvery: 1,
+          keepCheckpoints: 1,
+          resume: false,
         },
         { batch: (s) => source.batch(s), onStep: (i: StepInfo) => (losses.push(i.loss), tensors.push(i.numTensors)) },
       );

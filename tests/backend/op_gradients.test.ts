@@ -29,7 +29,10 @@ function resizeViaMatMul(size: [number, number], alignCorners: boolean, halfPixe
     const [b, h, w, c] = x.shape as [number, number, number, number];
     const [oh, ow] = size;
     const interpolation = (n: number, out: number) =>
-      tf.reshape(tf.image.resizeBilinear(tf.reshape(tf.eye(n), [1, n, 1, n]) as tf.Tensor4D, [out, 1], alignCorners, halfPixelCenters), [out, n]) as tf.Tensor2D;
+      tf.reshape(tf.image.resizeBilinear(tf.reshape(tf.eye(n), [1, n, 1, n]) as tf.Tensor4D, [out, 1], alignCorners, halfPixelCenters), [
+        out,
+        n,
+      ]) as tf.Tensor2D;
     const rows = tf.matMul(interpolation(h, oh), tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, b * w * c]) as tf.Tensor2D);
     const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [oh, b, w, c]), [2, 1, 0, 3]), [w, b * oh * c]) as tf.Tensor2D;
     const cols = tf.matMul(interpolation(w, ow), byCol);
@@ -49,7 +52,11 @@ function resizeCase(name: string, inShape: number[], size: [number, number], ali
 const t4 = (t: tf.Tensor) => t as tf.Tensor4D;
 
 const CASES: OpCase[] = [
-  { name: 'conv2d + bias', inputs: [{ shape: [2, 9, 7, 3] }, { shape: [3, 3, 3, 4] }, { shape: [4] }], op: (x, w, b) => tf.add(tf.conv2d(t4(x), t4(w), 1, 'same'), b!) },
+  {
+    name: 'conv2d + bias',
+    inputs: [{ shape: [2, 9, 7, 3] }, { shape: [3, 3, 3, 4] }, { shape: [4] }],
+    op: (x, w, b) => tf.add(tf.conv2d(t4(x), t4(w), 1, 'same'), b!),
+  },
   {
     name: 'fused conv2d, bias + relu (unfused under the tape)',
     inputs: [{ shape: [2, 9, 7, 3] }, { shape: [3, 3, 3, 4] }, { shape: [4] }],
@@ -93,7 +100,17 @@ const CASES: OpCase[] = [
   { name: 'maxPool after relu', inputs: [{ shape: [2, 9, 7, 3] }], op: (x) => tf.maxPool(tf.relu(t4(x)), 2, 2, 'same') },
   { name: 'avgPool 2x2 same', inputs: [{ shape: [2, 9, 7, 3] }], op: (x) => tf.avgPool(t4(x), 2, 2, 'same') },
   { name: 'mean over H, W', inputs: [{ shape: [2, 6, 5, 3] }], op: (x) => tf.mean(x, [1, 2]) },
-  { name: 'pad', inputs: [{ shape: [2, 4, 5, 3] }], op: (x) => tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]]) },
+  {
+    name: 'pad',
+    inputs: [{ shape: [2, 4, 5, 3] }],
+    op: (x) =>
+      tf.pad(x, [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ]),
+  },
   { name: 'add (broadcast)', inputs: [{ shape: [2, 4, 5, 3] }, { shape: [3] }], op: (a, b) => tf.add(a!, b!) },
   { name: 'sub (broadcast)', inputs: [{ shape: [2, 4, 5, 3] }, { shape: [2, 1, 1, 3] }], op: (a, b) => tf.sub(a!, b!) },
   { name: 'mul (broadcast)', inputs: [{ shape: [2, 4, 5, 3] }, { shape: [2, 4, 5, 1] }], op: (a, b) => tf.mul(a!, b!) },

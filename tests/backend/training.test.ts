@@ -35,7 +35,12 @@ async function trainTiny(backend: 'wasm' | 'cpu', images: HostTensor, mask: Host
 }
 
 /** A tfjs-layers model with the layer types the project uses, trained with trainOnBatch. */
-async function trainLayersModel(backend: 'wasm' | 'cpu', images: HostTensor, mask: HostTensor, weights: HostTensor[] | undefined): Promise<Curve & { weights: HostTensor[] }> {
+async function trainLayersModel(
+  backend: 'wasm' | 'cpu',
+  images: HostTensor,
+  mask: HostTensor,
+  weights: HostTensor[] | undefined,
+): Promise<Curve & { weights: HostTensor[] }> {
   await tf.setBackend(backend);
   const model = tfl.sequential({
     layers: [

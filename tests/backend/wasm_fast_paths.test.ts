@@ -219,7 +219,8 @@ describe('Slice, SplitV, Unpack, Concat, Pack as heap memmoves', () => {
   const rng = new Rng(57);
   const asFloat = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
   const dtypes = ['float32', 'int32', 'bool'] as const;
-  const typed = (x: tf.Tensor, dtype: (typeof dtypes)[number]): tf.Tensor => (dtype === 'float32' ? x : dtype === 'int32' ? tf.cast(tf.mul(x, 10), 'int32') : tf.greater(x, 0));
+  const typed = (x: tf.Tensor, dtype: (typeof dtypes)[number]): tf.Tensor =>
+    dtype === 'float32' ? x : dtype === 'int32' ? tf.cast(tf.mul(x, 10), 'int32') : tf.greater(x, 0);
 
   const copyCases: { label: string; shape: number[]; op: (x: tf.Tensor) => tf.Tensor[] }[] = [
     { label: 'slice rank 1', shape: [17], op: (x) => [tf.slice(x, [3], [9])] },
@@ -233,8 +234,16 @@ describe('Slice, SplitV, Unpack, Concat, Pack as heap memmoves', () => {
     { label: 'unstack axis 1 rank 5', shape: [2, 3, 4, 2, 2], op: (x) => tf.unstack(x, 1) },
     { label: 'unstack axis 0 / last', shape: [3, 4, 2], op: (x) => [...tf.unstack(x, 0), ...tf.unstack(x, 2)] },
     { label: 'concat channels', shape: [2, 3, 4, 5], op: (x) => [tf.concat([x, tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 2]), x], 3)] },
-    { label: 'concat axis 0 / 1 with an empty input', shape: [2, 3, 4], op: (x) => [tf.concat([x, x], 0), tf.concat([x, tf.slice(x, [0, 0, 0], [2, 0, 4]), x], 1)] },
-    { label: 'stack axis 0 / 2 / last', shape: [3, 4], op: (x) => [tf.stack([x, x, x]), tf.stack([x, x.dtype === 'bool' ? tf.logicalNot(x) : tf.neg(x)], 1), tf.stack([x, x], 2)] },
+    {
+      label: 'concat axis 0 / 1 with an empty input',
+      shape: [2, 3, 4],
+      op: (x) => [tf.concat([x, x], 0), tf.concat([x, tf.slice(x, [0, 0, 0], [2, 0, 4]), x], 1)],
+    },
+    {
+      label: 'stack axis 0 / 2 / last',
+      shape: [3, 4],
+      op: (x) => [tf.stack([x, x, x]), tf.stack([x, x.dtype === 'bool' ? tf.logicalNot(x) : tf.neg(x)], 1), tf.stack([x, x], 2)],
+    },
   ];
   it.each(copyCases.flatMap((c) => dtypes.map((d) => [`${c.label} (${d})`, c, d] as const)))('%s matches cpu', async (_label, c, dtype) => {
     const x = randomHost(rng, c.shape);

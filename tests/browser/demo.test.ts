@@ -89,7 +89,9 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     // The zip has rvos infer's layout: masks/<frame>.png for every frame.
     expect([...masks.keys()].sort()).toEqual([...expected.keys()].sort());
     const ious = [...expected].map(([name, want]) => labelIoU(masks.get(name)!, want));
-    console.log(`browser wasm vs rvos infer: per-frame IoU min ${Math.min(...ious).toFixed(4)} mean ${(ious.reduce((a, b) => a + b, 0) / ious.length).toFixed(4)}; page ${state.fps.toFixed(1)} fps (${state.frames} frames at 64x64; ${timing(state)})`);
+    console.log(
+      `browser wasm vs rvos infer: per-frame IoU min ${Math.min(...ious).toFixed(4)} mean ${(ious.reduce((a, b) => a + b, 0) / ious.length).toFixed(4)}; page ${state.fps.toFixed(1)} fps (${state.frames} frames at 64x64; ${timing(state)})`,
+    );
     for (const iou of ious) expect(iou).toBeGreaterThanOrEqual(0.99);
     // Not a trivial comparison: the masks have foreground (one-shot: only the given ids).
     const given = new Set([...video.labels[0]!.data].filter((id) => id > 0 && id <= 3));
@@ -105,7 +107,6 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     await page.screenshot({ path: shot });
     expect(fs.readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
     await page.close();
-
   });
 
   it('webgl (SwiftShader here): the difference to `rvos infer` is reported', async () => {
@@ -127,7 +128,9 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
       expect(glState.backend).toBe('webgl');
       const { masks: glMasks, state: s } = await segment(gl, few, video.firstMask);
       const glIous = [...expected].map(([name, want]) => labelIoU(glMasks.get(name)!, want));
-      console.log(`browser webgl vs rvos infer: per-frame IoU min ${Math.min(...glIous).toFixed(4)} mean ${(glIous.reduce((a, b) => a + b, 0) / glIous.length).toFixed(4)}; ${s.fps.toFixed(1)} fps`);
+      console.log(
+        `browser webgl vs rvos infer: per-frame IoU min ${Math.min(...glIous).toFixed(4)} mean ${(glIous.reduce((a, b) => a + b, 0) / glIous.length).toFixed(4)}; ${s.fps.toFixed(1)} fps`,
+      );
       expect(glIous.length).toBe(8);
     }
     await gl.close();
@@ -149,7 +152,7 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     writeLabelPng(small, { width: 32, height: 32, data: new Uint8Array(32 * 32).fill(1) });
     await page.setInputFiles('#mask-input', small);
     await page.waitForFunction(`document.getElementById('message').classList.contains('error')`);
-    expect(await page.textContent('#message')).toBe('small-mask.png: the mask is 32x32 but the video is 64x64; give a palette PNG of the first frame\'s size');
+    expect(await page.textContent('#message')).toBe("small-mask.png: the mask is 32x32 but the video is 64x64; give a palette PNG of the first frame's size");
     // Segmenting without any object asks for one instead of running.
     await page.click('#run-button');
     expect(await page.textContent('#message')).toMatch(/Give at least one object/);
@@ -157,7 +160,7 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     await page.close();
   });
 
-  it('webcam (Chromium\'s fake camera): objects drawn on the first frame, live frames segmented until Stop', async () => {
+  it("webcam (Chromium's fake camera): objects drawn on the first frame, live frames segmented until Stop", async () => {
     const page = await openPage(browser, server.url, 'wasm');
     await page.click('#webcam-button');
     await page.waitForFunction(`!document.getElementById('run-button').disabled || window.rvosDemo.message.startsWith('webcam')`);
@@ -242,14 +245,16 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     try {
       const page = await openPage(browser, badServer.url, 'wasm');
       expect((await demoState(page)).state).toBe('error');
-      expect(await page.textContent('#message')).toMatch(/unknown run format: .*weights\.json: unsupported weights format keras-h5 v3 \(this version reads rvos-weights v1\)/);
+      expect(await page.textContent('#message')).toMatch(
+        /unknown run format: .*weights\.json: unsupported weights format keras-h5 v3 \(this version reads rvos-weights v1\)/,
+      );
       await page.close();
     } finally {
       await badServer.close();
     }
   });
 
-  it('zero-shot run: just play; the masks equal `rvos infer`\'s', async () => {
+  it("zero-shot run: just play; the masks equal `rvos infer`'s", async () => {
     const zeroRun = await makeRun(path.join(tmp, 'zero-run'), 'zero_shot', video);
     const { run: infer } = await import('../../src/cli/commands/infer.js');
     const out = path.join(tmp, 'infer-zero');
@@ -275,7 +280,9 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     expect(masks.size).toBe(fs.readdirSync(frames).length);
     const first = masks.values().next().value!;
     expect([first.width, first.height]).toEqual([854, 480]);
-    console.log(`browser wasm, DAVIS ${seq} 854x480 (${masks.size} frames, network input 64x64): ${state.fps.toFixed(1)} fps (${timing(state)}); ${await page.textContent('#message')}`);
+    console.log(
+      `browser wasm, DAVIS ${seq} 854x480 (${masks.size} frames, network input 64x64): ${state.fps.toFixed(1)} fps (${timing(state)}); ${await page.textContent('#message')}`,
+    );
     await page.close();
   });
 });

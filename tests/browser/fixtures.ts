@@ -34,9 +34,17 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
     executablePath,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
     ],
   });
 }
@@ -103,6 +111,12 @@ export function labelIoU(a: LabelMap, b: LabelMap): number {
   const ids = new Set([...a.data, ...b.data].filter((id) => id !== 0));
   if (ids.size === 0) return 1;
   let sum = 0;
-  for (const id of ids) sum += jaccard(a.data.map((v) => Number(v === id)), b.data.map((v) => Number(v === id)), a.width, a.height);
+  for (const id of ids)
+    sum += jaccard(
+      a.data.map((v) => Number(v === id)),
+      b.data.map((v) => Number(v === id)),
+      a.width,
+      a.height,
+    );
   return sum / ids.size;
 }

@@ -11,7 +11,8 @@ const SPEC = {
   task: { type: 'string', choices: ['semi', 'unsupervised'] },
   resume: { type: 'switch', values: ['auto'] },
 } as const;
-const parse = (argv: string[], positionals: boolean | number = true) => parseFlags(argv, SPEC, { command: 'x', usage: 'Usage: rvos x [--out DIR]\nmore text', positionals });
+const parse = (argv: string[], positionals: boolean | number = true) =>
+  parseFlags(argv, SPEC, { command: 'x', usage: 'Usage: rvos x [--out DIR]\nmore text', positionals });
 
 describe('parseFlags', () => {
   it('reads every flag type, = and space forms, negative numbers and -- ', () => {
@@ -55,12 +56,18 @@ describe('parseFlags', () => {
 
 describe('formatError', () => {
   it('prints a failing file-system call as one line with the path, the notes and a hint; the stack only with debug', () => {
-    const err = Object.assign(new Error("EACCES: permission denied, open '/runs/a/checkpoints/x.tmp'"), { code: 'EACCES', syscall: 'open', path: '/runs/a/checkpoints/x.tmp' });
+    const err = Object.assign(new Error("EACCES: permission denied, open '/runs/a/checkpoints/x.tmp'"), {
+      code: 'EACCES',
+      syscall: 'open',
+      path: '/runs/a/checkpoints/x.tmp',
+    });
     addErrorNote(err, 'the last good checkpoint is step 4');
     const plain = formatError(err, 'train', false);
     expect(plain.exitCode).toBe(1);
     expect(plain.text).not.toContain('\n');
-    expect(plain.text).toMatch(/^rvos train: EACCES: cannot open \/runs\/a\/checkpoints\/x\.tmp \(permission denied\); the last good checkpoint is step 4; check the permissions/);
+    expect(plain.text).toMatch(
+      /^rvos train: EACCES: cannot open \/runs\/a\/checkpoints\/x\.tmp \(permission denied\); the last good checkpoint is step 4; check the permissions/,
+    );
     expect(plain.text).toContain('--debug');
     const mkdir = Object.assign(new Error('EROFS: read-only file system, mkdir'), { code: 'EROFS', syscall: 'mkdir', path: '/ro/x' });
     expect(formatError(mkdir, 'train', false).text).toMatch(/EROFS: cannot write \/ro\/x \(read-only file system\); the file system is read-only/);
@@ -70,8 +77,13 @@ describe('formatError', () => {
   });
 
   it('keeps project errors as they are (exit 1) and usage errors at exit 2', () => {
-    expect(formatError(new DataError('split file is empty', '/d/val.txt'), 'eval', false)).toEqual({ text: 'rvos eval: DataError: /d/val.txt: split file is empty', exitCode: 1 });
+    expect(formatError(new DataError('split file is empty', '/d/val.txt'), 'eval', false)).toEqual({
+      text: 'rvos eval: DataError: /d/val.txt: split file is empty',
+      exitCode: 1,
+    });
     expect(formatError(new UsageError('unknown option', 'Usage: rvos x', 'x'), 'x', false).exitCode).toBe(2);
-    expect(formatError(new TypeError('boom\nsecond line'), undefined, false).text).toBe('rvos: TypeError: boom (--debug or RVOS_DEBUG=1 prints the stack trace)');
+    expect(formatError(new TypeError('boom\nsecond line'), undefined, false).text).toBe(
+      'rvos: TypeError: boom (--debug or RVOS_DEBUG=1 prints the stack trace)',
+    );
   });
 });

@@ -49,7 +49,10 @@ describe('YouTube-VOS meta.json', () => {
 describe('rvos infer', () => {
   it('refuses a one-shot run given a first mask with no object, before writing anything', async () => {
     const runDir = path.join(base, 'run');
-    const composed = composeConfig({ configDir: 'configs', overrides: ['model.mode=one_shot', 'encoder=light', 'model.hidden=8', 'model.slots=2', 'backend=wasm'] });
+    const composed = composeConfig({
+      configDir: 'configs',
+      overrides: ['model.mode=one_shot', 'encoder=light', 'model.hidden=8', 'model.slots=2', 'backend=wasm'],
+    });
     saveRunConfig(runDir, composed);
     const model = await RVOSModel.create(modelConfigOf(composed.config));
     await saveModel(model, path.join(runDir, 'model'));

@@ -43,7 +43,10 @@ function fields(buf: Buffer): { field: number; wire: number; value: number | Buf
 /** Every event of every events.out.tfevents.* file in `tbDir`, files in name (= time) order. */
 export function readEvents(tbDir: string): DecodedEvent[] {
   const events: DecodedEvent[] = [];
-  for (const file of fs.readdirSync(tbDir).filter((f) => f.startsWith('events.out.tfevents.')).sort()) {
+  for (const file of fs
+    .readdirSync(tbDir)
+    .filter((f) => f.startsWith('events.out.tfevents.'))
+    .sort()) {
     const bytes = fs.readFileSync(path.join(tbDir, file));
     let at = 0;
     while (at < bytes.length) {
@@ -60,7 +63,8 @@ export function readEvents(tbDir: string): DecodedEvent[] {
         }
       }
       const session = event.find((f) => f.field === 7);
-      const sessionStatus = session === undefined ? undefined : ((fields(session.value as Buffer).find((f) => f.field === 1)?.value as number | undefined) ?? 0);
+      const sessionStatus =
+        session === undefined ? undefined : ((fields(session.value as Buffer).find((f) => f.field === 1)?.value as number | undefined) ?? 0);
       events.push({ file, step, tags, sessionStatus });
     }
   }
@@ -69,5 +73,7 @@ export function readEvents(tbDir: string): DecodedEvent[] {
 
 /** The steps at which `tag` was logged, in file order. */
 export function tagSteps(tbDir: string, tag: string): number[] {
-  return readEvents(tbDir).filter((e) => e.tags.includes(tag)).map((e) => e.step);
+  return readEvents(tbDir)
+    .filter((e) => e.tags.includes(tag))
+    .map((e) => e.step);
 }

@@ -13,7 +13,20 @@ describe('composeConfig on configs/', () => {
     expect(config.seed).toBe(123);
     expect(config.backend).toBe('auto');
     expect(config.run).toEqual({ root: 'results', name: null });
-    expect(config.model).toEqual({ hidden: 32, slots: 10, recurrence: 'ST', mode: 'zero_shot', objectness: true, motion_input: false, first_frame_motion: 'zero', inputs: ['prev_mask'], matching: { embedding_dim: 100, local_radius: 15, max_reference: 1024 }, family: 'rvos', mobile_prior: null, siammask: null });
+    expect(config.model).toEqual({
+      hidden: 32,
+      slots: 10,
+      recurrence: 'ST',
+      mode: 'zero_shot',
+      objectness: true,
+      motion_input: false,
+      first_frame_motion: 'zero',
+      inputs: ['prev_mask'],
+      matching: { embedding_dim: 100, local_radius: 15, max_reference: 1024 },
+      family: 'rvos',
+      mobile_prior: null,
+      siammask: null,
+    });
     expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false });
     expect(config.data.size).toEqual([96, 96]);
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
@@ -119,7 +132,10 @@ describe('composeConfig on configs/', () => {
     expect(choices).toMatchObject({ model: 'rvos', train: 'quick', experiment: 'st_plus' });
     expect(config.model).toMatchObject({ hidden: 128, mode: 'one_shot', objectness: false });
     expect(config.train.steps).toBe(20);
-    expect(config.train.stages).toEqual([{ name: 'gt_prev', steps: 10 }, { name: 'pred_prev', steps: 10 }]);
+    expect(config.train.stages).toEqual([
+      { name: 'gt_prev', steps: 10 },
+      { name: 'pred_prev', steps: 10 },
+    ]);
     expect(config.seed).toBe(5);
   });
 });

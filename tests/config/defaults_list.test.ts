@@ -63,7 +63,9 @@ describe('defaults list', () => {
     expect(compose(FILES, ['+extra=one']).config.extra).toEqual({ k: 1 });
     expect(compose(FILES, ['++extra=one']).config.extra).toEqual({ k: 1 });
     expect(compose(FILES, ['++db=postgres']).choices.db).toBe('postgres');
-    expect(errorOf(() => compose(FILES, ['extra=one'])).message).toContain("Could not override 'extra' (command-line override 'extra=one'): the group is not in the defaults list. To add it, use +extra=one");
+    expect(errorOf(() => compose(FILES, ['extra=one'])).message).toContain(
+      "Could not override 'extra' (command-line override 'extra=one'): the group is not in the defaults list. To add it, use +extra=one",
+    );
     expect(errorOf(() => compose(FILES, ['+db=postgres'])).message).toContain("group 'db' is already chosen at ");
   });
 
@@ -85,7 +87,9 @@ describe('defaults list', () => {
 
   it('an experiment without # @package _global_ is rejected with the fix', () => {
     const files = { ...FILES, 'experiment/plain.yaml': 'name: plain\n' };
-    expect(errorOf(() => compose(files, ['experiment=plain'])).message).toMatch(/experiment\/plain\.yaml:1: an experiment config must start with the line '# @package _global_'/);
+    expect(errorOf(() => compose(files, ['experiment=plain'])).message).toMatch(
+      /experiment\/plain\.yaml:1: an experiment config must start with the line '# @package _global_'/,
+    );
   });
 
   it('override of a group that is not in the defaults list is an error naming the line', () => {
@@ -94,7 +98,9 @@ describe('defaults list', () => {
 
   it('choosing the same group twice without override is an error', () => {
     const twice = FILES['config.yaml'].replace('  - server: apache', '  - server: apache\n  - server: nginx');
-    expect(errorOf(() => compose({ ...FILES, 'config.yaml': twice })).message).toMatch(/config\.yaml:4: group 'server' is already chosen at .*config\.yaml:3; write 'override server: nginx'/);
+    expect(errorOf(() => compose({ ...FILES, 'config.yaml': twice })).message).toMatch(
+      /config\.yaml:4: group 'server' is already chosen at .*config\.yaml:3; write 'override server: nginx'/,
+    );
   });
 
   it('a # @package header places the content; include loops are reported', () => {

@@ -32,14 +32,18 @@ describe('config errors', () => {
     const err = errorOf(() => composeWith({ 'train/default.yaml': text }));
     expect(err.message).toMatch(/train\.steps \(\S*train\/default\.yaml:1\): expected number, got string "many"/);
     const enumErr = errorOf(() => composeWith({}, ['model.mode=two_shot']));
-    expect(enumErr.message).toContain(`model.mode (command-line override 'model.mode=two_shot'): got string "two_shot"; expected one of "zero_shot", "one_shot"`);
+    expect(enumErr.message).toContain(
+      `model.mode (command-line override 'model.mode=two_shot'): got string "two_shot"; expected one of "zero_shot", "one_shot"`,
+    );
     const rangeErr = errorOf(() => composeWith({}, ['data.augment.flip=1.5']));
     expect(rangeErr.message).toMatch(/data\.augment\.flip \(command-line override 'data\.augment\.flip=1\.5'\): .*<=1/);
   });
 
   it('missing ??? value: key and the file:line that declared it, even with other problems', () => {
     const err = errorOf(() => composeWith({ 'model/small.yaml': 'defaults: [base]\nobjectness: true\nextra_key: 1\n' }));
-    expect(err.message).toMatch(/model\.hidden \(\S*model\/base\.yaml:2\): missing mandatory value \(\?\?\?\); set it, e\.g\. on the command line: model\.hidden=VALUE/);
+    expect(err.message).toMatch(
+      /model\.hidden \(\S*model\/base\.yaml:2\): missing mandatory value \(\?\?\?\); set it, e\.g\. on the command line: model\.hidden=VALUE/,
+    );
     expect(err.message).toMatch(/model\.extra_key \(\S*model\/small\.yaml:3\): unknown key/);
     expect(err.message).not.toMatch(/model\.hidden.*expected number/);
   });
@@ -51,7 +55,9 @@ describe('config errors', () => {
   it('interpolation to a missing key: key, file:line, the target and a suggestion', () => {
     const text = read('model/base.yaml').replace('${data.max_objects}', '${data.max_object}');
     const err = errorOf(() => composeWith({ 'model/base.yaml': text }));
-    expect(err.message).toMatch(/model\.slots \(\S*model\/base\.yaml:3\): interpolation '\$\{data\.max_object\}' refers to 'data\.max_object', which does not exist\. Did you mean 'data\.max_objects'\?/);
+    expect(err.message).toMatch(
+      /model\.slots \(\S*model\/base\.yaml:3\): interpolation '\$\{data\.max_object\}' refers to 'data\.max_object', which does not exist\. Did you mean 'data\.max_objects'\?/,
+    );
   });
 
   it('interpolation to a ??? value says which key to set', () => {

@@ -63,7 +63,9 @@ describe('interpolation', () => {
   it('cycles, unknown resolvers, maps inside strings and unclosed braces are errors with file:line', () => {
     expect(errorOf(() => resolve('a: ${b}\nb: ${a}\n')).message).toMatch(/config\.yaml:\d\): interpolation cycle (a -> b -> a|b -> a -> b)/);
     expect(errorOf(() => resolve('a: ${now:}\n')).message).toMatch(/a \(\S*config\.yaml:1\): unknown resolver 'now'/);
-    expect(errorOf(() => resolve('m: {x: 1}\ns: "v=${m}"\n')).message).toMatch(/s \(\S*config\.yaml:2\): '\$\{m\}' is a mapping and cannot be placed inside a string/);
+    expect(errorOf(() => resolve('m: {x: 1}\ns: "v=${m}"\n')).message).toMatch(
+      /s \(\S*config\.yaml:2\): '\$\{m\}' is a mapping and cannot be placed inside a string/,
+    );
     expect(errorOf(() => resolve('a: 1\nb: ${a\n')).message).toMatch(/b \(\S*config\.yaml:2\): unclosed interpolation/);
     expect(errorOf(() => resolve('a: ${...x}\n')).message).toContain('goes above the top of the config');
   });

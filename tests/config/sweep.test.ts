@@ -33,13 +33,23 @@ describe('expandSweep', () => {
 
   it('choice(...) and prefixes (+, ++) are kept; deletions are not swept', () => {
     expect(expandSweep(['+x=choice(a,b)'])).toEqual([['+x=a'], ['+x=b']]);
-    expect(expandSweep(['++x=1,2', '~y'])).toEqual([['++x=1', '~y'], ['++x=2', '~y']]);
+    expect(expandSweep(['++x=1,2', '~y'])).toEqual([
+      ['++x=1', '~y'],
+      ['++x=2', '~y'],
+    ]);
   });
 
   it('glob(...) picks group options, with exclude', () => {
     const jobs = expandSweep(['encoder=glob(resnet*,exclude=[resnet101,resnet50])'], { configDir: REPO_CONFIGS });
     expect(jobs).toEqual([['encoder=resnet18'], ['encoder=resnet34']]);
-    expect(expandSweep(['model=glob(*)'], { configDir: REPO_CONFIGS }).map((j) => j[0])).toEqual(['model=base', 'model=copy_first', 'model=mobile_prior', 'model=rvos', 'model=siammask', 'model=small']);
+    expect(expandSweep(['model=glob(*)'], { configDir: REPO_CONFIGS }).map((j) => j[0])).toEqual([
+      'model=base',
+      'model=copy_first',
+      'model=mobile_prior',
+      'model=rvos',
+      'model=siammask',
+      'model=small',
+    ]);
     expect(errorOf(() => expandSweep(['seed=glob(*)'], { configDir: REPO_CONFIGS })).message).toContain("'seed' is not a group");
   });
 

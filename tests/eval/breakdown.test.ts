@@ -28,7 +28,11 @@ describe('evaluation breakdown', () => {
 
   it('J&F per object count averages over the objects of the videos with that many objects', () => {
     const groups = scoreByObjectCount([a, b, c]);
-    expect(groups.map((g) => [g.objects, g.videos])).toEqual([[1, 1], [2, 1], [3, 1]]);
+    expect(groups.map((g) => [g.objects, g.videos])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
     expect(groups[1]!.jf).toBeCloseTo((0.4 / 3 + 2.4 / 3) / 2, 12);
     expect(evaluationBreakdown([a, b, c], () => '00000').byObjectCount).toEqual(groups);
   });

@@ -46,12 +46,16 @@ describe('rvos eval', () => {
       log.mockRestore();
     }
     // Only seen objects: Overall is the mean of J-Seen and F-Seen.
-    expect(fs.readFileSync(path.join(yt, 'res', 'global_results-youtube_vos.csv'), 'utf8')).toBe('Overall,J-Seen,F-Seen,J-Unseen,F-Unseen\n1.000,1.000,1.000,,\n');
+    expect(fs.readFileSync(path.join(yt, 'res', 'global_results-youtube_vos.csv'), 'utf8')).toBe(
+      'Overall,J-Seen,F-Seen,J-Unseen,F-Unseen\n1.000,1.000,1.000,,\n',
+    );
     await expect(run(['--dataset', 'youtube_vos', '--root', yt, '--results', yt])).rejects.toThrow(/--seen FILE/);
   });
 
   it('rejects a bad task or dataset with a ConfigError', async () => {
-    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(/--task must be one of semi_supervised, unsupervised/);
+    await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(
+      /--task must be one of semi_supervised, unsupervised/,
+    );
     await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be one of davis2017, youtube_vos/);
     await expect(run(['--root', root])).rejects.toThrow(/--dataset is required/);
   });

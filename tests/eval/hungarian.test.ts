@@ -53,9 +53,7 @@ describe('hungarian', () => {
       const rows = rng.int(1, 7);
       const cols = rng.int(1, 7);
       const integer = trial % 2 === 0; // integer costs create many ties
-      const cost = Array.from({ length: rows }, () =>
-        Array.from({ length: cols }, () => (integer ? rng.int(0, 4) : rng.normal() * 10)),
-      );
+      const cost = Array.from({ length: rows }, () => Array.from({ length: cols }, () => (integer ? rng.int(0, 4) : rng.normal() * 10)));
       const total = checkAssignment(cost, hungarian(cost));
       expect(total).toBeCloseTo(bruteForceMin(cost), 9);
     }

@@ -36,14 +36,19 @@ function naiveBoundaryF(gt: Uint8Array, pred: Uint8Array, w: number, h: number, 
         if (!b[y * w + x]) continue;
         for (let dy = -r; dy <= r; dy++)
           for (let dx = -r; dx <= r; dx++) {
-            const yy = y + dy, xx = x + dx;
+            const yy = y + dy,
+              xx = x + dx;
             if (dx * dx + dy * dy <= r * r && yy >= 0 && yy < h && xx >= 0 && xx < w) out[yy * w + xx] = 1;
           }
       }
     return out;
   };
-  const dp = dilate(bp), dg = dilate(bg);
-  let nP = 0, nG = 0, mP = 0, mG = 0;
+  const dp = dilate(bp),
+    dg = dilate(bg);
+  let nP = 0,
+    nG = 0,
+    mP = 0,
+    mG = 0;
   for (let i = 0; i < w * h; i++) {
     nP += bp[i]!;
     nG += bg[i]!;
@@ -69,7 +74,10 @@ describe('jaccard', () => {
   });
 
   it('treats any non-zero value as foreground and removes void from both masks', () => {
-    const gt = maskOf(4, 1, [[0, 0], [0, 1]]);
+    const gt = maskOf(4, 1, [
+      [0, 0],
+      [0, 1],
+    ]);
     const pred = new Uint8Array([7, 0, 255, 0]); // non-zero counts as foreground
     expect(jaccard(gt, pred, 4, 1)).toBeCloseTo(1 / 3, 15);
     // Void over the predicted-only pixel: {0} / {0,1}.
@@ -88,24 +96,40 @@ describe('jaccard', () => {
 describe('seg2bmap', () => {
   it('puts the boundary on the top-left side of a block on the bottom-right border', () => {
     const m = rect(5, 5, 3, 3, 4, 4);
-    expect(pixelsOf(seg2bmap(m, 5, 5), 5)).toEqual([[2, 2], [2, 3], [2, 4], [3, 2], [4, 2]]);
+    expect(pixelsOf(seg2bmap(m, 5, 5), 5)).toEqual([
+      [2, 2],
+      [2, 3],
+      [2, 4],
+      [3, 2],
+      [4, 2],
+    ]);
   });
 
   it('gives a 1-pixel object a 2x2 boundary and a full-image mask none', () => {
-    expect(pixelsOf(seg2bmap(maskOf(5, 5, [[2, 2]]), 5, 5), 5)).toEqual([[1, 1], [1, 2], [2, 1], [2, 2]]);
+    expect(pixelsOf(seg2bmap(maskOf(5, 5, [[2, 2]]), 5, 5), 5)).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 2],
+    ]);
     expect(pixelsOf(seg2bmap(new Uint8Array(20).fill(1), 5, 4), 5)).toEqual([]);
     expect(pixelsOf(seg2bmap(new Uint8Array([1]), 1, 1), 1)).toEqual([]);
   });
 
   it('on a block touching the top-left border marks the block edge pixels', () => {
     // 4x3 image, block rows 0..1 × cols 0..1: boundary = right column and bottom row of the block.
-    expect(pixelsOf(seg2bmap(rect(4, 3, 0, 0, 1, 1), 4, 3), 4)).toEqual([[0, 1], [1, 0], [1, 1]]);
+    expect(pixelsOf(seg2bmap(rect(4, 3, 0, 0, 1, 1), 4, 3), 4)).toEqual([
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
   });
 
   it('matches the sparse per-row points on random masks', () => {
     const rng = new Rng(3);
     for (let t = 0; t < 200; t++) {
-      const w = rng.int(1, 12), h = rng.int(1, 12);
+      const w = rng.int(1, 12),
+        h = rng.int(1, 12);
       const m = Uint8Array.from({ length: w * h }, () => (rng.next() < 0.4 ? 1 : 0));
       const dense = pixelsOf(seg2bmap(m, w, h), w);
       const sparse = boundaryPoints(m, w, h);
@@ -142,7 +166,8 @@ describe('boundaryF', () => {
   });
 
   it('scores 1x1 images by their (always empty) boundaries', () => {
-    const one = new Uint8Array([1]), zero = new Uint8Array([0]);
+    const one = new Uint8Array([1]),
+      zero = new Uint8Array([0]);
     expect(boundaryF(one, one, 1, 1)).toBe(1);
     expect(boundaryF(one, zero, 1, 1)).toBe(1);
     expect(boundaryF(zero, zero, 1, 1)).toBe(1);
@@ -161,7 +186,8 @@ describe('boundaryF', () => {
   });
 
   it('scores 1 when void covers exactly the difference (J too)', () => {
-    const w = 30, h = 20;
+    const w = 30,
+      h = 20;
     const gt = rect(w, h, 5, 5, 12, 15);
     const pred = rect(w, h, 5, 5, 12, 22);
     const voidMask = rect(w, h, 5, 16, 12, 22);
@@ -174,19 +200,23 @@ describe('boundaryF', () => {
   it('equals the literal dense dilation on random masks, sizes, radii and void', () => {
     const rng = new Rng(11);
     for (let t = 0; t < 300; t++) {
-      const w = rng.int(1, 40), h = rng.int(1, 30);
+      const w = rng.int(1, 40),
+        h = rng.int(1, 30);
       const blob = () => {
         const m = new Uint8Array(w * h);
         const kind = rng.int(0, 2);
         if (kind === 0) for (let i = 0; i < m.length; i++) m[i] = rng.next() < 0.3 ? 1 : 0;
         else {
-          const y0 = rng.int(0, h - 1), x0 = rng.int(0, w - 1);
-          const y1 = rng.int(y0, h - 1), x1 = rng.int(x0, w - 1);
+          const y0 = rng.int(0, h - 1),
+            x0 = rng.int(0, w - 1);
+          const y1 = rng.int(y0, h - 1),
+            x1 = rng.int(x0, w - 1);
           for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) m[y * w + x] = kind === 1 ? 1 : rng.next() < 0.8 ? 1 : 0;
         }
         return m;
       };
-      const gt = blob(), pred = blob();
+      const gt = blob(),
+        pred = blob();
       const voidMask = rng.next() < 0.3 ? Uint8Array.from({ length: w * h }, () => (rng.next() < 0.1 ? 1 : 0)) : undefined;
       const boundTh = rng.next() < 0.5 ? 0.008 : rng.int(1, 6);
       const r = boundaryRadius(w, h, boundTh);
@@ -195,7 +225,8 @@ describe('boundaryF', () => {
   });
 
   it('equals the literal dense dilation at 480x854 with r = 8', () => {
-    const w = 854, h = 480;
+    const w = 854,
+      h = 480;
     const rng = new Rng(5);
     const disc = (cy: number, cx: number, rad: number) => {
       const m = new Uint8Array(w * h);
@@ -203,7 +234,9 @@ describe('boundaryF', () => {
       return m;
     };
     for (let t = 0; t < 3; t++) {
-      const cy = rng.int(0, h), cx = rng.int(0, w), rad = rng.int(20, 300);
+      const cy = rng.int(0, h),
+        cx = rng.int(0, w),
+        rad = rng.int(20, 300);
       const gt = disc(cy, cx, rad);
       const pred = disc(cy + rng.int(-12, 12), cx + rng.int(-12, 12), rad + rng.int(-10, 10));
       const f = boundaryF(gt, pred, w, h);
@@ -219,11 +252,15 @@ describe('scoreFramePairs', () => {
     const { scoreFramePairs } = await import('../../src/eval/frame_scores.js');
     const rng = new Rng(21);
     for (let t = 0; t < 120; t++) {
-      const w = rng.int(1, 23), h = rng.int(1, 17), n = w * h;
+      const w = rng.int(1, 23),
+        h = rng.int(1, 17),
+        n = w * h;
       // Offsets 0..3 into a bigger buffer exercise the unaligned fallback; sizes vary mod 4.
       const buffer = (offset: number) => new Uint8Array(n + 8).subarray(offset, offset + n);
-      const gt = buffer(t % 4), pred = buffer((t + 1) % 4);
-      const numGt = rng.int(0, 3), numPred = rng.int(0, 4);
+      const gt = buffer(t % 4),
+        pred = buffer((t + 1) % 4);
+      const numGt = rng.int(0, 3),
+        numPred = rng.int(0, 4);
       for (let i = 0; i < n; i++) {
         gt[i] = rng.next() < 0.5 ? 0 : rng.int(0, numGt + 1); // sometimes above numGt
         pred[i] = rng.next() < 0.5 ? 0 : rng.int(0, numPred + 1);
@@ -233,7 +270,8 @@ describe('scoreFramePairs', () => {
       const scores = scoreFramePairs({ width: w, height: h, gt, pred, numGt, numPred, voidMask, radius: r, diagonalOnly: false });
       for (let g = 1; g <= numGt; g++) {
         for (let p = 1; p <= numPred; p++) {
-          const gm = gt.map((v) => (v === g ? 1 : 0)), pm = pred.map((v) => (v === p ? 1 : 0));
+          const gm = gt.map((v) => (v === g ? 1 : 0)),
+            pm = pred.map((v) => (v === p ? 1 : 0));
           expect(scores.j[(g - 1) * numPred + (p - 1)]).toBe(jaccard(gm, pm, w, h, voidMask));
           expect(scores.f[(g - 1) * numPred + (p - 1)]).toBe(naiveBoundaryF(gm, pm, w, h, voidMask, r));
         }

@@ -15,9 +15,20 @@ describe('predictor', () => {
     const v = synthesizeVideo(new Rng(2), { frames: 4, size: [32, 32], objects: [2, 2] });
     const first = { ...v.labels[0]!, data: v.labels[0]!.data.map((id) => (id === 1 ? 1 : 0)) };
     const seq = memorySequence('s', v.frames, [first, null, null, null]);
-    const model = await RVOSModel.create({ encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 3, recurrence: 'ST', mode: 'one_shot', objectness: false, seed: 1 });
+    const model = await RVOSModel.create({
+      encoder: { name: 'light', pretrained: null },
+      hidden: 8,
+      slots: 3,
+      recurrence: 'ST',
+      mode: 'one_shot',
+      objectness: false,
+      seed: 1,
+    });
     const before = tf.memory().numTensors;
-    const { labels } = await predictSequence(new InferenceCore(model, { previousMask: 'soft', threshold: 0, objectnessThreshold: 0.5 }), seq, { size: [32, 32], threshold: 0 });
+    const { labels } = await predictSequence(new InferenceCore(model, { previousMask: 'soft', threshold: 0, objectnessThreshold: 0.5 }), seq, {
+      size: [32, 32],
+      threshold: 0,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(labels).toHaveLength(4);
     const ids = new Set(labels.flatMap((l) => [...l.data]));
@@ -26,7 +37,7 @@ describe('predictor', () => {
     model.dispose();
   });
 
-  it('one-shot: gives frame 0\'s objects at frame 0 and an object first annotated at frame 2 at frame 2, each with its own mask', async () => {
+  it("one-shot: gives frame 0's objects at frame 0 and an object first annotated at frame 2 at frame 2, each with its own mask", async () => {
     const v = synthesizeVideo(new Rng(3), { frames: 4, size: [16, 16], objects: [2, 2] });
     const only = (id: number, l = v.labels[0]!) => ({ ...l, data: l.data.map((x) => (x === id ? id : 0)) });
     // Object 1 from frame 0; object 2 first annotated at frame 2 (frame 3 unannotated).
@@ -62,7 +73,15 @@ describe('predictor', () => {
   it('warns, naming the ids, when a first mask has more objects than the model has slots', async () => {
     const v = synthesizeVideo(new Rng(4), { frames: 3, size: [32, 32], objects: [3, 3] });
     const seq = memorySequence('three', v.frames, [v.labels[0]!, null, null]);
-    const model = await RVOSModel.create({ encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 1, recurrence: 'ST', mode: 'one_shot', objectness: false, seed: 1 });
+    const model = await RVOSModel.create({
+      encoder: { name: 'light', pretrained: null },
+      hidden: 8,
+      slots: 1,
+      recurrence: 'ST',
+      mode: 'one_shot',
+      objectness: false,
+      seed: 1,
+    });
     const warnings: string[] = [];
     const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0, objectnessThreshold: 0.5 });
     const { labels } = await predictSequence(core, seq, { size: [32, 32], threshold: 0, warn: (m) => warnings.push(m) });

@@ -9,7 +9,8 @@ import { evaluateSequenceSemi, evaluateSequenceUnsupervised } from '../../src/ev
 import { EvalError } from '../../src/utils/errors.js';
 import { Rng } from '../../src/utils/rng.js';
 
-const W = 40, H = 30;
+const W = 40,
+  H = 30;
 
 /** A label map with rectangles [id, y0, x0, y1, x1] painted in order. */
 function paint(rects: [number, number, number, number, number][], width = W, height = H): LabelMap {
@@ -20,7 +21,13 @@ function paint(rects: [number, number, number, number, number][], width = W, hei
 
 /** A moving two-object scene over n frames, with a void band on object 1's right side. */
 function scene(n: number): LabelMap[] {
-  return Array.from({ length: n }, (_, t) => paint([[1, 4, 3 + t, 14, 12 + t], [255, 4, 13 + t, 14, 14 + t], [2, 18, 20, 26, 30 - t]]));
+  return Array.from({ length: n }, (_, t) =>
+    paint([
+      [1, 4, 3 + t, 14, 12 + t],
+      [255, 4, 13 + t, 14, 14 + t],
+      [2, 18, 20, 26, 30 - t],
+    ]),
+  );
 }
 
 const tmpDirs: string[] = [];
@@ -51,7 +58,17 @@ describe('semi-supervised protocol (in memory)', () => {
   });
 
   it('treats missing ids as empty objects and ignores ids above N in the ground truth', () => {
-    const gt = [paint([[1, 2, 2, 5, 5], [2, 10, 10, 12, 12]]), paint([[1, 2, 2, 5, 5], [3, 20, 20, 22, 22]]), paint([])];
+    const gt = [
+      paint([
+        [1, 2, 2, 5, 5],
+        [2, 10, 10, 12, 12],
+      ]),
+      paint([
+        [1, 2, 2, 5, 5],
+        [3, 20, 20, 22, 22],
+      ]),
+      paint([]),
+    ];
     const pred = [paint([]), paint([[1, 2, 2, 5, 5]]), paint([])];
     const ev = evaluateSequenceSemi(gt, pred);
     expect(ev.objects).toHaveLength(2);
@@ -110,12 +127,18 @@ describe('unsupervised protocol (in memory)', () => {
     // Exact masks, object 2 predicted as proposal 1 and object 1 as proposal 2, void predicted too.
     const pred = gt.map((m) => ({ ...m, data: m.data.map((v) => (v === 1 || v === 255 ? 2 : v === 2 ? 1 : 0)) }));
     const ev = evaluateSequenceUnsupervised(gt, pred, { sequence: 'v' });
-    expect(ev.objects.map((o) => [o.name, o.objectId, o.predictedId])).toEqual([['v_1', 2, 1], ['v_2', 1, 2]]);
+    expect(ev.objects.map((o) => [o.name, o.objectId, o.predictedId])).toEqual([
+      ['v_1', 2, 1],
+      ['v_2', 1, 2],
+    ]);
     for (const o of ev.objects) expect([o.J.mean, o.F.mean, o.J.decay]).toEqual([1, 1, 0]);
     // Only one proposal for two objects: the other object gets an empty (padded) proposal.
     const one = gt.map((m) => ({ ...m, data: m.data.map((v) => (v === 1 ? 1 : 0)) }));
     const ev1 = evaluateSequenceUnsupervised(gt, one, { sequence: 'v' });
-    expect(ev1.objects.map((o) => [o.objectId, o.predictedId, o.J.mean])).toEqual([[1, 1, 1], [2, null, 0]]);
+    expect(ev1.objects.map((o) => [o.objectId, o.predictedId, o.J.mean])).toEqual([
+      [1, 1, 1],
+      [2, null, 0],
+    ]);
   });
 
   it('rejects more than 20 proposals, naming the file', () => {
@@ -151,12 +174,20 @@ describe('DAVIS folders', () => {
     // a: perfect; b: object predicted as empty in the one scored frame (J = 0, F = 0).
     writeResults(results, { a: gtA.map((m) => ({ ...m, data: m.data.map((v) => (v === 255 ? 0 : v)) })), b: [paint([]), paint([]), paint([])] });
     const ev = await evaluateDavis({ root, results, task: 'semi_supervised' });
-    expect(ev.perObject.map((r) => [r.Sequence, r['J-Mean'], r['F-Mean']])).toEqual([['a_1', 1, 1], ['a_2', 1, 1], ['b_1', 0, 0]]);
+    expect(ev.perObject.map((r) => [r.Sequence, r['J-Mean'], r['F-Mean']])).toEqual([
+      ['a_1', 1, 1],
+      ['a_2', 1, 1],
+      ['b_1', 0, 0],
+    ]);
     expect(ev.global['J-Mean']).toBeCloseTo(2 / 3, 15);
     expect(ev.global['J&F-Mean']).toBeCloseTo(2 / 3, 15);
     const out = path.join(root, 'out');
     const files = writeEvaluation(out, ev);
-    expect(files.map((f) => path.basename(f))).toEqual(['global_results-semi-supervised.csv', 'per-sequence_results-semi-supervised.csv', 'results-semi-supervised.json']);
+    expect(files.map((f) => path.basename(f))).toEqual([
+      'global_results-semi-supervised.csv',
+      'per-sequence_results-semi-supervised.csv',
+      'results-semi-supervised.json',
+    ]);
     expect(fs.readFileSync(files[0]!, 'utf8')).toBe('J&F-Mean,J-Mean,J-Recall,J-Decay,F-Mean,F-Recall,F-Decay\n0.667,0.667,0.667,0.000,0.667,0.667,0.000\n');
     expect(fs.readFileSync(files[1]!, 'utf8')).toBe('Sequence,J-Mean,F-Mean\na_1,1.000,1.000\na_2,1.000,1.000\nb_1,0.000,0.000\n');
     expect(JSON.parse(fs.readFileSync(files[2]!, 'utf8')).global['J-Mean']).toBeCloseTo(2 / 3, 15);
@@ -188,7 +219,9 @@ describe('DAVIS folders', () => {
     const frame2 = path.join(results, 's', '00002.png');
     const good = readLabelPng(frame2);
     fs.rmSync(frame2);
-    await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(new RegExp(`${frame2.replace(/[.]/g, '\\.')}: predicted frame is missing`));
+    await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(
+      new RegExp(`${frame2.replace(/[.]/g, '\\.')}: predicted frame is missing`),
+    );
     writeLabelPng(frame2, paint([], 10, 10));
     await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(/00002\.png: prediction is 10x10 but the ground truth is 40x30/);
     writeLabelPng(frame2, { ...good, data: good.data.map((v) => (v === 2 ? 7 : v)) });
@@ -256,6 +289,8 @@ describe.skipIf(!fs.existsSync(DAVIS_REAL))('real DAVIS files', () => {
       expect(o.J.mean).toBeGreaterThan(0);
       expect(o.J.mean).toBeLessThanOrEqual(1);
     }
-    await expect(evaluateDavis({ root: DAVIS_REAL, results, task: 'semi_supervised', sequences: ['blackswan'] })).rejects.toThrow(/blackswan.*predicted id \d+ but sequence 'blackswan' has 1 object/);
+    await expect(evaluateDavis({ root: DAVIS_REAL, results, task: 'semi_supervised', sequences: ['blackswan'] })).rejects.toThrow(
+      /blackswan.*predicted id \d+ but sequence 'blackswan' has 1 object/,
+    );
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { longestContour, resampleContour, temporalStability, temporalStabilityPair } from '../../src/eval/temporal_stability.js';
 import { Rng } from '../../src/utils/rng.js';
 
-const W = 64, H = 48;
+const W = 64,
+  H = 48;
 function disc(cy: number, cx: number, r: number, ry = r): Uint8Array {
   const m = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (((y - cy) / ry) ** 2 + ((x - cx) / r) ** 2 <= 1) m[y * W + x] = 1;
@@ -14,7 +15,16 @@ describe('temporal stability T', () => {
     const m = new Uint8Array(W * H);
     for (let y = 2; y <= 4; y++) for (let x = 3; x <= 5; x++) m[y * W + x] = 1;
     m[40 * W + 40] = 1; // a 1-pixel component: shorter contour
-    expect(longestContour(m, W, H)).toEqual([[2, 3], [2, 4], [2, 5], [3, 5], [4, 5], [4, 4], [4, 3], [3, 3]]);
+    expect(longestContour(m, W, H)).toEqual([
+      [2, 3],
+      [2, 4],
+      [2, 5],
+      [3, 5],
+      [4, 5],
+      [4, 4],
+      [4, 3],
+      [3, 3],
+    ]);
     expect(longestContour(new Uint8Array(W * H), W, H)).toEqual([]);
   });
 
@@ -39,7 +49,8 @@ describe('temporal stability T', () => {
     const rng = new Rng(4);
     const smooth = Array.from({ length: 5 }, (_, t) => disc(24, 20 + 2 * t, 10, 8));
     const jittery = smooth.map((m) => m.map((v, i) => (rng.next() < 0.05 && i % W > 5 ? 1 - v : v)));
-    const s = temporalStability(smooth, W, H), j = temporalStability(jittery, W, H);
+    const s = temporalStability(smooth, W, H),
+      j = temporalStability(jittery, W, H);
     expect(s.perPair).toHaveLength(4);
     expect(s.mean).toBe(0);
     expect(j.mean).toBeGreaterThan(s.mean);

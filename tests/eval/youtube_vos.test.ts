@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type LabelMap, writeLabelPng } from '../../src/data/palette_png.js';
 import { evaluateYouTubeVOS, writeYouTubeVOSEvaluation } from '../../src/eval/youtube_vos.js';
 
-const W = 32, H = 24;
+const W = 32,
+  H = 24;
 function paint(rects: [number, number, number, number, number][]): LabelMap {
   const data = new Uint8Array(W * H);
   for (const [id, y0, x0, y1, x1] of rects) for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) data[y * W + x] = id;
@@ -19,16 +20,30 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 // Video v2: object 2 (dog, seen) in all frames.
 const names = ['00000', '00005', '00010', '00015'];
 const gt: Record<string, LabelMap[]> = {
-  v1: [paint([[1, 2, 2, 9, 9]]), paint([[1, 2, 3, 9, 10]]), paint([[1, 2, 4, 9, 11], [3, 14, 14, 20, 25]]), paint([[1, 2, 5, 9, 12], [3, 14, 15, 20, 26]])],
+  v1: [
+    paint([[1, 2, 2, 9, 9]]),
+    paint([[1, 2, 3, 9, 10]]),
+    paint([
+      [1, 2, 4, 9, 11],
+      [3, 14, 14, 20, 25],
+    ]),
+    paint([
+      [1, 2, 5, 9, 12],
+      [3, 14, 15, 20, 26],
+    ]),
+  ],
   v2: names.map(() => paint([[2, 5, 5, 15, 15]])),
 };
 fs.mkdirSync(path.join(root, 'train'), { recursive: true });
-fs.writeFileSync(path.join(root, 'train', 'meta.json'), JSON.stringify({
-  videos: {
-    v1: { objects: { '1': { category: 'cat', frames: names }, '3': { category: 'zebra', frames: names.slice(2) } } },
-    v2: { objects: { '2': { category: 'dog', frames: names } } },
-  },
-}));
+fs.writeFileSync(
+  path.join(root, 'train', 'meta.json'),
+  JSON.stringify({
+    videos: {
+      v1: { objects: { '1': { category: 'cat', frames: names }, '3': { category: 'zebra', frames: names.slice(2) } } },
+      v2: { objects: { '2': { category: 'dog', frames: names } } },
+    },
+  }),
+);
 for (const [video, frames] of Object.entries(gt)) frames.forEach((m, t) => writeLabelPng(path.join(root, 'train', 'Annotations', video, `${names[t]}.png`), m));
 
 function writeResults(dir: string, frames: Record<string, LabelMap[]>): void {
@@ -41,7 +56,15 @@ describe('YouTube-VOS evaluation', () => {
     // Object 3 predicted in frame 00005 (before it exists): not scored, so it does not hurt.
     // v2's dog is missed in the last frame: J frames [1, 1, 1, 0].
     const pred = {
-      v1: [paint([]), paint([[1, 2, 3, 9, 10], [3, 20, 0, 23, 3]]), gt.v1![2]!, gt.v1![3]!],
+      v1: [
+        paint([]),
+        paint([
+          [1, 2, 3, 9, 10],
+          [3, 20, 0, 23, 3],
+        ]),
+        gt.v1![2]!,
+        gt.v1![3]!,
+      ],
       v2: [gt.v2![0]!, gt.v2![1]!, gt.v2![2]!, paint([])],
     };
     writeResults(results, pred);
@@ -65,8 +88,12 @@ describe('YouTube-VOS evaluation', () => {
   it('names a missing frame and an id above the video objects', async () => {
     const results = path.join(root, 'res2');
     writeResults(results, { v1: gt.v1!, v2: gt.v2!.map((m) => ({ ...m, data: m.data.map((v) => (v === 2 ? 4 : v)) })) });
-    await expect(evaluateYouTubeVOS({ root, split: 'train', results, seenCategories: [] })).rejects.toThrow(/v2\/00000\.png: predicted id 4 but video 'v2' has no object above id 2/);
+    await expect(evaluateYouTubeVOS({ root, split: 'train', results, seenCategories: [] })).rejects.toThrow(
+      /v2\/00000\.png: predicted id 4 but video 'v2' has no object above id 2/,
+    );
     fs.rmSync(path.join(results, 'v1', '00010.png'));
-    await expect(evaluateYouTubeVOS({ root, split: 'train', results, seenCategories: [], videos: ['v1'] })).rejects.toThrow(/v1\/00010\.png: predicted frame is missing/);
+    await expect(evaluateYouTubeVOS({ root, split: 'train', results, seenCategories: [], videos: ['v1'] })).rejects.toThrow(
+      /v1\/00010\.png: predicted frame is missing/,
+    );
   });
 });

@@ -16,7 +16,10 @@ function dataset() {
 
 describe('multi-scale training batches (data.scales)', () => {
   it('give every step one size from the list, the same for the same step, and leave single-scale batches as they were', async () => {
-    const scales: [number, number][] = [[24, 24], [16, 32]];
+    const scales: [number, number][] = [
+      [24, 24],
+      [16, 32],
+    ];
     const opts = { length: 3, size: [24, 24] as [number, number], slots: 2, augment: null, batchSize: 2, seed: 11, prefetch: 0 };
     const multi = new BatchSource(dataset(), { ...opts, scales });
     const again = new BatchSource(dataset(), { ...opts, scales });

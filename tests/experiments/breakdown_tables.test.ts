@@ -9,7 +9,14 @@ function variant(label: string, breakdowns: (EvaluationBreakdown | undefined)[])
   return {
     label,
     overrides: [label],
-    jobs: breakdowns.map((b, i) => ({ index: i, overrides: [label], runDir: `/r/${i}`, status: 'ok' as const, perObject: new Map(), results: { task: 'unsupervised', seed: 1, steps: 1, trainSeconds: 1, global: { 'J&F-Mean': 0.5 }, breakdown: b } as never })),
+    jobs: breakdowns.map((b, i) => ({
+      index: i,
+      overrides: [label],
+      runDir: `/r/${i}`,
+      status: 'ok' as const,
+      perObject: new Map(),
+      results: { task: 'unsupervised', seed: 1, steps: 1, trainSeconds: 1, global: { 'J&F-Mean': 0.5 }, breakdown: b } as never,
+    })),
     metrics: Object.fromEntries(['J&F-Mean', 'J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall', 'F-Decay'].map((m) => [m, stat])) as Variant['metrics'],
     perObject: new Map(),
   };
@@ -17,10 +24,23 @@ function variant(label: string, breakdowns: (EvaluationBreakdown | undefined)[])
 
 const seed1: EvaluationBreakdown = {
   firstFrameJ: 0.4,
-  recallByRank: [{ rank: 1, videos: 4, found: 4, fraction: 1 }, { rank: 2, videos: 2, found: 1, fraction: 0.5 }],
-  byObjectCount: [{ objects: 1, videos: 2, jf: 0.8 }, { objects: 2, videos: 2, jf: 0.5 }],
+  recallByRank: [
+    { rank: 1, videos: 4, found: 4, fraction: 1 },
+    { rank: 2, videos: 2, found: 1, fraction: 0.5 },
+  ],
+  byObjectCount: [
+    { objects: 1, videos: 2, jf: 0.8 },
+    { objects: 2, videos: 2, jf: 0.5 },
+  ],
 };
-const seed2: EvaluationBreakdown = { ...seed1, firstFrameJ: 0.6, recallByRank: [{ rank: 1, videos: 4, found: 2, fraction: 0.5 }, { rank: 2, videos: 2, found: 0, fraction: 0 }] };
+const seed2: EvaluationBreakdown = {
+  ...seed1,
+  firstFrameJ: 0.6,
+  recallByRank: [
+    { rank: 1, videos: 4, found: 2, fraction: 0.5 },
+    { rank: 2, videos: 2, found: 0, fraction: 0 },
+  ],
+};
 
 describe('breakdown tables of the sweep report', () => {
   it('average a variant over its seeds and show the videos behind each cell', () => {

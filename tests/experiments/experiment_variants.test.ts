@@ -10,7 +10,9 @@ const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 describe('named ablation experiments', () => {
   it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (data=synthetic_small, train=cpu_small)', () => {
     const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
-    const [ours, main, small, smallData] = [jobs[0]!, ['experiment=main'], ['train=cpu_small'], ['data=synthetic_small']].map((o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config);
+    const [ours, main, small, smallData] = [jobs[0]!, ['experiment=main'], ['train=cpu_small'], ['data=synthetic_small']].map(
+      (o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config,
+    );
     expect(ours!.data).toEqual(smallData!.data);
     expect(ours!.train).toEqual(small!.train);
     // The main job trains longer on the varied data (held-out split from other settings), with the motion input on.
@@ -26,10 +28,15 @@ describe('named ablation experiments', () => {
     const jobs = experimentJobs('recurrence', CONFIG_DIR, []);
     expect(jobs).toHaveLength(12);
     const configs = jobs.map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
-    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n === 'ST+' ? 'ST' : n}:${s}`)));
+    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(
+      ['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n === 'ST+' ? 'ST' : n}:${s}`)),
+    );
     expect(configs.every((c) => c.model.mode === 'one_shot')).toBe(true);
     const plus = configs.find((c) => c.run.name === 'ST+')!;
-    expect(plus.train.stages).toEqual([{ name: 'gt_prev', steps: 1 }, { name: 'pred_prev', steps: 1 }]);
+    expect(plus.train.stages).toEqual([
+      { name: 'gt_prev', steps: 1 },
+      { name: 'pred_prev', steps: 1 },
+    ]);
     expect(trainingStages(plus).map((s) => s.steps)).toEqual([300, 300]);
     for (const n of ['S', 'T', 'ST']) expect(configs.find((c) => c.run.name === n)!.train.stages).toBeNull();
     expect(configs.every((c) => c.train.steps === 600)).toBe(true);
@@ -54,13 +61,18 @@ describe('named ablation experiments', () => {
 
   it('recurrence_zero_shot: S, T, ST × 3 seeds, zero-shot, one training stage', () => {
     const configs = experimentJobs('recurrence_zero_shot', CONFIG_DIR, []).map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
-    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(['S', 'T', 'ST'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n}:${s}`)));
+    expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(
+      ['S', 'T', 'ST'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n}:${s}`)),
+    );
     expect(configs.every((c) => c.model.mode === 'zero_shot' && c.train.stages === null)).toBe(true);
     expect(configs[0]!.report.baseline).toBe('ST');
   });
 
   it('a command-line key replaces the config axis for it (seed=7 runs one seed; seed=1,2,3,4 four)', () => {
-    expect(experimentJobs('zero_vs_one_shot', CONFIG_DIR, ['seed=7']).map((j) => j.slice(1).join(' '))).toEqual(['seed=7 model.mode=zero_shot', 'seed=7 model.mode=one_shot']);
+    expect(experimentJobs('zero_vs_one_shot', CONFIG_DIR, ['seed=7']).map((j) => j.slice(1).join(' '))).toEqual([
+      'seed=7 model.mode=zero_shot',
+      'seed=7 model.mode=one_shot',
+    ]);
     const four = experimentJobs('recurrence', CONFIG_DIR, ['seed=1,2,3,4']);
     expect(four).toHaveLength(16);
     expect(four.every((j) => j.filter((o) => o.startsWith('seed=')).length === 1)).toBe(true);

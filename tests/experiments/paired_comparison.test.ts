@@ -35,8 +35,16 @@ describe('pairedComparison', () => {
   });
 
   it('pairs by seed: unpaired seeds and NaN scores are left out; n < 2 needs more seeds', () => {
-    const a = new Map([[1, 0.7], [2, NaN], [5, 0.9]]);
-    const b = new Map([[1, 0.6], [2, 0.6], [3, 0.6]]);
+    const a = new Map([
+      [1, 0.7],
+      [2, NaN],
+      [5, 0.9],
+    ]);
+    const b = new Map([
+      [1, 0.6],
+      [2, 0.6],
+      [3, 0.6],
+    ]);
     const c = pairedComparison(a, b);
     expect(c.seeds).toEqual([1]);
     expect(c.mean).toBeCloseTo(0.1, 12);
@@ -62,7 +70,9 @@ describe('report comparisons from a fixture sweep', () => {
   it('recurrence: every variant against ST, and the paper claims ST+ > ST > T, S', () => {
     const c = sweepComparisons(groupVariants(readSweep(writeFixtureSweep('recurrence', recurrenceScore))));
     expect(c.baseline).toBe('ST');
-    const rows = Object.fromEntries(c.rows.map((r) => [c.labels.get(r.variant), [c.labels.get(r.baseline), formatDifference(r.result), r.result.n, r.result.clear]]));
+    const rows = Object.fromEntries(
+      c.rows.map((r) => [c.labels.get(r.variant), [c.labels.get(r.baseline), formatDifference(r.result), r.result.n, r.result.clear]]),
+    );
     // T − ST per seed: −0.02, +0.04, −0.03; S − ST: −0.20, −0.21 (seed 3 failed).
     expect(rows).toEqual({ S: ['ST', '−0.205 ± 0.007', 2, true], T: ['ST', '−0.003 ± 0.038', 3, false], 'ST+': ['ST', '+0.100 ± 0.010', 3, true] });
     expect(c.claims.map((r) => [`${r.claim.better}>${r.claim.worse}`, formatDifference(r.result!), claimVerdict(r.result!)])).toEqual([
@@ -81,7 +91,9 @@ describe('report comparisons from a fixture sweep', () => {
     expect(md).toContain('| `ST+` | `ST` | +0.100 ± 0.010 | 3 | yes (\\|Δ\\| > 2 std) |');
     expect(md).toContain('| `T` | `ST` | −0.003 ± 0.038 | 3 | no (\\|Δ\\| ≤ 2 std) |');
     expect(md).toContain("## The paper's claims");
-    expect(md).toContain('| ST+ > ST (model.mode=one_shot) | RVOS one-shot ablation (YouTube-VOS, ResNet-101): ST+ 56.3 vs ST 54.9 | ST+ vs ST: +0.100 ± 0.010 | 3 | holds (> 2 std) |');
+    expect(md).toContain(
+      '| ST+ > ST (model.mode=one_shot) | RVOS one-shot ablation (YouTube-VOS, ResNet-101): ST+ 56.3 vs ST 54.9 | ST+ vs ST: +0.100 ± 0.010 | 3 | holds (> 2 std) |',
+    );
     expect(md.indexOf('## Paired comparison')).toBeLessThan(md.indexOf('## Runs'));
     const html = await renderHtmlReport(dir);
     expect(html).toContain('<h2>Paired comparison with the baseline (ST)</h2>');
@@ -91,7 +103,11 @@ describe('report comparisons from a fixture sweep', () => {
 
   it('matching_inputs: variants are compared with `none` of the same mode; claims only in one-shot', () => {
     const names = ['none', 'global', 'local', 'both'];
-    const score = (o: string[]) => 0.3 + 0.1 * names.indexOf(overrideValue(o, 'run.name')!) + (overrideValue(o, 'model.mode') === 'one_shot' ? 0.3 : 0) + 0.001 * Number(overrideValue(o, 'seed'));
+    const score = (o: string[]) =>
+      0.3 +
+      0.1 * names.indexOf(overrideValue(o, 'run.name')!) +
+      (overrideValue(o, 'model.mode') === 'one_shot' ? 0.3 : 0) +
+      0.001 * Number(overrideValue(o, 'seed'));
     const c = sweepComparisons(groupVariants(readSweep(writeFixtureSweep('matching_inputs', score))));
     expect(c.rows.map((r) => `${c.labels.get(r.variant)} vs ${c.labels.get(r.baseline)}: ${formatDifference(r.result)}`)).toEqual([
       'global · model.mode=zero_shot vs none · model.mode=zero_shot: +0.100 ± 0.000',
@@ -112,12 +128,18 @@ describe('report comparisons from a fixture sweep', () => {
     const dir = writeFixtureSweep('zero_vs_one_shot', (o) => (overrideValue(o, 'model.mode') === 'one_shot' ? 0.8 : 0.4), ['seed=1']);
     const md = fs.readFileSync(writeSweepReport(dir, 'z'), 'utf8');
     expect(md).toContain('| `model.mode=one_shot` | `model.mode=zero_shot` | +0.400 | 1 | needs ≥ 2 seeds; different protocols');
-    expect(md).toMatch(/\| model.mode=one_shot > model.mode=zero_shot \| RVOS .* \| model.mode=one_shot vs model.mode=zero_shot: \+0.400 \| 1 \| needs ≥ 2 seeds \|/);
+    expect(md).toMatch(
+      /\| model.mode=one_shot > model.mode=zero_shot \| RVOS .* \| model.mode=one_shot vs model.mode=zero_shot: \+0.400 \| 1 \| needs ≥ 2 seeds \|/,
+    );
   });
 
   it('a claim nothing in the sweep matches says so; the default baseline is the first variant', () => {
     const variants = groupVariants(readSweep(writeFixtureSweep('zero_vs_one_shot', () => 0.5, ['seed=1,2'])));
-    const c = compareVariants(variants, { baseline: null, claims: [{ better: 'ST', worse: 'S', where: 'model.mode=zero_shot', paper: 'p' }], bundles: new Map() }, () => null);
+    const c = compareVariants(
+      variants,
+      { baseline: null, claims: [{ better: 'ST', worse: 'S', where: 'model.mode=zero_shot', paper: 'p' }], bundles: new Map() },
+      () => null,
+    );
     expect(c.baseline).toBe('model.mode=zero_shot');
     expect(c.rows).toHaveLength(1);
     expect(c.rows[0]!.result.n).toBe(2);

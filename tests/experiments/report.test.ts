@@ -27,7 +27,15 @@ function fakeSweep(): string {
       const csv = `Sequence,J-Mean,F-Mean\nsynth-0001_1,${(j.jf - 0.1).toFixed(3)},${(j.jf + 0.1).toFixed(3)}\n`;
       fs.writeFileSync(path.join(runDir, 'eval', `per-sequence_results-${task === 'semi_supervised' ? 'semi-supervised' : 'unsupervised'}.csv`), csv);
     }
-    return { index, overrides: ['experiment=main', `model.mode=${j.mode}`, `seed=${j.seed}`], runDir, status: j.status, exitCode: j.status === 'ok' ? 0 : 1, seconds: 1, results };
+    return {
+      index,
+      overrides: ['experiment=main', `model.mode=${j.mode}`, `seed=${j.seed}`],
+      runDir,
+      status: j.status,
+      exitCode: j.status === 'ok' ? 0 : 1,
+      seconds: 1,
+      results,
+    };
   });
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ jobs }));
   return dir;
@@ -44,7 +52,10 @@ describe('sweep results and report', () => {
   });
 
   it('variants are the overrides without seed / experiment / launcher', () => {
-    expect(variantOverrides(['experiment=main', 'model.mode=one_shot', 'seed=3', 'launcher.jobs=2', '+train.x=1'])).toEqual(['model.mode=one_shot', '+train.x=1']);
+    expect(variantOverrides(['experiment=main', 'model.mode=one_shot', 'seed=3', 'launcher.jobs=2', '+train.x=1'])).toEqual([
+      'model.mode=one_shot',
+      '+train.x=1',
+    ]);
   });
 
   it('groups jobs by variant with statistics over the finished seeds', () => {

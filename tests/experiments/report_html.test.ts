@@ -38,10 +38,26 @@ beforeAll(async () => {
     if (index === 0) await ensureSyntheticDataset(composed.config.data);
     saveRunConfig(runDir, composed);
     const task = j.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
-    const results = { task, mode: j.mode, seed: j.seed, steps: 20, bestStep: 20, trainSeconds: 5, evalSeconds: 1, global: global(j.jf), validation: [{ step: 10, score: j.jf / 2 }, { step: 20, score: j.jf }] };
+    const results = {
+      task,
+      mode: j.mode,
+      seed: j.seed,
+      steps: 20,
+      bestStep: 20,
+      trainSeconds: 5,
+      evalSeconds: 1,
+      global: global(j.jf),
+      validation: [
+        { step: 10, score: j.jf / 2 },
+        { step: 20, score: j.jf },
+      ],
+    };
     fs.mkdirSync(path.join(runDir, 'eval'), { recursive: true });
     fs.writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results));
-    fs.writeFileSync(path.join(runDir, 'eval', `per-sequence_results-${task === 'semi_supervised' ? 'semi-supervised' : 'unsupervised'}.csv`), `Sequence,J-Mean,F-Mean\nsynth-0001_1,${j.jf - 0.1},${j.jf + 0.1}\n`);
+    fs.writeFileSync(
+      path.join(runDir, 'eval', `per-sequence_results-${task === 'semi_supervised' ? 'semi-supervised' : 'unsupervised'}.csv`),
+      `Sequence,J-Mean,F-Mean\nsynth-0001_1,${j.jf - 0.1},${j.jf + 0.1}\n`,
+    );
     const writer = new SummaryWriter(path.join(runDir, 'tb'));
     for (const step of [10, 20]) writer.scalar('train/loss', 3 - step / 10 + index, step);
     writer.close();
@@ -95,7 +111,10 @@ describe('report.html', () => {
 describe('readScalars', () => {
   it('reads back the scalars a SummaryWriter wrote, by tag and step', () => {
     const series = readScalars(path.join(dir, '2'));
-    expect(series.get('train/loss')).toEqual([{ step: 10, value: 4 }, { step: 20, value: 3 }]);
+    expect(series.get('train/loss')).toEqual([
+      { step: 10, value: 4 },
+      { step: 20, value: 3 },
+    ]);
     expect(readScalars(path.join(dir, 'nowhere')).size).toBe(0);
   });
 
@@ -114,7 +133,11 @@ describe('displayNames', () => {
   it('names sweep.variants jobs by their run.name plus what differs among them', () => {
     const variants = groupVariants(readSweep(dir));
     expect([...displayNames(variants).values()]).toEqual(['mode=zero_shot', 'mode=one_shot']);
-    const named = variants.map((v, i) => ({ ...v, overrides: [...v.overrides, 'model.inputs=[prev_mask]'], jobs: v.jobs.map((j) => ({ ...j, overrides: [`run.name=${i === 0 ? 'none' : 'none'}`, ...j.overrides] })) }));
+    const named = variants.map((v, i) => ({
+      ...v,
+      overrides: [...v.overrides, 'model.inputs=[prev_mask]'],
+      jobs: v.jobs.map((j) => ({ ...j, overrides: [`run.name=${i === 0 ? 'none' : 'none'}`, ...j.overrides] })),
+    }));
     expect([...displayNames(named).values()]).toEqual(['none · mode=zero_shot', 'none · mode=one_shot']);
   });
 });

@@ -10,11 +10,15 @@ import { CONFIG_DIR, overrideValue, writeFixtureSweep } from './sweep_fixture.js
 // 2 variants × 2 seeds, 20 steps: one-shot − zero-shot = +0.30, +0.32 per seed.
 function tinySweep(): string {
   const scores: Record<string, number[]> = { zero_shot: [0.4, 0.41], one_shot: [0.7, 0.73] };
-  const dir = writeFixtureSweep('zero_vs_one_shot', (o) => scores[overrideValue(o, 'model.mode')!]![Number(overrideValue(o, 'seed')) - 1]!, ['seed=1,2', 'train.steps=20']);
+  const dir = writeFixtureSweep('zero_vs_one_shot', (o) => scores[overrideValue(o, 'model.mode')!]![Number(overrideValue(o, 'seed')) - 1]!, [
+    'seed=1,2',
+    'train.steps=20',
+  ]);
   // A per-sequence table, which the committed form leaves to the sweep's own report.
   for (const job of ['0', '1', '2', '3']) {
     fs.mkdirSync(path.join(dir, job, 'eval'), { recursive: true });
-    for (const task of ['semi-supervised', 'unsupervised']) fs.writeFileSync(path.join(dir, job, 'eval', `per-sequence_results-${task}.csv`), 'Sequence,J-Mean,F-Mean\nsynth-0001_1,0.5,0.5\n');
+    for (const task of ['semi-supervised', 'unsupervised'])
+      fs.writeFileSync(path.join(dir, job, 'eval', `per-sequence_results-${task}.csv`), 'Sequence,J-Mean,F-Mean\nsynth-0001_1,0.5,0.5\n');
   }
   return dir;
 }
@@ -22,7 +26,12 @@ function tinySweep(): string {
 describe('rvos report --results-md', () => {
   it('writes provenance, the tables, paired comparisons and claims, and how to re-run one job', () => {
     const dir = tinySweep();
-    const info = startSweepInfo(dir, 'zero_vs_one_shot', ['rvos', 'experiment', 'zero_vs_one_shot', '--seeds', '2', 'train.steps=20'].map(shellQuote).join(' '), 2);
+    const info = startSweepInfo(
+      dir,
+      'zero_vs_one_shot',
+      ['rvos', 'experiment', 'zero_vs_one_shot', '--seeds', '2', 'train.steps=20'].map(shellQuote).join(' '),
+      2,
+    );
     finishSweepInfo(dir, { ...info, started: new Date(Date.now() - 125_000).toISOString() });
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-'));
     const written = writeResultsMarkdown(dir, path.join(out, 'zero_vs_one_shot.md'), { configDir: CONFIG_DIR });
@@ -41,7 +50,7 @@ describe('rvos report --results-md', () => {
     expect(md).toContain("## The paper's claims");
     expect(md).not.toContain('## Per sequence');
     expect(md).toContain('## Runs');
-    expect(md).toContain("node bin/rvos.mjs train experiment=zero_vs_one_shot train.steps=20 model.mode=zero_shot seed=1\n");
+    expect(md).toContain('node bin/rvos.mjs train experiment=zero_vs_one_shot train.steps=20 model.mode=zero_shot seed=1\n');
     expect(md).toContain('[zero_vs_one_shot.summary.json](zero_vs_one_shot.summary.json)');
     expect(md.trimEnd().endsWith('-->')).toBe(true); // the Notes placeholder comes last
     const summary = JSON.parse(fs.readFileSync(written.summary, 'utf8')) as { jobs: { runDir: string; results?: { seed: number } }[] };
@@ -53,7 +62,11 @@ describe('rvos report --results-md', () => {
     const dir = tinySweep();
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-')), 'z.md');
     writeResultsMarkdown(dir, file, { configDir: CONFIG_DIR });
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('| seeds | 1, 2 |', '| seeds | stale |') + '\nST+ does not beat ST here: 600 steps are too few for the second stage.\n');
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('| seeds | 1, 2 |', '| seeds | stale |') +
+        '\nST+ does not beat ST here: 600 steps are too few for the second stage.\n',
+    );
     writeResultsMarkdown(dir, file, { configDir: CONFIG_DIR });
     const md = fs.readFileSync(file, 'utf8');
     expect(md).toContain('| seeds | 1, 2 |');

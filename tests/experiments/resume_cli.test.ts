@@ -13,9 +13,21 @@ const BIN = path.resolve('bin/rvos.mjs');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-resume-'));
 const data = tmp();
 const TINY = [
-  'backend=wasm', `data.root=${path.join(data, 'synth')}`, 'data.size=[32,32]', 'data.batch_size=2', 'data.clip_length=3', 'data.prefetch=1',
-  'data.max_objects=2', 'data.synth.videos=4', 'data.synth.val_videos=1', 'data.synth.frames=4', 'model.hidden=8', 'train.steps=10',
-  'train.val_every=5', 'train.ckpt_every=1', 'train.log_every=1',
+  'backend=wasm',
+  `data.root=${path.join(data, 'synth')}`,
+  'data.size=[32,32]',
+  'data.batch_size=2',
+  'data.clip_length=3',
+  'data.prefetch=1',
+  'data.max_objects=2',
+  'data.synth.videos=4',
+  'data.synth.val_videos=1',
+  'data.synth.frames=4',
+  'model.hidden=8',
+  'train.steps=10',
+  'train.val_every=5',
+  'train.ckpt_every=1',
+  'train.log_every=1',
 ];
 
 function trainSync(runDir: string, extra: string[] = [], env: Record<string, string> = {}) {
@@ -55,49 +67,63 @@ beforeAll(() => {
 }, SLOW);
 
 describe('rvos train --resume after SIGKILL', () => {
-  it('ends with the weights of an uninterrupted run', async () => {
-    const killed = path.join(tmp(), 'killed');
-    const child = spawn(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY], { stdio: 'ignore' });
-    const latest = path.join(killed, 'checkpoints', 'latest.json');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (fs.existsSync(latest) && JSON.parse(fs.readFileSync(latest, 'utf8')).step >= 3) {
+  it(
+    'ends with the weights of an uninterrupted run',
+    async () => {
+      const killed = path.join(tmp(), 'killed');
+      const child = spawn(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY], { stdio: 'ignore' });
+      const latest = path.join(killed, 'checkpoints', 'latest.json');
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (fs.existsSync(latest) && JSON.parse(fs.readFileSync(latest, 'utf8')).step >= 3) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+            resolve();
+          }
+        }, 20);
+        child.on('exit', () => {
           clearInterval(timer);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-      child.on('exit', () => { clearInterval(timer); reject(new Error('training finished before it could be killed')); });
-    });
-    await new Promise((r) => child.once('exit', r));
-    const stepAtKill = JSON.parse(fs.readFileSync(latest, 'utf8')).step as number;
-    expect(stepAtKill).toBeLessThan(10);
-    // Every checkpoint folder on disk is complete (no temporary leftovers are read as checkpoints).
-    for (const d of fs.readdirSync(path.join(killed, 'checkpoints')).filter((n) => n.startsWith('step-'))) {
-      expect(fs.readdirSync(path.join(killed, 'checkpoints', d)).sort()).toEqual(['state.json', 'tensors.bin']);
-    }
-    const resumed = trainSync(killed, ['--resume']);
-    expect(resumed.status).toBe(0);
-    expectSameWeights(reference, killed);
-    expectStepsOnce(killed);
-    const results = JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8'));
-    expect(results.resumedFrom).toBe(stepAtKill);
-    expect(results.steps).toBe(10);
-  }, SLOW);
+          reject(new Error('training finished before it could be killed'));
+        });
+      });
+      await new Promise((r) => child.once('exit', r));
+      const stepAtKill = JSON.parse(fs.readFileSync(latest, 'utf8')).step as number;
+      expect(stepAtKill).toBeLessThan(10);
+      // Every checkpoint folder on disk is complete (no temporary leftovers are read as checkpoints).
+      for (const d of fs.readdirSync(path.join(killed, 'checkpoints')).filter((n) => n.startsWith('step-'))) {
+        expect(fs.readdirSync(path.join(killed, 'checkpoints', d)).sort()).toEqual(['state.json', 'tensors.bin']);
+      }
+      const resumed = trainSync(killed, ['--resume']);
+      expect(resumed.status).toBe(0);
+      expectSameWeights(reference, killed);
+      expectStepsOnce(killed);
+      const results = JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8'));
+      expect(results.resumedFrom).toBe(stepAtKill);
+      expect(results.steps).toBe(10);
+    },
+    SLOW,
+  );
 
-  it('killed while writing a checkpoint: the resumed run removes the partial one and ends the same', () => {
-    const killed = path.join(tmp(), 'killed-in-write');
-    // The process SIGKILLs itself after creating checkpoint 4's temporary folder, before its files.
-    const r = spawnSync(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY], { encoding: 'utf8', env: { ...process.env, RVOS_FAULT: 'checkpoint-tensors:kill:4' } });
-    expect(r.signal).toBe('SIGKILL');
-    const ckpts = path.join(killed, 'checkpoints');
-    expect(JSON.parse(fs.readFileSync(path.join(ckpts, 'latest.json'), 'utf8')).step).toBe(3);
-    expect(fs.readdirSync(ckpts).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);
-    trainSync(killed, ['--resume']);
-    expect(fs.readdirSync(ckpts).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    expect(fs.existsSync(path.join(killed, '.rvos.lock'))).toBe(false);
-    expectSameWeights(reference, killed);
-    expectStepsOnce(killed);
-    expect(JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8')).resumedFrom).toBe(3);
-  }, SLOW);
+  it(
+    'killed while writing a checkpoint: the resumed run removes the partial one and ends the same',
+    () => {
+      const killed = path.join(tmp(), 'killed-in-write');
+      // The process SIGKILLs itself after creating checkpoint 4's temporary folder, before its files.
+      const r = spawnSync(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY], {
+        encoding: 'utf8',
+        env: { ...process.env, RVOS_FAULT: 'checkpoint-tensors:kill:4' },
+      });
+      expect(r.signal).toBe('SIGKILL');
+      const ckpts = path.join(killed, 'checkpoints');
+      expect(JSON.parse(fs.readFileSync(path.join(ckpts, 'latest.json'), 'utf8')).step).toBe(3);
+      expect(fs.readdirSync(ckpts).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);
+      trainSync(killed, ['--resume']);
+      expect(fs.readdirSync(ckpts).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      expect(fs.existsSync(path.join(killed, '.rvos.lock'))).toBe(false);
+      expectSameWeights(reference, killed);
+      expectStepsOnce(killed);
+      expect(JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8')).resumedFrom).toBe(3);
+    },
+    SLOW,
+  );
 });

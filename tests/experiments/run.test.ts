@@ -26,9 +26,21 @@ function tiny(root: string, extra: string[]) {
   return composeConfig({
     configDir: 'configs',
     overrides: [
-      'backend=wasm', `data.root=${root}`, 'data.size=[32,32]', 'data.batch_size=2', 'data.clip_length=3', 'data.max_objects=3',
-      'data.synth.videos=7', 'data.synth.val_videos=3', 'data.synth.frames=5', 'data.synth.difficulty=hard', 'model.hidden=8',
-      'train.steps=4', 'train.val_every=2', 'train.ckpt_every=2', ...extra,
+      'backend=wasm',
+      `data.root=${root}`,
+      'data.size=[32,32]',
+      'data.batch_size=2',
+      'data.clip_length=3',
+      'data.max_objects=3',
+      'data.synth.videos=7',
+      'data.synth.val_videos=3',
+      'data.synth.frames=5',
+      'data.synth.difficulty=hard',
+      'model.hidden=8',
+      'train.steps=4',
+      'train.val_every=2',
+      'train.ckpt_every=2',
+      ...extra,
     ],
   });
 }
@@ -39,7 +51,12 @@ describe('runTraining', () => {
     const runDir = path.join(tmp(), 'run');
     // A 4-step model's probabilities stay near 0.5: a low threshold makes its masks non-empty, so the
     // comparisons of inference paths below compare real masks.
-    const composed = tiny(data, ['model.mode=one_shot', 'data.prior_mask=true', 'train.stages=[{name:gt_prev,steps:2},{name:pred_prev,steps:2}]', 'eval.threshold=0.2']);
+    const composed = tiny(data, [
+      'model.mode=one_shot',
+      'data.prior_mask=true',
+      'train.stages=[{name:gt_prev,steps:2},{name:pred_prev,steps:2}]',
+      'eval.threshold=0.2',
+    ]);
     const results = await runTraining(composed, { runDir, resume: false, log: () => undefined, progress: false });
     expect(results.task).toBe('semi_supervised');
     expect(results.steps).toBe(4);
@@ -86,9 +103,21 @@ describe('runTraining', () => {
     const quiet = silence();
     try {
       const resultsA = path.join(tmp(), 'results-a');
-      for (const name of fs.readFileSync(path.join(data, 'ImageSets', '2017', 'val.txt'), 'utf8').trim().split('\n')) {
+      for (const name of fs
+        .readFileSync(path.join(data, 'ImageSets', '2017', 'val.txt'), 'utf8')
+        .trim()
+        .split('\n')) {
         const o = path.join(tmp(), `infer-${name}`);
-        await infer(['--run', runDir, '--frames', path.join(data, 'JPEGImages', '480p', name), '--first-mask', path.join(data, 'Annotations', '480p', name, '00000.png'), '--out', o]);
+        await infer([
+          '--run',
+          runDir,
+          '--frames',
+          path.join(data, 'JPEGImages', '480p', name),
+          '--first-mask',
+          path.join(data, 'Annotations', '480p', name, '00000.png'),
+          '--out',
+          o,
+        ]);
         fs.cpSync(path.join(o, 'masks'), path.join(resultsA, name), { recursive: true });
       }
       expect(await evalCli(['--dataset', 'davis2017', '--root', data, '--results', resultsA, '--task', 'semi_supervised'])).toBe(0);
@@ -106,7 +135,10 @@ describe('runTraining', () => {
       // The predicted label maps themselves are the same files.
       for (const name of fs.readdirSync(path.join(outB, 'predictions'))) {
         for (const f of fs.readdirSync(path.join(outB, 'predictions', name))) {
-          expect(fs.readFileSync(path.join(outB, 'predictions', name, f)).equals(fs.readFileSync(path.join(runDir, 'predictions', name, f))), `${name}/${f}`).toBe(true);
+          expect(
+            fs.readFileSync(path.join(outB, 'predictions', name, f)).equals(fs.readFileSync(path.join(runDir, 'predictions', name, f))),
+            `${name}/${f}`,
+          ).toBe(true);
         }
       }
       expect(fs.readdirSync(path.join(outB, 'overlays')).length).toBe(3);
@@ -127,7 +159,8 @@ describe('runTraining', () => {
     expect(fs.readFileSync(path.join(runDir, 'eval', 'global_results-unsupervised.csv'), 'utf8')).toContain(`\n${formatFixed3(official.global['J&F-Mean'])},`);
     // Zero-shot ids are slot + 1: never above model.slots.
     for (const name of fs.readdirSync(path.join(runDir, 'predictions'))) {
-      for (const f of fs.readdirSync(path.join(runDir, 'predictions', name))) expect(Math.max(...readLabelPng(path.join(runDir, 'predictions', name, f)).data)).toBeLessThanOrEqual(3);
+      for (const f of fs.readdirSync(path.join(runDir, 'predictions', name)))
+        expect(Math.max(...readLabelPng(path.join(runDir, 'predictions', name, f)).data)).toBeLessThanOrEqual(3);
     }
   });
 });

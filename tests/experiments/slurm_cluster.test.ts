@@ -9,13 +9,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 const PARTITION = 'debug';
 const up = spawnSync('sinfo', ['-h', '-p', PARTITION, '-o', '%t'], { encoding: 'utf8' });
 const slurmUp = up.status === 0 && /^(idle|mix|alloc)/m.test(up.stdout);
-if (!slurmUp) console.warn(`slurm tests skipped: no Slurm partition '${PARTITION}' answers here (start the test cluster with \`scripts/slurm-local.sh up\`, as root)`);
+if (!slurmUp)
+  console.warn(`slurm tests skipped: no Slurm partition '${PARTITION}' answers here (start the test cluster with \`scripts/slurm-local.sh up\`, as root)`);
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-slurm-'));
 // Tiny settings: 4 runs share 2 CPU cores with everything else on the machine.
 const TINY = [
-  'backend=wasm', `data.root=${root}/data`, 'data.size=[32,32]', 'data.batch_size=2', 'data.clip_length=3', 'data.max_objects=3', 'data.synth.videos=7',
-  'data.synth.val_videos=3', 'data.synth.frames=5', 'model.hidden=8', 'train.steps=30', 'train.val_every=10', 'train.ckpt_every=100',
+  'backend=wasm',
+  `data.root=${root}/data`,
+  'data.size=[32,32]',
+  'data.batch_size=2',
+  'data.clip_length=3',
+  'data.max_objects=3',
+  'data.synth.videos=7',
+  'data.synth.val_videos=3',
+  'data.synth.frames=5',
+  'model.hidden=8',
+  'train.steps=30',
+  'train.val_every=10',
+  'train.ckpt_every=100',
 ];
 const SLURM = ['launcher=slurm', `launcher.partition=${PARTITION}`, 'launcher.poll_s=1'];
 const submitted = new Set<string>();
@@ -40,13 +52,22 @@ async function until<T>(what: string, probe: () => T | undefined | false, second
 
 const arrayIds = (sweep: string) => {
   const dir = path.join(sweep, '.slurm');
-  const ids = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^\d+\.sbatch$/.test(f)).map((f) => f.split('.')[0]!) : [];
+  const ids = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => /^\d+\.sbatch$/.test(f))
+        .map((f) => f.split('.')[0]!)
+    : [];
   ids.forEach((id) => submitted.add(id));
   return ids;
 };
-const summary = (sweep: string) => JSON.parse(fs.readFileSync(path.join(sweep, 'summary.json'), 'utf8')).jobs as {
-  index: number; status: string; error?: string; results?: { global: Record<string, number>; steps: number; resumedFrom: number | null };
-}[];
+const summary = (sweep: string) =>
+  JSON.parse(fs.readFileSync(path.join(sweep, 'summary.json'), 'utf8')).jobs as {
+    index: number;
+    status: string;
+    error?: string;
+    results?: { global: Record<string, number>; steps: number; resumedFrom: number | null };
+  }[];
 /** report.md without the runs table (its train-seconds column differs run to run). */
 // The report's numbers without what depends on the machine's load (the Runs table's timings and the
 // speed columns, CPU ms/frame and fps): those differ between any two runs, whatever the launcher.
@@ -97,7 +118,8 @@ describe.skipIf(!slurmUp)('launcher=slurm on a real Slurm', () => {
     }
     // The batch script and one log per task are kept in the sweep folder.
     const id = arrayIds(sweep)[0]!;
-    for (const i of [0, 1, 2, 3]) expect(fs.readFileSync(path.join(sweep, '.slurm', `${id}_${i}.log`), 'utf8')).toContain(`[rvos] job ${i} (${id}_${i}) attempt 1`);
+    for (const i of [0, 1, 2, 3])
+      expect(fs.readFileSync(path.join(sweep, '.slurm', `${id}_${i}.log`), 'utf8')).toContain(`[rvos] job ${i} (${id}_${i}) attempt 1`);
     for (const dir of [sweep, local]) expect((await rvos(['report', dir, '--title', 'zero vs one shot']).done).code).toBe(0);
     expect(reportNumbers(sweep)).toBe(reportNumbers(local));
     expect(reportNumbers(sweep)).toMatch(/model\.mode=one_shot/);
@@ -148,7 +170,12 @@ describe.skipIf(!slurmUp)('launcher=slurm on a real Slurm', () => {
     expect(n.out).toMatch(/submitted array job \d+: 1 task\(s\)/);
     const second = await until('the second submission', () => arrayIds(sweep).find((i) => i !== first));
     expect(summary(sweep).map((j) => j.status)).toEqual(['skipped', 'pending']);
-    await until('the resubmitted task to end', () => fs.existsSync(path.join(sweep, '.slurm', 'exit', '1.json')) && fs.readFileSync(path.join(sweep, '.slurm', 'exit', '1.json'), 'utf8').includes(`${second}_1`));
+    await until(
+      'the resubmitted task to end',
+      () =>
+        fs.existsSync(path.join(sweep, '.slurm', 'exit', '1.json')) &&
+        fs.readFileSync(path.join(sweep, '.slurm', 'exit', '1.json'), 'utf8').includes(`${second}_1`),
+    );
     expect((await rvos(['report', sweep]).done).code).toBe(0);
     const collected = summary(sweep);
     expect(collected.map((j) => j.status)).toEqual(['ok', 'failed']);

@@ -40,7 +40,8 @@ describe('launcher=slurm config', () => {
   it('every named experiment runs on it (launcher=slurm replaces their local launcher)', () => {
     const names = listGroupOptions('configs', 'experiment');
     expect(names.length).toBeGreaterThan(3);
-    for (const name of names) expect(composeConfig({ configDir: 'configs', overrides: [`experiment=${name}`, 'launcher=slurm'] }).config.launcher.name, name).toBe('slurm');
+    for (const name of names)
+      expect(composeConfig({ configDir: 'configs', overrides: [`experiment=${name}`, 'launcher=slurm'] }).config.launcher.name, name).toBe('slurm');
   });
 
   it('an unknown key lists the keys of the launcher chosen', () => {
@@ -52,15 +53,38 @@ describe('launcher=slurm config', () => {
 describe('sbatch options', () => {
   it('maps the submitit keys, gres and extra flags', () => {
     const config = slurmConfig([
-      'launcher.gpus_per_node=2', 'launcher.gres=nvme:1', 'launcher.mem_gb=1.5', 'launcher.partition=gpu', 'launcher.qos=high', 'launcher.account=lab',
-      'launcher.timeout_min=120', 'launcher.signal_delay_s=60', 'launcher.array_parallelism=3', 'launcher.cpus_per_task=4',
+      'launcher.gpus_per_node=2',
+      'launcher.gres=nvme:1',
+      'launcher.mem_gb=1.5',
+      'launcher.partition=gpu',
+      'launcher.qos=high',
+      'launcher.account=lab',
+      'launcher.timeout_min=120',
+      'launcher.signal_delay_s=60',
+      'launcher.array_parallelism=3',
+      'launcher.cpus_per_task=4',
       'launcher.additional_parameters={constraint: a100, exclusive: true, mail_type: END, requeue_off: false}',
     ]);
     const opts = sbatchOptions(scriptOptions('/x', config));
-    expect(opts).toEqual(expect.arrayContaining([
-      '--array=0-1%3', '--time=120', '--cpus-per-task=4', '--gres=gpu:2,nvme:1', '--mem=1536M', '--partition=gpu', '--qos=high', '--account=lab',
-      '--signal=B:USR1@60', '--constraint=a100', '--exclusive', '--mail-type=END', '--output=/x/sweep/.slurm/%A_%a.log', '--requeue', '--open-mode=append',
-    ]));
+    expect(opts).toEqual(
+      expect.arrayContaining([
+        '--array=0-1%3',
+        '--time=120',
+        '--cpus-per-task=4',
+        '--gres=gpu:2,nvme:1',
+        '--mem=1536M',
+        '--partition=gpu',
+        '--qos=high',
+        '--account=lab',
+        '--signal=B:USR1@60',
+        '--constraint=a100',
+        '--exclusive',
+        '--mail-type=END',
+        '--output=/x/sweep/.slurm/%A_%a.log',
+        '--requeue',
+        '--open-mode=append',
+      ]),
+    );
     expect(opts.some((o) => o.startsWith('--requeue-off'))).toBe(false);
     // Defaults: no partition/gres/mem flags at all, and no signal when signal_delay_s=0.
     const plain = sbatchOptions(scriptOptions('/x', slurmConfig(['launcher.signal_delay_s=0'])));
@@ -86,7 +110,10 @@ function runScript(dir: string, fakeNode: string, env: Record<string, string>, c
   fs.writeFileSync(path.join(bin, 'scontrol'), `#!/bin/bash\necho "$@" >> ${dir}/scontrol\n`, { mode: 0o755 });
   const script = path.join(dir, 'job.sbatch');
   fs.writeFileSync(script, batchScript(scriptOptions(dir, config, path.join(bin, 'node'))));
-  return spawn('bash', [script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_JOB_ID: '99', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('bash', [script], {
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_JOB_ID: '99', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function ended(child: ReturnType<typeof spawn>): Promise<{ code: number | null; out: string }> {
@@ -108,8 +135,18 @@ describe('the batch script (bash, stand-ins for node and scontrol)', () => {
     expect(fs.readFileSync(path.join(dir, 'env'), 'utf8').trim()).toBe(`from-setup 1 ${os.availableParallelism()}`);
     const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').trim().split('\n');
     expect(args).toEqual([
-      '--import', 'file:///opt/rvos/bin/rvos-signals.mjs', '/opt/rvos/bin/rvos.mjs', 'train', '--run-dir', path.join(dir, 'sweep', '1'), '--resume=auto',
-      '--config-dir', 'configs', 'seed=2', "run.name=it's a test", 'model.inputs=[prev_mask]',
+      '--import',
+      'file:///opt/rvos/bin/rvos-signals.mjs',
+      '/opt/rvos/bin/rvos.mjs',
+      'train',
+      '--run-dir',
+      path.join(dir, 'sweep', '1'),
+      '--resume=auto',
+      '--config-dir',
+      'configs',
+      'seed=2',
+      "run.name=it's a test",
+      'model.inputs=[prev_mask]',
     ]);
     expect(exitRecord(dir)).toMatchObject({ array_task: '99_1', code: 3, signal: '', restarts: 0 });
     expect(fs.existsSync(path.join(dir, 'scontrol'))).toBe(false);
@@ -186,9 +223,9 @@ describe('launcher=slurm where Slurm is missing', () => {
     const saved = process.env.PATH;
     process.env.PATH = empty;
     try {
-      await expect(launchSweep([{ index: 0, overrides: ['seed=1'] }], { sweepDir, jobs: 1, slurm: { config: slurmConfig(), wait: true, log: () => undefined } })).rejects.toThrow(
-        /^`sbatch` is not on PATH: .*scripts\/slurm-local\.sh up.*launcher=local$/,
-      );
+      await expect(
+        launchSweep([{ index: 0, overrides: ['seed=1'] }], { sweepDir, jobs: 1, slurm: { config: slurmConfig(), wait: true, log: () => undefined } }),
+      ).rejects.toThrow(/^`sbatch` is not on PATH: .*scripts\/slurm-local\.sh up.*launcher=local$/);
     } finally {
       process.env.PATH = saved;
     }

@@ -28,7 +28,21 @@ export function writeFixtureSweep(experiment: string, score: (overrides: string[
     const task = c.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
     const results = Number.isNaN(jf)
       ? undefined
-      : { task, mode: c.model.mode, recurrence: c.model.recurrence, seed: c.seed, steps: c.train.steps, bestStep: c.train.steps, stoppedEarly: false, resumedFrom: null, trainSeconds: 100, evalSeconds: 10, backend: 'wasm', global: global(jf), validation: [] };
+      : {
+          task,
+          mode: c.model.mode,
+          recurrence: c.model.recurrence,
+          seed: c.seed,
+          steps: c.train.steps,
+          bestStep: c.train.steps,
+          stoppedEarly: false,
+          resumedFrom: null,
+          trainSeconds: 100,
+          evalSeconds: 10,
+          backend: 'wasm',
+          global: global(jf),
+          validation: [],
+        };
     if (results !== undefined) fs.writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results));
     return { index, overrides: jobOverrides, runDir, status: results ? 'ok' : 'failed', exitCode: results ? 0 : 1, seconds: 110, results };
   });

@@ -14,7 +14,12 @@ import { CONFIG_DIR } from './sweep_fixture.js';
 const compose = (...overrides: string[]) => composeConfig({ configDir: CONFIG_DIR, overrides: ['experiment=zero_vs_one_shot', ...overrides] }).config;
 
 function results(steps: number, validations: number, trainSeconds: number, evalSeconds: number): RunResults {
-  return { steps, trainSeconds, evalSeconds, validation: Array.from({ length: validations }, (_, i) => ({ step: i, score: 0, tensors: 0, bytes: 0, rss: 0 })) } as unknown as RunResults;
+  return {
+    steps,
+    trainSeconds,
+    evalSeconds,
+    validation: Array.from({ length: validations }, (_, i) => ({ step: i, score: 0, tensors: 0, bytes: 0, rss: 0 })),
+  } as unknown as RunResults;
 }
 
 describe('recorded timings and the wall-time estimate', () => {
@@ -46,7 +51,9 @@ describe('recorded timings and the wall-time estimate', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-timings-'));
     const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, [`run.root=${root}`]).map((overrides, index) => ({ index, overrides }));
     const configs = jobs.map((j) => composeConfig({ configDir: CONFIG_DIR, overrides: j.overrides }).config);
-    expect(estimateLine(jobs, configs, 2).line).toBe(`estimated wall time: unknown, no run of these settings recorded yet in ${root}/timings.jsonl (the live display estimates once the first steps run)`);
+    expect(estimateLine(jobs, configs, 2).line).toBe(
+      `estimated wall time: unknown, no run of these settings recorded yet in ${root}/timings.jsonl (the live display estimates once the first steps run)`,
+    );
     // One zero-shot and one one-shot run: 600 steps, 6 validations of 10 s, 200 s of steps, 10 s start-up → 290 s each.
     recordTiming(root, configs[0]!, 2, results(600, 6, 260, 10), 280);
     recordTiming(root, configs[3]!, 2, results(600, 6, 260, 10), 280);
@@ -71,7 +78,12 @@ describe('job labels and --seeds', () => {
     const configs = jobs.map((j) => composeConfig({ configDir: CONFIG_DIR, overrides: j.overrides }).config);
     expect([...jobLabels(jobs, configs).values()]).toEqual(['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n} seed=${s}`)));
     const modes = experimentJobs('zero_vs_one_shot', CONFIG_DIR, ['seed=1']).map((overrides, index) => ({ index, overrides }));
-    expect([...jobLabels(modes, modes.map((j) => composeConfig({ configDir: CONFIG_DIR, overrides: j.overrides }).config)).values()]).toEqual(['mode=zero_shot seed=1', 'mode=one_shot seed=1']);
+    expect([
+      ...jobLabels(
+        modes,
+        modes.map((j) => composeConfig({ configDir: CONFIG_DIR, overrides: j.overrides }).config),
+      ).values(),
+    ]).toEqual(['mode=zero_shot seed=1', 'mode=one_shot seed=1']);
   });
 
   it('--seeds N is seed=1,...,N; bad values and a second seed= are one-line errors', () => {

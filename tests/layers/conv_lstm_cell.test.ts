@@ -15,7 +15,16 @@ function wave(n: number, scale: number, phase = 0): number[] {
  * Independent reference: plain loops over NHWC, 'same' zero padding, gate order i, f, o, g,
  * kernel rows in the order of `parts`.
  */
-function referenceStep(parts: { data: number[]; channels: number }[], cS: number[] | null, kernel: number[], bias: number[], h: number, w: number, k: number, f: number): { h: number[]; c: number[] } {
+function referenceStep(
+  parts: { data: number[]; channels: number }[],
+  cS: number[] | null,
+  kernel: number[],
+  bias: number[],
+  h: number,
+  w: number,
+  k: number,
+  f: number,
+): { h: number[]; c: number[] } {
   const cin = parts.reduce((a, p) => a + p.channels, 0);
   const input = (y: number, x: number, ch: number): number => {
     if (y < 0 || x < 0 || y >= h || x >= w) return 0;
@@ -41,7 +50,10 @@ function referenceStep(parts: { data: number[]; channels: number }[], cS: number
         }
       }
       for (let j = 0; j < f; j++) {
-        const i = sigmoid(z[j]!), fg = sigmoid(z[f + j]!), o = sigmoid(z[2 * f + j]!), g = Math.tanh(z[3 * f + j]!);
+        const i = sigmoid(z[j]!),
+          fg = sigmoid(z[f + j]!),
+          o = sigmoid(z[2 * f + j]!),
+          g = Math.tanh(z[3 * f + j]!);
         const c = (cS === null ? 0 : fg * cS[(y * w + x) * f + j]!) + i * g;
         outC.push(c);
         outH.push(o * Math.tanh(c));
@@ -66,10 +78,22 @@ describe('ConvLSTMCell', () => {
     cell.build([1, 1, 1, 1]);
     // Kernel rows in gate-input order [x, mask, h_spatial, h_temporal]; columns i, f, o, g.
     const kernel = [
-      0.1, -0.2, 0.3, 0.4, // x
-      0.5, 0.1, -0.3, 0.2, // mask
-      -0.1, 0.2, 0.05, -0.4, // h_spatial
-      0.3, -0.25, 0.15, 0.1, // h_temporal
+      0.1,
+      -0.2,
+      0.3,
+      0.4, // x
+      0.5,
+      0.1,
+      -0.3,
+      0.2, // mask
+      -0.1,
+      0.2,
+      0.05,
+      -0.4, // h_spatial
+      0.3,
+      -0.25,
+      0.15,
+      0.1, // h_temporal
     ];
     setWeights(cell, kernel, [0.01, 0.02, -0.03, 0.04]);
     const t = (v: number): tf.Tensor4D => tf.tensor4d([v], [1, 1, 1, 1]);
@@ -106,8 +130,19 @@ describe('ConvLSTMCell', () => {
     for (let n = 0; n < b; n++) {
       const sl = (d: number[], ch: number): number[] => d.slice(n * h * w * ch, (n + 1) * h * w * ch);
       const ref = referenceStep(
-        [{ data: sl(x, cin), channels: cin }, { data: sl(m, 1), channels: 1 }, { data: sl(hs, f), channels: f }, { data: sl(ht, f), channels: f }],
-        sl(cs, f), kernel, bias, h, w, 3, f,
+        [
+          { data: sl(x, cin), channels: cin },
+          { data: sl(m, 1), channels: 1 },
+          { data: sl(hs, f), channels: f },
+          { data: sl(ht, f), channels: f },
+        ],
+        sl(cs, f),
+        kernel,
+        bias,
+        h,
+        w,
+        3,
+        f,
       );
       ref.h.forEach((v, i) => expect(hv[n * h * w * f + i]).toBeCloseTo(v, 5));
       ref.c.forEach((v, i) => expect(cv[n * h * w * f + i]).toBeCloseTo(v, 5));
@@ -162,7 +197,10 @@ describe('ConvLSTMCell', () => {
       // First slot of the first frame (no state at all), and a later slot of the first frame.
       for (const [implicit, explicit] of [
         [{ mask }, { mask, spatial: { h: zeros, c: zeros }, temporal: zeros }],
-        [{ mask, spatial: { h: hS, c: cS } }, { mask, spatial: { h: hS, c: cS }, temporal: zeros }],
+        [
+          { mask, spatial: { h: hS, c: cS } },
+          { mask, spatial: { h: hS, c: cS }, temporal: zeros },
+        ],
       ] as const) {
         const a = tf.variableGrads(lossOf(implicit, shared), weights);
         const b = tf.variableGrads(lossOf(explicit, shared), weights);
@@ -207,12 +245,30 @@ describe('ConvLSTMCell', () => {
   it('round-trips getConfig and computes output shapes', () => {
     const cell = new ConvLSTMCell({ filters: 6, kernelSize: [5, 3], maskChannel: true, temporalState: false, name: 'cell_a' });
     const config = cell.getConfig();
-    expect(config).toMatchObject({ filters: 6, kernelSize: [5, 3], maskChannel: true, spatialState: true, temporalState: false, biasInitializer: { className: 'Zeros' }, name: 'cell_a' });
+    expect(config).toMatchObject({
+      filters: 6,
+      kernelSize: [5, 3],
+      maskChannel: true,
+      spatialState: true,
+      temporalState: false,
+      biasInitializer: { className: 'Zeros' },
+      name: 'cell_a',
+    });
     expect((config.kernelInitializer as { className: string }).className).toBe('VarianceScaling'); // glorotUniform, as tfjs serialises it
     const again = ConvLSTMCell.fromConfig(ConvLSTMCell, config) as ConvLSTMCell;
     expect(again.getConfig()).toEqual(config);
     expect(ConvLSTMCell.className).toBe('RvosConvLSTMCell');
-    expect(cell.computeOutputShape([[2, 7, 9, 3], [2, 7, 9, 1], [2, 7, 9, 6], [2, 7, 9, 6]])).toEqual([[2, 7, 9, 6], [2, 7, 9, 6]]);
+    expect(
+      cell.computeOutputShape([
+        [2, 7, 9, 3],
+        [2, 7, 9, 1],
+        [2, 7, 9, 6],
+        [2, 7, 9, 6],
+      ]),
+    ).toEqual([
+      [2, 7, 9, 6],
+      [2, 7, 9, 6],
+    ]);
   });
 
   it('survives a layers-model toJSON → modelFromJSON round trip with identical predictions', async () => {
@@ -226,7 +282,21 @@ describe('ConvLSTMCell', () => {
     const json = model.toJSON(undefined, false) as tf.io.ModelJSON['modelTopology'];
     const copy = await tfl.models.modelFromJSON({ modelTopology: json as never });
     copy.setWeights(model.getWeights());
-    const feeds = [[1, 4, 5, 3], [1, 4, 5, 2], [1, 4, 5, 2], [1, 4, 5, 2]].map((s, i) => tf.tensor(wave(s.reduce((a, b) => a * b), 0.7, i), s));
+    const feeds = [
+      [1, 4, 5, 3],
+      [1, 4, 5, 2],
+      [1, 4, 5, 2],
+      [1, 4, 5, 2],
+    ].map((s, i) =>
+      tf.tensor(
+        wave(
+          s.reduce((a, b) => a * b),
+          0.7,
+          i,
+        ),
+        s,
+      ),
+    );
     const a = model.predict(feeds) as tf.Tensor[];
     const b = copy.predict(feeds) as tf.Tensor[];
     expect(copy.layers.some((l) => l instanceof ConvLSTMCell)).toBe(true);
@@ -239,7 +309,13 @@ describe('ConvLSTMCell', () => {
 
   it('getConfig names the seeded initialiser that made the weights: rebuilding from it gives the same weights', () => {
     const init = new TorchDefaultUniform({ seed: 1234 });
-    const cell = new ConvLSTMCell({ filters: 2, maskChannel: true, kernelInitializer: init, biasInitializer: new TorchDefaultUniform({ seed: 99, fanIn: 9 * 8 }), name: 'seeded' });
+    const cell = new ConvLSTMCell({
+      filters: 2,
+      maskChannel: true,
+      kernelInitializer: init,
+      biasInitializer: new TorchDefaultUniform({ seed: 99, fanIn: 9 * 8 }),
+      name: 'seeded',
+    });
     cell.build([null, null, null, 3]);
     const config = cell.getConfig();
     expect(config.kernelInitializer).toEqual({ className: 'RvosTorchDefaultUniform', config: { seed: 1234 } });

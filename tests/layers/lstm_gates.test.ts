@@ -17,7 +17,10 @@ afterAll(async () => {
 
 function random(rng: Rng, shape: number[], scale: number): tf.Tensor4D {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor4d(Float32Array.from({ length: n }, () => scale * rng.uniform(-1, 1)), shape as [number, number, number, number]);
+  return tf.tensor4d(
+    Float32Array.from({ length: n }, () => scale * rng.uniform(-1, 1)),
+    shape as [number, number, number, number],
+  );
 }
 
 type GatesFn = typeof lstmGates;

@@ -53,8 +53,15 @@ function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-5): 
 
 describe('feelvosDistance', () => {
   it('equals 1 − 2/(1+exp(‖a−b‖²)), is 0 for equal vectors and stays below 1 for far ones', () => {
-    const a = tf.tensor2d([[0, 0], [1, 2], [30, 0]]);
-    const b = tf.tensor2d([[0, 0], [0.5, 1]]);
+    const a = tf.tensor2d([
+      [0, 0],
+      [1, 2],
+      [30, 0],
+    ]);
+    const b = tf.tensor2d([
+      [0, 0],
+      [0.5, 1],
+    ]);
     const got = feelvosDistance(a, b).arraySync();
     const av = a.dataSync();
     const bv = b.dataSync();
@@ -119,7 +126,12 @@ describe('globalMatchingMap', () => {
 
 describe('localMatchingMap', () => {
   const shape: [number, number, number, number] = [2, 7, 6, 3];
-  for (const [radius, chunk] of [[1, undefined], [2, 100], [0, undefined], [20, undefined]] as const) {
+  for (const [radius, chunk] of [
+    [1, undefined],
+    [2, 100],
+    [0, undefined],
+    [20, undefined],
+  ] as const) {
     it(`equals the brute-force windowed minimum (radius ${radius}, chunk ${chunk ?? 'default'})`, () => {
       const k = 2;
       const { cur, ref, mask } = randomInputs(3 + radius, shape, k, 0.5);
@@ -151,7 +163,10 @@ describe('matching gradients', () => {
     const m = tf.tensor4d(mask, [1, 4, 5, k]);
     const c = tf.tensor4d(cur, shape);
     const r = tf.tensor4d(ref, shape);
-    const weights = tf.tensor4d(Float32Array.from({ length: 20 * k }, (_, i) => Math.sin(i) + 1.5), [1, 4, 5, k]);
+    const weights = tf.tensor4d(
+      Float32Array.from({ length: 20 * k }, (_, i) => Math.sin(i) + 1.5),
+      [1, 4, 5, k],
+    );
     for (const fn of [
       (a: tf.Tensor4D, b: tf.Tensor4D) => globalMatchingMap(a, b, m),
       (a: tf.Tensor4D, b: tf.Tensor4D) => localMatchingMap(a, b, m, { radius: 1 }),

@@ -96,7 +96,14 @@ describe('SummaryWriter', () => {
     expect(png.length).toBeGreaterThan(0);
     // Histogram of [0, 1, 1, 2, 4] (NaN left out) in 4 buckets of width 1.
     expect(histo).toContain('1: "weights/conv"');
-    for (const [field, value] of [[1, 0], [2, 4], [3, 5], [4, 8], [5, 22]] as const) expect(histo).toContain(`      ${field}: ${doubleHex(value)}\n`);
+    for (const [field, value] of [
+      [1, 0],
+      [2, 4],
+      [3, 5],
+      [4, 8],
+      [5, 22],
+    ] as const)
+      expect(histo).toContain(`      ${field}: ${doubleHex(value)}\n`);
   });
 
   it('a reopened log folder gets a new file; the first keeps its records', () => {

@@ -126,7 +126,9 @@ describe('removeStaleTemporaries', () => {
     fs.writeFileSync(path.join(d, 'checkpoints', `latest.json.${dead}.3.tmp`), '');
     fs.writeFileSync(path.join(d, 'checkpoints', `latest.json.${process.ppid}.1.tmp`), '');
     fs.writeFileSync(path.join(d, 'checkpoints', 'latest.json'), '{}');
-    const removed = removeStaleTemporaries(d).map((p) => path.basename(p)).sort();
+    const removed = removeStaleTemporaries(d)
+      .map((p) => path.basename(p))
+      .sort();
     expect(removed).toEqual([`.step-000004.${dead}.tmp`, `latest.json.${dead}.3.tmp`]);
     expect(fs.readdirSync(path.join(d, 'checkpoints')).sort()).toEqual(['latest.json', `latest.json.${process.ppid}.1.tmp`]);
   });

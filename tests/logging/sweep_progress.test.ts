@@ -52,7 +52,10 @@ describe('SweepProgress', () => {
   function fixture() {
     const dir = tmp();
     const status = (job: number, s: Partial<ProgressStatus>) =>
-      fs.writeFileSync(path.join(dir, `${job}.json`), JSON.stringify({ step: 0, total: 600, rate: 0, eta: null, metrics: {}, phase: 'training', updated: 0, ...s }));
+      fs.writeFileSync(
+        path.join(dir, `${job}.json`),
+        JSON.stringify({ step: 0, total: 600, rate: 0, eta: null, metrics: {}, phase: 'training', updated: 0, ...s }),
+      );
     return { dir, status, file: (job: number) => path.join(dir, `${job}.json`) };
   }
 
@@ -83,7 +86,10 @@ describe('SweepProgress', () => {
     t = 61_000;
     sp.tick();
     // Finished jobs set the per-job time (200 s): job 1 evaluating (0 s left); 4 waiting → 2 × 200 s.
-    expect(writes.slice(3)).toEqual(['  job 1 [one_shot seed=1]: trained 600/600 steps; final evaluation\n', '  1/6 done, 1 running, 4 waiting; sweep ETA 6m40s\n']);
+    expect(writes.slice(3)).toEqual([
+      '  job 1 [one_shot seed=1]: trained 600/600 steps; final evaluation\n',
+      '  1/6 done, 1 running, 4 waiting; sweep ETA 6m40s\n',
+    ]);
   });
 
   it('not a TTY, nothing running (queued on a cluster): the summary is printed once, not every interval', () => {

@@ -25,9 +25,13 @@ describe('encoders', () => {
     });
   }
 
-  it('ResNet parameter counts equal torchvision\'s (without the classifier)', async () => {
+  it("ResNet parameter counts equal torchvision's (without the classifier)", async () => {
     // torchvision resnet*.parameters() totals minus fc (512·1000 + 1000 or 2048·1000 + 1000).
-    const torchvision: Partial<Record<EncoderName, number>> = { resnet18: 11_689_512 - 513_000, resnet34: 21_797_672 - 513_000, resnet50: 25_557_032 - 2_049_000 };
+    const torchvision: Partial<Record<EncoderName, number>> = {
+      resnet18: 11_689_512 - 513_000,
+      resnet34: 21_797_672 - 513_000,
+      resnet50: 25_557_032 - 2_049_000,
+    };
     for (const [name, want] of Object.entries(torchvision)) {
       const model = await RVOSModel.create(smallConfig({ encoder: { name: name as EncoderName, pretrained: null } }), { skipInit: true });
       expect(parameterCounts(model).find((c) => c.part === 'encoder')!.params, name).toBe(want);

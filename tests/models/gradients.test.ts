@@ -5,7 +5,14 @@ import { pattern, smallConfig } from './helpers.js';
 
 // Back-propagation needs the backend's gradient kernels; where the active backend lacks them (wasm
 // before the project's training kernels land) these tests run on cpu. Tiny inputs keep that fast.
-const NEEDED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'ResizeBilinearGrad', 'MaxPoolGrad'];
+const NEEDED = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'ResizeBilinearGrad',
+  'MaxPoolGrad',
+];
 let previous = '';
 beforeAll(async () => {
   previous = tf.getBackend();

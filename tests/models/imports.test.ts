@@ -11,7 +11,10 @@ function importGraph(root = 'src'): Map<string, { local: string[]; packages: str
       if (entry.isDirectory()) walk(file);
       else if (entry.name.endsWith('.ts')) {
         const text = fs.readFileSync(file, 'utf8');
-        const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?:type\s)?[^;]*?from\s+'([^']+)'|import\('([^']+)'\)/g)].map((m) => ({ spec: (m[1] ?? m[2])!, typeOnly: /^\s*(?:import|export)\s+type\s/.test(m[0].trim()) }));
+        const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?:type\s)?[^;]*?from\s+'([^']+)'|import\('([^']+)'\)/g)].map((m) => ({
+          spec: (m[1] ?? m[2])!,
+          typeOnly: /^\s*(?:import|export)\s+type\s/.test(m[0].trim()),
+        }));
         const local = specs.filter((s) => s.spec.startsWith('.') && !s.typeOnly).map((s) => path.join(path.dirname(file), s.spec.replace(/\.js$/, '.ts')));
         const packages = specs.filter((s) => !s.spec.startsWith('.') && !s.typeOnly).map((s) => s.spec);
         graph.set(file, { local, packages });

@@ -35,7 +35,11 @@ function withSlot(rest: tf.Tensor4D, slotSource: tf.Tensor4D, s: number): tf.Ten
   });
 }
 
-function runCore(core: InferenceCore, frames: tf.Tensor4D[], given: (t: number) => GivenObjects | undefined): { logits: Float32Array[]; outputs: Omit<FrameOutput, 'logits'>[] } {
+function runCore(
+  core: InferenceCore,
+  frames: tf.Tensor4D[],
+  given: (t: number) => GivenObjects | undefined,
+): { logits: Float32Array[]; outputs: Omit<FrameOutput, 'logits'>[] } {
   core.startVideo();
   const logits: Float32Array[] = [];
   const outputs: Omit<FrameOutput, 'logits'>[] = [];
@@ -90,7 +94,9 @@ describe('InferenceCore', () => {
 
   it("one-shot 'binary': later frames see the previous output thresholded", async () => {
     const model = await RVOSModel.create(smallConfig({ mode: 'one_shot' }));
-    const { logits } = runCore(new InferenceCore(model, { ...SOFT, previousMask: 'binary', threshold: 0.4 }), frames, (t) => (t === 0 ? { ids: [1, 2, 3], masks: first } : undefined));
+    const { logits } = runCore(new InferenceCore(model, { ...SOFT, previousMask: 'binary', threshold: 0.4 }), frames, (t) =>
+      t === 0 ? { ids: [1, 2, 3], masks: first } : undefined,
+    );
     const want = manual(model, frames, (t, prev) => (t <= 1 ? tf.clone(first) : tf.tidy(() => tf.cast(tf.greater(prev!, 0.4), 'float32') as tf.Tensor4D)));
     logits.forEach((l, t) => expect(Array.from(l), `frame ${t}`).toEqual(Array.from(want[t]!)));
     const soft = manual(model, frames, (t, prev) => tf.clone(t <= 1 ? first : prev!));

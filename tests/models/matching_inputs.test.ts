@@ -92,7 +92,7 @@ describe('RVOSModel matching inputs', () => {
     model.dispose();
   });
 
-  it('zero-shot local matching uses the previous frame\'s own prediction (S recurrence: nothing else carries it)', async () => {
+  it("zero-shot local matching uses the previous frame's own prediction (S recurrence: nothing else carries it)", async () => {
     const model = await RVOSModel.create(config('zero_shot', ['local_matching'], { recurrence: 'S' }));
     const [x, y, z] = [0, 3, 5].map((p) => pattern([1, H, W, 3], p) as tf.Tensor4D);
     const a = run(model, [x!, z!], []);
@@ -127,7 +127,14 @@ describe('RVOSModel matching inputs', () => {
 });
 
 describe('RVOSModel matching gradients', () => {
-  const NEEDED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'ResizeBilinearGrad', 'MaxPoolGrad'];
+  const NEEDED = [
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+    'DepthwiseConv2dNativeBackpropFilter',
+    'DepthwiseConv2dNativeBackpropInput',
+    'ResizeBilinearGrad',
+    'MaxPoolGrad',
+  ];
   let previous = '';
   beforeAll(async () => {
     previous = tf.getBackend();

@@ -71,6 +71,8 @@ describe('motion input (frame difference into the light encoder)', () => {
     tf.dispose([a, b]);
     next.dispose();
     zero.dispose();
-    await expect(RVOSModel.create(smallConfig({ motionInput: true, firstFrameMotion: 'last' as never }))).rejects.toThrow(/first_frame_motion: must be zero \| next/);
+    await expect(RVOSModel.create(smallConfig({ motionInput: true, firstFrameMotion: 'last' as never }))).rejects.toThrow(
+      /first_frame_motion: must be zero \| next/,
+    );
   });
 });

@@ -71,11 +71,15 @@ describe('pretrained encoder weights from a TF.js layers model folder', () => {
     const weights = encoderWeights(source);
     const wrong = tf.zeros([3, 3, 3, 8]);
     const dir = await writeLayersModel({ ...weights, 'stem_conv/kernel': wrong });
-    await expect(RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: dir } }))).rejects.toThrow(/'stem_conv\/kernel' has shape \[3,3,3,8\] but encoder 'light' needs \[3,3,3,16\]/);
+    await expect(RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: dir } }))).rejects.toThrow(
+      /'stem_conv\/kernel' has shape \[3,3,3,8\] but encoder 'light' needs \[3,3,3,16\]/,
+    );
     const partial = { ...weights };
     delete partial['stage4_pointwise_conv/kernel'];
     const dir2 = await writeLayersModel(partial);
-    await expect(RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: dir2 } }))).rejects.toThrow(/1 of \d+ 'light' encoder weights are not in the file, e.g. stage4_pointwise_conv\/kernel/);
+    await expect(RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: dir2 } }))).rejects.toThrow(
+      /1 of \d+ 'light' encoder weights are not in the file, e.g. stage4_pointwise_conv\/kernel/,
+    );
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-pretrained-'));
     dirs.push(empty);
     await expect(RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: empty } }))).rejects.toThrow(/no model.json/);
@@ -97,7 +101,9 @@ try {
 describe.skipIf(!hasNsfwjs)('built-in pretrained MobileNetV2 (nsfwjs)', () => {
   it('gives the same features as the Keras model it comes from', async () => {
     const artifacts = await nsfwjsMobileNetV2();
-    const keras = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: artifacts.modelTopology as never, weightSpecs: artifacts.weightSpecs, weightData: artifacts.weightData }));
+    const keras = await tfl.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: artifacts.modelTopology as never, weightSpecs: artifacts.weightSpecs, weightData: artifacts.weightData }),
+    );
     const taps = ['block_3_expand_relu', 'block_6_expand_relu', 'block_13_expand_relu', 'out_relu'];
     const features = tfl.model({ inputs: keras.inputs, outputs: taps.map((n) => keras.getLayer(n).output as tfl.SymbolicTensor) });
     const model = await RVOSModel.create(smallConfig({ encoder: { name: 'mobilenetv2', pretrained: 'nsfwjs' } }));

@@ -36,7 +36,12 @@ describe('view helpers', () => {
   });
 
   it('names sweep variants by the overrides in which they differ', () => {
-    expect(distinguishingLabels([['a=1', 'm=S'], ['a=1', 'm=T']])).toEqual(['m=S', 'm=T']);
+    expect(
+      distinguishingLabels([
+        ['a=1', 'm=S'],
+        ['a=1', 'm=T'],
+      ]),
+    ).toEqual(['m=S', 'm=T']);
     expect(distinguishingLabels([['a=1']])).toEqual(['a=1']);
     expect(distinguishingLabels([['a=1'], ['a=1']])).toEqual(['(base)', '(base)']);
   });
@@ -46,7 +51,13 @@ describe('vegaLiteSvg', () => {
   it('renders a bar chart to SVG in Node, one bar per row', async () => {
     const svg = await vegaLiteSvg({
       title: 'recurrence',
-      data: { values: [{ r: 'S', v: 0.2 }, { r: 'T', v: 0.3 }, { r: 'ST', v: 0.4 }] },
+      data: {
+        values: [
+          { r: 'S', v: 0.2 },
+          { r: 'T', v: 0.3 },
+          { r: 'ST', v: 0.4 },
+        ],
+      },
       mark: 'bar',
       encoding: { x: { field: 'r', type: 'nominal' }, y: { field: 'v', type: 'quantitative' } },
     });
@@ -76,7 +87,25 @@ describe('notebook config and API', () => {
   });
 
   it('api.ts exposes what the notebooks call', () => {
-    for (const name of ['composeConfig', 'runTraining', 'runExperiment', 'readSweep', 'groupVariants', 'renderMarkdown', 'openDavis2017', 'overlayLabels', 'frameToTensor', 'labelsToSlotMasks', 'logitsToLabels', 'loadModel', 'loadRunConfig', 'ensureDemoRun', 'readScalars', 'figure', 'vegaLiteSvg']) {
+    for (const name of [
+      'composeConfig',
+      'runTraining',
+      'runExperiment',
+      'readSweep',
+      'groupVariants',
+      'renderMarkdown',
+      'openDavis2017',
+      'overlayLabels',
+      'frameToTensor',
+      'labelsToSlotMasks',
+      'logitsToLabels',
+      'loadModel',
+      'loadRunConfig',
+      'ensureDemoRun',
+      'readScalars',
+      'figure',
+      'vegaLiteSvg',
+    ]) {
       expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(typeof api.InferenceCore).toBe('function');
@@ -84,7 +113,7 @@ describe('notebook config and API', () => {
 });
 
 describe('what tslab compiles', () => {
-  it('notebooks/lib/load.ts type-checks under tslab\'s TypeScript 5.0 (CommonJS, Node10 resolution, es2022)', () => {
+  it("notebooks/lib/load.ts type-checks under tslab's TypeScript 5.0 (CommonJS, Node10 resolution, es2022)", () => {
     const require = createRequire(import.meta.url);
     const ts = require('@tslab/typescript-for-tslab') as typeof import('typescript');
     expect(ts.version.startsWith('5.0')).toBe(true);

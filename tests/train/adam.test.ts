@@ -7,7 +7,9 @@ import { Rng } from '../../src/utils/rng.js';
 
 /** Adam with L2 weight decay on one scalar, by hand (PyTorch's update rule). */
 function adamByHand(w0: number, grads: number[], lr: number, wd: number): number {
-  let w = w0, m = 0, v = 0;
+  let w = w0,
+    m = 0,
+    v = 0;
   grads.forEach((g0, i) => {
     const t = i + 1;
     const g = g0 + wd * w;
@@ -22,11 +24,22 @@ describe('Adam', () => {
   it('matches the hand-computed update with weight decay and per-group learning rates', () => {
     const a = tf.variable(tf.tensor1d([0.5]));
     const b = tf.variable(tf.tensor1d([-1.2]));
-    const opt = new Adam([{ variables: new Map([['a', a]]), lr: 0.1 }, { variables: new Map([['b', b]]), lr: 0.01 }], { weightDecay: 0.05 });
+    const opt = new Adam(
+      [
+        { variables: new Map([['a', a]]), lr: 0.1 },
+        { variables: new Map([['b', b]]), lr: 0.01 },
+      ],
+      { weightDecay: 0.05 },
+    );
     const ga = [0.3, -0.2, 0.7];
     const gb = [1.0, 0.5, -0.25];
     for (let i = 0; i < 3; i++) {
-      opt.apply(new Map([['a', tf.tensor1d([ga[i]!])], ['b', tf.tensor1d([gb[i]!])]]));
+      opt.apply(
+        new Map([
+          ['a', tf.tensor1d([ga[i]!])],
+          ['b', tf.tensor1d([gb[i]!])],
+        ]),
+      );
     }
     expect(a.dataSync()[0]).toBeCloseTo(adamByHand(0.5, ga, 0.1, 0.05), 5);
     expect(b.dataSync()[0]).toBeCloseTo(adamByHand(-1.2, gb, 0.01, 0.05), 5);
@@ -34,7 +47,12 @@ describe('Adam', () => {
 
   it('continues identically after getState → setState into a fresh optimiser', () => {
     const make = () => tf.variable(tf.tensor1d([0.1, -0.4]));
-    const grads = [[0.2, 0.1], [-0.3, 0.4], [0.05, -0.6], [0.9, 0.2]];
+    const grads = [
+      [0.2, 0.1],
+      [-0.3, 0.4],
+      [0.05, -0.6],
+      [0.9, 0.2],
+    ];
     const w1 = make();
     const o1 = new Adam([{ variables: new Map([['w', w1]]), lr: 0.05 }]);
     grads.forEach((g) => o1.apply(new Map([['w', tf.tensor1d(g)]])));
@@ -62,7 +80,10 @@ describe('Adam', () => {
   });
 
   it('clipByGlobalNorm scales to the max norm and reports the original norm', () => {
-    const grads = new Map<string, tf.Tensor>([['a', tf.tensor1d([3, 0])], ['b', tf.tensor1d([0, 4])]]);
+    const grads = new Map<string, tf.Tensor>([
+      ['a', tf.tensor1d([3, 0])],
+      ['b', tf.tensor1d([0, 4])],
+    ]);
     expect(clipByGlobalNorm(grads, 1)).toBeCloseTo(5, 5);
     const total = Math.hypot(...grads.get('a')!.dataSync(), ...grads.get('b')!.dataSync());
     expect(total).toBeCloseTo(1, 4);
@@ -74,7 +95,13 @@ class AdamByOps {
   private m: tf.Tensor | null = null;
   private v: tf.Tensor | null = null;
   private t = 0;
-  constructor(private readonly lr: number, private readonly weightDecay: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly epsilon = 1e-8) {}
+  constructor(
+    private readonly lr: number,
+    private readonly weightDecay: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-8,
+  ) {}
 
   apply(variable: tf.Variable, grad: tf.Tensor): void {
     this.t++;
@@ -110,7 +137,10 @@ describe.each(['wasm', 'cpu'] as const)('fused Adam kernels on %s', (backend) =>
     expect(hasFusedKernel(ADAM_UPDATE)).toBe(true);
     const rng = new Rng(17);
     // A small variable (fused kernel) and a large one (op sequence) in the same optimiser.
-    const shapes = [[20, 15], [80, 70]];
+    const shapes = [
+      [20, 15],
+      [80, 70],
+    ];
     const inits = shapes.map(([r, c]) => Float32Array.from({ length: r! * c! }, () => rng.uniform(-2, 2)));
     const fusedVars = inits.map((v, i) => tf.variable(tf.tensor2d(v, shapes[i] as [number, number])));
     const opsVars = inits.map((v, i) => tf.variable(tf.tensor2d(v, shapes[i] as [number, number])));
@@ -119,7 +149,12 @@ describe.each(['wasm', 'cpu'] as const)('fused Adam kernels on %s', (backend) =>
     const before = tf.memory().numTensors;
     for (let step = 0; step < 5; step++) {
       // Gradients of very different sizes, some exactly zero.
-      const grads = shapes.map(([r, c]) => tf.tensor2d(Float32Array.from({ length: r! * c! }, (_, i) => (i % 7 === 0 ? 0 : rng.uniform(-1, 1) * 10 ** (i % 5 - 2))), [r!, c!]));
+      const grads = shapes.map(([r, c]) =>
+        tf.tensor2d(
+          Float32Array.from({ length: r! * c! }, (_, i) => (i % 7 === 0 ? 0 : rng.uniform(-1, 1) * 10 ** ((i % 5) - 2))),
+          [r!, c!],
+        ),
+      );
       fused.apply(new Map(grads.map((g, i) => [`w${i}`, g])));
       byOps.forEach((o, i) => o.apply(opsVars[i]!, grads[i]!));
       tf.dispose(grads);
@@ -138,7 +173,13 @@ describe.each(['wasm', 'cpu'] as const)('fused Adam kernels on %s', (backend) =>
     expect(hasFusedKernel(SUM_OF_SQUARES)).toBe(true);
     const rng = new Rng(5);
     const grads = new Map<string, tf.Tensor>(
-      [[3, 4], [7], [2, 2, 5]].map((shape, k) => [`g${k}`, tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-3, 3)), shape)]),
+      [[3, 4], [7], [2, 2, 5]].map((shape, k) => [
+        `g${k}`,
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-3, 3)),
+          shape,
+        ),
+      ]),
     );
     const expected = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
     const before = tf.memory().numTensors;

@@ -14,12 +14,25 @@ describe('checkpoints', () => {
   it('round-trips weights, optimiser moments and progress, and pointer files name the newest/best', () => {
     const dir = tmp();
     const vars = new Map<string, tf.Variable>([
-      ['decoder/w', tf.variable(tf.tensor2d([[1.5, -2], [0.25, 3]]))],
+      [
+        'decoder/w',
+        tf.variable(
+          tf.tensor2d([
+            [1.5, -2],
+            [0.25, 3],
+          ]),
+        ),
+      ],
       ['encoder/b', tf.variable(tf.tensor1d([7, 8, 9]))],
     ]);
     const moments = new Map([['decoder/w', { m: new Float32Array([0.1, 0.2, 0.3, 0.4]), v: new Float32Array([1, 2, 3, 4]), shape: [2, 2] }]]);
     saveCheckpoint(dir, { step: 10, bestScore: 0.4, bestStep: 10, evalsWithoutImprovement: 0 }, vars, { step: 10, moments }, true);
-    vars.get('decoder/w')!.assign(tf.tensor2d([[0, 0], [0, 0]]));
+    vars.get('decoder/w')!.assign(
+      tf.tensor2d([
+        [0, 0],
+        [0, 0],
+      ]),
+    );
     saveCheckpoint(dir, { step: 20, bestScore: 0.4, bestStep: 10, evalsWithoutImprovement: 1 }, vars, { step: 20, moments }, false);
 
     const latest = loadCheckpoint(dir, 'latest')!;
@@ -43,7 +56,12 @@ describe('checkpoints', () => {
     saveCheckpoint(dir, { step: 1, bestScore: 1, bestStep: 1, evalsWithoutImprovement: 0 }, vars, empty, true);
     for (const step of [2, 3, 4]) saveCheckpoint(dir, { step, bestScore: 1, bestStep: 1, evalsWithoutImprovement: 0 }, vars, empty, false);
     pruneCheckpoints(dir, 2);
-    expect(fs.readdirSync(dir).filter((d) => d.startsWith('step-')).sort()).toEqual(['step-000001', 'step-000003', 'step-000004']);
+    expect(
+      fs
+        .readdirSync(dir)
+        .filter((d) => d.startsWith('step-'))
+        .sort(),
+    ).toEqual(['step-000001', 'step-000003', 'step-000004']);
   });
 
   it('reports a truncated tensor file and a model mismatch clearly', () => {

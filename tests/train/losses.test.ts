@@ -11,9 +11,11 @@ describe('soft IoU loss', () => {
     const targets = [1, 0, 1, 1, 0, 0, 1, 0];
     const got = softIoULossPerPair(tf.tensor4d(logits, [1, 2, 2, 2]), tf.tensor4d(targets, [1, 2, 2, 2])).arraySync()[0]!;
     for (let s = 0; s < 2; s++) {
-      let inter = 0, union = 0;
+      let inter = 0,
+        union = 0;
       for (let i = 0; i < 4; i++) {
-        const p = sigmoid(logits[i * 2 + s]!), y = targets[i * 2 + s]!;
+        const p = sigmoid(logits[i * 2 + s]!),
+          y = targets[i * 2 + s]!;
         inter += p * y;
         union += p + y - p * y;
       }
@@ -30,8 +32,19 @@ describe('soft IoU loss', () => {
   });
 
   it('weightedMean averages only the weighted pairs and is 0 with no weights', () => {
-    const per = tf.tensor2d([[0.2, 0.9], [0.4, 0.7]]);
-    expect(weightedMean(per, tf.tensor2d([[1, 0], [1, 0]])).dataSync()[0]).toBeCloseTo(0.3, 6);
+    const per = tf.tensor2d([
+      [0.2, 0.9],
+      [0.4, 0.7],
+    ]);
+    expect(
+      weightedMean(
+        per,
+        tf.tensor2d([
+          [1, 0],
+          [1, 0],
+        ]),
+      ).dataSync()[0],
+    ).toBeCloseTo(0.3, 6);
     expect(weightedMean(per, tf.zeros([2, 2]) as tf.Tensor2D).dataSync()[0]).toBe(0);
   });
 

@@ -33,14 +33,34 @@ function dataset() {
   );
 }
 
-const config: RVOSModelConfig = { encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 2, recurrence: 'ST', mode: 'one_shot', objectness: true, seed: 4 };
+const config: RVOSModelConfig = {
+  encoder: { name: 'light', pretrained: null },
+  hidden: 8,
+  slots: 2,
+  recurrence: 'ST',
+  mode: 'one_shot',
+  objectness: true,
+  seed: 4,
+};
 const source = (batchSize: number) => new BatchSource(dataset(), { length: 2, size: SIZE, slots: 2, augment: null, batchSize, seed: 13, prefetch: 0 });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-parallel-'));
 
 function options(steps: number, workers?: number): TrainerOptions {
   return {
-    runDir: tmp(), stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 2e-3, weightDecay: 1e-5, gradClip: 5,
-    loss: LOSS, valEvery: 0, ckptEvery: 1000, patience: 0, logEvery: 1, keepCheckpoints: 1, resume: false, workers,
+    runDir: tmp(),
+    stages: [{ name: 'train', steps, previousMask: 'gt_prev' }],
+    lr: 3e-3,
+    encoderLr: 2e-3,
+    weightDecay: 1e-5,
+    gradClip: 5,
+    loss: LOSS,
+    valEvery: 0,
+    ckptEvery: 1000,
+    patience: 0,
+    logEvery: 1,
+    keepCheckpoints: 1,
+    resume: false,
+    workers,
   };
 }
 
@@ -57,7 +77,11 @@ function expectSameWeights(a: RVOSModel, b: RVOSModel, tolerance: number): void 
   }
 }
 
-const repeatItem = (t: tf.Tensor, times: number): tf.Tensor => tf.concat(Array.from({ length: times }, () => tf.slice(t, 0, 1)), 0);
+const repeatItem = (t: tf.Tensor, times: number): tf.Tensor =>
+  tf.concat(
+    Array.from({ length: times }, () => tf.slice(t, 0, 1)),
+    0,
+  );
 
 function disposeBatch(b: ClipBatch): void {
   tf.dispose([b.frames, b.masks, b.present, ...(b.priorMasks ? [b.priorMasks] : [])]);

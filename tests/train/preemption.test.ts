@@ -25,13 +25,31 @@ function source() {
   return new BatchSource(ds, { length: 3, size: SIZE, slots: 2, augment: null, batchSize: 2, seed: 11, prefetch: 1 });
 }
 
-const modelConfig: RVOSModelConfig = { encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 2, recurrence: 'ST', mode: 'zero_shot', objectness: true, seed: 3 };
+const modelConfig: RVOSModelConfig = {
+  encoder: { name: 'light', pretrained: null },
+  hidden: 8,
+  slots: 2,
+  recurrence: 'ST',
+  mode: 'zero_shot',
+  objectness: true,
+  seed: 3,
+};
 
 function options(runDir: string, steps: number, resume: boolean): TrainerOptions {
   return {
-    runDir, stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 3e-3, weightDecay: 1e-6, gradClip: 5,
-    loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 }, valEvery: 0, ckptEvery: 100, patience: 0, logEvery: 1,
-    keepCheckpoints: 2, resume,
+    runDir,
+    stages: [{ name: 'train', steps, previousMask: 'gt_prev' }],
+    lr: 3e-3,
+    encoderLr: 3e-3,
+    weightDecay: 1e-6,
+    gradClip: 5,
+    loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
+    valEvery: 0,
+    ckptEvery: 100,
+    patience: 0,
+    logEvery: 1,
+    keepCheckpoints: 2,
+    resume,
   };
 }
 

@@ -8,8 +8,12 @@ describe('slot matching', () => {
     const targets = new Float32Array([0, 1, 1, 0, 1, 0]);
     const cost = softIoUCostMatrix(probs, targets, 2, 2);
     const iou = (p: number[], y: number[]) => {
-      let i = 0, u = 0;
-      p.forEach((pi, k) => { i += pi * y[k]!; u += pi + y[k]! - pi * y[k]!; });
+      let i = 0,
+        u = 0;
+      p.forEach((pi, k) => {
+        i += pi * y[k]!;
+        u += pi + y[k]! - pi * y[k]!;
+      });
       return 1 - i / (u + 1e-6);
     };
     expect(cost[0]![0]).toBeCloseTo(iou([0.1, 0.8, 0.9], [0, 1, 1]), 6);

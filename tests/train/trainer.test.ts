@@ -29,9 +29,20 @@ function modelConfig(mode: RVOSModelConfig['mode']): RVOSModelConfig {
 
 function options(runDir: string, steps: number, overrides: Partial<TrainerOptions> = {}): TrainerOptions {
   return {
-    runDir, stages: [{ name: 'train', steps, previousMask: 'gt_prev' }], lr: 3e-3, encoderLr: 3e-3, weightDecay: 1e-6, gradClip: 5,
-    loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 }, valEvery: 0, ckptEvery: 2, patience: 0, logEvery: 1,
-    keepCheckpoints: 2, resume: false, ...overrides,
+    runDir,
+    stages: [{ name: 'train', steps, previousMask: 'gt_prev' }],
+    lr: 3e-3,
+    encoderLr: 3e-3,
+    weightDecay: 1e-6,
+    gradClip: 5,
+    loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
+    valEvery: 0,
+    ckptEvery: 2,
+    patience: 0,
+    logEvery: 1,
+    keepCheckpoints: 2,
+    resume: false,
+    ...overrides,
   };
 }
 

@@ -132,7 +132,8 @@ async function init(): Promise<void> {
     info = await fetchRunInfo(base);
     files = await fetchModelFiles(base);
     const { mode, slots, encoder, hidden: width } = files.config;
-    el('run-info').textContent = `${info.run}: ${mode.replace('_', '-')}, up to ${slots} objects, encoder ${encoder.name}, decoder ${width}, input ${info.size[0]}x${info.size[1]}`;
+    el('run-info').textContent =
+      `${info.run}: ${mode.replace('_', '-')}, up to ${slots} objects, encoder ${encoder.name}, decoder ${width}, input ${info.size[0]}x${info.size[1]}`;
     buildObjectControls(slots);
     await switchBackend(choice);
   } catch (err) {
@@ -163,7 +164,11 @@ async function openSource(open: () => Promise<FrameSource>): Promise<void> {
   el('first-mask').hidden = firstMask === null;
   render();
   const what = `${source.label}: ${source.width}x${source.height}${source.count === null ? '' : `, ${source.count} frames`}`;
-  say(firstMask === null ? `${what}. Press Segment.` : `${what}. Give the first-frame objects (drag a box or click, per object id, or load a palette PNG), then press Segment.`);
+  say(
+    firstMask === null
+      ? `${what}. Press Segment.`
+      : `${what}. Give the first-frame objects (drag a box or click, per object id, or load a palette PNG), then press Segment.`,
+  );
   setState('ready');
 }
 
@@ -181,7 +186,12 @@ async function segment(): Promise<void> {
   setState('running');
   say(beyond.length > 0 ? `This run follows ids 1..${slots}; ids ${beyond.join(', ')} are ignored.` : 'Segmenting…');
   const before = tf.memory().numTensors;
-  const segmenter = new FrameSegmenter(model, { size: info.size, threshold: info.threshold, objectnessThreshold: info.objectnessThreshold, previousMask: info.previousMask });
+  const segmenter = new FrameSegmenter(model, {
+    size: info.size,
+    threshold: info.threshold,
+    objectnessThreshold: info.objectnessThreshold,
+    previousMask: info.previousMask,
+  });
   let failed = false;
   const started = performance.now();
   let last = started;

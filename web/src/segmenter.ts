@@ -29,7 +29,11 @@ export class FrameSegmenter {
     model: RVOSModel,
     private readonly options: SegmenterOptions,
   ) {
-    this.core = new InferenceCore(model, { previousMask: options.previousMask ?? 'soft', threshold: options.threshold, objectnessThreshold: options.objectnessThreshold });
+    this.core = new InferenceCore(model, {
+      previousMask: options.previousMask ?? 'soft',
+      threshold: options.threshold,
+      objectnessThreshold: options.objectnessThreshold,
+    });
   }
 
   /**

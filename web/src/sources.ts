@@ -108,7 +108,9 @@ export async function openFrameFiles(files: File[]): Promise<FrameSource> {
           image = await p;
         }
         if (image.width !== first.width || image.height !== first.height) {
-          throw new SourceError(`${frames[i]!.name} is ${image.width}x${image.height}, the first frame is ${first.width}x${first.height}; all frames of a video must have one size`);
+          throw new SourceError(
+            `${frames[i]!.name} is ${image.width}x${image.height}, the first frame is ${first.width}x${first.height}; all frames of a video must have one size`,
+          );
         }
         yield { name: stem(frames[i]!), image };
       }
@@ -168,8 +170,12 @@ function waitForVideo(video: HTMLVideoElement, what: string): Promise<void> {
       'error',
       () => {
         const code = video.error?.code;
-        const why = code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED ? 'format or codec not supported' : (video.error?.message || `media error ${code}`);
-        reject(new SourceError(`${what}: this browser cannot decode the video (${why}); convert it to MP4 (H.264) or WebM (VP8/VP9), or open a folder of its frames`));
+        const why = code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED ? 'format or codec not supported' : video.error?.message || `media error ${code}`;
+        reject(
+          new SourceError(
+            `${what}: this browser cannot decode the video (${why}); convert it to MP4 (H.264) or WebM (VP8/VP9), or open a folder of its frames`,
+          ),
+        );
       },
       { once: true },
     );

@@ -34,8 +34,14 @@ function adamUpdate(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.
   const list = args.inputs as unknown as tf.TensorInfo[];
   const a = args.attrs as unknown as AdamUpdateAttrs;
   const shape = list[0]!.shape;
-  const b1 = fround(a.beta1), ob1 = fround(1 - a.beta1), b2 = fround(a.beta2), ob2 = fround(1 - a.beta2);
-  const c2 = fround(a.correction2), eps = fround(a.epsilon), step = fround(a.stepSize), wd = fround(a.weightDecay);
+  const b1 = fround(a.beta1),
+    ob1 = fround(1 - a.beta1),
+    b2 = fround(a.beta2),
+    ob2 = fround(1 - a.beta2);
+  const c2 = fround(a.correction2),
+    eps = fround(a.epsilon),
+    step = fround(a.stepSize),
+    wd = fround(a.weightDecay);
   const decay = a.weightDecay > 0;
   return floatKernelIO(backendName, args.backend).compute(list, [shape, shape, shape], ([x, grad, mIn, vIn], [xNext, m, v]) => {
     // The first step's zero moments as arrays, so that the loop below sees one kind of input.

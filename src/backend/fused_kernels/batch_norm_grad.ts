@@ -23,26 +23,30 @@ function batchNormGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): 
   const x = list[0]!;
   const channels = list[1]!.shape[0]!;
   const perChannel = [channels];
-  return floatKernelIO(backendName, args.backend).compute(list, [x.shape, perChannel, perChannel, perChannel, perChannel], ([xs, mean, variance, scale, dy], [dx, dMean, dVar, dScale, dOffset]) => {
-    const rs = new Float64Array(channels);
-    for (let c = 0; c < channels; c++) rs[c] = 1 / Math.sqrt(variance![c]! + epsilon);
-    const sumDy = new Float64Array(channels);
-    const sumDyCentered = new Float64Array(channels);
-    for (let k = 0, c = 0; k < xs!.length; k++) {
-      const d = dy![k]!;
-      sumDy[c] += d;
-      sumDyCentered[c] += d * (xs![k]! - mean![c]!);
-      dx![k] = d * rs[c]! * scale![c]!;
-      if (++c === channels) c = 0;
-    }
-    for (let c = 0; c < channels; c++) {
-      const r = rs[c]!;
-      dMean![c] = -r * scale![c]! * sumDy[c]!;
-      dVar![c] = -0.5 * r * r * r * scale![c]! * sumDyCentered[c]!;
-      dScale![c] = r * sumDyCentered[c]!;
-      dOffset![c] = sumDy[c]!;
-    }
-  });
+  return floatKernelIO(backendName, args.backend).compute(
+    list,
+    [x.shape, perChannel, perChannel, perChannel, perChannel],
+    ([xs, mean, variance, scale, dy], [dx, dMean, dVar, dScale, dOffset]) => {
+      const rs = new Float64Array(channels);
+      for (let c = 0; c < channels; c++) rs[c] = 1 / Math.sqrt(variance![c]! + epsilon);
+      const sumDy = new Float64Array(channels);
+      const sumDyCentered = new Float64Array(channels);
+      for (let k = 0, c = 0; k < xs!.length; k++) {
+        const d = dy![k]!;
+        sumDy[c] += d;
+        sumDyCentered[c] += d * (xs![k]! - mean![c]!);
+        dx![k] = d * rs[c]! * scale![c]!;
+        if (++c === channels) c = 0;
+      }
+      for (let c = 0; c < channels; c++) {
+        const r = rs[c]!;
+        dMean![c] = -r * scale![c]! * sumDy[c]!;
+        dVar![c] = -0.5 * r * r * r * scale![c]! * sumDyCentered[c]!;
+        dScale![c] = r * sumDyCentered[c]!;
+        dOffset![c] = sumDy[c]!;
+      }
+    },
+  );
 }
 
 export function batchNormGradKernelConfigs(): tf.KernelConfig[] {
@@ -60,10 +64,16 @@ export function batchNormGradConfig(original: tf.GradConfig): tf.GradConfig {
       const d = dy as tf.Tensor;
       const c = mean?.shape[0];
       const perChannel = (t: tf.Tensor | undefined): boolean => t !== undefined && t !== null && t.rank === 1 && t.shape[0] === c;
-      const fusable = hasFusedKernel(BATCH_NORM_GRAD) && x!.shape[x!.rank - 1] === c && [mean, variance, scale].every(perChannel) && [x, d].every((t) => t!.dtype === 'float32');
+      const fusable =
+        hasFusedKernel(BATCH_NORM_GRAD) &&
+        x!.shape[x!.rank - 1] === c &&
+        [mean, variance, scale].every(perChannel) &&
+        [x, d].every((t) => t!.dtype === 'float32');
       if (!fusable) return original.gradFunc(dy, saved, attrs);
       // Eager, like every gradient the tape keeps until the backward pass ends; unused ones are freed then.
-      const [dx, dMean, dVariance, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_GRAD, [x!, mean!, variance!, scale!, d] as unknown as tf.NamedTensorMap, attrs) as tf.Tensor[];
+      const [dx, dMean, dVariance, dScale, dOffset] = tf
+        .engine()
+        .runKernel(BATCH_NORM_GRAD, [x!, mean!, variance!, scale!, d] as unknown as tf.NamedTensorMap, attrs) as tf.Tensor[];
       return { x: () => dx!, mean: () => dMean!, variance: () => dVariance!, scale: () => dScale!, offset: () => dOffset! };
     },
   };

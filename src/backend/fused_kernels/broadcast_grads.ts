@@ -69,7 +69,12 @@ export function broadcastGradKernelConfigs(): tf.KernelConfig[] {
  * `original` (a one-input op's tfjs-core gradient) with dx computed by `fusedDx` where the fused
  * kernel `fusedName` runs and x and dy are float32.
  */
-function withFusedGradient(original: tf.GradConfig, kernelName: string, fusedName: string, fusedDx: (x: tf.Tensor, dy: tf.Tensor, attrs: tf.NamedAttrMap) => tf.Tensor): tf.GradConfig {
+function withFusedGradient(
+  original: tf.GradConfig,
+  kernelName: string,
+  fusedName: string,
+  fusedDx: (x: tf.Tensor, dy: tf.Tensor, attrs: tf.NamedAttrMap) => tf.Tensor,
+): tf.GradConfig {
   return {
     ...original,
     kernelName,
@@ -94,5 +99,10 @@ export function meanGradConfig(original: tf.GradConfig): tf.GradConfig {
 
 /** tfjs-core's Square gradient, with the fused kernel where it applies. */
 export function squareGradConfig(original: tf.GradConfig): tf.GradConfig {
-  return withFusedGradient(original, tf.Square, SQUARE_GRAD, (x, dy) => tf.engine().runKernel(SQUARE_GRAD, [x, dy] as unknown as tf.NamedTensorMap, {}) as tf.Tensor);
+  return withFusedGradient(
+    original,
+    tf.Square,
+    SQUARE_GRAD,
+    (x, dy) => tf.engine().runKernel(SQUARE_GRAD, [x, dy] as unknown as tf.NamedTensorMap, {}) as tf.Tensor,
+  );
 }

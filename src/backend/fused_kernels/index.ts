@@ -25,7 +25,13 @@ const originals = new Map<string, tf.GradConfig>();
 /** Registers (once per process) the fused kernels and gradient replacements; touches no backend. */
 export function registerFusedKernels(): void {
   if (registered) return;
-  const kernels = [...lstmGatesKernelConfigs(), ...adamUpdateKernelConfigs(), ...sumOfSquaresKernelConfigs(), ...batchNormGradKernelConfigs(), ...broadcastGradKernelConfigs()];
+  const kernels = [
+    ...lstmGatesKernelConfigs(),
+    ...adamUpdateKernelConfigs(),
+    ...sumOfSquaresKernelConfigs(),
+    ...batchNormGradKernelConfigs(),
+    ...broadcastGradKernelConfigs(),
+  ];
   for (const config of kernels) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);

@@ -19,8 +19,15 @@ export type FusedKernelBackend = (typeof FUSED_KERNEL_BACKENDS)[number];
 export type FusedKernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
 /** One kernel config per backend in FUSED_KERNEL_BACKENDS, each calling `kernel` with its backend's name. */
-export function fusedKernelConfigs(kernelName: string, kernel: (backendName: FusedKernelBackend, args: FusedKernelArgs) => tf.TensorInfo | tf.TensorInfo[]): tf.KernelConfig[] {
-  return FUSED_KERNEL_BACKENDS.map((backendName) => ({ kernelName, backendName, kernelFunc: ((args: FusedKernelArgs) => kernel(backendName, args)) as unknown as tf.KernelFunc }));
+export function fusedKernelConfigs(
+  kernelName: string,
+  kernel: (backendName: FusedKernelBackend, args: FusedKernelArgs) => tf.TensorInfo | tf.TensorInfo[],
+): tf.KernelConfig[] {
+  return FUSED_KERNEL_BACKENDS.map((backendName) => ({
+    kernelName,
+    backendName,
+    kernelFunc: ((args: FusedKernelArgs) => kernel(backendName, args)) as unknown as tf.KernelFunc,
+  }));
 }
 
 interface CpuBackendInternals {

@@ -110,8 +110,12 @@ function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Te
   const result = io.compute(inputs, outputs, ([s, tg, tch, dH, dC, cs], [dz, dcs]) => {
     for (let p = 0, q = 0; q < tch!.length; p += 4 * f) {
       for (let j = 0; j < f; j++, q++) {
-        const i = s![p + j]!, fg = s![p + f + j]!, o = s![p + 2 * f + j]!, g = tg![q]!;
-        const tanhCq = tch![q]!, dHq = dH![q]!;
+        const i = s![p + j]!,
+          fg = s![p + f + j]!,
+          o = s![p + 2 * f + j]!,
+          g = tg![q]!;
+        const tanhCq = tch![q]!,
+          dHq = dH![q]!;
         const dcTotal = dC![q]! + dHq * o * (1 - tanhCq * tanhCq);
         dz![p + j] = dcTotal * g * i * (1 - i);
         dz![p + f + j] = cs === undefined ? 0 : dcTotal * cs[q]! * fg * (1 - fg);

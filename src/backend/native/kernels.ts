@@ -107,7 +107,12 @@ function offset(backend: WasmHeapBackend, info: tf.TensorInfo): number {
  * Makes the output, points the params at src (x or dx), weights (W or dW), dst (y or dy) and the
  * bias, and runs the addon; undefined (output released) when oneDNN refused.
  */
-function execute(b: tf.KernelBackend, outShape: number[], role: 'src' | 'wei' | 'dst', tensors: { src?: tf.TensorInfo; wei?: tf.TensorInfo; dst?: tf.TensorInfo; bias?: tf.TensorInfo }): tf.TensorInfo | undefined {
+function execute(
+  b: tf.KernelBackend,
+  outShape: number[],
+  role: 'src' | 'wei' | 'dst',
+  tensors: { src?: tf.TensorInfo; wei?: tf.TensorInfo; dst?: tf.TensorInfo; bias?: tf.TensorInfo },
+): tf.TensorInfo | undefined {
   const backend = b as unknown as WasmHeapBackend;
   const out = backend.makeOutput(outShape, 'float32');
   const slot = { src: PARAM.srcOff, wei: PARAM.weiOff, dst: PARAM.dstOff } as const;
@@ -156,7 +161,15 @@ function forward(depthwise: boolean, fused: boolean) {
     const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     if (!channelsLast(attrs) || !float32(x, filter)) return undefined;
     const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations ?? 1, pad, dimRoundingMode, depthwise);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations ?? 1,
+      pad,
+      dimRoundingMode,
+      depthwise,
+    );
     if (!setGeometry(CONV_KIND.forward, info, depthwise ? info.inChannels : 1)) return undefined;
     if (fused && !setFusion(attrs!, inputs, info.outChannels)) return undefined;
     const bias = fused && inputs.bias != null ? inputs.bias : undefined;
@@ -169,7 +182,15 @@ function backwardData(depthwise: boolean) {
     const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     if (!channelsLast(attrs) || !float32(dy, filter)) return undefined;
     const { strides, pad, dimRoundingMode, inputShape, dilations } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, dilations ?? 1, pad, dimRoundingMode, depthwise);
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations ?? 1,
+      pad,
+      dimRoundingMode,
+      depthwise,
+    );
     if (!setGeometry(CONV_KIND.backwardData, info, depthwise ? info.inChannels : 1)) return undefined;
     return execute(backend, [...inputShape], 'src', { wei: filter, dst: dy });
   };
@@ -180,7 +201,15 @@ function backwardWeights(depthwise: boolean) {
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     if (!channelsLast(attrs) || !float32(x, dy)) return undefined;
     const { strides, pad, dimRoundingMode, filterShape, dilations } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations ?? 1, pad, dimRoundingMode, depthwise);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      dilations ?? 1,
+      pad,
+      dimRoundingMode,
+      depthwise,
+    );
     if (!setGeometry(CONV_KIND.backwardWeights, info, depthwise ? info.inChannels : 1)) return undefined;
     return execute(backend, [...filterShape], 'wei', { src: x, dst: dy });
   };

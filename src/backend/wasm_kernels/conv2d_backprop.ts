@@ -31,10 +31,7 @@ export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, info: tf.b
   // Batch becomes the contracted channel axis: image [cin, h, w, B], filter [oh, ow, B, cout].
   const image = tf.transpose(cropped, [3, 1, 2, 0]);
   const filter = tf.transpose(dy, [1, 2, 0, 3]);
-  const dw = tf.conv2d(image, filter, [info.dilationHeight, info.dilationWidth], padding, 'NHWC', [
-    info.strideHeight,
-    info.strideWidth,
-  ]);
+  const dw = tf.conv2d(image, filter, [info.dilationHeight, info.dilationWidth], padding, 'NHWC', [info.strideHeight, info.strideWidth]);
   return tf.transpose(dw, [1, 2, 0, 3]);
 }
 
@@ -62,7 +59,14 @@ export function conv2dInputGradientByPhases(backend: tf.KernelBackend, dy: tf.Te
   // The phase filter depends on the filter, the stride and the leading padding only.
   const key = `phases ${info.strideHeight},${info.strideWidth} ${info.padInfo.top},${info.padInfo.left}`;
   const shape = [rows.length, cols.length, info.outChannels, groups.length * info.inChannels];
-  const { info: derived, owned } = derivedFilter(backend, filter, key, shape, (w, out) => fillPhaseFilter(w, filterShape, rows, cols, groups, out), wasmKernelOptions().cacheFilters);
+  const { info: derived, owned } = derivedFilter(
+    backend,
+    filter,
+    key,
+    shape,
+    (w, out) => fillPhaseFilter(w, filterShape, rows, cols, groups, out),
+    wasmKernelOptions().cacheFilters,
+  );
   const phaseFilter = (owned ? adoptOutput(backend, derived) : tensorOf(backend, derived)) as tf.Tensor4D;
   const { cropped, padding } = cropToWindows(dy, rows.window, cols.window);
   const y = tf.conv2d(cropped, phaseFilter, 1, padding, 'NHWC');

@@ -29,9 +29,7 @@ export function cropToWindows(
 ): { cropped: tf.Tensor4D; padding: [[number, number], [number, number], [number, number], [number, number]] } {
   const [n, h, w, c] = t.shape;
   const needsCrop = rows.cropStart > 0 || rows.cropEnd < h || cols.cropStart > 0 || cols.cropEnd < w;
-  const cropped = needsCrop
-    ? tf.slice(t, [0, rows.cropStart, cols.cropStart, 0], [n, rows.cropEnd - rows.cropStart, cols.cropEnd - cols.cropStart, c])
-    : t;
+  const cropped = needsCrop ? tf.slice(t, [0, rows.cropStart, cols.cropStart, 0], [n, rows.cropEnd - rows.cropStart, cols.cropEnd - cols.cropStart, c]) : t;
   return {
     cropped,
     padding: [
@@ -86,10 +84,6 @@ export function gradientWindows(info: tf.backend_util.Conv2DInfo): { rows: AxisW
     info.padInfo.top - (info.effectiveFilterHeight - 1),
     info.inHeight + info.effectiveFilterHeight - 1,
   );
-  const cols = axisWindow(
-    info.outWidth * info.strideWidth,
-    info.padInfo.left - (info.effectiveFilterWidth - 1),
-    info.inWidth + info.effectiveFilterWidth - 1,
-  );
+  const cols = axisWindow(info.outWidth * info.strideWidth, info.padInfo.left - (info.effectiveFilterWidth - 1), info.inWidth + info.effectiveFilterWidth - 1);
   return { rows, cols };
 }

@@ -23,10 +23,7 @@ export function depthwiseFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, info: t
   const image = tf.reshape(tf.transpose(cropped, [1, 2, 0, 3]), [1, h, w, batch * cin]) as tf.Tensor4D;
   const dy5 = tf.reshape(dy, [batch, outH, outW, cin, mult]);
   const filter = tf.reshape(tf.transpose(dy5, [1, 2, 0, 3, 4]), [outH, outW, batch * cin, mult]) as tf.Tensor4D;
-  const perBatch = tf.depthwiseConv2d(image, filter, [info.dilationHeight, info.dilationWidth], padding, 'NHWC', [
-    info.strideHeight,
-    info.strideWidth,
-  ]);
+  const perBatch = tf.depthwiseConv2d(image, filter, [info.dilationHeight, info.dilationWidth], padding, 'NHWC', [info.strideHeight, info.strideWidth]);
   const kh = info.filterHeight;
   const kw = info.filterWidth;
   return tf.sum(tf.reshape(perBatch, [kh, kw, batch, cin, mult]), 2);

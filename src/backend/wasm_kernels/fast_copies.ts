@@ -156,8 +156,19 @@ export function fastConcatConfig(builtIn: tf.KernelConfig | undefined): tf.Kerne
     const list = inputs as unknown as tf.TensorInfo[];
     if (list.length < 2 || !handles(list[0]!.dtype)) return null;
     const axis = tf.util.parseAxisParam((attrs as unknown as tf.ConcatAttrs).axis, list[0]!.shape)[0]!;
-    tf.backend_util.assertParamsConsistent(list.map((t) => t.shape), axis);
-    return concatInto(backend, list, axis, tf.backend_util.computeOutShape(list.map((t) => t.shape), axis));
+    tf.backend_util.assertParamsConsistent(
+      list.map((t) => t.shape),
+      axis,
+    );
+    return concatInto(
+      backend,
+      list,
+      axis,
+      tf.backend_util.computeOutShape(
+        list.map((t) => t.shape),
+        axis,
+      ),
+    );
   });
 }
 

@@ -9,7 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wasmKernelOptions } from './kernel_options.js';
 import { internals } from './wasm_heap.js';
 
-function tileInPlace(src: Float32Array | Int32Array | Uint8Array, out: Float32Array | Int32Array | Uint8Array, shape: readonly number[], reps: readonly number[]): void {
+function tileInPlace(
+  src: Float32Array | Int32Array | Uint8Array,
+  out: Float32Array | Int32Array | Uint8Array,
+  shape: readonly number[],
+  reps: readonly number[],
+): void {
   // Work in `out`: start with the source in its first src.length entries, grow axis by axis.
   out.set(src);
   const dims = [...shape];

@@ -4,7 +4,8 @@ import { initBackend, parseBackendPreference } from '../../backend/index.js';
 import { describeNative } from '../../backend/native/index.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const usage = 'Usage: rvos backend [--backend auto|tensorflow|wasm|cpu]\nPrints the TensorFlow.js backend that runs and why (RVOS_BACKEND also sets the preference), and on wasm whether the oneDNN convolutions run (RVOS_NATIVE=0 switches them off, RVOS_NATIVE_THREADS=N sets their threads).';
+  const usage =
+    'Usage: rvos backend [--backend auto|tensorflow|wasm|cpu]\nPrints the TensorFlow.js backend that runs and why (RVOS_BACKEND also sets the preference), and on wasm whether the oneDNN convolutions run (RVOS_NATIVE=0 switches them off, RVOS_NATIVE_THREADS=N sets their threads).';
   const { flags, help } = parseFlags(argv, { backend: { type: 'string', placeholder: 'NAME' } }, { command: 'backend', usage });
   if (help) {
     console.log(usage);

@@ -23,13 +23,19 @@ const USAGE = `Usage:
       Counts sequences, frames and objects per split; --check decodes every file. Bad videos are
       listed (exit code 1).`;
 
-const SYNTH_USAGE = USAGE.split('\n').slice(1, 3).map((l) => l.trim()).join(' ');
-const INFO_USAGE = USAGE.split('\n').find((l) => l.includes('rvos data info'))!.trim();
+const SYNTH_USAGE = USAGE.split('\n')
+  .slice(1, 3)
+  .map((l) => l.trim())
+  .join(' ');
+const INFO_USAGE = USAGE.split('\n')
+  .find((l) => l.includes('rvos data info'))!
+  .trim();
 
 function pairOption(value: string | undefined, fallback: [number, number], sep: RegExp, flag: string, form: string): [number, number] {
   if (value === undefined) return fallback;
   const parts = value.split(sep).map(Number);
-  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n > 0)) throw new UsageError(`${flag} must look like ${form} (got '${value}')`, SYNTH_USAGE, 'data synth');
+  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n > 0))
+    throw new UsageError(`${flag} must look like ${form} (got '${value}')`, SYNTH_USAGE, 'data synth');
   return [parts[0]!, parts[1]!];
 }
 
@@ -38,9 +44,15 @@ export function parseSynthArgs(argv: string[]): SynthOptions {
   const { flags: values } = parseFlags(
     argv,
     {
-      out: { type: 'string', placeholder: 'DIR' }, videos: { type: 'int', min: 1 }, frames: { type: 'int', min: 1 }, size: { type: 'string', placeholder: 'HxW' },
-      objects: { type: 'string', placeholder: 'MIN-MAX' }, seed: { type: 'int' }, val: { type: 'int', min: 0 },
-      difficulty: { type: 'string', choices: Object.keys(DIFFICULTY_PRESETS) }, overwrite: { type: 'boolean' },
+      out: { type: 'string', placeholder: 'DIR' },
+      videos: { type: 'int', min: 1 },
+      frames: { type: 'int', min: 1 },
+      size: { type: 'string', placeholder: 'HxW' },
+      objects: { type: 'string', placeholder: 'MIN-MAX' },
+      seed: { type: 'int' },
+      val: { type: 'int', min: 0 },
+      difficulty: { type: 'string', choices: Object.keys(DIFFICULTY_PRESETS) },
+      overwrite: { type: 'boolean' },
     },
     { command: 'data synth', usage: SYNTH_USAGE },
   );
@@ -70,7 +82,12 @@ function describe(ds: VideoDataset): string {
 async function info(argv: string[]): Promise<number> {
   const { flags: values } = parseFlags(
     argv,
-    { root: { type: 'string', placeholder: 'DIR' }, dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, split: { type: 'string' }, check: { type: 'boolean' } },
+    {
+      root: { type: 'string', placeholder: 'DIR' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] },
+      split: { type: 'string' },
+      check: { type: 'boolean' },
+    },
     { command: 'data info', usage: INFO_USAGE },
   );
   if (values.root === undefined) throw new ConfigError('rvos data info needs --root DIR');
@@ -79,7 +96,16 @@ async function info(argv: string[]): Promise<number> {
   let datasets: VideoDataset[];
   if (kind === 'davis2017') {
     const setsDir = path.join(values.root, 'ImageSets', '2017');
-    const splits = values.split !== undefined ? [values.split] : fs.existsSync(setsDir) ? fs.readdirSync(setsDir).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)).sort() : ['train'];
+    const splits =
+      values.split !== undefined
+        ? [values.split]
+        : fs.existsSync(setsDir)
+          ? fs
+              .readdirSync(setsDir)
+              .filter((f) => f.endsWith('.txt'))
+              .map((f) => f.slice(0, -4))
+              .sort()
+          : ['train'];
     datasets = [];
     for (const split of splits) datasets.push(await openDavis2017(values.root, { split, onError: 'skip', validate, scan: 'all' }));
   } else if (kind === 'youtube_vos') {
@@ -116,7 +142,9 @@ export async function run(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const summary = await generateSyntheticDataset(opts);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    console.log(`wrote ${summary.train.length} train + ${summary.val.length} val videos (${summary.frames} frames, ${summary.objects} objects) to ${summary.out} in ${seconds} s`);
+    console.log(
+      `wrote ${summary.train.length} train + ${summary.val.length} val videos (${summary.frames} frames, ${summary.objects} objects) to ${summary.out} in ${seconds} s`,
+    );
     return 0;
   }
   if (sub === 'info') return info(rest);

@@ -13,11 +13,17 @@ const DEFAULT_PORT = 5180;
 export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
-    { run: { type: 'string', placeholder: 'RUN_DIR' }, port: { type: 'int', min: 0, max: 65535, placeholder: 'P' }, results: { type: 'string', placeholder: 'DIR' } },
+    {
+      run: { type: 'string', placeholder: 'RUN_DIR' },
+      port: { type: 'int', min: 0, max: 65535, placeholder: 'P' },
+      results: { type: 'string', placeholder: 'DIR' },
+    },
     { command: 'demo', usage: USAGE },
   );
   if (help) {
-    console.log(`${USAGE}\n\nServes the demo page and RUN_DIR's model on http://localhost:P/ (default ${DEFAULT_PORT}; 0 = any free port).\nWithout --run: the newest trained run under --results (default results/).`);
+    console.log(
+      `${USAGE}\n\nServes the demo page and RUN_DIR's model on http://localhost:P/ (default ${DEFAULT_PORT}; 0 = any free port).\nWithout --run: the newest trained run under --results (default results/).`,
+    );
     return 0;
   }
   const port = values.port ?? DEFAULT_PORT;
@@ -27,7 +33,9 @@ export async function run(argv: string[]): Promise<number> {
     const root = values.results ?? 'results';
     runDir = findTrainedRuns(root)[0];
     if (runDir === undefined) {
-      throw new ConfigError(`no trained run under ${path.resolve(root)}: train one with \`npm start\` (the main job, ~12 min) or \`npx rvos train\`, or pass --run RUN_DIR`);
+      throw new ConfigError(
+        `no trained run under ${path.resolve(root)}: train one with \`npm start\` (the main job, ~12 min) or \`npx rvos train\`, or pass --run RUN_DIR`,
+      );
     }
     console.log(`rvos demo: the newest trained run is ${runDir}`);
   }

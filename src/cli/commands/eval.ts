@@ -37,8 +37,17 @@ export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
     {
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, results: { type: 'string' }, run: { type: 'string' }, task: { type: 'string', choices: EVAL_TASKS },
-      split: { type: 'string' }, sequences: { type: 'string' }, seen: { type: 'string' }, out: { type: 'string' }, 'temporal-stability': { type: 'boolean' }, backend: { type: 'string' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] },
+      root: { type: 'string' },
+      results: { type: 'string' },
+      run: { type: 'string' },
+      task: { type: 'string', choices: EVAL_TASKS },
+      split: { type: 'string' },
+      sequences: { type: 'string' },
+      seen: { type: 'string' },
+      out: { type: 'string' },
+      'temporal-stability': { type: 'boolean' },
+      backend: { type: 'string' },
     },
     { command: 'eval', usage: USAGE },
   );
@@ -53,7 +62,10 @@ export async function run(argv: string[]): Promise<number> {
   };
   const dataset = required('dataset') as 'davis2017' | 'youtube_vos';
   const root = required('root');
-  const sequences = values.sequences?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const sequences = values.sequences
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   let seenCategories: string[] | undefined;
   if (dataset === 'youtube_vos') {
     if (values.seen === undefined) throw new ConfigError('--seen FILE (the categories seen in training, one per line) is required for youtube_vos');
@@ -63,14 +75,18 @@ export async function run(argv: string[]): Promise<number> {
     } catch {
       throw new ConfigError(`--seen ${values.seen}: file is missing or unreadable`);
     }
-    seenCategories = seenText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+    seenCategories = seenText
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
   }
 
   let results: string;
   let out: string;
   let task: EvalTask;
   if (values.run !== undefined) {
-    if (values.results !== undefined) throw new UsageError('--run predicts its own result folder: pass --run or --results, not both', USAGE.split('\n')[1]!, 'eval');
+    if (values.results !== undefined)
+      throw new UsageError('--run predicts its own result folder: pass --run or --results, not both', USAGE.split('\n')[1]!, 'eval');
     const predicted = await predictWithRun(values.run, dataset, root, values.task, values.split, sequences, values.out, values.backend);
     ({ results, out, task } = predicted);
   } else {
@@ -82,14 +98,22 @@ export async function run(argv: string[]): Promise<number> {
   const started = Date.now();
   if (dataset === 'davis2017') {
     const evaluation = await evaluateDavis({
-      root, results, task, split: values.split, sequences, temporalStability: values['temporal-stability'] === true,
+      root,
+      results,
+      task,
+      split: values.split,
+      sequences,
+      temporalStability: values['temporal-stability'] === true,
       onSequence: (s, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
     });
     process.stderr.write('\n');
     const files = writeEvaluation(out, evaluation);
-    console.log(`DAVIS-2017 ${evaluation.task}: ${evaluation.perObject.length} objects in ${evaluation.sequences.length} sequences (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `DAVIS-2017 ${evaluation.task}: ${evaluation.perObject.length} objects in ${evaluation.sequences.length} sequences (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     console.log(formatGlobalTable(evaluation.global));
-    if (evaluation.temporalStability !== undefined) console.log(`T-Mean (DAVIS-2016 temporal stability, lower is better): ${formatFixed3(evaluation.temporalStability.mean) || 'NaN'}`);
+    if (evaluation.temporalStability !== undefined)
+      console.log(`T-Mean (DAVIS-2016 temporal stability, lower is better): ${formatFixed3(evaluation.temporalStability.mean) || 'NaN'}`);
     console.log(`Wrote ${files.join(', ')}`);
     return 0;
   }
@@ -129,7 +153,9 @@ async function predictWithRun(
       out: results,
       overlays: loaded.config.eval.write_overlays ? path.join(out, 'overlays') : undefined,
     });
-    console.log(`Predicted ${done.frames} frames of ${done.sequences} videos in ${done.predictSeconds.toFixed(1)} s (${done.msPerFrame.toFixed(1)} ms/frame) → ${results}`);
+    console.log(
+      `Predicted ${done.frames} frames of ${done.sequences} videos in ${done.predictSeconds.toFixed(1)} s (${done.msPerFrame.toFixed(1)} ms/frame) → ${results}`,
+    );
     return { results, out, task };
   } finally {
     loaded.model.dispose();

@@ -18,9 +18,20 @@ finished runs. --no-wait (launcher=slurm): submit the job array and return; \`rv
 writes the report later.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { flags: values, positionals, help } = parseFlags(
+  const {
+    flags: values,
+    positionals,
+    help,
+  } = parseFlags(
     argv,
-    { 'sweep-dir': { type: 'string', placeholder: 'DIR' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, 'no-wait': { type: 'boolean' }, seeds: { type: 'string', placeholder: 'N' }, 'config-dir': { type: 'string', placeholder: 'DIR' } },
+    {
+      'sweep-dir': { type: 'string', placeholder: 'DIR' },
+      resume: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      'no-wait': { type: 'boolean' },
+      seeds: { type: 'string', placeholder: 'N' },
+      'config-dir': { type: 'string', placeholder: 'DIR' },
+    },
     { command: 'experiment', usage: USAGE, positionals: true },
   );
   const configDir = values['config-dir'] ?? 'configs';
@@ -33,7 +44,17 @@ export async function run(argv: string[]): Promise<number> {
   const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
   const { shellQuote } = await import('../../experiments/sweep_info.js');
   if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
-  const result = await runExperiment({ name, configDir, overrides, command: ['rvos', 'experiment', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false, wait: !(values['no-wait'] ?? false), log: (l) => console.log(l) });
+  const result = await runExperiment({
+    name,
+    configDir,
+    overrides,
+    command: ['rvos', 'experiment', ...argv].map(shellQuote).join(' '),
+    sweepDir: values['sweep-dir'],
+    resume: values.resume ?? false,
+    overwrite: values.overwrite ?? false,
+    wait: !(values['no-wait'] ?? false),
+    log: (l) => console.log(l),
+  });
   if (result.report === '') {
     console.log(`submitted; when the tasks have ended, \`rvos report ${result.sweepDir}\` collects them and writes the report`);
     return 0;

@@ -37,8 +37,17 @@ export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
     {
-      run: { type: 'string' }, frames: { type: 'string' }, out: { type: 'string' }, 'first-mask': { type: 'string' }, masks: { type: 'string' }, box: { type: 'string' },
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] }, root: { type: 'string' }, split: { type: 'string' }, sequences: { type: 'string' }, backend: { type: 'string' },
+      run: { type: 'string' },
+      frames: { type: 'string' },
+      out: { type: 'string' },
+      'first-mask': { type: 'string' },
+      masks: { type: 'string' },
+      box: { type: 'string' },
+      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] },
+      root: { type: 'string' },
+      split: { type: 'string' },
+      sequences: { type: 'string' },
+      backend: { type: 'string' },
     },
     { command: 'infer', usage: USAGE },
   );
@@ -49,7 +58,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const key of ['run', 'out'] as const) {
     if (values[key] === undefined) throw new UsageError(`--${key} is required`, USAGE, 'infer');
   }
-  if ((values.frames === undefined) === (values.dataset === undefined)) throw new UsageError('pass --frames DIR (one video) or --dataset NAME --root DIR (a dataset split)', USAGE, 'infer');
+  if ((values.frames === undefined) === (values.dataset === undefined))
+    throw new UsageError('pass --frames DIR (one video) or --dataset NAME --root DIR (a dataset split)', USAGE, 'infer');
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
   const config = loadRunConfig(values.run!).config;
   await initBackend(values.backend === undefined ? config.backend : parseBackendPreference(values.backend, '--backend'));
@@ -88,7 +98,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const started = Date.now();
   const { labels, objectness } = await predictSequence(segmenter, seq, {
-    size: config.data.size, threshold: config.eval.threshold,
+    size: config.data.size,
+    threshold: config.eval.threshold,
   });
   const seconds = (Date.now() - started) / 1000;
   for (let t = 0; t < labels.length; t++) {
@@ -99,7 +110,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const ids = new Set(labels.flatMap((l) => [...new Set(l.data)]).filter((i) => i > 0));
-  console.log(`${labels.length} frames in ${seconds.toFixed(1)} s (${((seconds * 1000) / labels.length).toFixed(0)} ms/frame); object ids in the output: ${[...ids].sort((a, b) => a - b).join(', ') || 'none'}`);
+  console.log(
+    `${labels.length} frames in ${seconds.toFixed(1)} s (${((seconds * 1000) / labels.length).toFixed(0)} ms/frame); object ids in the output: ${[...ids].sort((a, b) => a - b).join(', ') || 'none'}`,
+  );
   if (objectness !== null) console.log(`mean objectness per slot: ${objectness.map((p) => p.toFixed(2)).join(' ')}`);
   console.log(`masks: ${path.resolve(values.out!, 'masks')}${config.eval.write_overlays ? `\noverlays: ${path.resolve(values.out!, 'overlays')}` : ''}`);
   segmenter.dispose();
@@ -107,19 +120,31 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function inferDataset(runDir: string, datasetFlag: string, root: string | undefined, splitFlag: string | undefined, sequencesFlag: string | undefined, out: string): Promise<number> {
+async function inferDataset(
+  runDir: string,
+  datasetFlag: string,
+  root: string | undefined,
+  splitFlag: string | undefined,
+  sequencesFlag: string | undefined,
+  out: string,
+): Promise<number> {
   const { EVAL_DATASETS, loadRun, openEvalSplit, parseEvalDataset, predictDataset } = await import('../../experiments/predict_dataset.js');
   const dataset = parseEvalDataset(datasetFlag);
   if (root === undefined) throw new UsageError(`--root DIR (the ${dataset} root) is required with --dataset`, USAGE.split('\n')[1]!, 'infer');
   const split = splitFlag ?? EVAL_DATASETS[dataset];
-  const sequences = sequencesFlag?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const sequences = sequencesFlag
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const loaded = await loadRun(runDir);
   try {
     const opened = await openEvalSplit(loaded.config, dataset, root, split, loaded.task, sequences);
     for (const s of opened.skipped ?? []) console.error(`[rvos] skipped video ${s.name}: ${s.reason}`);
     const done = await predictDataset(loaded, opened.sequences, { out });
     console.log(`Predicted ${done.frames} frames of ${done.sequences} videos in ${done.predictSeconds.toFixed(1)} s (${done.msPerFrame.toFixed(1)} ms/frame)`);
-    console.log(`results: ${path.resolve(out)} (evaluate: rvos eval --dataset ${dataset} --root ${root} --results ${out} --task ${loaded.task}${splitFlag === undefined ? '' : ` --split ${split}`})`);
+    console.log(
+      `results: ${path.resolve(out)} (evaluate: rvos eval --dataset ${dataset} --root ${root} --results ${out} --task ${loaded.task}${splitFlag === undefined ? '' : ` --split ${split}`})`,
+    );
   } finally {
     loaded.model.dispose();
   }

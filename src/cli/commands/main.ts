@@ -8,10 +8,21 @@ import path from 'node:path';
 import { parseFlags } from '../args.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const usage = 'Usage: rvos main [key=value ...] [--seeds N] [--sweep-dir DIR [--resume | --overwrite]]\nRuns configs/experiment/main.yaml (zero-shot vs one-shot on synthetic videos, ~15 min on 2 cores); --seeds N runs seeds 1..N of each (default: one run each, seed 123).\nShows every job\'s step, it/s, ETA and validation J&F while it runs.';
-  const { flags: values, positionals, help } = parseFlags(
+  const usage =
+    "Usage: rvos main [key=value ...] [--seeds N] [--sweep-dir DIR [--resume | --overwrite]]\nRuns configs/experiment/main.yaml (zero-shot vs one-shot on synthetic videos, ~15 min on 2 cores); --seeds N runs seeds 1..N of each (default: one run each, seed 123).\nShows every job's step, it/s, ETA and validation J&F while it runs.";
+  const {
+    flags: values,
+    positionals,
+    help,
+  } = parseFlags(
     argv,
-    { 'config-dir': { type: 'string', placeholder: 'DIR' }, 'sweep-dir': { type: 'string', placeholder: 'DIR' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, seeds: { type: 'string', placeholder: 'N' } },
+    {
+      'config-dir': { type: 'string', placeholder: 'DIR' },
+      'sweep-dir': { type: 'string', placeholder: 'DIR' },
+      resume: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      seeds: { type: 'string', placeholder: 'N' },
+    },
     { command: 'main', usage, positionals: true },
   );
   if (help) {
@@ -23,7 +34,13 @@ export async function run(argv: string[]): Promise<number> {
   const overrides = values.seeds === undefined ? positionals : [...positionals, seedsOverride(values.seeds, positionals)];
   const started = Date.now();
   const result = await runExperiment({
-    name: 'main', configDir: values['config-dir'] ?? 'configs', overrides, command: ['rvos', 'main', ...argv].map(shellQuote).join(' '), sweepDir: values['sweep-dir'], resume: values.resume ?? false, overwrite: values.overwrite ?? false,
+    name: 'main',
+    configDir: values['config-dir'] ?? 'configs',
+    overrides,
+    command: ['rvos', 'main', ...argv].map(shellQuote).join(' '),
+    sweepDir: values['sweep-dir'],
+    resume: values.resume ?? false,
+    overwrite: values.overwrite ?? false,
     log: (l) => console.log(l),
   });
   const minutes = (Date.now() - started) / 60000;

@@ -19,7 +19,11 @@ ConvLSTM decoder, objectness head).
   --json              print JSON instead of a table`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { flags: values, positionals, help } = parseFlags(
+  const {
+    flags: values,
+    positionals,
+    help,
+  } = parseFlags(
     argv,
     {
       encoder: { type: 'string', choices: ENCODER_NAMES },
@@ -54,7 +58,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ config, parts: counts }, null, 2));
     return 0;
   }
-  const labels: Record<string, string> = { encoder: `encoder (${config.encoder.name})`, skip: 'skip reductions', decoder: 'ConvLSTM decoder + head', objectness: 'objectness head' };
+  const labels: Record<string, string> = {
+    encoder: `encoder (${config.encoder.name})`,
+    skip: 'skip reductions',
+    decoder: 'ConvLSTM decoder + head',
+    objectness: 'objectness head',
+  };
   const fmt = (n: number): string => n.toLocaleString('en-US').padStart(14);
   console.log(`RVOS ${config.recurrence} ${config.mode}, hidden ${config.hidden}, ${config.slots} slots`);
   console.log(`${'part'.padEnd(28)}${'params'.padStart(14)}${'BN stats'.padStart(14)}`);

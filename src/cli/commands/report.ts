@@ -10,9 +10,17 @@ export async function run(argv: string[]): Promise<number> {
     'Writes SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), ' +
     "paired comparisons with the baseline and the paper's claims, runs, per-sequence table.\n" +
     '--results-md FILE also writes the committed form (docs/results/README.md): FILE (provenance, tables, how to re-run; its "## Notes" kept) and FILE\'s .summary.json.';
-  const { flags: values, positionals, help } = parseFlags(
+  const {
+    flags: values,
+    positionals,
+    help,
+  } = parseFlags(
     argv,
-    { title: { type: 'string', placeholder: 'TITLE' }, 'results-md': { type: 'string', placeholder: 'FILE' }, 'config-dir': { type: 'string', placeholder: 'DIR' } },
+    {
+      title: { type: 'string', placeholder: 'TITLE' },
+      'results-md': { type: 'string', placeholder: 'FILE' },
+      'config-dir': { type: 'string', placeholder: 'DIR' },
+    },
     { command: 'report', usage, positionals: 1 },
   );
   const dir = positionals[0];

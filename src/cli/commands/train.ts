@@ -50,7 +50,11 @@ export interface TrainArgs {
 }
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const { flags: values, positionals, help } = parseFlags(
+  const {
+    flags: values,
+    positionals,
+    help,
+  } = parseFlags(
     argv,
     {
       cfg: { type: 'boolean' },
@@ -94,7 +98,11 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.resume !== false && args.runDir === undefined) {
-    throw new UsageError(`--resume${args.resume === 'auto' ? '=auto' : ''} needs --run-dir DIR (the run${args.multirun ? ' or sweep' : ''} folder to continue)`, TRAIN_USAGE, 'train');
+    throw new UsageError(
+      `--resume${args.resume === 'auto' ? '=auto' : ''} needs --run-dir DIR (the run${args.multirun ? ' or sweep' : ''} folder to continue)`,
+      TRAIN_USAGE,
+      'train',
+    );
   }
   if (args.multirun) return runSweep(args);
   // `--resume` alone continues with the run's saved config, as `--from RUN_DIR` would.
@@ -111,7 +119,9 @@ export async function run(argv: string[]): Promise<number> {
   const { runTraining } = await import('../../experiments/run.js');
   const results = await runTraining(composed, { runDir, resume: args.resume, overwrite: args.overwrite });
   console.log(`run folder: ${path.resolve(args.runDir ?? created!)}`);
-  console.log(`${results.task} J&F-Mean ${results.global['J&F-Mean'].toFixed(3)} (J ${results.global['J-Mean'].toFixed(3)}, F ${results.global['F-Mean'].toFixed(3)}) after ${results.steps} steps`);
+  console.log(
+    `${results.task} J&F-Mean ${results.global['J&F-Mean'].toFixed(3)} (J ${results.global['J-Mean'].toFixed(3)}, F ${results.global['F-Mean'].toFixed(3)}) after ${results.steps} steps`,
+  );
   return 0;
 }
 
@@ -131,7 +141,10 @@ async function runSweep(args: TrainArgs): Promise<number> {
   const sweepDir = args.runDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: !args.noWait, log: (l: string) => console.log(l) } : undefined;
-  writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`);
+  writeFileAtomic(
+    path.join(sweepDir, 'multirun.yaml'),
+    `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`,
+  );
   const { launchSweep } = await import('../../experiments/launcher.js');
   const { watchSweep } = await import('../../experiments/sweep_watch.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);

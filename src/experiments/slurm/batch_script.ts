@@ -88,7 +88,8 @@ export function sbatchOptions(options: BatchScriptOptions): string[] {
   if (c.qos !== null) out.push(`--qos=${c.qos}`);
   if (c.account !== null) out.push(`--account=${c.account}`);
   for (const [key, value] of Object.entries(c.additional_parameters)) {
-    if (!/^[a-z][a-z0-9_-]*$/i.test(key)) throw new ConfigError(`launcher.additional_parameters: '${key}' is not an sbatch option name; write it without dashes, e.g. {constraint: a100}`);
+    if (!/^[a-z][a-z0-9_-]*$/i.test(key))
+      throw new ConfigError(`launcher.additional_parameters: '${key}' is not an sbatch option name; write it without dashes, e.g. {constraint: a100}`);
     if (value === false) continue;
     const flag = `--${key.replaceAll('_', '-')}`;
     if (value === true) out.push(flag);
@@ -107,7 +108,18 @@ export function batchScript(options: BatchScriptOptions): string {
   const q = shellQuote;
   const directives = sbatchOptions(options).map((o) => `#SBATCH ${/\s|"/.test(o) ? `"${o.replaceAll('"', '\\"')}"` : o}`);
   const cases = options.jobs.map((j) => `  ${j.index}) overrides=(${j.overrides.map(q).join(' ')}) ;;`);
-  const train = [q(options.node), '--import', q(pathToFileURL(options.signalsPreload).href), q(options.rvosBin), 'train', '--run-dir', '"$run_dir"', '"$start"', ...options.extraArgs.map(q), '"${overrides[@]}"'];
+  const train = [
+    q(options.node),
+    '--import',
+    q(pathToFileURL(options.signalsPreload).href),
+    q(options.rvosBin),
+    'train',
+    '--run-dir',
+    '"$run_dir"',
+    '"$start"',
+    ...options.extraArgs.map(q),
+    '"${overrides[@]}"',
+  ];
   return `#!/bin/bash
 ${directives.join('\n')}
 # A sweep of rvos (${options.jobs.length} job(s)): array task N runs sweep job N into ${options.sweepDir}/N.

@@ -32,13 +32,26 @@ export function runTool(tool: string, args: string[], timeoutMs = 60_000): Promi
 
 /** First line of a tool's complaint, without Slurm's `sbatch: error:` prefixes. */
 function complaint(r: ToolResult): string {
-  const line = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => l.trim() !== '').pop() ?? `exit code ${r.code}`;
+  const line =
+    (r.stderr.trim() || r.stdout.trim())
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .pop() ?? `exit code ${r.code}`;
   return line.replace(/^(\w+: )?(error: )?/i, '').trim();
 }
 
 async function partitions(): Promise<string[]> {
   const r = await runTool('sinfo', ['-h', '-o', '%R']).catch(() => undefined);
-  return r === undefined || r.code !== 0 ? [] : [...new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+  return r === undefined || r.code !== 0
+    ? []
+    : [
+        ...new Set(
+          r.stdout
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean),
+        ),
+      ];
 }
 
 /** Explains an sbatch refusal in terms of the launcher keys. */
@@ -92,7 +105,8 @@ export async function arrayTaskStates(arrayJobId: string): Promise<Map<number, S
   if (q.code !== 0 && !purged) return undefined;
   for (const line of q.stdout.split('\n')) {
     const [task, state, reason] = line.trim().split('|');
-    if (task !== undefined && /^\d+$/.test(task) && state) states.set(Number(task), { state, reason: reason === undefined || reason === 'None' ? undefined : reason });
+    if (task !== undefined && /^\d+$/.test(task) && state)
+      states.set(Number(task), { state, reason: reason === undefined || reason === 'None' ? undefined : reason });
   }
   // Finished tasks leave squeue after MinJobAge; sacct (when accounting is on) still knows them.
   const a = await runTool('sacct', ['-n', '-P', '-X', '-j', arrayJobId, '-o', 'JobID,State']).catch(() => undefined);

@@ -119,7 +119,8 @@ async function submit(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaun
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pending reasons that do not go away by waiting (squeue(1) JOB REASON CODES). */
-const NEVER_STARTS = /^(PartitionConfig|PartitionNodeLimit|PartitionTimeLimit|BadConstraints|InvalidAccount|InvalidQOS|ReqNodeNotAvail|.*MaxCpuPerJob.*|.*PerJobLimit|DependencyNeverSatisfied)/;
+const NEVER_STARTS =
+  /^(PartitionConfig|PartitionNodeLimit|PartitionTimeLimit|BadConstraints|InvalidAccount|InvalidQOS|ReqNodeNotAvail|.*MaxCpuPerJob.*|.*PerJobLimit|DependencyNeverSatisfied)/;
 
 /** Submits the jobs as one array and, when `slurm.wait`, waits for every task; outcomes in job order. */
 export async function launchSlurmArray(jobs: SweepJob[], options: LaunchOptions, slurm: SlurmLaunch): Promise<JobOutcome[]> {
@@ -139,7 +140,10 @@ export async function launchSlurmArray(jobs: SweepJob[], options: LaunchOptions,
   const submission = await submit(toRun, options, slurm, sweepDir);
   const { arrayJobId } = submission;
   const previous = readRecord(sweepDir);
-  writeFileAtomic(recordFile(sweepDir), JSON.stringify({ format: 'rvos-slurm-1', jobs, submissions: [...(previous?.submissions ?? []), submission] } satisfies ArrayRecord, null, 2));
+  writeFileAtomic(
+    recordFile(sweepDir),
+    JSON.stringify({ format: 'rvos-slurm-1', jobs, submissions: [...(previous?.submissions ?? []), submission] } satisfies ArrayRecord, null, 2),
+  );
   const pendingView = (index: number): TaskView => ({ index, phase: 'queued' });
   for (const job of toRun) outcomes.set(job.index, outcomeOf(job, sweepDir, arrayJobId, pendingView(job.index)));
   writeSummary(sweepDir, outcomes.values());
@@ -172,7 +176,10 @@ async function watch(
     const states = await arrayTaskStates(arrayJobId);
     if (states === undefined) {
       failingSince ??= Date.now();
-      if (Date.now() - failingSince > 60_000) slurm.log(`squeue has not answered for ${Math.round((Date.now() - failingSince) / 1000)} s; still waiting (Ctrl-C leaves the array running; \`rvos report ${sweepDir}\` collects it later)`);
+      if (Date.now() - failingSince > 60_000)
+        slurm.log(
+          `squeue has not answered for ${Math.round((Date.now() - failingSince) / 1000)} s; still waiting (Ctrl-C leaves the array running; \`rvos report ${sweepDir}\` collects it later)`,
+        );
       await sleep(slurm.config.poll_s * 1000);
       continue;
     }
@@ -184,7 +191,9 @@ async function watch(
       const reason = slurmState?.reason;
       if (view.phase === 'queued' && reason !== undefined && NEVER_STARTS.test(reason) && !warned.has(reason)) {
         warned.add(reason);
-        slurm.log(`array task ${arrayJobId}_${index} is pending with reason ${reason}: the partition may never run it; \`scancel ${arrayJobId}\` and fix the launcher.* keys, or wait if the limits will change`);
+        slurm.log(
+          `array task ${arrayJobId}_${index} is pending with reason ${reason}: the partition may never run it; \`scancel ${arrayJobId}\` and fix the launcher.* keys, or wait if the limits will change`,
+        );
       }
       if ((view.phase === 'running' || view.phase === 'done' || view.phase === 'failed') && !started.has(index)) {
         started.add(index);
@@ -229,10 +238,12 @@ export async function collectSlurmSweep(sweepDir: string): Promise<boolean> {
   const outcomes = record.jobs.map((job): JobOutcome => {
     const id = latest.get(job.index);
     const runDir = path.join(sweepDir, String(job.index));
-    if (id === undefined) return { index: job.index, overrides: job.overrides, runDir, status: 'skipped', exitCode: 0, seconds: 0, results: readResults(runDir) };
+    if (id === undefined)
+      return { index: job.index, overrides: job.overrides, runDir, status: 'skipped', exitCode: 0, seconds: 0, results: readResults(runDir) };
     const known = states.get(id);
     const exit = readExit(sweepDir, job.index, id);
-    const view = known === undefined && exit === undefined ? { index: job.index, phase: 'queued' as const } : taskView(job.index, known?.get(job.index)?.state, exit);
+    const view =
+      known === undefined && exit === undefined ? { index: job.index, phase: 'queued' as const } : taskView(job.index, known?.get(job.index)?.state, exit);
     return outcomeOf(job, sweepDir, id, view);
   });
   writeSummary(sweepDir, outcomes);

@@ -53,7 +53,12 @@ export function taskView(index: number, slurmState: string | undefined, exit: Ex
     const stopped = exit.signal === '' ? '' : ` after SIG${exit.signal}`;
     return { index, phase: 'failed', slurmState, exit, reason: `exit code ${exit.code}${stopped}` };
   }
-  return { index, phase: 'failed', slurmState, reason: `ended without an exit status (Slurm: ${slurmState ?? 'no longer listed'}; cancelled, killed or out of time)` };
+  return {
+    index,
+    phase: 'failed',
+    slurmState,
+    reason: `ended without an exit status (Slurm: ${slurmState ?? 'no longer listed'}; cancelled, killed or out of time)`,
+  };
 }
 
 export function countPhases(views: Iterable<TaskView>): Record<TaskPhase, number> {

@@ -11,7 +11,10 @@ export function normalizeRgb(frame: tf.Tensor4D): tf.Tensor4D {
 
 /** [1, 1, 1, S] with 1 in the listed slots. */
 export function slotSelector(slots: number[], numSlots: number): tf.Tensor4D {
-  return tf.tensor4d(Array.from({ length: numSlots }, (_, s) => (slots.includes(s) ? 1 : 0)), [1, 1, 1, numSlots]);
+  return tf.tensor4d(
+    Array.from({ length: numSlots }, (_, s) => (slots.includes(s) ? 1 : 0)),
+    [1, 1, 1, numSlots],
+  );
 }
 
 /** `base` with the given objects' slots replaced by their masks ([1, H, W, S] each). */

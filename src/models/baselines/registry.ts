@@ -18,11 +18,14 @@ export function isBaselineFamily(name: unknown): name is BaselineFamily {
 }
 
 function validate(config: BaselineModelConfig): void {
-  if (!isBaselineFamily(config.family)) throw new ConfigError(`model.family: unknown family '${String(config.family)}'; use rvos | ${BASELINE_FAMILIES.join(' | ')}`);
+  if (!isBaselineFamily(config.family))
+    throw new ConfigError(`model.family: unknown family '${String(config.family)}'; use rvos | ${BASELINE_FAMILIES.join(' | ')}`);
   if (!Number.isInteger(config.slots) || config.slots < 1) throw new ConfigError(`model.slots: must be a positive integer, got ${config.slots}`);
   if (!Number.isInteger(config.seed)) throw new ConfigError(`seed: must be an integer, got ${config.seed}`);
-  if (config.family === 'mobile_prior' && config.mobilePrior == null) throw new ConfigError('model.mobile_prior: settings are missing; use model=mobile_prior (configs/model/mobile_prior.yaml)');
-  if (config.family === 'siammask' && config.siammask == null) throw new ConfigError('model.siammask: settings are missing; use model=siammask (configs/model/siammask.yaml)');
+  if (config.family === 'mobile_prior' && config.mobilePrior == null)
+    throw new ConfigError('model.mobile_prior: settings are missing; use model=mobile_prior (configs/model/mobile_prior.yaml)');
+  if (config.family === 'siammask' && config.siammask == null)
+    throw new ConfigError('model.siammask: settings are missing; use model=siammask (configs/model/siammask.yaml)');
 }
 
 /** Builds a baseline model; same config + seed → identical initial weights. */
@@ -72,7 +75,10 @@ export class BaselineGradients implements GradientProvider {
     const trainable = [...named].filter(([, v]) => v.trainable);
     const nameOf = new Map(trainable.map(([name, v]) => [v.name, name] as const));
     const parts: Record<string, tf.Scalar> = {};
-    const { value, grads } = tf.variableGrads(() => this.model.clipLoss(batch, loss, parts), trainable.map(([, v]) => v));
+    const { value, grads } = tf.variableGrads(
+      () => this.model.clipLoss(batch, loss, parts),
+      trainable.map(([, v]) => v),
+    );
     const lossValue = value.dataSync()[0]!;
     value.dispose();
     const partValues: Record<string, number> = {};

@@ -10,7 +10,9 @@ export * from './encoder.js';
 
 export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchNorm = false, motionInput = false): Encoder {
   if (motionInput && name !== 'light') {
-    throw new ConfigError(`model.motion_input: only encoder=light takes the frame difference as input (got encoder '${name}', whose stem has pretrained RGB weights); use encoder=light or model.motion_input=false`);
+    throw new ConfigError(
+      `model.motion_input: only encoder=light takes the frame difference as input (got encoder '${name}', whose stem has pretrained RGB weights); use encoder=light or model.motion_input=false`,
+    );
   }
   switch (name) {
     case 'resnet18':

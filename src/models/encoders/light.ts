@@ -34,7 +34,11 @@ export class LightEncoder implements Encoder {
   private readonly mean: tf.Tensor;
   private readonly std: tf.Tensor;
 
-  constructor(store: ParamStore, freezeBatchNorm = false, readonly motionInput = false) {
+  constructor(
+    store: ParamStore,
+    freezeBatchNorm = false,
+    readonly motionInput = false,
+  ) {
     const p = ENCODER_PREFIX;
     const convBn = (layer: string, inC: number, outC: number, kernel: number, stride: number): ConvBn => {
       this.convBnPairs.set(`${layer}_conv`, `${layer}_bn`);

@@ -19,8 +19,22 @@ import { ENCODER_PREFIX, type Encoder, type FeaturePyramid } from './encoder.js'
 const KERAS_BN_EPSILON = 1e-3;
 /** (output channels, stride) of block_1 … block_16; expansion 6 (MobileNetV2 paper, Table 2). */
 const BLOCKS: [number, number][] = [
-  [24, 2], [24, 1], [32, 2], [32, 1], [32, 1], [64, 2], [64, 1], [64, 1], [64, 1],
-  [96, 1], [96, 1], [96, 1], [160, 2], [160, 1], [160, 1], [320, 1],
+  [24, 2],
+  [24, 1],
+  [32, 2],
+  [32, 1],
+  [32, 1],
+  [64, 2],
+  [64, 1],
+  [64, 1],
+  [64, 1],
+  [96, 1],
+  [96, 1],
+  [96, 1],
+  [160, 2],
+  [160, 1],
+  [160, 1],
+  [320, 1],
 ];
 const EXPANSION = 6;
 /** Blocks whose expand_relu output is a feature tap (strides 4, 8, 16). */

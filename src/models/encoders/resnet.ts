@@ -42,7 +42,11 @@ export class ResNetEncoder implements Encoder {
   private readonly mean: tf.Tensor;
   private readonly std: tf.Tensor;
 
-  constructor(store: ParamStore, readonly name: ResNetName, freezeBatchNorm = false) {
+  constructor(
+    store: ParamStore,
+    readonly name: ResNetName,
+    freezeBatchNorm = false,
+  ) {
     const arch = ARCHS[name];
     const p = ENCODER_PREFIX;
     const convBn = (layer: string, inC: number, outC: number, kernel: number, stride: number): ConvBn => {

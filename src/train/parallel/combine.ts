@@ -19,7 +19,12 @@ export interface ShardResult {
   state: Map<string, Float32Array>;
 }
 
-export function combineShards(results: ShardResult[], variables: Map<string, tf.Variable>, trainable: readonly string[], stateNames: readonly string[]): BatchGradients {
+export function combineShards(
+  results: ShardResult[],
+  variables: Map<string, tf.Variable>,
+  trainable: readonly string[],
+  stateNames: readonly string[],
+): BatchGradients {
   const total = results.reduce((n, r) => n + r.size, 0);
   const weights = results.map((r) => r.size / total);
   const loss = results.reduce((sum, r, i) => sum + weights[i]! * r.loss, 0);
@@ -27,11 +32,17 @@ export function combineShards(results: ShardResult[], variables: Map<string, tf.
   for (const key of Object.keys(results[0]!.parts)) parts[key] = results.reduce((sum, r, i) => sum + weights[i]! * (r.parts[key] ?? 0), 0);
   const gradients = new Map<string, tf.Tensor>();
   for (const name of trainable) {
-    const sum = weightedSum(results.map((r) => r.gradients.get(name) ?? null), weights);
+    const sum = weightedSum(
+      results.map((r) => r.gradients.get(name) ?? null),
+      weights,
+    );
     if (sum !== null) gradients.set(name, tf.tensor(sum, variables.get(name)!.shape));
   }
   for (const name of stateNames) {
-    const sum = weightedSum(results.map((r) => r.state.get(name) ?? null), weights);
+    const sum = weightedSum(
+      results.map((r) => r.state.get(name) ?? null),
+      weights,
+    );
     if (sum === null) continue;
     const value = tf.tensor(sum, variables.get(name)!.shape);
     variables.get(name)!.assign(value);

@@ -14,7 +14,10 @@ export class ShardedInThreadGradients implements GradientProvider {
   private readonly trainable: string[];
   private readonly state: string[];
 
-  constructor(private readonly model: RVOSModel, private readonly shards: number) {
+  constructor(
+    private readonly model: RVOSModel,
+    private readonly shards: number,
+  ) {
     this.trainable = trainableNames(model);
     this.state = stateNames(model);
   }

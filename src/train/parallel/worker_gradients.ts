@@ -76,8 +76,12 @@ export class WorkerGradients implements GradientProvider {
   /**
    * @param workers total shards including this thread (≥ 2: this thread + workers − 1 threads)
    */
-  constructor(private readonly model: RVOSModel, readonly workers: number) {
-    if (!Number.isInteger(workers) || workers < 2) throw new TrainingError(`WorkerGradients needs at least 2 workers, got ${workers}; use in-thread gradients for 1`);
+  constructor(
+    private readonly model: RVOSModel,
+    readonly workers: number,
+  ) {
+    if (!Number.isInteger(workers) || workers < 2)
+      throw new TrainingError(`WorkerGradients needs at least 2 workers, got ${workers}; use in-thread gradients for 1`);
     const variables = model.namedVariables();
     this.trainable = trainableNames(model);
     this.state = stateNames(model);
@@ -131,12 +135,18 @@ export class WorkerGradients implements GradientProvider {
 
   private async send(replica: Replica, shard: HostShard, loss: ClipLossOptions, version: number): Promise<ShardResult> {
     const id = this.nextId++;
-    const transfer = [shard.frames.values.buffer, shard.masks.values.buffer, shard.present.values.buffer, ...(shard.priorMasks ? [shard.priorMasks.values.buffer] : [])];
+    const transfer = [
+      shard.frames.values.buffer,
+      shard.masks.values.buffer,
+      shard.present.values.buffer,
+      ...(shard.priorMasks ? [shard.priorMasks.values.buffer] : []),
+    ];
     replica.worker.ref();
     replica.worker.postMessage({ type: 'step', id, version, shard, loss } satisfies WorkerStep, transfer as ArrayBuffer[]);
     const r = await replica.next();
     replica.worker.unref();
-    if (r.type !== 'done' || r.id !== id) throw new TrainingError(`gradient worker failed: ${r.type === 'error' ? `${r.name}: ${r.message}` : `unexpected reply ${r.type}`}`);
+    if (r.type !== 'done' || r.id !== id)
+      throw new TrainingError(`gradient worker failed: ${r.type === 'error' ? `${r.name}: ${r.message}` : `unexpected reply ${r.type}`}`);
     const gradients = new Map<string, Float32Array | null>();
     this.gradLayout.slots.forEach((s, i) => gradients.set(s.name, r.present[i] ? slotValues(s, replica.result) : null));
     const state = new Map(this.stateLayout.slots.map((s) => [s.name, slotValues(s, replica.result)] as const));

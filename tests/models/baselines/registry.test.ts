@@ -28,7 +28,15 @@ describe('baseline families', () => {
     expect(() => createBaseline({ ...SIAMMASK, slots: 0 })).toThrow(/model\.slots/);
     expect(() => createBaseline({ family: 'nope', slots: 1, seed: 1 } as never)).toThrow(/model\.family: unknown family 'nope'/);
     const rvosDir = tmp('rvos-');
-    const rvos = await RVOSModel.create({ encoder: { name: 'light', pretrained: null }, hidden: 8, slots: 2, recurrence: 'ST', mode: 'one_shot', objectness: false, seed: 1 });
+    const rvos = await RVOSModel.create({
+      encoder: { name: 'light', pretrained: null },
+      hidden: 8,
+      slots: 2,
+      recurrence: 'ST',
+      mode: 'one_shot',
+      objectness: false,
+      seed: 1,
+    });
     await saveModel(rvos, rvosDir);
     rvos.dispose();
     expect(savedFamily(rvosDir)).toBe('rvos');
@@ -60,7 +68,11 @@ describe('baseline families', () => {
     const v = synthesizeVideo(new Rng(4), { frames: 4, size: [48, 48], objects: [2, 2] });
     // A static video: the first frame and labels repeated, so copying the first mask is perfect.
     const copy = createBaseline({ family: 'copy_first', slots: 3, seed: 1 });
-    const gtStill = memorySequence('still', v.frames.map(() => v.frames[0]!), v.labels.map(() => v.labels[0]!));
+    const gtStill = memorySequence(
+      'still',
+      v.frames.map(() => v.frames[0]!),
+      v.labels.map(() => v.labels[0]!),
+    );
     const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
     const ev = await evaluateModel(new TrackerSegmenter(copy), [gtStill], { size: [48, 48], threshold: 0.5, task: 'semi_supervised', timing });
     expect(ev.global['J-Mean']).toBeCloseTo(1, 5);
@@ -68,7 +80,10 @@ describe('baseline families', () => {
     expect(timing.cpuSeconds).toBeGreaterThan(0);
     const firstOnly = { ...v.labels[0]!, data: v.labels[0]!.data.map((id) => (id === 2 ? 2 : 0)) };
     const seq = memorySequence('s', v.frames, [firstOnly, null, null, null]);
-    for (const config of [{ ...MOBILE_PRIOR, slots: 3 }, { ...SIAMMASK, slots: 3 }]) {
+    for (const config of [
+      { ...MOBILE_PRIOR, slots: 3 },
+      { ...SIAMMASK, slots: 3 },
+    ]) {
       const model = createBaseline(config);
       const segmenter = new TrackerSegmenter(model);
       await predictSequence(segmenter, seq, { size: [48, 48], threshold: 0.5 });

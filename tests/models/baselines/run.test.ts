@@ -14,8 +14,19 @@ function tiny(root: string, extra: string[]) {
   return composeConfig({
     configDir: 'configs',
     overrides: [
-      'backend=wasm', `data.root=${root}`, 'data.size=[32,32]', 'data.batch_size=2', 'data.clip_length=3', 'data.max_objects=3',
-      'data.synth.videos=6', 'data.synth.val_videos=2', 'data.synth.frames=5', 'train.steps=3', 'train.val_every=3', 'train.ckpt_every=3', ...extra,
+      'backend=wasm',
+      `data.root=${root}`,
+      'data.size=[32,32]',
+      'data.batch_size=2',
+      'data.clip_length=3',
+      'data.max_objects=3',
+      'data.synth.videos=6',
+      'data.synth.val_videos=2',
+      'data.synth.frames=5',
+      'train.steps=3',
+      'train.val_every=3',
+      'train.ckpt_every=3',
+      ...extra,
     ],
   });
 }
@@ -26,7 +37,10 @@ describe('baseline runs', () => {
     const { run: infer } = await import('../../../src/cli/commands/infer.js');
     for (const family of ['mobile_prior', 'siammask', 'copy_first'] as const) {
       const runDir = path.join(tmp(), family);
-      const extra = [`model=${family}`, ...(family === 'siammask' ? ['model.siammask.template_size=16', 'model.siammask.channels=8', 'model.siammask.mask_size=8'] : [])];
+      const extra = [
+        `model=${family}`,
+        ...(family === 'siammask' ? ['model.siammask.template_size=16', 'model.siammask.channels=8', 'model.siammask.mask_size=8'] : []),
+      ];
       const results = await runTraining(tiny(data, extra), { runDir, resume: false, log: () => undefined, progress: false });
       expect(results.task).toBe('semi_supervised');
       expect(results.family).toBe(family);
@@ -57,6 +71,8 @@ describe('baseline runs', () => {
 
   it('baseline families are one-shot only: a zero-shot config fails before training, naming the key', async () => {
     const composed = tiny(path.join(tmp(), 'synth'), ['model=mobile_prior', 'model.mode=zero_shot']);
-    await expect(runTraining(composed, { runDir: path.join(tmp(), 'run'), resume: false, log: () => undefined, progress: false })).rejects.toThrow(/model\.mode: the mobile_prior family is one-shot only/);
+    await expect(runTraining(composed, { runDir: path.join(tmp(), 'run'), resume: false, log: () => undefined, progress: false })).rejects.toThrow(
+      /model\.mode: the mobile_prior family is one-shot only/,
+    );
   });
 });

@@ -13,30 +13,46 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 describe('siammask geometry', () => {
   it('depthwise cross-correlation equals the per-item, per-channel sliding dot product', () => {
-    const search = tf.tensor4d(Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 5, 5, 3]);
-    const kernel = tf.tensor4d(Array.from({ length: 2 * 2 * 2 * 3 }, (_, i) => Math.cos(i)), [2, 2, 2, 3]);
+    const search = tf.tensor4d(
+      Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.sin(i)),
+      [2, 5, 5, 3],
+    );
+    const kernel = tf.tensor4d(
+      Array.from({ length: 2 * 2 * 2 * 3 }, (_, i) => Math.cos(i)),
+      [2, 2, 2, 3],
+    );
     const out = depthwiseXCorr(search, kernel);
     expect(out.shape).toEqual([2, 4, 4, 3]);
     const s = search.arraySync();
     const k = kernel.arraySync();
     const o = out.arraySync();
-    for (let n = 0; n < 2; n++) for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let c = 0; c < 3; c++) {
-      let want = 0;
-      for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) want += s[n]![i + a]![j + b]![c]! * k[n]![a]![b]![c]!;
-      expect(o[n]![i]![j]![c]!).toBeCloseTo(want, 4);
-    }
+    for (let n = 0; n < 2; n++)
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++)
+          for (let c = 0; c < 3; c++) {
+            let want = 0;
+            for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) want += s[n]![i + a]![j + b]![c]! * k[n]![a]![b]![c]!;
+            expect(o[n]![i]![j]![c]!).toBeCloseTo(want, 4);
+          }
     tf.dispose([search, kernel, out]);
   });
 
   it('a crop of the whole frame at its own size returns the frame; boxes and context follow SiamFC', () => {
-    const img = tf.tensor4d(Array.from({ length: 8 * 8 }, (_, i) => i), [1, 8, 8, 1]);
+    const img = tf.tensor4d(
+      Array.from({ length: 8 * 8 }, (_, i) => i),
+      [1, 8, 8, 1],
+    );
     const same = cropImages(img, [squareCrop(4, 4, 8)], [0], 8);
     expect(Array.from(same.dataSync())).toEqual(Array.from(img.dataSync()).map((v) => expect.closeTo(v, 4)));
     const half = cropImages(img, [{ x0: 4, y0: 0, side: 4 }], [0], 4);
     expect(Array.from(half.dataSync()).slice(0, 4)).toEqual([4, 5, 6, 7].map((v) => expect.closeTo(v, 4)));
     tf.dispose([img, same, half]);
     const mask = new Float32Array(6 * 6);
-    for (const [y, x] of [[1, 2], [3, 4]]) mask[y! * 6 + x!] = 1;
+    for (const [y, x] of [
+      [1, 2],
+      [3, 4],
+    ])
+      mask[y! * 6 + x!] = 1;
     expect(maskBox(mask, 6, 6)).toEqual({ cx: 3.5, cy: 2.5, w: 3, h: 3 });
     expect(maskBox(new Float32Array(36), 6, 6)).toBeNull();
     expect(contextSide({ cx: 0, cy: 0, w: 10, h: 10 })).toBeCloseTo(20);
@@ -56,9 +72,27 @@ describe('siammask', () => {
     expect(out.score.shape).toEqual([3, R, R, 1]);
     expect(out.box.shape).toEqual([3, R, R, 4]);
     expect(out.mask.shape).toEqual([3, R, R, 64]);
-    const refined = model.net.refine(out, [[0, 0], [R - 1, R - 1], [2, 1]], ctx);
+    const refined = model.net.refine(
+      out,
+      [
+        [0, 0],
+        [R - 1, R - 1],
+        [2, 1],
+      ],
+      ctx,
+    );
     expect(refined.shape).toEqual([3, T, T, 1]);
-    expect(() => model.net.refine(out, [[R, 0], [0, 0], [0, 0]], ctx)).toThrow(/outside/);
+    expect(() =>
+      model.net.refine(
+        out,
+        [
+          [R, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        ctx,
+      ),
+    ).toThrow(/outside/);
     tf.dispose([kernel, refined, out.score, out.box, out.mask, out.features2, out.pixels]);
     model.dispose();
   });

@@ -69,7 +69,13 @@ export class MobilePriorModel implements BaselineModel {
     return tf.tidy(() => {
       const rgb = normalizeRgb(frame);
       // Slot-major batch: item k = slot floor(k / B) of batch item k mod B.
-      const rgbs = s === 1 ? rgb : tf.concat(Array.from({ length: s }, () => rgb), 0);
+      const rgbs =
+        s === 1
+          ? rgb
+          : tf.concat(
+              Array.from({ length: s }, () => rgb),
+              0,
+            );
       const priors = tf.reshape(tf.transpose(prior, [3, 0, 1, 2]), [s * b, h, w, 1]);
       const logits = this.net.apply(tf.concat([rgbs, priors], 3) as tf.Tensor4D, ctx);
       for (const update of ctx.updates) update();
@@ -93,7 +99,10 @@ export class MobilePriorModel implements BaselineModel {
       else prior = detach(tf.cast(tf.greater(previous!, 0), 'float32') as tf.Tensor4D);
       const logits = this.forward(frames[t]!, prior, forwardContext(true));
       previous = logits;
-      const holds = tf.tensor2d(present.map((rows) => Array.from({ length: slots }, (_, s) => (rows[t]![s]! > 0 ? 1 : 0))), [batchSize, slots]);
+      const holds = tf.tensor2d(
+        present.map((rows) => Array.from({ length: slots }, (_, s) => (rows[t]![s]! > 0 ? 1 : 0))),
+        [batchSize, slots],
+      );
       maskTerms.push(weightedMean(softIoULossPerPair(logits, masks[t]!), holds));
       if (options.emptySlotWeight > 0) emptyTerms.push(weightedMean(emptyMaskLossPerPair(logits), tf.sub(1, holds) as tf.Tensor2D));
     }
@@ -142,7 +151,9 @@ class MobilePriorTracker implements FrameTracker {
     const base = this.previous ?? tf.zeros([1, h, w, slots]);
     const prior = withGiven(base as tf.Tensor4D, given);
     if (base !== this.previous) base.dispose();
-    const probs = tf.tidy(() => tf.mul(tf.sigmoid(this.model.forward(frame, prior, forwardContext(false))), slotSelector([...this.active], slots)) as tf.Tensor4D);
+    const probs = tf.tidy(
+      () => tf.mul(tf.sigmoid(this.model.forward(frame, prior, forwardContext(false))), slotSelector([...this.active], slots)) as tf.Tensor4D,
+    );
     prior.dispose();
     this.previous?.dispose();
     this.previous = tf.tidy(() => tf.cast(tf.greater(probs, 0.5), 'float32') as tf.Tensor4D);

@@ -21,7 +21,8 @@ class Bottleneck {
   private readonly expand: ConvBn;
 
   constructor(store: ParamStore, name: string, channels: number, width: number, group: ParamGroup) {
-    const cb = (layer: string, i: number, o: number, k: number) => new ConvBn(store, `${PREFIX}${name}_${layer}_conv`, `${PREFIX}${name}_${layer}_bn`, i, o, { kernel: k }, group);
+    const cb = (layer: string, i: number, o: number, k: number) =>
+      new ConvBn(store, `${PREFIX}${name}_${layer}_conv`, `${PREFIX}${name}_${layer}_bn`, i, o, { kernel: k }, group);
     this.squeeze = cb('squeeze', channels, width, 1);
     this.conv = cb('conv', width, width, 3);
     this.expand = cb('expand', width, channels, 1);

@@ -28,7 +28,10 @@ export function contextSide(box: Box, minSide = 4): number {
 
 /** Bounding box of mask > threshold in an [H, W] plane (channel `c` of `channels`), or null when empty. */
 export function maskBox(data: ArrayLike<number>, h: number, w: number, channels = 1, c = 0, offset = 0, threshold = 0.5): Box | null {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  let x0 = w,
+    y0 = h,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (data[offset + (y * w + x) * channels + c]! <= threshold) continue;
@@ -61,14 +64,22 @@ export function cropAndResizeBox(crop: Crop, height: number, width: number, out:
   const cell = crop.side / out;
   const first = (o: number) => o + cell / 2 - 0.5;
   const last = (o: number) => o + crop.side - cell / 2 - 0.5;
-  return [first(crop.y0) / Math.max(1, height - 1), first(crop.x0) / Math.max(1, width - 1), last(crop.y0) / Math.max(1, height - 1), last(crop.x0) / Math.max(1, width - 1)];
+  return [
+    first(crop.y0) / Math.max(1, height - 1),
+    first(crop.x0) / Math.max(1, width - 1),
+    last(crop.y0) / Math.max(1, height - 1),
+    last(crop.x0) / Math.max(1, width - 1),
+  ];
 }
 
 /** Crops of `images` [B, H, W, C]: crops[k] from batch item items[k], each resized to out x out. */
 export function cropImages(images: tf.Tensor4D, crops: Crop[], items: number[], out: number, method: 'bilinear' | 'nearest' = 'bilinear'): tf.Tensor4D {
   const [, h, w] = images.shape;
   return tf.tidy(() => {
-    const boxes = tf.tensor2d(crops.map((c) => cropAndResizeBox(c, h, w, out)), [crops.length, 4]);
+    const boxes = tf.tensor2d(
+      crops.map((c) => cropAndResizeBox(c, h, w, out)),
+      [crops.length, 4],
+    );
     return tf.image.cropAndResize(images, boxes, tf.tensor1d(items, 'int32'), [out, out], method, 0);
   });
 }

@@ -132,8 +132,18 @@ export class SiamMaskModel implements BaselineModel {
     }
     const frames = tf.reshape(batch.frames, [batchSize * length, height, width, 3]) as tf.Tensor4D;
     const masks = tf.reshape(batch.masks, [batchSize * length, height, width, this.config.slots]) as tf.Tensor4D;
-    const templates = cropImages(frames, pairs.map((p) => p.template), pairs.map((p) => p.b * length), T);
-    const searches = cropImages(frames, pairs.map((p) => p.search), pairs.map((p) => p.b * length + p.t), 2 * T);
+    const templates = cropImages(
+      frames,
+      pairs.map((p) => p.template),
+      pairs.map((p) => p.b * length),
+      T,
+    );
+    const searches = cropImages(
+      frames,
+      pairs.map((p) => p.search),
+      pairs.map((p) => p.b * length + p.t),
+      2 * T,
+    );
     // Targets in search-crop pixels.
     const scoreLabels = new Float32Array(pairs.length * R * R);
     const scoreWeights = new Float32Array(pairs.length * R * R);
@@ -154,7 +164,10 @@ export class SiamMaskModel implements BaselineModel {
           kinds.push(kind);
           if (kind === 1) {
             scoreLabels[(n * R + i) * R + j] = 1;
-            boxTargets.set([(u - this.windowCentre(j)) / T, (v - this.windowCentre(i)) / T, Math.log((p.target.w * k) / T), Math.log((p.target.h * k) / T)], ((n * R + i) * R + j) * 4);
+            boxTargets.set(
+              [(u - this.windowCentre(j)) / T, (v - this.windowCentre(i)) / T, Math.log((p.target.w * k) / T), Math.log((p.target.h * k) / T)],
+              ((n * R + i) * R + j) * 4,
+            );
           }
         }
       }
@@ -173,9 +186,20 @@ export class SiamMaskModel implements BaselineModel {
     const kernels = this.net.templateKernel(templates, ctx);
     const out = this.net.search(searches, kernels, ctx);
     const refined = this.net.refine(out, positions, ctx);
-    const windowMasks = cropImages(masks, windows, pairs.map((p) => p.b * length + p.t), T);
-    const slotPick = tf.tensor2d(pairs.map((p) => Array.from({ length: this.config.slots }, (_, s) => (s === p.s ? 1 : 0))), [pairs.length, this.config.slots]);
-    const maskTarget = tf.cast(tf.greater(tf.sum(tf.mul(windowMasks, tf.reshape(slotPick, [pairs.length, 1, 1, this.config.slots])), 3, true), 0.5), 'float32') as tf.Tensor4D;
+    const windowMasks = cropImages(
+      masks,
+      windows,
+      pairs.map((p) => p.b * length + p.t),
+      T,
+    );
+    const slotPick = tf.tensor2d(
+      pairs.map((p) => Array.from({ length: this.config.slots }, (_, s) => (s === p.s ? 1 : 0))),
+      [pairs.length, this.config.slots],
+    );
+    const maskTarget = tf.cast(
+      tf.greater(tf.sum(tf.mul(windowMasks, tf.reshape(slotPick, [pairs.length, 1, 1, this.config.slots])), 3, true), 0.5),
+      'float32',
+    ) as tf.Tensor4D;
     const labels = tf.tensor4d(scoreLabels, [pairs.length, R, R, 1]);
     const score = tf.sum(tf.mul(bceWithLogits(out.score, labels), tf.tensor4d(scoreWeights, [pairs.length, R, R, 1])));
     const positive = tf.reshape(labels, [pairs.length, R, R, 1]);
@@ -268,15 +292,25 @@ class SiamMaskTracker implements FrameTracker {
     const tracked = [...this.tracks].filter(([s]) => !givenSlots.has(s));
     if (tracked.length > 0) {
       const crops = tracked.map(([, tr]) => squareCrop(tr.box.cx, tr.box.cy, 2 * contextSide(tr.box)));
-      const search = cropImages(frame, crops, crops.map(() => 0), 2 * T);
-      const kernels = tf.concat(tracked.map(([, tr]) => tr.kernel), 0);
+      const search = cropImages(
+        frame,
+        crops,
+        crops.map(() => 0),
+        2 * T,
+      );
+      const kernels = tf.concat(
+        tracked.map(([, tr]) => tr.kernel),
+        0,
+      );
       const out = this.model.net.search(search, kernels, ctx);
       const scores = tf.tidy(() => tf.sigmoid(out.score));
       const scoreData = scores.dataSync();
       const boxData = out.box.dataSync();
       scores.dispose();
       const positions: [number, number][] = tracked.map((_, n) => {
-        let best = -Infinity, bi = 0, bj = 0;
+        let best = -Infinity,
+          bi = 0,
+          bj = 0;
         for (let q = 0; q < R * R; q++) {
           const v = (1 - o.windowInfluence) * scoreData[n * R * R + q]! + o.windowInfluence * this.window[q]!;
           if (v > best) [best, bi, bj] = [v, Math.floor(q / R), q % R];

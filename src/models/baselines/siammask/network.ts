@@ -78,7 +78,10 @@ export class SiamMaskNet {
   private readonly refine2: ConvBn;
   private readonly refineOut: Conv2D;
 
-  constructor(store: ParamStore, readonly o: SiamMaskOptions) {
+  constructor(
+    store: ParamStore,
+    readonly o: SiamMaskOptions,
+  ) {
     const c = o.channels;
     const half = c / 2;
     const cb = (name: string, i: number, out: number, k: number, stride: number, group: ParamGroup, padding: 'symmetric' | 'valid' = 'symmetric') =>
