@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../encoders/encoder.js';
 import { saveModel } from '../model_io.js';
+import type { ParamStore } from '../params.js';
 import type { BaselineModelConfig, GivenObjects } from './types.js';
 
 /** RGB in [0, 1] → ImageNet-normalised, like the project's encoders. */
@@ -38,4 +39,28 @@ export function checkTrackerInputs(name: string, slots: number, frame: tf.Tensor
 /** Writes config.json (with the family) + weights like an RVOS model folder. */
 export async function saveBaseline(model: { config: BaselineModelConfig; namedVariables(): Map<string, tf.Variable> }, dir: string): Promise<void> {
   await saveModel(model, dir);
+}
+
+/** What every baseline whose weights live in one ParamStore shares: its variables, save and dispose. */
+export abstract class StoredBaseline<C extends BaselineModelConfig> {
+  protected constructor(
+    readonly config: C,
+    protected readonly store: ParamStore,
+  ) {}
+
+  namedVariables(): Map<string, tf.Variable> {
+    return this.store.named();
+  }
+
+  encoderVariables(): tf.Variable[] {
+    return this.store.trainable('encoder');
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveBaseline(this, dir);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
 }

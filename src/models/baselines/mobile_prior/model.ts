@@ -17,7 +17,7 @@ import { ParamStore } from '../../params.js';
 import { assignSavedWeights } from '../../model_io.js';
 import { detach, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
 import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
-import { checkTrackerInputs, normalizeRgb, saveBaseline, slotSelector, withGiven } from '../common.js';
+import { checkTrackerInputs, normalizeRgb, slotSelector, StoredBaseline, withGiven } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, MobilePriorOptions } from '../types.js';
 import { MobilePriorNet } from './network.js';
 
@@ -28,12 +28,14 @@ export interface MobilePriorConfig {
   mobilePrior: MobilePriorOptions;
 }
 
-export class MobilePriorModel implements BaselineModel {
+export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implements BaselineModel {
   private constructor(
-    readonly config: MobilePriorConfig,
-    private readonly store: ParamStore,
+    config: MobilePriorConfig,
+    store: ParamStore,
     private readonly net: MobilePriorNet,
-  ) {}
+  ) {
+    super(config, store);
+  }
 
   static create(config: MobilePriorConfig, options: { skipInit?: boolean } = {}): MobilePriorModel {
     const cfg: MobilePriorConfig = JSON.parse(JSON.stringify(config));
@@ -117,22 +119,6 @@ export class MobilePriorModel implements BaselineModel {
 
   tracker(): FrameTracker {
     return new MobilePriorTracker(this);
-  }
-
-  namedVariables(): Map<string, tf.Variable> {
-    return this.store.named();
-  }
-
-  encoderVariables(): tf.Variable[] {
-    return this.store.trainable('encoder');
-  }
-
-  async save(dir: string): Promise<void> {
-    await saveBaseline(this, dir);
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }
 

@@ -20,7 +20,7 @@ import { assignSavedWeights } from '../../model_io.js';
 import type { ClipBatch, ClipLossOptions } from '../../../train/clip_loss.js';
 import { ConfigError } from '../../../utils/errors.js';
 import { Rng } from '../../../utils/rng.js';
-import { checkTrackerInputs, saveBaseline } from '../common.js';
+import { checkTrackerInputs, StoredBaseline } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, SiamMaskOptions } from '../types.js';
 import { contextSide, cropImages, maskBox, RESPONSE_STRIDE, responseSize, squareCrop, type Box, type Crop } from './geometry.js';
 import { SiamMaskNet } from './network.js';
@@ -49,14 +49,12 @@ const NEGATIVE_RADIUS = 0.4;
 const SHIFT_JITTER = 0.25;
 const SCALE_JITTER = 0.1;
 
-export class SiamMaskModel implements BaselineModel {
+export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements BaselineModel {
   readonly net: SiamMaskNet;
   readonly responseSize: number;
 
-  private constructor(
-    readonly config: SiamMaskConfig,
-    private readonly store: ParamStore,
-  ) {
+  private constructor(config: SiamMaskConfig, store: ParamStore) {
+    super(config, store);
     this.net = new SiamMaskNet(store, config.siammask);
     this.responseSize = responseSize(config.siammask.templateSize);
   }
@@ -225,22 +223,6 @@ export class SiamMaskModel implements BaselineModel {
 
   tracker(): FrameTracker {
     return new SiamMaskTracker(this);
-  }
-
-  namedVariables(): Map<string, tf.Variable> {
-    return this.store.named();
-  }
-
-  encoderVariables(): tf.Variable[] {
-    return this.store.trainable('encoder');
-  }
-
-  async save(dir: string): Promise<void> {
-    await saveBaseline(this, dir);
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }
 
