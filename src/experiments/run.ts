@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
 import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
+import { nativeStatus } from '../backend/native/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
 import {
@@ -66,6 +67,11 @@ export interface RunResults {
   trainSeconds: number;
   evalSeconds: number;
   backend: string;
+  /**
+   * OpenMP threads of the oneDNN convolutions (null: they did not run). Part of what a run's
+   * numbers depend on: the thread count changes the order of float sums.
+   */
+  nativeThreads?: number | null;
   global: GlobalMetrics;
   /** Frame-0 J, recall of the k-th object, J&F per object count on the same split (src/eval/breakdown.ts). */
   breakdown?: EvaluationBreakdown;
@@ -426,6 +432,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     trainSeconds,
     evalSeconds: (Date.now() - evalStarted) / 1000,
     backend: run.backend,
+    nativeThreads: run.backend === 'wasm' && nativeStatus().active ? (nativeStatus().threads ?? null) : null,
     global: evaluation.global,
     breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
     validation,

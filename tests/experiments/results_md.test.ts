@@ -58,6 +58,20 @@ describe('rvos report --results-md', () => {
     expect(summary.jobs.map((j) => j.results?.seed)).toEqual([1, 2, 1, 2]);
   });
 
+  it('names the oneDNN thread count the jobs trained with and sets it in the re-run command', () => {
+    const dir = tinySweep();
+    // As a sweep writes it when the native convolutions ran: 2 jobs at a time on 2 cores, 1 thread each.
+    const file = path.join(dir, 'summary.json');
+    const summary = JSON.parse(fs.readFileSync(file, 'utf8')) as { jobs: { results?: Record<string, unknown> }[] };
+    for (const job of summary.jobs) if (job.results) job.results.nativeThreads = 1;
+    fs.writeFileSync(file, JSON.stringify(summary));
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-')), 'z.md');
+    writeResultsMarkdown(dir, out, { configDir: CONFIG_DIR });
+    const md = fs.readFileSync(out, 'utf8');
+    expect(md).toMatch(/; backend wasm \+ oneDNN convolutions \(1 thread per job\) \|/);
+    expect(md).toContain('\nRVOS_NATIVE_THREADS=1 node bin/rvos.mjs train experiment=zero_vs_one_shot train.steps=20 model.mode=zero_shot seed=1\n');
+  });
+
   it('regenerating keeps what people wrote under ## Notes and rewrites the rest', () => {
     const dir = tinySweep();
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-')), 'z.md');
