@@ -202,6 +202,12 @@ export const TrainConfigSchema = z.strictObject({
   objectness_pos_weight: z.number().positive().default(1),
   /** Loss balancing between slots: mask loss averaged per slot, then over slots (false = per (object, frame) pair, RVOS). */
   slot_balance: z.boolean().default(false),
+  /**
+   * Which slot learns which object in zero-shot training: hungarian (RVOS: the assignment that fits
+   * the predictions best) or largest_first (a fixed order: slot 1 the largest object, slot 2 the
+   * next, ...; a target that does not move while the predictions are still noise).
+   */
+  slot_order: z.enum(['hungarian', 'largest_first']).default('hungarian'),
   /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,

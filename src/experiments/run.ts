@@ -338,6 +338,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
               emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
               objectnessPositiveWeight: config.train.objectness_pos_weight,
               slotBalance: config.train.slot_balance,
+              slotOrder: config.train.slot_order,
             },
             valEvery: config.train.val_every,
             ckptEvery: config.train.ckpt_every,

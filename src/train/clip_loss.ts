@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PreviousMaskSource } from '../models/names.js';
 import type { RVOSModel } from '../models/rvos_model.js';
 import { emptyMaskLossPerPair, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
-import { assignmentMatrix, matchSlots, softIoUCostMatrix } from './slot_matching.js';
+import { assignmentMatrix, largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
   /** 'first_frame' = RVOS (one assignment per clip); 'every_frame' re-matches at each frame. */
@@ -22,6 +22,8 @@ export interface ClipLossOptions {
   objectnessPositiveWeight?: number;
   /** Average the mask loss per slot first, so rarely used slots weigh as much as slot 1 (default false = per pair, RVOS). */
   slotBalance?: boolean;
+  /** Zero-shot: 'hungarian' (RVOS, default) fits the assignment to the predictions; 'largest_first' gives slot k the k-th largest object. */
+  slotOrder?: 'hungarian' | 'largest_first';
 }
 
 export interface ClipBatch {
@@ -67,7 +69,7 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
     let targets = masks[t]!;
     if (mode === 'zero_shot') {
       if (slotToObject === null || options.matching === 'every_frame') {
-        slotToObject = assignSlots(out.logits, targets, present, t, options.matching, slots);
+        slotToObject = assignObjectsToSlots(out.logits, targets, batch.masks, present, t, options, slots);
       }
       const permutation = tf.tensor3d(
         slotToObject.flatMap((row) => Array.from(assignmentMatrix(row, slots))),
@@ -112,6 +114,24 @@ export function detach<T extends tf.Tensor>(x: T): T {
   return tf.tensor(x.dataSync(), x.shape, x.dtype) as T;
 }
 
+/**
+ * Zero-shot: which object channel each slot learns at frame t of the clip (slotToObject[b][s], or
+ * −1), by options.slotOrder.
+ */
+export function assignObjectsToSlots(
+  logits: tf.Tensor4D,
+  targets: tf.Tensor4D,
+  clipMasks: tf.Tensor5D,
+  present: number[][][],
+  t: number,
+  options: Pick<ClipLossOptions, 'matching' | 'slotOrder'>,
+  slots: number,
+): number[][] {
+  return options.slotOrder === 'largest_first'
+    ? largestFirstSlots(targets, clipMasks, present, t, options.matching, slots)
+    : assignSlots(logits, targets, present, t, options.matching, slots);
+}
+
 /** Hungarian assignment per batch item on the current frame's predictions (zero-shot). */
 function assignSlots(
   logits: tf.Tensor4D,
@@ -132,5 +152,30 @@ function assignSlots(
     const cost = softIoUCostMatrix(probs.subarray(b * perItem, (b + 1) * perItem), gt.subarray(b * perItem, (b + 1) * perItem), slots, slots);
     const exists = Array.from({ length: slots }, (_, o) => (matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0)));
     return matchSlots(cost, exists);
+  });
+}
+
+/**
+ * Slot k takes the k-th largest object of each batch item by its area in the matching frame t;
+ * objects of the clip absent there follow, by their area over the whole clip (so an object that
+ * enters later still has a slot waiting for it).
+ */
+function largestFirstSlots(
+  targets: tf.Tensor4D,
+  clipMasks: tf.Tensor5D,
+  present: number[][][],
+  t: number,
+  matching: ClipLossOptions['matching'],
+  slots: number,
+): number[][] {
+  const batchSize = targets.shape[0];
+  const frameArea = tf.sum(targets, [1, 2]);
+  const clipArea = tf.sum(clipMasks, [1, 2, 3]);
+  const frame = frameArea.arraySync() as number[][];
+  const clip = clipArea.arraySync() as number[][];
+  tf.dispose([frameArea, clipArea]);
+  return Array.from({ length: batchSize }, (_, b) => {
+    const exists = Array.from({ length: slots }, (_, o) => (matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0)));
+    return largestFirst(frame[b]!, clip[b]!, exists);
   });
 }

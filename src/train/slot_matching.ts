@@ -60,3 +60,13 @@ export function assignmentMatrix(slotToObject: number[], objects: number): Float
   });
   return m;
 }
+
+/**
+ * A fixed slot order instead of a fitted one: the existing objects sorted by `area` (largest
+ * first; ties and objects with no area there by `fallbackArea`, then by channel), slot k gets the
+ * k-th. Returns slotToObject[s] = object channel or −1, like matchSlots.
+ */
+export function largestFirst(area: number[], fallbackArea: number[], objectExists: boolean[]): number[] {
+  const order = objectExists.flatMap((exists, o) => (exists ? [o] : [])).sort((a, b) => area[b]! - area[a]! || fallbackArea[b]! - fallbackArea[a]! || a - b);
+  return Array.from({ length: objectExists.length }, (_, s) => order[s] ?? -1);
+}

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { objectnessLoss, slotBalancedMean, weightedMean } from '../../src/train/losses.js';
+import { assignObjectsToSlots } from '../../src/train/clip_loss.js';
+import { largestFirst } from '../../src/train/slot_matching.js';
 
 const bce = (x: number, t: number) => Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
 
@@ -43,5 +45,39 @@ describe('zero-shot slot levers', () => {
     expect(slotBalancedMean(perPair, holds).dataSync()[0]).toBeCloseTo((0.3 + 0.9) / 2, 6);
     expect(weightedMean(perPair, holds).dataSync()[0]).toBeCloseTo((0.2 + 0.9 + 0.4) / 3, 6);
     expect(slotBalancedMean(perPair, tf.zeros([2, 3])).dataSync()[0]).toBe(0);
+  });
+});
+
+describe('zero-shot slot order', () => {
+  it('largest_first: slot k gets the k-th largest existing object; absent-here objects follow by clip area', () => {
+    // Channels 0..4: areas 10, 0 (enters later; clip area 30), 25, 0 (not in the clip), 25 (tie with 2).
+    const order = largestFirst([10, 0, 25, 0, 25], [40, 30, 50, 0, 60], [true, true, true, false, true]);
+    expect(order).toEqual([4, 2, 0, 1, -1]);
+    expect(largestFirst([1, 2], [1, 2], [false, false])).toEqual([-1, -1]);
+  });
+
+  it('largest_first ignores the predictions; hungarian follows them', () => {
+    // One item, 2 frames, 4x4, 3 channels: object 0 is 2 px, object 1 is 6 px, channel 2 empty.
+    const masks = new Float32Array(2 * 16 * 3);
+    for (const t of [0, 1]) {
+      for (const p of [0, 1]) masks[(t * 16 + p) * 3 + 0] = 1;
+      for (const p of [8, 9, 10, 11, 12, 13]) masks[(t * 16 + p) * 3 + 1] = 1;
+    }
+    const clip = tf.tensor5d(masks, [1, 2, 4, 4, 3]);
+    const frame0 = tf.tensor4d(masks.subarray(0, 48), [1, 4, 4, 3]);
+    const present = [
+      [
+        [1, 1, 0],
+        [1, 1, 0],
+      ],
+    ];
+    // Predictions that put object 0 in slot 0 and object 1 in slot 2 (logits ±8 from the masks, channels reordered).
+    const fitted = tf.tidy(() => tf.mul(tf.sub(tf.gather(frame0, [0, 2, 1], 3), 0.5), 16) as tf.Tensor4D);
+    const options = { matching: 'first_frame' as const };
+    expect(assignObjectsToSlots(fitted, frame0, clip, present, 0, { ...options, slotOrder: 'hungarian' }, 3)).toEqual([[0, -1, 1]]);
+    expect(assignObjectsToSlots(fitted, frame0, clip, present, 0, { ...options, slotOrder: 'largest_first' }, 3)).toEqual([[1, 0, -1]]);
+    const noise = tf.randomNormal([1, 4, 4, 3], 0, 3, 'float32', 7) as tf.Tensor4D;
+    expect(assignObjectsToSlots(noise, frame0, clip, present, 0, { ...options, slotOrder: 'largest_first' }, 3)).toEqual([[1, 0, -1]]);
+    tf.dispose([clip, frame0, fitted, noise]);
   });
 });
