@@ -120,7 +120,9 @@ export function renderResultsMarkdown(sweepDir: string, opts: ResultsMarkdownOpt
 
 /** The backend a run trained on, with the oneDNN convolutions' threads when they ran. */
 function backendLabel(results: RunResults): string {
-  return results.nativeThreads != null ? `${results.backend} + oneDNN convolutions (${results.nativeThreads} thread${results.nativeThreads === 1 ? '' : 's'} per job)` : results.backend;
+  return results.nativeThreads != null
+    ? `${results.backend} + oneDNN convolutions (${results.nativeThreads} thread${results.nativeThreads === 1 ? '' : 's'} per job)`
+    : results.backend;
 }
 
 /**
