@@ -187,6 +187,8 @@ export const TrainConfigSchema = z.strictObject({
   steps: positiveInt,
   lr: z.number().positive(),
   encoder_lr: z.number().nonnegative(),
+  /** constant (RVOS) | cosine: lr and encoder_lr decay to 0 over the run. Default: absent in run folders made before this key. */
+  lr_schedule: z.enum(['constant', 'cosine']).default('constant'),
   weight_decay: z.number().nonnegative(),
   /** Global-norm gradient clipping; null = off. */
   grad_clip: z.number().positive().nullable(),

@@ -330,6 +330,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
             stages,
             lr: config.train.lr,
             encoderLr: config.train.encoder_lr,
+            lrSchedule: config.train.lr_schedule,
             weightDecay: config.train.weight_decay,
             gradClip: config.train.grad_clip ?? 0,
             loss: {

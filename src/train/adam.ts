@@ -59,8 +59,11 @@ export class Adam {
     return this.stepCount;
   }
 
-  /** Applies one update from gradients keyed by stable variable name. Missing gradients skip. */
-  apply(gradients: Map<string, tf.Tensor>): void {
+  /**
+   * Applies one update from gradients keyed by stable variable name. Missing gradients skip.
+   * `lrScale` multiplies every group's lr for this step (a schedule; 1 leaves the update bit-identical).
+   */
+  apply(gradients: Map<string, tf.Tensor>, lrScale = 1): void {
     this.stepCount++;
     const t = this.stepCount;
     const correction1 = 1 - this.beta1 ** t;
@@ -69,7 +72,7 @@ export class Adam {
       for (const [name, variable] of group.variables) {
         const grad = gradients.get(name);
         if (grad === undefined) continue;
-        const stepSize = group.lr / correction1;
+        const stepSize = (group.lr * lrScale) / correction1;
         const fused = variable.size <= FUSED_UPDATE_MAX_SIZE && hasFusedKernel(ADAM_UPDATE);
         const [m, v] = (fused ? this.fusedUpdate : this.opUpdate).call(this, name, variable, grad, stepSize, correction2);
         this.m.get(name)?.dispose();

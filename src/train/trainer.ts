@@ -29,12 +29,26 @@ export interface TrainingStage {
   previousMask: ClipLossOptions['previousMask'];
 }
 
+export type LrSchedule = 'constant' | 'cosine';
+
+/**
+ * The factor on the configured lr at step `step` (0-based) of `total`: 1 throughout for
+ * constant; for cosine, ½(1 + cos(π·step/total)), from 1 at the first step towards 0 at the last.
+ * A pure function of the step, so a resumed run continues on the same curve.
+ */
+export function lrScaleAt(schedule: LrSchedule, step: number, total: number): number {
+  if (schedule === 'constant' || total <= 0) return 1;
+  return 0.5 * (1 + Math.cos((Math.PI * step) / total));
+}
+
 export interface TrainerOptions {
   /** Where checkpoints go (`<runDir>/checkpoints`). */
   runDir: string;
   stages: TrainingStage[];
   lr: number;
   encoderLr: number;
+  /** How the lr changes over the run: constant (RVOS) or cosine (from lr down to 0 at the last step). Default constant. */
+  lrSchedule?: LrSchedule;
   weightDecay: number;
   /** Max global gradient norm; 0 = no clipping. */
   gradClip: number;
@@ -188,7 +202,8 @@ async function trainWith<M extends TrainableModel>(
       );
     }
     const gradNorm = options.gradClip > 0 ? clipByGlobalNorm(gradients, options.gradClip) : NaN;
-    optimizer.apply(gradients);
+    const lrScale = lrScaleAt(options.lrSchedule ?? 'constant', step, totalSteps);
+    optimizer.apply(gradients, lrScale);
     for (const g of gradients.values()) g.dispose();
     lastLoss = loss;
     progress = { ...progress, step: step + 1 };
@@ -196,8 +211,8 @@ async function trainWith<M extends TrainableModel>(
     if (hooks.logger !== undefined && (done % options.logEvery === 0 || done === totalSteps)) {
       hooks.logger.scalar('train/loss', loss, done);
       for (const [k, v] of Object.entries(partValues)) hooks.logger.scalar(`train/loss_${k}`, v, done);
-      hooks.logger.scalar('train/lr', options.lr, done);
-      hooks.logger.scalar('train/encoder_lr', options.encoderLr, done);
+      hooks.logger.scalar('train/lr', options.lr * lrScale, done);
+      hooks.logger.scalar('train/encoder_lr', options.encoderLr * lrScale, done);
       if (Number.isFinite(gradNorm)) hooks.logger.scalar('train/grad_norm', gradNorm, done);
     }
     hooks.onStep?.({ step: done, totalSteps, stage: stage.name, loss, parts: partValues, gradNorm, numTensors: tf.memory().numTensors });

@@ -12,7 +12,7 @@ describe('run configs saved before the zero-shot keys existed', () => {
     delete config.model!.first_frame_motion;
     delete config.data!.scales;
     delete (config.data!.synth as Record<string, unknown>).variety;
-    for (const k of ['empty_slot_weight', 'objectness_pos_weight', 'slot_balance', 'slot_order']) delete config.train![k];
+    for (const k of ['empty_slot_weight', 'objectness_pos_weight', 'slot_balance', 'slot_order', 'lr_schedule']) delete config.train![k];
     const parsed = RvosConfigSchema.parse(config);
     expect(parsed).toEqual(fresh);
   });
