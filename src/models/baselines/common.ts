@@ -1,7 +1,7 @@
 /** Pieces the baseline families share: input normalisation, slot handling, save/load glue. */
 import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../encoders/encoder.js';
-import { saveModel } from '../model_io.js';
+import { assignSavedWeights, saveModel } from '../model_io.js';
 import type { ParamStore } from '../params.js';
 import type { BaselineModelConfig, GivenObjects } from './types.js';
 
@@ -63,4 +63,18 @@ export abstract class StoredBaseline<C extends BaselineModelConfig> {
   dispose(): void {
     this.store.dispose();
   }
+}
+
+/**
+ * A saved model's weights into a freshly created (uninitialised) model; disposes it when the
+ * folder does not fit. Every family's `load` is this around its own `create`.
+ */
+export function withSavedWeights<M extends { namedVariables(): Map<string, tf.Variable>; dispose(): void }>(dir: string, model: M): M {
+  try {
+    assignSavedWeights(dir, model.namedVariables());
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
 }

@@ -14,10 +14,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { forwardContext, type ForwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
-import { assignSavedWeights } from '../../model_io.js';
 import { detach, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
 import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
-import { checkTrackerInputs, normalizeRgb, slotSelector, StoredBaseline, withGiven } from '../common.js';
+import { checkTrackerInputs, normalizeRgb, slotSelector, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, MobilePriorOptions } from '../types.js';
 import { MobilePriorNet } from './network.js';
 
@@ -49,14 +48,7 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
   }
 
   static load(dir: string, config: MobilePriorConfig): MobilePriorModel {
-    const model = MobilePriorModel.create(config, { skipInit: true });
-    try {
-      assignSavedWeights(dir, model.namedVariables());
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-    return model;
+    return withSavedWeights(dir, MobilePriorModel.create(config, { skipInit: true }));
   }
 
   /**

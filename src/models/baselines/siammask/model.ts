@@ -16,11 +16,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { forwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
-import { assignSavedWeights } from '../../model_io.js';
 import type { ClipBatch, ClipLossOptions } from '../../../train/clip_loss.js';
 import { ConfigError } from '../../../utils/errors.js';
 import { Rng } from '../../../utils/rng.js';
-import { checkTrackerInputs, StoredBaseline } from '../common.js';
+import { checkTrackerInputs, withSavedWeights, StoredBaseline } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, SiamMaskOptions } from '../types.js';
 import { contextSide, cropImages, maskBox, RESPONSE_STRIDE, responseSize, squareCrop, type Box, type Crop } from './geometry.js';
 import { SiamMaskNet } from './network.js';
@@ -74,14 +73,7 @@ export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements Bas
   }
 
   static load(dir: string, config: SiamMaskConfig): SiamMaskModel {
-    const model = SiamMaskModel.create(config, { skipInit: true });
-    try {
-      assignSavedWeights(dir, model.namedVariables());
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-    return model;
+    return withSavedWeights(dir, SiamMaskModel.create(config, { skipInit: true }));
   }
 
   /** Window centre of response position k along one axis, in search-crop pixels. */
