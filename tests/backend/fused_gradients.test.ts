@@ -1,11 +1,11 @@
-// The gradient replacements of src/backend/fused_kernels/ (FusedBatchNorm, Mean, Square) against
+// The gradient replacements of src/backend/fused_kernels/ (FusedBatchNorm, Mean, Max, Square) against
 // tfjs-core's own gradient functions, on the wasm and the cpu backend, and a batch norm trained
 // through moments against the same function written with plain ops.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel, originalGradient } from '../../src/backend/fused_kernels/index.js';
 import { BATCH_NORM_GRAD } from '../../src/backend/fused_kernels/batch_norm_grad.js';
-import { MEAN_GRAD, SQUARE_GRAD } from '../../src/backend/fused_kernels/broadcast_grads.js';
+import { MAX_GRAD, MEAN_GRAD, SQUARE_GRAD } from '../../src/backend/fused_kernels/broadcast_grads.js';
 import { Rng } from '../../src/utils/rng.js';
 
 const TOLERANCE = 1e-5;
@@ -53,8 +53,8 @@ function bothGradients(
 describe.each(['wasm', 'cpu'] as const)('fused gradients on %s', (backend) => {
   it('are registered, and tfjs-core originals kept', async () => {
     await tf.setBackend(backend);
-    for (const name of [BATCH_NORM_GRAD, MEAN_GRAD, SQUARE_GRAD]) expect(hasFusedKernel(name)).toBe(true);
-    for (const name of [tf.FusedBatchNorm, tf.Mean, tf.Square]) expect(originalGradient(name)).toBeDefined();
+    for (const name of [BATCH_NORM_GRAD, MEAN_GRAD, MAX_GRAD, SQUARE_GRAD]) expect(hasFusedKernel(name)).toBe(true);
+    for (const name of [tf.FusedBatchNorm, tf.Mean, tf.Max, tf.Square]) expect(originalGradient(name)).toBeDefined();
   });
 
   it.each([
@@ -76,6 +76,35 @@ describe.each(['wasm', 'cpu'] as const)('fused gradients on %s', (backend) => {
       tf.dispose([fused, original]);
     }
     tf.dispose([y, dy]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
+  it.each([
+    ['[1,2] of rank 4 (the objectness head)', [3, 4, 5, 6], [1, 2], false],
+    ['[1,2] of rank 4, kept dims', [3, 4, 5, 6], [1, 2], true],
+    ['[0,2] of rank 3 (non-adjacent axes)', [3, 4, 2], [0, 2], false],
+    ['last axis', [3, 4], [-1], false],
+    ['all axes', [6, 8], [0, 1], false],
+  ] as const)('Max over %s: bit for bit tfjs-core, ties and signed zeros included', async (_label, shape, axis, keepDims) => {
+    await tf.setBackend(backend);
+    const rng = new Rng(23);
+    // Few distinct values, so that several elements tie for the maximum (each gets dy).
+    const x = tf.round(tf.mul(random(rng, [...shape]), 2));
+    const before = tf.memory().numTensors;
+    const y = tf.max(x, [...axis], keepDims);
+    const dy = random(rng, y.shape); // negative dy × 0 is -0 in tfjs-core's product
+    const grads = bothGradients(tf.Max, dy, [x, y], { reductionIndices: [...axis], keepDims });
+    expect(grads).toHaveLength(1);
+    const { fused, original } = grads[0]!;
+    expect(fused.shape).toEqual(original.shape);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+    expect(bits(fused)).toEqual(bits(original));
+    // Not vacuous: some elements get dy, more than one per reduced group somewhere (ties), the rest 0.
+    const nonzero = Array.from(fused.dataSync()).filter((v) => v !== 0).length;
+    expect(nonzero).toBeGreaterThan(y.size);
+    expect(nonzero).toBeLessThan(x.size);
+    tf.dispose([fused, original, y, dy]);
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });

@@ -1,8 +1,12 @@
 /**
- * Gradients of Mean and Square as one kernel each (issue 9), bit for bit what tfjs-core's
- * gradients compute with several kernels (batch-norm moments use both in every training step):
+ * Gradients of Mean, Max and Square as one kernel each (issue 9), bit for bit what tfjs-core's
+ * gradients compute with several kernels (batch-norm moments use Mean and Square in every
+ * training step, the objectness head a spatial Max per slot and level):
  * - Mean: tfjs-core reshapes dy, multiplies it by a tensor of ones of x's shape and divides by
  *   the reduced size (4 kernels, two full-size temporaries); here dx = dy / n broadcast in one pass.
+ * - Max: tfjs-core reshapes y and dy, then dy · cast(x == y) with both broadcast (5 kernels; the
+ *   broadcasting Equal is the wasm backend's slow path, ~14% of a main-job step); here the same
+ *   product, dy · (x == y ? 1 : 0), in one pass.
  * - Square: tfjs-core casts x, doubles it and multiplies by dy (3 kernels); here dx = dy·(2x).
  * Other backends and non-float32 inputs keep tfjs-core's gradients.
  */
@@ -12,42 +16,68 @@ import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKern
 
 export const MEAN_GRAD = 'RvosMeanGrad';
 export const SQUARE_GRAD = 'RvosSquareGrad';
+export const MAX_GRAD = 'RvosMaxGrad';
 
-interface MeanGradAttrs {
+interface ReductionGradAttrs {
   xShape: number[];
   /** Reduced axes of x (normalised, ascending). */
   axes: number[];
 }
 
-/** Inputs [dy] (the mean's output, any shape with x's unreduced sizes) → dx of x's shape. */
-function meanGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
-  const [dyInfo] = args.inputs as unknown as tf.TensorInfo[];
-  const { xShape, axes } = args.attrs as unknown as MeanGradAttrs;
+/**
+ * Calls `run(k, offset, inner, step)` for each run of x's last axis: x's elements k..k+inner-1
+ * pair with the reduced tensor's elements offset, offset+step, … (step 0 when the last axis is
+ * reduced). The reduced tensor has x's unreduced sizes in x's order, with or without kept dims.
+ */
+function forEachBroadcastRun(xShape: number[], axes: number[], run: (k: number, offset: number, inner: number, step: number) => void): void {
   const reduced = new Set(axes);
-  const n = Math.fround(axes.reduce((size, a) => size * xShape[a]!, 1));
-  // dy's stride along each axis of x: 0 on reduced axes (dy is broadcast along them).
-  const dyStrides = new Array<number>(xShape.length).fill(0);
+  // The reduced tensor's stride along each axis of x: 0 on reduced axes (broadcast along them).
+  const strides = new Array<number>(xShape.length).fill(0);
   for (let a = xShape.length - 1, stride = 1; a >= 0; a--) {
     if (reduced.has(a)) continue;
-    dyStrides[a] = stride;
+    strides[a] = stride;
     stride *= xShape[a]!;
   }
   const rank = xShape.length;
+  const size = xShape.reduce((n, d) => n * d, 1);
   const inner = rank === 0 ? 1 : xShape[rank - 1]!;
-  const innerStep = rank === 0 ? 0 : dyStrides[rank - 1]!;
-  const [out] = floatKernelIO(backendName, args.backend).compute([dyInfo!], [xShape], ([dy], [dx]) => {
-    // One run along x's last axis per index of the other axes (an odometer), dy's offset kept up.
-    const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
-    let dyOffset = 0;
-    for (let k = 0; k < dx!.length; k += inner) {
-      for (let i = 0; i < inner; i++) dx![k + i] = dy![dyOffset + i * innerStep]! / n;
-      for (let a = rank - 2; a >= 0; a--) {
-        dyOffset += dyStrides[a]!;
-        if (++index[a]! < xShape[a]!) break;
-        dyOffset -= xShape[a]! * dyStrides[a]!;
-        index[a] = 0;
-      }
+  const step = rank === 0 ? 0 : strides[rank - 1]!;
+  // An odometer over the other axes, the reduced tensor's offset kept up.
+  const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  let offset = 0;
+  for (let k = 0; k < size; k += inner) {
+    run(k, offset, inner, step);
+    for (let a = rank - 2; a >= 0; a--) {
+      offset += strides[a]!;
+      if (++index[a]! < xShape[a]!) break;
+      offset -= xShape[a]! * strides[a]!;
+      index[a] = 0;
     }
+  }
+}
+
+/** Inputs [dy] (the mean's output, any shape with x's unreduced sizes) → dx of x's shape. */
+function meanGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
+  const [dyInfo] = args.inputs as unknown as tf.TensorInfo[];
+  const { xShape, axes } = args.attrs as unknown as ReductionGradAttrs;
+  const n = Math.fround(axes.reduce((size, a) => size * xShape[a]!, 1));
+  const [out] = floatKernelIO(backendName, args.backend).compute([dyInfo!], [xShape], ([dy], [dx]) => {
+    forEachBroadcastRun(xShape, axes, (k, offset, inner, step) => {
+      for (let i = 0; i < inner; i++) dx![k + i] = dy![offset + i * step]! / n;
+    });
+  });
+  return out!;
+}
+
+/** Inputs [x, y, dy] (y = max(x) over the axes; y and dy with x's unreduced sizes) → dx of x's shape. */
+function maxGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
+  const list = args.inputs as unknown as tf.TensorInfo[];
+  const { xShape, axes } = args.attrs as unknown as ReductionGradAttrs;
+  const [out] = floatKernelIO(backendName, args.backend).compute(list, [xShape], ([x, y, dy], [dx]) => {
+    forEachBroadcastRun(xShape, axes, (k, offset, inner, step) => {
+      // dy times 1 or 0, as tfjs-core's product (a negative dy times 0 gives -0 there too).
+      for (let i = 0; i < inner; i++) dx![k + i] = dy![offset + i * step]! * (x![k + i] === y![offset + i * step] ? 1 : 0);
+    });
   });
   return out!;
 }
@@ -62,7 +92,7 @@ function squareGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.
 }
 
 export function broadcastGradKernelConfigs(): tf.KernelConfig[] {
-  return [...fusedKernelConfigs(MEAN_GRAD, meanGrad), ...fusedKernelConfigs(SQUARE_GRAD, squareGrad)];
+  return [...fusedKernelConfigs(MEAN_GRAD, meanGrad), ...fusedKernelConfigs(MAX_GRAD, maxGrad), ...fusedKernelConfigs(SQUARE_GRAD, squareGrad)];
 }
 
 /**
@@ -92,9 +122,27 @@ function withFusedGradient(
 export function meanGradConfig(original: tf.GradConfig): tf.GradConfig {
   return withFusedGradient(original, tf.Mean, MEAN_GRAD, (x, dy, attrs) => {
     const axes = [...new Set(tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x.shape))].sort((a, b) => a - b);
-    const kernelAttrs: MeanGradAttrs = { xShape: [...x.shape], axes };
+    const kernelAttrs: ReductionGradAttrs = { xShape: [...x.shape], axes };
     return tf.engine().runKernel(MEAN_GRAD, [dy] as unknown as tf.NamedTensorMap, kernelAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   });
+}
+
+/** tfjs-core's Max gradient, with the fused kernel where it applies. */
+export function maxGradConfig(original: tf.GradConfig): tf.GradConfig {
+  return {
+    ...original,
+    kernelName: tf.Max,
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, y] = saved;
+      const d = dy as tf.Tensor;
+      if (!hasFusedKernel(MAX_GRAD) || [x, y, d].some((t) => t!.dtype !== 'float32')) return original.gradFunc(dy, saved, attrs);
+      const axes = [...new Set(tf.util.parseAxisParam((attrs as unknown as tf.MaxAttrs).reductionIndices, x!.shape))].sort((a, b) => a - b);
+      const kernelAttrs: ReductionGradAttrs = { xShape: [...x!.shape], axes };
+      return { x: () => tf.engine().runKernel(MAX_GRAD, [x!, y!, d] as unknown as tf.NamedTensorMap, kernelAttrs as unknown as tf.NamedAttrMap) as tf.Tensor };
+    },
+  };
 }
 
 /** tfjs-core's Square gradient, with the fused kernel where it applies. */

@@ -7,13 +7,13 @@
  * variables, the light model's gates), and elementwise work on large tensors stays in the
  * backend's own kernels (./kernel_io.ts). Ops that use them
  * (src/layers/lstm_gates.ts, src/train/adam.ts) check `hasFusedKernel` and keep the unfused
- * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean and Square are
+ * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean, Max and Square are
  * replaced by ones that use a fused kernel on wasm and cpu and tfjs-core's elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
-import { broadcastGradKernelConfigs, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
+import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
 
 export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
@@ -42,6 +42,7 @@ export function registerFusedKernels(): void {
   const replacements: [string, (original: tf.GradConfig) => tf.GradConfig][] = [
     [tf.FusedBatchNorm, batchNormGradConfig],
     [tf.Mean, meanGradConfig],
+    [tf.Max, maxGradConfig],
     [tf.Square, squareGradConfig],
   ];
   for (const [kernelName, replace] of replacements) {
