@@ -62,6 +62,7 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
       if (t === 0) previous = batch.priorMasks ?? masks[0]!;
       else if (options.previousMask === 'gt_prev') previous = masks[t - 1]!;
       else previous = detach(tf.sigmoid(previousLogits!));
+      previous = withEnteringObjects(previous, masks[t]!, present, t);
     }
     const out = model.step(frames[t]!, previous, state, { training: true });
     state = out.state;
@@ -104,6 +105,39 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
     parts.objectness = tf.keep(tf.clone(objectness));
   }
   return tf.addN([mask, tf.mul(empty, options.emptySlotWeight), tf.mul(objectness, options.objectnessWeight)]) as tf.Scalar;
+}
+
+/**
+ * One-shot: the previous-mask input of frame t with the objects that enter the clip at t (present
+ * at t, absent from every earlier frame of the clip) given their frame-t mask, as the one-shot
+ * protocol gives an object where it first appears. Without it the input of such an object is
+ * empty and the loss asks the model to find an object it was never shown, which a prior-mask
+ * model can only learn as "segment something from an empty prior". Other slots are unchanged
+ * (bit for bit: the blend is skipped when nothing enters).
+ * @param previous [B, H, W, S] the previous-mask input of frame t
+ * @param mask [B, H, W, S] frame t's ground truth
+ * @param present [B][L][S] the clip's presence table
+ */
+export function withEnteringObjects(previous: tf.Tensor4D, mask: tf.Tensor4D, present: number[][][], t: number): tf.Tensor4D {
+  const entering = enteringObjects(present, t);
+  if (entering === null) return previous;
+  const [b, , , s] = previous.shape;
+  const given = tf.tensor4d(entering.flat(), [b, 1, 1, s]);
+  return tf.add(tf.mul(previous, tf.sub(1, given)), tf.mul(mask, given)) as tf.Tensor4D;
+}
+
+/** [B][S] 1 where slot s's object enters the clip at frame t > 0 (see withEnteringObjects); null when none does. */
+export function enteringObjects(present: number[][][], t: number): number[][] | null {
+  if (t === 0) return null;
+  let any = false;
+  const rows = present.map((frames) =>
+    frames[t]!.map((p, s) => {
+      const enters = p > 0 && frames.slice(0, t).every((row) => !(row[s]! > 0));
+      any ||= enters;
+      return enters ? 1 : 0;
+    }),
+  );
+  return any ? rows : null;
 }
 
 /**

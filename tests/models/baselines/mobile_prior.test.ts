@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BaselineGradients, createBaseline, loadBaseline, MobilePriorModel } from '../../../src/models/baselines/index.js';
 import { forwardContext } from '../../../src/models/nn.js';
 import { disposeBatch, fit, frameOf, LOSS, MOBILE_PRIOR, movingSquares, SIZE, SLOTS } from './helpers.js';
@@ -106,16 +106,27 @@ describe('mobile_prior', () => {
     model.dispose();
   });
 
-  it('tracker: slots never given stay empty', () => {
-    const model = createBaseline(MOBILE_PRIOR);
+  it('tracker: slots never given stay empty; given ones equal the all-slot forward pass', () => {
+    const model = createBaseline(MOBILE_PRIOR) as MobilePriorModel;
     const batch = movingSquares();
     const tr = model.tracker();
     const f0 = frameOf(batch.frames, 0);
     const m0 = frameOf(batch.masks, 0);
+    const forward = vi.spyOn(model, 'forward');
     const p = tr.step(f0, { masks: m0, slots: [1] });
+    // One object given: the network runs on that object's prior only.
+    expect(forward).toHaveBeenCalledTimes(1);
+    expect(forward.mock.calls[0]![1].shape).toEqual([1, SIZE, SIZE, 1]);
+    forward.mockRestore();
     const slot0 = tf.max(tf.slice(p, [0, 0, 0, 0], [-1, -1, -1, 1])).dataSync()[0]!;
     expect(slot0).toBe(0);
-    tf.dispose([f0, m0, p]);
+    // Slot 1 as if every slot ran: the given mask in slot 1, an empty prior in slot 0.
+    const prior = tf.concat([tf.zeros([1, SIZE, SIZE, 1]), tf.slice(m0, [0, 0, 0, 1], [-1, -1, -1, 1])], 3) as tf.Tensor4D;
+    const all = tf.sigmoid(model.forward(f0, prior, forwardContext(false)));
+    const slot1 = tf.slice(p, [0, 0, 0, 1], [-1, -1, -1, 1]);
+    expect(tf.max(slot1).dataSync()[0]).toBeGreaterThan(0);
+    expect(tf.max(tf.abs(tf.sub(slot1, tf.slice(all, [0, 0, 0, 1], [-1, -1, -1, 1])))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([f0, m0, p, prior, all, slot1]);
     tr.dispose();
     disposeBatch(batch);
     model.dispose();

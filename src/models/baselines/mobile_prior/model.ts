@@ -6,17 +6,19 @@
  * Training (docs/baselines.md): frame 0 of a clip gets a prior synthesised from its ground truth
  * (empty / affine / thin-plate-spline, src/data/prior_mask.ts, the data pipeline's `priorMasks`);
  * later frames get the previous frame's ground truth (stage gt_prev) or the model's own detached,
- * thresholded output (stage pred_prev), as RVOS's ST+ schedule. Loss: soft IoU per present object
+ * thresholded output (stage pred_prev), as RVOS's ST+ schedule; an object that enters the clip
+ * later gets its mask there (train/clip_loss.ts `withEnteringObjects`). Loss: soft IoU per present object
  * (+ the empty-slot term), summed over frames, like RVOS's.
  * Inference: the prior is the given mask where an object is given, else the previous output
- * thresholded at 0.5 (the blog feeds the previous frame's binary mask).
+ * thresholded at 0.5 (the blog feeds the previous frame's binary mask); only the objects given so
+ * far run, so a frame costs one pass per object, not per slot.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { forwardContext, type ForwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
-import { detach, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
+import { detach, withEnteringObjects, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
 import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
-import { checkTrackerInputs, normalizeRgb, slotSelector, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
+import { checkTrackerInputs, normalizeRgb, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, MobilePriorOptions } from '../types.js';
 import { MobilePriorNet } from './network.js';
 
@@ -54,12 +56,12 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
   /**
    * Every slot of every batch item in one forward pass.
    * @param frame [B, H, W, 3] RGB in [0, 1]
-   * @param prior [B, H, W, S] previous-frame masks
-   * @returns logits [B, H, W, S]
+   * @param prior [B, H, W, K] previous-frame masks of K slots (all of the model's, or a subset)
+   * @returns logits [B, H, W, K]
    */
   forward(frame: tf.Tensor4D, prior: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     const [b, h, w] = frame.shape;
-    const s = this.config.slots;
+    const s = prior.shape[3];
     return tf.tidy(() => {
       const rgb = normalizeRgb(frame);
       // Slot-major batch: item k = slot floor(k / B) of batch item k mod B.
@@ -91,6 +93,7 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
       if (t === 0) prior = batch.priorMasks ?? masks[0]!;
       else if (options.previousMask === 'gt_prev') prior = masks[t - 1]!;
       else prior = detach(tf.cast(tf.greater(previous!, 0), 'float32') as tf.Tensor4D);
+      prior = withEnteringObjects(prior, masks[t]!, present, t);
       const logits = this.forward(frames[t]!, prior, forwardContext(true));
       previous = logits;
       const holds = tf.tensor2d(
@@ -129,9 +132,17 @@ class MobilePriorTracker implements FrameTracker {
     const base = this.previous ?? tf.zeros([1, h, w, slots]);
     const prior = withGiven(base as tf.Tensor4D, given);
     if (base !== this.previous) base.dispose();
-    const probs = tf.tidy(
-      () => tf.mul(tf.sigmoid(this.model.forward(frame, prior, forwardContext(false))), slotSelector([...this.active], slots)) as tf.Tensor4D,
-    );
+    // Only the objects given so far run (one pass each, as one batch); the other slots stay empty.
+    const active = [...this.active].sort((a, b) => a - b);
+    const probs = tf.tidy(() => {
+      if (active.length === 0) return tf.zeros([1, h, w, slots]) as tf.Tensor4D;
+      const run = active.length === slots ? prior : tf.gather(prior, active, 3);
+      const out = tf.sigmoid(this.model.forward(frame, run as tf.Tensor4D, forwardContext(false))) as tf.Tensor4D;
+      if (active.length === slots) return out;
+      // Back to all slots: slot s takes channel k of the output where active[k] = s, else the zero channel.
+      const channel = Array.from({ length: slots }, (_, s) => (active.includes(s) ? active.indexOf(s) : active.length));
+      return tf.gather(tf.concat([out, tf.zeros([1, h, w, 1])], 3), channel, 3) as tf.Tensor4D;
+    });
     prior.dispose();
     this.previous?.dispose();
     this.previous = tf.tidy(() => tf.cast(tf.greater(probs, 0.5), 'float32') as tf.Tensor4D);
