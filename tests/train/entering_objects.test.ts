@@ -8,11 +8,25 @@ import { createBaseline, MobilePriorModel } from '../../src/models/baselines/ind
 import { smallConfig, pattern, maxAbsDiff } from '../models/helpers.js';
 import { MOBILE_PRIOR } from '../models/baselines/helpers.js';
 
-const B = 2, L = 4, S = 2, H = 16, W = 16;
+const B = 2,
+  L = 4,
+  S = 2,
+  H = 16,
+  W = 16;
 // Item 0: slot 0 in every frame, slot 1 enters at frame 2. Item 1: slot 0 everywhere, slot 1 in frame 0 only.
 const PRESENT = [
-  [[1, 0], [1, 0], [1, 1], [1, 1]],
-  [[1, 1], [1, 0], [1, 0], [1, 0]],
+  [
+    [1, 0],
+    [1, 0],
+    [1, 1],
+    [1, 1],
+  ],
+  [
+    [1, 1],
+    [1, 0],
+    [1, 0],
+    [1, 0],
+  ],
 ];
 
 function batch(): ClipBatch {
@@ -32,7 +46,10 @@ describe('objects entering a clip (one-shot training)', () => {
   it('enteringObjects: present at t and at no earlier frame of the clip; null when none', () => {
     expect(enteringObjects(PRESENT, 0)).toBeNull();
     expect(enteringObjects(PRESENT, 1)).toBeNull();
-    expect(enteringObjects(PRESENT, 2)).toEqual([[0, 1], [0, 0]]);
+    expect(enteringObjects(PRESENT, 2)).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
     expect(enteringObjects(PRESENT, 3)).toBeNull(); // already in frame 2
     // Absent, then back after an absence within the clip: not entering (it was shown before).
     expect(enteringObjects([[[1], [0], [1]]], 2)).toBeNull();
