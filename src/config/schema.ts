@@ -44,6 +44,8 @@ export const MobilePriorConfigSchema = z.strictObject({
   bottleneck: positiveInt,
   dense_layers: nonNegativeInt,
   growth: positiveInt,
+  /** Training: each later frame's ground-truth prior moved by up to this fraction of the frame's short side (0 = exact). */
+  prior_shift: probability.default(0),
 });
 
 /** SiamMask at CPU sizes (model=siammask). */

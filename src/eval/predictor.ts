@@ -25,6 +25,12 @@ export interface PredictOptions {
    * console.warn. Never silent: the evaluator scores such objects as missed.
    */
   warn?: (message: string) => void;
+  /**
+   * Filled with the process CPU time of the model's steps alone (`segmenter.step`: no frame
+   * decoding, annotation reading or label maps) and the frames stepped: what differs between
+   * model families at the same input size.
+   */
+  modelTiming?: { cpuSeconds: number; frames: number };
 }
 
 /** Ids of a label map above `slots` (void excluded), ascending. */
@@ -105,7 +111,13 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
       const frame = frameToTensor(await readFrameAtSize(sequence, t, ...options.size), options.size);
       const given = mode === 'one_shot' ? await givenObjects(sequence, t, slots, options.size, warn) : null;
       try {
+        const cpu = options.modelTiming === undefined ? null : process.cpuUsage();
         const out = segmenter.step(frame, given ?? undefined);
+        if (cpu !== null) {
+          const used = process.cpuUsage(cpu);
+          options.modelTiming!.cpuSeconds += (used.user + used.system) / 1e6;
+          options.modelTiming!.frames++;
+        }
         if (out.objectness !== null) {
           objectnessSums ??= new Float64Array(slots);
           out.objectness.forEach((p, s) => (objectnessSums![s]! += p));

@@ -40,6 +40,7 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
           bottleneck: o.bottleneck,
           denseLayers: o.dense_layers,
           growth: o.growth,
+          priorShift: o.prior_shift,
         },
       };
     }

@@ -84,6 +84,8 @@ export interface RunResults {
   /** Prediction time per frame in the final evaluation (frame decoding and label maps included), in ms: wall clock and process CPU. */
   msPerFrame?: number;
   cpuMsPerFrame?: number;
+  /** Process CPU ms per frame of the model's steps alone (no decoding or label maps): what differs between families. */
+  modelCpuMsPerFrame?: number;
 }
 
 export function evalTask(config: RvosConfig): EvalTask {
@@ -412,11 +414,13 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
+  const modelTiming = { cpuSeconds: 0, frames: 0 };
   const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, {
     ...predict,
     task,
     predictionsDir,
     timing,
+    modelTiming,
     warn: validation.length === 0 ? log : () => undefined,
   });
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
@@ -442,6 +446,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     params: parameterCount(model),
     msPerFrame: timing.frames > 0 ? (1000 * timing.seconds) / timing.frames : NaN,
     cpuMsPerFrame: timing.frames > 0 ? (1000 * timing.cpuSeconds) / timing.frames : NaN,
+    modelCpuMsPerFrame: modelTiming.frames > 0 ? (1000 * modelTiming.cpuSeconds) / modelTiming.frames : NaN,
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   log(

@@ -78,3 +78,12 @@ export function withSavedWeights<M extends { namedVariables(): Map<string, tf.Va
   }
   return model;
 }
+
+/** A seed from the model seed and the batch's masks (so the jitter is a pure function of the batch). */
+export function batchSeed(seed: number, masks: ArrayLike<number>): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < masks.length; i += 7) {
+    if (masks[i]! > 0) h = Math.imul(h ^ i, 0x01000193) >>> 0;
+  }
+  return h;
+}

@@ -23,6 +23,12 @@ export interface MobilePriorOptions {
   /** DenseNet layers at full resolution at the end, and their growth rate. */
   denseLayers: number;
   growth: number;
+  /**
+   * Training only: in stage gt_prev, each later frame's prior (the previous frame's ground truth)
+   * is moved by a random shift of up to this fraction of the frame's short side, per object (0 or
+   * absent = the exact previous mask).
+   */
+  priorShift?: number;
 }
 
 /** SiamMask scaled to CPU sizes (docs/baselines.md). */

@@ -4,6 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BaselineGradients, createBaseline, loadBaseline, MobilePriorModel } from '../../../src/models/baselines/index.js';
+import { shiftedPriors } from '../../../src/models/baselines/mobile_prior/model.js';
+import { Rng } from '../../../src/utils/rng.js';
 import { forwardContext } from '../../../src/models/nn.js';
 import { disposeBatch, fit, frameOf, LOSS, MOBILE_PRIOR, movingSquares, SIZE, SLOTS } from './helpers.js';
 
@@ -130,5 +132,32 @@ describe('mobile_prior', () => {
     tr.dispose();
     disposeBatch(batch);
     model.dispose();
+  });
+
+  it('shiftedPriors: each object mask moves by its own whole-pixel shift within the reach; 0 keeps the mask', () => {
+    const [b, h, w, s] = [2, 16, 16, 3];
+    const square = tf.buffer([b, h, w, s]);
+    for (let n = 0; n < b; n++) for (let c = 0; c < s; c++) for (let y = 6; y < 10; y++) for (let x = 6; x < 10; x++) square.set(1, n, y, x, c);
+    const masks = square.toTensor() as tf.Tensor4D;
+    expect(shiftedPriors(masks, 0, new Rng(1))).toBe(masks);
+    const moved = shiftedPriors(masks, 0.25, new Rng(1)); // reach 4 px: the square stays inside
+    const again = shiftedPriors(masks, 0.25, new Rng(1));
+    expect(Array.from(again.dataSync())).toEqual(Array.from(moved.dataSync()));
+    const values = moved.arraySync();
+    const shifts = new Set<string>();
+    for (let n = 0; n < b; n++) {
+      for (let c = 0; c < s; c++) {
+        const on: [number, number][] = [];
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (values[n]![y]![x]![c] === 1) on.push([y, x]);
+        expect(on).toHaveLength(16); // the whole square, moved
+        const [y0, x0] = on[0]!;
+        expect(Math.abs(y0 - 6)).toBeLessThanOrEqual(4);
+        expect(Math.abs(x0 - 6)).toBeLessThanOrEqual(4);
+        expect(on.every(([y, x]) => y >= y0 && y < y0 + 4 && x >= x0 && x < x0 + 4)).toBe(true);
+        shifts.add(`${y0 - 6},${x0 - 6}`);
+      }
+    }
+    expect(shifts.size).toBeGreaterThan(1); // per object, not one shift for all
+    tf.dispose([masks, moved, again]);
   });
 });

@@ -47,6 +47,9 @@ describe('baseline runs', () => {
       expect(results.steps).toBe(family === 'copy_first' ? 0 : 3);
       expect(results.params! > 0).toBe(family !== 'copy_first');
       expect(results.cpuMsPerFrame!).toBeGreaterThan(0);
+      // The model's steps alone: part of the whole prediction's CPU time (which also decodes frames).
+      expect(results.modelCpuMsPerFrame!).toBeGreaterThan(0);
+      expect(results.modelCpuMsPerFrame!).toBeLessThan(results.cpuMsPerFrame!);
       expect(Number.isFinite(results.global['J&F-Mean'])).toBe(true);
       const model = await loadAnyModel(path.join(runDir, 'model'));
       expect((model.config as { family?: string }).family).toBe(family);

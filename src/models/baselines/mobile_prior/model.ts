@@ -18,7 +18,8 @@ import { forwardContext, type ForwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
 import { detach, withEnteringObjects, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
 import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
-import { checkTrackerInputs, normalizeRgb, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
+import { batchSeed, checkTrackerInputs, normalizeRgb, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
+import { Rng } from '../../../utils/rng.js';
 import type { BaselineModel, FrameTracker, GivenObjects, MobilePriorOptions } from '../types.js';
 import { MobilePriorNet } from './network.js';
 
@@ -85,13 +86,15 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
     const present = batch.present.arraySync();
     const frames = tf.unstack(batch.frames, 1) as tf.Tensor4D[];
     const masks = tf.unstack(batch.masks, 1) as tf.Tensor4D[];
+    // Seeded by the batch, so that a resumed run draws the same shifts.
+    const rng = new Rng(batchSeed(this.config.seed, batch.masks.dataSync()));
     const maskTerms: tf.Scalar[] = [];
     const emptyTerms: tf.Scalar[] = [];
     let previous: tf.Tensor4D | null = null;
     for (let t = 0; t < length; t++) {
       let prior: tf.Tensor4D;
       if (t === 0) prior = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'gt_prev') prior = masks[t - 1]!;
+      else if (options.previousMask === 'gt_prev') prior = shiftedPriors(masks[t - 1]!, this.config.mobilePrior.priorShift ?? 0, rng);
       else prior = detach(tf.cast(tf.greater(previous!, 0), 'float32') as tf.Tensor4D);
       prior = withEnteringObjects(prior, masks[t]!, present, t);
       const logits = this.forward(frames[t]!, prior, forwardContext(true));
@@ -115,6 +118,31 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
   tracker(): FrameTracker {
     return new MobilePriorTracker(this);
   }
+}
+
+/**
+ * `masks` [B, H, W, S] with each channel moved by its own random whole-pixel shift of up to
+ * `fraction` of min(H, W) in x and y (zeros shifted in). The previous frame's exact mask is off by
+ * one frame's motion only; at inference the prior is the model's own previous output, which can
+ * lag by more, and a model trained on exact priors learns to copy them (MaskTrack's deformed
+ * priors, applied to every frame rather than the first only).
+ */
+export function shiftedPriors(masks: tf.Tensor4D, fraction: number, rng: Rng): tf.Tensor4D {
+  const [b, h, w, s] = masks.shape;
+  const reach = Math.floor(fraction * Math.min(h, w));
+  if (reach === 0) return masks;
+  const transforms: number[] = [];
+  for (let k = 0; k < b * s; k++) {
+    const dx = rng.int(-reach, reach);
+    const dy = rng.int(-reach, reach);
+    // Output pixel (x, y) reads input pixel (x - dx, y - dy).
+    transforms.push(1, 0, -dx, 0, 1, -dy, 0, 0);
+  }
+  return tf.tidy(() => {
+    const channels = tf.reshape(tf.transpose(masks, [0, 3, 1, 2]), [b * s, h, w, 1]) as tf.Tensor4D;
+    const moved = tf.image.transform(channels, tf.tensor2d(transforms, [b * s, 8]), 'nearest', 'constant', 0);
+    return tf.transpose(tf.reshape(moved, [b, s, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
+  });
 }
 
 class MobilePriorTracker implements FrameTracker {

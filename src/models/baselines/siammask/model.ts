@@ -19,7 +19,7 @@ import { ParamStore } from '../../params.js';
 import type { ClipBatch, ClipLossOptions } from '../../../train/clip_loss.js';
 import { ConfigError } from '../../../utils/errors.js';
 import { Rng } from '../../../utils/rng.js';
-import { checkTrackerInputs, withSavedWeights, StoredBaseline } from '../common.js';
+import { batchSeed, checkTrackerInputs, withSavedWeights, StoredBaseline } from '../common.js';
 import type { BaselineModel, FrameTracker, GivenObjects, SiamMaskOptions } from '../types.js';
 import { contextSide, cropImages, maskBox, RESPONSE_STRIDE, responseSize, squareCrop, type Box, type Crop } from './geometry.js';
 import { SiamMaskNet } from './network.js';
@@ -221,15 +221,6 @@ export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements Bas
 /** Numerically stable logistic loss per element: max(x, 0) − x·y + log(1 + e^−|x|). */
 function bceWithLogits(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-}
-
-/** A seed from the model seed and the batch's masks (so the jitter is a pure function of the batch). */
-function batchSeed(seed: number, masks: ArrayLike<number>): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < masks.length; i += 7) {
-    if (masks[i]! > 0) h = Math.imul(h ^ i, 0x01000193) >>> 0;
-  }
-  return h;
 }
 
 /** Outer product of two Hann windows of length n, row-major. */
