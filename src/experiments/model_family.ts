@@ -41,6 +41,8 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
           denseLayers: o.dense_layers,
           growth: o.growth,
           priorShift: o.prior_shift,
+          denseStride: o.dense_stride,
+          priorInput: o.prior_input,
         },
       };
     }

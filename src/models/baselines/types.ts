@@ -23,6 +23,10 @@ export interface MobilePriorOptions {
   /** DenseNet layers at full resolution at the end, and their growth rate. */
   denseLayers: number;
   growth: number;
+  /** Resolution of the DenseNet layers and the logits: 1 = the input's, 2 = half (absent = 2, the first version). */
+  denseStride?: 1 | 2;
+  /** The prior after frame 0: the previous output thresholded at 0.5 ('binary', absent) or its probabilities ('soft'). */
+  priorInput?: 'binary' | 'soft';
   /**
    * Training only: in stage gt_prev, each later frame's prior (the previous frame's ground truth)
    * is moved by a random shift of up to this fraction of the frame's short side, per object (0 or

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { BaselineGradients, createBaseline, loadBaseline, MobilePriorModel } from '../../../src/models/baselines/index.js';
+import { BaselineGradients, createBaseline, loadBaseline, MobilePriorModel, type BaselineModelConfig } from '../../../src/models/baselines/index.js';
 import { shiftedPriors } from '../../../src/models/baselines/mobile_prior/model.js';
 import { Rng } from '../../../src/utils/rng.js';
 import { forwardContext } from '../../../src/models/nn.js';
@@ -159,5 +159,51 @@ describe('mobile_prior', () => {
     }
     expect(shifts.size).toBeGreaterThan(1); // per object, not one shift for all
     tf.dispose([masks, moved, again]);
+  });
+
+  it('dense_stride 1 keeps the parameters and gives full-resolution logits; prior_input soft feeds probabilities on', () => {
+    const half = createBaseline(MOBILE_PRIOR) as MobilePriorModel;
+    const options = (MOBILE_PRIOR as Extract<BaselineModelConfig, { family: 'mobile_prior' }>).mobilePrior;
+    const config: BaselineModelConfig = {
+      family: 'mobile_prior',
+      slots: MOBILE_PRIOR.slots,
+      seed: MOBILE_PRIOR.seed,
+      mobilePrior: { ...options, denseStride: 1, priorInput: 'soft' },
+    };
+    const full = createBaseline(config) as MobilePriorModel;
+    expect([...full.namedVariables().keys()]).toEqual([...half.namedVariables().keys()]);
+    const batch = movingSquares();
+    const f0 = frameOf(batch.frames, 0);
+    const m0 = frameOf(batch.masks, 0);
+    const f1 = frameOf(batch.frames, 1);
+    // Half resolution: logits upsampled bilinearly, so neighbouring columns 2k+1, 2k+2 interpolate
+    // between the same two values; at full resolution nothing ties them.
+    const wiggle = (m: MobilePriorModel) =>
+      tf.tidy(() => {
+        const l = m.forward(f0, m0, forwardContext(false));
+        const a = tf.slice(l, [0, 0, 1, 0], [-1, -1, SIZE - 3, -1]);
+        const b = tf.slice(l, [0, 0, 2, 0], [-1, -1, SIZE - 3, -1]);
+        const c = tf.slice(l, [0, 0, 3, 0], [-1, -1, SIZE - 3, -1]);
+        // Second difference: 0 on a straight line (bilinear between samples), not in general.
+        return tf.max(tf.abs(tf.add(tf.sub(a, tf.mul(b, 2)), c))).dataSync()[0]!;
+      });
+    expect(wiggle(full)).toBeGreaterThan(wiggle(half));
+    const tr = full.tracker();
+    const priors: Float32Array[] = [];
+    const run = full.forward.bind(full);
+    const forward = vi.spyOn(full, 'forward').mockImplementation((frame, p, ctx) => {
+      priors.push(p.dataSync() as Float32Array);
+      return run(frame, p, ctx);
+    });
+    tr.step(f0, { masks: m0, slots: [0, 1] }).dispose();
+    tr.step(f1, null).dispose();
+    forward.mockRestore();
+    const prior = priors[1]!;
+    expect(Array.from(prior).some((v) => v > 0 && v < 1 && Math.abs(v - 0.5) < 0.49)).toBe(true);
+    tr.dispose();
+    tf.dispose([f0, m0, f1]);
+    disposeBatch(batch);
+    half.dispose();
+    full.dispose();
   });
 });

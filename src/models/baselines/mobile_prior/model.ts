@@ -95,7 +95,8 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
       let prior: tf.Tensor4D;
       if (t === 0) prior = batch.priorMasks ?? masks[0]!;
       else if (options.previousMask === 'gt_prev') prior = shiftedPriors(masks[t - 1]!, this.config.mobilePrior.priorShift ?? 0, rng);
-      else prior = detach(tf.cast(tf.greater(previous!, 0), 'float32') as tf.Tensor4D);
+      else
+        prior = detach((this.config.mobilePrior.priorInput === 'soft' ? tf.sigmoid(previous!) : tf.cast(tf.greater(previous!, 0), 'float32')) as tf.Tensor4D);
       prior = withEnteringObjects(prior, masks[t]!, present, t);
       const logits = this.forward(frames[t]!, prior, forwardContext(true));
       previous = logits;
@@ -146,7 +147,7 @@ export function shiftedPriors(masks: tf.Tensor4D, fraction: number, rng: Rng): t
 }
 
 class MobilePriorTracker implements FrameTracker {
-  /** Binary masks of the previous frame [1, H, W, S], and which slots have been given. */
+  /** The previous frame's masks as the next prior [1, H, W, S] (binary or soft, `priorInput`), and which slots have been given. */
   private previous: tf.Tensor4D | null = null;
   private readonly active = new Set<number>();
 
@@ -173,7 +174,8 @@ class MobilePriorTracker implements FrameTracker {
     });
     prior.dispose();
     this.previous?.dispose();
-    this.previous = tf.tidy(() => tf.cast(tf.greater(probs, 0.5), 'float32') as tf.Tensor4D);
+    this.previous =
+      this.model.config.mobilePrior.priorInput === 'soft' ? tf.clone(probs) : tf.tidy(() => tf.cast(tf.greater(probs, 0.5), 'float32') as tf.Tensor4D);
     return probs;
   }
 

@@ -46,8 +46,10 @@ export class MobilePriorNet {
   private readonly smooth: ConvBn;
   private readonly dense: ConvBn[] = [];
   private readonly head: Conv2D;
+  private readonly denseStride: number;
 
   constructor(store: ParamStore, o: MobilePriorOptions) {
+    this.denseStride = o.denseStride ?? 2;
     const cb = (name: string, i: number, out: number, k: number, stride: number, group: ParamGroup) =>
       new ConvBn(store, `${PREFIX}${name}_conv`, `${PREFIX}${name}_bn`, i, out, { kernel: k, stride }, group);
     const [c1, c2] = o.stageChannels;
@@ -80,11 +82,13 @@ export class MobilePriorNet {
     for (const b of this.block2) s16 = b.apply(s16, ctx);
     const u8 = this.block3.apply(tf.add(tf.image.resizeBilinear(this.lateral2.apply(s16, ctx, 'relu'), size(s8)), s8), ctx);
     const u4 = this.smooth.apply(tf.add(tf.image.resizeBilinear(this.lateral1.apply(u8, ctx, 'relu'), size(s4)), s4), ctx, 'relu');
-    // The dense layers run at stride 2 (a CPU saving: at full resolution they cost more than the
-    // rest of the network); the logits are upsampled to the input size.
-    const half: [number, number] = [Math.ceil(h / 2), Math.ceil(w / 2)];
-    let features: tf.Tensor4D = tf.concat([tf.image.resizeBilinear(u4, half), tf.image.resizeBilinear(x, half)], 3);
+    // The dense layers run at stride `denseStride` (2 is a CPU saving; at full resolution they cost
+    // more than the rest of the network); the logits are upsampled to the input size.
+    const stride = this.denseStride;
+    const at: [number, number] = [Math.ceil(h / stride), Math.ceil(w / stride)];
+    let features: tf.Tensor4D = tf.concat([tf.image.resizeBilinear(u4, at), stride === 1 ? x : tf.image.resizeBilinear(x, at)], 3);
     for (const layer of this.dense) features = tf.concat([features, layer.apply(features, ctx, 'relu')], 3);
-    return tf.image.resizeBilinear(this.head.apply(features), [h, w]);
+    const logits = this.head.apply(features);
+    return stride === 1 ? logits : tf.image.resizeBilinear(logits, [h, w]);
   }
 }
