@@ -18,7 +18,7 @@ describe('named ablation experiments', () => {
     // The main job trains longer on the varied data (held-out split from other settings), with the motion input on.
     expect(main!.data.synth.variety).not.toBeNull();
     expect(main!.model.slots).toBe(main!.data.synth.objects[1]);
-    expect(main!.train).toEqual({ ...small!.train, steps: 1600, val_every: 400, ckpt_every: 400 });
+    expect(main!.train).toEqual({ ...small!.train, steps: 3000, lr_schedule: 'cosine', val_every: 500, ckpt_every: 500 });
     expect([main!.model.motion_input, ours!.model.motion_input]).toEqual([true, false]);
     expect([main!.model.first_frame_motion, ours!.model.first_frame_motion]).toEqual(['next', 'zero']);
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
