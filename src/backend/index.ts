@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
 import { registerFusedKernels } from './fused_kernels/index.js';
+import { installTapeSaves } from './tape_saves.js';
 import { describeNative, disableNativeKernels, enableNativeKernels, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
@@ -130,6 +131,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
   // Kernel fixes for wasm and cpu; registering touches no backend, so it is safe whatever runs.
   registerWasmTrainingKernels();
   registerFusedKernels();
+  installTapeSaves();
   const notes: string[] = [];
   let report: BackendReport | undefined;
   if (pref === 'auto' || pref === 'tensorflow') {
