@@ -1,7 +1,7 @@
 /**
  * Tensors saved for back-propagation without a kernel call (issue 13). tfjs-core saves every input
- * or output that a gradient needs by cloning it: an Identity kernel call plus a tape node for the
- * clone. A main-job training step made 3,750 of them, 40% of its kernel calls. tfjs data is
+ * or output that a gradient needs (and what a customGrad op saves) by cloning it: an Identity
+ * kernel call plus a tape node for the clone. A main-job training step made 3,750 of them, 40% of its kernel calls. tfjs data is
  * immutable, so on the wasm and cpu backends a saved tensor can instead share the dataId with one
  * more reference. That is what this project's wasm Identity already did inside the kernel
  * (./wasm_kernels/shared_identity.ts); here the engine's call around it and the tape node go too.
@@ -18,28 +18,26 @@ interface EngineInternals {
   state: { gradientDepth: number };
   nextTensorId(): number;
   incRef(a: tf.Tensor, backend: tf.KernelBackend): void;
-  keep<T extends tf.Tensor>(t: T): T;
-  saveTensorsForBackwardMode(tensors: tf.Tensor[]): tf.Tensor[];
+  /** Used by saveTensorsForBackwardMode (kernels' gradients) and by customGrad ops' save function. */
+  clone(x: tf.Tensor): tf.Tensor;
 }
 
 const SHARING_BACKENDS = new Set(['wasm', 'cpu']);
-let original: ((tensors: tf.Tensor[]) => tf.Tensor[]) | null = null;
+let original: ((x: tf.Tensor) => tf.Tensor) | null = null;
 let enabled = true;
 
 /** Installs the shared saves on tfjs-core's engine (once per process); touches no backend. */
 export function installTapeSaves(): void {
   const engine = tf.engine() as unknown as EngineInternals;
   if (original !== null) return;
-  original = engine.saveTensorsForBackwardMode;
+  original = engine.clone;
   const clone = original;
-  engine.saveTensorsForBackwardMode = function (this: EngineInternals, tensors: tf.Tensor[]): tf.Tensor[] {
-    if (!enabled || this.state.gradientDepth !== 1 || !SHARING_BACKENDS.has(this.backendName)) return clone.call(this, tensors);
-    return tensors.map((t) => {
-      // A new tensor on the same data: one more engine and backend reference (engine.incRef).
-      const shared = new tf.Tensor(t.shape, t.dtype, t.dataId, this.nextTensorId());
-      this.incRef(shared, this.backend);
-      return this.keep(shared);
-    });
+  engine.clone = function (this: EngineInternals, x: tf.Tensor): tf.Tensor {
+    if (!enabled || this.state.gradientDepth !== 1 || !SHARING_BACKENDS.has(this.backendName)) return clone.call(this, x);
+    // A new tensor on the same data: one more engine and backend reference (engine.incRef).
+    const shared = new tf.Tensor(x.shape, x.dtype, x.dataId, this.nextTensorId());
+    this.incRef(shared, this.backend);
+    return shared;
   };
 }
 
