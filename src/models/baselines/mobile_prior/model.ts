@@ -86,15 +86,16 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
     const present = batch.present.arraySync();
     const frames = tf.unstack(batch.frames, 1) as tf.Tensor4D[];
     const masks = tf.unstack(batch.masks, 1) as tf.Tensor4D[];
+    const shift = this.config.mobilePrior.priorShift ?? 0;
     // Seeded by the batch, so that a resumed run draws the same shifts.
-    const rng = new Rng(batchSeed(this.config.seed, batch.masks.dataSync()));
+    const rng = shift > 0 ? new Rng(batchSeed(this.config.seed, batch.masks.dataSync())) : null;
     const maskTerms: tf.Scalar[] = [];
     const emptyTerms: tf.Scalar[] = [];
     let previous: tf.Tensor4D | null = null;
     for (let t = 0; t < length; t++) {
       let prior: tf.Tensor4D;
       if (t === 0) prior = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'gt_prev') prior = shiftedPriors(masks[t - 1]!, this.config.mobilePrior.priorShift ?? 0, rng);
+      else if (options.previousMask === 'gt_prev') prior = rng === null ? masks[t - 1]! : shiftedPriors(masks[t - 1]!, shift, rng);
       else
         prior = detach((this.config.mobilePrior.priorInput === 'soft' ? tf.sigmoid(previous!) : tf.cast(tf.greater(previous!, 0), 'float32')) as tf.Tensor4D);
       prior = withEnteringObjects(prior, masks[t]!, present, t);
@@ -124,9 +125,9 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
 /**
  * `masks` [B, H, W, S] with each channel moved by its own random whole-pixel shift of up to
  * `fraction` of min(H, W) in x and y (zeros shifted in). The previous frame's exact mask is off by
- * one frame's motion only; at inference the prior is the model's own previous output, which can
- * lag by more, and a model trained on exact priors learns to copy them (MaskTrack's deformed
- * priors, applied to every frame rather than the first only).
+ * one frame's motion only, while at inference the prior is the model's own previous output, which
+ * can lag by more (MaskTrack's deformed priors, applied to every frame rather than the first
+ * only). Measured: it did not move mobile_prior off the copy floor (docs/baselines.md).
  */
 export function shiftedPriors(masks: tf.Tensor4D, fraction: number, rng: Rng): tf.Tensor4D {
   const [b, h, w, s] = masks.shape;
