@@ -1,9 +1,9 @@
 /**
  * Tensors saved for back-propagation without a kernel call (issue 13). tfjs-core saves every input
  * or output that a gradient needs (and what a customGrad op saves) by cloning it: an Identity
- * kernel call plus a tape node for the clone. A main-job training step made 3,750 of them, 40% of its kernel calls. tfjs data is
- * immutable, so on the wasm and cpu backends a saved tensor can instead share the dataId with one
- * more reference. That is what this project's wasm Identity already did inside the kernel
+ * kernel call plus a tape node for the clone. A main-job training step made 3,750 of them, 40% of
+ * its kernel calls. tfjs data is immutable, so on the wasm and cpu backends a saved tensor can
+ * instead share the dataId with one more reference. That is what this project's wasm Identity already did inside the kernel
  * (./wasm_kernels/shared_identity.ts); here the engine's call around it and the tape node go too.
  * The clone's tape node matters only when the gradient computation is itself differentiated
  * (higher-order gradients), so nested gradient scopes keep tfjs-core's clone. Values are
