@@ -10,6 +10,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { setFusedKernelsEnabled } from '../src/backend/fused_kernels/index.js';
+import { setTapeSavesShared } from '../src/backend/tape_saves.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
@@ -288,6 +289,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   if (job.variant === 'before') {
     setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
     setFusedKernelsEnabled(false);
+    setTapeSavesShared(false);
   }
   const s = settingOf(job.setting);
   const model = await RVOSModel.create(s.config);

@@ -23,15 +23,15 @@ interface EngineInternals {
 }
 
 const SHARING_BACKENDS = new Set(['wasm', 'cpu']);
-let original: ((x: tf.Tensor) => tf.Tensor) | null = null;
+let installed = false;
 let enabled = true;
 
 /** Installs the shared saves on tfjs-core's engine (once per process); touches no backend. */
 export function installTapeSaves(): void {
   const engine = tf.engine() as unknown as EngineInternals;
-  if (original !== null) return;
-  original = engine.clone;
-  const clone = original;
+  if (installed) return;
+  installed = true;
+  const clone = engine.clone;
   engine.clone = function (this: EngineInternals, x: tf.Tensor): tf.Tensor {
     if (!enabled || this.state.gradientDepth !== 1 || !SHARING_BACKENDS.has(this.backendName)) return clone.call(this, x);
     // A new tensor on the same data: one more engine and backend reference (engine.incRef).

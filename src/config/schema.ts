@@ -47,7 +47,7 @@ export const MobilePriorConfigSchema = z.strictObject({
   /** Training: each later frame's ground-truth prior moved by up to this fraction of the frame's short side (0 = exact). */
   prior_shift: probability.default(0),
   /** 1: DenseNet layers and logits at the input's resolution; 2: at half (the first version). */
-  dense_stride: z.union([z.literal(1), z.literal(2)]).default(2),
+  dense_stride: z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2' }).default(2),
   /** The prior after frame 0 (inference, and training stage pred_prev): the previous output thresholded at 0.5, or its probabilities. */
   prior_input: z.enum(['binary', 'soft']).default('binary'),
 });

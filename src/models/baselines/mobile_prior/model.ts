@@ -7,8 +7,8 @@
  * (empty / affine / thin-plate-spline, src/data/prior_mask.ts, the data pipeline's `priorMasks`);
  * later frames get the previous frame's ground truth (stage gt_prev) or the model's own detached,
  * thresholded output (stage pred_prev), as RVOS's ST+ schedule; an object that enters the clip
- * later gets its mask there (train/clip_loss.ts `withEnteringObjects`). Loss: soft IoU per present object
- * (+ the empty-slot term), summed over frames, like RVOS's.
+ * later gets its mask there (train/clip_loss.ts `withEnteringObjects`). Loss: soft IoU per present
+ * object (+ the empty-slot term), summed over frames, like RVOS's.
  * Inference: the prior is the given mask where an object is given, else the previous output
  * thresholded at 0.5 (the blog feeds the previous frame's binary mask); only the objects given so
  * far run, so a frame costs one pass per object, not per slot.
@@ -170,7 +170,10 @@ class MobilePriorTracker implements FrameTracker {
       const out = tf.sigmoid(this.model.forward(frame, run as tf.Tensor4D, forwardContext(false))) as tf.Tensor4D;
       if (active.length === slots) return out;
       // Back to all slots: slot s takes channel k of the output where active[k] = s, else the zero channel.
-      const channel = Array.from({ length: slots }, (_, s) => (active.includes(s) ? active.indexOf(s) : active.length));
+      const channel = Array.from({ length: slots }, (_, s) => {
+        const k = active.indexOf(s);
+        return k < 0 ? active.length : k;
+      });
       return tf.gather(tf.concat([out, tf.zeros([1, h, w, 1])], 3), channel, 3) as tf.Tensor4D;
     });
     prior.dispose();
