@@ -16,8 +16,11 @@ export type Recurrence = (typeof RECURRENCES)[number];
 export const FIRST_FRAME_MOTIONS = ['zero', 'next'] as const;
 export type FirstFrameMotion = (typeof FIRST_FRAME_MOTIONS)[number];
 
-/** Per-slot decoder inputs: the previous mask (RVOS one-shot) and FEELVOS matching maps. */
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching'] as const;
+/**
+ * Per-slot decoder inputs: the previous mask (RVOS one-shot), FEELVOS matching maps, and the slot
+ * canvas (what the frame's earlier slots claimed; src/models/slot_canvas.ts).
+ */
+export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];
 
 /**

@@ -30,6 +30,7 @@ import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
 import { assignPretrained, readPretrained, type PretrainedReport } from './pretrained.js';
 import { SkipReductions, type DecoderSkips } from './skip_reductions.js';
+import { SlotCanvas } from './slot_canvas.js';
 
 export type { Recurrence } from './decoder.js';
 export { DECODER_INPUTS, FEELVOS_MATCHING, type DecoderInput, type MatchingOptions } from './matching_inputs.js';
@@ -57,7 +58,8 @@ export interface RVOSModelConfig {
   /**
    * Per-slot decoder inputs (default ['prev_mask'] = RVOS). prev_mask is used in one_shot mode
    * only; global_matching / local_matching add FEELVOS matching maps (src/models/matching_inputs.ts
-   * says which references each mode uses).
+   * says which references each mode uses); slot_canvas shows each slot what the frame's earlier
+   * slots claimed (src/models/slot_canvas.ts), in either mode.
    */
   inputs?: DecoderInput[];
   /** Matching-map settings; FEELVOS's values where absent. */
@@ -135,6 +137,12 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   check('matching.max_reference', m.maxReference);
 }
 
+/** A slot's extra decoder channels per level: its matching maps, then its canvas channel (either may be absent). */
+function slotExtraChannels(matching: tf.Tensor4D[] | null, canvas: tf.Tensor4D[] | null): tf.Tensor4D[] | null {
+  if (matching === null || canvas === null) return matching ?? canvas;
+  return matching.map((m, k) => tf.concat([m, canvas[k]!], 3));
+}
+
 export class RVOSModel {
   /** What pretrained loading did (null when the encoder started from random weights). */
   pretrainedReport: PretrainedReport | null = null;
@@ -169,7 +177,7 @@ export class RVOSModel {
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
         prevMaskChannel: oneShot && inputs.includes('prev_mask'),
-        extraChannels: matching?.channelsPerSlot ?? 0,
+        extraChannels: (matching?.channelsPerSlot ?? 0) + (inputs.includes('slot_canvas') ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching);
@@ -227,15 +235,17 @@ export class RVOSModel {
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
       const pyramid = prevMasks === null || !this.decoder.opts.prevMaskChannel ? null : maskPyramid(prevMasks, sizes);
       const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
+      const canvas = decoderInputs(this.config).includes('slot_canvas') ? new SlotCanvas(frame.shape[0], sizes) : null;
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
       const objectness: tf.Tensor2D[] = [];
       const temporal: tf.Tensor4D[][] = [];
       for (let s = 0; s < slots; s++) {
         const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
-        const extra = matched === null ? null : this.matching!.slotChannels(matched.levels, s);
+        const extra = slotExtraChannels(matched === null ? null : this.matching!.slotChannels(matched.levels, s), canvas?.levels() ?? null);
         const out = this.decoder.decodeSlot(prepared, masks, spatial, state.temporal?.[s] ?? null, extra);
         spatial = out.states;
+        if (canvas !== null && s + 1 < slots) canvas.claim(out.logit);
         logits.push(out.logit);
         if (this.decoder.usesTemporal) temporal.push(out.states.map((st) => st.h));
         if (this.objectnessHead !== null) objectness.push(this.objectnessHead.apply(out.states.map((st) => st.h)));
