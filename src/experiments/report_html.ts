@@ -100,7 +100,8 @@ export function inputsNote(config: RvosConfig): string {
   const inputs = config.model.inputs;
   const oneShot = config.model.mode === 'one_shot';
   const parts: string[] = [];
-  if (inputs.includes('prev_mask')) parts.push(oneShot ? 'previous mask' : 'no mask input (zero-shot has none)');
+  if (!oneShot && inputs.includes('own_prev_mask')) parts.push("the slot's own previous-frame prediction");
+  else if (inputs.includes('prev_mask')) parts.push(oneShot ? 'previous mask' : 'no mask input (zero-shot has none)');
   if (inputs.includes('global_matching'))
     parts.push(oneShot ? 'global matching vs the given first-frame masks' : "global matching vs the model's own frame-0 predictions per slot");
   if (inputs.includes('local_matching'))

@@ -17,10 +17,11 @@ export const FIRST_FRAME_MOTIONS = ['zero', 'next'] as const;
 export type FirstFrameMotion = (typeof FIRST_FRAME_MOTIONS)[number];
 
 /**
- * Per-slot decoder inputs: the previous mask (RVOS one-shot), FEELVOS matching maps, and the slot
- * canvas (what the frame's earlier slots claimed; src/models/slot_canvas.ts).
+ * Per-slot decoder inputs: the previous mask (RVOS one-shot), FEELVOS matching maps, the slot
+ * canvas (what the frame's earlier slots claimed; src/models/slot_canvas.ts) and, zero-shot only,
+ * the slot's own previous-frame prediction as its mask channel (own_prev_mask).
  */
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas'] as const;
+export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];
 
 /**

@@ -59,7 +59,9 @@ export interface RVOSModelConfig {
    * Per-slot decoder inputs (default ['prev_mask'] = RVOS). prev_mask is used in one_shot mode
    * only; global_matching / local_matching add FEELVOS matching maps (src/models/matching_inputs.ts
    * says which references each mode uses); slot_canvas shows each slot what the frame's earlier
-   * slots claimed (src/models/slot_canvas.ts), in either mode.
+   * slots claimed (src/models/slot_canvas.ts), in either mode; own_prev_mask (zero-shot only)
+   * gives each slot its own previous-frame prediction as the mask channel, the way one-shot's
+   * pred_prev does after frame 0 (empty on the first frame; not in RVOS).
    */
   inputs?: DecoderInput[];
   /** Matching-map settings; FEELVOS's values where absent. */
@@ -88,6 +90,11 @@ export interface DecoderState {
   readonly matching?: MatchingReferences | null;
   /** This frame, for the next frame's motion input; absent without config.motionInput. */
   readonly previousFrame?: tf.Tensor4D | null;
+  /**
+   * Zero-shot with own_prev_mask: this frame's slot probabilities at stride 2 ([B, 2·h4, 2·w4, S],
+   * constants for the tape), the next frame's mask input; null before the first frame.
+   */
+  readonly ownMasks?: tf.Tensor4D | null;
 }
 
 export interface StepOutput {
@@ -137,6 +144,14 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   check('matching.max_reference', m.maxReference);
 }
 
+/** sigmoid(logits) copied out of the tape: an input for the next frame that passes no gradient back. */
+function constantSigmoid(logits: tf.Tensor4D): tf.Tensor4D {
+  const p = tf.sigmoid(logits);
+  const values = p.dataSync();
+  p.dispose();
+  return tf.tensor4d(values, logits.shape);
+}
+
 /** A slot's extra decoder channels per level: its matching maps, then its canvas channel (either may be absent). */
 function slotExtraChannels(matching: tf.Tensor4D[] | null, canvas: tf.Tensor4D[] | null): tf.Tensor4D[] | null {
   if (matching === null || canvas === null) return matching ?? canvas;
@@ -176,7 +191,7 @@ export class RVOSModel {
         hidden,
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
-        prevMaskChannel: oneShot && inputs.includes('prev_mask'),
+        prevMaskChannel: oneShot ? inputs.includes('prev_mask') : inputs.includes('own_prev_mask'),
         extraChannels: (matching?.channelsPerSlot ?? 0) + (inputs.includes('slot_canvas') ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
@@ -210,6 +225,7 @@ export class RVOSModel {
     if (state.temporal !== null) tf.dispose(state.temporal.flat());
     disposeReferences(state.matching);
     state.previousFrame?.dispose();
+    state.ownMasks?.dispose();
   }
 
   /** Stage 1: frame [B,H,W,3] in [0,1] → reduced skips (strides 32, 16, 8, 4). */
@@ -233,7 +249,7 @@ export class RVOSModel {
       const skips = this.skips.apply(features, ctx);
       const prepared = this.decoder.prepareFrame(skips);
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
-      const pyramid = prevMasks === null || !this.decoder.opts.prevMaskChannel ? null : maskPyramid(prevMasks, sizes);
+      const pyramid = this.maskInputs(frame, prevMasks, state, sizes);
       const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
       const canvas = decoderInputs(this.config).includes('slot_canvas') ? new SlotCanvas(frame.shape[0], sizes) : null;
       let spatial: LevelState[] | null = null;
@@ -258,6 +274,7 @@ export class RVOSModel {
         temporal: this.decoder.usesTemporal ? temporal : null,
         matching: matched === null ? null : this.matching!.next(state.matching ?? null, matched, stacked),
         previousFrame: this.config.motionInput ? tf.clone(frame) : null,
+        ownMasks: this.feedsOwnMasks ? constantSigmoid(stacked) : null,
       };
       const result: StepOutput = {
         logits: full,
@@ -266,6 +283,20 @@ export class RVOSModel {
       };
       return result as unknown as tf.TensorContainer;
     }) as unknown as StepOutput;
+  }
+
+  /** Zero-shot with own_prev_mask: the decoder's mask channel is the slot's own previous prediction. */
+  private get feedsOwnMasks(): boolean {
+    return this.config.mode === 'zero_shot' && this.decoder.opts.prevMaskChannel;
+  }
+
+  /** The mask channel's input at every level ([B, h_k, w_k, S] each), or null when the decoder has none. */
+  private maskInputs(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: DecoderState, sizes: [number, number][]): tf.Tensor4D[] | null {
+    if (!this.decoder.opts.prevMaskChannel) return null;
+    if (!this.feedsOwnMasks) return prevMasks === null ? null : maskPyramid(prevMasks, sizes);
+    const own = state.ownMasks ?? null;
+    if (own === null) return sizes.map(([h, w]) => tf.zeros([frame.shape[0], h, w, this.config.slots]) as tf.Tensor4D);
+    return maskPyramid(own, sizes);
   }
 
   private checkInputs(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: DecoderState): void {
@@ -282,6 +313,15 @@ export class RVOSModel {
     if (previousFrame !== null && !tf.util.arraysEqual(previousFrame.shape, frame.shape)) {
       throw new RvosError(
         `RVOSModel.step: state holds a previous frame of shape [${previousFrame.shape}], this frame is [${frame.shape}]; start from initialState()`,
+      );
+    }
+    const own = state.ownMasks ?? null;
+    if (
+      own !== null &&
+      (own.shape[0] !== frame.shape[0] || own.shape[1] !== 2 * Math.ceil(frame.shape[1] / 4) || own.shape[2] !== 2 * Math.ceil(frame.shape[2] / 4))
+    ) {
+      throw new RvosError(
+        `RVOSModel.step: state holds masks [${own.shape}] from frames of another batch or size than [${frame.shape}]; start from initialState()`,
       );
     }
     if (state.temporal !== null) {

@@ -60,7 +60,7 @@ describe('RVOSModel with the slot canvas', () => {
     // The same weights with an always-empty canvas: slot 0 is the same, slots 1 and 2 are not.
     const claim = SlotCanvas.prototype.claim;
     SlotCanvas.prototype.claim = function (): void {};
-    let blind;
+    let blind: ReturnType<RVOSModel['step']>;
     try {
       blind = withCanvas.step(frame, null, state);
     } finally {
