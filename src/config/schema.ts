@@ -8,7 +8,15 @@ import { z } from 'zod';
 import { BACKEND_PREFERENCES } from '../backend/preferences.js';
 import { ENCODER_NAMES } from '../models/encoders/encoder.js';
 import { MODEL_CHECKS, type ValueCheck } from '../models/model_checks.js';
-import { DECODER_INPUTS, FIRST_FRAME_MOTIONS, PREVIOUS_MASK_FEEDS, PREVIOUS_MASK_SOURCES, RECURRENCES, SEGMENTATION_MODES } from '../models/names.js';
+import {
+  DECODER_INPUTS,
+  FIRST_FRAME_MOTIONS,
+  MOTION_ALIGNMENTS,
+  PREVIOUS_MASK_FEEDS,
+  PREVIOUS_MASK_SOURCES,
+  RECURRENCES,
+  SEGMENTATION_MODES,
+} from '../models/names.js';
 import { EVAL_TASKS } from '../data/types.js';
 
 const positiveInt = z.number().int().positive();
@@ -78,6 +86,8 @@ export const ModelConfigSchema = z.strictObject({
   motion_input: z.boolean(),
   /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
   first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
+  /** Camera-motion compensation of the motion input: none | translation (the previous frame shifted by the global translation first). */
+  motion_alignment: z.enum(MOTION_ALIGNMENTS).default('none'), // default: run folders made before this key
   /** Per-slot decoder inputs: prev_mask (one-shot RVOS), global_matching / local_matching (FEELVOS maps). */
   inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
   /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */

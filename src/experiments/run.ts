@@ -103,6 +103,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
     objectness: config.model.objectness,
     motionInput: config.model.motion_input,
     firstFrameMotion: config.model.first_frame_motion,
+    motionAlignment: config.model.motion_alignment,
     seed: config.seed,
     inputs: [...config.model.inputs],
     matching: {

@@ -16,6 +16,10 @@ export type Recurrence = (typeof RECURRENCES)[number];
 export const FIRST_FRAME_MOTIONS = ['zero', 'next'] as const;
 export type FirstFrameMotion = (typeof FIRST_FRAME_MOTIONS)[number];
 
+/** How the motion input treats camera motion: none (plain difference) or translation (the previous frame shifted by the global translation first). */
+export const MOTION_ALIGNMENTS = ['none', 'translation'] as const;
+export type MotionAlignment = (typeof MOTION_ALIGNMENTS)[number];
+
 /**
  * Per-slot decoder inputs: the previous mask (RVOS one-shot), FEELVOS matching maps, the slot
  * canvas (what the frame's earlier slots claimed; src/models/slot_canvas.ts) and, zero-shot only,

@@ -24,7 +24,16 @@ import {
   type MatchingReferences,
 } from './matching_inputs.js';
 import { MODEL_CHECKS } from './model_checks.js';
-import { FIRST_FRAME_MOTIONS, RECURRENCES, SEGMENTATION_MODES, type FirstFrameMotion, type SegmentationMode } from './names.js';
+import { alignPrevious } from './motion_alignment.js';
+import {
+  FIRST_FRAME_MOTIONS,
+  MOTION_ALIGNMENTS,
+  RECURRENCES,
+  SEGMENTATION_MODES,
+  type FirstFrameMotion,
+  type MotionAlignment,
+  type SegmentationMode,
+} from './names.js';
 import { forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
@@ -74,6 +83,12 @@ export interface RVOSModelConfig {
    * difference looks like any other, so frame 0 is segmented like the rest).
    */
   firstFrameMotion?: FirstFrameMotion;
+  /**
+   * 'translation': the motion input's previous frame is first shifted by the global translation
+   * that best matches the current frame, so a panning camera cancels (src/models/motion_alignment.ts).
+   * Default 'none' (the plain difference).
+   */
+  motionAlignment?: MotionAlignment;
 }
 
 /** The decoder inputs of a config (absent = ['prev_mask']). */
@@ -136,6 +151,8 @@ export function validateModelConfig(config: RVOSModelConfig): void {
     fail('motion_input', `must be true or false, got ${String(config.motionInput)}`);
   if (config.firstFrameMotion !== undefined && !FIRST_FRAME_MOTIONS.includes(config.firstFrameMotion))
     fail('first_frame_motion', `must be ${FIRST_FRAME_MOTIONS.join(' | ')}, got '${String(config.firstFrameMotion)}'`);
+  if (config.motionAlignment !== undefined && !MOTION_ALIGNMENTS.includes(config.motionAlignment))
+    fail('motion_alignment', `must be ${MOTION_ALIGNMENTS.join(' | ')}, got '${String(config.motionAlignment)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   check('inputs', decoderInputs(config));
   const m = { ...FEELVOS_MATCHING, ...config.matching };
@@ -245,7 +262,9 @@ export class RVOSModel {
     const [, height, width] = frame.shape;
     // tf.tidy keeps every tensor reachable from the returned object (logits, objectness, state).
     return tf.tidy(() => {
-      const features = this.encoder.forward(frame, ctx, state.previousFrame ?? null);
+      const previous = state.previousFrame ?? null;
+      const reference = previous !== null && this.config.motionAlignment === 'translation' ? alignPrevious(previous, frame) : previous;
+      const features = this.encoder.forward(frame, ctx, reference);
       const skips = this.skips.apply(features, ctx);
       const prepared = this.decoder.prepareFrame(skips);
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
