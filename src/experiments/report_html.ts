@@ -110,7 +110,7 @@ export function inputsNote(config: RvosConfig): string {
         ? 'local matching vs the previous-mask input (previous prediction; ground truth in gt_prev training)'
         : "local matching vs the model's own previous-frame predictions per slot",
     );
-  if (inputs.includes('slot_canvas')) parts.push("slot canvas (what the frame's earlier slots claimed)");
+  if (!oneShot && inputs.includes('slot_canvas')) parts.push("slot canvas (what the frame's earlier slots claimed)");
   return parts.length > 0 ? parts.join('; ') : 'image only';
 }
 

@@ -22,8 +22,9 @@ export type MotionAlignment = (typeof MOTION_ALIGNMENTS)[number];
 
 /**
  * Per-slot decoder inputs: the previous mask (RVOS one-shot), FEELVOS matching maps, the slot
- * canvas (what the frame's earlier slots claimed; src/models/slot_canvas.ts) and, zero-shot only,
- * the slot's own previous-frame prediction as its mask channel (own_prev_mask).
+ * canvas and the slot's own previous-frame prediction as its mask channel (own_prev_mask). Each
+ * mode reads the inputs that make sense for it: prev_mask is one-shot only; slot_canvas (what the
+ * frame's earlier slots claimed; src/models/slot_canvas.ts) and own_prev_mask are zero-shot only.
  */
 export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];

@@ -68,7 +68,8 @@ export interface RVOSModelConfig {
    * Per-slot decoder inputs (default ['prev_mask'] = RVOS). prev_mask is used in one_shot mode
    * only; global_matching / local_matching add FEELVOS matching maps (src/models/matching_inputs.ts
    * says which references each mode uses); slot_canvas shows each slot what the frame's earlier
-   * slots claimed (src/models/slot_canvas.ts), in either mode; own_prev_mask (zero-shot only)
+   * slots claimed (src/models/slot_canvas.ts; zero-shot only: one-shot slots are told their
+   * objects by the given masks); own_prev_mask (zero-shot only)
    * gives each slot its own previous-frame prediction as the mask channel, the way one-shot's
    * pred_prev does after frame 0 (empty on the first frame; not in RVOS).
    */
@@ -169,6 +170,11 @@ function constantSigmoid(logits: tf.Tensor4D): tf.Tensor4D {
   return tf.tensor4d(values, logits.shape);
 }
 
+/** Whether the decoder gets the slot canvas (zero-shot with the slot_canvas input). */
+function usesSlotCanvas(config: RVOSModelConfig): boolean {
+  return config.mode === 'zero_shot' && decoderInputs(config).includes('slot_canvas');
+}
+
 /** A slot's extra decoder channels per level: its matching maps, then its canvas channel (either may be absent). */
 function slotExtraChannels(matching: tf.Tensor4D[] | null, canvas: tf.Tensor4D[] | null): tf.Tensor4D[] | null {
   if (matching === null || canvas === null) return matching ?? canvas;
@@ -209,7 +215,7 @@ export class RVOSModel {
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
         prevMaskChannel: oneShot ? inputs.includes('prev_mask') : inputs.includes('own_prev_mask'),
-        extraChannels: (matching?.channelsPerSlot ?? 0) + (inputs.includes('slot_canvas') ? 1 : 0),
+        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesSlotCanvas(cfg) ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching);
@@ -270,7 +276,7 @@ export class RVOSModel {
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
       const pyramid = this.maskInputs(frame, prevMasks, state, sizes);
       const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
-      const canvas = decoderInputs(this.config).includes('slot_canvas') ? new SlotCanvas(frame.shape[0], sizes) : null;
+      const canvas = usesSlotCanvas(this.config) ? new SlotCanvas(frame.shape[0], sizes) : null;
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
       const objectness: tf.Tensor2D[] = [];

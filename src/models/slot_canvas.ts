@@ -1,5 +1,5 @@
 /**
- * The slot canvas (`model.inputs: [..., slot_canvas]`; not in RVOS): slot s of a frame also sees
+ * The slot canvas (`model.inputs: [..., slot_canvas]`, zero-shot; not in RVOS): slot s of a frame also sees
  * what slots 0..s−1 of the same frame have already claimed, as one extra decoder channel per
  * level. The claim is the pixelwise maximum of the earlier slots' mask probabilities (stride 2),
  * max-pooled to every decoder level like the one-shot mask input (./mask_pyramid.ts).

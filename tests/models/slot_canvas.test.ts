@@ -52,6 +52,12 @@ describe('RVOSModel with the slot canvas', () => {
     const withCanvas = await RVOSModel.create(smallConfig({ inputs: ['prev_mask', 'slot_canvas'] }));
     const rows = (m: RVOSModel): number[] => m.decoder.cells.map((c) => c.kernel!.read().shape[2]!);
     expect(rows(withCanvas)).toEqual(rows(plain).map((r) => r + 1));
+    // One-shot slots are told their objects by the given masks: the input is zero-shot only.
+    const oneShot = await RVOSModel.create(smallConfig({ mode: 'one_shot', inputs: ['prev_mask', 'slot_canvas'] }));
+    const oneShotPlain = await RVOSModel.create(smallConfig({ mode: 'one_shot', inputs: ['prev_mask'] }));
+    expect(rows(oneShot)).toEqual(rows(oneShotPlain));
+    oneShot.dispose();
+    oneShotPlain.dispose();
 
     const frame = pattern([1, 32, 48, 3]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
