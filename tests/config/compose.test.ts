@@ -21,6 +21,7 @@ describe('composeConfig on configs/', () => {
       objectness: true,
       motion_input: false,
       first_frame_motion: 'zero',
+      motion_alignment: 'none',
       inputs: ['prev_mask'],
       matching: { embedding_dim: 100, local_radius: 15, max_reference: 1024 },
       family: 'rvos',

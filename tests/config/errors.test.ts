@@ -17,7 +17,7 @@ describe('config errors', () => {
     const err = errorOf(() => composeWith({ 'model/small.yaml': 'defaults: [base]\nhidden: 32\nobjectness: true\nrecurence: S\n' }));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/model\.recurence \(\S*model\/small\.yaml:4\): unknown key\. Did you mean 'recurrence'\?/);
-    expect(err.message).toContain('Known keys here: hidden, slots, recurrence, mode, objectness, motion_input, first_frame_motion, inputs');
+    expect(err.message).toContain('Known keys here: hidden, slots, recurrence, mode, objectness, motion_input, first_frame_motion, motion_alignment, inputs');
   });
 
   it('unknown top-level key in the primary config', () => {
