@@ -19,6 +19,14 @@ export function forwardContext(training: boolean): ForwardContext {
 }
 
 /**
+ * A copy of `x` with no connection to the gradient tape (tfjs-core has no stopGradient): the
+ * values are copied into a fresh tensor, so nothing flows back through it.
+ */
+export function detach<T extends tf.Tensor>(x: T): T {
+  return tf.tensor(x.dataSync(), x.shape, x.dtype) as T;
+}
+
+/**
  * Padding: 'same' is TF's (asymmetric at stride 2 on even sizes); 'symmetric' pads k // 2 on
  * every side like PyTorch's `padding = k // 2`, so odd input sizes (240x427) give
  * ceil(n / stride) outputs sampled at the same positions as the PyTorch reference.

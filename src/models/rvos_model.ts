@@ -34,7 +34,7 @@ import {
   type MotionAlignment,
   type SegmentationMode,
 } from './names.js';
-import { forwardContext, type ForwardContext } from './nn.js';
+import { detach, forwardContext, type ForwardContext } from './nn.js';
 import { ObjectnessHead } from './objectness_head.js';
 import { ParamStore } from './params.js';
 import { assignPretrained, readPretrained, type PretrainedReport } from './pretrained.js';
@@ -160,14 +160,6 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   check('matching.embedding_dim', m.embeddingDim);
   check('matching.local_radius', m.localRadius);
   check('matching.max_reference', m.maxReference);
-}
-
-/** sigmoid(logits) copied out of the tape: an input for the next frame that passes no gradient back. */
-function constantSigmoid(logits: tf.Tensor4D): tf.Tensor4D {
-  const p = tf.sigmoid(logits);
-  const values = p.dataSync();
-  p.dispose();
-  return tf.tensor4d(values, logits.shape);
 }
 
 /** Whether the decoder gets the slot canvas (zero-shot with the slot_canvas input). */
@@ -299,7 +291,7 @@ export class RVOSModel {
         temporal: this.decoder.usesTemporal ? temporal : null,
         matching: matched === null ? null : this.matching!.next(state.matching ?? null, matched, stacked),
         previousFrame: this.config.motionInput ? tf.clone(frame) : null,
-        ownMasks: this.feedsOwnMasks ? constantSigmoid(stacked) : null,
+        ownMasks: this.feedsOwnMasks ? detach(tf.sigmoid(stacked)) : null,
       };
       const result: StepOutput = {
         logits: full,

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { maskPyramid } from './mask_pyramid.js';
+import { detach } from './nn.js';
 
 export class SlotCanvas {
   private claimed: tf.Tensor4D | null = null;
@@ -33,13 +34,13 @@ export class SlotCanvas {
 
   /** Adds a slot's mask logit ([B, 2·h4, 2·w4, 1], stride 2) to the canvas. */
   claim(logit: tf.Tensor4D): void {
+    const previous = this.claimed;
     const probabilities = tf.tidy((): tf.Tensor4D => {
       const p = tf.sigmoid(logit);
-      return this.claimed === null ? p : tf.maximum(this.claimed, p);
+      return previous === null ? p : tf.maximum(previous, p);
     });
-    // A constant for the tape (tfjs-core has no stop-gradient op): copy the values out and back.
-    const values = probabilities.dataSync();
-    this.claimed = tf.tensor4d(values, probabilities.shape);
+    this.claimed = detach(probabilities);
     probabilities.dispose();
+    previous?.dispose();
   }
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { PreviousMaskSource } from '../models/names.js';
+import { detach } from '../models/nn.js';
 import type { RVOSModel } from '../models/rvos_model.js';
 import { emptyMaskLossPerPair, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
 import { assignmentMatrix, largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
@@ -138,14 +139,6 @@ export function enteringObjects(present: number[][][], t: number): number[][] | 
     }),
   );
   return any ? rows : null;
-}
-
-/**
- * A copy of `x` with no connection to the gradient tape (tfjs-core has no stopGradient): the
- * values are copied into a fresh tensor, so nothing flows back through it.
- */
-export function detach<T extends tf.Tensor>(x: T): T {
-  return tf.tensor(x.dataSync(), x.shape, x.dtype) as T;
 }
 
 /**

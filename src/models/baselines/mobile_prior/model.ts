@@ -14,9 +14,9 @@
  * far run, so a frame costs one pass per object, not per slot.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forwardContext, type ForwardContext } from '../../nn.js';
+import { detach, forwardContext, type ForwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
-import { detach, withEnteringObjects, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
+import { withEnteringObjects, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
 import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
 import { batchSeed, checkTrackerInputs, normalizeRgb, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
 import { Rng } from '../../../utils/rng.js';
