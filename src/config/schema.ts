@@ -112,6 +112,8 @@ export const EncoderConfigSchema = z.strictObject({
   /** Path to pretrained weights (a tfjs model.json), or null to train from scratch. */
   pretrained: z.string().min(1).nullable(),
   freeze_batch_norm: z.boolean(),
+  /** encoder=light only: every channel width times this (1 = the light encoder's own widths). */
+  width_multiplier: z.number().positive().default(1),
 });
 
 export const AugmentConfigSchema = z.strictObject({

@@ -95,7 +95,12 @@ export function evalTask(config: RvosConfig): EvalTask {
 
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
   return {
-    encoder: { name: config.encoder.name, pretrained: config.encoder.pretrained, freezeBatchNorm: config.encoder.freeze_batch_norm },
+    encoder: {
+      name: config.encoder.name,
+      pretrained: config.encoder.pretrained,
+      freezeBatchNorm: config.encoder.freeze_batch_norm,
+      ...(config.encoder.width_multiplier === 1 ? {} : { widthMultiplier: config.encoder.width_multiplier }),
+    },
     hidden: config.model.hidden,
     slots: config.model.slots,
     recurrence: config.model.recurrence,

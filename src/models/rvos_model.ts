@@ -51,6 +51,8 @@ export interface EncoderConfig {
   pretrained: string | null;
   /** Backbone BatchNorm uses its moving statistics in training too and never updates them. */
   freezeBatchNorm?: boolean;
+  /** encoder=light only: every width times this (default 1; src/models/encoders/light.ts). */
+  widthMultiplier?: number;
 }
 
 export interface RVOSModelConfig {
@@ -193,7 +195,7 @@ export class RVOSModel {
     const cfg: RVOSModelConfig = JSON.parse(JSON.stringify(config));
     const store = new ParamStore(cfg.seed, !options.skipInit);
     try {
-      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false, cfg.motionInput ?? false);
+      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false, cfg.motionInput ?? false, cfg.encoder.widthMultiplier ?? 1);
       const skips = new SkipReductions(store, encoder.channels, cfg.hidden);
       const hidden = cfg.hidden;
       const inputs = decoderInputs(cfg);

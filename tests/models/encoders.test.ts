@@ -25,6 +25,31 @@ describe('encoders', () => {
     });
   }
 
+  it('light with encoder.width_multiplier=2: every width doubled (multiples of 8), more parameters, loads back from its saved config', async () => {
+    const wide = await RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: null, widthMultiplier: 2 } }));
+    const x = pattern([1, 32, 32, 3]) as tf.Tensor4D;
+    const feats = wide.encoder.forward(x, forwardContext(false));
+    expect(feats.map((f) => f.shape[3])).toEqual([48, 64, 96, 128]);
+    expect(wide.namedVariables().get('encoder/stem_conv/kernel')!.shape).toEqual([3, 3, 3, 32]);
+    const narrow = await RVOSModel.create(smallConfig());
+    const encoderParams = (m: RVOSModel) => parameterCounts(m).find((c) => c.part === 'encoder')!.params;
+    expect(encoderParams(wide)).toBeGreaterThan(3 * encoderParams(narrow));
+    // 1.5 rounds each width to the nearest multiple of 8: 24 → 40 (36), 32 → 48, 48 → 72, 64 → 96.
+    const mid = await RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: null, widthMultiplier: 1.5 } }));
+    expect(mid.encoder.channels).toEqual([40, 48, 72, 96]);
+    tf.dispose([x, ...feats]);
+    [wide, narrow, mid].forEach((m) => m.dispose());
+  });
+
+  it('encoder.width_multiplier on a pretrained-width encoder, or not positive, is a config error naming the key', async () => {
+    await expect(RVOSModel.create(smallConfig({ encoder: { name: 'resnet18', pretrained: null, widthMultiplier: 2 } }))).rejects.toThrow(
+      /encoder\.width_multiplier: only encoder=light/,
+    );
+    await expect(RVOSModel.create(smallConfig({ encoder: { name: 'light', pretrained: null, widthMultiplier: 0 } }))).rejects.toThrow(
+      /encoder\.width_multiplier: must be a positive number/,
+    );
+  });
+
   it("ResNet parameter counts equal torchvision's (without the classifier)", async () => {
     // torchvision resnet*.parameters() totals minus fc (512·1000 + 1000 or 2048·1000 + 1000).
     const torchvision: Partial<Record<EncoderName, number>> = {

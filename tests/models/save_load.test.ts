@@ -33,7 +33,8 @@ function twoFrames(model: RVOSModel, frames: tf.Tensor4D[], masks: tf.Tensor4D |
 
 describe('save / load', () => {
   it('reproduces outputs exactly, BatchNorm statistics included', async () => {
-    const config = smallConfig({ mode: 'one_shot', objectness: true, recurrence: 'ST' });
+    // A widened encoder too: its widths must come back from config.json, not from the defaults.
+    const config = smallConfig({ mode: 'one_shot', objectness: true, recurrence: 'ST', encoder: { name: 'light', pretrained: null, widthMultiplier: 1.5 } });
     const model = await RVOSModel.create(config);
     const frames = [pattern([2, 40, 56, 3], 0), pattern([2, 40, 56, 3], 1)] as tf.Tensor4D[];
     const masks = pattern([2, 40, 56, 3], 2) as tf.Tensor4D;

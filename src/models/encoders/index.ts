@@ -8,7 +8,12 @@ import { ResNetEncoder } from './resnet.js';
 
 export * from './encoder.js';
 
-export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchNorm = false, motionInput = false): Encoder {
+export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchNorm = false, motionInput = false, widthMultiplier = 1): Encoder {
+  if (widthMultiplier !== 1 && name !== 'light') {
+    throw new ConfigError(
+      `encoder.width_multiplier: only encoder=light can be widened (got encoder '${name}', whose widths are fixed by its pretrained weights); use encoder=light or encoder.width_multiplier=1`,
+    );
+  }
   if (motionInput && name !== 'light') {
     throw new ConfigError(
       `model.motion_input: only encoder=light takes the frame difference as input (got encoder '${name}', whose stem has pretrained RGB weights); use encoder=light or model.motion_input=false`,
@@ -21,7 +26,7 @@ export function createEncoder(store: ParamStore, name: EncoderName, freezeBatchN
     case 'resnet101':
       return new ResNetEncoder(store, name, freezeBatchNorm);
     case 'light':
-      return new LightEncoder(store, freezeBatchNorm, motionInput);
+      return new LightEncoder(store, freezeBatchNorm, motionInput, widthMultiplier);
     case 'mobilenetv2':
       return new MobileNetV2Encoder(store, freezeBatchNorm);
     default:
