@@ -228,6 +228,8 @@ export const TrainConfigSchema = z.strictObject({
    * next, ...; a target that does not move while the predictions are still noise).
    */
   slot_order: z.enum(['hungarian', 'largest_first']).default('hungarian'),
+  /** Weight of the foreground head's BCE against the union of the masks (models with model.inputs: foreground). */
+  foreground_weight: z.number().nonnegative().default(1),
   /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
   stages: z.array(StageConfigSchema).min(1).nullable(),
   val_every: positiveInt,

@@ -348,6 +348,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
               objectnessPositiveWeight: config.train.objectness_pos_weight,
               slotBalance: config.train.slot_balance,
               slotOrder: config.train.slot_order,
+              foregroundWeight: config.train.foreground_weight,
             },
             valEvery: config.train.val_every,
             ckptEvery: config.train.ckpt_every,

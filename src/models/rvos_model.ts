@@ -40,6 +40,7 @@ import { ParamStore } from './params.js';
 import { assignPretrained, readPretrained, type PretrainedReport } from './pretrained.js';
 import { SkipReductions, type DecoderSkips } from './skip_reductions.js';
 import { SlotCanvas } from './slot_canvas.js';
+import { ForegroundHead } from './foreground_head.js';
 
 export type { Recurrence } from './decoder.js';
 export { DECODER_INPUTS, FEELVOS_MATCHING, type DecoderInput, type MatchingOptions } from './matching_inputs.js';
@@ -120,6 +121,11 @@ export interface StepOutput {
   logits: tf.Tensor4D;
   /** [B, S] objectness logits, null when config.objectness is false. */
   objectness: tf.Tensor2D | null;
+  /**
+   * Training only: [B, H, W, 1] foreground logits at the input frame size (the foreground input's
+   * head, for its loss); null at inference or without that input.
+   */
+  foreground: tf.Tensor4D | null;
   /** Next state; the caller disposes it with disposeState when done. */
   state: DecoderState;
 }
@@ -169,10 +175,16 @@ function usesSlotCanvas(config: RVOSModelConfig): boolean {
   return config.mode === 'zero_shot' && decoderInputs(config).includes('slot_canvas');
 }
 
-/** A slot's extra decoder channels per level: its matching maps, then its canvas channel (either may be absent). */
-function slotExtraChannels(matching: tf.Tensor4D[] | null, canvas: tf.Tensor4D[] | null): tf.Tensor4D[] | null {
-  if (matching === null || canvas === null) return matching ?? canvas;
-  return matching.map((m, k) => tf.concat([m, canvas[k]!], 3));
+/** A slot's extra decoder channels per level: its matching maps, its canvas channel, the foreground channel (any may be absent). */
+function slotExtraChannels(...parts: (tf.Tensor4D[] | null)[]): tf.Tensor4D[] | null {
+  const present = parts.filter((p): p is tf.Tensor4D[] => p !== null);
+  if (present.length <= 1) return present[0] ?? null;
+  return present[0]!.map((_, k) =>
+    tf.concat(
+      present.map((p) => p[k]!),
+      3,
+    ),
+  );
 }
 
 export class RVOSModel {
@@ -187,6 +199,7 @@ export class RVOSModel {
     readonly decoder: RVOSDecoder,
     private readonly objectnessHead: ObjectnessHead | null,
     private readonly matching: MatchingInputs | null,
+    private readonly foreground: ForegroundHead | null,
   ) {}
 
   /** Builds a model; same config + seed → identical initial weights. */
@@ -209,10 +222,12 @@ export class RVOSModel {
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
         prevMaskChannel: oneShot ? inputs.includes('prev_mask') : inputs.includes('own_prev_mask'),
-        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesSlotCanvas(cfg) ? 1 : 0),
+        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesSlotCanvas(cfg) ? 1 : 0) + (inputs.includes('foreground') ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
-      const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching);
+      // Created last, so that the other parts' initial weights do not depend on it.
+      const foreground = inputs.includes('foreground') ? new ForegroundHead(store, [hidden, hidden, hidden / 2, hidden / 4]) : null;
+      const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching, foreground);
       if (cfg.encoder.pretrained !== null && cfg.encoder.pretrained !== undefined && !options.skipInit) {
         const artifacts = await readPretrained(cfg.encoder.pretrained);
         model.pretrainedReport = assignPretrained(store, encoder, artifacts, cfg.encoder.pretrained);
@@ -271,13 +286,15 @@ export class RVOSModel {
       const pyramid = this.maskInputs(frame, prevMasks, state, sizes);
       const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
       const canvas = usesSlotCanvas(this.config) ? new SlotCanvas(frame.shape[0], sizes) : null;
+      const foregroundLogit = this.foreground === null ? null : this.foreground.apply(skips);
+      const foregroundLevels = foregroundLogit === null ? null : maskPyramid(detach(tf.sigmoid(foregroundLogit)), sizes);
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
       const objectness: tf.Tensor2D[] = [];
       const temporal: tf.Tensor4D[][] = [];
       for (let s = 0; s < slots; s++) {
         const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
-        const extra = slotExtraChannels(matched === null ? null : this.matching!.slotChannels(matched.levels, s), canvas?.levels() ?? null);
+        const extra = slotExtraChannels(matched === null ? null : this.matching!.slotChannels(matched.levels, s), canvas?.levels() ?? null, foregroundLevels);
         const out = this.decoder.decodeSlot(prepared, masks, spatial, state.temporal?.[s] ?? null, extra);
         spatial = out.states;
         if (canvas !== null && s + 1 < slots) canvas.claim(out.logit);
@@ -298,6 +315,7 @@ export class RVOSModel {
       const result: StepOutput = {
         logits: full,
         objectness: this.objectnessHead === null ? null : slots === 1 ? objectness[0]! : tf.concat(objectness, 1),
+        foreground: foregroundLogit !== null && ctx.training ? tf.image.resizeBilinear(foregroundLogit, [height, width], true) : null,
         state: next,
       };
       return result as unknown as tf.TensorContainer;

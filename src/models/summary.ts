@@ -19,6 +19,8 @@ export interface PartCount {
 export function partOf(name: string): ModelPart {
   const head = name.slice(0, name.indexOf('/'));
   if (head === 'encoder' || head === 'skip' || head === 'decoder' || head === 'objectness') return head;
+  // The foreground head (model.inputs: foreground) feeds the decoder's slots; counted with them.
+  if (head === 'foreground') return 'decoder';
   throw new Error(`partOf: variable '${name}' belongs to no known part`);
 }
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PreviousMaskSource } from '../models/names.js';
 import { detach } from '../models/nn.js';
 import type { RVOSModel } from '../models/rvos_model.js';
-import { emptyMaskLossPerPair, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
+import { emptyMaskLossPerPair, foregroundLoss, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
 import { assignmentMatrix, largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
@@ -25,6 +25,8 @@ export interface ClipLossOptions {
   slotBalance?: boolean;
   /** Zero-shot: 'hungarian' (RVOS, default) fits the assignment to the predictions; 'largest_first' gives slot k the k-th largest object. */
   slotOrder?: 'hungarian' | 'largest_first';
+  /** Weight of the foreground head's per-pixel BCE against the union of the masks (models with the foreground input; default 1). */
+  foregroundWeight?: number;
 }
 
 export interface ClipBatch {
@@ -40,6 +42,8 @@ export interface LossParts {
   mask: tf.Scalar;
   empty: tf.Scalar;
   objectness: tf.Scalar;
+  /** Only for models with the foreground input. */
+  foreground: tf.Scalar;
 }
 
 /** Returns the total loss (summed over frames, like RVOS) and keeps the parts in `parts` if given. */
@@ -53,6 +57,7 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
   const maskTerms: tf.Scalar[] = [];
   const emptyTerms: tf.Scalar[] = [];
   const objectnessTerms: tf.Scalar[] = [];
+  const foregroundTerms: tf.Scalar[] = [];
   // A clip's first frame has no previous frame here, like a video's first frame at inference.
   let state = model.initialState(frames[1] ?? null);
   let previousLogits: tf.Tensor4D | null = null;
@@ -67,6 +72,8 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
     }
     const out = model.step(frames[t]!, previous, state, { training: true });
     state = out.state;
+    // Any object's pixels: permutation-free, so it needs no slot matching.
+    if (out.foreground !== null) foregroundTerms.push(foregroundLoss(out.foreground, tf.max(masks[t]!, 3, true) as tf.Tensor4D));
     previousLogits = out.logits;
     let targets = masks[t]!;
     if (mode === 'zero_shot') {
@@ -100,12 +107,16 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
   const mask = maskTerms.length > 0 ? (tf.addN(maskTerms) as tf.Scalar) : zero;
   const empty = emptyTerms.length > 0 ? (tf.addN(emptyTerms) as tf.Scalar) : zero;
   const objectness = objectnessTerms.length > 0 ? (tf.addN(objectnessTerms) as tf.Scalar) : zero;
+  const foreground = foregroundTerms.length > 0 ? (tf.addN(foregroundTerms) as tf.Scalar) : null;
   if (parts !== undefined) {
     parts.mask = tf.keep(tf.clone(mask));
     parts.empty = tf.keep(tf.clone(empty));
     parts.objectness = tf.keep(tf.clone(objectness));
+    if (foreground !== null) parts.foreground = tf.keep(tf.clone(foreground));
   }
-  return tf.addN([mask, tf.mul(empty, options.emptySlotWeight), tf.mul(objectness, options.objectnessWeight)]) as tf.Scalar;
+  const terms = [mask, tf.mul(empty, options.emptySlotWeight), tf.mul(objectness, options.objectnessWeight)];
+  if (foreground !== null) terms.push(tf.mul(foreground, options.foregroundWeight ?? 1));
+  return tf.addN(terms) as tf.Scalar;
 }
 
 /**

@@ -69,3 +69,15 @@ export function slotBalancedMean(perPair: tf.Tensor2D, weights: tf.Tensor2D): tf
     return tf.div(tf.sum(tf.mul(perSlot, used)), tf.maximum(tf.sum(used), 1)) as tf.Scalar;
   });
 }
+
+/**
+ * The foreground head's loss: per-pixel binary cross-entropy of logits [B, H, W, 1] against the
+ * union of the objects' masks [B, H, W, 1], averaged over pixels (src/models/foreground_head.ts).
+ */
+export function foregroundLoss(logits: tf.Tensor4D, union: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    // Stable form, as in objectnessLoss.
+    const loss = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, union)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    return tf.mean(loss) as tf.Scalar;
+  });
+}
