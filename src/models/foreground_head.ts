@@ -1,5 +1,5 @@
 /**
- * The foreground head (`model.inputs: [..., foreground]`; not in RVOS): one map per frame saying
+ * The foreground head (`model.inputs: [..., foreground]`, zero-shot; not in RVOS): one map per frame saying
  * which pixels belong to any object, trained on the union of the objects' masks
  * (`train.foreground_weight`) and shown to every slot as one more decoder channel per level.
  *
@@ -15,6 +15,9 @@
  * 1x1 conv to 8 channels, upsampled bilinearly to stride 4 and summed, ReLU, a 3x3 conv to one
  * logit. The slots see its probabilities as a constant (no gradient path from the slots' losses):
  * the head learns only what "foreground" is, like the slot canvas (./slot_canvas.ts).
+ *
+ * Zero-shot only: one-shot slots are told their objects by the given masks, and there the head
+ * lowered J&F at every validation of the one measured run (docs/zero_shot.md, session 7).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D } from './nn.js';

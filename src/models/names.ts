@@ -25,8 +25,8 @@ export type MotionAlignment = (typeof MOTION_ALIGNMENTS)[number];
  * canvas and the slot's own previous-frame prediction as its mask channel (own_prev_mask). Each
  * mode reads the inputs that make sense for it: prev_mask is one-shot only; slot_canvas (what the
  * frame's earlier slots claimed; src/models/slot_canvas.ts) and own_prev_mask are zero-shot only.
- * foreground (both modes) adds a head that maps any object's pixels, trained on the union of the
- * masks, and shows that map to every slot (src/models/foreground_head.ts).
+ * foreground (zero-shot only) adds a head that maps any object's pixels, trained on the union of
+ * the masks, and shows that map to every slot (src/models/foreground_head.ts).
  */
 export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask', 'foreground'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];

@@ -170,6 +170,14 @@ export function validateModelConfig(config: RVOSModelConfig): void {
   check('matching.max_reference', m.maxReference);
 }
 
+/**
+ * Whether the model has the foreground head (zero-shot with the foreground input). One-shot slots
+ * are told their objects by the given masks; measured there, the head cost J&F (docs/zero_shot.md).
+ */
+function usesForeground(config: RVOSModelConfig): boolean {
+  return config.mode === 'zero_shot' && decoderInputs(config).includes('foreground');
+}
+
 /** Whether the decoder gets the slot canvas (zero-shot with the slot_canvas input). */
 function usesSlotCanvas(config: RVOSModelConfig): boolean {
   return config.mode === 'zero_shot' && decoderInputs(config).includes('slot_canvas');
@@ -222,11 +230,11 @@ export class RVOSModel {
         skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
         recurrence: cfg.recurrence,
         prevMaskChannel: oneShot ? inputs.includes('prev_mask') : inputs.includes('own_prev_mask'),
-        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesSlotCanvas(cfg) ? 1 : 0) + (inputs.includes('foreground') ? 1 : 0),
+        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesSlotCanvas(cfg) ? 1 : 0) + (usesForeground(cfg) ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       // Created last, so that the other parts' initial weights do not depend on it.
-      const foreground = inputs.includes('foreground') ? new ForegroundHead(store, [hidden, hidden, hidden / 2, hidden / 4]) : null;
+      const foreground = usesForeground(cfg) ? new ForegroundHead(store, [hidden, hidden, hidden / 2, hidden / 4]) : null;
       const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching, foreground);
       if (cfg.encoder.pretrained !== null && cfg.encoder.pretrained !== undefined && !options.skipInit) {
         const artifacts = await readPretrained(cfg.encoder.pretrained);

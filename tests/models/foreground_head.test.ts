@@ -46,6 +46,13 @@ describe('foreground head (model.inputs: foreground)', () => {
     const rows = (m: RVOSModel): number[] => m.decoder.cells.map((c) => c.kernel!.read().shape[2]!);
     expect(rows(model)).toEqual(rows(plain).map((r) => r + 1));
     expect([...model.namedVariables().keys()].filter((k) => k.startsWith('foreground/')).length).toBe(10);
+    // One-shot slots are told their objects: there the input is ignored (no head, no channel).
+    const oneShot = await RVOSModel.create(smallConfig({ mode: 'one_shot', inputs: ['prev_mask', 'foreground'] }));
+    const oneShotPlain = await RVOSModel.create(smallConfig({ mode: 'one_shot', inputs: ['prev_mask'] }));
+    expect(rows(oneShot)).toEqual(rows(oneShotPlain));
+    expect([...oneShot.namedVariables().keys()].some((k) => k.startsWith('foreground/'))).toBe(false);
+    oneShot.dispose();
+    oneShotPlain.dispose();
     const frame = pattern([2, 32, 48, 3]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     const state = model.initialState();
