@@ -171,16 +171,12 @@ export function validateModelConfig(config: RVOSModelConfig): void {
 }
 
 /**
- * Whether the model has the foreground head (zero-shot with the foreground input). One-shot slots
- * are told their objects by the given masks; measured there, the head cost J&F (docs/zero_shot.md).
+ * Whether a zero-shot-only decoder input is in use: slot_canvas and foreground. One-shot slots are
+ * told their objects by the given masks, so one-shot models ignore these inputs (measured for the
+ * foreground head: it cost one-shot J&F; docs/zero_shot.md).
  */
-function usesForeground(config: RVOSModelConfig): boolean {
-  return config.mode === 'zero_shot' && decoderInputs(config).includes('foreground');
-}
-
-/** Whether the decoder gets the slot canvas (zero-shot with the slot_canvas input). */
-function usesSlotCanvas(config: RVOSModelConfig): boolean {
-  return config.mode === 'zero_shot' && decoderInputs(config).includes('slot_canvas');
+function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'foreground'): boolean {
+  return config.mode === 'zero_shot' && decoderInputs(config).includes(input);
 }
 
 /** A slot's extra decoder channels per level: its matching maps, its canvas channel, the foreground channel (any may be absent). */
@@ -225,16 +221,17 @@ export class RVOSModel {
       const matching = usesMatching
         ? new MatchingInputs(store, encoder.channels[0], inputs, oneShot, cfg.slots, { ...FEELVOS_MATCHING, ...cfg.matching })
         : null;
+      const skipChannels = [hidden, hidden, hidden / 2, hidden / 4];
       const decoder = new RVOSDecoder(store, {
         hidden,
-        skipChannels: [hidden, hidden, hidden / 2, hidden / 4],
+        skipChannels,
         recurrence: cfg.recurrence,
         prevMaskChannel: oneShot ? inputs.includes('prev_mask') : inputs.includes('own_prev_mask'),
-        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesSlotCanvas(cfg) ? 1 : 0) + (usesForeground(cfg) ? 1 : 0),
+        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesZeroShotInput(cfg, 'slot_canvas') ? 1 : 0) + (usesZeroShotInput(cfg, 'foreground') ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       // Created last, so that the other parts' initial weights do not depend on it.
-      const foreground = usesForeground(cfg) ? new ForegroundHead(store, [hidden, hidden, hidden / 2, hidden / 4]) : null;
+      const foreground = usesZeroShotInput(cfg, 'foreground') ? new ForegroundHead(store, skipChannels) : null;
       const model = new RVOSModel(cfg, store, encoder, skips, decoder, head, matching, foreground);
       if (cfg.encoder.pretrained !== null && cfg.encoder.pretrained !== undefined && !options.skipInit) {
         const artifacts = await readPretrained(cfg.encoder.pretrained);
@@ -293,7 +290,7 @@ export class RVOSModel {
       const sizes = skips.map((s) => [s.shape[1], s.shape[2]] as [number, number]);
       const pyramid = this.maskInputs(frame, prevMasks, state, sizes);
       const matched = this.matching === null ? null : this.matching.frame(features[0], prevMasks, state.matching ?? null, sizes, ctx.training);
-      const canvas = usesSlotCanvas(this.config) ? new SlotCanvas(frame.shape[0], sizes) : null;
+      const canvas = usesZeroShotInput(this.config, 'slot_canvas') ? new SlotCanvas(frame.shape[0], sizes) : null;
       const foregroundLogit = this.foreground === null ? null : this.foreground.apply(skips);
       const foregroundLevels = foregroundLogit === null ? null : maskPyramid(detach(tf.sigmoid(foregroundLogit)), sizes);
       let spatial: LevelState[] | null = null;

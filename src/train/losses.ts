@@ -41,6 +41,11 @@ export function emptyMaskLossPerPair(logits: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => tf.mean(tf.sigmoid(logits), [1, 2]) as tf.Tensor2D);
 }
 
+/** Elementwise binary cross-entropy of logits against 0/1 targets, in the stable form max(x,0) − x·t + log(1 + exp(−|x|)). */
+function binaryCrossEntropyWithLogits<T extends tf.Tensor>(logits: T, targets: T): T {
+  return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))) as T;
+}
+
 /**
  * Binary cross-entropy of objectness logits [B, S] against 0/1 targets [B, S]; scalar mean.
  * `positiveWeight` (default 1 = plain BCE) scales the terms of slots that hold an object: most
@@ -48,8 +53,7 @@ export function emptyMaskLossPerPair(logits: tf.Tensor4D): tf.Tensor2D {
  */
 export function objectnessLoss(logits: tf.Tensor2D, targets: tf.Tensor2D, positiveWeight = 1): tf.Scalar {
   return tf.tidy(() => {
-    // Stable form: max(x,0) − x·t + log(1 + exp(−|x|)).
-    const loss = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    const loss = binaryCrossEntropyWithLogits(logits, targets);
     if (positiveWeight === 1) return tf.mean(loss) as tf.Scalar;
     const weights = tf.add(1, tf.mul(targets, positiveWeight - 1));
     return tf.div(tf.sum(tf.mul(loss, weights)), tf.sum(weights)) as tf.Scalar;
@@ -75,9 +79,5 @@ export function slotBalancedMean(perPair: tf.Tensor2D, weights: tf.Tensor2D): tf
  * union of the objects' masks [B, H, W, 1], averaged over pixels (src/models/foreground_head.ts).
  */
 export function foregroundLoss(logits: tf.Tensor4D, union: tf.Tensor4D): tf.Scalar {
-  return tf.tidy(() => {
-    // Stable form, as in objectnessLoss.
-    const loss = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, union)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-    return tf.mean(loss) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(binaryCrossEntropyWithLogits(logits, union)) as tf.Scalar);
 }
