@@ -111,6 +111,7 @@ export function inputsNote(config: RvosConfig): string {
         : "local matching vs the model's own previous-frame predictions per slot",
     );
   if (!oneShot && inputs.includes('slot_canvas')) parts.push("slot canvas (what the frame's earlier slots claimed)");
+  if (!oneShot && inputs.includes('foreground')) parts.push('foreground map (a head trained on the union of the masks)');
   return parts.length > 0 ? parts.join('; ') : 'image only';
 }
 

@@ -7,7 +7,7 @@ import { composeConfig, saveRunConfig } from '../../src/config/index.js';
 import { writeLabelPng } from '../../src/data/index.js';
 import { ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
 import { readScalars } from '../../src/experiments/charts_scalars.js';
-import { displayNames, renderHtmlReport, writeHtmlReport } from '../../src/experiments/report_html.js';
+import { displayNames, inputsNote, renderHtmlReport, writeHtmlReport } from '../../src/experiments/report_html.js';
 import { groupVariants, readSweep } from '../../src/experiments/sweep_results.js';
 import { SummaryWriter } from '../../src/logging/index.js';
 
@@ -139,5 +139,15 @@ describe('displayNames', () => {
       jobs: v.jobs.map((j) => ({ ...j, overrides: [`run.name=${i === 0 ? 'none' : 'none'}`, ...j.overrides] })),
     }));
     expect([...displayNames(named).values()]).toEqual(['none · mode=zero_shot', 'none · mode=one_shot']);
+  });
+});
+
+describe('inputsNote', () => {
+  it("names the main job's zero-shot inputs, slot canvas and foreground map, and leaves them out for one-shot, which ignores them", () => {
+    const note = (mode: string): string => inputsNote(composeConfig({ configDir: CONFIG_DIR, overrides: ['experiment=main', `model.mode=${mode}`] }).config);
+    expect(note('zero_shot')).toBe(
+      "no mask input (zero-shot has none); slot canvas (what the frame's earlier slots claimed); foreground map (a head trained on the union of the masks)",
+    );
+    expect(note('one_shot')).toBe('previous mask');
   });
 });
