@@ -33,7 +33,7 @@ function modelCheck(check: ValueCheck) {
 
 // Name lists come from the code that uses them (src/models/names.ts and friends); only the
 // dataset readers' names are defined here, next to the switch that picks a reader.
-export const DATASETS = ['synthetic', 'davis2017', 'youtube_vos', 'frames'] as const;
+export const DATASETS = ['synthetic', 'davis2016', 'davis2017', 'youtube_vos', 'frames'] as const;
 
 export const RunConfigSchema = z.strictObject({
   /** Run folders go under root/<date>/<time>[_name]; sweeps under root/multirun/<date>/<time>/<job>. */

@@ -5,6 +5,15 @@ export { readRgbImage, readRgbImageResized, encodeJpeg, resizeRgbBilinear, resiz
 export { readJpegSize, readPngHeader, checkLabelPngHeader } from './image_headers.js';
 export { labelIds, type ObjectScan, type ValidationLevel } from './file_sequence.js';
 export { openDavis2017, readSplitFile, type DavisOptions } from './davis2017.js';
+export {
+  openDavis2016,
+  detectDavis2016Layout,
+  readDavis2016List,
+  DAVIS2016_RESOLUTIONS,
+  type Davis2016Options,
+  type Davis2016Layout,
+  type Davis2016Resolution,
+} from './davis2016.js';
 export { openYouTubeVOS, readYouTubeVosMeta, type YouTubeVosOptions } from './youtube_vos.js';
 export { openFrameFolder, type FrameFolderOptions } from './frame_folder.js';
 export { memoryDataset, memorySequence } from './memory_sequence.js';

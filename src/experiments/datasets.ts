@@ -11,12 +11,14 @@ import {
   type SynthDifficulty,
   type SynthSetting,
   type SynthVariety,
+  openDavis2016,
   openDavis2017,
   openYouTubeVOS,
   openFrameFolder,
   type EvalTask,
   type VideoDataset,
 } from '../data/index.js';
+import type { DavisProtocol } from '../eval/davis2016.js';
 import { ConfigError } from '../utils/errors.js';
 
 /** True when `root` already holds a complete generated dataset. */
@@ -83,6 +85,11 @@ function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void
   }
 }
 
+/** The scoring rules of a dataset: DAVIS-2016's binary foreground protocol, or DAVIS-2017's. */
+export function evalProtocolOf(dataset: DataConfig['dataset']): DavisProtocol {
+  return dataset === 'davis2016' ? 'davis2016' : 'davis2017';
+}
+
 /**
  * Opens `split` of the configured dataset. `task` picks DAVIS's annotation folder. For training
  * every annotated frame is scanned for objects; for evaluation DAVIS objects are those of frame 0
@@ -94,13 +101,20 @@ function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void
  * JPEG body, so with skip every file is decoded up front: the videos are then known before the
  * first step, and the batches stay a function of the step (exact resume).
  */
-export async function openSplit(data: DataConfig, split: string, task: EvalTask, purpose: 'train' | 'eval'): Promise<VideoDataset> {
+export async function openSplit(
+  data: Pick<DataConfig, 'dataset' | 'root' | 'on_error'>,
+  split: string,
+  task: EvalTask,
+  purpose: 'train' | 'eval',
+): Promise<VideoDataset> {
   const onError = purpose === 'train' ? data.on_error : 'raise';
   const validate = data.on_error === 'skip' ? 'decode' : 'headers';
   switch (data.dataset) {
     case 'synthetic':
     case 'davis2017':
       return openDavis2017(data.root, { split, task, onError, validate, scan: purpose === 'train' ? 'all' : 'first' });
+    case 'davis2016':
+      return openDavis2016(data.root, { split, onError, validate, scan: purpose === 'train' ? 'all' : 'first' });
     case 'youtube_vos':
       if (split !== 'train' && split !== 'valid')
         throw new ConfigError(`data.split/data.val_split: YouTube-VOS splits are 'train' and 'valid' (got '${split}')`);

@@ -9,11 +9,14 @@ import type { VideoSegmenter } from '../models/index.js';
 import type { EvalTask, LabelMap, VideoSequence } from '../data/index.js';
 import { writeLabelPng } from '../data/index.js';
 import { predictSequence, type PredictOptions } from '../eval/predictor.js';
-import { evaluateSequenceSemi, evaluateSequenceUnsupervised, type SequenceEvaluation } from '../eval/sequence.js';
+import type { SequenceEvaluation } from '../eval/sequence.js';
+import { evaluateSequenceWith, type DavisProtocol } from '../eval/davis2016.js';
 import { buildDavisEvaluation, type DavisEvaluation } from '../eval/report.js';
 
 export interface EvaluateModelOptions extends PredictOptions {
   task: EvalTask;
+  /** The scoring rules (default davis2017; davis2016: one binary foreground object per video). */
+  protocol?: DavisProtocol;
   /** Write each sequence's label maps to <dir>/<sequence>/<frame>.png. */
   predictionsDir?: string;
   /** Called with each sequence's predicted label maps (e.g. to log overlays). */
@@ -40,7 +43,7 @@ export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoS
   const { slots } = segmenter;
   for (const seq of sequences) {
     // Zero-shot proposes at most `slots` objects: say which ground-truth objects it cannot cover.
-    if (options.task === 'unsupervised' && seq.objectIds.length > slots) {
+    if (options.task === 'unsupervised' && options.protocol !== 'davis2016' && seq.objectIds.length > slots) {
       warn(
         `[rvos] ${seq.name}: ${seq.objectIds.length} objects (ids ${seq.objectIds.join(', ')}) but the model proposes at most ${slots}; at least ${seq.objectIds.length - slots} of them will be scored as missed (train with more model.slots)`,
       );
@@ -59,8 +62,7 @@ export async function evaluateModel(segmenter: VideoSegmenter, sequences: VideoS
     }
     await options.onSequence?.(seq, labels);
     const gt = await readAllAnnotations(seq);
-    const evaluate = options.task === 'semi_supervised' ? evaluateSequenceSemi : evaluateSequenceUnsupervised;
-    evaluations.push(evaluate(gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));
+    evaluations.push(evaluateSequenceWith(options.protocol ?? 'davis2017', options.task, gt, labels, { sequence: seq.name, frameNames: seq.frameNames }));
   }
   return buildDavisEvaluation(options.task, evaluations);
 }

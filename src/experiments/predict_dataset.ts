@@ -1,6 +1,6 @@
 /**
- * A trained run over a whole dataset split: loads the run's model and settings, opens a DAVIS-2017
- * or YouTube-VOS root, runs the inference core over every video and writes the predictions as an
+ * A trained run over a whole dataset split: loads the run's model and settings, opens a DAVIS-2016,
+ * DAVIS-2017 or YouTube-VOS root, runs the inference core over every video and writes the predictions as an
  * official result folder (<out>/<sequence>/<frame>.png, DAVIS palette) that `rvos eval --results`
  * and the official evaluators read. `rvos infer --dataset` and `rvos eval --run` share it.
  */
@@ -17,12 +17,12 @@ import { openSplit } from './datasets.js';
 import { evalTask, inferenceOptionsOf } from './run.js';
 
 /** Datasets a run can be evaluated on, with their default evaluation split. */
-export const EVAL_DATASETS = { davis2017: 'val', youtube_vos: 'valid' } as const;
+export const EVAL_DATASETS = { davis2016: 'val', davis2017: 'val', youtube_vos: 'valid' } as const;
 export type EvalDataset = keyof typeof EVAL_DATASETS;
 
 export function parseEvalDataset(value: string | undefined, flag = '--dataset'): EvalDataset {
   if (value !== undefined && value in EVAL_DATASETS) return value as EvalDataset;
-  throw new ConfigError(`${flag} must be ${Object.keys(EVAL_DATASETS).join(' or ')}, got '${value ?? ''}'`);
+  throw new ConfigError(`${flag} must be ${Object.keys(EVAL_DATASETS).join(', ')}, got '${value ?? ''}'`);
 }
 
 export interface LoadedRun {
@@ -39,7 +39,7 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   return { config, model, task: evalTask(config) };
 }
 
-/** Opens `split` of a DAVIS-2017 or YouTube-VOS root for evaluation, keeping only `sequences` when given. */
+/** Opens `split` of a DAVIS-2016, DAVIS-2017 or YouTube-VOS root for evaluation, keeping only `sequences` when given. */
 export async function openEvalSplit(
   config: RvosConfig,
   dataset: EvalDataset,

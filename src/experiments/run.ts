@@ -32,7 +32,7 @@ import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown
 import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
-import { ensureSyntheticDataset, openSplit } from './datasets.js';
+import { ensureSyntheticDataset, evalProtocolOf, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
 import { buildModel, gradientsFor, parameterCount, segmenterOf, type AnyModel } from './model_family.js';
@@ -380,6 +380,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
               const ev = await evaluateModel(segmenterOf(m, inference), valSet.sequences, {
                 ...predict,
                 task,
+                protocol: evalProtocolOf(config.data.dataset),
                 onSequence: logOverlay,
                 warn: validation.length === 0 ? log : () => undefined,
               });
@@ -425,6 +426,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, {
     ...predict,
     task,
+    protocol: evalProtocolOf(config.data.dataset),
     predictionsDir,
     timing,
     modelTiming,

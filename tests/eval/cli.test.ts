@@ -56,7 +56,7 @@ describe('rvos eval', () => {
     await expect(run(['--dataset', 'davis2017', '--root', root, '--results', root, '--task', 'zero'])).rejects.toThrow(
       /--task must be one of semi_supervised, unsupervised/,
     );
-    await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be one of davis2017, youtube_vos/);
+    await expect(run(['--dataset', 'kitti', '--root', root, '--results', root])).rejects.toThrow(/--dataset must be one of davis2016, davis2017, youtube_vos/);
     await expect(run(['--root', root])).rejects.toThrow(/--dataset is required/);
   });
 });

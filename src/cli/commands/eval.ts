@@ -1,46 +1,64 @@
 /**
  * `rvos eval`: evaluates a result folder with the official DAVIS-2017 (semi-supervised or
- * unsupervised) or YouTube-VOS protocol, writes the CSVs + JSON and prints the global table.
- * With `--run RUN_DIR` it first predicts the dataset with that trained run (the inference core,
- * as `rvos infer --dataset` does) into <out>/predictions/, then evaluates that folder the same way.
+ * unsupervised), DAVIS-2016 (one binary object: semi-supervised, or the zero-shot foreground as
+ * the union of the predicted instances) or YouTube-VOS protocol, writes the CSVs + JSON and prints
+ * the global table. With `--run RUN_DIR` it first predicts the dataset with that trained run (the
+ * inference core, as `rvos infer --dataset` does) into <out>/predictions/; with `--floor
+ * copy_first` it writes the copy-first-mask floor there instead; then it evaluates that folder.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { EVAL_TASKS, type EvalTask } from '../../data/types.js';
 import { evaluateDavis } from '../../eval/davis.js';
+import { evaluateDavis2016 } from '../../eval/davis2016.js';
 import { formatFixed3, formatGlobalTable, writeEvaluation } from '../../eval/report.js';
 import { evaluateYouTubeVOS, writeYouTubeVOSEvaluation, YOUTUBE_VOS_MEASURES } from '../../eval/youtube_vos.js';
 import { ConfigError } from '../../utils/errors.js';
 import { parseFlags, UsageError } from '../args.js';
 
-const USAGE = `Usage: rvos eval --dataset davis2017|youtube_vos --root DIR --results DIR [options]
-       rvos eval --run RUN_DIR --dataset davis2017|youtube_vos --root DIR [options]
+type Dataset = 'davis2016' | 'davis2017' | 'youtube_vos';
+const DATASETS: readonly Dataset[] = ['davis2016', 'davis2017', 'youtube_vos'];
+/** Default evaluation split per dataset (as EVAL_DATASETS in src/experiments/predict_dataset.ts, kept import-free here). */
+const DEFAULT_SPLIT: Record<Dataset, string> = { davis2016: 'val', davis2017: 'val', youtube_vos: 'valid' };
+
+const USAGE = `Usage: rvos eval --dataset davis2016|davis2017|youtube_vos --root DIR --results DIR [options]
+       rvos eval --run RUN_DIR --dataset davis2016|davis2017|youtube_vos --root DIR [options]
+       rvos eval --floor copy_first --dataset davis2016|davis2017|youtube_vos --root DIR [options]
 
 Evaluates predicted palette PNGs (<results>/<sequence>/<frame>.png) with the official metrics.
-With --run, predicts them first with a trained run (written to <out>/predictions/).
+With --run, predicts them first with a trained run (written to <out>/predictions/); with
+--floor copy_first, writes the copy-first-mask floor there (every frame repeats the given masks).
 
 Options:
-  --dataset davis2017|youtube_vos
-  --root DIR          dataset root (DAVIS: holds ImageSets/ and Annotations/; YouTube-VOS: holds <split>/)
+  --dataset davis2016|davis2017|youtube_vos
+  --root DIR          dataset root (DAVIS: holds ImageSets/ and Annotations/; YouTube-VOS: holds <split>/).
+                      davis2016 reads the official layout (ImageSets/480p/, 0/255 masks) or a
+                      DAVIS-2017-layout copy (ImageSets/2016/, palette ids; their union is the object)
   --results DIR       result folder
   --run RUN_DIR       a training run folder (holds .hydra/ and model/): predict, then evaluate
-  --task semi_supervised|unsupervised   DAVIS protocol (default: the run's eval.task with --run, else semi_supervised)
-  --split NAME        DAVIS: ImageSets/2017/<split>.txt (default val); YouTube-VOS: train|valid (default valid)
+  --floor copy_first  score the copy-first-mask floor (the one-shot floor; semi_supervised only)
+  --task semi_supervised|unsupervised   DAVIS protocol (default: the run's eval.task with --run, i.e. its
+                      mode, else semi_supervised). davis2016 unsupervised: the union of the predicted
+                      instances is the foreground, scored against the binary mask
+  --split NAME        DAVIS-2017: ImageSets/2017/<split>.txt; DAVIS-2016: ImageSets/480p/<split>.txt or
+                      ImageSets/2016/<split>.txt (default val); YouTube-VOS: train|valid (default valid)
   --sequences A,B     evaluate only these sequences/videos
   --seen FILE         YouTube-VOS: categories seen in training, one per line (others count as unseen)
-  --out DIR           where to write CSV/JSON (default: the result folder; with --run: RUN_DIR/eval-<dataset>-<split>)
+  --out DIR           where to write CSV/JSON (default: the result folder; with --run: RUN_DIR/eval-<dataset>-<split>;
+                      with --floor: results/floor-copy_first-<dataset>-<split>)
   --temporal-stability   DAVIS: also compute the DAVIS-2016 temporal stability T (slow; separate CSV)
-  --backend NAME      with --run: auto | tensorflow | wasm | cpu (default: the run's backend)
+  --backend NAME      with --run or --floor: auto | tensorflow | wasm | cpu (default: the run's backend; --floor: auto)
   -h, --help`;
 
 export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
     argv,
     {
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] },
+      dataset: { type: 'string', choices: DATASETS },
       root: { type: 'string' },
       results: { type: 'string' },
       run: { type: 'string' },
+      floor: { type: 'string', choices: ['copy_first'] },
       task: { type: 'string', choices: EVAL_TASKS },
       split: { type: 'string' },
       sequences: { type: 'string' },
@@ -60,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     if (v === undefined) throw new UsageError(`--${name} is required`, USAGE.split('\n')[0]!, 'eval');
     return v;
   };
-  const dataset = required('dataset') as 'davis2017' | 'youtube_vos';
+  const dataset = required('dataset') as Dataset;
   const root = required('root');
   const sequences = values.sequences
     ?.split(',')
@@ -84,11 +102,20 @@ export async function run(argv: string[]): Promise<number> {
   let results: string;
   let out: string;
   let task: EvalTask;
+  const sources = (['results', 'run', 'floor'] as const).filter((k) => values[k] !== undefined);
+  if (sources.length > 1)
+    throw new UsageError(`pass only one of --results, --run, --floor (got ${sources.map((k) => `--${k}`).join(' and ')})`, USAGE.split('\n')[0]!, 'eval');
   if (values.run !== undefined) {
-    if (values.results !== undefined)
-      throw new UsageError('--run predicts its own result folder: pass --run or --results, not both', USAGE.split('\n')[1]!, 'eval');
     const predicted = await predictWithRun(values.run, dataset, root, values.task, values.split, sequences, values.out, values.backend);
     ({ results, out, task } = predicted);
+  } else if (values.floor !== undefined) {
+    if (values.task === 'unsupervised')
+      throw new ConfigError('--floor copy_first is the one-shot floor (it is given the first mask): score it with --task semi_supervised');
+    task = 'semi_supervised';
+    const split = values.split ?? DEFAULT_SPLIT[dataset];
+    out = values.out ?? path.join('results', `floor-copy_first-${dataset}-${split}`);
+    results = path.join(out, 'predictions');
+    await predictFloor(dataset, root, split, sequences, results, values.backend);
   } else {
     results = required('results');
     out = values.out ?? results;
@@ -96,20 +123,24 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const started = Date.now();
-  if (dataset === 'davis2017') {
-    const evaluation = await evaluateDavis({
+  if (dataset === 'davis2017' || dataset === 'davis2016') {
+    const common = {
       root,
       results,
       task,
       split: values.split,
       sequences,
       temporalStability: values['temporal-stability'] === true,
-      onSequence: (s, i, n) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
-    });
+      onSequence: (s: { sequence: string }, i: number, n: number) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
+    };
+    const evaluation = dataset === 'davis2017' ? await evaluateDavis(common) : await evaluateDavis2016(common);
     process.stderr.write('\n');
     const files = writeEvaluation(out, evaluation);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `DAVIS-2017 ${evaluation.task}: ${evaluation.perObject.length} objects in ${evaluation.sequences.length} sequences (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      dataset === 'davis2017'
+        ? `DAVIS-2017 ${evaluation.task}: ${evaluation.perObject.length} objects in ${evaluation.sequences.length} sequences (${seconds} s)`
+        : `DAVIS-2016 ${evaluation.task}${evaluation.task === 'unsupervised' ? ' (foreground: the union of the predicted instances)' : ''}: ${evaluation.sequences.length} sequences (${seconds} s)`,
     );
     console.log(formatGlobalTable(evaluation.global));
     if (evaluation.temporalStability !== undefined)
@@ -129,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
 /** Predicts `dataset` with the run into <out>/predictions and says where to evaluate. */
 async function predictWithRun(
   runDir: string,
-  dataset: 'davis2017' | 'youtube_vos',
+  dataset: Dataset,
   root: string,
   taskFlag: EvalTask | undefined,
   splitFlag: string | undefined,
@@ -160,4 +191,21 @@ async function predictWithRun(
   } finally {
     loaded.model.dispose();
   }
+}
+
+/** Writes the copy-first floor of `dataset`'s split into `results` (src/experiments/floor.ts). */
+async function predictFloor(dataset: Dataset, root: string, split: string, sequences: string[] | undefined, results: string, backendFlag: string | undefined) {
+  const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
+  const { openSplit } = await import('../../experiments/datasets.js');
+  const { predictCopyFirst } = await import('../../experiments/floor.js');
+  await initBackend(backendFlag === undefined ? undefined : parseBackendPreference(backendFlag, '--backend'));
+  const opened = await openSplit({ dataset, root, on_error: 'raise' }, split, 'semi_supervised', 'eval');
+  let videos = opened.sequences;
+  if (sequences !== undefined) {
+    const missing = sequences.filter((s) => !videos.some((v) => v.name === s));
+    if (missing.length > 0) throw new ConfigError(`--sequences: ${missing.join(', ')} not in ${dataset} split '${split}' at ${root}`);
+    videos = videos.filter((v) => sequences.includes(v.name));
+  }
+  const done = await predictCopyFirst(videos, results);
+  console.log(`Wrote the copy-first floor of ${done.frames} frames of ${done.sequences} videos → ${results}`);
 }

@@ -8,7 +8,7 @@
  * eval.objectness_threshold. `--box x,y,w,h` (frame pixels) gives object 1 as a box instead of a
  * mask (SiamMask's initialisation; written to <out>/box_mask.png).
  *
- * A whole dataset: `--dataset davis2017|youtube_vos --root DIR [--split NAME] --out DIR` writes an
+ * A whole dataset: `--dataset davis2016|davis2017|youtube_vos --root DIR [--split NAME] --out DIR` writes an
  * official result folder <out>/<sequence>/<frame>.png (what `rvos eval --results` reads), nothing
  * else; overlays (eval.write_overlays) are written by the one-video form and by `rvos eval --run`.
  */
@@ -28,10 +28,11 @@ export function parseBox(text: string): [number, number, number, number] {
 }
 
 const USAGE = `Usage: rvos infer --run RUN_DIR --frames DIR --out DIR [--first-mask PNG | --box x,y,w,h] [--masks DIR] [--backend NAME]
-       rvos infer --run RUN_DIR --dataset davis2017|youtube_vos --root DIR --out DIR [--split NAME] [--sequences A,B] [--backend NAME]
+       rvos infer --run RUN_DIR --dataset davis2016|davis2017|youtube_vos --root DIR --out DIR [--split NAME] [--sequences A,B] [--backend NAME]
 
 The second form predicts every video of a dataset split into an official result folder
-(<out>/<sequence>/<frame>.png) for \`rvos eval --results\`; DAVIS split default val, YouTube-VOS valid.`;
+(<out>/<sequence>/<frame>.png) for \`rvos eval --results\`; DAVIS split default val, YouTube-VOS valid.
+Zero-shot runs write their instance ids; \`rvos eval --dataset davis2016\` scores their union.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { flags: values, help } = parseFlags(
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       'first-mask': { type: 'string' },
       masks: { type: 'string' },
       box: { type: 'string' },
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] },
+      dataset: { type: 'string', choices: ['davis2016', 'davis2017', 'youtube_vos'] },
       root: { type: 'string' },
       split: { type: 'string' },
       sequences: { type: 'string' },
