@@ -38,9 +38,7 @@ export function predictedForeground(pred: LabelMap, task: EvalTask, name: string
     const v = pred.data[p]!;
     if (v === 0) continue;
     if (task === 'semi_supervised' && v !== 1 && v !== DAVIS2016_RESULT_FOREGROUND) {
-      throw new EvalError(
-        `${name}: predicted id ${v}, but a DAVIS-2016 semi-supervised video has one object; predictions must hold 0 and 1 (or 0 and 255)`,
-      );
+      throw new EvalError(`${name}: predicted id ${v}, but a DAVIS-2016 semi-supervised video has one object; predictions must hold 0 and 1 (or 0 and 255)`);
     }
     out[p] = 1;
   }
@@ -56,7 +54,9 @@ export function evaluateSequence2016(gt: LabelMap[], pred: LabelMap[], task: Eva
   if (gt.length > 0 && !gt[0]!.data.includes(1)) {
     throw new EvalError(`sequence '${sequence}': the first frame's mask has no object; the DAVIS-2016 protocol scores the object of frame 0`);
   }
-  const binary = pred.map((p, t) => predictedForeground(p, task, options.predictionNames?.[t] ?? `${sequence} prediction frame ${options.frameNames?.[t] ?? t}`));
+  const binary = pred.map((p, t) =>
+    predictedForeground(p, task, options.predictionNames?.[t] ?? `${sequence} prediction frame ${options.frameNames?.[t] ?? t}`),
+  );
   return evaluateSequenceSemi(gt, binary, options);
 }
 

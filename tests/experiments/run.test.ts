@@ -142,7 +142,9 @@ describe('runTraining', () => {
         }
       }
       expect(fs.readdirSync(path.join(outB, 'overlays')).length).toBe(3);
-      await expect(evalCli(['--run', runDir, '--results', resultsA, '--dataset', 'davis2017', '--root', data])).rejects.toThrow(/pass only one of --results, --run, --floor \(got --results and --run\)/);
+      await expect(evalCli(['--run', runDir, '--results', resultsA, '--dataset', 'davis2017', '--root', data])).rejects.toThrow(
+        /pass only one of --results, --run, --floor \(got --results and --run\)/,
+      );
     } finally {
       quiet();
     }
