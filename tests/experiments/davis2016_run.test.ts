@@ -8,10 +8,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { run as evalCli } from '../../src/cli/commands/eval.js';
 import { composeConfig } from '../../src/config/index.js';
-import { readLabelPng } from '../../src/data/palette_png.js';
+import { readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
 import { runTraining } from '../../src/experiments/run.js';
 import { movingSquare, writeDavis2016Official } from '../data/davis2016_fixture.js';
-import { removeDir, tempDir, writeDavis } from '../data/helpers.js';
+import { rectLabels, removeDir, tempDir, testImage, writeDavis, writeJpeg } from '../data/helpers.js';
 
 const base = tempDir('rvos-davis2016-run-');
 afterAll(() => removeDir(base));
@@ -58,6 +58,42 @@ describe('copy-first floor (rvos eval --floor copy_first)', () => {
       /pass only one of --results, --run, --floor \(got --results and --floor\)/,
     );
     await expect(evalCli(['--floor', 'median', '--dataset', 'davis2017', '--root', root])).rejects.toThrow(/--floor must be one of copy_first/);
+  });
+
+  it('YouTube-VOS: an object entering later is copied from its own first frame', async () => {
+    const root = path.join(base, 'yt');
+    const split = path.join(root, 'valid');
+    // Object 1 from frame 0; object 2 enters at frame 2. Both still: the floor is exact for both.
+    const one = rectLabels(16, 12, [[1, 1, 1, 5, 5]]);
+    const both = rectLabels(16, 12, [
+      [1, 1, 1, 5, 5],
+      [2, 8, 4, 14, 10],
+    ]);
+    for (let t = 0; t < 4; t++) {
+      const stem = `0000${t * 5}`.slice(-5);
+      await writeJpeg(path.join(split, 'JPEGImages', 'v', `${stem}.jpg`), testImage(16, 12, t));
+      writeLabelPng(path.join(split, 'Annotations', 'v', `${stem}.png`), t < 2 ? one : both);
+    }
+    const meta = { videos: { v: { objects: { '1': { category: 'cat', frames: ['00000'] }, '2': { category: 'dog', frames: ['00010'] } } } } };
+    fs.writeFileSync(path.join(split, 'meta.json'), JSON.stringify(meta));
+    fs.writeFileSync(path.join(root, 'seen.txt'), 'cat\n');
+    const out = path.join(base, 'flooryt');
+    await evalQuiet([
+      '--floor',
+      'copy_first',
+      '--dataset',
+      'youtube_vos',
+      '--root',
+      root,
+      '--seen',
+      path.join(root, 'seen.txt'),
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ]);
+    expect(readLabelPng(path.join(out, 'predictions', 'v', '00015.png')).data).toEqual(both.data);
+    expect(readLabelPng(path.join(out, 'predictions', 'v', '00005.png')).data).toEqual(one.data);
   });
 });
 

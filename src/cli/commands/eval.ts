@@ -18,8 +18,6 @@ import { parseFlags, UsageError } from '../args.js';
 
 type Dataset = 'davis2016' | 'davis2017' | 'youtube_vos';
 const DATASETS: readonly Dataset[] = ['davis2016', 'davis2017', 'youtube_vos'];
-/** Default evaluation split per dataset (as EVAL_DATASETS in src/experiments/predict_dataset.ts, kept import-free here). */
-const DEFAULT_SPLIT: Record<Dataset, string> = { davis2016: 'val', davis2017: 'val', youtube_vos: 'valid' };
 
 const USAGE = `Usage: rvos eval --dataset davis2016|davis2017|youtube_vos --root DIR --results DIR [options]
        rvos eval --run RUN_DIR --dataset davis2016|davis2017|youtube_vos --root DIR [options]
@@ -112,10 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.task === 'unsupervised')
       throw new ConfigError('--floor copy_first is the one-shot floor (it is given the first mask): score it with --task semi_supervised');
     task = 'semi_supervised';
-    const split = values.split ?? DEFAULT_SPLIT[dataset];
-    out = values.out ?? path.join('results', `floor-copy_first-${dataset}-${split}`);
-    results = path.join(out, 'predictions');
-    await predictFloor(dataset, root, split, sequences, results, values.backend);
+    ({ results, out } = await predictFloor(dataset, root, values.split, sequences, values.out, values.backend));
   } else {
     results = required('results');
     out = values.out ?? results;
@@ -193,12 +188,23 @@ async function predictWithRun(
   }
 }
 
-/** Writes the copy-first floor of `dataset`'s split into `results` (src/experiments/floor.ts). */
-async function predictFloor(dataset: Dataset, root: string, split: string, sequences: string[] | undefined, results: string, backendFlag: string | undefined) {
+/** Writes the copy-first floor of `dataset`'s split into <out>/predictions (src/experiments/floor.ts). */
+async function predictFloor(
+  dataset: Dataset,
+  root: string,
+  splitFlag: string | undefined,
+  sequences: string[] | undefined,
+  outFlag: string | undefined,
+  backendFlag: string | undefined,
+): Promise<{ results: string; out: string }> {
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
   const { openSplit } = await import('../../experiments/datasets.js');
+  const { EVAL_DATASETS } = await import('../../experiments/predict_dataset.js');
   const { predictCopyFirst } = await import('../../experiments/floor.js');
   await initBackend(backendFlag === undefined ? undefined : parseBackendPreference(backendFlag, '--backend'));
+  const split = splitFlag ?? EVAL_DATASETS[dataset];
+  const out = outFlag ?? path.join('results', `floor-copy_first-${dataset}-${split}`);
+  const results = path.join(out, 'predictions');
   const opened = await openSplit({ dataset, root, on_error: 'raise' }, split, 'semi_supervised', 'eval');
   let videos = opened.sequences;
   if (sequences !== undefined) {
@@ -208,4 +214,5 @@ async function predictFloor(dataset: Dataset, root: string, split: string, seque
   }
   const done = await predictCopyFirst(videos, results);
   console.log(`Wrote the copy-first floor of ${done.frames} frames of ${done.sequences} videos → ${results}`);
+  return { results, out };
 }
