@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { detectDavis2016Layout, openDavis2016, readDavis2016List } from '../../src/data/davis2016.js';
 import { writeLabelPng } from '../../src/data/palette_png.js';
 import { DataError } from '../../src/utils/errors.js';
@@ -40,6 +40,23 @@ describe('DAVIS-2016 reader, official layout', () => {
     expect(count(mask.data, 1)).toBe(100);
     expect((await bear.readFrame(0)).data.length).toBe(W * H * 3);
     expect((await openDavis2016(root, { split: 'train' })).sequences.map((s) => s.name)).toEqual(['bear']);
+  });
+
+  it('rvos data info lists the splits of either layout and the videos with bad masks', async () => {
+    const { run } = await import('../../src/cli/commands/data.js');
+    const root = fresh();
+    await writeDavis2016Official(root, [{ name: 'bear', frames: 4 }, { name: 'swan', frames: 3 }], { train: ['bear'], val: ['swan'] });
+    writeGreyPng(path.join(root, 'Annotations', '480p', 'swan', '00002.png'), rectLabels(W, H, [[9, 0, 0, 1, 1]]), 1);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(await run(['info', '--dataset', 'davis2016', '--root', root, '--check'])).toBe(1);
+      const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+      expect(printed).toContain(`davis2016 at ${root}`);
+      expect(printed).toMatch(/train: 1 sequences, 4 frames \(4 annotated\), 1 objects, sizes 40x30/);
+      expect(printed).toMatch(/skipped swan: .*00002\.png: mask value 9 at pixel \(0, 0\)/);
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('finds the object in a later frame with scan=all when frame 0 is empty', async () => {

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { detectDavis2016Layout, openDavis2016 } from '../../data/davis2016.js';
 import { openDavis2017 } from '../../data/davis2017.js';
 import { generateSyntheticDataset } from '../../data/synth/dataset.js';
 import { DIFFICULTY_PRESETS, type SynthOptions } from '../../data/synth/options.js';
@@ -19,7 +20,7 @@ const USAGE = `Usage:
       annotations, Annotations_unsupervised, ImageSets/2017/train.txt and val.txt). N is the total
       number of videos; the last --val of them form the val split. Same options → same bytes.
       Defaults: --videos 60 --frames 12 --size 64x64 --objects 1-3 --seed 0 --val 10.
-  rvos data info --root DIR [--dataset davis2017|youtube_vos] [--split NAME] [--check]
+  rvos data info --root DIR [--dataset davis2016|davis2017|youtube_vos] [--split NAME] [--check]
       Counts sequences, frames and objects per split; --check decodes every file. Bad videos are
       listed (exit code 1).`;
 
@@ -84,7 +85,7 @@ async function info(argv: string[]): Promise<number> {
     argv,
     {
       root: { type: 'string', placeholder: 'DIR' },
-      dataset: { type: 'string', choices: ['davis2017', 'youtube_vos'] },
+      dataset: { type: 'string', choices: ['davis2016', 'davis2017', 'youtube_vos'] },
       split: { type: 'string' },
       check: { type: 'boolean' },
     },
@@ -94,8 +95,10 @@ async function info(argv: string[]): Promise<number> {
   const kind = values.dataset ?? 'davis2017';
   const validate = values.check ? 'decode' : 'headers';
   let datasets: VideoDataset[];
-  if (kind === 'davis2017') {
-    const setsDir = path.join(values.root, 'ImageSets', '2017');
+  if (kind === 'davis2017' || kind === 'davis2016') {
+    // DAVIS-2016 lists its splits in ImageSets/480p (official layout) or ImageSets/2016 (DAVIS-2017 layout).
+    const sets = kind === 'davis2017' ? '2017' : detectDavis2016Layout(values.root) === 'official' ? '480p' : '2016';
+    const setsDir = path.join(values.root, 'ImageSets', sets);
     const splits =
       values.split !== undefined
         ? [values.split]
@@ -107,7 +110,8 @@ async function info(argv: string[]): Promise<number> {
               .sort()
           : ['train'];
     datasets = [];
-    for (const split of splits) datasets.push(await openDavis2017(values.root, { split, onError: 'skip', validate, scan: 'all' }));
+    const open = kind === 'davis2017' ? openDavis2017 : openDavis2016;
+    for (const split of splits) datasets.push(await open(values.root, { split, onError: 'skip', validate, scan: 'all' }));
   } else if (kind === 'youtube_vos') {
     const splits = values.split !== undefined ? [values.split] : ['train', 'valid'].filter((s) => fs.existsSync(path.join(values.root!, s)));
     if (splits.length === 0) throw new ConfigError(`${values.root} has neither train/ nor valid/; is it a YouTube-VOS root?`);
@@ -117,7 +121,7 @@ async function info(argv: string[]): Promise<number> {
       datasets.push(await openYouTubeVOS(values.root, { split, onError: 'skip', validate }));
     }
   } else {
-    throw new ConfigError(`--dataset must be davis2017 or youtube_vos (got '${kind}')`);
+    throw new ConfigError(`--dataset must be davis2016, davis2017 or youtube_vos (got '${kind}')`);
   }
   let bad = 0;
   console.log(`${kind} at ${values.root}`);
