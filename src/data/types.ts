@@ -66,7 +66,7 @@ export interface SkippedVideo {
 }
 
 export interface VideoDataset {
-  /** 'davis2017', 'youtube_vos', 'frames' or 'memory'. */
+  /** 'davis2016', 'davis2017', 'youtube_vos', 'frames' or 'memory'. */
   name: string;
   root: string;
   split: string;

@@ -44,7 +44,7 @@ describe('composeConfig on configs/', () => {
     const options: Record<string, string[]> = {
       model: ['rvos', 'small'],
       encoder: ['light', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'mobilenetv2'],
-      data: ['synthetic', 'davis2017', 'youtube_vos'],
+      data: ['synthetic', 'davis2016', 'davis2017', 'youtube_vos'],
       train: ['default', 'quick'],
       launcher: ['basic', 'local'],
     };
@@ -54,6 +54,7 @@ describe('composeConfig on configs/', () => {
     expect(compose('model=rvos').config.model).toMatchObject({ hidden: 128, objectness: false, recurrence: 'ST' });
     expect(compose('encoder=resnet101').config.encoder.name).toBe('resnet101');
     expect(compose('data=davis2017').config.data).toMatchObject({ dataset: 'davis2017', size: [240, 427], clip_length: 5 });
+    expect(compose('data=davis2016').config.data).toMatchObject({ dataset: 'davis2016', split: 'train', val_split: 'val', max_objects: 1 });
     expect(compose('train=quick').config.train.steps).toBe(20);
     expect(compose('data=frames', 'data.root=my/frames').config.data).toMatchObject({ dataset: 'frames', root: 'my/frames', augment: null });
   });
