@@ -1,6 +1,6 @@
 /**
  * One measurement of bench/speed.ts, run in its own process: a setting (model + sizes), a kernel
- * variant (before/after issue 9 on wasm alone; native = after + oneDNN convolutions, issue 13), a
+ * variant (before/after the fused and fast-path kernels on wasm alone; native = after + oneDNN convolutions), a
  * worker count, and what to measure. Not a bench by itself
  * (bench/index.ts skips files starting with "_").
  */
@@ -29,7 +29,7 @@ export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one
 
 export interface Job {
   setting: SettingName;
-  /** before/after issue 9 on the wasm kernels alone; `native`: after + the oneDNN convolutions (issue 13). */
+  /** before/after the fused and fast-path kernels on wasm alone; `native`: after + the oneDNN convolutions. */
   variant: 'before' | 'after' | 'native';
   workers: number;
   repeats: number;

@@ -68,14 +68,14 @@ console.log(
     .join(' ')} on ${os.cpus().length} cores`,
 );
 await measure('synthetic 64x64', video.frames, video.firstMask);
-if (fs.existsSync(REAL_DAVIS)) {
+if (REAL_DAVIS !== null) {
   await measure(
     'DAVIS blackswan 854x480',
     path.join(REAL_DAVIS, 'JPEGImages', '480p', 'blackswan'),
     path.join(REAL_DAVIS, 'Annotations', '480p', 'blackswan', '00000.png'),
   );
 } else {
-  console.log('DAVIS 480p: the shared DAVIS files are absent; skipped');
+  console.log('DAVIS 480p: skipped (set RVOS_SHARED_DATA to a folder holding davis-real/)');
 }
 await browser.close();
 await server.close();

@@ -5,7 +5,7 @@
  *    consumer work;
  *  - a consumer that computes for a fixed time per batch (a stand-in for a synchronous training
  *    step), without prefetching, with it, and with it in a worker: how much loading is hidden.
- * Frames come from ../shared/data/davis-real when present, else from synthetic 854x480 videos
+ * Frames come from $RVOS_SHARED_DATA/davis-real when set and present, else from synthetic 854x480 videos
  * written to a temporary folder.
  */
 import fs from 'node:fs';
@@ -20,6 +20,7 @@ import { ClipPrefetcher } from '../src/data/prefetch.js';
 import { generateSyntheticDataset } from '../src/data/synth/dataset.js';
 import type { VideoDataset } from '../src/data/types.js';
 import { Rng } from '../src/utils/rng.js';
+import { sharedData } from '../tests/shared_data.js';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -28,9 +29,9 @@ const BATCH = 4;
 const STEP_MS = 150;
 
 async function dataset(): Promise<{ ds: VideoDataset; cleanup: () => void; source: string }> {
-  const real = path.resolve(process.cwd(), '..', 'shared', 'data', 'davis-real');
-  if (fs.existsSync(real))
-    return { ds: await openDavis2017(real, { split: 'val' }), cleanup: () => undefined, source: 'real DAVIS 854x480 (../shared/data/davis-real)' };
+  const real = sharedData('davis-real');
+  if (real !== null) return { ds: await openDavis2017(real, { split: 'val' }), cleanup: () => undefined, source: `real DAVIS 854x480 (${real})` };
+  console.log('real DAVIS frames: skipped (set RVOS_SHARED_DATA to a folder holding davis-real/); using synthetic ones');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-bench-data-'));
   const out = path.join(dir, 'synth');
   await generateSyntheticDataset({ out, videos: 3, valVideos: 1, frames: 10, size: [480, 854], objects: [2, 4], seed: 1 });

@@ -3,15 +3,13 @@
  * light CPU config. Inference: ms/frame at batch 1, carrying the recurrent state. Training:
  * ms/step at batch 2, clip 3, soft-IoU loss summed over the clip, full back-propagation through
  * the clip, Adam over every trainable variable. When /usr/bin/python3 has torch, the PyTorch peer
- * (shared/bench/torch_rvos.py) runs with the same settings in this run and ratios are printed.
+ * (the script RVOS_TORCH_PEER names) runs with the same settings in this run and ratios are printed.
  * Ends with a tf.profile by-kernel breakdown of one RVOS-small training step.
  *
  * Usage: npm run bench -- model   (env: BENCH_REPEATS=5, BENCH_SKIP_PEER=1, BENCH_PROFILE=0)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
@@ -132,9 +130,9 @@ function runPeer(s: Setting): PeerResult | string {
   if (process.env.BENCH_SKIP_PEER === '1') return 'skipped (BENCH_SKIP_PEER=1)';
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'skipped: /usr/bin/python3 cannot import torch + torchvision (apt-get install -y python3-torch python3-torchvision)';
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
-  if (!fs.existsSync(script)) return `skipped: ${script} not found`;
+  const script = process.env.RVOS_TORCH_PEER;
+  if (script === undefined || script === '') return 'skipped: set RVOS_TORCH_PEER to the PyTorch RVOS timing script (torch_rvos.py)';
+  if (!fs.existsSync(script)) return `skipped: RVOS_TORCH_PEER=${script} not found`;
   const args = [
     script,
     '--backbone',

@@ -1,14 +1,14 @@
 /**
- * Issue 9 in one run: RVOS-small (ResNet-18, 128x224, hidden 128, 10 slots) zero-shot and
+ * The training-speed work in one run: RVOS-small (ResNet-18, 128x224, hidden 128, 10 slots) zero-shot and
  * one-shot, and the main job's light config (light encoder, hidden 32, 64x64, 3 slots, batch 4,
  * clip 4). For each: inference ms/frame (batch 1, recurrent state carried), training ms/step
  * (batch 2, clip 3: the trainer's own step — clip loss with Hungarian matching, gradient
  * clipping, Adam), frames/s of the evaluation pipeline (predict + DAVIS metrics on synthetic
  * videos), and peak memory (process RSS, wasm heap). Each is measured with the wasm kernels as
- * they were before issue 9 ("before": zero-dilated input gradient, filter reversed every call,
+ * they were before the fused and fast-path kernels ("before": zero-dilated input gradient, filter reversed every call,
  * copying Identity, per-element Tile, unfused ConvLSTM gates, Adam and batch-norm gradients:
  * src/backend/fused_kernels) and now ("after"), and training also with train.workers=2.
- * The PyTorch peer (shared/bench/torch_rvos.py, 2 threads) runs with the same settings in this
+ * The PyTorch peer (the script RVOS_TORCH_PEER names, 2 threads) runs with the same settings in this
  * run, and ratios are printed. Ends with a tf.profile by kernel of one RVOS-small training step.
  *
  * Every measurement runs in its own process (clean memory peaks). Times are the best of the
@@ -16,7 +16,7 @@
  * printed with each row, and the ratios (same run) are the numbers to compare. The evaluation
  * pipeline runs 3 synthetic videos x 8 frames at the setting's size.
  *
- * Issue 13 adds the native rows: the same "after" kernels with the convolutions on oneDNN
+ * The native rows: the same "after" kernels with the convolutions on oneDNN
  * (src/backend/native; skipped with the reason when the addon is not built), workers 1 and 2, the
  * line `ratio native/pytorch: inference X.XXx, training Y.YYx` per setting with a peer, the
  * native speed-up over wasm, GFLOP/s per convolution kind (native vs wasm) and the kernel
@@ -34,7 +34,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runJob, type Job, type JobResult, type SettingName } from './_speed_job.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 
 interface PeerResult {
@@ -57,8 +56,9 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
   if (process.env.BENCH_SKIP_PEER === '1') return 'skipped (BENCH_SKIP_PEER=1)';
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'skipped: /usr/bin/python3 cannot import torch + torchvision (apt-get install -y python3-torch python3-torchvision)';
-  const script = path.resolve(here, '../../shared/bench/torch_rvos.py');
-  if (!fs.existsSync(script)) return `skipped: ${script} not found`;
+  const script = process.env.RVOS_TORCH_PEER;
+  if (script === undefined || script === '') return 'skipped: set RVOS_TORCH_PEER to the PyTorch RVOS timing script (torch_rvos.py)';
+  if (!fs.existsSync(script)) return `skipped: RVOS_TORCH_PEER=${script} not found`;
   const args = [
     script,
     '--backbone',

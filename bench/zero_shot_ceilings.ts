@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/zero_shot_ceilings.ts [PRED_DIR]` (or `npm run bench -- zero_shot_ceilings`, without
  * PRED_DIR): what bounds zero-shot on the main job's
- * held-out videos, apart from the model (docs/zero_shot.md, session 7). On the held-out split of
+ * held-out videos, apart from the model (docs/zero_shot.md). On the held-out split of
  * data/synthetic-varied-1k (made by `npm start`):
  *
  * 1. The pipeline's ceiling: the ground truth sent through the model's resolution path (resized

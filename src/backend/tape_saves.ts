@@ -1,5 +1,5 @@
 /**
- * Tensors saved for back-propagation without a kernel call (issue 13). tfjs-core saves every input
+ * Tensors saved for back-propagation without a kernel call (a training-speed measure). tfjs-core saves every input
  * or output that a gradient needs (and what a customGrad op saves) by cloning it: an Identity
  * kernel call plus a tape node for the clone. A main-job training step made 3,750 of them, 40% of
  * its kernel calls. tfjs data is immutable, so on the wasm and cpu backends a saved tensor can

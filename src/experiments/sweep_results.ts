@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobOutcome } from './launcher.js';
+import type { JobOutcome } from './sweep_job.js';
 import type { RunResults } from './run.js';
 import { GLOBAL_MEASURES, officialTaskName, type GlobalMeasure } from '../eval/report.js';
 import type { EvalTask } from '../data/types.js';

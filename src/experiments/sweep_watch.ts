@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { RvosConfig } from '../config/index.js';
 import { formatDuration, PROGRESS_FILE, SweepProgress, type ProgressStream } from '../logging/index.js';
-import type { JobOutcome, SweepJob } from './launcher.js';
+import type { JobOutcome, SweepJob } from './sweep_job.js';
 import type { RunResults } from './run.js';
 import { variantOverrides } from './sweep_results.js';
 import { estimateJobSeconds, readTimings, recordTiming, speedKey, TIMINGS_FILE } from './timings.js';

@@ -5,7 +5,7 @@
  * On wasm and cpu it is one fused kernel forward and one backward
  * (src/backend/fused_kernels/lstm_gates.ts), wired up here as an op with a gradient; on other
  * backends (tensorflow) the same formula as separate ops. Both give the same values; the fused
- * path exists only for speed (issue 9).
+ * path exists only for speed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from '../backend/fused_kernels/index.js';

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TrainingError } from '../utils/errors.js';
+import { pidAlive } from '../utils/fs.js';
 
 export const LOCK_FILE = '.rvos.lock';
 
@@ -49,15 +50,6 @@ function processStartMs(pid: number): number | undefined {
     return Number.isFinite(ticks) && Number.isFinite(btime) ? btime * 1000 + ticks * 10 : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -17,7 +17,7 @@
  * the head learns only what "foreground" is, like the slot canvas (./slot_canvas.ts).
  *
  * Zero-shot only: one-shot slots are told their objects by the given masks, and there the head
- * lowered J&F at every validation of the one measured run (docs/zero_shot.md, session 7).
+ * lowered J&F at every validation of the one measured run (docs/zero_shot.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D } from './nn.js';

@@ -45,7 +45,8 @@ export async function writeFileAtomicAsync(file: string, data: string | Uint8Arr
 /** Temporary names this project writes: `<file>.<pid>.<n>.tmp` (above) and `.<name>.<pid>.tmp` (checkpoint folders). */
 const TEMPORARY = /\.(\d+)(?:\.\d+)?\.tmp$/;
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` runs on this host (EPERM: it runs, as another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

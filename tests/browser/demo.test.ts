@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLabelPng, readLabelPng, type LabelMap } from '../../src/data/palette_png.js';
 import { ensureWebBuild, startDemoServer, type DemoServer } from '../../src/cli/demo_server.js';
 import { REAL_DAVIS } from '../data/helpers.js';
+import { needsSharedData } from '../shared_data.js';
 import type { DemoState } from '../../web/src/demo_state.js';
 import { enableNativeKernels } from '../../src/backend/native/index.js';
 import { chromiumPath, labelIoU, launchChromium, makeRun, writeSyntheticVideo, type VideoOnDisk } from './fixtures.js';
@@ -285,11 +286,11 @@ describe.skipIf(CHROMIUM === null)('browser demo (headless Chromium)', () => {
     }
   });
 
-  it.skipIf(!fs.existsSync(REAL_DAVIS))('a 480p DAVIS video (real frames): segmented in the page, rate reported', async () => {
+  it.skipIf(REAL_DAVIS === null)(`a 480p DAVIS video (real frames): segmented in the page, rate reported${needsSharedData('davis-real')}`, async () => {
     const seq = 'blackswan';
-    const frames = path.join(REAL_DAVIS, 'JPEGImages', '480p', seq);
+    const frames = path.join(REAL_DAVIS!, 'JPEGImages', '480p', seq);
     const page = await openPage(browser, server.url, 'wasm');
-    const { masks, state } = await segment(page, frames, path.join(REAL_DAVIS, 'Annotations', '480p', seq, '00000.png'));
+    const { masks, state } = await segment(page, frames, path.join(REAL_DAVIS!, 'Annotations', '480p', seq, '00000.png'));
     expect(masks.size).toBe(fs.readdirSync(frames).length);
     const first = masks.values().next().value!;
     expect([first.width, first.height]).toEqual([854, 480]);

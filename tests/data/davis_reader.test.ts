@@ -5,6 +5,7 @@ import { openDavis2017 } from '../../src/data/davis2017.js';
 import { decodeLabelPng, encodeLabelPng, readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
 import { DataError } from '../../src/utils/errors.js';
 import { REAL_DAVIS, REAL_TENNIS, rectLabels, removeDir, tempDir, testImage, writeDavis, writeJpeg, writeRgbPng } from './helpers.js';
+import { needsSharedData } from '../shared_data.js';
 
 const W = 32;
 const H = 24;
@@ -133,9 +134,9 @@ describe('openDavis2017', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(REAL_DAVIS))('real DAVIS files (../shared/data)', () => {
+describe.skipIf(REAL_DAVIS === null)(`real DAVIS files${needsSharedData('davis-real')}`, () => {
   it('reads the 5 single-object val sequences at 854x480', async () => {
-    const ds = await openDavis2017(REAL_DAVIS, { split: 'val' });
+    const ds = await openDavis2017(REAL_DAVIS!, { split: 'val' });
     expect(ds.sequences.map((s) => [s.name, s.frameNames.length])).toEqual([
       ['blackswan', 50], ['car-shadow', 40], ['dog', 60], ['drift-chicane', 52], ['libby', 49],
     ]);
@@ -147,8 +148,8 @@ describe.skipIf(!fs.existsSync(REAL_DAVIS))('real DAVIS files (../shared/data)',
     expect(frame.data.length).toBe(854 * 480 * 3);
   });
 
-  it.skipIf(!fs.existsSync(REAL_TENNIS))('reads tennis with ids 1, 2 and void 255 as palette indices', async () => {
-    const ds = await openDavis2017(REAL_TENNIS, { split: 'train', validate: 'decode' });
+  it.skipIf(REAL_TENNIS === null)(`reads tennis with ids 1, 2 and void 255 as palette indices${needsSharedData('davis-real-tennis')}`, async () => {
+    const ds = await openDavis2017(REAL_TENNIS!, { split: 'train', validate: 'decode' });
     const seq = ds.sequences[0]!;
     expect(seq.objectIds).toEqual([1, 2]);
     const ids = new Set((await seq.readAnnotation(0))!.data);

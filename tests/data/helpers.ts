@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { writeLabelPng } from '../../src/data/palette_png.js';
 import type { LabelMap, RgbImage } from '../../src/data/types.js';
+import { sharedData } from '../shared_data.js';
 
 export function tempDir(prefix = 'rvos-data-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -86,10 +87,6 @@ export function hashTree(dir: string): string {
   return hash.digest('hex');
 }
 
-/**
- * The real DAVIS files shipped beside the project for checks: ../shared/data next to the checkout,
- * else the workspace's /work/shared/data (a clone elsewhere); tests skip when neither exists.
- */
-const SHARED_DATA = [path.resolve(process.cwd(), '..', 'shared', 'data'), '/work/shared/data'].find((d) => fs.existsSync(d)) ?? '/nonexistent';
-export const REAL_DAVIS = path.join(SHARED_DATA, 'davis-real');
-export const REAL_TENNIS = path.join(SHARED_DATA, 'davis-real-tennis');
+/** Real DAVIS files for the checks on real data (null: skipped; tests/shared_data.ts). */
+export const REAL_DAVIS = sharedData('davis-real');
+export const REAL_TENNIS = sharedData('davis-real-tennis');

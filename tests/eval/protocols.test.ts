@@ -8,6 +8,7 @@ import { formatFixed3, globalCsv, writeEvaluation } from '../../src/eval/report.
 import { evaluateSequenceSemi, evaluateSequenceUnsupervised } from '../../src/eval/sequence.js';
 import { EvalError } from '../../src/utils/errors.js';
 import { Rng } from '../../src/utils/rng.js';
+import { needsSharedData, sharedData } from '../shared_data.js';
 
 const W = 40,
   H = 30;
@@ -257,8 +258,9 @@ describe('CSV formatting', () => {
   });
 });
 
-const DAVIS_REAL = '/work/shared/data/davis-real';
-describe.skipIf(!fs.existsSync(DAVIS_REAL))('real DAVIS files', () => {
+// Empty when RVOS_SHARED_DATA is unset: the block is skipped.
+const DAVIS_REAL = sharedData('davis-real') ?? '';
+describe.skipIf(DAVIS_REAL === '')(`real DAVIS files${needsSharedData('davis-real')}`, () => {
   it('reproduces the published per-frame OSVOS numbers (DAVIS-2017 val, semi-supervised)', async () => {
     const published = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'osvos_davis2017_published.json'), 'utf8')) as {
       objects: Record<string, { J: number[]; F: number[] }>;

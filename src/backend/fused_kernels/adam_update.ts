@@ -1,5 +1,5 @@
 /**
- * Optimiser kernels (issue 9). Adam over many small variables ran ~13 kernels per variable per
+ * Optimiser kernels, for speed. Adam over many small variables ran ~13 kernels per variable per
  * step (weight decay, both moments, bias correction, the update) and the global gradient norm
  * two per variable; here each variable's update is one kernel and the norm one kernel for all.
  *

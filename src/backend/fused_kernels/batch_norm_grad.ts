@@ -1,5 +1,5 @@
 /**
- * The gradient of FusedBatchNorm (tf.batchNorm) as one kernel (issue 9). tfjs-core's gradient
+ * The gradient of FusedBatchNorm (tf.batchNorm) as one kernel, for training speed. tfjs-core's gradient
  * runs ~26 kernels per batch norm (subtract, tile the reciprocal deviation, several products,
  * four channel sums, reshapes), a third of a light training step's kernel calls; per channel all
  * it needs is two sums over the batch and space, Σdy and Σdy·(x − mean), plus the input gradient

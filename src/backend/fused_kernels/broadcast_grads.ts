@@ -1,5 +1,5 @@
 /**
- * Gradients of Mean, Max and Square as one kernel each (issue 9), bit for bit what tfjs-core's
+ * Gradients of Mean, Max and Square as one kernel each (for speed), bit for bit what tfjs-core's
  * gradients compute with several kernels (batch-norm moments use Mean and Square in every
  * training step, the objectness head a spatial Max per slot and level):
  * - Mean: tfjs-core reshapes dy, multiplies it by a tensor of ones of x's shape and divides by

@@ -1,5 +1,5 @@
 /**
- * Fused kernels (issue 9) for the wasm and cpu backends: ops that ran as many small kernels, each
+ * Fused kernels (a training-speed measure) for the wasm and cpu backends: ops that ran as many small kernels, each
  * paying the engine's per-call overhead (tape, scopes, saved-tensor clones: a few µs when warm)
  * and a temporary per step, run as one kernel written in TypeScript over the backend's float32
  * data. TypeScript loops are 5–8x slower per element than wasm SIMD, so a fused kernel pays where

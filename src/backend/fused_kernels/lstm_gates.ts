@@ -1,5 +1,5 @@
 /**
- * The ConvLSTM gate nonlinearity as one kernel forward and one backward (issue 9):
+ * The ConvLSTM gate nonlinearity as one kernel forward and one backward, for speed:
  *   z = gates (+ shared),  i, f, o = σ(z_i), σ(z_f), σ(z_o),  g = tanh(z_g)
  *   c = f·c_spatial + i·g,  h = o·tanh(c)                     (gate order i, f, o, g: RVOS)
  * As separate ops this was ~12 kernels forward (split, sigmoid, split, tanh, mul, mul, add, tanh,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCK_FILE } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
-import type { JobOutcome, LaunchOptions, SweepJob } from '../launcher.js';
+import type { JobOutcome, LaunchOptions, SweepJob } from '../sweep_job.js';
 import { batchScript } from './batch_script.js';
 import { arrayTaskStates, sbatch, type SlurmTaskState } from './commands.js';
 import { countPhases, progressLine, readExit, taskView, type TaskView } from './task_state.js';
