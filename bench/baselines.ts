@@ -10,10 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
-import { RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
-import { BaselineGradients, createBaseline, trainableParameters, type BaselineModel, type BaselineModelConfig } from '../src/models/baselines/index.js';
+import { InferenceCore, RVOSModel, type FrameModel, type RVOSModelConfig } from '../src/models/index.js';
+import { createBaseline, trainableParameters, type BaselineModelConfig } from '../src/models/baselines/index.js';
+import { gradientsFor } from '../src/experiments/model_family.js';
 import { gradientsInThread } from '../src/train/parallel/gradients.js';
-import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
+import type { ClipLossOptions } from '../src/train/clip_loss.js';
+import type { ClipBatch } from '../src/data/batch.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const TRAIN_REPEATS = Number(process.env.BENCH_TRAIN_REPEATS ?? 3);
@@ -74,32 +76,17 @@ function timeIt(fn: () => void, repeats = TRAIN_REPEATS): number {
   return (d.user + d.system) / 1000 / repeats;
 }
 
-/** One inference step per call, carrying state: RVOS's model.step with the previous masks. */
-function rvosStepper(model: RVOSModel, frame: tf.Tensor4D, masks: tf.Tensor4D): { step: () => void; dispose: () => void } {
-  let state = model.initialState();
+/** One inference step per call through the inference core (any family), after the objects were given at frame 0. */
+function coreStepper(model: FrameModel, frame: tf.Tensor4D, masks: tf.Tensor4D): { step: () => void; dispose: () => void } {
+  const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
+  core.step(frame, { ids: [1, 2, 3], masks }).logits.dispose();
   return {
     step: () => {
-      const out = model.step(frame, masks, state);
+      const out = core.step(frame);
       tf.tidy(() => tf.sigmoid(out.logits)).dataSync();
-      model.disposeState(state);
-      state = out.state;
-      tf.dispose([out.logits, ...(out.objectness ? [out.objectness] : [])]);
+      out.logits.dispose();
     },
-    dispose: () => model.disposeState(state),
-  };
-}
-
-/** One inference step per call: a baseline's tracker after the objects were given at frame 0. */
-function trackerStepper(model: BaselineModel, frame: tf.Tensor4D, masks: tf.Tensor4D): { step: () => void; dispose: () => void } {
-  const tracker = model.tracker();
-  tracker.step(frame, { masks, slots: [0, 1, 2] }).dispose();
-  return {
-    step: () => {
-      const p = tracker.step(frame, null);
-      p.dataSync();
-      p.dispose();
-    },
-    dispose: () => tracker.dispose(),
+    dispose: () => core.dispose(),
   };
 }
 
@@ -128,10 +115,10 @@ for (const size of SIZES) {
   const models = baselines.map((c) => createBaseline(c));
   const names = ['rvos one-shot (light, hidden 32)', ...baselines.map((c) => c.family)];
   const params = [[...rvos.namedVariables().values()].filter((v) => v.trainable).reduce((n, v) => n + v.size, 0), ...models.map((m) => trainableParameters(m))];
-  const steppers = [rvosStepper(rvos, frame, masks), ...models.map((m) => trackerStepper(m, frame, masks))];
+  const steppers = [rvos, ...models].map((m) => coreStepper(m, frame, masks));
   const inference = interleaved(steppers);
   steppers.forEach((s) => s.dispose());
-  const grads = models.map((m) => new BaselineGradients(m));
+  const grads = models.map((m) => gradientsFor(m)!);
   const train = [
     timeIt(() => tf.dispose([...gradientsInThread(rvos, batch, LOSS).gradients.values()])),
     ...grads.map((g) => timeIt(() => void g.compute(batch, LOSS).then((r) => tf.dispose([...r.gradients.values()])))),

@@ -2,15 +2,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Clip } from './clip.js';
 
-export interface Batch {
+/** The tensors of a batch of clips: what a training loss reads. */
+export interface ClipBatch {
   /** [B, L, H, W, 3] in [0, 1]. */
   frames: tf.Tensor5D;
   /** [B, L, H, W, S] 0/1. */
   masks: tf.Tensor5D;
   /** [B, L, S] 0/1. */
   present: tf.Tensor3D;
-  /** [B, H, W, S] synthesised prior masks for frame 0 (when the clips were sampled with priorMask). */
+  /** [B, H, W, S] synthesised prior masks for frame 0 (when the clips were sampled with priorMask); else frame 0's ground truth is used. */
   priorMasks?: tf.Tensor4D;
+}
+
+export interface Batch extends ClipBatch {
   /** Per clip: sequence name, start frame and dropped ids (for logging; no tensors). */
   clips: { sequence: string; start: number; droppedIds: number[] }[];
 }

@@ -6,8 +6,7 @@ import path from 'node:path';
 import type { RvosConfig } from '../config/index.js';
 import { InferenceCore, loadModel, RVOSModel, type InferenceOptions, type RVOSModelConfig, type VideoSegmenter } from '../models/index.js';
 import {
-  BaselineGradients,
-  TrackerSegmenter,
+  MobilePriorModel,
   createBaseline,
   loadBaseline,
   savedFamily,
@@ -15,7 +14,7 @@ import {
   type BaselineModel,
   type BaselineModelConfig,
 } from '../models/baselines/index.js';
-import type { GradientProvider } from '../train/parallel/gradients.js';
+import { InThreadGradients, type GradientProvider } from '../train/parallel/gradients.js';
 import { ConfigError } from '../utils/errors.js';
 
 export type AnyModel = RVOSModel | BaselineModel;
@@ -80,9 +79,14 @@ export async function loadAnyModel(dir: string): Promise<AnyModel> {
   return savedFamily(dir) === 'rvos' ? loadModel(dir) : loadBaseline(dir);
 }
 
-/** The trainer's gradient provider for a baseline (undefined: RVOS, whose default the trainer picks). */
+/**
+ * The trainer's gradient provider for a baseline (undefined: RVOS, whose default the trainer
+ * picks): the clip loss, or the family's own objective where it has one (siammask).
+ */
 export function gradientsFor(model: AnyModel): GradientProvider | undefined {
-  return model instanceof RVOSModel ? undefined : new BaselineGradients(model);
+  if (model instanceof RVOSModel) return undefined;
+  const own = model.clipLoss?.bind(model);
+  return new InThreadGradients(model, own === undefined ? undefined : (batch, _options, parts) => own(batch, parts));
 }
 
 /** Trainable parameters of any model. */
@@ -95,7 +99,12 @@ export function runModelDir(runDir: string): string {
   return path.join(runDir, 'model');
 }
 
-/** What the evaluator and `rvos infer` drive: the inference core over RVOS, or a baseline's tracker. */
+/**
+ * What the evaluator and `rvos infer` drive: the inference core over the model, whatever its
+ * family, with the run's eval.* rules. mobile_prior feeds back its output as it was trained to
+ * (model.mobile_prior.prior_input) rather than by eval.previous_mask.
+ */
 export function segmenterOf(model: AnyModel, inference: InferenceOptions): VideoSegmenter {
-  return model instanceof RVOSModel ? new InferenceCore(model, inference) : new TrackerSegmenter(model);
+  const feed = model instanceof MobilePriorModel ? { previousMask: model.predictionFeed } : {};
+  return new InferenceCore<unknown>(model, { ...inference, ...feed });
 }

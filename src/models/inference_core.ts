@@ -1,8 +1,8 @@
 /**
  * The inference core: one frame-by-frame loop that every caller of a trained model uses (the
- * evaluator and `rvos eval --run`, `rvos infer`, notebooks, the browser demo). It owns what
- * happens between frames: the recurrent state, the previous-mask input of one-shot models (soft
- * or binary), objects that enter after frame 0, and which slots are reported.
+ * evaluator and `rvos eval --run`, `rvos infer`, notebooks, the browser demo), for every model
+ * family. It owns what happens between frames: the recurrent state, the previous-mask input of
+ * one-shot models (soft or binary), objects that enter after frame 0, and which slots are reported.
  *
  * API:
  *   const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
@@ -10,9 +10,9 @@
  *   const out = core.step(frame, given);                // per frame; the caller disposes out.logits
  *   core.dispose();                                     // frees the video state (not the model)
  *
- * Any model family plugs in by implementing {@link FrameModel} (RVOSModel does); a family whose
- * rules between frames differ (say a tracker with its own template) implements
- * {@link VideoSegmenter} itself and is driven the same way.
+ * A model family plugs in by implementing {@link FrameModel}: RVOSModel, and the baselines of
+ * src/models/baselines/ (mobile_prior, siammask, copy_first), whose own per-video memory (a
+ * tracker's templates and boxes, copied masks) is their `state`.
  *
  * Rules (RVOS one-shot inference, docs/rvos.md):
  * - Frames 0 and 1: the previous-mask input is the frame-0 given masks (every slot; slots with no
@@ -33,30 +33,49 @@ import * as tf from '@tensorflow/tfjs-core';
 import { RvosError } from '../utils/errors.js';
 
 import { PREVIOUS_MASK_FEEDS, type PreviousMaskFeed, type SegmentationMode } from './names.js';
+import { replaceSlots, slotRow } from './slot_masks.js';
 
 export { PREVIOUS_MASK_FEEDS, type PreviousMaskFeed, type SegmentationMode } from './names.js';
 
 /** What one model step returns (RVOSModel.step's shape). */
 export interface ModelStep<S> {
-  /** [1, H, W, S] mask logits at the input frame size. */
+  /** [B, H, W, S] mask logits at the input frame size. */
   logits: tf.Tensor4D;
-  /** [1, S] objectness logits, or null without an objectness head. */
+  /** [B, S] objectness logits, or null without an objectness head. */
   objectness: tf.Tensor2D | null;
+  /** Training only: [B, H, W, 1] foreground logits for a foreground head's loss; absent or null otherwise. */
+  foreground?: tf.Tensor4D | null;
   state: S;
 }
 
+/** What a step is told beside its inputs. */
+export interface FrameStepOptions {
+  /** Training mode (BatchNorm batch statistics and moving-average updates). Default false. */
+  training?: boolean;
+  /**
+   * One-shot inference: the slots whose objects have been given so far, this frame's included.
+   * Only they are reported, so a family may skip the others (absent: every slot, as in training).
+   */
+  given?: readonly number[];
+  /** One-shot inference: the slots given at this very frame; their `prevMasks` channel is their given mask. */
+  entering?: readonly number[];
+}
+
 /**
- * A recurrent per-frame segmentation network: what a model family implements to be run by the
- * core. `step` must not dispose its inputs; the core disposes the returned tensors and states.
+ * A per-frame segmentation network with its per-video memory in `state`: what a model family
+ * implements to be run by the core (and trained by src/train/clip_loss.ts). `step` must not
+ * dispose its inputs and returns new tensors and a new state; the core disposes them and the
+ * state it replaced.
  */
 export interface FrameModel<S = unknown> {
-  readonly config: { readonly slots: number; readonly mode: SegmentationMode };
+  /** `mode` absent: one_shot (the baseline families follow the semi-supervised protocol only). */
+  readonly config: { readonly slots: number; readonly mode?: SegmentationMode };
   /** Whether the first frame's state wants the video's second frame (RVOS: model.first_frame_motion=next). */
   readonly firstFrameLookahead?: boolean;
   /** The state before frame 0; `nextFrame` is the video's frame 1 when firstFrameLookahead (the caller keeps it). */
   initialState(nextFrame?: tf.Tensor4D | null): S;
-  /** @param prevMasks [1, H, W, S] in [0, 1] for one-shot models, null for zero-shot ones */
-  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: S): ModelStep<S>;
+  /** @param prevMasks [B, H, W, S] in [0, 1] for one-shot models, null for zero-shot ones */
+  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: S, options?: FrameStepOptions): ModelStep<S>;
   disposeState(state: S): void;
 }
 
@@ -104,7 +123,8 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
   readonly slots: number;
   readonly mode: SegmentationMode;
   readonly firstFrameLookahead: boolean;
-  private state: S | null = null;
+  /** The video's state; `{ value }` once started (a family's state may itself be null). */
+  private video: { state: S } | null = null;
   private t = 0;
   /** Frame-0 given masks (every slot), the input of frames 0 and 1. */
   private firstMasks: tf.Tensor4D | null = null;
@@ -119,7 +139,7 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
     private readonly options: InferenceOptions,
   ) {
     this.slots = model.config.slots;
-    this.mode = model.config.mode;
+    this.mode = model.config.mode ?? 'one_shot';
     this.firstFrameLookahead = model.firstFrameLookahead === true;
     if (!PREVIOUS_MASK_FEEDS.includes(options.previousMask)) {
       throw new RvosError(`InferenceCore: previousMask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}, got '${String(options.previousMask)}'`);
@@ -133,24 +153,32 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
 
   startVideo(nextFrame: tf.Tensor4D | null = null): void {
     this.release();
-    this.state = this.model.initialState(nextFrame);
+    this.video = { state: this.model.initialState(nextFrame) };
   }
 
-  step(frame: tf.Tensor4D, given?: GivenObjects): FrameOutput {
-    if (this.state === null) this.startVideo();
+  /**
+   * One frame. `inspect` (notebooks) sees the state before and after this frame, before the one
+   * before is freed; it must not keep or dispose either.
+   */
+  step(frame: tf.Tensor4D, given?: GivenObjects, inspect?: (before: S, after: S) => void): FrameOutput {
+    if (this.video === null) this.startVideo();
+    const video = this.video!;
     const oneShot = this.mode === 'one_shot';
     const newSlots = given === undefined ? [] : this.slotsOf(given.ids);
     if (!oneShot && newSlots.length > 0) throw new RvosError('InferenceCore.step: a zero_shot model takes no given objects');
     const input = oneShot ? this.previousMaskInput(frame, newSlots, given) : null;
+    for (const s of newSlots) this.given.add(s);
+    const options: FrameStepOptions = oneShot ? { given: [...this.given].sort((a, b) => a - b), entering: newSlots } : {};
     let out: ModelStep<S>;
     try {
-      out = this.model.step(frame, input, this.state!);
+      out = this.model.step(frame, input, video.state, options);
     } finally {
       if (input !== null && input !== this.firstMasks && input !== this.previous) input.dispose();
     }
-    this.model.disposeState(this.state!);
-    this.state = out.state;
-    for (const s of newSlots) this.given.add(s);
+    inspect?.(video.state, out.state);
+    this.model.disposeState(video.state);
+    video.state = out.state;
+    out.foreground?.dispose();
     this.enteredLast?.masks.dispose();
     this.enteredLast = this.t > 0 && newSlots.length > 0 ? { slots: newSlots, masks: tf.clone(given!.masks) } : null;
 
@@ -186,14 +214,14 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
       const [b, h, w] = frame.shape;
       this.firstMasks = tf.tidy(() => {
         const zeros = tf.zeros([b, h, w, this.slots]) as tf.Tensor4D;
-        return given === undefined ? zeros : overrideSlots(zeros, given.masks, newSlots, this.slots);
+        return given === undefined ? zeros : replaceSlots(zeros, given.masks, [slotRow(newSlots, this.slots)]);
       });
       return this.firstMasks;
     }
     let input = this.t === 1 ? this.firstMasks! : this.previous!;
     for (const entering of [this.enteredLast, newSlots.length > 0 ? { slots: newSlots, masks: given!.masks } : null]) {
       if (entering === null) continue;
-      const next = overrideSlots(input, entering.masks, entering.slots, this.slots);
+      const next = replaceSlots(input, entering.masks, [slotRow(entering.slots, this.slots)]);
       if (input !== this.firstMasks && input !== this.previous) input.dispose();
       input = next;
     }
@@ -205,24 +233,15 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
   }
 
   private release(): void {
-    if (this.state !== null) this.model.disposeState(this.state);
+    if (this.video !== null) this.model.disposeState(this.video.state);
     tf.dispose([this.firstMasks, this.previous, this.enteredLast?.masks].filter((x): x is tf.Tensor4D => x != null));
-    this.state = null;
+    this.video = null;
     this.firstMasks = null;
     this.previous = null;
     this.enteredLast = null;
     this.given.clear();
     this.t = 0;
   }
-}
-
-/** `base` with the listed slots taken from `masks` (both [1, H, W, S]); exact (a select, no arithmetic). */
-function overrideSlots(base: tf.Tensor4D, masks: tf.Tensor4D, slots: number[], numSlots: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const select = Array.from({ length: numSlots }, (_, s) => slots.includes(s));
-    const cond = tf.broadcastTo(tf.tensor4d(select, [1, 1, 1, numSlots], 'bool'), base.shape);
-    return tf.where(cond, masks, base);
-  });
 }
 
 /**

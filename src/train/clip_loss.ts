@@ -1,13 +1,16 @@
 /**
- * The loss of one batch of clips, computed by running the model over every frame of the clip with
- * the recurrent state carried forward (back-propagation through the whole clip, as in RVOS).
- * Call it inside tf.variableGrads. Shapes: frames [B,L,H,W,3], masks [B,L,H,W,S], present [B,L,S].
+ * The loss of one batch of clips, computed by running a FrameModel (RVOS, mobile_prior) over every
+ * frame of the clip with the recurrent state carried forward (back-propagation through the whole
+ * clip, as in RVOS). Call it inside tf.variableGrads. Shapes: frames [B,L,H,W,3],
+ * masks [B,L,H,W,S], present [B,L,S].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { PreviousMaskSource } from '../models/names.js';
+import type { ClipBatch } from '../data/batch.js';
+import type { FrameModel } from '../models/inference_core.js';
+import type { PreviousMaskFeed, PreviousMaskSource } from '../models/names.js';
 import { detach } from '../models/nn.js';
-import type { RVOSModel } from '../models/rvos_model.js';
-import { emptyMaskLossPerPair, foregroundLoss, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from './losses.js';
+import { replaceSlots } from '../models/slot_masks.js';
+import { emptyMaskLossPerPair, foregroundLoss, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from '../models/losses.js';
 import { assignmentMatrix, largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
@@ -29,14 +32,6 @@ export interface ClipLossOptions {
   foregroundWeight?: number;
 }
 
-export interface ClipBatch {
-  frames: tf.Tensor5D;
-  masks: tf.Tensor5D;
-  present: tf.Tensor3D;
-  /** Optional synthesized previous masks for frame 0 in one-shot mode ([B,H,W,S]); else frame 0's ground truth. */
-  priorMasks?: tf.Tensor4D;
-}
-
 /** Scalars for logging; the caller owns and disposes them. */
 export interface LossParts {
   mask: tf.Scalar;
@@ -46,9 +41,20 @@ export interface LossParts {
   foreground: tf.Scalar;
 }
 
+/** A FrameModel the clip loss trains, with the family's own choices for the previous-mask input. */
+export interface ClipModel<S = unknown> extends FrameModel<S> {
+  /** Stage pred_prev: the detached prediction fed back as its probabilities ('soft', absent: RVOS) or thresholded at 0.5 ('binary'). */
+  readonly predictionFeed?: PreviousMaskFeed;
+  /** Stage gt_prev: a per-batch change of the previous frame's ground truth (mobile_prior's prior_shift); absent or null: exact. */
+  groundTruthPriors?(batch: ClipBatch): ((previous: tf.Tensor4D) => tf.Tensor4D) | null;
+}
+
 /** Returns the total loss (summed over frames, like RVOS) and keeps the parts in `parts` if given. */
-export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOptions, parts?: Partial<LossParts>): tf.Scalar {
-  const { mode, slots } = model.config;
+export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: ClipLossOptions, parts?: Partial<LossParts>): tf.Scalar {
+  const { slots } = model.config;
+  const mode = model.config.mode ?? 'one_shot';
+  const groundTruthPrior = mode === 'one_shot' && options.previousMask === 'gt_prev' ? (model.groundTruthPriors?.(batch) ?? null) : null;
+  const binaryFeed = model.predictionFeed === 'binary';
   const [batchSize, length, height, width] = batch.frames.shape;
   const present = batch.present.arraySync();
   // Rank-5 slicing is fast on wasm thanks to src/backend/wasm_kernels/fast_copies.ts.
@@ -66,14 +72,14 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
     let previous: tf.Tensor4D | null = null;
     if (mode === 'one_shot') {
       if (t === 0) previous = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'gt_prev') previous = masks[t - 1]!;
-      else previous = detach(tf.sigmoid(previousLogits!));
+      else if (options.previousMask === 'gt_prev') previous = groundTruthPrior === null ? masks[t - 1]! : groundTruthPrior(masks[t - 1]!);
+      else previous = detach(binaryFeed ? (tf.cast(tf.greater(previousLogits!, 0), 'float32') as tf.Tensor4D) : tf.sigmoid(previousLogits!));
       previous = withEnteringObjects(previous, masks[t]!, present, t);
     }
     const out = model.step(frames[t]!, previous, state, { training: true });
     state = out.state;
     // Any object's pixels: permutation-free, so it needs no slot matching.
-    if (out.foreground !== null) foregroundTerms.push(foregroundLoss(out.foreground, tf.max(masks[t]!, 3, true) as tf.Tensor4D));
+    if (out.foreground != null) foregroundTerms.push(foregroundLoss(out.foreground, tf.max(masks[t]!, 3, true) as tf.Tensor4D));
     previousLogits = out.logits;
     let targets = masks[t]!;
     if (mode === 'zero_shot') {
@@ -125,7 +131,7 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
  * protocol gives an object where it first appears. Without it the input of such an object is
  * empty and the loss asks the model to find an object it was never shown, which a prior-mask
  * model can only learn as "segment something from an empty prior". Other slots are unchanged
- * (bit for bit: the blend is skipped when nothing enters).
+ * (bit for bit: a select, skipped when nothing enters).
  * @param previous [B, H, W, S] the previous-mask input of frame t
  * @param mask [B, H, W, S] frame t's ground truth
  * @param present [B][L][S] the clip's presence table
@@ -133,9 +139,11 @@ export function clipLoss(model: RVOSModel, batch: ClipBatch, options: ClipLossOp
 export function withEnteringObjects(previous: tf.Tensor4D, mask: tf.Tensor4D, present: number[][][], t: number): tf.Tensor4D {
   const entering = enteringObjects(present, t);
   if (entering === null) return previous;
-  const [b, , , s] = previous.shape;
-  const given = tf.tensor4d(entering.flat(), [b, 1, 1, s]);
-  return tf.add(tf.mul(previous, tf.sub(1, given)), tf.mul(mask, given)) as tf.Tensor4D;
+  return replaceSlots(
+    previous,
+    mask,
+    entering.map((row) => row.map((e) => e === 1)),
+  );
 }
 
 /** [B][S] 1 where slot s's object enters the clip at frame t > 0 (see withEnteringObjects); null when none does. */

@@ -4,7 +4,7 @@
  * Works on downloaded probabilities: the assignment is a discrete choice, not differentiated.
  */
 import { hungarian } from '../utils/hungarian.js';
-import { SOFT_IOU_EPSILON } from './losses.js';
+import { SOFT_IOU_EPSILON } from '../models/losses.js';
 
 /**
  * Soft-IoU cost between every slot and every object of one batch item.

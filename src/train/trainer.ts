@@ -8,7 +8,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { RVOSModel } from '../models/rvos_model.js';
 import { Adam, clipByGlobalNorm } from './adam.js';
-import type { ClipBatch, ClipLossOptions } from './clip_loss.js';
+import type { ClipLossOptions } from './clip_loss.js';
+import type { ClipBatch } from '../data/batch.js';
 import {
   disposeCheckpoint,
   loadCheckpoint,

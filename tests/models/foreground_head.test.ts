@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { RVOSModel } from '../../src/models/index.js';
 import { clipLoss, type ClipLossOptions, type LossParts } from '../../src/train/clip_loss.js';
-import { foregroundLoss } from '../../src/train/losses.js';
+import { foregroundLoss } from '../../src/models/losses.js';
 import { pattern, smallConfig } from './helpers.js';
 
 const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };

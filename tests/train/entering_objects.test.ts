@@ -2,7 +2,8 @@
 // enters (as the one-shot protocol does), for RVOS and mobile_prior, in both ST+ stages.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
-import { clipLoss, enteringObjects, type ClipBatch, type ClipLossOptions } from '../../src/train/clip_loss.js';
+import { clipLoss, enteringObjects, type ClipLossOptions } from '../../src/train/clip_loss.js';
+import type { ClipBatch } from '../../src/data/batch.js';
 import { RVOSModel } from '../../src/models/index.js';
 import { createBaseline, MobilePriorModel } from '../../src/models/baselines/index.js';
 import { smallConfig, pattern, maxAbsDiff } from '../models/helpers.js';
@@ -96,7 +97,7 @@ describe('objects entering a clip (one-shot training)', () => {
       priors.push(tf.keep(tf.clone(prior)));
       return forward(frame, prior, ctx);
     });
-    tf.tidy(() => model.clipLoss(b, { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' }));
+    tf.tidy(() => clipLoss(model, b, { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' }));
     spy.mockRestore();
     expect(priors).toHaveLength(L);
     expect(maxAbsDiff(slotOf(priors[2]!, 0, 1), slotOf(masks[2]!, 0, 1))).toBe(0);

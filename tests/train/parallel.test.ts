@@ -11,7 +11,8 @@ import { memoryDataset, memorySequence, synthesizeVideo } from '../../src/data/i
 import { RVOSModel, type RVOSModelConfig } from '../../src/models/index.js';
 import { BatchSource } from '../../src/experiments/batch_source.js';
 import { Adam, clipByGlobalNorm } from '../../src/train/adam.js';
-import { clipLoss, type ClipBatch, type ClipLossOptions } from '../../src/train/clip_loss.js';
+import { clipLoss, type ClipLossOptions } from '../../src/train/clip_loss.js';
+import type { ClipBatch } from '../../src/data/batch.js';
 import { train, type StepInfo, type TrainerOptions } from '../../src/train/trainer.js';
 import { gradientsInThread, stateNames } from '../../src/train/parallel/gradients.js';
 import { ShardedInThreadGradients } from '../../src/train/parallel/sharded_in_thread.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { objectnessLoss, slotBalancedMean, weightedMean } from '../../src/train/losses.js';
+import { objectnessLoss, slotBalancedMean, weightedMean } from '../../src/models/losses.js';
 import { assignObjectsToSlots } from '../../src/train/clip_loss.js';
 import { largestFirst } from '../../src/train/slot_matching.js';
 import { Adam } from '../../src/train/adam.js';

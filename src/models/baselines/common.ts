@@ -3,37 +3,31 @@ import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../encoders/encoder.js';
 import { assignSavedWeights, saveModel } from '../model_io.js';
 import type { ParamStore } from '../params.js';
-import type { BaselineModelConfig, GivenObjects } from './types.js';
+import type { FrameStepOptions } from '../inference_core.js';
+import type { BaselineModelConfig } from './types.js';
 
 /** RGB in [0, 1] → ImageNet-normalised, like the project's encoders. */
 export function normalizeRgb(frame: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.div(tf.sub(frame, tf.tensor1d([...IMAGENET_MEAN])), tf.tensor1d([...IMAGENET_STD])) as tf.Tensor4D);
 }
 
-/** [1, 1, 1, S] with 1 in the listed slots. */
-export function slotSelector(slots: number[], numSlots: number): tf.Tensor4D {
-  return tf.tensor4d(
-    Array.from({ length: numSlots }, (_, s) => (slots.includes(s) ? 1 : 0)),
-    [1, 1, 1, numSlots],
-  );
+/**
+ * Checks a family's step inputs (frame [B, H, W, 3], prevMasks [B, H, W, S]: the baselines are
+ * one-shot); throws naming the mismatch.
+ */
+export function checkFrameInputs(name: string, slots: number, frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null): void {
+  if (frame.rank !== 4 || frame.shape[3] !== 3) throw new Error(`${name}: frame must be [B, H, W, 3], got [${frame.shape}]`);
+  const want = [frame.shape[0], frame.shape[1], frame.shape[2], slots];
+  if (prevMasks === null) throw new Error(`${name}: a one-shot model needs prevMasks [${want}]`);
+  if (!tf.util.arraysEqual(prevMasks.shape, want)) throw new Error(`${name}: prevMasks must be [${want}], got [${prevMasks.shape}]`);
 }
 
-/** `base` with the given objects' slots replaced by their masks ([1, H, W, S] each). */
-export function withGiven(base: tf.Tensor4D, given: GivenObjects | null): tf.Tensor4D {
-  if (given === null || given.slots.length === 0) return tf.clone(base);
-  return tf.tidy(() => {
-    const sel = slotSelector(given.slots, base.shape[3]);
-    return tf.add(tf.mul(base, tf.sub(1, sel)), tf.mul(given.masks, sel)) as tf.Tensor4D;
-  });
-}
-
-/** Checks a tracker's inputs; throws naming the mismatch. */
-export function checkTrackerInputs(name: string, slots: number, frame: tf.Tensor4D, given: GivenObjects | null): void {
-  if (frame.rank !== 4 || frame.shape[0] !== 1 || frame.shape[3] !== 3) throw new Error(`${name}: frame must be [1, H, W, 3], got [${frame.shape}]`);
-  if (given === null) return;
-  const want = [1, frame.shape[1], frame.shape[2], slots];
-  if (!tf.util.arraysEqual(given.masks.shape, want)) throw new Error(`${name}: given masks must be [${want}], got [${given.masks.shape}]`);
-  if (given.slots.some((s) => !Number.isInteger(s) || s < 0 || s >= slots)) throw new Error(`${name}: given slots [${given.slots}] outside 0..${slots - 1}`);
+/**
+ * The slots whose `prevMasks` channel is a given mask at this step: the core's `entering`; when a
+ * caller steps the model without it, every slot at the first frame and none later.
+ */
+export function enteringSlots(options: FrameStepOptions, firstFrame: boolean, slots: number): readonly number[] {
+  return options.entering ?? (firstFrame ? Array.from({ length: slots }, (_, s) => s) : []);
 }
 
 /** Writes config.json (with the family) + weights like an RVOS model folder. */

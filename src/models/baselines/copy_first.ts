@@ -1,11 +1,14 @@
 /**
  * `model.family=copy_first`: the trivial one-shot baseline that repeats each object's given mask
  * in every later frame. It has no weights; the report shows it as the floor a tracker must beat.
+ * As a FrameModel its state is the masks it copies: a slot takes its `prevMasks` channel (the
+ * given mask) at the frame its object is given and keeps it from then on.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ClipBatch, ClipLossOptions } from '../../train/clip_loss.js';
-import { checkTrackerInputs, saveBaseline, withGiven } from './common.js';
-import type { BaselineModel, FrameTracker, GivenObjects } from './types.js';
+import type { FrameStepOptions, ModelStep } from '../inference_core.js';
+import { probabilitiesToLogits, replaceSlots, slotRow } from '../slot_masks.js';
+import { checkFrameInputs, enteringSlots, saveBaseline } from './common.js';
+import type { BaselineModel } from './types.js';
 
 export interface CopyFirstConfig {
   family: 'copy_first';
@@ -13,30 +16,32 @@ export interface CopyFirstConfig {
   seed: number;
 }
 
+/** The masks copied so far [1, H, W, S] (null before the first frame). */
+type CopiedMasks = tf.Tensor4D | null;
+
 export class CopyFirstModel implements BaselineModel {
   constructor(readonly config: CopyFirstConfig) {}
 
-  clipLoss(_batch: ClipBatch, _options: ClipLossOptions): tf.Scalar {
+  clipLoss(): tf.Scalar {
     throw new Error('model.family=copy_first has nothing to train (it copies the given masks)');
   }
 
-  tracker(): FrameTracker {
+  initialState(): CopiedMasks {
+    return null;
+  }
+
+  disposeState(state: CopiedMasks): void {
+    state?.dispose();
+  }
+
+  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: CopiedMasks, options: FrameStepOptions = {}): ModelStep<CopiedMasks> {
     const slots = this.config.slots;
-    let masks: tf.Tensor4D | null = null;
-    return {
-      step(frame: tf.Tensor4D, given: GivenObjects | null): tf.Tensor4D {
-        checkTrackerInputs('copy_first tracker', slots, frame, given);
-        const base = masks ?? tf.zeros([1, frame.shape[1], frame.shape[2], slots]);
-        const next = withGiven(base as tf.Tensor4D, given);
-        base.dispose();
-        masks = next;
-        return tf.clone(next);
-      },
-      dispose(): void {
-        masks?.dispose();
-        masks = null;
-      },
-    };
+    checkFrameInputs('copy_first', slots, frame, prevMasks);
+    const copied = tf.tidy(() => {
+      const base = state ?? (tf.zeros([1, frame.shape[1], frame.shape[2], slots]) as tf.Tensor4D);
+      return replaceSlots(base, prevMasks!, [slotRow(enteringSlots(options, state === null, slots), slots)]);
+    });
+    return { logits: probabilitiesToLogits(copied), objectness: null, state: copied };
   }
 
   namedVariables(): Map<string, tf.Variable> {

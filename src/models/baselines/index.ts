@@ -1,8 +1,7 @@
 /** Public API of the baseline model families (docs/baselines.md). */
 export * from './types.js';
-export { BaselineGradients, createBaseline, isBaselineFamily, loadBaseline, savedFamily, trainableParameters } from './registry.js';
+export { createBaseline, isBaselineFamily, loadBaseline, savedFamily, trainableParameters } from './registry.js';
 export { MobilePriorModel, type MobilePriorConfig } from './mobile_prior/model.js';
-export { SiamMaskModel, type SiamMaskConfig } from './siammask/model.js';
+export { SiamMaskModel, type SiamMaskConfig, type SiamMaskState } from './siammask/model.js';
 export { CopyFirstModel, type CopyFirstConfig } from './copy_first.js';
 export { depthwiseXCorr } from './siammask/network.js';
-export { TrackerSegmenter } from './segmenter.js';

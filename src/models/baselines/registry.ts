@@ -1,13 +1,11 @@
 /**
- * The model families beside RVOS, by `model.family`: build one from its config, load a saved one,
- * and compute its batch gradients for the trainer (src/train/trainer.ts takes any model with
- * named variables plus a GradientProvider). RVOS itself stays in src/models/rvos_model.ts.
+ * The model families beside RVOS, by `model.family`: build one from its config or load a saved
+ * one. RVOS itself stays in src/models/rvos_model.ts; the trainer computes a family's gradients
+ * (src/train/parallel/gradients.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../../utils/errors.js';
 import { readConfigJson } from '../model_io.js';
-import type { ClipBatch, ClipLossOptions } from '../../train/clip_loss.js';
-import type { BatchGradients, GradientProvider } from '../../train/parallel/gradients.js';
 import { CopyFirstModel } from './copy_first.js';
 import { MobilePriorModel } from './mobile_prior/model.js';
 import { SiamMaskModel } from './siammask/model.js';
@@ -64,34 +62,4 @@ export function loadBaseline(dir: string): BaselineModel {
 /** Trainable parameter count. */
 export function trainableParameters(model: { namedVariables(): Map<string, tf.Variable> }): number {
   return [...model.namedVariables().values()].filter((v) => v.trainable).reduce((n, v) => n + v.size, 0);
-}
-
-/** A baseline's batch gradient in this thread (its own clip loss under tf.variableGrads). */
-export class BaselineGradients implements GradientProvider {
-  constructor(private readonly model: BaselineModel) {}
-
-  compute(batch: ClipBatch, loss: ClipLossOptions): Promise<BatchGradients> {
-    const named = this.model.namedVariables();
-    const trainable = [...named].filter(([, v]) => v.trainable);
-    const nameOf = new Map(trainable.map(([name, v]) => [v.name, name] as const));
-    const parts: Record<string, tf.Scalar> = {};
-    const { value, grads } = tf.variableGrads(
-      () => this.model.clipLoss(batch, loss, parts),
-      trainable.map(([, v]) => v),
-    );
-    const lossValue = value.dataSync()[0]!;
-    value.dispose();
-    const partValues: Record<string, number> = {};
-    for (const [k, t] of Object.entries(parts)) {
-      partValues[k] = t.dataSync()[0]!;
-      t.dispose();
-    }
-    const gradients = new Map<string, tf.Tensor>();
-    for (const [tfName, g] of Object.entries(grads)) gradients.set(nameOf.get(tfName)!, g);
-    return Promise.resolve({ loss: lossValue, parts: partValues, gradients });
-  }
-
-  dispose(): Promise<void> {
-    return Promise.resolve();
-  }
 }

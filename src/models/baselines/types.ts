@@ -1,11 +1,14 @@
 /**
  * The model-family seam for the survey's other systems (docs/baselines.md): what a family other
  * than RVOS implements so that the trainer, save/load, the evaluator and `rvos infer` can drive
- * it. A family is one-shot (semi-supervised protocol): it is given masks (or boxes derived from
- * them) of the objects where they first appear, and tracks each object in its own slot.
+ * it. A family is a {@link FrameModel} run by the inference core (src/models/inference_core.ts),
+ * one-shot (semi-supervised protocol): it is given masks (or boxes derived from them) of the
+ * objects where they first appear, and follows each object in its own slot.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ClipBatch, ClipLossOptions } from '../../train/clip_loss.js';
+import type { ClipBatch } from '../../data/batch.js';
+import type { FrameModel } from '../inference_core.js';
+import type { PreviousMaskFeed } from '../names.js';
 
 export const BASELINE_FAMILIES = ['mobile_prior', 'siammask', 'copy_first'] as const;
 export type BaselineFamily = (typeof BASELINE_FAMILIES)[number];
@@ -25,8 +28,11 @@ export interface MobilePriorOptions {
   growth: number;
   /** Resolution of the DenseNet layers and the logits: 1 = the input's, 2 = half (absent = 2, the first version). */
   denseStride?: 1 | 2;
-  /** The prior after frame 0: the previous output thresholded at 0.5 ('binary', absent) or its probabilities ('soft'). */
-  priorInput?: 'binary' | 'soft';
+  /**
+   * The prior fed back from the model's own output ('binary', absent: thresholded; 'soft': its
+   * probabilities): in training stage pred_prev, and at inference as the core's previous-mask feed.
+   */
+  priorInput?: PreviousMaskFeed;
   /**
    * Training only: in stage gt_prev, each later frame's prior (the previous frame's ground truth)
    * is moved by a random shift of up to this fraction of the frame's short side, per object (0 or
@@ -62,33 +68,18 @@ export type BaselineModelConfig =
   | (CommonConfig & { family: 'siammask'; siammask: SiamMaskOptions })
   | (CommonConfig & { family: 'copy_first' });
 
-/** Objects given at one frame: their masks [1, H, W, S] (only `slots` are read). */
-export interface GivenObjects {
-  masks: tf.Tensor4D;
-  slots: number[];
-}
-
-/** Per-video state of one model: frame in, per-slot probabilities out. */
-export interface FrameTracker {
-  /**
-   * @param frame [1, H, W, 3] RGB in [0, 1] at the network size (the caller keeps ownership)
-   * @param given objects that first appear in this frame (frame 0: the first masks), or null
-   * @returns [1, H, W, S] foreground probabilities; slots never given stay 0. The caller disposes it.
-   */
-  step(frame: tf.Tensor4D, given: GivenObjects | null): tf.Tensor4D;
-  dispose(): void;
-}
-
-export interface BaselineModel {
+export interface BaselineModel extends FrameModel {
   readonly config: BaselineModelConfig;
   /** Every variable by stable name (BatchNorm moving statistics included, trainable === false). */
   namedVariables(): Map<string, tf.Variable>;
   /** Variables trained at train.encoder_lr (the backbone). */
   encoderVariables(): tf.Variable[];
-  /** The training loss of one batch of clips (call inside tf.variableGrads); parts for logging. */
-  clipLoss(batch: ClipBatch, options: ClipLossOptions, parts?: Record<string, tf.Scalar>): tf.Scalar;
-  /** A fresh tracker for one video. */
-  tracker(): FrameTracker;
+  /**
+   * A family whose objective is not the frame-by-frame clip loss of src/train/clip_loss.ts
+   * (siammask: template/search pairs) computes its own loss of one batch (inside
+   * tf.variableGrads), with its parts for logging. Absent: the clip loss trains it.
+   */
+  clipLoss?(batch: ClipBatch, parts?: Record<string, tf.Scalar>): tf.Scalar;
   save(dir: string): Promise<void>;
   dispose(): void;
 }

@@ -7,8 +7,8 @@
  * normalisation of the clip loss (a mean over the shard's supervised pairs).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { RVOSModel } from '../../models/rvos_model.js';
-import { clipLoss, type ClipBatch, type ClipLossOptions, type LossParts } from '../clip_loss.js';
+import { clipLoss, type ClipLossOptions, type ClipModel } from '../clip_loss.js';
+import type { ClipBatch } from '../../data/batch.js';
 
 export interface BatchGradients {
   loss: number;
@@ -25,40 +25,65 @@ export interface GradientProvider {
   dispose(): Promise<void>;
 }
 
+/** What gradients are taken of: a model's variables by stable name. */
+export interface NamedVariables {
+  namedVariables(): Map<string, tf.Variable>;
+}
+
+/** The loss of one batch (inside tf.variableGrads), with its parts for logging put in `parts`. */
+export type BatchLoss = (batch: ClipBatch, options: ClipLossOptions, parts: Record<string, tf.Scalar>) => tf.Scalar;
+
+/** The loss a FrameModel trains on: the frame-by-frame clip loss. */
+export function frameLoss(model: ClipModel): BatchLoss {
+  return (batch, options, parts) => clipLoss(model, batch, options, parts);
+}
+
 /** Stable names of the model's trainable variables, in the model's order. */
-export function trainableNames(model: RVOSModel): string[] {
+export function trainableNames(model: NamedVariables): string[] {
   return [...model.namedVariables()].filter(([, v]) => v.trainable).map(([name]) => name);
 }
 
 /** Stable names of the model's non-trainable variables (BatchNorm moving statistics). */
-export function stateNames(model: RVOSModel): string[] {
+export function stateNames(model: NamedVariables): string[] {
   return [...model.namedVariables()].filter(([, v]) => !v.trainable).map(([name]) => name);
 }
 
-/** The gradient of one batch in this thread (the trainer's single-worker path). */
-export function gradientsInThread(model: RVOSModel, batch: ClipBatch, loss: ClipLossOptions): BatchGradients {
+/**
+ * The gradient of one batch in this thread (the trainer's single-worker path). `objective`: the
+ * family's own loss (siammask); default the clip loss of `model` as a FrameModel.
+ */
+export function gradientsInThread(
+  model: NamedVariables & ClipModel,
+  batch: ClipBatch,
+  loss: ClipLossOptions,
+  objective: BatchLoss = frameLoss(model),
+): BatchGradients {
   const named = model.namedVariables();
   const varList = trainableNames(model).map((name) => named.get(name)!);
   const nameOf = new Map([...named].map(([name, v]) => [v.name, name] as const));
-  const parts: Partial<LossParts> = {};
-  const { value, grads } = tf.variableGrads(() => clipLoss(model, batch, loss, parts), varList);
+  const parts: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => objective(batch, loss, parts), varList);
   const lossValue = value.dataSync()[0]!;
   value.dispose();
   const partValues: Record<string, number> = {};
   for (const [k, t] of Object.entries(parts)) {
-    partValues[k] = t!.dataSync()[0]!;
-    t!.dispose();
+    partValues[k] = t.dataSync()[0]!;
+    t.dispose();
   }
   const gradients = new Map<string, tf.Tensor>();
   for (const [tfName, g] of Object.entries(grads)) gradients.set(nameOf.get(tfName)!, g);
   return { loss: lossValue, parts: partValues, gradients };
 }
 
+/** Any family's gradients in this thread: RVOS and mobile_prior by the clip loss, siammask by its own `objective`. */
 export class InThreadGradients implements GradientProvider {
-  constructor(private readonly model: RVOSModel) {}
+  constructor(
+    private readonly model: NamedVariables & ClipModel,
+    private readonly objective?: BatchLoss,
+  ) {}
 
   compute(batch: ClipBatch, loss: ClipLossOptions): Promise<BatchGradients> {
-    return Promise.resolve(gradientsInThread(this.model, batch, loss));
+    return Promise.resolve(gradientsInThread(this.model, batch, loss, this.objective));
   }
 
   dispose(): Promise<void> {

@@ -5,7 +5,8 @@
  * BatchNorm moving statistics, as every replica does in the parallel provider.
  */
 import type { RVOSModel } from '../../models/rvos_model.js';
-import type { ClipBatch, ClipLossOptions } from '../clip_loss.js';
+import type { ClipLossOptions } from '../clip_loss.js';
+import type { ClipBatch } from '../../data/batch.js';
 import { combineShards, gradientsToHost, restore, snapshot, type ShardResult } from './combine.js';
 import { gradientsInThread, stateNames, trainableNames, type BatchGradients, type GradientProvider } from './gradients.js';
 import { shardToBatch, splitBatch } from './shards.js';

@@ -5,7 +5,7 @@
  * only in where each shard's gradient is computed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ClipBatch } from '../clip_loss.js';
+import type { ClipBatch } from '../../data/batch.js';
 
 /** One shard of a ClipBatch as plain arrays: frames [b,L,H,W,3], masks [b,L,H,W,S], present [b,L,S], priorMasks [b,H,W,S]. */
 export interface HostShard {

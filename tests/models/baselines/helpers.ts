@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../../../src/train/adam.js';
-import type { ClipBatch, ClipLossOptions } from '../../../src/train/clip_loss.js';
-import { BaselineGradients, type BaselineModel, type BaselineModelConfig } from '../../../src/models/baselines/index.js';
+import type { ClipLossOptions } from '../../../src/train/clip_loss.js';
+import type { ClipBatch } from '../../../src/data/batch.js';
+import type { BaselineModel, BaselineModelConfig } from '../../../src/models/baselines/index.js';
+import type { FrameOutput, VideoSegmenter } from '../../../src/models/index.js';
+import { gradientsFor, segmenterOf } from '../../../src/experiments/model_family.js';
 
 export const SIZE = 32;
 export const SLOTS = 2;
@@ -59,7 +62,7 @@ export function disposeBatch(b: ClipBatch): void {
 export async function fit(model: BaselineModel, batch: ClipBatch, steps: number, lr = 5e-3): Promise<number[]> {
   const trainable = new Map([...model.namedVariables()].filter(([, v]) => v.trainable));
   const adam = new Adam([{ variables: trainable, lr }]);
-  const grads = new BaselineGradients(model);
+  const grads = gradientsFor(model)!;
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     const g = await grads.compute(batch, LOSS);
@@ -74,4 +77,17 @@ export async function fit(model: BaselineModel, batch: ClipBatch, steps: number,
 /** Frame t of item 0 as [1, H, W, C]. */
 export function frameOf(x: tf.Tensor5D, t: number): tf.Tensor4D {
   return tf.tidy(() => tf.squeeze(tf.slice(x, [0, t, 0, 0, 0], [1, 1, -1, -1, -1]), [1]) as tf.Tensor4D);
+}
+
+/** What the evaluator drives for a baseline: the inference core with eval's defaults (threshold 0.5, soft feed unless the family says otherwise). */
+export function coreOf(model: BaselineModel, threshold = 0.5): VideoSegmenter {
+  return segmenterOf(model, { previousMask: 'soft', threshold, objectnessThreshold: 0.5 });
+}
+
+/** A core output's per-slot probabilities ([1, H, W, S] flattened); disposes its logits. */
+export function probabilities(out: FrameOutput): number[] {
+  const p = tf.sigmoid(out.logits);
+  const values = Array.from(p.dataSync());
+  tf.dispose([p, out.logits]);
+  return values;
 }

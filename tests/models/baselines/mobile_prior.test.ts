@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { BaselineGradients, createBaseline, loadBaseline, MobilePriorModel, type BaselineModelConfig } from '../../../src/models/baselines/index.js';
+import { createBaseline, loadBaseline, MobilePriorModel, type BaselineModelConfig } from '../../../src/models/baselines/index.js';
+import { gradientsFor } from '../../../src/experiments/model_family.js';
 import { shiftedPriors } from '../../../src/models/baselines/mobile_prior/model.js';
 import { Rng } from '../../../src/utils/rng.js';
 import { forwardContext } from '../../../src/models/nn.js';
-import { disposeBatch, fit, frameOf, LOSS, MOBILE_PRIOR, movingSquares, SIZE, SLOTS } from './helpers.js';
+import { coreOf, disposeBatch, fit, frameOf, LOSS, MOBILE_PRIOR, movingSquares, probabilities, SIZE, SLOTS } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -35,13 +36,14 @@ describe('mobile_prior', () => {
   it('gives a non-zero gradient to every trainable variable, in both ST+ stages', async () => {
     const model = createBaseline(MOBILE_PRIOR);
     const batch = movingSquares();
-    const grads = new BaselineGradients(model);
+    const grads = gradientsFor(model)!;
     for (const previousMask of ['gt_prev', 'pred_prev'] as const) {
       const g = await grads.compute(batch, { ...LOSS, previousMask });
       const trainable = [...model.namedVariables()].filter(([, v]) => v.trainable).map(([n]) => n);
       expect([...g.gradients.keys()].sort()).toEqual([...trainable].sort());
       for (const [name, t] of g.gradients) expect(tf.max(tf.abs(t)).dataSync()[0], name).toBeGreaterThan(0);
-      expect(Object.keys(g.parts).sort()).toEqual(['empty', 'mask']);
+      expect(Object.keys(g.parts).sort()).toEqual(['empty', 'mask', 'objectness']);
+      expect(g.parts.objectness).toBe(0); // no objectness head
       tf.dispose([...g.gradients.values()]);
     }
     disposeBatch(batch);
@@ -70,15 +72,14 @@ describe('mobile_prior', () => {
       expect(Array.from(loaded.namedVariables().get(name)!.dataSync()), name).toEqual(Array.from(v.dataSync()));
     }
     const run = (m: typeof model) => {
-      const tr = m.tracker();
+      const core = coreOf(m);
       const f0 = frameOf(batch.frames, 0);
       const m0 = frameOf(batch.masks, 0);
-      tr.step(f0, { masks: m0, slots: [0, 1] }).dispose();
+      core.step(f0, { ids: [1, 2], masks: m0 }).logits.dispose();
       const f1 = frameOf(batch.frames, 1);
-      const p = tr.step(f1, null);
-      const out = Array.from(p.dataSync());
-      tf.dispose([f0, m0, f1, p]);
-      tr.dispose();
+      const out = probabilities(core.step(f1));
+      tf.dispose([f0, m0, f1]);
+      core.dispose();
       return out;
     };
     expect(run(loaded)).toEqual(run(model));
@@ -94,34 +95,38 @@ describe('mobile_prior', () => {
     const before = tf.memory().numTensors;
     await fit(model, batch, 2);
     expect(tf.memory().numTensors).toBe(before);
-    const tr = model.tracker();
+    const core = coreOf(model);
     const m0 = frameOf(batch.masks, 0);
-    const frames = [0, 1, 2].map((t) => frameOf(batch.frames, t));
-    tr.step(frames[0]!, { masks: m0, slots: [0] }).dispose();
+    const frames = [0, 1, 2, 3].map((t) => frameOf(batch.frames, t));
+    core.step(frames[0]!, { ids: [1], masks: m0 }).logits.dispose();
+    core.step(frames[1]!).logits.dispose();
     const during = tf.memory().numTensors;
-    for (const f of frames.slice(1)) tr.step(f, null).dispose();
+    for (const f of frames.slice(2)) core.step(f).logits.dispose();
     expect(tf.memory().numTensors).toBe(during);
-    tr.dispose();
+    core.dispose();
     tf.dispose([m0, ...frames]);
     expect(tf.memory().numTensors).toBe(before);
     disposeBatch(batch);
     model.dispose();
   });
 
-  it('tracker: slots never given stay empty; given ones equal the all-slot forward pass', () => {
+  it('in the core: slots never given do not run and are not reported; given ones equal the all-slot forward pass', () => {
     const model = createBaseline(MOBILE_PRIOR) as MobilePriorModel;
     const batch = movingSquares();
-    const tr = model.tracker();
+    const core = coreOf(model);
     const f0 = frameOf(batch.frames, 0);
     const m0 = frameOf(batch.masks, 0);
     const forward = vi.spyOn(model, 'forward');
-    const p = tr.step(f0, { masks: m0, slots: [1] });
+    const out = core.step(f0, { ids: [2], masks: m0 });
     // One object given: the network runs on that object's prior only.
     expect(forward).toHaveBeenCalledTimes(1);
     expect(forward.mock.calls[0]![1].shape).toEqual([1, SIZE, SIZE, 1]);
     forward.mockRestore();
+    expect(out.keep).toEqual([false, true]);
+    const p = tf.sigmoid(out.logits);
+    out.logits.dispose();
     const slot0 = tf.max(tf.slice(p, [0, 0, 0, 0], [-1, -1, -1, 1])).dataSync()[0]!;
-    expect(slot0).toBe(0);
+    expect(slot0).toBeLessThan(1e-5);
     // Slot 1 as if every slot ran: the given mask in slot 1, an empty prior in slot 0.
     const prior = tf.concat([tf.zeros([1, SIZE, SIZE, 1]), tf.slice(m0, [0, 0, 0, 1], [-1, -1, -1, 1])], 3) as tf.Tensor4D;
     const all = tf.sigmoid(model.forward(f0, prior, forwardContext(false)));
@@ -129,7 +134,7 @@ describe('mobile_prior', () => {
     expect(tf.max(slot1).dataSync()[0]).toBeGreaterThan(0);
     expect(tf.max(tf.abs(tf.sub(slot1, tf.slice(all, [0, 0, 0, 1], [-1, -1, -1, 1])))).dataSync()[0]).toBeLessThan(1e-5);
     tf.dispose([f0, m0, p, prior, all, slot1]);
-    tr.dispose();
+    core.dispose();
     disposeBatch(batch);
     model.dispose();
   });
@@ -161,7 +166,7 @@ describe('mobile_prior', () => {
     tf.dispose([masks, moved, again]);
   });
 
-  it('dense_stride 1 keeps the parameters and gives full-resolution logits; prior_input soft feeds probabilities on', () => {
+  it('dense_stride 1 keeps the parameters and gives full-resolution logits; the core feeds back as prior_input says, from frame 2 on', () => {
     const half = createBaseline(MOBILE_PRIOR) as MobilePriorModel;
     const options = (MOBILE_PRIOR as Extract<BaselineModelConfig, { family: 'mobile_prior' }>).mobilePrior;
     const config: BaselineModelConfig = {
@@ -176,6 +181,7 @@ describe('mobile_prior', () => {
     const f0 = frameOf(batch.frames, 0);
     const m0 = frameOf(batch.masks, 0);
     const f1 = frameOf(batch.frames, 1);
+    const f2 = frameOf(batch.frames, 2);
     // Half resolution: logits upsampled bilinearly, so neighbouring columns 2k+1, 2k+2 interpolate
     // between the same two values; at full resolution nothing ties them.
     const wiggle = (m: MobilePriorModel) =>
@@ -188,20 +194,37 @@ describe('mobile_prior', () => {
         return tf.max(tf.abs(tf.add(tf.sub(a, tf.mul(b, 2)), c))).dataSync()[0]!;
       });
     expect(wiggle(full)).toBeGreaterThan(wiggle(half));
-    const tr = full.tracker();
-    const priors: Float32Array[] = [];
-    const run = full.forward.bind(full);
-    const forward = vi.spyOn(full, 'forward').mockImplementation((frame, p, ctx) => {
-      priors.push(p.dataSync() as Float32Array);
-      return run(frame, p, ctx);
+    /** The priors the network sees at frames 0, 1, 2 (threshold: eval.threshold of the binary feed). */
+    const priorsOf = (m: MobilePriorModel, threshold = 0.5) => {
+      const core = coreOf(m, threshold);
+      const priors: number[][] = [];
+      const run = m.forward.bind(m);
+      const forward = vi.spyOn(m, 'forward').mockImplementation((frame, p, ctx) => {
+        priors.push(Array.from(p.dataSync()));
+        return run(frame, p, ctx);
+      });
+      core.step(f0, { ids: [1, 2], masks: m0 }).logits.dispose();
+      const out1 = core.step(f1);
+      const p1 = probabilities(out1);
+      core.step(f2).logits.dispose();
+      forward.mockRestore();
+      core.dispose();
+      return { priors, p1 };
+    };
+    const soft = priorsOf(full);
+    // Frames 0 and 1: the given masks; frame 2: frame 1's probabilities (soft).
+    expect(soft.priors[1]).toEqual(Array.from(m0.dataSync()));
+    expect(soft.priors[0]).toEqual(soft.priors[1]);
+    expect(soft.priors[2]!.some((v) => v > 0 && v < 1 && Math.abs(v - 0.5) < 0.49)).toBe(true);
+    expect(soft.priors[2]!.map((v, i) => Math.abs(v - soft.p1[i]!)).every((d) => d < 1e-6)).toBe(true);
+    // Binary (the default prior_input): frame 1's probabilities thresholded at eval.threshold.
+    const fed = [0.3, 0.7].map((threshold) => {
+      const binary = priorsOf(half, threshold);
+      expect(binary.priors[2]).toEqual(binary.p1.map((p) => (p > threshold ? 1 : 0)));
+      return binary.priors[2];
     });
-    tr.step(f0, { masks: m0, slots: [0, 1] }).dispose();
-    tr.step(f1, null).dispose();
-    forward.mockRestore();
-    const prior = priors[1]!;
-    expect(Array.from(prior).some((v) => v > 0 && v < 1 && Math.abs(v - 0.5) < 0.49)).toBe(true);
-    tr.dispose();
-    tf.dispose([f0, m0, f1]);
+    expect(fed[0]).not.toEqual(fed[1]); // the threshold is eval's, not a fixed one
+    tf.dispose([f0, m0, f1, f2]);
     disposeBatch(batch);
     half.dispose();
     full.dispose();

@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BaselineGradients, createBaseline, depthwiseXCorr, loadBaseline, SiamMaskModel } from '../../../src/models/baselines/index.js';
+import { createBaseline, depthwiseXCorr, loadBaseline, SiamMaskModel } from '../../../src/models/baselines/index.js';
+import { gradientsFor } from '../../../src/experiments/model_family.js';
 import { contextSide, cropImages, maskBox, responseSize, squareCrop } from '../../../src/models/baselines/siammask/geometry.js';
 import { forwardContext } from '../../../src/models/nn.js';
-import { disposeBatch, fit, frameOf, LOSS, movingSquares, SIAMMASK, SLOTS } from './helpers.js';
+import { coreOf, disposeBatch, fit, frameOf, LOSS, movingSquares, probabilities, SIAMMASK, SLOTS } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -100,7 +101,7 @@ describe('siammask', () => {
   it('gives a non-zero gradient to every trainable variable (backbone, adjusts, three heads, refine)', async () => {
     const model = createBaseline(SIAMMASK);
     const batch = movingSquares(2, 3, 48);
-    const g = await new BaselineGradients(model).compute(batch, LOSS);
+    const g = await gradientsFor(model)!.compute(batch, LOSS);
     const trainable = [...model.namedVariables()].filter(([, v]) => v.trainable).map(([n]) => n);
     expect([...g.gradients.keys()].sort()).toEqual([...trainable].sort());
     for (const [name, t] of g.gradients) expect(tf.max(tf.abs(t)).dataSync()[0], name).toBeGreaterThan(0);
@@ -113,7 +114,7 @@ describe('siammask', () => {
   it('learns: the loss falls on a tiny set, and the same batch gives the same loss (jitter seeded by the batch)', async () => {
     const model = createBaseline(SIAMMASK);
     const batch = movingSquares(2, 3, 48);
-    const grads = new BaselineGradients(model);
+    const grads = gradientsFor(model)!;
     const [a, b] = [await grads.compute(batch, LOSS), await grads.compute(batch, LOSS)];
     expect(a.loss).toBe(b.loss);
     tf.dispose([...a.gradients.values(), ...b.gradients.values()]);
@@ -133,24 +134,27 @@ describe('siammask', () => {
     const loaded = loadBaseline(dir);
     expect(loaded.config).toEqual(model.config);
     const track = (m: typeof model) => {
-      const tr = m.tracker();
+      const core = coreOf(m);
       const m0 = frameOf(batch.masks, 0);
       const frames = [0, 1, 2, 3].map((t) => frameOf(batch.frames, t));
-      const first = tr.step(frames[0]!, { masks: m0, slots: [1] });
+      const first = core.step(frames[0]!, { ids: [2], masks: m0 });
+      expect(first.keep).toEqual([false, true]);
       // Frame 0 of a given object is its given mask.
-      expect(Array.from(first.dataSync()).filter((_, i) => i % SLOTS === 1)).toEqual(Array.from(m0.dataSync()).filter((_, i) => i % SLOTS === 1));
-      first.dispose();
+      expect(
+        probabilities(first)
+          .filter((_, i) => i % SLOTS === 1)
+          .map(Math.round),
+      ).toEqual(Array.from(m0.dataSync()).filter((_, i) => i % SLOTS === 1));
+      core.step(frames[1]!).logits.dispose();
       const before = tf.memory().numTensors;
       const outs: number[][] = [];
-      for (const f of frames.slice(1)) {
-        const p = tr.step(f, null);
-        const v = Array.from(p.dataSync());
-        expect(v.filter((_, i) => i % SLOTS === 0).every((x) => x === 0)).toBe(true); // slot 0 never given
+      for (const f of frames.slice(2)) {
+        const v = probabilities(core.step(f));
+        expect(v.filter((_, i) => i % SLOTS === 0).every((x) => x < 1e-5)).toBe(true); // slot 0 never given
         outs.push(v);
-        p.dispose();
       }
       expect(tf.memory().numTensors).toBe(before);
-      tr.dispose();
+      core.dispose();
       tf.dispose([m0, ...frames]);
       return outs;
     };

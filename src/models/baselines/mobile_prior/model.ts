@@ -1,27 +1,32 @@
 /**
- * `model.family=mobile_prior`: the prior-mask network (./network.ts) as a one-shot model. Each
- * object is one forward pass (the objects of a frame run as one batch) on RGB + that object's
- * previous-frame mask; there is no recurrence beyond the prior mask.
+ * `model.family=mobile_prior`: the prior-mask network (./network.ts) as a one-shot FrameModel.
+ * Each object is one forward pass (the objects of a frame run as one batch) on RGB + that object's
+ * previous-frame mask; there is no recurrence beyond the prior mask, so the state is empty.
  *
- * Training (docs/baselines.md): frame 0 of a clip gets a prior synthesised from its ground truth
+ * Training (docs/baselines.md) is the frame-by-frame clip loss every FrameModel gets
+ * (src/train/clip_loss.ts): frame 0 of a clip gets a prior synthesised from its ground truth
  * (empty / affine / thin-plate-spline, src/data/prior_mask.ts, the data pipeline's `priorMasks`);
- * later frames get the previous frame's ground truth (stage gt_prev) or the model's own detached,
- * thresholded output (stage pred_prev), as RVOS's ST+ schedule; an object that enters the clip
- * later gets its mask there (train/clip_loss.ts `withEnteringObjects`). Loss: soft IoU per present
- * object (+ the empty-slot term), summed over frames, like RVOS's.
- * Inference: the prior is the given mask where an object is given, else the previous output
- * thresholded at 0.5 (the blog feeds the previous frame's binary mask); only the objects given so
- * far run, so a frame costs one pass per object, not per slot.
+ * later frames get the previous frame's ground truth (stage gt_prev, moved by `priorShift` when
+ * set) or the model's own detached output fed back as `priorInput` says (stage pred_prev), as
+ * RVOS's ST+ schedule; soft IoU per present object (+ the empty-slot term), summed over frames.
+ * Inference: the inference core's rules (the given masks at frames 0 and 1 and where an object
+ * enters, else the previous output fed back as eval says); only the objects given so far run,
+ * so a frame costs one pass per object, not per slot.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { detach, forwardContext, type ForwardContext } from '../../nn.js';
+import type { ClipBatch } from '../../../data/batch.js';
+import type { FrameStepOptions, ModelStep } from '../../inference_core.js';
+import type { PreviousMaskFeed } from '../../names.js';
+import { forwardContext, type ForwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
-import { withEnteringObjects, type ClipBatch, type ClipLossOptions } from '../../../train/clip_loss.js';
-import { emptyMaskLossPerPair, softIoULossPerPair, weightedMean } from '../../../train/losses.js';
-import { batchSeed, checkTrackerInputs, normalizeRgb, StoredBaseline, withGiven, withSavedWeights } from '../common.js';
+import { PROBABILITY_EPSILON } from '../../slot_masks.js';
 import { Rng } from '../../../utils/rng.js';
-import type { BaselineModel, FrameTracker, GivenObjects, MobilePriorOptions } from '../types.js';
+import { batchSeed, checkFrameInputs, normalizeRgb, StoredBaseline, withSavedWeights } from '../common.js';
+import type { BaselineModel, MobilePriorOptions } from '../types.js';
 import { MobilePriorNet } from './network.js';
+
+/** The logit of a slot that does not run (no object given yet): probability ε, never reported. */
+const IDLE_LOGIT = Math.log(PROBABILITY_EPSILON / (1 - PROBABILITY_EPSILON));
 
 export interface MobilePriorConfig {
   family: 'mobile_prior';
@@ -80,45 +85,54 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
     });
   }
 
-  clipLoss(batch: ClipBatch, options: ClipLossOptions, parts?: Record<string, tf.Scalar>): tf.Scalar {
-    const [batchSize, length] = batch.frames.shape;
-    const slots = this.config.slots;
-    const present = batch.present.arraySync();
-    const frames = tf.unstack(batch.frames, 1) as tf.Tensor4D[];
-    const masks = tf.unstack(batch.masks, 1) as tf.Tensor4D[];
-    const shift = this.config.mobilePrior.priorShift ?? 0;
-    // Seeded by the batch, so that a resumed run draws the same shifts.
-    const rng = shift > 0 ? new Rng(batchSeed(this.config.seed, batch.masks.dataSync())) : null;
-    const maskTerms: tf.Scalar[] = [];
-    const emptyTerms: tf.Scalar[] = [];
-    let previous: tf.Tensor4D | null = null;
-    for (let t = 0; t < length; t++) {
-      let prior: tf.Tensor4D;
-      if (t === 0) prior = batch.priorMasks ?? masks[0]!;
-      else if (options.previousMask === 'gt_prev') prior = rng === null ? masks[t - 1]! : shiftedPriors(masks[t - 1]!, shift, rng);
-      else
-        prior = detach((this.config.mobilePrior.priorInput === 'soft' ? tf.sigmoid(previous!) : tf.cast(tf.greater(previous!, 0), 'float32')) as tf.Tensor4D);
-      prior = withEnteringObjects(prior, masks[t]!, present, t);
-      const logits = this.forward(frames[t]!, prior, forwardContext(true));
-      previous = logits;
-      const holds = tf.tensor2d(
-        present.map((rows) => Array.from({ length: slots }, (_, s) => (rows[t]![s]! > 0 ? 1 : 0))),
-        [batchSize, slots],
-      );
-      maskTerms.push(weightedMean(softIoULossPerPair(logits, masks[t]!), holds));
-      if (options.emptySlotWeight > 0) emptyTerms.push(weightedMean(emptyMaskLossPerPair(logits), tf.sub(1, holds) as tf.Tensor2D));
-    }
-    const mask = tf.addN(maskTerms) as tf.Scalar;
-    const empty = emptyTerms.length > 0 ? (tf.addN(emptyTerms) as tf.Scalar) : tf.scalar(0);
-    if (parts !== undefined) {
-      parts.mask = tf.keep(tf.clone(mask));
-      parts.empty = tf.keep(tf.clone(empty));
-    }
-    return tf.add(mask, tf.mul(empty, options.emptySlotWeight)) as tf.Scalar;
+  /** Stage pred_prev of the clip loss: how the model's own detached output becomes the next prior. */
+  get predictionFeed(): PreviousMaskFeed {
+    return this.config.mobilePrior.priorInput ?? 'binary';
   }
 
-  tracker(): FrameTracker {
-    return new MobilePriorTracker(this);
+  /**
+   * Stage gt_prev of the clip loss: each later frame's prior moved by `priorShift` (shiftedPriors),
+   * drawn from a generator seeded by the batch, so that a resumed run draws the same shifts; null
+   * when the prior is the exact previous mask.
+   */
+  groundTruthPriors(batch: ClipBatch): ((previous: tf.Tensor4D) => tf.Tensor4D) | null {
+    const shift = this.config.mobilePrior.priorShift ?? 0;
+    if (shift <= 0) return null;
+    const rng = new Rng(batchSeed(this.config.seed, batch.masks.dataSync()));
+    return (previous) => shiftedPriors(previous, shift, rng);
+  }
+
+  /** No memory between frames beyond the prior, which the caller passes. */
+  initialState(): null {
+    return null;
+  }
+
+  disposeState(): void {}
+
+  /**
+   * One frame: in training every slot of every batch item; at inference only the slots of the
+   * objects given so far (`options.given`), the others get a constant near-zero probability.
+   * @param prevMasks [B, H, W, S] the prior of every slot
+   */
+  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, _state: null, options: FrameStepOptions = {}): ModelStep<null> {
+    const slots = this.config.slots;
+    checkFrameInputs('mobile_prior', slots, frame, prevMasks);
+    if (options.training === true || options.given === undefined || options.given.length === slots)
+      return { logits: this.forward(frame, prevMasks!, forwardContext(options.training === true)), objectness: null, state: null };
+    const active = [...options.given].sort((a, b) => a - b);
+    const [b, h, w] = frame.shape;
+    const logits = tf.tidy(() => {
+      const idle = tf.fill([b, h, w, 1], IDLE_LOGIT) as tf.Tensor4D;
+      if (active.length === 0) return tf.tile(idle, [1, 1, 1, slots]) as tf.Tensor4D;
+      const out = this.forward(frame, tf.gather(prevMasks!, active, 3) as tf.Tensor4D, forwardContext(false));
+      // Back to all slots: slot s takes channel k of the output where active[k] = s, else the idle channel.
+      const channel = Array.from({ length: slots }, (_, s) => {
+        const k = active.indexOf(s);
+        return k < 0 ? active.length : k;
+      });
+      return tf.gather(tf.concat([out, idle], 3), channel, 3) as tf.Tensor4D;
+    });
+    return { logits, objectness: null, state: null };
   }
 }
 
@@ -145,46 +159,4 @@ export function shiftedPriors(masks: tf.Tensor4D, fraction: number, rng: Rng): t
     const moved = tf.image.transform(channels, tf.tensor2d(transforms, [b * s, 8]), 'nearest', 'constant', 0);
     return tf.transpose(tf.reshape(moved, [b, s, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
   });
-}
-
-class MobilePriorTracker implements FrameTracker {
-  /** The previous frame's masks as the next prior [1, H, W, S] (binary or soft, `priorInput`), and which slots have been given. */
-  private previous: tf.Tensor4D | null = null;
-  private readonly active = new Set<number>();
-
-  constructor(private readonly model: MobilePriorModel) {}
-
-  step(frame: tf.Tensor4D, given: GivenObjects | null): tf.Tensor4D {
-    const slots = this.model.config.slots;
-    checkTrackerInputs('mobile_prior tracker', slots, frame, given);
-    for (const s of given?.slots ?? []) this.active.add(s);
-    const [, h, w] = frame.shape;
-    const base = this.previous ?? tf.zeros([1, h, w, slots]);
-    const prior = withGiven(base as tf.Tensor4D, given);
-    if (base !== this.previous) base.dispose();
-    // Only the objects given so far run (one pass each, as one batch); the other slots stay empty.
-    const active = [...this.active].sort((a, b) => a - b);
-    const probs = tf.tidy(() => {
-      if (active.length === 0) return tf.zeros([1, h, w, slots]) as tf.Tensor4D;
-      const run = active.length === slots ? prior : tf.gather(prior, active, 3);
-      const out = tf.sigmoid(this.model.forward(frame, run as tf.Tensor4D, forwardContext(false))) as tf.Tensor4D;
-      if (active.length === slots) return out;
-      // Back to all slots: slot s takes channel k of the output where active[k] = s, else the zero channel.
-      const channel = Array.from({ length: slots }, (_, s) => {
-        const k = active.indexOf(s);
-        return k < 0 ? active.length : k;
-      });
-      return tf.gather(tf.concat([out, tf.zeros([1, h, w, 1])], 3), channel, 3) as tf.Tensor4D;
-    });
-    prior.dispose();
-    this.previous?.dispose();
-    this.previous =
-      this.model.config.mobilePrior.priorInput === 'soft' ? tf.clone(probs) : tf.tidy(() => tf.cast(tf.greater(probs, 0.5), 'float32') as tf.Tensor4D);
-    return probs;
-  }
-
-  dispose(): void {
-    this.previous?.dispose();
-    this.previous = null;
-  }
 }

@@ -1,6 +1,8 @@
 /**
  * `model.family=siammask`: box-initialised tracking and segmentation (./network.ts), one tracker
- * per object. Only the box of the first mask is used (the paper's initialisation).
+ * per object. Only the box of the first mask is used (the paper's initialisation). As a
+ * FrameModel its state is the trackers (template kernel and box per slot); it reads `prevMasks`
+ * only in the slots the core says are entering (the given masks).
  *
  * Training (docs/baselines.md): for every object of a clip and every frame t ≥ 1 where it is
  * visible, a pair (template: frame 0 around its box; search: frame t around its box at t − 1,
@@ -14,13 +16,16 @@
  * when the mask is empty). Nothing handles disappearance (a known weakness of SiamMask).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ClipBatch } from '../../../data/batch.js';
+import type { FrameStepOptions, ModelStep } from '../../inference_core.js';
+import { binaryCrossEntropyWithLogits, softIoULossPerPair } from '../../losses.js';
 import { forwardContext } from '../../nn.js';
 import { ParamStore } from '../../params.js';
-import type { ClipBatch, ClipLossOptions } from '../../../train/clip_loss.js';
+import { probabilitiesToLogits } from '../../slot_masks.js';
 import { ConfigError } from '../../../utils/errors.js';
 import { Rng } from '../../../utils/rng.js';
-import { batchSeed, checkTrackerInputs, withSavedWeights, StoredBaseline } from '../common.js';
-import type { BaselineModel, FrameTracker, GivenObjects, SiamMaskOptions } from '../types.js';
+import { batchSeed, checkFrameInputs, enteringSlots, withSavedWeights, StoredBaseline } from '../common.js';
+import type { BaselineModel, SiamMaskOptions } from '../types.js';
 import { contextSide, cropImages, maskBox, RESPONSE_STRIDE, responseSize, squareCrop, type Box, type Crop } from './geometry.js';
 import { SiamMaskNet } from './network.js';
 
@@ -51,11 +56,14 @@ const SCALE_JITTER = 0.1;
 export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements BaselineModel {
   readonly net: SiamMaskNet;
   readonly responseSize: number;
+  /** The cosine window on the score map (R × R). */
+  private readonly window: Float32Array;
 
   private constructor(config: SiamMaskConfig, store: ParamStore) {
     super(config, store);
     this.net = new SiamMaskNet(store, config.siammask);
     this.responseSize = responseSize(config.siammask.templateSize);
+    this.window = hannWindow(this.responseSize);
   }
 
   static create(config: SiamMaskConfig, options: { skipInit?: boolean } = {}): SiamMaskModel {
@@ -108,7 +116,7 @@ export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements Bas
     return out;
   }
 
-  clipLoss(batch: ClipBatch, _options: ClipLossOptions, parts?: Record<string, tf.Scalar>): tf.Scalar {
+  clipLoss(batch: ClipBatch, parts?: Record<string, tf.Scalar>): tf.Scalar {
     const o = this.config.siammask;
     const T = o.templateSize;
     const R = this.responseSize;
@@ -191,18 +199,15 @@ export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements Bas
       'float32',
     ) as tf.Tensor4D;
     const labels = tf.tensor4d(scoreLabels, [pairs.length, R, R, 1]);
-    const score = tf.sum(tf.mul(bceWithLogits(out.score, labels), tf.tensor4d(scoreWeights, [pairs.length, R, R, 1])));
+    const score = tf.sum(tf.mul(binaryCrossEntropyWithLogits(out.score, labels), tf.tensor4d(scoreWeights, [pairs.length, R, R, 1])));
     const positive = tf.reshape(labels, [pairs.length, R, R, 1]);
     const boxDiff = tf.abs(tf.sub(out.box, tf.tensor4d(boxTargets, [pairs.length, R, R, 4])));
     // Smooth L1 as 0.5·min(d, 1)² + (d − min(d, 1)): no comparison op, so the tape has a gradient for every step.
     const clipped = tf.minimum(boxDiff, 1);
     const smoothL1 = tf.add(tf.mul(0.5, tf.square(clipped)), tf.sub(boxDiff, clipped));
     const box = tf.div(tf.sum(tf.mul(smoothL1, positive)), tf.maximum(tf.mul(tf.sum(positive), 4), 1));
-    const p = tf.sigmoid(refined);
-    const intersection = tf.sum(tf.mul(p, maskTarget), [1, 2, 3]);
-    const union = tf.sum(tf.sub(tf.add(p, maskTarget), tf.mul(p, maskTarget)), [1, 2, 3]);
-    const softIoU = tf.mean(tf.sub(1, tf.div(intersection, tf.add(union, 1e-6))));
-    const mask = tf.add(tf.mean(bceWithLogits(refined, maskTarget)), softIoU);
+    const softIoU = tf.mean(softIoULossPerPair(refined, maskTarget));
+    const mask = tf.add(tf.mean(binaryCrossEntropyWithLogits(refined, maskTarget)), softIoU);
     const scoreMean = tf.div(score, pairs.length) as tf.Scalar;
     if (parts !== undefined) {
       parts.score = tf.keep(tf.mul(scoreMean, weight) as tf.Scalar);
@@ -213,48 +218,34 @@ export class SiamMaskModel extends StoredBaseline<SiamMaskConfig> implements Bas
     return tf.mul(total, weight) as tf.Scalar;
   }
 
-  tracker(): FrameTracker {
-    return new SiamMaskTracker(this);
-  }
-}
-
-/** Numerically stable logistic loss per element: max(x, 0) − x·y + log(1 + e^−|x|). */
-function bceWithLogits(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
-  return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-}
-
-/** Outer product of two Hann windows of length n, row-major. */
-function hannWindow(n: number): Float32Array {
-  const w = Array.from({ length: n }, (_, k) => (n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * (k + 1)) / (n + 1))));
-  const out = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = w[i]! * w[j]!;
-  return out;
-}
-
-interface Track {
-  kernel: tf.Tensor4D;
-  box: Box;
-}
-
-class SiamMaskTracker implements FrameTracker {
-  private readonly tracks = new Map<number, Track>();
-  private readonly window: Float32Array;
-
-  constructor(private readonly model: SiamMaskModel) {
-    this.window = hannWindow(model.responseSize);
+  initialState(): SiamMaskState {
+    return { tracks: new Map() };
   }
 
-  step(frame: tf.Tensor4D, given: GivenObjects | null): tf.Tensor4D {
-    const { slots, siammask: o } = this.model.config;
-    checkTrackerInputs('siammask tracker', slots, frame, given);
+  disposeState(state: SiamMaskState): void {
+    for (const tr of state.tracks.values()) tr.kernel.dispose();
+  }
+
+  /** One frame at inference (siammask trains on template/search pairs, `clipLoss`, not frame by frame). */
+  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: SiamMaskState, options: FrameStepOptions = {}): ModelStep<SiamMaskState> {
+    if (options.training === true) throw new Error('siammask: trained on template/search pairs (clipLoss), not stepped frame by frame');
+    checkFrameInputs('siammask', this.config.slots, frame, prevMasks);
+    if (frame.shape[0] !== 1) throw new Error(`siammask: tracks one video at a time, got a batch of ${frame.shape[0]}`);
+    return this.track(frame, prevMasks!, state, enteringSlots(options, state.tracks.size === 0, this.config.slots));
+  }
+
+  /** Tracks the followed slots, then (re)starts the entering ones from their given masks. */
+  private track(frame: tf.Tensor4D, prevMasks: tf.Tensor4D, state: SiamMaskState, entering: readonly number[]): ModelStep<SiamMaskState> {
+    const { slots, siammask: o } = this.config;
     const [, height, width] = frame.shape;
     const T = o.templateSize;
-    const R = this.model.responseSize;
+    const R = this.responseSize;
     const probs = new Float32Array(height * width * slots);
-    const givenSlots = new Set(given?.slots ?? []);
+    const givenSlots = new Set(entering);
     const ctx = forwardContext(false);
+    const tracks = new Map<number, Track>();
     // Track the objects not given in this frame.
-    const tracked = [...this.tracks].filter(([s]) => !givenSlots.has(s));
+    const tracked = [...state.tracks].filter(([s]) => !givenSlots.has(s));
     if (tracked.length > 0) {
       const crops = tracked.map(([, tr]) => squareCrop(tr.box.cx, tr.box.cy, 2 * contextSide(tr.box)));
       const search = cropImages(
@@ -267,7 +258,7 @@ class SiamMaskTracker implements FrameTracker {
         tracked.map(([, tr]) => tr.kernel),
         0,
       );
-      const out = this.model.net.search(search, kernels, ctx);
+      const out = this.net.search(search, kernels, ctx);
       const scores = tf.tidy(() => tf.sigmoid(out.score));
       const scoreData = scores.dataSync();
       const boxData = out.box.dataSync();
@@ -282,7 +273,7 @@ class SiamMaskTracker implements FrameTracker {
         }
         return [bi, bj];
       });
-      const refined = tf.tidy(() => tf.sigmoid(this.model.net.refine(out, positions, ctx)));
+      const refined = tf.tidy(() => tf.sigmoid(this.net.refine(out, positions, ctx)));
       const maskData = refined.dataSync();
       tf.dispose([search, kernels, refined, out.score, out.box, out.mask, out.features2, out.pixels]);
       tracked.forEach(([s, tr], n) => {
@@ -298,39 +289,61 @@ class SiamMaskTracker implements FrameTracker {
           }
         }
         const fromMask = maskBox(probs, height, width, slots, s);
+        let box: Box;
         if (fromMask !== null) {
-          tr.box = fromMask;
+          box = fromMask;
         } else {
           const q = ((n * R + i) * R + j) * 4;
           const [dx, dy, dw, dh] = [boxData[q]!, boxData[q + 1]!, boxData[q + 2]!, boxData[q + 3]!];
-          tr.box = {
-            cx: Math.min(width, Math.max(0, crop.x0 + (this.model.windowCentre(j) + dx * T) / k)),
-            cy: Math.min(height, Math.max(0, crop.y0 + (this.model.windowCentre(i) + dy * T) / k)),
+          box = {
+            cx: Math.min(width, Math.max(0, crop.x0 + (this.windowCentre(j) + dx * T) / k)),
+            cy: Math.min(height, Math.max(0, crop.y0 + (this.windowCentre(i) + dy * T) / k)),
             w: Math.max(2, (T * Math.exp(Math.min(dw, 3))) / k),
             h: Math.max(2, (T * Math.exp(Math.min(dh, 3))) / k),
           };
         }
+        tracks.set(s, { kernel: tf.clone(tr.kernel), box });
       });
     }
     // Start (or restart) trackers from the given masks' boxes; their output is the given mask.
-    if (given !== null && given.slots.length > 0) {
-      const data = given.masks.dataSync();
-      for (const s of given.slots) {
+    if (entering.length > 0) {
+      const data = prevMasks.dataSync();
+      for (const s of entering) {
         const box = maskBox(data, height, width, slots, s);
-        if (box === null) continue;
+        if (box === null) {
+          // An empty given mask starts nothing; a tracker the slot had goes on unchanged.
+          const kept = state.tracks.get(s);
+          if (kept !== undefined) tracks.set(s, { kernel: tf.clone(kept.kernel), box: kept.box });
+          continue;
+        }
         for (let p = 0; p < height * width; p++) probs[p * slots + s] = data[p * slots + s]! > 0.5 ? 1 : 0;
         const template = cropImages(frame, [squareCrop(box.cx, box.cy, contextSide(box))], [0], T);
-        const kernel = this.model.net.templateKernel(template, ctx);
+        const kernel = this.net.templateKernel(template, ctx);
         template.dispose();
-        this.tracks.get(s)?.kernel.dispose();
-        this.tracks.set(s, { kernel, box });
+        tracks.set(s, { kernel, box });
       }
     }
-    return tf.tensor4d(probs, [1, height, width, slots]);
+    const probabilities = tf.tensor4d(probs, [1, height, width, slots]);
+    const logits = probabilitiesToLogits(probabilities);
+    probabilities.dispose();
+    return { logits, objectness: null, state: { tracks } };
   }
+}
 
-  dispose(): void {
-    for (const tr of this.tracks.values()) tr.kernel.dispose();
-    this.tracks.clear();
-  }
+/** Outer product of two Hann windows of length n, row-major. */
+function hannWindow(n: number): Float32Array {
+  const w = Array.from({ length: n }, (_, k) => (n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * (k + 1)) / (n + 1))));
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = w[i]! * w[j]!;
+  return out;
+}
+
+interface Track {
+  kernel: tf.Tensor4D;
+  box: Box;
+}
+
+/** Per video: the tracker of each followed slot. A step returns a new state (kernels cloned, so the core can free the old one). */
+export interface SiamMaskState {
+  readonly tracks: ReadonlyMap<number, Track>;
 }

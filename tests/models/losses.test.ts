@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { emptyMaskLossPerPair, objectnessLoss, softIoULossPerPair, weightedMean } from '../../src/train/losses.js';
+import { emptyMaskLossPerPair, objectnessLoss, softIoULossPerPair, weightedMean } from '../../src/models/losses.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 

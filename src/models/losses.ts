@@ -1,6 +1,7 @@
 /**
- * RVOS training losses as pure tensor functions. Shapes: masks and logits are [B, H, W, S]
- * (one channel per object slot); per-pair results are [B, S].
+ * Training losses as pure tensor functions: RVOS's, and the terms the other families' objectives
+ * share (they live beside the models, below src/train/, so a family's own objective can use them).
+ * Shapes: masks and logits are [B, H, W, S] (one channel per object slot); per-pair results are [B, S].
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -42,7 +43,7 @@ export function emptyMaskLossPerPair(logits: tf.Tensor4D): tf.Tensor2D {
 }
 
 /** Elementwise binary cross-entropy of logits against 0/1 targets, in the stable form max(x,0) − x·t + log(1 + exp(−|x|)). */
-function binaryCrossEntropyWithLogits<T extends tf.Tensor>(logits: T, targets: T): T {
+export function binaryCrossEntropyWithLogits<T extends tf.Tensor>(logits: T, targets: T): T {
   return tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))) as T;
 }
 
