@@ -88,7 +88,12 @@ export const ModelConfigSchema = z.strictObject({
   first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
   /** Camera-motion compensation of the motion input: none | translation (the previous frame shifted by the global translation first). */
   motion_alignment: z.enum(MOTION_ALIGNMENTS).default('none'), // default: run folders made before this key
-  /** Per-slot decoder inputs: prev_mask (one-shot RVOS), global_matching / local_matching (FEELVOS maps). */
+  /**
+   * Per-slot decoder inputs: prev_mask (the mask channel in one-shot: the given or previous mask,
+   * RVOS), own_prev_mask (the mask channel in zero-shot: the slot's own previous prediction),
+   * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas and foreground
+   * (zero-shot only; a one-shot model ignores them): src/models/rvos_model.ts.
+   */
   inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
   /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
   matching: z
@@ -101,7 +106,7 @@ export const ModelConfigSchema = z.strictObject({
       max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
     })
     .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }),
-  /** rvos, or a baseline family (one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
+  /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
   family: z.enum(MODEL_FAMILIES).default('rvos'),
   mobile_prior: MobilePriorConfigSchema.nullable().default(null),
   siammask: SiamMaskConfigSchema.nullable().default(null),

@@ -1,10 +1,14 @@
 /**
  * The RVOS model (Ventura et al., CVPR 2019): encoder → skip reductions → spatio-temporal ConvLSTM
- * decoder run once per object slot → mask logits per slot (+ objectness per slot).
+ * decoder run once per object slot → mask logits per slot (+ objectness per slot). Beside RVOS's
+ * previous-mask channel (`prev_mask`, one-shot), a slot's decoder may also see its own previous
+ * prediction (`own_prev_mask`, zero-shot), FEELVOS matching maps, what earlier slots of the frame
+ * claimed (`slot_canvas`, zero-shot) and a foreground probability map from a small head on the
+ * skips (`foreground`, zero-shot; its logits are returned in training for its loss).
  *
  * Conventions: NHWC; `B` batch, `S` slots; features of a frame are shared by all slots, per-slot
- * tensors come from the decoder. The class holds the network only: `step` runs one whole frame;
- * the trainer's clip loop (src/train/clip_loss.ts) and the inference core
+ * tensors come from the decoder. The class holds the network only and is a FrameModel: `step`
+ * runs one whole frame; the trainer's clip loop (src/train/clip_loss.ts) and the inference core
  * (src/models/inference_core.ts) drive it, and src/models/model_io.ts saves and loads it.
  * `step` never disposes its inputs and works under tf.variableGrads
  * for back-propagation through a whole clip (temporal h is never detached).
@@ -71,10 +75,11 @@ export interface RVOSModelConfig {
    * Per-slot decoder inputs (default ['prev_mask'] = RVOS). prev_mask is used in one_shot mode
    * only; global_matching / local_matching add FEELVOS matching maps (src/models/matching_inputs.ts
    * says which references each mode uses); slot_canvas shows each slot what the frame's earlier
-   * slots claimed (src/models/slot_canvas.ts; zero-shot only: one-shot slots are told their
-   * objects by the given masks); own_prev_mask (zero-shot only)
-   * gives each slot its own previous-frame prediction as the mask channel, the way one-shot's
-   * pred_prev does after frame 0 (empty on the first frame; not in RVOS).
+   * slots claimed (src/models/slot_canvas.ts) and foreground the foreground head's probabilities
+   * (src/models/foreground_head.ts), both zero-shot only: one-shot slots are told their objects by
+   * the given masks, so a one-shot model ignores them; own_prev_mask (zero-shot only) gives each
+   * slot its own previous-frame prediction as the mask channel, the way one-shot's pred_prev does
+   * after frame 0 (empty on the first frame; not in RVOS).
    */
   inputs?: DecoderInput[];
   /** Matching-map settings; FEELVOS's values where absent. */
