@@ -7,7 +7,7 @@ export { initBackend } from '../../src/backend/index.js';
 export { composeConfig, loadRunConfig } from '../../src/config/index.js';
 export { openDavis2017, readLabelPng, DAVIS_PALETTE } from '../../src/data/index.js';
 export { overlayLabels } from '../../src/eval/overlay.js';
-export { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
+export { frameToTensor, labelsToSlotMasks, outputLabels, readGivenObjects, startVideo } from '../../src/eval/predictor.js';
 export { GLOBAL_MEASURES } from '../../src/eval/report.js';
 export { runTraining } from '../../src/experiments/run.js';
 export { runExperiment } from '../../src/experiments/experiment.js';

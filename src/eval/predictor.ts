@@ -9,7 +9,7 @@
  * annotation is read.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { logitsToLabels, type VideoSegmenter } from '../models/inference_core.js';
+import { logitsToLabels, type FrameOutput, type GivenObjects, type VideoSegmenter } from '../models/inference_core.js';
 import type { LabelMap } from '../data/palette_codec.js';
 import type { RgbImage, VideoSequence } from '../data/types.js';
 import { readFrameAtSize } from '../data/clip.js';
@@ -73,14 +73,24 @@ export function labelsToSlotMasks(label: LabelMap, slots: number, size: [number,
   return tf.tensor4d(onehot, [1, h, w, slots]);
 }
 
-/** The objects given at frame t (one-shot), read from the sequence's annotation; null when none. */
-async function givenObjects(
+/** The objects of a label map given to a one-shot segmenter: ids 1..slots present in it (or only `ids`), their masks at the network size. */
+export function givenFromLabels(label: LabelMap, slots: number, size: [number, number], ids?: number[]): GivenObjects {
+  const present = (ids ?? [...new Set(label.data)]).filter((id) => id >= 1 && id <= slots);
+  return { ids: present, masks: labelsToSlotMasks(label, slots, size, new Set(present)) };
+}
+
+/**
+ * The objects given at frame t (one-shot), read from the sequence's annotation: every object of
+ * frame 0's, later only those that first appear at t; null when none. Warns about ids beyond the
+ * model's slots. The caller disposes the masks.
+ */
+export async function readGivenObjects(
   sequence: VideoSequence,
   t: number,
   slots: number,
   size: [number, number],
-  warn: (m: string) => void,
-): Promise<{ ids: number[]; masks: tf.Tensor4D } | null> {
+  warn: (m: string) => void = (m) => console.warn(m),
+): Promise<GivenObjects | null> {
   const ids =
     t === 0
       ? null // frame 0: every object of its annotation
@@ -90,8 +100,23 @@ async function givenObjects(
   if (annotation === null) return null;
   const dropped = ids === null ? idsBeyondSlots(annotation, slots) : ids.filter((id) => id > slots).sort((a, b) => a - b);
   if (dropped.length > 0) warn(droppedObjectsMessage(sequence.name, sequence.frameNames[t]!, dropped, slots));
-  const present = (ids ?? [...new Set(annotation.data)]).filter((id) => id >= 1 && id <= slots);
-  return { ids: present, masks: labelsToSlotMasks(annotation, slots, size, new Set(present)) };
+  return givenFromLabels(annotation, slots, size, ids ?? undefined);
+}
+
+/** Starts a new video; `next` is the video's frame 1, read only by a segmenter that wants it (firstFrameLookahead). */
+export function startVideo(segmenter: VideoSegmenter, next: RgbImage | null, size: [number, number]): void {
+  const lookahead = segmenter.firstFrameLookahead && next !== null ? frameToTensor(next, size) : null;
+  segmenter.startVideo(lookahead);
+  lookahead?.dispose();
+}
+
+/** A step's output as a label map of width × height (disposes its logits). */
+export function outputLabels(out: FrameOutput, width: number, height: number, threshold: number): LabelMap {
+  try {
+    return logitsToLabels(out.logits, out.keep, width, height, threshold);
+  } finally {
+    out.logits.dispose();
+  }
 }
 
 /** Predicts every frame of `sequence` with `segmenter`, from a fresh video state. */
@@ -102,14 +127,12 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
   let objectnessSums: Float64Array | null = null;
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // A model whose frame-0 motion reference is the next frame (model.first_frame_motion=next) gets frame 1.
-  const lookahead =
-    segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? frameToTensor(await readFrameAtSize(sequence, 1, ...options.size), options.size) : null;
-  segmenter.startVideo(lookahead);
-  lookahead?.dispose();
+  const next = segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? await readFrameAtSize(sequence, 1, ...options.size) : null;
+  startVideo(segmenter, next, options.size);
   try {
     for (let t = 0; t < sequence.frameNames.length; t++) {
       const frame = frameToTensor(await readFrameAtSize(sequence, t, ...options.size), options.size);
-      const given = mode === 'one_shot' ? await givenObjects(sequence, t, slots, options.size, warn) : null;
+      const given = mode === 'one_shot' ? await readGivenObjects(sequence, t, slots, options.size, warn) : null;
       try {
         const cpu = options.modelTiming === undefined ? null : process.cpuUsage();
         const out = segmenter.step(frame, given ?? undefined);
@@ -122,8 +145,7 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
           objectnessSums ??= new Float64Array(slots);
           out.objectness.forEach((p, s) => (objectnessSums![s]! += p));
         }
-        labels.push(logitsToLabels(out.logits, out.keep, width, height, options.threshold));
-        out.logits.dispose();
+        labels.push(outputLabels(out, width, height, options.threshold));
       } finally {
         frame.dispose();
         given?.masks.dispose();

@@ -162,7 +162,8 @@ export function enteringObjects(present: number[][][], t: number): number[][] | 
 
 /**
  * Zero-shot: which object channel each slot learns at frame t of the clip (slotToObject[b][s], or
- * −1), by options.slotOrder.
+ * −1), by options.slotOrder. The objects to place are those present at t ('every_frame') or
+ * anywhere in the clip ('first_frame').
  */
 export function assignObjectsToSlots(
   logits: tf.Tensor4D,
@@ -173,21 +174,15 @@ export function assignObjectsToSlots(
   options: Pick<ClipLossOptions, 'matching' | 'slotOrder'>,
   slots: number,
 ): number[][] {
-  return options.slotOrder === 'largest_first'
-    ? largestFirstSlots(targets, clipMasks, present, t, options.matching, slots)
-    : assignSlots(logits, targets, present, t, options.matching, slots);
+  const exists = present.map((frames) =>
+    Array.from({ length: slots }, (_, o) => (options.matching === 'every_frame' ? frames[t]![o]! > 0 : frames.some((row) => row[o]! > 0))),
+  );
+  return options.slotOrder === 'largest_first' ? largestFirstSlots(targets, clipMasks, exists) : assignSlots(logits, targets, exists);
 }
 
-/** Hungarian assignment per batch item on the current frame's predictions (zero-shot). */
-function assignSlots(
-  logits: tf.Tensor4D,
-  targets: tf.Tensor4D,
-  present: number[][][],
-  t: number,
-  matching: ClipLossOptions['matching'],
-  slots: number,
-): number[][] {
-  const [batchSize, height, width] = logits.shape;
+/** Hungarian assignment per batch item on the current frame's predictions (zero-shot); `exists[b][o]`: object o is to be placed. */
+function assignSlots(logits: tf.Tensor4D, targets: tf.Tensor4D, exists: boolean[][]): number[][] {
+  const [batchSize, height, width, slots] = logits.shape;
   const perItem = height * width * slots;
   // Read outside tf.tidy: a tidy that returns a typed array walks every element looking for tensors.
   const sigmoid = tf.sigmoid(logits);
@@ -196,32 +191,21 @@ function assignSlots(
   const gt = targets.dataSync() as Float32Array;
   return Array.from({ length: batchSize }, (_, b) => {
     const cost = softIoUCostMatrix(probs.subarray(b * perItem, (b + 1) * perItem), gt.subarray(b * perItem, (b + 1) * perItem), slots, slots);
-    const exists = Array.from({ length: slots }, (_, o) => (matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0)));
-    return matchSlots(cost, exists);
+    return matchSlots(cost, exists[b]!);
   });
 }
 
 /**
- * Slot k takes the k-th largest object of each batch item by its area in the matching frame t;
- * objects of the clip absent there follow, by their area over the whole clip (so an object that
- * enters later still has a slot waiting for it).
+ * Slot k takes the k-th largest object of each batch item by its area in the matching frame
+ * (`targets`); objects of the clip absent there follow, by their area over the whole clip (so an
+ * object that enters later still has a slot waiting for it).
  */
-function largestFirstSlots(
-  targets: tf.Tensor4D,
-  clipMasks: tf.Tensor5D,
-  present: number[][][],
-  t: number,
-  matching: ClipLossOptions['matching'],
-  slots: number,
-): number[][] {
+function largestFirstSlots(targets: tf.Tensor4D, clipMasks: tf.Tensor5D, exists: boolean[][]): number[][] {
   const batchSize = targets.shape[0];
   const frameArea = tf.sum(targets, [1, 2]);
   const clipArea = tf.sum(clipMasks, [1, 2, 3]);
   const frame = frameArea.arraySync() as number[][];
   const clip = clipArea.arraySync() as number[][];
   tf.dispose([frameArea, clipArea]);
-  return Array.from({ length: batchSize }, (_, b) => {
-    const exists = Array.from({ length: slots }, (_, o) => (matching === 'every_frame' ? present[b]![t]![o]! > 0 : present[b]!.some((row) => row[o]! > 0)));
-    return largestFirst(frame[b]!, clip[b]!, exists);
-  });
+  return Array.from({ length: batchSize }, (_, b) => largestFirst(frame[b]!, clip[b]!, exists[b]!));
 }

@@ -2,15 +2,14 @@
  * The adapter between the page and the project's inference core (src/models/inference_core.ts,
  * the loop `rvos infer` and the evaluator run): one frame in, one label map out, with the
  * recurrent state kept by the core between calls, so the page's masks equal the CLI's for the
- * same run and frames. (A page cannot hand the predictor a whole video up front: live video and
- * webcam frames arrive one at a time.)
+ * same run and frames. The per-frame glue (frame and given masks in, label map out) is the
+ * predictor's own (src/eval/predictor.ts). (A page cannot hand the predictor a whole video up
+ * front: live video and webcam frames arrive one at a time.)
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { LabelMap } from '../../src/data/palette_codec.js';
 import type { RgbImage } from '../../src/data/types.js';
-import { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
-import { InferenceCore, logitsToLabels, type PreviousMaskFeed } from '../../src/models/inference_core.js';
-import type { RVOSModel } from '../../src/models/rvos_model.js';
+import { frameToTensor, givenFromLabels, outputLabels, startVideo } from '../../src/eval/predictor.js';
+import { InferenceCore, type FrameModel, type GivenObjects, type PreviousMaskFeed } from '../../src/models/inference_core.js';
 
 export interface SegmenterOptions {
   /** Network input [H, W]. */
@@ -26,7 +25,7 @@ export class FrameSegmenter {
   private t = 0;
 
   constructor(
-    model: RVOSModel,
+    model: FrameModel,
     private readonly options: SegmenterOptions,
   ) {
     this.core = new InferenceCore(model, {
@@ -57,23 +56,12 @@ export class FrameSegmenter {
   step(frame: RgbImage, first: LabelMap | null = null, next: RgbImage | null = null): LabelMap {
     const { size } = this.options;
     const { slots, mode } = this.core;
-    if (this.t === 0) {
-      const lookahead = next !== null && this.core.firstFrameLookahead ? frameToTensor(next, size) : null;
-      this.core.startVideo(lookahead);
-      lookahead?.dispose();
-    }
+    if (this.t === 0) startVideo(this.core, next, size);
     this.t++;
     const x = frameToTensor(frame, size);
-    let given: { ids: number[]; masks: tf.Tensor4D } | undefined;
-    if (mode === 'one_shot' && first !== null && this.t === 1) {
-      const ids = [...new Set(first.data)].filter((id) => id >= 1 && id <= slots);
-      given = { ids, masks: labelsToSlotMasks(first, slots, size, new Set(ids)) };
-    }
+    const given: GivenObjects | undefined = mode === 'one_shot' && first !== null && this.t === 1 ? givenFromLabels(first, slots, size) : undefined;
     try {
-      const out = this.core.step(x, given);
-      const labels = logitsToLabels(out.logits, out.keep, frame.width, frame.height, this.options.threshold);
-      out.logits.dispose();
-      return labels;
+      return outputLabels(this.core.step(x, given), frame.width, frame.height, this.options.threshold);
     } finally {
       x.dispose();
       given?.masks.dispose();
