@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InferenceCore, logitsToLabels, RVOSModel, type FrameOutput, type GivenObjects, type InferenceOptions } from '../../src/models/index.js';
 import { pattern, smallConfig } from './helpers.js';
 
@@ -157,6 +157,31 @@ describe('InferenceCore', () => {
     for (const s of [state, want.state, plain.state]) model.disposeState(s);
     tf.dispose([want.logits, plain.logits]);
     expect(new InferenceCore(await RVOSModel.create(smallConfig()), SOFT).firstFrameLookahead).toBe(false);
+    model.dispose();
+  });
+
+  it('tells the model which slots are given and entering, and shows each state to inspect before freeing it', async () => {
+    const model = await RVOSModel.create(smallConfig({ mode: 'one_shot' }));
+    const core = new InferenceCore(model, SOFT);
+    const seen: unknown[] = [];
+    const step = vi.spyOn(model, 'step');
+    const given = [{ ids: [2], masks: first }, undefined, { ids: [1], masks: late }, undefined];
+    given.forEach((g, t) => {
+      const out = core.step(frames[t]!, g, (before, after) => {
+        // `before` is the state the previous frame returned (still alive), `after` this frame's.
+        if (t > 0) expect(before).toBe(seen.at(-1));
+        seen.push(after);
+      });
+      out.logits.dispose();
+    });
+    expect(step.mock.calls.map((c) => c[3])).toEqual([
+      { given: [1], entering: [1] },
+      { given: [1], entering: [] },
+      { given: [0, 1], entering: [0] },
+      { given: [0, 1], entering: [] },
+    ]);
+    step.mockRestore();
+    core.dispose();
     model.dispose();
   });
 
