@@ -10,7 +10,8 @@ import path from 'node:path';
 import { writeLabelPng, type VideoSequence } from '../data/index.js';
 import { predictSequence } from '../eval/predictor.js';
 import { Progress, type ProgressStream } from '../logging/index.js';
-import { CopyFirstModel, TrackerSegmenter } from '../models/baselines/index.js';
+import { CopyFirstModel } from '../models/baselines/index.js';
+import { InferenceCore } from '../models/inference_core.js';
 
 /** Floors `rvos eval --floor` can score. */
 export const FLOORS = ['copy_first'] as const;
@@ -32,7 +33,12 @@ export async function predictCopyFirst(sequences: VideoSequence[], out: string, 
   for (const seq of sequences) {
     // One slot per object id the video can give (ids are 1..N), at least one.
     const slots = Math.max(1, ...seq.objectIds, ...seq.firstFrameOf.keys());
-    const segmenter = new TrackerSegmenter(new CopyFirstModel({ family: 'copy_first', slots, seed: 0 }));
+    // The inference core's rules, as for any model (copy_first reads only the given masks).
+    const segmenter = new InferenceCore(new CopyFirstModel({ family: 'copy_first', slots, seed: 0 }), {
+      previousMask: 'soft',
+      threshold: FLOOR_THRESHOLD,
+      objectnessThreshold: FLOOR_THRESHOLD,
+    });
     const { labels } = await predictSequence(segmenter, seq, { size: [seq.height, seq.width], threshold: FLOOR_THRESHOLD });
     labels.forEach((label, t) => writeLabelPng(path.join(out, seq.name, `${seq.frameNames[t]}.png`), label));
     frames += labels.length;
