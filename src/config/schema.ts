@@ -169,6 +169,13 @@ export const SynthConfigSchema = z.strictObject({
     })
     .nullable()
     .default(null),
+  /**
+   * Folder of photographs for the photographic generator (null = procedural textures; a missing
+   * or empty folder falls back to them with a note). docs/synthetic_photo.md.
+   */
+  photos: z.string().min(1).nullable().default(null),
+  /** Overrides of the photographic generator's effects (src/data/synth/photo_options.ts PhotoEffects). */
+  photo_effects: z.record(z.string(), z.union([z.number(), z.tuple([z.number(), z.number()])])).default({}),
 });
 
 export const DataConfigSchema = z.strictObject({

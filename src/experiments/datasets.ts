@@ -17,6 +17,8 @@ import {
   openFrameFolder,
   type EvalTask,
   type VideoDataset,
+  listPhotos,
+  type PhotoEffects,
 } from '../data/index.js';
 import type { DavisProtocol } from '../eval/davis2016.js';
 import { ConfigError } from '../utils/errors.js';
@@ -42,6 +44,7 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     seed: data.synth.seed,
     difficulty: DIFFICULTY_PRESETS[data.synth.difficulty],
     variety: varietyOf(data.synth.variety),
+    ...(data.synth.photos === null ? {} : { photos: { dir: data.synth.photos, effects: data.synth.photo_effects as Partial<PhotoEffects> } }),
   };
   if (syntheticReady(data.root)) {
     checkSameSynthetic(data.root, wanted);
@@ -76,6 +79,10 @@ function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void
   const file = path.join(root, 'synth.json');
   if (!fs.existsSync(file)) return;
   const made = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const photos = wanted.photos as { dir: string } | undefined;
+  if (photos !== undefined && made.photoLibrary === null && listPhotos(photos.dir).length > 0) {
+    console.log(`note: data.root=${root} was generated with procedural textures before ${photos.dir} held photographs; delete it to regenerate with them`);
+  }
   const differing = Object.keys(wanted).filter((k) => JSON.stringify(made[k]) !== JSON.stringify(wanted[k]));
   if (differing.length > 0) {
     throw new ConfigError(

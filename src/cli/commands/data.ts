@@ -8,6 +8,7 @@ import { detectDavis2016Layout, openDavis2016 } from '../../data/davis2016.js';
 import { openDavis2017 } from '../../data/davis2017.js';
 import { generateSyntheticDataset } from '../../data/synth/dataset.js';
 import { DIFFICULTY_PRESETS, type SynthOptions } from '../../data/synth/options.js';
+import type { PhotoSynthOptions } from '../../data/synth/photo_options.js';
 import type { VideoDataset } from '../../data/types.js';
 import { openYouTubeVOS } from '../../data/youtube_vos.js';
 import { ConfigError } from '../../utils/errors.js';
@@ -15,10 +16,12 @@ import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage:
   rvos data synth --out DIR [--videos N] [--frames T] [--size HxW] [--objects MIN-MAX] [--seed S]
-                  [--val N] [--difficulty easy|default|hard] [--overwrite]
+                  [--val N] [--difficulty easy|default|hard] [--photos DIR] [--overwrite]
       Writes a synthetic multi-object video dataset in the DAVIS-2017 layout (JPEG frames, palette
       annotations, Annotations_unsupervised, ImageSets/2017/train.txt and val.txt). N is the total
       number of videos; the last --val of them form the val split. Same options → same bytes.
+      --photos DIR: photographic videos from the photographs in DIR (npm run setup:photos fetches
+      some into data/photos); training and val videos use disjoint photographs.
       Defaults: --videos 60 --frames 12 --size 64x64 --objects 1-3 --seed 0 --val 10.
   rvos data info --root DIR [--dataset davis2016|davis2017|youtube_vos] [--split NAME] [--check]
       Counts sequences, frames and objects per split; --check decodes every file. Bad videos are
@@ -41,7 +44,7 @@ function pairOption(value: string | undefined, fallback: [number, number], sep: 
 }
 
 /** Parses `rvos data synth` arguments into generator options. */
-export function parseSynthArgs(argv: string[]): SynthOptions {
+export function parseSynthArgs(argv: string[]): SynthOptions & { photos?: PhotoSynthOptions } {
   const { flags: values } = parseFlags(
     argv,
     {
@@ -53,6 +56,7 @@ export function parseSynthArgs(argv: string[]): SynthOptions {
       seed: { type: 'int' },
       val: { type: 'int', min: 0 },
       difficulty: { type: 'string', choices: Object.keys(DIFFICULTY_PRESETS) },
+      photos: { type: 'string', placeholder: 'DIR' },
       overwrite: { type: 'boolean' },
     },
     { command: 'data synth', usage: SYNTH_USAGE },
@@ -69,6 +73,7 @@ export function parseSynthArgs(argv: string[]): SynthOptions {
     valVideos: values.val ?? 10,
     difficulty: DIFFICULTY_PRESETS[preset as keyof typeof DIFFICULTY_PRESETS],
     overwrite: values.overwrite ?? false,
+    ...(values.photos === undefined ? {} : { photos: { dir: values.photos } }),
   };
 }
 

@@ -14,6 +14,8 @@ import { Rng } from '../../utils/rng.js';
 import { encodeJpeg } from '../image_io.js';
 import { encodeLabelPng } from '../palette_png.js';
 import { checkVariety, checkVideoOptions, resolveDifficulty, settingVideoOptions, type SynthOptions, type SynthVideoOptions } from './options.js';
+import { openPhotoGenerator } from './photo.js';
+import type { PhotoSynthOptions } from './photo_options.js';
 import { synthesizeVideo } from './video.js';
 
 /** Encodes/writes of this many videos may be in flight while the next one is rendered. */
@@ -55,7 +57,7 @@ async function writeVideo(dir: string, name: string, video: ReturnType<typeof sy
  * crash never leaves a half-written dataset at `out`. Refuses to replace an existing `out`
  * unless `overwrite` is set.
  */
-export async function generateSyntheticDataset(opts: SynthOptions): Promise<SynthSummary> {
+export async function generateSyntheticDataset(opts: SynthOptions & { photos?: PhotoSynthOptions }): Promise<SynthSummary> {
   checkVideoOptions(opts);
   if (opts.variety !== undefined) checkVariety(opts.variety, opts);
   const difficulty = resolveDifficulty(opts.difficulty);
@@ -70,6 +72,10 @@ export async function generateSyntheticDataset(opts: SynthOptions): Promise<Synt
   const tmp = `${out}.partial-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const names = Array.from({ length: opts.videos }, (_, i) => synthVideoName(i));
+  // Photographs (when asked for and present): training videos from one pool, held-out from the other.
+  const sizes = opts.variety === undefined ? [opts.size] : [...opts.variety.train.sizes, ...opts.variety.val.sizes];
+  const photos = opts.photos === undefined ? null : await openPhotoGenerator(opts.photos, sizes, opts.valVideos > 0 ? ['train', 'held_out'] : ['train']);
+  if (photos !== null && photos.generator === null) console.log(photos.note);
   let objects = 0;
   try {
     const pending: Promise<void>[] = [];
@@ -81,7 +87,8 @@ export async function generateSyntheticDataset(opts: SynthOptions): Promise<Synt
         const setting = i < opts.videos - opts.valVideos ? opts.variety.train : opts.variety.val;
         videoOpts = settingVideoOptions({ ...opts, difficulty }, setting, setting.sizes[rng.int(0, setting.sizes.length - 1)]!);
       }
-      const video = synthesizeVideo(rng, videoOpts);
+      const pool = i < opts.videos - opts.valVideos ? 'train' : 'held_out';
+      const video = photos?.generator ? photos.generator.synthesize(rng, videoOpts, pool) : synthesizeVideo(rng, videoOpts);
       objects += video.objectCount;
       pending.push(writeVideo(tmp, names[i]!, video, resolveDifficulty(videoOpts.difficulty).jpegQuality));
       if (pending.length >= WRITE_AHEAD) await pending.shift();
@@ -94,7 +101,9 @@ export async function generateSyntheticDataset(opts: SynthOptions): Promise<Synt
     fs.writeFileSync(path.join(sets, 'train.txt'), `${train.join('\n')}\n`);
     if (val.length > 0) fs.writeFileSync(path.join(sets, 'val.txt'), `${val.join('\n')}\n`);
     const { out: _out, overwrite: _ow, ...recorded } = opts;
-    fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator: opts.variety === undefined ? 'rvos synthetic v1' : 'rvos synthetic v2 (varied)', ...recorded, difficulty }, null, 2)}\n`);
+    const generator = photos?.generator ? 'rvos synthetic photo v1' : opts.variety === undefined ? 'rvos synthetic v1' : 'rvos synthetic v2 (varied)';
+    const photoLibrary = photos === null ? {} : { photoLibrary: photos.generator === null ? null : { effects: photos.generator.effects, ...photos.generator.names } };
+    fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator, ...recorded, difficulty, ...photoLibrary }, null, 2)}\n`);
     if (fs.existsSync(out)) fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
     return { out, train, val, frames: opts.frames * opts.videos, objects };

@@ -23,7 +23,7 @@ export interface SynthVideo {
   lateIds: number[];
 }
 
-interface Motion {
+export interface Motion {
   x: number; y: number; vx: number; vy: number; ax: number; ay: number;
   angle: number; spin: number; logScaleEnd: number;
 }
@@ -44,11 +44,11 @@ const LATE_MARGIN = 1.1;
 const LATE_MAX_SPEED = 1.2;
 
 /** Whether an object of this radius can start outside the frame and enter before the last frame. */
-function canEnterLate(d: SynthDifficulty, m: number, frames: number, radius: number): boolean {
+export function canEnterLate(d: SynthDifficulty, m: number, frames: number, radius: number): boolean {
   return frames > 1 && LATE_MARGIN * radius * Math.exp(d.scaleChange) <= LATE_MAX_SPEED * d.speed * m * (frames - 1);
 }
 
-function poseAt(m: Motion, t: number, frames: number, camX: number, camY: number): Pose {
+export function poseAt(m: Motion, t: number, frames: number, camX: number, camY: number): Pose {
   const u = frames > 1 ? t / (frames - 1) : 0;
   return {
     x: m.x + m.vx * t + 0.5 * m.ax * t * t - camX,
@@ -58,13 +58,13 @@ function poseAt(m: Motion, t: number, frames: number, camX: number, camY: number
   };
 }
 
-function direction(rng: Rng, length: number): [number, number] {
+export function direction(rng: Rng, length: number): [number, number] {
   const a = rng.uniform(0, 2 * Math.PI);
   return [Math.cos(a) * length, Math.sin(a) * length];
 }
 
 /** Draws a motion: frame-0 objects start inside the frame; late ones start outside, heading in. */
-function drawMotion(rng: Rng, d: SynthDifficulty, h: number, w: number, m: number, late: boolean, frames: number, radius: number): Motion {
+export function drawMotion(rng: Rng, d: SynthDifficulty, h: number, w: number, m: number, late: boolean, frames: number, radius: number): Motion {
   const [ax, ay] = direction(rng, rng.uniform(0, d.acceleration * m));
   const common = { ax, ay, angle: rng.uniform(0, 2 * Math.PI), spin: rng.uniform(-d.rotation, d.rotation), logScaleEnd: rng.uniform(-d.scaleChange, d.scaleChange) };
   if (!late) {

@@ -1,0 +1,420 @@
+/**
+ * One photographic synthetic video: a crop of a photograph seen by a moving camera (pan, zoom,
+ * handheld jitter), with 1..N objects cut out of other photographs by smooth random silhouettes,
+ * moving, turning, growing or shrinking and deforming, occluding each other and possibly hidden by
+ * a static foreground occluder, casting soft shadows, shaded from one light direction, moving
+ * through light and shade, under a slowly changing exposure and white balance, with motion blur,
+ * sensor noise (and JPEG compression when written). What each effect does: docs/synthetic_photo.md.
+ *
+ * Labels follow the rendered pixels: a pixel belongs to the layer that contributes the most to
+ * its colour after alpha compositing (objects, or the background and occluder, which are label 0),
+ * so blurred and anti-aliased boundaries are labelled where the object dominates. Objects visible
+ * in frame 0 get the lowest ids, objects entering later the next ones (the DAVIS semi-supervised
+ * protocol takes the objects of frame 0); objects never visible are dropped.
+ */
+import type { Rng } from '../../utils/rng.js';
+import type { LabelMap, RgbImage } from '../types.js';
+import { ValueNoise } from './noise.js';
+import { checkVideoOptions, resolveDifficulty, type SynthVideoOptions } from './options.js';
+import type { Photo } from './photo_library.js';
+import type { PhotoEffects } from './photo_options.js';
+import { drawSilhouette, outlineRadius, profileArea, profileAt, type Profile, type Silhouette } from './photo_shape.js';
+import { canEnterLate, direction, drawMotion, poseAt, type Motion, type SynthVideo } from './video.js';
+
+/** Attempts at redrawing placements before accepting a frame-0 layout that misses a constraint. */
+const LAYOUT_ATTEMPTS = 40;
+/** Motion blur: one shutter sample per this many pixels of motion, at most MAX_BLUR_SAMPLES. */
+const BLUR_PIXELS_PER_SAMPLE = 1.5;
+const MAX_BLUR_SAMPLES = 8;
+const GAUSS_MASK = 4095;
+/** Candidate crops tried for an object's texture; the most contrasted one is kept. */
+const TEXTURE_CANDIDATES = 6;
+/** Shadow offset (fraction of min(H, W)) and soft edge (fraction of the object's radius). */
+const SHADOW_OFFSET = 0.05;
+const SHADOW_SOFTNESS = 0.15;
+/** Camera jitter varies over about this many frames. */
+const SHAKE_PERIOD = 3;
+/** Illumination patches are about this fraction of min(H, W) across. */
+const ILLUMINATION_SCALE = 0.5;
+/** The background crop spans this fraction (uniform in [min, 1]) of the largest crop that fits. */
+const BACKGROUND_CROP_MIN = 0.6;
+
+interface Camera {
+  cx: number;
+  cy: number;
+  z: number;
+}
+
+interface Layer {
+  /** Provisional label (1..count); 0 for the unlabelled occluder. */
+  id: number;
+  sil: Silhouette;
+  texture: Photo;
+  /** Texture centre (photo pixels), photo pixels per object pixel, texture rotation. */
+  tx: number;
+  ty: number;
+  tk: number;
+  tAngle: number;
+  /** Motion in world coordinates (frame-0 pixels). */
+  motion: Motion;
+  late: boolean;
+  /** 1 for objects; > 1 for a foreground occluder, which slides faster than the scene when the camera moves. */
+  parallax: number;
+  /** Radius used for placement (pixels at scale 1). */
+  radius: number;
+}
+
+interface FramePose {
+  x: number;
+  y: number;
+  cos: number;
+  sin: number;
+  /** Frame pixels per object pixel. */
+  s: number;
+  profile: Profile;
+}
+
+/** Adds weight × the bilinear sample of `p` at photo pixel coordinates (x, y) to acc[0..2]. */
+function samplePhoto(p: Photo, x: number, y: number, acc: Float32Array, weight: number): void {
+  const fx = Math.min(Math.max(x - 0.5, 0), p.width - 1);
+  const fy = Math.min(Math.max(y - 0.5, 0), p.height - 1);
+  const x0 = Math.min(Math.floor(fx), Math.max(p.width - 2, 0));
+  const y0 = Math.min(Math.floor(fy), Math.max(p.height - 2, 0));
+  const wx = fx - x0;
+  const wy = fy - y0;
+  const x1 = Math.min(x0 + 1, p.width - 1);
+  const y1 = Math.min(y0 + 1, p.height - 1);
+  const a = (y0 * p.width + x0) * 3;
+  const b = (y0 * p.width + x1) * 3;
+  const c = (y1 * p.width + x0) * 3;
+  const d = (y1 * p.width + x1) * 3;
+  const k = weight / 255;
+  for (let ch = 0; ch < 3; ch++) {
+    const top = p.data[a + ch]! + (p.data[b + ch]! - p.data[a + ch]!) * wx;
+    const bottom = p.data[c + ch]! + (p.data[d + ch]! - p.data[c + ch]!) * wx;
+    acc[ch] = acc[ch]! + (top + (bottom - top) * wy) * k;
+  }
+}
+
+/** A texture centre inside `p` for a disc of `rad` photo pixels: the most contrasted of a few candidates. */
+function pickTextureCentre(rng: Rng, p: Photo, rad: number): [number, number] {
+  const span = (size: number): number => (size > 2 * rad ? rng.uniform(rad, size - rad) : size / 2);
+  let best: [number, number] = [p.width / 2, p.height / 2];
+  let bestStd = -1;
+  const acc = new Float32Array(3);
+  for (let c = 0; c < TEXTURE_CANDIDATES; c++) {
+    const cx = span(p.width);
+    const cy = span(p.height);
+    let sum = 0;
+    let sq = 0;
+    let n = 0;
+    for (let gy = -2; gy <= 2; gy++) {
+      for (let gx = -2; gx <= 2; gx++) {
+        acc.fill(0);
+        samplePhoto(p, cx + gx * 0.3 * rad, cy + gy * 0.3 * rad, acc, 1);
+        const lum = 0.299 * acc[0]! + 0.587 * acc[1]! + 0.114 * acc[2]!;
+        sum += lum;
+        sq += lum * lum;
+        n++;
+      }
+    }
+    const std = Math.sqrt(Math.max(sq / n - (sum / n) ** 2, 0));
+    if (std > bestStd) {
+      bestStd = std;
+      best = [cx, cy];
+    }
+  }
+  return best;
+}
+
+/** Renders an in-memory video from photographs; the same rng state, options and pool give the same pixels. */
+export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: readonly Photo[], e: PhotoEffects): SynthVideo {
+  checkVideoOptions(opts);
+  if (pool.length === 0) throw new Error('synthesizePhotoVideo needs at least one photograph');
+  const d = resolveDifficulty(opts.difficulty);
+  const [h, w] = opts.size;
+  const T = opts.frames;
+  const m = Math.min(h, w);
+  const noise = new ValueNoise(rng);
+
+  // Camera: pan velocity, zoom over the video, smooth jitter.
+  const [panX, panY] = direction(rng, rng.uniform(0, d.cameraPan * m));
+  const zoomEnd = rng.uniform(-e.zoom, e.zoom);
+  const shake = e.shake * m;
+  const shakeOffset = rng.uniform(0, 100);
+  const camAt = (tau: number): Camera => ({
+    cx: w / 2 + panX * tau + shake * (2 * noise.at(tau / SHAKE_PERIOD + shakeOffset, 3.7) - 1),
+    cy: h / 2 + panY * tau + shake * (2 * noise.at(tau / SHAKE_PERIOD + shakeOffset, 11.3) - 1),
+    z: Math.exp(zoomEnd * (T > 1 ? tau / (T - 1) : 0)),
+  });
+
+  // Background: the world region every camera window covers, mapped into one photograph.
+  const bgIndex = rng.int(0, pool.length - 1);
+  const bg = pool[bgIndex]!;
+  let bx0 = Infinity;
+  let bx1 = -Infinity;
+  let by0 = Infinity;
+  let by1 = -Infinity;
+  for (let tau = -0.5; tau <= T - 0.5 + 1e-9; tau += 0.25) {
+    const c = camAt(tau);
+    bx0 = Math.min(bx0, c.cx - w / 2 / c.z - 1);
+    bx1 = Math.max(bx1, c.cx + w / 2 / c.z + 1);
+    by0 = Math.min(by0, c.cy - h / 2 / c.z - 1);
+    by1 = Math.max(by1, c.cy + h / 2 / c.z + 1);
+  }
+  const bgK = Math.min(bg.width / (bx1 - bx0), bg.height / (by1 - by0)) * rng.uniform(BACKGROUND_CROP_MIN, 1);
+  const bgOx = rng.uniform(0, bg.width - (bx1 - bx0) * bgK) - bx0 * bgK;
+  const bgOy = rng.uniform(0, bg.height - (by1 - by0) * bgK) - by0 * bgK;
+
+  // Object textures come from other photographs than the background when there are any.
+  const otherPhoto = (): Photo => {
+    if (pool.length === 1) return pool[0]!;
+    const i = rng.int(0, pool.length - 2);
+    return pool[i >= bgIndex ? i + 1 : i]!;
+  };
+  const makeLayer = (id: number, radius: number, sil: Silhouette, late: boolean, parallax: number): Layer => {
+    const texture = otherPhoto();
+    const rad = radius * 1.2;
+    const tk = Math.min(rng.uniform(e.textureZoom[0], e.textureZoom[1]), (0.95 * Math.min(texture.width, texture.height)) / (2 * rad));
+    const [tx, ty] = pickTextureCentre(rng, texture, rad * tk);
+    const still: Motion = { x: 0, y: 0, vx: 0, vy: 0, ax: 0, ay: 0, angle: 0, spin: 0, logScaleEnd: 0 };
+    return { id, sil, texture, tx, ty, tk, tAngle: rng.uniform(0, 2 * Math.PI), motion: still, late, parallax, radius };
+  };
+
+  const count = rng.int(opts.objects[0], opts.objects[1]);
+  const objects: Layer[] = [];
+  for (let i = 0; i < count; i++) {
+    const radius = rng.uniform(e.objectScale[0], e.objectScale[1]) * m;
+    const sil = drawSilhouette(rng, radius, e);
+    const late = i > 0 && rng.next() < d.lateObjectProb && canEnterLate(d, m, T, radius * 1.2);
+    objects.push(makeLayer(i + 1, radius, sil, late, 1));
+  }
+  const placeObjects = (): void => {
+    for (const o of objects) o.motion = drawMotion(rng, d, h, w, m, o.late, T, o.radius * 1.2);
+  };
+  placeObjects();
+  let occluder: Layer | null = null;
+  if (rng.next() < e.occluderProb) {
+    // A pole or a branch: a long thin shape near the camera, static in the world.
+    const radius = rng.uniform(0.6, 0.9) * m;
+    const sil = drawSilhouette(rng, radius, { harmonics: e.harmonics, contour: 0.1, deform: 0 }, [0.08, 0.18]);
+    occluder = makeLayer(0, radius, sil, false, rng.uniform(1.3, 2));
+    occluder.motion = { ...occluder.motion, x: rng.uniform(0.1 * w, 0.9 * w), y: rng.uniform(0.3 * h, 0.7 * h), angle: Math.PI / 2 + rng.uniform(-0.6, 0.6) };
+  }
+  const layers = [...rng.shuffle(objects.slice()), ...(occluder === null ? [] : [occluder])]; // back to front
+
+  const cam0 = camAt(0);
+  const poseOf = (L: Layer, tau: number, cam: Camera): FramePose => {
+    const p = poseAt(L.motion, tau, T, 0, 0);
+    const px = p.x - (L.parallax - 1) * (cam.cx - cam0.cx);
+    const py = p.y - (L.parallax - 1) * (cam.cy - cam0.cy);
+    return {
+      x: (px - cam.cx) * cam.z + w / 2,
+      y: (py - cam.cy) * cam.z + h / 2,
+      cos: Math.cos(p.angle),
+      sin: Math.sin(p.angle),
+      s: p.scale * cam.z,
+      profile: profileAt(L.sil, tau),
+    };
+  };
+
+  /** Visits the pixels of the posed outline's box (plus pad): fn(p, lx, ly, dx, dy). */
+  const forBox = (q: FramePose, pad: number, fn: (p: number, lx: number, ly: number, dx: number, dy: number) => void): void => {
+    const r = q.profile.max * q.s + pad;
+    const x0 = Math.max(0, Math.floor(q.x - r));
+    const x1 = Math.min(w, Math.ceil(q.x + r));
+    const y0 = Math.max(0, Math.floor(q.y - r));
+    const y1 = Math.min(h, Math.ceil(q.y + r));
+    const inv = 1 / q.s;
+    for (let y = y0; y < y1; y++) {
+      const dy = y + 0.5 - q.y;
+      for (let x = x0; x < x1; x++) {
+        const dx = x + 0.5 - q.x;
+        fn(y * w + x, (q.cos * dx + q.sin * dy) * inv, (-q.sin * dx + q.cos * dy) * inv, dx, dy);
+      }
+    }
+  };
+
+  // Frame-0 layout: frame-0 objects mostly visible (after occlusion), late ones out of sight.
+  const frame0Ok = (): boolean => {
+    const labels = new Uint8Array(w * h);
+    for (const L of layers) {
+      const q = poseOf(L, 0, cam0);
+      forBox(q, 1, (p, ux, uy) => {
+        if (Math.hypot(ux, uy) <= outlineRadius(q.profile, ux, uy)) labels[p] = L.id;
+      });
+    }
+    const visible = new Int32Array(count + 1);
+    for (const v of labels) visible[v]!++;
+    return objects.every((o) => (o.late ? visible[o.id] === 0 : visible[o.id]! >= d.minVisibleFraction * profileArea(profileAt(o.sil, 0))));
+  };
+  for (let attempt = 1; attempt < LAYOUT_ATTEMPTS && !frame0Ok(); attempt++) placeObjects();
+
+  // Lighting: a sun direction for shading and shadows; exposure and white balance drifting over
+  // the video; a static field of light and shade in the world.
+  const lightAngle = rng.uniform(0, 2 * Math.PI);
+  const lx = Math.cos(lightAngle);
+  const ly = Math.sin(lightAngle);
+  const gainAmp = rng.uniform(-e.lighting, e.lighting);
+  const gainFreq = rng.uniform(0.25, 1);
+  const gainPhase = rng.uniform(0, 2 * Math.PI);
+  const castFrom = [0, 1, 2].map(() => rng.uniform(-e.colorCast, e.colorCast) / 2);
+  const castTo = [0, 1, 2].map(() => rng.uniform(-e.colorCast, e.colorCast) / 2);
+  const illumOffset = rng.uniform(0, 100);
+  const illumScale = 1 / (ILLUMINATION_SCALE * m);
+  const gaussians = Float32Array.from({ length: GAUSS_MASK + 1 }, () => rng.normal());
+
+  const acc = new Float32Array(3);
+  const frames: RgbImage[] = [];
+  const labels: LabelMap[] = [];
+  for (let t = 0; t < T; t++) {
+    // Shutter samples: enough that the fastest moving pixel advances ~1.5 px between samples.
+    let n = 1;
+    if (e.motionBlur > 0) {
+      const ta = t - e.motionBlur / 2;
+      const tb = t + e.motionBlur / 2;
+      const ca = camAt(ta);
+      const cb = camAt(tb);
+      let disp = Math.hypot(cb.cx - ca.cx, cb.cy - ca.cy) * cb.z + Math.abs(Math.log(cb.z / ca.z)) * m;
+      for (const L of layers) {
+        const a = poseOf(L, ta, ca);
+        const b = poseOf(L, tb, cb);
+        const turn = Math.abs(Math.atan2(a.cos * b.sin - a.sin * b.cos, a.cos * b.cos + a.sin * b.sin));
+        disp = Math.max(disp, Math.hypot(b.x - a.x, b.y - a.y) + (turn + Math.abs(Math.log(b.s / a.s))) * b.profile.max * b.s);
+      }
+      n = Math.min(MAX_BLUR_SAMPLES, Math.max(1, Math.ceil(disp / BLUR_PIXELS_PER_SAMPLE)));
+    }
+    const taus = Array.from({ length: n }, (_, j) => (n === 1 ? t : t + e.motionBlur * ((j + 0.5) / n - 0.5)));
+    const cams = taus.map(camAt);
+
+    // Background: the photograph through each shutter sample's camera (2x2 supersampled when sharp).
+    const rgb = new Float32Array(w * h * 3);
+    const sub = n === 1 ? [-0.25, 0.25] : [0];
+    const weight = 1 / (n * sub.length * sub.length);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        acc.fill(0);
+        for (const c of cams) {
+          for (const sy of sub) {
+            for (const sx of sub) {
+              const wx = c.cx + (x + 0.5 + sx - w / 2) / c.z;
+              const wy = c.cy + (y + 0.5 + sy - h / 2) / c.z;
+              samplePhoto(bg, bgOx + wx * bgK, bgOy + wy * bgK, acc, weight);
+            }
+          }
+        }
+        const o = (y * w + x) * 3;
+        rgb[o] = acc[0]!;
+        rgb[o + 1] = acc[1]!;
+        rgb[o + 2] = acc[2]!;
+      }
+    }
+
+    // Layers back to front; label weights: w0 (label 0), and the strongest object so far.
+    const w0 = new Float32Array(w * h).fill(1);
+    const wb = new Float32Array(w * h);
+    const idb = new Uint8Array(w * h);
+    const alpha = new Float32Array(w * h);
+    const color = new Float32Array(w * h * 3);
+    const mark = new Uint8Array(w * h);
+    for (const L of layers) {
+      const poses = taus.map((tau, j) => poseOf(L, tau, cams[j]!));
+      const mid = poseOf(L, t, camAt(t));
+      if (L.id > 0 && e.shadow > 0) {
+        // Soft shadow cast away from the light onto whatever lies beneath.
+        const off = SHADOW_OFFSET * m * mid.s;
+        const shadowPose = { ...mid, x: mid.x - lx * off, y: mid.y - ly * off };
+        forBox(shadowPose, 2 + SHADOW_SOFTNESS * mid.profile.max * mid.s, (p, ux, uy) => {
+          const rb = outlineRadius(shadowPose.profile, ux, uy);
+          const cov = Math.min(Math.max(0.5 + (rb - Math.hypot(ux, uy)) / (SHADOW_SOFTNESS * rb), 0), 1);
+          const keep = 1 - e.shadow * cov;
+          rgb[p * 3] *= keep;
+          rgb[p * 3 + 1] *= keep;
+          rgb[p * 3 + 2] *= keep;
+        });
+      }
+      // Accumulate coverage and premultiplied colour over the shutter samples.
+      const touched: number[] = [];
+      const tc = Math.cos(L.tAngle);
+      const ts = Math.sin(L.tAngle);
+      for (const q of poses) {
+        const reach = q.profile.max + 0.5 / q.s;
+        forBox(q, 2, (p, ux, uy, dx, dy) => {
+          const rho = Math.hypot(ux, uy);
+          if (rho >= reach) return;
+          const rb = outlineRadius(q.profile, ux, uy);
+          const cov = Math.min(Math.max(0.5 + (rb - rho) * q.s, 0), 1);
+          if (cov <= 0) return;
+          if (mark[p] === 0) {
+            mark[p] = 1;
+            touched.push(p);
+          }
+          acc.fill(0);
+          samplePhoto(L.texture, L.tx + (tc * ux - ts * uy) * L.tk, L.ty + (ts * ux + tc * uy) * L.tk, acc, 1);
+          const lit = 1 + e.shading * Math.min(Math.max((dx * lx + dy * ly) / (rb * q.s), -1), 1);
+          const shade = (lit * (1 - 0.5 * e.shading * (rho / rb) ** 4) * cov) / n;
+          alpha[p] += cov / n;
+          color[p * 3] += acc[0]! * shade;
+          color[p * 3 + 1] += acc[1]! * shade;
+          color[p * 3 + 2] += acc[2]! * shade;
+        });
+      }
+      for (const p of touched) {
+        mark[p] = 0;
+        const a = Math.min(alpha[p]!, 1);
+        const keep = 1 - a;
+        rgb[p * 3] = rgb[p * 3]! * keep + color[p * 3]!;
+        rgb[p * 3 + 1] = rgb[p * 3 + 1]! * keep + color[p * 3 + 1]!;
+        rgb[p * 3 + 2] = rgb[p * 3 + 2]! * keep + color[p * 3 + 2]!;
+        w0[p] *= keep;
+        wb[p] *= keep;
+        if (L.id === 0) w0[p] += a;
+        else if (a > wb[p]!) {
+          wb[p] = a;
+          idb[p] = L.id;
+        }
+        alpha[p] = 0;
+        color[p * 3] = 0;
+        color[p * 3 + 1] = 0;
+        color[p * 3 + 2] = 0;
+      }
+    }
+
+    // Light and shade in the world, exposure, white balance, flicker, sensor noise.
+    const u = T > 1 ? t / (T - 1) : 0;
+    const gain = Math.exp(gainAmp * Math.sin(2 * Math.PI * gainFreq * u + gainPhase)) * (1 + d.flicker * rng.normal());
+    const channelGain = [0, 1, 2].map((c) => gain * Math.exp(castFrom[c]! + (castTo[c]! - castFrom[c]!) * u));
+    const cam = camAt(t);
+    const data = new Uint8Array(w * h * 3);
+    const label = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = y * w + x;
+        const wx = cam.cx + (x + 0.5 - w / 2) / cam.z;
+        const wy = cam.cy + (y + 0.5 - h / 2) / cam.z;
+        const light = 1 + e.illumination * (2 * noise.fbm(wx * illumScale + illumOffset, wy * illumScale, 2) - 1);
+        for (let c = 0; c < 3; c++) {
+          const v = rgb[p * 3 + c]! * light * channelGain[c]! + (d.noise > 0 ? d.noise * gaussians[rng.nextUint32() & GAUSS_MASK]! : 0);
+          data[p * 3 + c] = Math.round(Math.min(Math.max(v, 0), 1) * 255);
+        }
+        label[p] = wb[p]! > w0[p]! ? idb[p]! : 0;
+      }
+    }
+    frames.push({ width: w, height: h, data });
+    labels.push({ width: w, height: h, data: label });
+  }
+  return relabel(frames, labels, count);
+}
+
+/** Ids by first appearance: frame-0 objects first (in provisional order), then late entrants; unseen objects dropped. */
+function relabel(frames: RgbImage[], labels: LabelMap[], count: number): SynthVideo {
+  const inFrame0 = new Set(labels[0]!.data);
+  const seen = new Set<number>();
+  for (const l of labels) for (const v of l.data) seen.add(v);
+  const order = [...Array.from({ length: count }, (_, i) => i + 1).filter((id) => inFrame0.has(id)), ...Array.from({ length: count }, (_, i) => i + 1).filter((id) => !inFrame0.has(id) && seen.has(id))];
+  const map = new Uint8Array(256);
+  order.forEach((id, i) => (map[id] = i + 1));
+  for (const l of labels) for (let p = 0; p < l.data.length; p++) l.data[p] = map[l.data[p]!]!;
+  const frame0Count = order.filter((id) => inFrame0.has(id)).length;
+  return { frames, labels, objectCount: order.length, lateIds: order.slice(frame0Count).map((_, i) => frame0Count + i + 1) };
+}
