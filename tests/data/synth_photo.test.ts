@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { run } from '../../src/cli/commands/data.js';
+import { composeConfig } from '../../src/config/index.js';
+import { labelIds } from '../../src/data/file_sequence.js';
+import { readRgbImage } from '../../src/data/image_io.js';
+import { readLabelPng } from '../../src/data/palette_png.js';
+import { generateSyntheticDataset } from '../../src/data/synth/dataset.js';
+import { openPhotoGenerator } from '../../src/data/synth/photo.js';
+import { listPhotos, loadPool, photoPool, splitPhotos, type Photo } from '../../src/data/synth/photo_library.js';
+import { DEFAULT_PHOTO_EFFECTS, resolvePhotoEffects, type PhotoEffects } from '../../src/data/synth/photo_options.js';
+import { synthesizePhotoVideo } from '../../src/data/synth/photo_video.js';
+import { ConfigError } from '../../src/utils/errors.js';
+import { Rng } from '../../src/utils/rng.js';
+import { REPO_CONFIGS } from '../config/helpers.js';
+import { hashTree, removeDir, tempDir } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+afterEach(() => vi.restoreAllMocks());
+function scratch(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+}
+
+/** A textured "photograph" whose colour lives in one channel only (0 red, 1 green), so pixels tell which photograph they came from. */
+function channelPhoto(width: number, height: number, channel: number, seed: number, flat = false): Uint8Array {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data[(y * width + x) * 3 + channel] = flat ? 200 : 120 + ((x * 7 + y * 13 + seed * 29) % 120);
+  }
+  return data;
+}
+
+async function writePhoto(file: string, width: number, height: number, channel: number, seed: number): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(Buffer.from(channelPhoto(width, height, channel, seed)), { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
+}
+
+/** 16 photographs in nested folders: training-pool ones red, held-out ones green. */
+async function photoFolder(): Promise<string> {
+  const dir = scratch();
+  for (let i = 0; i < 16; i++) {
+    const name = `${i % 2 ? 'sub/' : ''}photo-${i}.png`;
+    await writePhoto(path.join(dir, name), 200 + 8 * i, 150, photoPool(name) === 'train' ? 0 : 1, i);
+  }
+  fs.writeFileSync(path.join(dir, 'README.txt'), 'not a photograph');
+  return dir;
+}
+
+/** Effects that keep colours channel-pure (no casts, noise or occluder from another photograph). */
+const pure: Partial<PhotoEffects> = { colorCast: 0, occluderProb: 0 };
+const quiet = { noise: 0, flicker: 0 };
+
+describe('photo library', () => {
+  it('splits photographs into disjoint pools by file name, whatever the folder', async () => {
+    const dir = await photoFolder();
+    const names = listPhotos(dir);
+    expect(names).toHaveLength(16);
+    expect(names).toContain('sub/photo-1.png');
+    const pools = splitPhotos(names);
+    expect(pools.train.length).toBeGreaterThan(0);
+    expect(pools.held_out.length).toBeGreaterThan(0);
+    expect(pools.train.filter((n) => pools.held_out.includes(n))).toEqual([]);
+    expect([...pools.train, ...pools.held_out].sort()).toEqual(names);
+    expect(photoPool('a/b/Photo-3.JPG')).toBe(photoPool('photo-3.jpg'));
+    expect(listPhotos(path.join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('decodes once at the working size and caches', async () => {
+    const dir = await photoFolder();
+    const [a] = await loadPool(dir, ['photo-0.png'], 64);
+    const [b] = await loadPool(dir, ['photo-0.png'], 64);
+    expect(a).toBe(b);
+    expect(Math.min(a!.width, a!.height)).toBe(64);
+    expect(a!.data.length).toBe(a!.width * a!.height * 3);
+  });
+
+  it('rejects bad effects with the config key', () => {
+    expect(() => resolvePhotoEffects({ blur: 1 } as Partial<PhotoEffects>)).toThrow(/data\.synth\.photo_effects: unknown key blur/);
+    expect(() => resolvePhotoEffects({ shadow: 2 })).toThrow(ConfigError);
+    expect(resolvePhotoEffects({ zoom: 0 })).toEqual({ ...DEFAULT_PHOTO_EFFECTS, zoom: 0 });
+  });
+});
+
+describe('synthesizePhotoVideo', () => {
+  const photo = (channel: number, seed: number, flat = false): Photo => ({ name: `p${seed}`, width: 320, height: 240, data: channelPhoto(320, 240, channel, seed, flat) });
+  const pool = [photo(0, 1), photo(1, 2)];
+  const opts = { frames: 8, size: [64, 80] as [number, number], objects: [1, 3] as [number, number] };
+
+  it('is a function of the seed', () => {
+    const a = synthesizePhotoVideo(new Rng(5), opts, pool, DEFAULT_PHOTO_EFFECTS);
+    const b = synthesizePhotoVideo(new Rng(5), opts, pool, DEFAULT_PHOTO_EFFECTS);
+    const c = synthesizePhotoVideo(new Rng(6), opts, pool, DEFAULT_PHOTO_EFFECTS);
+    expect(a.frames.map((f) => Buffer.from(f.data).toString('base64'))).toEqual(b.frames.map((f) => Buffer.from(f.data).toString('base64')));
+    expect(a.labels.map((l) => Array.from(l.data))).toEqual(b.labels.map((l) => Array.from(l.data)));
+    expect(Buffer.from(a.frames[0]!.data).equals(Buffer.from(c.frames[0]!.data))).toBe(false);
+  });
+
+  it('labels a pixel with the layer that dominates its colour, through motion blur, anti-aliasing and lighting', () => {
+    // Background and object come from different flat photographs (one red, one green) and shading
+    // and shadows are off, so a pixel's red and green are the background's and the object's
+    // shares of it.
+    const flatPool = [photo(0, 1, true), photo(1, 2, true)];
+    let labelled = 0;
+    let blurred = 0;
+    let wrong = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const v = synthesizePhotoVideo(new Rng(seed), { ...opts, objects: [1, 1], difficulty: { ...quiet, speed: 0.08 } }, flatPool, {
+        ...DEFAULT_PHOTO_EFFECTS,
+        ...pure,
+        motionBlur: 1,
+        shading: 0,
+        shadow: 0,
+      });
+      const bgChannel = (() => {
+        const l = v.labels[0]!.data;
+        const f = v.frames[0]!.data;
+        let red = 0;
+        for (let p = 0; p < l.length; p++) if (l[p] === 0) red += f[p * 3]! > f[p * 3 + 1]! ? 1 : -1;
+        return red > 0 ? 0 : 1;
+      })();
+      for (let t = 0; t < v.frames.length; t++) {
+        const f = v.frames[t]!.data;
+        const l = v.labels[t]!.data;
+        for (let p = 0; p < l.length; p++) {
+          const bgValue = f[p * 3 + bgChannel]!;
+          const objValue = f[p * 3 + 1 - bgChannel]!;
+          if (l[p]! > 0) {
+            labelled++;
+            if (objValue < bgValue) wrong++;
+            if (bgValue > 20) blurred++; // a mixed (blurred or anti-aliased) pixel the object still dominates
+          } else if (bgValue < objValue) {
+            wrong++;
+          }
+        }
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(labelled).toBeGreaterThan(1000);
+    expect(blurred).toBeGreaterThan(0);
+  });
+
+  it('numbers frame-0 objects first; late entrants are absent from frame 0 and appear later', () => {
+    let sawLate = false;
+    for (let seed = 0; seed < 10; seed++) {
+      const v = synthesizePhotoVideo(new Rng(seed), { ...opts, frames: 12, objects: [2, 3], difficulty: { lateObjectProb: 0.8, speed: 0.05 } }, pool, {
+        ...DEFAULT_PHOTO_EFFECTS,
+        objectScale: [0.15, 0.25],
+      });
+      const frame0 = new Set(labelIds(v.labels[0]!));
+      const all = new Set(v.labels.flatMap((l) => labelIds(l)));
+      expect([...all].sort()).toEqual(Array.from({ length: v.objectCount }, (_, i) => i + 1));
+      for (let id = 1; id <= v.objectCount; id++) expect(frame0.has(id)).toBe(!v.lateIds.includes(id));
+      for (const id of v.lateIds) expect(id).toBeGreaterThan(Math.max(...frame0));
+      if (v.lateIds.length > 0) sawLate = true;
+    }
+    expect(sawLate).toBe(true);
+  });
+});
+
+describe('photographic dataset', () => {
+  const base = { videos: 4, valVideos: 2, frames: 4, size: [48, 64] as [number, number], objects: [1, 2] as [number, number], seed: 3, difficulty: quiet };
+
+  it('keeps held-out photographs out of training videos and the reverse, and is a function of the seed', async () => {
+    const dir = await photoFolder();
+    const a = path.join(scratch(), 'a');
+    const b = path.join(scratch(), 'b');
+    await generateSyntheticDataset({ ...base, out: a, photos: { dir, effects: pure } });
+    await generateSyntheticDataset({ ...base, out: b, photos: { dir, effects: pure } });
+    expect(hashTree(a)).toBe(hashTree(b));
+    const made = JSON.parse(fs.readFileSync(path.join(a, 'synth.json'), 'utf8'));
+    expect(made.generator).toBe('rvos synthetic photo v1');
+    expect(made.photoLibrary.train.filter((n: string) => made.photoLibrary.held_out.includes(n))).toEqual([]);
+    // Training photographs are red, held-out ones green: each split's frames show only its own.
+    for (const [split, own, other] of [['train', 0, 1], ['val', 1, 0]] as const) {
+      const seqs = fs.readFileSync(path.join(a, 'ImageSets/2017', `${split}.txt`), 'utf8').trim().split('\n');
+      for (const seq of seqs) {
+        for (const f of fs.readdirSync(path.join(a, 'JPEGImages/480p', seq))) {
+          const img = await readRgbImage(path.join(a, 'JPEGImages/480p', seq, f));
+          let sumOwn = 0;
+          let sumOther = 0;
+          for (let p = 0; p < img.width * img.height; p++) {
+            sumOwn += img.data[p * 3 + own]!;
+            sumOther += img.data[p * 3 + other]!;
+          }
+          expect(sumOther / (img.width * img.height)).toBeLessThan(8); // JPEG ringing only
+          expect(sumOwn / (img.width * img.height)).toBeGreaterThan(40);
+        }
+        const labels = await readLabelPng(path.join(a, 'Annotations/480p', seq, '00000.png'));
+        expect(labelIds(labels).length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('falls back to the procedural generator, byte for byte, with a one-line note when there are no photographs', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const plain = path.join(scratch(), 'plain');
+    const fallback = path.join(scratch(), 'fallback');
+    await generateSyntheticDataset({ ...base, out: plain });
+    await generateSyntheticDataset({ ...base, out: fallback, photos: { dir: path.join(scratch(), 'no-photos-here') } });
+    for (const sub of ['JPEGImages', 'Annotations', 'ImageSets']) expect(hashTree(path.join(fallback, sub))).toBe(hashTree(path.join(plain, sub)));
+    const notes = log.mock.calls.map((c) => String(c[0]));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/no-photos-here holds no photographs \(npm run setup:photos fetches them\); using procedural textures/);
+    expect(JSON.parse(fs.readFileSync(path.join(fallback, 'synth.json'), 'utf8')).photoLibrary).toBeNull();
+    expect(fs.readFileSync(path.join(plain, 'synth.json'), 'utf8')).not.toContain('photo');
+  });
+
+  it('refuses a folder whose photographs all fall in one pool', async () => {
+    const dir = scratch();
+    const name = ['a.png', 'b.png', 'c.png', 'd.png', 'e.png'].find((n) => photoPool(n) === 'train')!;
+    await writePhoto(path.join(dir, name), 64, 64, 0, 0);
+    await expect(openPhotoGenerator({ dir }, [[32, 32]], ['train', 'held_out'])).rejects.toThrow(/none of its 1 photographs falls in the held-out pool/);
+    expect((await openPhotoGenerator({ dir }, [[32, 32]], ['train'])).generator).not.toBeNull();
+  });
+
+  it('`rvos data synth --photos` writes a photographic dataset', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const dir = await photoFolder();
+    const out = path.join(scratch(), 'cli');
+    expect(await run(['synth', '--out', out, '--photos', dir, '--videos', '3', '--val', '1', '--frames', '3', '--size', '40x48'])).toBe(0);
+    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/wrote 2 train \+ 1 val videos/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'synth.json'), 'utf8')).photos).toEqual({ dir });
+  });
+
+  it('data=synthetic_photo composes with the photographs folder and DAVIS-sized objects', () => {
+    const cfg = composeConfig({ configDir: REPO_CONFIGS, overrides: ['data=synthetic_photo', '+data.synth.photo_effects.zoom=0.1'] }).config;
+    expect(cfg.data.dataset).toBe('synthetic');
+    expect(cfg.data.synth.photos).toBe('data/photos');
+    expect(cfg.data.synth.objects).toEqual([1, 3]);
+    expect(cfg.data.synth.photo_effects).toEqual({ zoom: 0.1 });
+  });
+});
