@@ -45,7 +45,7 @@ export const DEFAULT_PHOTO_EFFECTS: PhotoEffects = {
   zoom: 0.25,
   shake: 0.004,
   motionBlur: 0.5,
-  occluderProb: 0.3,
+  occluderProb: 0.2,
   lighting: 0.2,
   colorCast: 0.08,
   illumination: 0.15,

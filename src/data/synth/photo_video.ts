@@ -197,7 +197,7 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   if (rng.next() < e.occluderProb) {
     // A pole or a branch: a long thin shape near the camera, static in the world.
     const radius = rng.uniform(0.6, 0.9) * m;
-    const sil = drawSilhouette(rng, radius, { harmonics: e.harmonics, contour: 0.1, deform: 0 }, [0.08, 0.18]);
+    const sil = drawSilhouette(rng, radius, { harmonics: e.harmonics, contour: 0.1, deform: 0 }, [0.06, 0.14]);
     occluder = makeLayer(0, radius, sil, false, rng.uniform(1.3, 2));
     occluder.motion = { ...occluder.motion, x: rng.uniform(0.1 * w, 0.9 * w), y: rng.uniform(0.3 * h, 0.7 * h), angle: Math.PI / 2 + rng.uniform(-0.6, 0.6) };
   }
