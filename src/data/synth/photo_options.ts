@@ -15,6 +15,10 @@ export interface PhotoEffects {
   contour: number;
   /** Non-rigid deformation: largest drift of the harmonics' phases, radians per frame. */
   deform: number;
+  /** Periodic relative change of the silhouette's harmonics (a gait: limbs swing), 0 = none. */
+  gait: number;
+  /** Largest fraction of the lead object's motion the camera follows (0 = it never follows). */
+  follow: number;
   /** Largest |log zoom| of the camera over the whole video (0 = no zoom). */
   zoom: number;
   /** Handheld jitter of the camera, fraction of min(H, W) (smooth, not per-frame noise). */
@@ -38,10 +42,12 @@ export interface PhotoEffects {
 }
 
 export const DEFAULT_PHOTO_EFFECTS: PhotoEffects = {
-  objectScale: [0.22, 0.4],
+  objectScale: [0.12, 0.3],
   harmonics: 6,
   contour: 0.35,
   deform: 0.04,
+  gait: 0.5,
+  follow: 0.8,
   zoom: 0.25,
   shake: 0.004,
   motionBlur: 0.5,
@@ -68,7 +74,7 @@ export function resolvePhotoEffects(e: Partial<PhotoEffects> | undefined): Photo
   const unknown = Object.keys(e ?? {}).filter((k) => !(k in DEFAULT_PHOTO_EFFECTS));
   if (unknown.length > 0) throw new ConfigError(`${KEY}: unknown key ${unknown.join(', ')}; use ${Object.keys(DEFAULT_PHOTO_EFFECTS).join(', ')}`);
   const r = { ...DEFAULT_PHOTO_EFFECTS, ...(e ?? {}) };
-  for (const k of ['contour', 'deform', 'zoom', 'shake', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading'] as const) {
+  for (const k of ['contour', 'deform', 'gait', 'follow', 'zoom', 'shake', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading'] as const) {
     if (!(typeof r[k] === 'number' && r[k] >= 0)) throw new ConfigError(`${KEY}.${k} must be a number >= 0 (got ${String(r[k])})`);
   }
   for (const k of ['occluderProb', 'shadow'] as const) {

@@ -2,7 +2,8 @@
  * Natural object silhouettes for the photographic generator: smooth random closed contours, an
  * ellipse (elongation) times a Fourier series of the radius, r(φ, t) = e(φ)·(1 + Σ a_k cos(kφ + p_k
  * + ω_k t)), with amplitudes falling as 1/(k-1) so outlines are smooth with a few lobes and
- * limbs. The phases drift (ω_k) so the outline deforms slowly, like a walking animal or a person.
+ * limbs. The phases drift (ω_k) so the outline deforms slowly, and the amplitudes swing
+ * periodically (a gait) so limbs come and go like a walking animal's or a person's.
  * Coverage is soft (anti-aliased) from the radial distance to the outline.
  */
 import type { Rng } from '../../utils/rng.js';
@@ -10,6 +11,8 @@ import type { PhotoEffects } from './photo_options.js';
 
 /** Entries of the tabulated r(φ). */
 const TABLE = 256;
+/** Period range of the gait's amplitude changes, in frames (a stride at video frame rates). */
+const GAIT_PERIOD: [number, number] = [4, 10];
 /** The outline never comes closer to the centre than this fraction of its ellipse radius. */
 const MIN_RADIUS_FRACTION = 0.15;
 
@@ -20,6 +23,10 @@ export interface Silhouette {
   amps: Float32Array;
   phases: Float32Array;
   drift: Float32Array;
+  /** Periodic amplitude change (gait): relative depth, angular frequency per frame, phase. */
+  gait: number;
+  gaitFreq: Float32Array;
+  gaitPhase: Float32Array;
   /** Multiplier making the largest r(φ) at t = 0 equal the requested radius. */
   norm: number;
 }
@@ -27,18 +34,24 @@ export interface Silhouette {
 function rawRadius(s: Silhouette, phi: number, t: number): number {
   const e = s.aspect / Math.sqrt((s.aspect * Math.cos(phi)) ** 2 + Math.sin(phi) ** 2);
   let f = 1;
-  for (let i = 0; i < s.amps.length; i++) f += s.amps[i]! * Math.cos((i + 2) * phi + s.phases[i]! + s.drift[i]! * t);
+  for (let i = 0; i < s.amps.length; i++) {
+    const swing = 1 + s.gait * Math.sin(s.gaitFreq[i]! * t + s.gaitPhase[i]!);
+    f += s.amps[i]! * swing * Math.cos((i + 2) * phi + s.phases[i]! + s.drift[i]! * t);
+  }
   return e * Math.max(f, MIN_RADIUS_FRACTION);
 }
 
 /** Draws a silhouette whose largest radius at t = 0 is `radius` pixels (at scale 1). */
-export function drawSilhouette(rng: Rng, radius: number, e: Pick<PhotoEffects, 'harmonics' | 'contour' | 'deform'>, aspect?: [number, number]): Silhouette {
+export function drawSilhouette(rng: Rng, radius: number, e: Pick<PhotoEffects, 'harmonics' | 'contour' | 'deform' | 'gait'>, aspect?: [number, number]): Silhouette {
   const [lo, hi] = aspect ?? [0.45, 1];
   const s: Silhouette = {
     aspect: rng.uniform(lo, hi),
     amps: Float32Array.from({ length: e.harmonics }, (_, i) => (e.contour * rng.next()) / (i + 1)),
     phases: Float32Array.from({ length: e.harmonics }, () => rng.uniform(0, 2 * Math.PI)),
     drift: Float32Array.from({ length: e.harmonics }, () => rng.uniform(-e.deform, e.deform)),
+    gait: e.gait,
+    gaitFreq: Float32Array.from({ length: e.harmonics }, () => (2 * Math.PI) / rng.uniform(GAIT_PERIOD[0], GAIT_PERIOD[1])),
+    gaitPhase: Float32Array.from({ length: e.harmonics }, () => rng.uniform(0, 2 * Math.PI)),
     norm: 1,
   };
   let max = 0;

@@ -137,34 +137,24 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   const m = Math.min(h, w);
   const noise = new ValueNoise(rng);
 
-  // Camera: pan velocity, zoom over the video, smooth jitter.
+  // Camera: pan velocity, following the lead object (as a camera operator does), zoom over the
+  // video, smooth jitter.
   const [panX, panY] = direction(rng, rng.uniform(0, d.cameraPan * m));
+  const follow = rng.uniform(0, e.follow);
   const zoomEnd = rng.uniform(-e.zoom, e.zoom);
   const shake = e.shake * m;
   const shakeOffset = rng.uniform(0, 100);
-  const camAt = (tau: number): Camera => ({
-    cx: w / 2 + panX * tau + shake * (2 * noise.at(tau / SHAKE_PERIOD + shakeOffset, 3.7) - 1),
-    cy: h / 2 + panY * tau + shake * (2 * noise.at(tau / SHAKE_PERIOD + shakeOffset, 11.3) - 1),
-    z: Math.exp(zoomEnd * (T > 1 ? tau / (T - 1) : 0)),
-  });
-
-  // Background: the world region every camera window covers, mapped into one photograph.
+  const camAt = (tau: number): Camera => {
+    const lead = poseAt(objects[0]!.motion, tau, T, 0, 0);
+    const start = objects[0]!.motion;
+    return {
+      cx: w / 2 + panX * tau + follow * (lead.x - start.x) + shake * (2 * noise.at(tau / SHAKE_PERIOD + shakeOffset, 3.7) - 1),
+      cy: h / 2 + panY * tau + follow * (lead.y - start.y) + shake * (2 * noise.at(tau / SHAKE_PERIOD + shakeOffset, 11.3) - 1),
+      z: Math.exp(zoomEnd * (T > 1 ? tau / (T - 1) : 0)),
+    };
+  };
   const bgIndex = rng.int(0, pool.length - 1);
   const bg = pool[bgIndex]!;
-  let bx0 = Infinity;
-  let bx1 = -Infinity;
-  let by0 = Infinity;
-  let by1 = -Infinity;
-  for (let tau = -0.5; tau <= T - 0.5 + 1e-9; tau += 0.25) {
-    const c = camAt(tau);
-    bx0 = Math.min(bx0, c.cx - w / 2 / c.z - 1);
-    bx1 = Math.max(bx1, c.cx + w / 2 / c.z + 1);
-    by0 = Math.min(by0, c.cy - h / 2 / c.z - 1);
-    by1 = Math.max(by1, c.cy + h / 2 / c.z + 1);
-  }
-  const bgK = Math.min(bg.width / (bx1 - bx0), bg.height / (by1 - by0)) * rng.uniform(BACKGROUND_CROP_MIN, 1);
-  const bgOx = rng.uniform(0, bg.width - (bx1 - bx0) * bgK) - bx0 * bgK;
-  const bgOy = rng.uniform(0, bg.height - (by1 - by0) * bgK) - by0 * bgK;
 
   // Object textures come from other photographs than the background when there are any.
   const otherPhoto = (): Photo => {
@@ -197,7 +187,7 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   if (rng.next() < e.occluderProb) {
     // A pole or a branch: a long thin shape near the camera, static in the world.
     const radius = rng.uniform(0.6, 0.9) * m;
-    const sil = drawSilhouette(rng, radius, { harmonics: e.harmonics, contour: 0.1, deform: 0 }, [0.06, 0.14]);
+    const sil = drawSilhouette(rng, radius, { harmonics: e.harmonics, contour: 0.1, deform: 0, gait: 0 }, [0.06, 0.14]);
     occluder = makeLayer(0, radius, sil, false, rng.uniform(1.3, 2));
     occluder.motion = { ...occluder.motion, x: rng.uniform(0.1 * w, 0.9 * w), y: rng.uniform(0.3 * h, 0.7 * h), angle: Math.PI / 2 + rng.uniform(-0.6, 0.6) };
   }
@@ -249,6 +239,23 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
     return objects.every((o) => (o.late ? visible[o.id] === 0 : visible[o.id]! >= d.minVisibleFraction * profileArea(profileAt(o.sil, 0))));
   };
   for (let attempt = 1; attempt < LAYOUT_ATTEMPTS && !frame0Ok(); attempt++) placeObjects();
+
+  // Background: the world region every camera window covers, mapped into one photograph.
+  let bx0 = Infinity;
+  let bx1 = -Infinity;
+  let by0 = Infinity;
+  let by1 = -Infinity;
+  for (let tau = -0.5; tau <= T - 0.5 + 1e-9; tau += 0.25) {
+    const c = camAt(tau);
+    bx0 = Math.min(bx0, c.cx - w / 2 / c.z - 1);
+    bx1 = Math.max(bx1, c.cx + w / 2 / c.z + 1);
+    by0 = Math.min(by0, c.cy - h / 2 / c.z - 1);
+    by1 = Math.max(by1, c.cy + h / 2 / c.z + 1);
+  }
+  const bgK = Math.min(bg.width / (bx1 - bx0), bg.height / (by1 - by0)) * rng.uniform(BACKGROUND_CROP_MIN, 1);
+  const bgOx = rng.uniform(0, bg.width - (bx1 - bx0) * bgK) - bx0 * bgK;
+  const bgOy = rng.uniform(0, bg.height - (by1 - by0) * bgK) - by0 * bgK;
+
 
   // Lighting: a sun direction for shading and shadows; exposure and white balance drifting over
   // the video; a static field of light and shade in the world.
