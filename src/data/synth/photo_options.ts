@@ -23,6 +23,8 @@ export interface PhotoEffects {
   zoom: number;
   /** Handheld jitter of the camera, fraction of min(H, W) (smooth, not per-frame noise). */
   shake: number;
+  /** Largest background blur (Gaussian sigma), fraction of min(H, W): depth of field with the objects in focus. */
+  defocus: number;
   /** Shutter open time as a fraction of the frame interval (0 = no motion blur). */
   motionBlur: number;
   /** Probability of a static unlabelled foreground occluder (a pole, a branch) in a video. */
@@ -50,6 +52,7 @@ export const DEFAULT_PHOTO_EFFECTS: PhotoEffects = {
   follow: 0.8,
   zoom: 0.25,
   shake: 0.004,
+  defocus: 0.01,
   motionBlur: 0.5,
   occluderProb: 0.2,
   lighting: 0.2,
@@ -74,7 +77,7 @@ export function resolvePhotoEffects(e: Partial<PhotoEffects> | undefined): Photo
   const unknown = Object.keys(e ?? {}).filter((k) => !(k in DEFAULT_PHOTO_EFFECTS));
   if (unknown.length > 0) throw new ConfigError(`${KEY}: unknown key ${unknown.join(', ')}; use ${Object.keys(DEFAULT_PHOTO_EFFECTS).join(', ')}`);
   const r = { ...DEFAULT_PHOTO_EFFECTS, ...(e ?? {}) };
-  for (const k of ['contour', 'deform', 'gait', 'follow', 'zoom', 'shake', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading'] as const) {
+  for (const k of ['contour', 'deform', 'gait', 'follow', 'zoom', 'shake', 'defocus', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading'] as const) {
     if (!(typeof r[k] === 'number' && r[k] >= 0)) throw new ConfigError(`${KEY}.${k} must be a number >= 0 (got ${String(r[k])})`);
   }
   for (const k of ['occluderProb', 'shadow'] as const) {

@@ -32,6 +32,8 @@ const TEXTURE_CANDIDATES = 6;
 /** Shadow offset (fraction of min(H, W)) and soft edge (fraction of the object's radius). */
 const SHADOW_OFFSET = 0.05;
 const SHADOW_SOFTNESS = 0.15;
+/** Background blur below this sigma (pixels) is not worth a pass. */
+const MIN_DEFOCUS = 0.3;
 /** Camera jitter varies over about this many frames. */
 const SHAKE_PERIOD = 3;
 /** Illumination patches are about this fraction of min(H, W) across. */
@@ -94,6 +96,39 @@ function samplePhoto(p: Photo, x: number, y: number, acc: Float32Array, weight: 
     const bottom = p.data[c + ch]! + (p.data[d + ch]! - p.data[c + ch]!) * wx;
     acc[ch] = acc[ch]! + (top + (bottom - top) * wy) * k;
   }
+}
+
+/** In-place separable Gaussian blur of an RGB float image (edges clamped). */
+function gaussianBlur(rgb: Float32Array, w: number, h: number, sigma: number): void {
+  const r = Math.ceil(2.5 * sigma);
+  const k = Float32Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const sum = k.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < k.length; i++) k[i] = k[i]! / sum;
+  const tmp = new Float32Array(rgb.length);
+  const pass = (src: Float32Array, dst: Float32Array, horizontal: boolean): void => {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let a = 0;
+        let b = 0;
+        let c = 0;
+        for (let i = -r; i <= r; i++) {
+          const xx = horizontal ? Math.min(Math.max(x + i, 0), w - 1) : x;
+          const yy = horizontal ? y : Math.min(Math.max(y + i, 0), h - 1);
+          const o = (yy * w + xx) * 3;
+          const kw = k[i + r]!;
+          a += src[o]! * kw;
+          b += src[o + 1]! * kw;
+          c += src[o + 2]! * kw;
+        }
+        const o = (y * w + x) * 3;
+        dst[o] = a;
+        dst[o + 1] = b;
+        dst[o + 2] = c;
+      }
+    }
+  };
+  pass(rgb, tmp, true);
+  pass(tmp, rgb, false);
 }
 
 /** A texture centre inside `p` for a disc of `rad` photo pixels: the most contrasted of a few candidates. */
@@ -270,6 +305,8 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   const illumOffset = rng.uniform(0, 100);
   const illumScale = 1 / (ILLUMINATION_SCALE * m);
   const gaussians = Float32Array.from({ length: GAUSS_MASK + 1 }, () => rng.normal());
+  // Depth of field: the objects are in focus, the background more or less out of it.
+  const defocus = e.defocus * m * rng.next();
 
   const acc = new Float32Array(3);
   const frames: RgbImage[] = [];
@@ -316,6 +353,8 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
         rgb[o + 2] = acc[2]!;
       }
     }
+
+    if (defocus >= MIN_DEFOCUS) gaussianBlur(rgb, w, h, defocus);
 
     // Layers back to front; label weights: w0 (label 0), and the strongest object so far.
     const w0 = new Float32Array(w * h).fill(1);
