@@ -12,6 +12,7 @@ import { openPhotoGenerator } from '../../src/data/synth/photo.js';
 import { listPhotos, loadPool, photoPool, splitPhotos, type Photo } from '../../src/data/synth/photo_library.js';
 import { DEFAULT_PHOTO_EFFECTS, resolvePhotoEffects, type PhotoEffects } from '../../src/data/synth/photo_options.js';
 import { synthesizePhotoVideo } from '../../src/data/synth/photo_video.js';
+import { ensureSyntheticDataset } from '../../src/experiments/datasets.js';
 import { ConfigError } from '../../src/utils/errors.js';
 import { Rng } from '../../src/utils/rng.js';
 import { REPO_CONFIGS } from '../config/helpers.js';
@@ -227,6 +228,27 @@ describe('photographic dataset', () => {
     expect(await run(['synth', '--out', out, '--photos', dir, '--videos', '3', '--val', '1', '--frames', '3', '--size', '40x48'])).toBe(0);
     expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/wrote 2 train \+ 1 val videos/);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'synth.json'), 'utf8')).photos).toEqual({ dir });
+  });
+
+  it('data=synthetic_photo generates on first use, re-uses it, and notes when photographs appeared after a fallback', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const photos = path.join(scratch(), 'photos');
+    const root = path.join(scratch(), 'ds');
+    const data = (extra: string[] = []) =>
+      composeConfig({
+        configDir: REPO_CONFIGS,
+        overrides: ['data=synthetic_photo', `data.root=${root}`, `data.synth.photos=${photos}`, 'data.size=[32,32]', 'data.synth.videos=3', 'data.synth.val_videos=1', 'data.synth.frames=3', ...extra],
+      }).config.data;
+    expect(await ensureSyntheticDataset(data())).toBe(true); // no photographs yet: procedural fallback
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'synth.json'), 'utf8')).photoLibrary).toBeNull();
+    fs.cpSync(await photoFolder(), photos, { recursive: true });
+    log.mockClear();
+    expect(await ensureSyntheticDataset(data())).toBe(false);
+    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/generated with procedural textures before .* held photographs; delete it to regenerate/);
+    fs.rmSync(root, { recursive: true });
+    expect(await ensureSyntheticDataset(data())).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'synth.json'), 'utf8')).generator).toBe('rvos synthetic photo v1');
+    await expect(ensureSyntheticDataset(data(['+data.synth.photo_effects.zoom=0']))).rejects.toThrow(/different photos/);
   });
 
   it('data=synthetic_photo composes with the photographs folder and DAVIS-sized objects', () => {
