@@ -57,11 +57,16 @@ python3-skimage|usr/lib/python3/dist-packages/skimage/data/chelsea.png
 python3-skimage|usr/lib/python3/dist-packages/skimage/data/coffee.png
 python3-skimage|usr/lib/python3/dist-packages/skimage/data/rocket.jpg
 '
-PACKAGES=$(echo "$PHOTOS" | awk -F'|' 'NF == 2 {print $1}' | sort -u)
+# Photographed objects with alpha masks (Tux Paint's stamps): the folders of photographs, without
+# the cartoon/ subfolders and dinosaurs (drawings) or the *_mirror copies; the generator drops the
+# remaining drawings by their colour count (src/data/synth/photo_library.ts).
+CUTOUT_PACKAGE=tuxpaint-stamps-default
+CUTOUT_DIRS='animals vehicles food/fruit food/vegetables'
+PACKAGES="$(echo "$PHOTOS" | awk -F'|' 'NF == 2 {print $1}' | sort -u) $CUTOUT_PACKAGE"
 WANT=$(echo "$PHOTOS" | awk -F'|' 'NF == 2' | wc -l)
 
-if [ -f "$DEST/SOURCES.txt" ] && [ "$(grep -c '|' "$DEST/SOURCES.txt")" -ge "$WANT" ]; then
-  echo "setup-photos: $DEST already holds $WANT photographs"
+if [ -f "$DEST/SOURCES.txt" ] && [ "$(grep -c '|' "$DEST/SOURCES.txt")" -ge "$WANT" ] && [ -d "$DEST/cutouts/$CUTOUT_PACKAGE" ]; then
+  echo "setup-photos: $DEST already holds $WANT photographs and $(find "$DEST/cutouts" -name '*.png' | wc -l) cutouts"
   exit 0
 fi
 for tool in apt-get dpkg-deb; do
@@ -91,10 +96,19 @@ if ! download $PACKAGES; then
 fi
 for pkg in $PACKAGES; do
   deb=$(ls "$WORK"/debs/"${pkg}"_*.deb | head -1)
-  mkdir -p "$WORK/x/$pkg" "$PARTIAL/$pkg"
+  out="$PARTIAL/$pkg"
+  if [ "$pkg" = "$CUTOUT_PACKAGE" ]; then out="$PARTIAL/cutouts/$pkg"; fi
+  mkdir -p "$WORK/x/$pkg" "$out"
   dpkg-deb -x "$deb" "$WORK/x/$pkg"
-  cp "$WORK/x/$pkg/usr/share/doc/$pkg/copyright" "$PARTIAL/$pkg/copyright"
+  cp "$WORK/x/$pkg/usr/share/doc/$pkg/copyright" "$out/copyright"
   echo "$pkg $(dpkg-deb -f "$deb" Version)" >>"$PARTIAL/PACKAGES.txt"
+done
+STAMPS="$WORK/x/$CUTOUT_PACKAGE/usr/share/tuxpaint/stamps"
+for d in $CUTOUT_DIRS; do
+  (cd "$STAMPS" && find "$d" -name '*.png' ! -path '*/cartoon/*' ! -path '*/dinosaur/*' ! -name '*_mirror*') | while read -r f; do
+    mkdir -p "$PARTIAL/cutouts/$CUTOUT_PACKAGE/$(dirname "$f")"
+    cp "$STAMPS/$f" "$PARTIAL/cutouts/$CUTOUT_PACKAGE/$f"
+  done
 done
 echo "$PHOTOS" | awk -F'|' 'NF == 2' | while IFS='|' read -r pkg file; do
   # Plasma's photographs are all named by resolution: name them after their folder instead.
@@ -106,4 +120,4 @@ done
 rm -rf "$DEST"
 mkdir -p "$(dirname "$DEST")"
 mv "$PARTIAL" "$DEST"
-echo "setup-photos: $WANT photographs from $(echo $PACKAGES | wc -w) Debian packages in $DEST ($(du -sh "$DEST" | cut -f1))"
+echo "setup-photos: $WANT photographs and $(find "$DEST/cutouts" -name '*.png' | wc -l) cutouts from $(echo $PACKAGES | wc -w) Debian packages in $DEST ($(du -sh "$DEST" | cut -f1))"

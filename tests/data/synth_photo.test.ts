@@ -9,7 +9,7 @@ import { readRgbImage } from '../../src/data/image_io.js';
 import { readLabelPng } from '../../src/data/palette_png.js';
 import { generateSyntheticDataset } from '../../src/data/synth/dataset.js';
 import { openPhotoGenerator } from '../../src/data/synth/photo.js';
-import { listPhotos, loadPool, photoPool, splitPhotos, type Photo } from '../../src/data/synth/photo_library.js';
+import { isCutout, listPhotos, loadCutout, loadPool, photoPool, splitPhotos, type Photo } from '../../src/data/synth/photo_library.js';
 import { DEFAULT_PHOTO_EFFECTS, resolvePhotoEffects, type PhotoEffects } from '../../src/data/synth/photo_options.js';
 import { synthesizePhotoVideo } from '../../src/data/synth/photo_video.js';
 import { ensureSyntheticDataset } from '../../src/experiments/datasets.js';
@@ -86,6 +86,71 @@ describe('photo library', () => {
     expect(() => resolvePhotoEffects({ blur: 1 } as Partial<PhotoEffects>)).toThrow(/data\.synth\.photo_effects: unknown key blur/);
     expect(() => resolvePhotoEffects({ shadow: 2 })).toThrow(ConfigError);
     expect(resolvePhotoEffects({ zoom: 0 })).toEqual({ ...DEFAULT_PHOTO_EFFECTS, zoom: 0 });
+  });
+});
+
+/** An RGBA cutout: a green disc with a spread of blue (photograph-like colour count) on transparency, or a flat one (a drawing). */
+async function writeCutout(file: string, size: number, flat: boolean): Promise<void> {
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const o = (y * size + x) * 4;
+      const inside = Math.hypot(x + 0.5 - size / 2, y + 0.5 - size / 2) < size * 0.4;
+      data[o + 1] = 200;
+      data[o + 2] = flat ? 0 : (x * 37 + y * 91) % 256;
+      data[o + 3] = inside ? 255 : 0;
+    }
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(Buffer.from(data), { raw: { width: size, height: size, channels: 4 } })
+    .png()
+    .toFile(file);
+}
+
+describe('cutouts', () => {
+  it('are files under a cutouts/ folder, cropped to their opaque pixels; flat drawings are dropped', async () => {
+    const dir = scratch();
+    await writeCutout(path.join(dir, 'cutouts/a/photo.png'), 80, false);
+    await writeCutout(path.join(dir, 'cutouts/a/drawing.png'), 80, true);
+    expect(isCutout('cutouts/a/photo.png')).toBe(true);
+    expect(isCutout('mate/cutouts.jpg')).toBe(false);
+    const c = await loadCutout(dir, 'cutouts/a/photo.png', 80);
+    expect(c).not.toBeNull();
+    expect(c!.width).toBeLessThan(70); // the transparent margin is cropped
+    expect(c!.alpha!.length).toBe(c!.width * c!.height);
+    expect(await loadCutout(dir, 'cutouts/a/drawing.png', 80)).toBeNull();
+  });
+
+  it("label exactly where the cutout's alpha dominates the pixel", async () => {
+    const dir = scratch();
+    await writeCutout(path.join(dir, 'cutouts/disc.png'), 60, false);
+    const disc = (await loadCutout(dir, 'cutouts/disc.png', 60))!;
+    const red: Photo = { name: 'red', width: 320, height: 240, data: channelPhoto(320, 240, 0, 0, true) };
+    let labelled = 0;
+    let wrong = 0;
+    for (let seed = 0; seed < 4; seed++) {
+      const v = synthesizePhotoVideo(new Rng(seed), { frames: 6, size: [64, 80], objects: [1, 2], difficulty: { ...quiet, speed: 0.06 } }, [red], {
+        ...DEFAULT_PHOTO_EFFECTS,
+        ...pure,
+        cutoutProb: 1,
+        shadow: 0,
+        shading: 0,
+        motionBlur: 1,
+      }, [disc]);
+      for (let t = 0; t < v.frames.length; t++) {
+        const f = v.frames[t]!.data;
+        const l = v.labels[t]!.data;
+        for (let p = 0; p < l.length; p++) {
+          // Red is the background's share of the pixel, green the cutout's.
+          if (l[p]! > 0) {
+            labelled++;
+            if (f[p * 3 + 1]! < f[p * 3]!) wrong++;
+          } else if (f[p * 3]! < f[p * 3 + 1]!) wrong++;
+        }
+      }
+    }
+    expect(labelled).toBeGreaterThan(300);
+    expect(wrong).toBe(0);
   });
 });
 

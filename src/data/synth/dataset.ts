@@ -102,7 +102,7 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
     if (val.length > 0) fs.writeFileSync(path.join(sets, 'val.txt'), `${val.join('\n')}\n`);
     const { out: _out, overwrite: _ow, ...recorded } = opts;
     const generator = photos?.generator ? 'rvos synthetic photo v1' : opts.variety === undefined ? 'rvos synthetic v1' : 'rvos synthetic v2 (varied)';
-    const photoLibrary = photos === null ? {} : { photoLibrary: photos.generator === null ? null : { effects: photos.generator.effects, ...photos.generator.names } };
+    const photoLibrary = photos === null ? {} : { photoLibrary: photos.generator === null ? null : { effects: photos.generator.effects, ...photos.generator.names, cutouts: photos.generator.cutouts } };
     fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator, ...recorded, difficulty, ...photoLibrary }, null, 2)}\n`);
     if (fs.existsSync(out)) fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);

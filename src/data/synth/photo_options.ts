@@ -9,6 +9,8 @@ import { ConfigError } from '../../utils/errors.js';
 export interface PhotoEffects {
   /** Object radius range at scale 1, fraction of min(H, W) (DAVIS objects cover much of the frame). */
   objectScale: [number, number];
+  /** Probability that an object is a photographed cutout (when the folder has cutouts) rather than a silhouette. */
+  cutoutProb: number;
   /** Fourier harmonics of an object's silhouette (more: more detailed outlines). */
   harmonics: number;
   /** Largest relative amplitude of the silhouette's harmonics (0 = ellipses). */
@@ -45,6 +47,7 @@ export interface PhotoEffects {
 
 export const DEFAULT_PHOTO_EFFECTS: PhotoEffects = {
   objectScale: [0.12, 0.3],
+  cutoutProb: 0.5,
   harmonics: 6,
   contour: 0.35,
   deform: 0.04,
@@ -80,7 +83,7 @@ export function resolvePhotoEffects(e: Partial<PhotoEffects> | undefined): Photo
   for (const k of ['contour', 'deform', 'gait', 'follow', 'zoom', 'shake', 'defocus', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading'] as const) {
     if (!(typeof r[k] === 'number' && r[k] >= 0)) throw new ConfigError(`${KEY}.${k} must be a number >= 0 (got ${String(r[k])})`);
   }
-  for (const k of ['occluderProb', 'shadow'] as const) {
+  for (const k of ['cutoutProb', 'occluderProb', 'shadow'] as const) {
     if (!(typeof r[k] === 'number' && r[k] >= 0 && r[k] <= 1)) throw new ConfigError(`${KEY}.${k} must be in [0, 1] (got ${String(r[k])})`);
   }
   if (r.contour >= 0.9) throw new ConfigError(`${KEY}.contour must be < 0.9 so outlines stay closed around the centre (got ${r.contour})`);

@@ -34,6 +34,9 @@ const SHADOW_OFFSET = 0.05;
 const SHADOW_SOFTNESS = 0.15;
 /** Background blur below this sigma (pixels) is not worth a pass. */
 const MIN_DEFOCUS = 0.3;
+/** Photographed objects lean at most this much (radians) and spin at this fraction of the rotation knob. */
+const CUTOUT_TILT = 0.25;
+const CUTOUT_SPIN = 0.3;
 /** Camera jitter varies over about this many frames. */
 const SHAKE_PERIOD = 3;
 /** Illumination patches are about this fraction of min(H, W) across. */
@@ -64,6 +67,11 @@ interface Layer {
   parallax: number;
   /** Radius used for placement (pixels at scale 1). */
   radius: number;
+  /** A photographed object with its alpha mask instead of a silhouette and texture (null: silhouette). */
+  cutout: Photo | null;
+  /** Cutout pixels per object pixel, and 1 or -1 (mirrored). */
+  ck: number;
+  flip: number;
 }
 
 interface FramePose {
@@ -131,6 +139,34 @@ function gaussianBlur(rgb: Float32Array, w: number, h: number, sigma: number): v
   pass(tmp, rgb, false);
 }
 
+/** Adds the bilinear, alpha-premultiplied colour of cutout `c` at (x, y) to acc[0..2]; returns its coverage in [0, 1]. */
+function sampleCutout(c: Photo, x: number, y: number, acc: Float32Array): number {
+  const alpha = c.alpha!;
+  const fx = x - 0.5;
+  const fy = y - 0.5;
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const wx = fx - x0;
+  const wy = fy - y0;
+  let cov = 0;
+  for (let j = 0; j < 2; j++) {
+    const yy = y0 + j;
+    if (yy < 0 || yy >= c.height) continue;
+    for (let i = 0; i < 2; i++) {
+      const xx = x0 + i;
+      if (xx < 0 || xx >= c.width) continue;
+      const p = yy * c.width + xx;
+      const k = ((i ? wx : 1 - wx) * (j ? wy : 1 - wy) * alpha[p]!) / 255;
+      if (k === 0) continue;
+      cov += k;
+      acc[0] = acc[0]! + (k * c.data[p * 3]!) / 255;
+      acc[1] = acc[1]! + (k * c.data[p * 3 + 1]!) / 255;
+      acc[2] = acc[2]! + (k * c.data[p * 3 + 2]!) / 255;
+    }
+  }
+  return cov;
+}
+
 /** A texture centre inside `p` for a disc of `rad` photo pixels: the most contrasted of a few candidates. */
 function pickTextureCentre(rng: Rng, p: Photo, rad: number): [number, number] {
   const span = (size: number): number => (size > 2 * rad ? rng.uniform(rad, size - rad) : size / 2);
@@ -163,7 +199,7 @@ function pickTextureCentre(rng: Rng, p: Photo, rad: number): [number, number] {
 }
 
 /** Renders an in-memory video from photographs; the same rng state, options and pool give the same pixels. */
-export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: readonly Photo[], e: PhotoEffects): SynthVideo {
+export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: readonly Photo[], e: PhotoEffects, cutouts: readonly Photo[] = []): SynthVideo {
   checkVideoOptions(opts);
   if (pool.length === 0) throw new Error('synthesizePhotoVideo needs at least one photograph');
   const d = resolveDifficulty(opts.difficulty);
@@ -190,6 +226,7 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   };
   const bgIndex = rng.int(0, pool.length - 1);
   const bg = pool[bgIndex]!;
+  const acc = new Float32Array(3);
 
   // Object textures come from other photographs than the background when there are any.
   const otherPhoto = (): Photo => {
@@ -203,19 +240,43 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
     const tk = Math.min(rng.uniform(e.textureZoom[0], e.textureZoom[1]), (0.95 * Math.min(texture.width, texture.height)) / (2 * rad));
     const [tx, ty] = pickTextureCentre(rng, texture, rad * tk);
     const still: Motion = { x: 0, y: 0, vx: 0, vy: 0, ax: 0, ay: 0, angle: 0, spin: 0, logScaleEnd: 0 };
-    return { id, sil, texture, tx, ty, tk, tAngle: rng.uniform(0, 2 * Math.PI), motion: still, late, parallax, radius };
+    return { id, sil, texture, tx, ty, tk, tAngle: rng.uniform(0, 2 * Math.PI), motion: still, late, parallax, radius, cutout: null, ck: 1, flip: 1 };
+  };
+  /** A photographed object: its longer half-side is `radius`; the silhouette is only its bounding circle. */
+  const makeCutoutLayer = (id: number, radius: number, late: boolean): Layer => {
+    const cutout = cutouts[rng.int(0, cutouts.length - 1)]!;
+    const ck = Math.max(cutout.width, cutout.height) / 2 / radius;
+    const sil = drawSilhouette(rng, Math.hypot(cutout.width, cutout.height) / 2 / ck, { harmonics: 1, contour: 0, deform: 0, gait: 0 }, [1, 1]);
+    const still: Motion = { x: 0, y: 0, vx: 0, vy: 0, ax: 0, ay: 0, angle: 0, spin: 0, logScaleEnd: 0 };
+    return { id, sil, texture: cutout, tx: 0, ty: 0, tk: 1, tAngle: 0, motion: still, late, parallax: 1, radius, cutout, ck, flip: rng.next() < 0.5 ? -1 : 1 };
   };
 
   const count = rng.int(opts.objects[0], opts.objects[1]);
   const objects: Layer[] = [];
   for (let i = 0; i < count; i++) {
     const radius = rng.uniform(e.objectScale[0], e.objectScale[1]) * m;
-    const sil = drawSilhouette(rng, radius, e);
     const late = i > 0 && rng.next() < d.lateObjectProb && canEnterLate(d, m, T, radius * 1.2);
-    objects.push(makeLayer(i + 1, radius, sil, late, 1));
+    if (cutouts.length > 0 && rng.next() < e.cutoutProb) objects.push(makeCutoutLayer(i + 1, radius, late));
+    else objects.push(makeLayer(i + 1, radius, drawSilhouette(rng, radius, e), late, 1));
   }
   const placeObjects = (): void => {
-    for (const o of objects) o.motion = drawMotion(rng, d, h, w, m, o.late, T, o.radius * 1.2);
+    for (const o of objects) {
+      o.motion = drawMotion(rng, d, h, w, m, o.late, T, Math.max(o.radius * 1.2, profileAt(o.sil, 0).max));
+      // Photographed objects stay roughly upright (an animal on its back looks wrong).
+      if (o.cutout !== null) o.motion = { ...o.motion, angle: rng.uniform(-CUTOUT_TILT, CUTOUT_TILT), spin: o.motion.spin * CUTOUT_SPIN };
+    }
+  };
+  /** Coverage of a layer at local coordinates (soft, in [0, 1]); adds its premultiplied colour to acc when `colour`. */
+  const cover = (L: Layer, q: FramePose, ux: number, uy: number): number => {
+    if (L.cutout === null) return Math.min(Math.max(0.5 + (outlineRadius(q.profile, ux, uy) - Math.hypot(ux, uy)) * q.s, 0), 1);
+    acc.fill(0);
+    return sampleCutout(L.cutout, L.cutout.width / 2 + L.flip * ux * L.ck, L.cutout.height / 2 + uy * L.ck, acc);
+  };
+  const areaOf = (L: Layer): number => {
+    if (L.cutout === null) return profileArea(profileAt(L.sil, 0));
+    let opaque = 0;
+    for (const a of L.cutout.alpha!) if (a >= 128) opaque++;
+    return opaque / (L.ck * L.ck);
   };
   placeObjects();
   let occluder: Layer | null = null;
@@ -266,12 +327,12 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
     for (const L of layers) {
       const q = poseOf(L, 0, cam0);
       forBox(q, 1, (p, ux, uy) => {
-        if (Math.hypot(ux, uy) <= outlineRadius(q.profile, ux, uy)) labels[p] = L.id;
+        if (cover(L, q, ux, uy) >= 0.5) labels[p] = L.id;
       });
     }
     const visible = new Int32Array(count + 1);
     for (const v of labels) visible[v]!++;
-    return objects.every((o) => (o.late ? visible[o.id] === 0 : visible[o.id]! >= d.minVisibleFraction * profileArea(profileAt(o.sil, 0))));
+    return objects.every((o) => (o.late ? visible[o.id] === 0 : visible[o.id]! >= d.minVisibleFraction * areaOf(o)));
   };
   for (let attempt = 1; attempt < LAYOUT_ATTEMPTS && !frame0Ok(); attempt++) placeObjects();
 
@@ -308,7 +369,6 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   // Depth of field: the objects are in focus, the background more or less out of it.
   const defocus = e.defocus * m * rng.next();
 
-  const acc = new Float32Array(3);
   const frames: RgbImage[] = [];
   const labels: LabelMap[] = [];
   for (let t = 0; t < T; t++) {
@@ -371,8 +431,12 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
         const off = SHADOW_OFFSET * m * mid.s;
         const shadowPose = { ...mid, x: mid.x - lx * off, y: mid.y - ly * off };
         forBox(shadowPose, 2 + SHADOW_SOFTNESS * mid.profile.max * mid.s, (p, ux, uy) => {
-          const rb = outlineRadius(shadowPose.profile, ux, uy);
-          const cov = Math.min(Math.max(0.5 + (rb - Math.hypot(ux, uy)) / (SHADOW_SOFTNESS * rb), 0), 1);
+          let cov: number;
+          if (L.cutout !== null) cov = cover(L, shadowPose, ux, uy);
+          else {
+            const rb = outlineRadius(shadowPose.profile, ux, uy);
+            cov = Math.min(Math.max(0.5 + (rb - Math.hypot(ux, uy)) / (SHADOW_SOFTNESS * rb), 0), 1);
+          }
           const keep = 1 - e.shadow * cov;
           rgb[p * 3] *= keep;
           rgb[p * 3 + 1] *= keep;
@@ -388,17 +452,23 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
         forBox(q, 2, (p, ux, uy, dx, dy) => {
           const rho = Math.hypot(ux, uy);
           if (rho >= reach) return;
-          const rb = outlineRadius(q.profile, ux, uy);
-          const cov = Math.min(Math.max(0.5 + (rb - rho) * q.s, 0), 1);
+          const cov = cover(L, q, ux, uy); // fills acc with a cutout's premultiplied colour
           if (cov <= 0) return;
           if (mark[p] === 0) {
             mark[p] = 1;
             touched.push(p);
           }
-          acc.fill(0);
-          samplePhoto(L.texture, L.tx + (tc * ux - ts * uy) * L.tk, L.ty + (ts * ux + tc * uy) * L.tk, acc, 1);
-          const lit = 1 + e.shading * Math.min(Math.max((dx * lx + dy * ly) / (rb * q.s), -1), 1);
-          const shade = (lit * (1 - 0.5 * e.shading * (rho / rb) ** 4) * cov) / n;
+          let shade: number;
+          if (L.cutout === null) {
+            const rb = outlineRadius(q.profile, ux, uy);
+            acc.fill(0);
+            samplePhoto(L.texture, L.tx + (tc * ux - ts * uy) * L.tk, L.ty + (ts * ux + tc * uy) * L.tk, acc, 1);
+            const lit = 1 + e.shading * Math.min(Math.max((dx * lx + dy * ly) / (rb * q.s), -1), 1);
+            shade = (lit * (1 - 0.5 * e.shading * (rho / rb) ** 4) * cov) / n;
+          } else {
+            // The photograph already has its own shading; only the scene's light direction is added.
+            shade = (1 + 0.5 * e.shading * Math.min(Math.max((dx * lx + dy * ly) / (q.profile.max * q.s), -1), 1)) / n;
+          }
           alpha[p] += cov / n;
           color[p * 3] += acc[0]! * shade;
           color[p * 3 + 1] += acc[1]! * shade;
