@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { DataError } from '../utils/errors.js';
 import { checkLabelPngHeader, readJpegSize, readPngHeader } from './image_headers.js';
 import { readRgbImage, readRgbImageResized } from './image_io.js';
-import { decodeLabelPng } from './palette_png.js';
+import { decodeLabelPng, grayscaleAnnotationWarning } from './palette_png.js';
 import type { LabelMap, RgbImage, VideoSequence } from './types.js';
 import { VOID_LABEL } from './types.js';
 
@@ -46,6 +46,8 @@ export class FileSequence implements VideoSequence {
     readonly objectIds: number[],
     readonly firstFrameOf: Map<number, number>,
     readonly objectCategories?: Map<number, string>,
+    /** Annotation files that store grey values, not palette indices (read as ids; the reader warns). */
+    readonly grayscaleAnnotations: string[] = [],
   ) {
     this.annotated = annotationFiles.map((f) => f !== null);
   }
@@ -123,7 +125,10 @@ export async function openFileSequence(spec: FileSequenceSpec): Promise<FileSequ
       throw new DataError(`frame is ${size.width}x${size.height} but frame 0 of ${name} is ${width}x${height}`, frameFiles[i]);
     }
   }
-  for (const file of annotationFiles) if (file !== null) checkLabelPngHeader(file, { width, height });
+  const grayscale: string[] = [];
+  for (const file of annotationFiles) {
+    if (file !== null && checkLabelPngHeader(file, { width, height }).colorType === 0) grayscale.push(file);
+  }
 
   const categories = spec.objects?.categories;
   const probe = new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, [], new Map(), categories);
@@ -140,7 +145,14 @@ export async function openFileSequence(spec: FileSequenceSpec): Promise<FileSequ
     }
   }
   const objectIds = [...firstFrameOf.keys()].sort((a, b) => a - b);
-  return new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, objectIds, firstFrameOf, categories);
+  return new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, objectIds, firstFrameOf, categories, grayscale);
+}
+
+/** The dataset-level warnings about its sequences' files (grayscale annotations), one line each. */
+export function datasetWarnings(sequences: VideoSequence[], where: string): string[] {
+  const grayscale = sequences.flatMap((s) => (s instanceof FileSequence ? s.grayscaleAnnotations : []));
+  const line = grayscaleAnnotationWarning(grayscale, where);
+  return line === undefined ? [] : [line];
 }
 
 /** Frame size from the header: JPEG frames (datasets) or PNG frames (frame folders, any colour type). */

@@ -89,12 +89,7 @@ export function saveCheckpoint(
 
 /** The step latest.json points at; undefined when there is no (readable) pointer. */
 export function latestCheckpointStep(checkpointsDir: string): number | undefined {
-  try {
-    const step = Number((JSON.parse(fs.readFileSync(path.join(checkpointsDir, 'latest.json'), 'utf8')) as { step?: unknown }).step);
-    return Number.isInteger(step) ? step : undefined;
-  } catch {
-    return undefined;
-  }
+  return readPointer(checkpointsDir, 'latest')?.step;
 }
 
 /**
@@ -113,24 +108,159 @@ export function loadCheckpoint(checkpointsDir: string, which: 'latest' | 'best' 
   return readCheckpointDir(path.join(checkpointsDir, dir));
 }
 
-export function readCheckpointDir(dir: string): Checkpoint {
+/** Bytes tensors.bin must hold for the entries `state` describes (float32). */
+function tensorBytes(state: StateFile): number {
+  let end = 0;
+  const extend = (e: TensorEntry) => (end = Math.max(end, e.offset + e.length));
+  state.weights.forEach(extend);
+  for (const m of state.optimizer.moments) (extend(m.m), extend(m.v));
+  return end * 4;
+}
+
+function readState(dir: string): StateFile {
+  const file = path.join(dir, 'state.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TrainingError(`checkpoint ${dir}: state.json is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let state: StateFile;
+  try {
+    state = JSON.parse(text) as StateFile;
+  } catch {
+    throw new TrainingError(`checkpoint ${dir}: state.json is not valid JSON (damaged)`);
+  }
+  if (state.format !== 'rvos-checkpoint-1') throw new TrainingError(`checkpoint ${dir}: unknown format '${String(state.format)}'`);
+  if (!Array.isArray(state.weights) || !Array.isArray(state.optimizer?.moments) || !Number.isInteger(state.progress?.step)) {
+    throw new TrainingError(`checkpoint ${dir}: state.json lacks weights, optimizer or progress (damaged)`);
+  }
+  return state;
+}
+
+function checkTensorsSize(dir: string, state: StateFile, size: number): void {
+  const expected = tensorBytes(state);
+  if (size !== expected) {
+    throw new TrainingError(
+      `checkpoint ${dir}: tensors.bin is ${size < expected ? 'truncated' : 'too long'} (${size} bytes, state.json describes ${expected})`,
+    );
+  }
+}
+
+/**
+ * Why the checkpoint in `dir` cannot be loaded (state.json missing, unparsable or of another
+ * format; tensors.bin missing or not the size state.json describes), or undefined when it is
+ * intact. Reads state.json and the size of tensors.bin, not the tensors.
+ */
+export function checkpointProblem(dir: string): string | undefined {
+  try {
+    const state = readState(dir);
+    let size: number;
+    try {
+      size = fs.statSync(path.join(dir, 'tensors.bin')).size;
+    } catch {
+      return `checkpoint ${dir}: tensors.bin is missing`;
+    }
+    checkTensorsSize(dir, state, size);
+    return undefined;
+  } catch (err) {
+    if (err instanceof TrainingError) return err.message;
+    throw err;
+  }
+}
+
+export function readCheckpointDir(dir: string): Checkpoint {
+  const state = readState(dir);
   let data: Float32Array;
   try {
-    state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as StateFile;
     const buf = fs.readFileSync(path.join(dir, 'tensors.bin'));
     data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   } catch (err) {
-    throw new TrainingError(`checkpoint ${dir} is unreadable (${(err as Error).message}); delete it and point latest.json at an earlier step`);
+    throw new TrainingError(`checkpoint ${dir}: tensors.bin is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (state.format !== 'rvos-checkpoint-1') throw new TrainingError(`checkpoint ${dir}: unknown format '${state.format}'`);
-  const slice = (e: TensorEntry): Float32Array => {
-    if (e.offset + e.length > data.length) throw new TrainingError(`checkpoint ${dir}: tensors.bin is truncated (${e.name})`);
-    return data.slice(e.offset, e.offset + e.length);
-  };
+  checkTensorsSize(dir, state, data.length * 4);
+  const slice = (e: TensorEntry): Float32Array => data.slice(e.offset, e.offset + e.length);
   const weights = new Map(state.weights.map((e) => [e.name, tf.tensor(slice(e), e.shape)] as const));
   const moments = new Map(state.optimizer.moments.map((e) => [e.name, { m: slice(e.m), v: slice(e.v), shape: e.m.shape }] as const));
   return { dir, progress: state.progress, weights, optimizer: { step: state.optimizer.step, moments } };
+}
+
+/** A checkpoint that cannot be loaded, with the reason. */
+export interface DamagedCheckpoint {
+  /** The step folder's name, e.g. step-000020. */
+  name: string;
+  problem: string;
+}
+
+export interface ResumePoint {
+  /** The newest intact checkpoint at or before the one latest.json names; undefined when none is intact. */
+  intact?: { step: number; name: string };
+  /** Checkpoints newer than `intact` (from latest.json's down) that cannot be loaded, newest first. */
+  damaged: DamagedCheckpoint[];
+}
+
+function readPointer(checkpointsDir: string, which: 'latest' | 'best'): { step: number; dir: string } | undefined {
+  try {
+    const p = JSON.parse(fs.readFileSync(path.join(checkpointsDir, `${which}.json`), 'utf8')) as { step?: unknown; dir?: unknown };
+    return Number.isInteger(p.step) && typeof p.dir === 'string' && /^step-\d+$/.test(p.dir) ? { step: p.step as number, dir: p.dir } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a run can continue from: the checkpoint latest.json names if it is intact, else the newest
+ * intact one before it (a damaged latest.json: the newest intact step folder). Read-only; reads
+ * each candidate's state.json and the size of its tensors.bin.
+ */
+export function findResumePoint(checkpointsDir: string): ResumePoint {
+  let folders: string[];
+  try {
+    folders = fs.readdirSync(checkpointsDir).filter((d) => /^step-\d+$/.test(d));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { damaged: [] };
+    throw err;
+  }
+  const latest = readPointer(checkpointsDir, 'latest');
+  const stepOf = (d: string) => Number(d.slice('step-'.length));
+  const candidates = folders.filter((d) => latest === undefined || stepOf(d) < latest.step).sort((a, b) => stepOf(b) - stepOf(a));
+  if (latest !== undefined) candidates.unshift(latest.dir);
+  const damaged: DamagedCheckpoint[] = [];
+  for (const name of candidates) {
+    const dir = path.join(checkpointsDir, name);
+    const problem = fs.existsSync(dir) ? checkpointProblem(dir) : `checkpoint ${dir} is missing`;
+    if (problem === undefined) return { intact: { step: stepOf(name), name }, damaged };
+    damaged.push({ name, problem });
+  }
+  return { damaged };
+}
+
+/**
+ * Makes `point.intact` the checkpoint a resumed run continues from: each damaged step folder is
+ * renamed to `<name>.damaged` (kept for inspection, ignored by pruning and loading), latest.json
+ * names the intact one, and best.json the best step of its progress (removed when that folder is
+ * gone), so the resumed run's pointers agree with its progress.
+ */
+export function adoptResumePoint(checkpointsDir: string, point: ResumePoint): void {
+  if (point.intact === undefined) throw new RangeError('adoptResumePoint: no intact checkpoint');
+  for (const d of point.damaged) {
+    const from = path.join(checkpointsDir, d.name);
+    if (!fs.existsSync(from)) continue;
+    const to = `${from}.damaged`;
+    fs.rmSync(to, { recursive: true, force: true });
+    fs.renameSync(from, to);
+  }
+  const { step, name } = point.intact;
+  writeFileAtomic(path.join(checkpointsDir, 'latest.json'), JSON.stringify({ step, dir: name }));
+  const progress = readState(path.join(checkpointsDir, name)).progress;
+  const best = readPointer(checkpointsDir, 'best');
+  if (best !== undefined && best.step === progress.bestStep && fs.existsSync(path.join(checkpointsDir, best.dir))) return;
+  const bestName = progress.bestStep === null ? undefined : stepDirName(progress.bestStep);
+  if (bestName !== undefined && checkpointProblem(path.join(checkpointsDir, bestName)) === undefined) {
+    writeFileAtomic(path.join(checkpointsDir, 'best.json'), JSON.stringify({ step: progress.bestStep, dir: bestName, score: progress.bestScore }));
+  } else {
+    fs.rmSync(path.join(checkpointsDir, 'best.json'), { force: true });
+  }
 }
 
 /** Assigns checkpoint weights to the model's variables; every variable must be present with its shape. */

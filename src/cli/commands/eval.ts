@@ -175,6 +175,7 @@ async function predictWithRun(
     const out = outFlag ?? path.join(runDir, `eval-${dataset}-${split}`);
     const results = path.join(out, 'predictions');
     const opened = await openEvalSplit(loaded.config, dataset, root, split, task, sequences);
+    for (const w of opened.warnings ?? []) console.error(`[rvos] warning: ${w}`);
     const done = await predictDataset(loaded, opened.sequences, {
       out: results,
       overlays: loaded.config.eval.write_overlays ? path.join(out, 'overlays') : undefined,
