@@ -327,7 +327,7 @@ function checkpointNote(runDir: string): string {
   if (point.intact === undefined) {
     return damaged === '' ? `run folder ${runDir} has no checkpoint yet` : `run folder ${runDir} has no intact checkpoint (${damaged} damaged)`;
   }
-  const aside = damaged === '' ? '' : ` (${damaged} is damaged and is set aside when it resumes)`;
+  const aside = damaged === '' ? '' : ` (${damaged} ${point.damaged.length === 1 ? 'is' : 'are'} damaged and set aside when it resumes)`;
   return `the last good checkpoint is step ${point.intact.step} in ${checkpoints}${aside}: continue with rvos train --run-dir ${runDir} --resume`;
 }
 
