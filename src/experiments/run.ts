@@ -143,7 +143,7 @@ export function trainingStages(config: RvosConfig): TrainingStage[] {
 }
 
 /** How a run starts; a resume names the checkpoint it continues from and the damaged ones after it. */
-type PlannedStart = Exclude<RunStart, { action: 'resume' }> | { action: 'resume'; step: number; point: ResumePoint };
+type PlannedStart = (Exclude<RunStart, { action: 'resume' }> & { warning?: string }) | { action: 'resume'; step: number; point: ResumePoint };
 
 /**
  * Where and how a run starts, decided before anything is written: a folder in use by another
@@ -159,9 +159,10 @@ function preflight(composed: ComposedConfig, runDir: string, options: RunOptions
   checkSameConfig(composed, runDir);
   const point = findResumePoint(path.join(runDir, 'checkpoints'));
   if (point.intact !== undefined) return { action: 'resume', step: point.intact.step, point };
-  // --resume=auto starts over (a requeued job must not fail forever); --resume says what is wrong.
-  if (options.resume === 'auto') return { action: 'fresh', clear: true };
   const damaged = point.damaged.length === 0 ? 'none found' : `${point.damaged.map((d) => d.name).join(', ')} damaged; ${point.damaged[0]!.problem}`;
+  // --resume=auto starts over (a requeued job must not fail forever); --resume says what is wrong.
+  if (options.resume === 'auto')
+    return { action: 'fresh', clear: true, warning: `run folder ${runDir} has no intact checkpoint (${damaged}); starting over (--resume=auto)` };
   throw new TrainingError(`--resume: run folder ${runDir} has no intact checkpoint (${damaged}); start it over with --overwrite`);
 }
 
@@ -347,6 +348,7 @@ interface LockedRun {
 
 async function trainLocked(composed: ComposedConfig, options: RunOptions, run: LockedRun): Promise<RunResults> {
   const { runDir, start } = run;
+  if (start.action === 'fresh' && start.warning !== undefined) run.log(`[rvos] warning: ${start.warning}`);
   if (start.action === 'fresh' && start.clear) clearRunOutputs(runDir);
   removeStaleTemporaries(runDir);
   if (start.action === 'resume' && start.point.damaged.length > 0) {

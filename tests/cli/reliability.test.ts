@@ -92,6 +92,13 @@ describe('rvos train after a failure', () => {
         1,
       );
       expect(snapshot(none)).toEqual(before);
+      // --resume=auto (sweeps, Slurm requeues) starts over instead, saying why.
+      const restarted = await rvos(['train', '--run-dir', none, '--resume=auto']);
+      expect(restarted.status, restarted.stderr).toBe(0);
+      expect(restarted.stderr).toMatch(
+        /\[rvos\] warning: run folder \S+none-intact has no intact checkpoint \(step-000003, .*\); starting over \(--resume=auto\)/,
+      );
+      expect(JSON.parse(fs.readFileSync(path.join(none, 'results.json'), 'utf8'))).toMatchObject({ resumedFrom: null, steps: 4 });
     },
     SLOW,
   );
