@@ -25,7 +25,8 @@ import {
   type RunStart,
 } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
-import { adoptResumePoint, findResumePoint, loadCheckpoint, restoreWeights, disposeCheckpoint, type ResumePoint } from '../train/checkpoint.js';
+import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { adoptResumePoint, findResumePoint, type ResumePoint } from '../train/resume_point.js';
 import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
 import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';

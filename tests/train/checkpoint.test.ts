@@ -3,16 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  adoptResumePoint,
-  checkpointProblem,
-  disposeCheckpoint,
-  findResumePoint,
-  loadCheckpoint,
-  pruneCheckpoints,
-  restoreWeights,
-  saveCheckpoint,
-} from '../../src/train/checkpoint.js';
+import { checkpointProblem, disposeCheckpoint, loadCheckpoint, pruneCheckpoints, restoreWeights, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { adoptResumePoint, findResumePoint } from '../../src/train/resume_point.js';
 import { TrainingError } from '../../src/utils/errors.js';
 
 function tmp(): string {
