@@ -59,25 +59,28 @@ export function decodeLabelPng(bytes: Uint8Array, file: string): LabelMap {
     throw new DataError(`palette PNG with bit depth ${png.depth} is not supported`, file);
   }
   if (data.length !== n) throw new DataError(`PNG data has ${data.length} pixels, expected ${n}`, file);
-  if (isGray8 && isBinaryMask(data)) {
-    throw new DataError(
-      'annotation is an 8-bit grayscale PNG holding only 0 and 255 (a binary mask?); grey values are read as object ids and ' +
-        '255 marks void, so it holds no object: save the object as 1 (or as a palette PNG with the DAVIS palette)',
-      file,
-    );
-  }
   return { width: png.width, height: png.height, data };
 }
 
-/** Only 0 and 255, with some 255: a black-and-white mask, not a label map. */
-function isBinaryMask(data: Uint8Array): boolean {
+/**
+ * Where grey values are read as object ids (DAVIS-2017, YouTube-VOS, their results), a grayscale
+ * PNG holding only 0 and some 255 is a black-and-white mask whose object would read as void:
+ * refused with a DataError naming the file. (DAVIS-2016 masks are such PNGs by definition; its
+ * reader does not call this.)
+ */
+export function refuseBinaryMask(map: LabelMap, file: string): void {
   let void255 = false;
-  for (let p = 0; p < data.length; p++) {
-    const v = data[p]!;
+  for (let p = 0; p < map.data.length; p++) {
+    const v = map.data[p]!;
     if (v === 255) void255 = true;
-    else if (v !== 0) return false;
+    else if (v !== 0) return;
   }
-  return void255;
+  if (!void255) return;
+  throw new DataError(
+    'annotation is an 8-bit grayscale PNG holding only 0 and 255 (a binary mask?); grey values are read as object ids and ' +
+      '255 marks void, so it holds no object: save the object as 1 (or as a palette PNG with the DAVIS palette)',
+    file,
+  );
 }
 
 /** Whether PNG bytes store grey values (colour type 0) rather than palette indices. */

@@ -7,13 +7,14 @@ import { writeFileAtomic } from '../utils/fs.js';
 import { DataError } from '../utils/errors.js';
 import { decodeLabelPng, encodeLabelPng, isGrayscalePng, type LabelMap } from './palette_codec.js';
 
-export { DAVIS_PALETTE, decodeLabelPng, encodeLabelPng, isGrayscalePng, type LabelMap } from './palette_codec.js';
+export { DAVIS_PALETTE, decodeLabelPng, encodeLabelPng, isGrayscalePng, refuseBinaryMask, type LabelMap } from './palette_codec.js';
 
 /**
  * Reads a palette PNG as indices; errors name the file. An 8-bit grayscale PNG is read too (its
- * grey values as the ids, as the DAVIS evaluation reads PNGs), and `onGrayscale` is told.
+ * grey values as the ids, as the DAVIS evaluation reads PNGs), and `onGrayscale` is told (it may
+ * throw, e.g. refuseBinaryMask).
  */
-export function readLabelPng(file: string, onGrayscale?: (file: string) => void): LabelMap {
+export function readLabelPng(file: string, onGrayscale?: (file: string, map: LabelMap) => void): LabelMap {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
@@ -21,7 +22,7 @@ export function readLabelPng(file: string, onGrayscale?: (file: string) => void)
     throw new DataError('file is missing or unreadable', file);
   }
   const map = decodeLabelPng(bytes, file);
-  if (onGrayscale !== undefined && isGrayscalePng(bytes)) onGrayscale(file);
+  if (onGrayscale !== undefined && isGrayscalePng(bytes)) onGrayscale(file, map);
   return map;
 }
 

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { grayscaleAnnotationWarning, type LabelMap, readLabelPng } from '../data/palette_png.js';
+import { grayscaleAnnotationWarning, type LabelMap, readLabelPng, refuseBinaryMask } from '../data/palette_png.js';
 import type { EvalTask } from '../data/types.js';
 import { DataError, EvalError } from '../utils/errors.js';
 import { buildDavisEvaluation, type DavisEvaluation } from './report.js';
@@ -73,7 +73,7 @@ export function listAnnotationFrames(folder: string): string[] {
 }
 
 /** Reads one predicted frame; a missing file is an EvalError naming it. */
-export function readPrediction(file: string, onGrayscale?: (file: string) => void): LabelMap {
+export function readPrediction(file: string, onGrayscale?: (file: string, map: LabelMap) => void): LabelMap {
   if (!fs.existsSync(file)) {
     throw new EvalError(`${file}: predicted frame is missing; the result folder needs one PNG per annotated frame, with the same name`);
   }
@@ -82,6 +82,14 @@ export function readPrediction(file: string, onGrayscale?: (file: string) => voi
   } catch (err) {
     throw new EvalError(`${file}: unreadable prediction (${(err as Error).message})`);
   }
+}
+
+/** Grey values read as ids: the file is collected for the warning, and a 0/255 mask refused. */
+export function grayAsIds(files: string[]): (file: string, map: LabelMap) => void {
+  return (file, map) => {
+    refuseBinaryMask(map, file);
+    files.push(file);
+  };
 }
 
 /** PNGs in a sequence's result folder whose names are not among the annotated `frames`. */
@@ -117,11 +125,11 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
   for (const [index, sequence] of sequences.entries()) {
     const gtFolder = path.join(root, annotations, resolution, sequence);
     const frames = listAnnotationFrames(gtFolder);
-    const gt = frames.map((f) => readLabelPng(path.join(gtFolder, `${f}.png`), (file) => grayGt.push(file)));
+    const gt = frames.map((f) => readLabelPng(path.join(gtFolder, `${f}.png`), grayAsIds(grayGt)));
     // Semi-supervised: the official toolkit reads only the scored frames (not the first/last).
     const needed = task === 'semi_supervised' ? new Set(frames.slice(1, -1)) : new Set(frames);
     const predictionNames = frames.map((f) => path.join(results, sequence, `${f}.png`));
-    const pred = frames.map((f, t) => (needed.has(f) ? readPrediction(predictionNames[t]!, (file) => grayResults.push(file)) : gt[t]!));
+    const pred = frames.map((f, t) => (needed.has(f) ? readPrediction(predictionNames[t]!, grayAsIds(grayResults)) : gt[t]!));
     unscored.push(...extraFrames(path.join(results, sequence), frames));
     const seqOptions = { sequence, frameNames: frames, predictionNames, boundTh: options.boundTh };
     const evaluation = task === 'semi_supervised' ? evaluateSequenceSemi(gt, pred, seqOptions) : evaluateSequenceUnsupervised(gt, pred, seqOptions);

@@ -12,7 +12,7 @@ import { grayscaleAnnotationWarning, type LabelMap, readLabelPng } from '../data
 import { DataError, EvalError } from '../utils/errors.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { boundaryRadius, DAVIS_BOUNDARY_THRESHOLD } from './boundary.js';
-import { listAnnotationFrames, readPrediction } from './davis.js';
+import { grayAsIds, listAnnotationFrames, readPrediction } from './davis.js';
 import { scoreFramePairs } from './frame_scores.js';
 import { formatFixed3 } from './report.js';
 import { type ObjectStatistics, statistics } from './statistics.js';
@@ -159,7 +159,7 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
     if (entry === undefined) throw new DataError(`video '${video}' is not in meta.json`, metaFile);
     const folder = path.join(options.root, split, 'Annotations', video);
     const frames = listAnnotationFrames(folder);
-    const gt = frames.map((f) => readLabelPng(path.join(folder, `${f}.png`), (file) => grayGt.push(file)));
+    const gt = frames.map((f) => readLabelPng(path.join(folder, `${f}.png`), grayAsIds(grayGt)));
     if (typeof entry !== 'object' || entry === null || typeof entry.objects !== 'object' || entry.objects === null) {
       throw new DataError(`video '${video}' has no "objects" object in meta.json`, metaFile);
     }
@@ -179,7 +179,7 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
     });
     const start = objects.reduce((m, o) => Math.min(m, o.firstFrame), frames.length);
     const predictionNames = frames.map((f) => path.join(options.results, video, `${f}.png`));
-    const pred = frames.map((_, t) => (t >= start ? readPrediction(predictionNames[t]!, (file) => grayResults.push(file)) : gt[t]!));
+    const pred = frames.map((_, t) => (t >= start ? readPrediction(predictionNames[t]!, grayAsIds(grayResults)) : gt[t]!));
     results.push(...evaluateVideoYouTubeVOS(gt, pred, objects, { video, frameNames: frames, predictionNames, seenCategories: seen, boundTh: options.boundTh }));
     await new Promise((resolve) => setImmediate(resolve));
   }
