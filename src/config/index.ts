@@ -4,4 +4,5 @@ export { expandSweep, type SweepOptions } from './sweep.js';
 export { saveRunConfig, loadRunConfig, loadRunConfigWithSchema, HYDRA_SUBDIR } from './run_config.js';
 export { listGroupOptions, isGroup } from './defaults_list.js';
 export { parseOverride, type Override } from './overrides.js';
+export { configWarnings } from './warnings.js';
 export * from './schema.js';

@@ -239,6 +239,7 @@ export async function openDavis2016(root: string, opts: Davis2016Options): Promi
       objects: { firstFrameOf: new Map() },
       scan: 'first',
       validate: 'headers',
+      grayscale: 'masks',
     });
     const sequence = new Davis2016Sequence(fileSequence, layout);
     const frames = sequence.frameNames.length;

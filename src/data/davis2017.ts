@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../utils/errors.js';
-import { openFileSequence, type ObjectScan, type ValidationLevel } from './file_sequence.js';
+import { datasetWarnings, openFileSequence, type ObjectScan, type ValidationLevel } from './file_sequence.js';
 import { openSequences } from './open_sequences.js';
 import type { EvalTask, OnDataError, VideoDataset } from './types.js';
 
@@ -92,5 +92,5 @@ export async function openDavis2017(root: string, opts: DavisOptions): Promise<V
       validate: opts.validate ?? 'headers',
     });
   });
-  return { name: 'davis2017', root, split: opts.split, sequences, skipped };
+  return { name: 'davis2017', root, split: opts.split, sequences, skipped, warnings: datasetWarnings(sequences, annotationRoot) };
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { DataError } from '../utils/errors.js';
 import { checkLabelPngHeader, readJpegSize, readPngHeader } from './image_headers.js';
 import { readRgbImage, readRgbImageResized } from './image_io.js';
-import { decodeLabelPng } from './palette_png.js';
+import { decodeLabelPng, grayscaleAnnotationWarning, isGrayscalePng, refuseBinaryMask } from './palette_png.js';
 import type { LabelMap, RgbImage, VideoSequence } from './types.js';
 import { VOID_LABEL } from './types.js';
 
@@ -31,6 +31,11 @@ export interface FileSequenceSpec {
   objects?: { firstFrameOf: Map<number, number>; categories?: Map<number, string> };
   scan: ObjectScan;
   validate: ValidationLevel;
+  /**
+   * What grey values in a grayscale annotation are: 'ids' (default; the reader warns, and a 0/255
+   * mask is refused) or 'masks' (DAVIS-2016's 0/255 masks, which its reader converts).
+   */
+  grayscale?: 'ids' | 'masks';
 }
 
 export class FileSequence implements VideoSequence {
@@ -46,6 +51,9 @@ export class FileSequence implements VideoSequence {
     readonly objectIds: number[],
     readonly firstFrameOf: Map<number, number>,
     readonly objectCategories?: Map<number, string>,
+    /** Annotation files that store grey values, not palette indices (read as ids; the reader warns). */
+    readonly grayscaleAnnotations: string[] = [],
+    private readonly grayscaleAs: 'ids' | 'masks' = 'ids',
   ) {
     this.annotated = annotationFiles.map((f) => f !== null);
   }
@@ -83,6 +91,7 @@ export class FileSequence implements VideoSequence {
       throw new DataError('annotation file is missing or unreadable', file);
     }
     const map = decodeLabelPng(bytes, file);
+    if (this.grayscaleAs === 'ids' && isGrayscalePng(bytes)) refuseBinaryMask(map, file);
     if (map.width !== this.width || map.height !== this.height) {
       throw new DataError(
         `annotation is ${map.width}x${map.height} but its frame is ${this.width}x${this.height}; ` +
@@ -123,10 +132,14 @@ export async function openFileSequence(spec: FileSequenceSpec): Promise<FileSequ
       throw new DataError(`frame is ${size.width}x${size.height} but frame 0 of ${name} is ${width}x${height}`, frameFiles[i]);
     }
   }
-  for (const file of annotationFiles) if (file !== null) checkLabelPngHeader(file, { width, height });
+  const grayscale: string[] = [];
+  for (const file of annotationFiles) {
+    if (file !== null && checkLabelPngHeader(file, { width, height }).colorType === 0) grayscale.push(file);
+  }
 
   const categories = spec.objects?.categories;
-  const probe = new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, [], new Map(), categories);
+  const grayscaleAs = spec.grayscale ?? 'ids';
+  const probe = new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, [], new Map(), categories, grayscale, grayscaleAs);
   const annotatedFrames = annotationFiles.flatMap((f, i) => (f === null ? [] : [i]));
   if (spec.validate === 'decode') {
     for (let i = 0; i < frameFiles.length; i++) await probe.readFrame(i);
@@ -140,7 +153,14 @@ export async function openFileSequence(spec: FileSequenceSpec): Promise<FileSequ
     }
   }
   const objectIds = [...firstFrameOf.keys()].sort((a, b) => a - b);
-  return new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, objectIds, firstFrameOf, categories);
+  return new FileSequence(name, spec.frameNames, frameFiles, annotationFiles, width, height, objectIds, firstFrameOf, categories, grayscale, grayscaleAs);
+}
+
+/** The dataset-level warnings about its sequences' files (grayscale annotations), one line each. */
+export function datasetWarnings(sequences: VideoSequence[], where: string): string[] {
+  const grayscale = sequences.flatMap((s) => (s instanceof FileSequence ? s.grayscaleAnnotations : []));
+  const line = grayscaleAnnotationWarning(grayscale, where);
+  return line === undefined ? [] : [line];
 }
 
 /** Frame size from the header: JPEG frames (datasets) or PNG frames (frame folders, any colour type). */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../utils/errors.js';
 import { listStems } from './davis2017.js';
-import { openFileSequence } from './file_sequence.js';
+import { datasetWarnings, openFileSequence } from './file_sequence.js';
 import type { VideoDataset } from './types.js';
 
 export interface FrameFolderOptions {
@@ -44,5 +44,5 @@ export async function openFrameFolder(dir: string, opts: FrameFolderOptions = {}
     scan: maskFiles === null ? 'first' : 'all',
     validate: 'headers',
   });
-  return { name: 'frames', root: dir, split: 'frames', sequences: [sequence], skipped: [] };
+  return { name: 'frames', root: dir, split: 'frames', sequences: [sequence], skipped: [], warnings: datasetWarnings([sequence], opts.masksDir ?? opts.firstMask ?? dir) };
 }

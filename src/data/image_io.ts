@@ -26,7 +26,9 @@ async function decodeWith(file: string, pipeline: Sharp): Promise<RgbImage> {
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     return toRgb(data, info.width, info.height, info.channels);
   } catch (err) {
-    throw new DataError(`corrupt or unreadable image (${(err as Error).message.trim()}); re-encode the frame`, file);
+    // libvips may report several lines (one per failed read, repeated): keep the message one line.
+    const cause = [...new Set((err as Error).message.split('\n').map((l) => l.trim()))].filter((l) => l.length > 0).join('; ');
+    throw new DataError(`corrupt or unreadable image (${cause}); re-encode the frame`, file);
   }
 }
 

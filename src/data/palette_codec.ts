@@ -62,6 +62,32 @@ export function decodeLabelPng(bytes: Uint8Array, file: string): LabelMap {
   return { width: png.width, height: png.height, data };
 }
 
+/**
+ * Where grey values are read as object ids (DAVIS-2017, YouTube-VOS, their results), a grayscale
+ * PNG holding only 0 and some 255 is a black-and-white mask whose object would read as void:
+ * refused with a DataError naming the file. (DAVIS-2016 masks are such PNGs by definition; its
+ * reader does not call this.)
+ */
+export function refuseBinaryMask(map: LabelMap, file: string): void {
+  let void255 = false;
+  for (let p = 0; p < map.data.length; p++) {
+    const v = map.data[p]!;
+    if (v === 255) void255 = true;
+    else if (v !== 0) return;
+  }
+  if (!void255) return;
+  throw new DataError(
+    'annotation is an 8-bit grayscale PNG holding only 0 and 255 (a binary mask?); grey values are read as object ids and ' +
+      '255 marks void, so it holds no object: save the object as 1 (or as a palette PNG with the DAVIS palette)',
+    file,
+  );
+}
+
+/** Whether PNG bytes store grey values (colour type 0) rather than palette indices. */
+export function isGrayscalePng(bytes: Uint8Array): boolean {
+  return bytes.length > 25 && bytes[25] === 0;
+}
+
 function unpackBits(packed: Uint8Array, width: number, height: number, depth: number): Uint8Array {
   const out = new Uint8Array(width * height);
   const rowBytes = Math.ceil((width * depth) / 8);

@@ -73,6 +73,8 @@ export interface VideoDataset {
   sequences: VideoSequence[];
   /** Videos skipped because of bad input (only with `onError: 'skip'`; empty otherwise). */
   skipped?: SkippedVideo[];
+  /** Input that is read but probably not as meant (e.g. grayscale annotations), one line each, for the caller to print. */
+  warnings?: string[];
 }
 
 /** What a reader does with a bad video: throw a DataError (default) or skip it and list it. */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../utils/errors.js';
 import { listStems } from './davis2017.js';
-import { openFileSequence, type ValidationLevel } from './file_sequence.js';
+import { datasetWarnings, openFileSequence, type ValidationLevel } from './file_sequence.js';
 import { openSequences } from './open_sequences.js';
 import type { OnDataError, VideoDataset } from './types.js';
 
@@ -104,5 +104,5 @@ export async function openYouTubeVOS(root: string, opts: YouTubeVosOptions): Pro
       validate: opts.validate ?? 'headers',
     });
   });
-  return { name: 'youtube_vos', root, split: opts.split, sequences, skipped };
+  return { name: 'youtube_vos', root, split: opts.split, sequences, skipped, warnings: datasetWarnings(sequences, path.join(splitDir, 'Annotations')) };
 }

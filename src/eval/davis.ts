@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type LabelMap, readLabelPng } from '../data/palette_png.js';
+import { grayscaleAnnotationWarning, type LabelMap, readLabelPng, refuseBinaryMask } from '../data/palette_png.js';
 import type { EvalTask } from '../data/types.js';
 import { DataError, EvalError } from '../utils/errors.js';
 import { buildDavisEvaluation, type DavisEvaluation } from './report.js';
@@ -31,6 +31,11 @@ export interface DavisEvalOptions {
   temporalStability?: boolean;
   /** Called after each sequence (progress). */
   onSequence?: (evaluation: SequenceEvaluation, index: number, total: number) => void;
+  /**
+   * Input that is scored but probably not as meant, one line each: grayscale PNGs (read as ids)
+   * and predicted frames the ground truth lacks (not scored). Default: stderr.
+   */
+  warn?: (line: string) => void;
 }
 
 /** Sequence names of a DAVIS split, one per line of ImageSets/2017/<split>.txt. */
@@ -68,15 +73,38 @@ export function listAnnotationFrames(folder: string): string[] {
 }
 
 /** Reads one predicted frame; a missing file is an EvalError naming it. */
-export function readPrediction(file: string): LabelMap {
+export function readPrediction(file: string, onGrayscale?: (file: string, map: LabelMap) => void): LabelMap {
   if (!fs.existsSync(file)) {
     throw new EvalError(`${file}: predicted frame is missing; the result folder needs one PNG per annotated frame, with the same name`);
   }
   try {
-    return readLabelPng(file);
+    return readLabelPng(file, onGrayscale);
   } catch (err) {
     throw new EvalError(`${file}: unreadable prediction (${(err as Error).message})`);
   }
+}
+
+/** Grey values read as ids: the file is collected for the warning, and a 0/255 mask refused. */
+export function grayAsIds(files: string[]): (file: string, map: LabelMap) => void {
+  return (file, map) => {
+    refuseBinaryMask(map, file);
+    files.push(file);
+  };
+}
+
+/** PNGs in a sequence's result folder whose names are not among the annotated `frames`. */
+function extraFrames(folder: string, frames: string[]): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const known = new Set(frames);
+  return entries
+    .filter((f) => f.endsWith('.png') && !known.has(f.slice(0, -4)))
+    .sort()
+    .map((f) => path.join(folder, f));
 }
 
 /** Evaluates a DAVIS result folder with the official semi-supervised or unsupervised protocol. */
@@ -91,14 +119,18 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
   if (sequences.length === 0) throw new EvalError('no sequence to evaluate: --sequences names none');
   const evaluated: SequenceEvaluation[] = [];
   const stability: Record<string, number> = {};
+  const grayGt: string[] = [];
+  const grayResults: string[] = [];
+  const unscored: string[] = [];
   for (const [index, sequence] of sequences.entries()) {
     const gtFolder = path.join(root, annotations, resolution, sequence);
     const frames = listAnnotationFrames(gtFolder);
-    const gt = frames.map((f) => readLabelPng(path.join(gtFolder, `${f}.png`)));
+    const gt = frames.map((f) => readLabelPng(path.join(gtFolder, `${f}.png`), grayAsIds(grayGt)));
     // Semi-supervised: the official toolkit reads only the scored frames (not the first/last).
     const needed = task === 'semi_supervised' ? new Set(frames.slice(1, -1)) : new Set(frames);
     const predictionNames = frames.map((f) => path.join(results, sequence, `${f}.png`));
-    const pred = frames.map((f, t) => (needed.has(f) ? readPrediction(predictionNames[t]!) : gt[t]!));
+    const pred = frames.map((f, t) => (needed.has(f) ? readPrediction(predictionNames[t]!, grayAsIds(grayResults)) : gt[t]!));
+    unscored.push(...extraFrames(path.join(results, sequence), frames));
     const seqOptions = { sequence, frameNames: frames, predictionNames, boundTh: options.boundTh };
     const evaluation = task === 'semi_supervised' ? evaluateSequenceSemi(gt, pred, seqOptions) : evaluateSequenceUnsupervised(gt, pred, seqOptions);
     evaluated.push(evaluation);
@@ -114,6 +146,15 @@ export async function evaluateDavis(options: DavisEvalOptions): Promise<DavisEva
     options.onSequence?.(evaluation, index, sequences.length);
     // Yield between sequences so a caller's timers and signals run during long evaluations.
     await new Promise((resolve) => setImmediate(resolve));
+  }
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`[rvos] warning: ${line}\n`));
+  const grayWarnings = [grayscaleAnnotationWarning(grayGt, path.join(root, annotations, resolution)), grayscaleAnnotationWarning(grayResults, results)];
+  for (const line of grayWarnings) if (line !== undefined) warn(line);
+  if (unscored.length > 0) {
+    warn(
+      `${unscored.length} predicted frame${unscored.length === 1 ? ' has' : 's have'} no ground-truth annotation and ${unscored.length === 1 ? 'is' : 'are'} not scored ` +
+        `(first: ${unscored[0]}); check that the result folder uses the dataset's frame names`,
+    );
   }
   const result = buildDavisEvaluation(task, evaluated);
   if (options.temporalStability) {

@@ -8,11 +8,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type LabelMap, readLabelPng } from '../data/palette_png.js';
+import { grayscaleAnnotationWarning, type LabelMap, readLabelPng } from '../data/palette_png.js';
 import { DataError, EvalError } from '../utils/errors.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { boundaryRadius, DAVIS_BOUNDARY_THRESHOLD } from './boundary.js';
-import { listAnnotationFrames, readPrediction } from './davis.js';
+import { grayAsIds, listAnnotationFrames, readPrediction } from './davis.js';
 import { scoreFramePairs } from './frame_scores.js';
 import { formatFixed3 } from './report.js';
 import { type ObjectStatistics, statistics } from './statistics.js';
@@ -124,6 +124,8 @@ export interface YouTubeVOSEvalOptions {
   seenCategories: Iterable<string>;
   videos?: string[];
   boundTh?: number;
+  /** Grayscale label PNGs (read as ids) are reported here, one line each for annotations and results. Default: stderr. */
+  warn?: (line: string) => void;
 }
 
 function readMeta(file: string): MetaJson {
@@ -150,12 +152,14 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
       metaFile,
     );
   const results: YouTubeVOSObjectResult[] = [];
+  const grayGt: string[] = [];
+  const grayResults: string[] = [];
   for (const video of videos) {
     const entry = meta.videos[video];
     if (entry === undefined) throw new DataError(`video '${video}' is not in meta.json`, metaFile);
     const folder = path.join(options.root, split, 'Annotations', video);
     const frames = listAnnotationFrames(folder);
-    const gt = frames.map((f) => readLabelPng(path.join(folder, `${f}.png`)));
+    const gt = frames.map((f) => readLabelPng(path.join(folder, `${f}.png`), grayAsIds(grayGt)));
     if (typeof entry !== 'object' || entry === null || typeof entry.objects !== 'object' || entry.objects === null) {
       throw new DataError(`video '${video}' has no "objects" object in meta.json`, metaFile);
     }
@@ -175,9 +179,16 @@ export async function evaluateYouTubeVOS(options: YouTubeVOSEvalOptions): Promis
     });
     const start = objects.reduce((m, o) => Math.min(m, o.firstFrame), frames.length);
     const predictionNames = frames.map((f) => path.join(options.results, video, `${f}.png`));
-    const pred = frames.map((_, t) => (t >= start ? readPrediction(predictionNames[t]!) : gt[t]!));
+    const pred = frames.map((_, t) => (t >= start ? readPrediction(predictionNames[t]!, grayAsIds(grayResults)) : gt[t]!));
     results.push(...evaluateVideoYouTubeVOS(gt, pred, objects, { video, frameNames: frames, predictionNames, seenCategories: seen, boundTh: options.boundTh }));
     await new Promise((resolve) => setImmediate(resolve));
+  }
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`[rvos] warning: ${line}\n`));
+  for (const line of [
+    grayscaleAnnotationWarning(grayGt, path.join(options.root, split, 'Annotations')),
+    grayscaleAnnotationWarning(grayResults, options.results),
+  ]) {
+    if (line !== undefined) warn(line);
   }
   return { global: youTubeVOSGlobal(results), objects: results };
 }

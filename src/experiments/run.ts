@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../config/index.js';
-import { HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
+import { configWarnings, HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../config/index.js';
 import { initBackend } from '../backend/index.js';
 import { nativeStatus } from '../backend/native/index.js';
-import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
+import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type SkippedVideo, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
 import {
   acquireRunLock,
@@ -25,7 +25,8 @@ import {
   type RunStart,
 } from '../logging/index.js';
 import { train, type TrainingStage } from '../train/trainer.js';
-import { latestCheckpointStep, loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
+import { adoptResumePoint, findResumePoint, type ResumePoint } from '../train/resume_point.js';
 import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
 import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
@@ -62,8 +63,10 @@ export interface RunResults {
   bestStep: number | null;
   stoppedEarly: boolean;
   resumedFrom: number | null;
-  /** Training videos left out as unreadable (data.on_error=skip). */
+  /** How many training videos were left out as unreadable (data.on_error=skip). */
   skippedVideos: number;
+  /** Those videos, each with the reason (absent in runs made before it was recorded). */
+  skipped?: SkippedVideo[];
   trainSeconds: number;
   evalSeconds: number;
   backend: string;
@@ -140,17 +143,28 @@ export function trainingStages(config: RvosConfig): TrainingStage[] {
   });
 }
 
+/** How a run starts; a resume names the checkpoint it continues from and the damaged ones after it. */
+type PlannedStart = (Exclude<RunStart, { action: 'resume' }> & { warning?: string }) | { action: 'resume'; step: number; point: ResumePoint };
+
 /**
  * Where and how a run starts, decided before anything is written: a folder in use by another
- * process, `--resume` with nothing to resume, a used folder without --resume / --overwrite, or a
- * resumed run with a different config are refused here. Read-only.
+ * process, `--resume` with nothing (intact) to resume, a used folder without --resume /
+ * --overwrite, or a resumed run with a different config are refused here. A resume continues
+ * from the newest intact checkpoint. Read-only.
  */
-function preflight(composed: ComposedConfig, runDir: string, options: RunOptions): RunStart {
+function preflight(composed: ComposedConfig, runDir: string, options: RunOptions): PlannedStart {
   const owner = activeLock(runDir);
   if (owner !== undefined) throw new TrainingError(describeLock(runDir, owner));
   const start = decideRunStart(runDir, { resume: options.resume, overwrite: options.overwrite ?? false });
-  if (start.action === 'resume') checkSameConfig(composed, runDir);
-  return start;
+  if (start.action !== 'resume') return start;
+  checkSameConfig(composed, runDir);
+  const point = findResumePoint(path.join(runDir, 'checkpoints'));
+  if (point.intact !== undefined) return { action: 'resume', step: point.intact.step, point };
+  const damaged = point.damaged.length === 0 ? 'none found' : `${point.damaged.map((d) => d.name).join(', ')} damaged; ${point.damaged[0]!.problem}`;
+  // --resume=auto starts over (a requeued job must not fail forever); --resume says what is wrong.
+  if (options.resume === 'auto')
+    return { action: 'fresh', clear: true, warning: `run folder ${runDir} has no intact checkpoint (${damaged}); starting over (--resume=auto)` };
+  throw new TrainingError(`--resume: run folder ${runDir} has no intact checkpoint (${damaged}); start it over with --overwrite`);
 }
 
 /** Config keys that may change between an interrupted run and its resumption (they do not change what is computed). */
@@ -189,6 +203,7 @@ function finishedResults(runDir: string, log: (line: string) => void): RunResult
 export async function runTraining(composed: ComposedConfig, options: RunOptions): Promise<RunResults> {
   const config = composed.config;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const line of configWarnings(config)) log(`[rvos] warning: ${line}`);
   const given = typeof options.runDir === 'string' ? options.runDir : undefined;
   if (given !== undefined && preflight(composed, given, options).action === 'finished') return finishedResults(given, log);
 
@@ -198,6 +213,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
   const trainSet = await openSplit(config.data, config.data.split, 'semi_supervised', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
+  for (const line of new Set([...(trainSet.warnings ?? []), ...(valSet.warnings ?? [])])) log(`[rvos] warning: ${line}`);
   const skipped = trainSet.skipped ?? [];
   for (const s of skipped) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
   if (skipped.length > 0) log(`[rvos] data.on_error=skip: ${skipped.length} of ${skipped.length + trainSet.sequences.length} training videos skipped`);
@@ -232,47 +248,94 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   const model = await buildModel(config, () => modelConfigOf(config));
   try {
     const runDir = given ?? (options.runDir as () => string)();
+    // A folder this start makes is removed again if the start fails before its first checkpoint.
+    const existed = given !== undefined && fs.existsSync(runDir);
     const lock = acquireRunLock(runDir, 'rvos train');
+    let results: RunResults;
     try {
       // Decided again under the lock: another process may have written the folder since the preflight.
       const start = preflight(composed, runDir, options);
-      if (start.action === 'finished') return finishedResults(runDir, log);
-      try {
-        return await trainLocked(composed, options, {
-          runDir,
-          start,
-          model,
-          backend: backend.backend,
-          task,
-          valSet,
-          batches,
-          stages,
-          totalSteps,
-          log,
-          skipped: skipped.length,
-        });
-      } catch (err) {
-        if (!(err instanceof Error && err.message.includes('--resume'))) addErrorNote(err, checkpointNote(runDir));
-        throw err;
+      if (start.action === 'finished') results = finishedResults(runDir, log);
+      else {
+        try {
+          results = await trainLocked(composed, options, {
+            runDir,
+            start,
+            model,
+            backend: backend.backend,
+            task,
+            valSet,
+            batches,
+            stages,
+            totalSteps,
+            log,
+            skipped,
+          });
+        } catch (err) {
+          const undone = start.action === 'fresh' && undoFailedStart(runDir);
+          if (!(err instanceof Error && err.message.includes('--resume'))) {
+            addErrorNote(
+              err,
+              undone
+                ? `run folder ${runDir} is left as it was (no checkpoint was written); run the same command again once the cause is fixed`
+                : checkpointNote(runDir),
+            );
+          }
+          throw err;
+        }
       }
-    } finally {
-      lock.release();
+    } catch (err) {
+      // The error that stopped the run is the one to report: when the folder became unwritable,
+      // removing the lock fails too, and a lock left behind is stale once this process exits.
+      try {
+        lock.release();
+        if (!existed) fs.rmdirSync(runDir);
+      } catch {
+        // Not empty, or not writable: left as it is.
+      }
+      throw err;
     }
+    lock.release();
+    return results;
   } finally {
     model.dispose();
   }
 }
 
-/** Where a failed run can be continued from, for the one-line error. */
+/**
+ * After a fresh start failed: when it wrote no checkpoint, removes what it wrote (the run outputs),
+ * so the folder is as it was and the same command is accepted again. Returns whether it did.
+ */
+function undoFailedStart(runDir: string): boolean {
+  try {
+    if (fs.existsSync(path.join(runDir, 'checkpoints', 'latest.json'))) return false;
+    clearRunOutputs(runDir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a failed run can be continued from (the newest intact checkpoint), for the one-line error. */
 function checkpointNote(runDir: string): string {
-  const step = latestCheckpointStep(path.join(runDir, 'checkpoints'));
-  if (step === undefined) return `run folder ${runDir} has no checkpoint yet`;
-  return `the last good checkpoint is step ${step} in ${path.join(runDir, 'checkpoints')}: continue with rvos train --run-dir ${runDir} --resume`;
+  const checkpoints = path.join(runDir, 'checkpoints');
+  let point: ResumePoint;
+  try {
+    point = findResumePoint(checkpoints);
+  } catch {
+    return `see ${checkpoints} for the checkpoints to continue from`;
+  }
+  const damaged = point.damaged.map((d) => d.name).join(', ');
+  if (point.intact === undefined) {
+    return damaged === '' ? `run folder ${runDir} has no checkpoint yet` : `run folder ${runDir} has no intact checkpoint (${damaged} damaged)`;
+  }
+  const aside = damaged === '' ? '' : ` (${damaged} ${point.damaged.length === 1 ? 'is' : 'are'} damaged and set aside when it resumes)`;
+  return `the last good checkpoint is step ${point.intact.step} in ${checkpoints}${aside}: continue with rvos train --run-dir ${runDir} --resume`;
 }
 
 interface LockedRun {
   runDir: string;
-  start: Exclude<RunStart, { action: 'finished' }>;
+  start: Exclude<PlannedStart, { action: 'finished' }>;
   model: AnyModel;
   backend: string;
   task: EvalTask;
@@ -281,15 +344,23 @@ interface LockedRun {
   stages: TrainingStage[];
   totalSteps: number;
   log: (line: string) => void;
-  skipped: number;
+  skipped: SkippedVideo[];
 }
 
 async function trainLocked(composed: ComposedConfig, options: RunOptions, run: LockedRun): Promise<RunResults> {
   const { runDir, start } = run;
+  if (start.action === 'fresh' && start.warning !== undefined) run.log(`[rvos] warning: ${start.warning}`);
   if (start.action === 'fresh' && start.clear) clearRunOutputs(runDir);
   removeStaleTemporaries(runDir);
+  if (start.action === 'resume' && start.point.damaged.length > 0) {
+    adoptResumePoint(path.join(runDir, 'checkpoints'), start.point);
+    run.log(
+      `[rvos] warning: ${start.point.damaged.map((d) => d.problem).join('; ')}; resuming from step ${start.step}, the last good checkpoint ` +
+        `(the damaged ${start.point.damaged.length === 1 ? 'folder is' : 'folders are'} kept as *.damaged)`,
+    );
+  }
   saveRunConfig(runDir, composed);
-  const resumeStep = start.action === 'resume' && Number.isInteger(start.step) ? start.step : 0;
+  const resumeStep = start.action === 'resume' ? start.step : 0;
   const tbDir = path.join(runDir, 'tb');
   // A resumed run logs the steps after its checkpoint again: drop the interrupted run's copies.
   if (resumeStep > 0) trimEventFiles(tbDir, resumeStep);
@@ -443,7 +514,8 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     bestStep: result.progress.bestStep,
     stoppedEarly: result.stoppedEarly,
     resumedFrom: result.resumedFrom,
-    skippedVideos: run.skipped,
+    skippedVideos: run.skipped.length,
+    skipped: run.skipped,
     trainSeconds,
     evalSeconds: (Date.now() - evalStarted) / 1000,
     backend: run.backend,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TrainingError } from '../utils/errors.js';
 import { pidAlive } from '../utils/fs.js';
+import { faultPoint } from '../utils/fault.js';
 
 export const LOCK_FILE = '.rvos.lock';
 
@@ -129,7 +130,10 @@ export function acquireRunLock(dir: string, command: string): RunLock {
       released = true;
       held.delete(path.resolve(file));
       const now = readLock(file);
-      if (now !== undefined && now.pid === info.pid && now.started === info.started) fs.rmSync(file, { force: true });
+      if (now !== undefined && now.pid === info.pid && now.started === info.started) {
+        faultPoint('run-lock-release', file);
+        fs.rmSync(file, { force: true });
+      }
     },
   };
   held.set(path.resolve(file), lock);

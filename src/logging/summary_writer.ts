@@ -1,7 +1,8 @@
 /**
  * Writes TensorBoard event files: events.out.tfevents.<10-digit seconds>.<host>, a TFRecord
  * stream of Event protos (field numbers from tensorflow/core/util/event.proto and
- * framework/summary.proto). Append-only; a reopened log folder (resumed run) gets a new file.
+ * framework/summary.proto). Append-only; a reopened log folder (resumed run) gets a new file. A
+ * writer closed without a summary (a start that failed before its first step) removes its file.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,6 +38,8 @@ export class SummaryWriter {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private lastFlush: number;
+  /** Whether a scalar, image or histogram was written (the header and session starts are not). */
+  private hasSummary = false;
   private readonly flushEveryMs: number;
   private readonly now: () => number;
 
@@ -133,17 +136,33 @@ export class SummaryWriter {
     this.lastFlush = this.now();
   }
 
-  /** Flushes and closes the file; later writes throw. Calling close twice is harmless. */
+  /**
+   * Flushes and closes the file; later writes throw. Calling close twice is harmless. A file that
+   * holds no summary is removed (best effort): it would show nothing, and a failed start should
+   * leave no file behind.
+   */
   close(): void {
     if (this.fd === null) return;
-    this.flush();
-    fs.closeSync(this.fd);
-    this.fd = null;
+    const fd = this.fd;
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(fd);
+      this.fd = null;
+    }
+    if (!this.hasSummary) {
+      try {
+        fs.rmSync(this.file, { force: true });
+      } catch {
+        // A folder that became unwritable keeps the file; it is harmless to readers.
+      }
+    }
   }
 
   private writeSummary(step: number, value: Uint8Array): void {
     if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`SummaryWriter: step must be a non-negative integer, got ${step}`);
     const summary = new ProtoWriter().bytes(1, value).finish();
+    this.hasSummary = true;
     this.writeEvent(
       new ProtoWriter()
         .double(EVENT.wallTime, this.now() / 1000)

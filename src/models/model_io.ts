@@ -33,14 +33,13 @@ export async function saveModel(model: SavableModel, dir: string): Promise<void>
   for (const [name, v] of model.namedVariables()) named[name] = v;
   const { data, specs } = await tf.io.encodeWeights(named);
   const bytes = new Uint8Array(data);
-  const hash = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const file = `weights-${hash}.bin`;
+  const file = `weights-${contentHash(bytes)}.bin`;
   await writeFileAtomicAsync(path.join(dir, file), bytes);
   const manifest: WeightsManifest = { format: WEIGHTS_FORMAT, version: WEIGHTS_VERSION, file, byteLength: bytes.byteLength, specs };
   await writeFileAtomicAsync(path.join(dir, 'weights.json'), JSON.stringify(manifest));
   await writeFileAtomicAsync(path.join(dir, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
   for (const entry of await fs.promises.readdir(dir)) {
-    if (/^weights-[0-9a-f]{16}\.bin$/.test(entry) && entry !== file) await fs.promises.rm(path.join(dir, entry), { force: true });
+    if (HASHED_NAME.test(entry) && entry !== file) await fs.promises.rm(path.join(dir, entry), { force: true });
   }
 }
 
@@ -68,20 +67,41 @@ export function readModelConfig(dir: string): RVOSModelConfig {
 
 export async function loadModel(dir: string): Promise<RVOSModel> {
   const config = readModelConfig(dir);
-  const manifestPath = path.join(dir, 'weights.json');
-  const manifest = parseWeightsManifest(readText(manifestPath), manifestPath);
-  const binPath = path.join(dir, manifest.file);
-  if (!fs.existsSync(binPath)) throw new DataError(`weights file '${manifest.file}' named in weights.json is missing`, binPath);
-  const bytes = fs.readFileSync(binPath);
-  return modelFromWeights(config, manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), binPath);
+  const { manifest, bytes, binPath } = readWeights(dir);
+  return modelFromWeights(config, manifest, bytes, binPath);
 }
 
 /** Reads the saved weights in `dir` into `vars` (a model of any family built with skipInit). */
 export function assignSavedWeights(dir: string, vars: Map<string, tf.Variable>): void {
+  const { manifest, bytes, binPath } = readWeights(dir);
+  assignWeights(vars, manifest, bytes, binPath);
+}
+
+/**
+ * The manifest and the weights file it names. A file of the right size whose name carries a
+ * content hash (saveModel's `weights-<sha256 prefix>.bin`) must match it: damaged weights are
+ * refused rather than loaded.
+ */
+function readWeights(dir: string): { manifest: WeightsManifest; bytes: ArrayBuffer; binPath: string } {
   const manifestPath = path.join(dir, 'weights.json');
   const manifest = parseWeightsManifest(readText(manifestPath), manifestPath);
   const binPath = path.join(dir, manifest.file);
   if (!fs.existsSync(binPath)) throw new DataError(`weights file '${manifest.file}' named in weights.json is missing`, binPath);
-  const bytes = fs.readFileSync(binPath);
-  assignWeights(vars, manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), binPath);
+  const buf = fs.readFileSync(binPath);
+  const hash = HASHED_NAME.exec(manifest.file)?.[1];
+  // A wrong size is reported as truncated (or too long) by assignWeights, with the sizes.
+  if (hash !== undefined && buf.byteLength === manifest.byteLength && contentHash(buf) !== hash) {
+    throw new DataError(
+      `weights file is damaged: its content does not match the hash in its name (SHA-256 ${contentHash(buf)}…); copy the model folder again, or retrain the run`,
+      binPath,
+    );
+  }
+  return { manifest, bytes: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), binPath };
+}
+
+/** saveModel's weights file name: `weights-<first 16 hex digits of the SHA-256 of its bytes>.bin`. */
+const HASHED_NAME = /^weights-([0-9a-f]{16})\.bin$/;
+
+function contentHash(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }

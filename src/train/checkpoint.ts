@@ -41,7 +41,7 @@ export interface Checkpoint {
   optimizer: AdamState;
 }
 
-function stepDirName(step: number): string {
+export function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
@@ -87,11 +87,11 @@ export function saveCheckpoint(
   return finalDir;
 }
 
-/** The step latest.json points at; undefined when there is no (readable) pointer. */
-export function latestCheckpointStep(checkpointsDir: string): number | undefined {
+/** What a pointer file ('latest' or 'best') names; undefined when it is missing or unreadable. */
+export function readPointer(checkpointsDir: string, which: 'latest' | 'best'): { step: number; dir: string } | undefined {
   try {
-    const step = Number((JSON.parse(fs.readFileSync(path.join(checkpointsDir, 'latest.json'), 'utf8')) as { step?: unknown }).step);
-    return Number.isInteger(step) ? step : undefined;
+    const p = JSON.parse(fs.readFileSync(path.join(checkpointsDir, `${which}.json`), 'utf8')) as { step?: unknown; dir?: unknown };
+    return Number.isInteger(p.step) && typeof p.dir === 'string' && /^step-\d+$/.test(p.dir) ? { step: p.step as number, dir: p.dir } : undefined;
   } catch {
     return undefined;
   }
@@ -113,21 +113,83 @@ export function loadCheckpoint(checkpointsDir: string, which: 'latest' | 'best' 
   return readCheckpointDir(path.join(checkpointsDir, dir));
 }
 
-export function readCheckpointDir(dir: string): Checkpoint {
+/** Bytes tensors.bin must hold for the entries `state` describes (float32). */
+function tensorBytes(state: StateFile): number {
+  let end = 0;
+  const extend = (e: TensorEntry) => (end = Math.max(end, e.offset + e.length));
+  state.weights.forEach(extend);
+  for (const m of state.optimizer.moments) (extend(m.m), extend(m.v));
+  return end * 4;
+}
+
+function readState(dir: string): StateFile {
+  const file = path.join(dir, 'state.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TrainingError(`checkpoint ${dir}: state.json is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let state: StateFile;
+  try {
+    state = JSON.parse(text) as StateFile;
+  } catch {
+    throw new TrainingError(`checkpoint ${dir}: state.json is not valid JSON (damaged)`);
+  }
+  if (state.format !== 'rvos-checkpoint-1') throw new TrainingError(`checkpoint ${dir}: unknown format '${String(state.format)}'`);
+  if (!Array.isArray(state.weights) || !Array.isArray(state.optimizer?.moments) || !Number.isInteger(state.progress?.step)) {
+    throw new TrainingError(`checkpoint ${dir}: state.json lacks weights, optimizer or progress (damaged)`);
+  }
+  return state;
+}
+
+/** The trainer progress a checkpoint folder holds (its state.json); a TrainingError when unreadable. */
+export function readCheckpointProgress(dir: string): TrainerProgress {
+  return readState(dir).progress;
+}
+
+function checkTensorsSize(dir: string, state: StateFile, size: number): void {
+  const expected = tensorBytes(state);
+  if (size !== expected) {
+    throw new TrainingError(
+      `checkpoint ${dir}: tensors.bin is ${size < expected ? 'truncated' : 'too long'} (${size} bytes, state.json describes ${expected})`,
+    );
+  }
+}
+
+/**
+ * Why the checkpoint in `dir` cannot be loaded (state.json missing, unparsable or of another
+ * format; tensors.bin missing or not the size state.json describes), or undefined when it is
+ * intact. Reads state.json and the size of tensors.bin, not the tensors.
+ */
+export function checkpointProblem(dir: string): string | undefined {
+  try {
+    const state = readState(dir);
+    let size: number;
+    try {
+      size = fs.statSync(path.join(dir, 'tensors.bin')).size;
+    } catch {
+      return `checkpoint ${dir}: tensors.bin is missing`;
+    }
+    checkTensorsSize(dir, state, size);
+    return undefined;
+  } catch (err) {
+    if (err instanceof TrainingError) return err.message;
+    throw err;
+  }
+}
+
+export function readCheckpointDir(dir: string): Checkpoint {
+  const state = readState(dir);
   let data: Float32Array;
   try {
-    state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as StateFile;
     const buf = fs.readFileSync(path.join(dir, 'tensors.bin'));
     data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   } catch (err) {
-    throw new TrainingError(`checkpoint ${dir} is unreadable (${(err as Error).message}); delete it and point latest.json at an earlier step`);
+    throw new TrainingError(`checkpoint ${dir}: tensors.bin is missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  if (state.format !== 'rvos-checkpoint-1') throw new TrainingError(`checkpoint ${dir}: unknown format '${state.format}'`);
-  const slice = (e: TensorEntry): Float32Array => {
-    if (e.offset + e.length > data.length) throw new TrainingError(`checkpoint ${dir}: tensors.bin is truncated (${e.name})`);
-    return data.slice(e.offset, e.offset + e.length);
-  };
+  checkTensorsSize(dir, state, data.length * 4);
+  const slice = (e: TensorEntry): Float32Array => data.slice(e.offset, e.offset + e.length);
   const weights = new Map(state.weights.map((e) => [e.name, tf.tensor(slice(e), e.shape)] as const));
   const moments = new Map(state.optimizer.moments.map((e) => [e.name, { m: slice(e.m), v: slice(e.v), shape: e.m.shape }] as const));
   return { dir, progress: state.progress, weights, optimizer: { step: state.optimizer.step, moments } };

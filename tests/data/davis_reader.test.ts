@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode as encodePng } from 'fast-png';
 import { openDavis2017 } from '../../src/data/davis2017.js';
 import { decodeLabelPng, encodeLabelPng, readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
 import { DataError } from '../../src/utils/errors.js';
@@ -114,6 +115,24 @@ describe('openDavis2017', () => {
       expect(ds.skipped![0]!.reason).toContain(file);
     });
   }
+
+  it('an 8-bit grayscale annotation is read as ids with one warning naming it; a 0/255 grayscale mask is refused', async () => {
+    const gray = (file: string, map: { width: number; height: number; data: Uint8Array }) =>
+      fs.writeFileSync(file, encodePng({ width: map.width, height: map.height, data: map.data, channels: 1, depth: 8 }));
+    const r = await damaged((d) => {
+      for (const f of ['00000', '00001', '00002']) gray(ann(d, 'alpha', f), rectLabels(W, H, [[1, 1, 1, 9, 9], [2, 12, 12, 20, 20]]));
+    });
+    const ds = await openDavis2017(r, { split: 'train', scan: 'all' });
+    expect(ds.sequences[0]!.objectIds).toEqual([1, 2]);
+    expect((await ds.sequences[0]!.readAnnotation(1))!.data).toEqual(rectLabels(W, H, [[1, 1, 1, 9, 9], [2, 12, 12, 20, 20]]).data);
+    expect(ds.warnings).toHaveLength(1);
+    expect(ds.warnings![0]).toMatch(/^3 label PNGs are 8-bit grayscale, not palette PNGs, in .*Annotations.480p \(first: .*alpha.00000\.png\); their grey values are read as object ids/);
+    const clean = await openDavis2017(root, { split: 'train' });
+    expect(clean.warnings).toEqual([]);
+
+    const binary = await damaged((d) => gray(ann(d, 'beta', '00000'), rectLabels(W, H, [[255, 0, 0, 5, 5]])));
+    await expect(openDavis2017(binary, { split: 'train' })).rejects.toThrow(/beta.00000\.png: annotation is an 8-bit grayscale PNG holding only 0 and 255 \(a binary mask\?\).*save the object as 1/);
+  });
 
   it('bad input: a JPEG whose pixel data is truncated fails on read with the file named', async () => {
     const r = await damaged((d) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encode as encodePng } from 'fast-png';
 import { type LabelMap, readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
 import { evaluateDavis } from '../../src/eval/davis.js';
 import { formatFixed3, globalCsv, writeEvaluation } from '../../src/eval/report.js';
@@ -229,6 +230,32 @@ describe('DAVIS folders', () => {
     await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toBeInstanceOf(EvalError);
     await expect(evaluateDavis({ root, results, task: 'semi_supervised' })).rejects.toThrow(/00002\.png: predicted id 7/);
     await expect(evaluateDavis({ root, results: path.join(root, 'nope'), task: 'semi_supervised' })).rejects.toThrow(/result folder does not exist/);
+  });
+
+  it('warns, in one line each, about predicted frames the ground truth lacks and grayscale predictions, and scores the rest', async () => {
+    const root = tmpDir();
+    const gt = scene(4);
+    writeDavis(root, { s: gt });
+    const results = path.join(root, 'res');
+    const predicted = gt.map((m) => ({ ...m, data: m.data.map((v) => (v === 255 ? 0 : v)) }));
+    writeResults(results, { s: predicted });
+    const quiet: string[] = [];
+    const clean = await evaluateDavis({ root, results, task: 'semi_supervised', warn: (l) => quiet.push(l) });
+    expect(quiet).toEqual([]);
+    // An extra frame (e.g. results numbered from 1 while the ground truth ends at 00003) and a grey PNG with valid ids.
+    writeLabelPng(path.join(results, 's', '00004.png'), predicted[3]!);
+    const grey = path.join(results, 's', '00001.png');
+    fs.writeFileSync(grey, encodePng({ width: W, height: H, data: predicted[1]!.data, channels: 1, depth: 8 }));
+    const warnings: string[] = [];
+    const ev = await evaluateDavis({ root, results, task: 'semi_supervised', warn: (l) => warnings.push(l) });
+    expect(ev.global).toEqual(clean.global);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(
+      new RegExp(`^1 label PNG is 8-bit grayscale, not palette PNGs, in ${results} \\(first: ${grey}\\); their grey values are read as object ids`),
+    );
+    expect(warnings[1]).toBe(
+      `1 predicted frame has no ground-truth annotation and is not scored (first: ${path.join(results, 's', '00004.png')}); check that the result folder uses the dataset's frame names`,
+    );
   });
 
   it('reads Annotations_unsupervised for the unsupervised task', async () => {

@@ -120,6 +120,21 @@ describe('SummaryWriter', () => {
     expect(() => second.scalar('x', 1, 1)).toThrow(/closed/);
   });
 
+  it('a writer closed without a summary removes its file (a failed start leaves none); one with a summary keeps it', () => {
+    const dir = tmp();
+    const empty = new SummaryWriter(dir, { host: 'h' });
+    empty.sessionStart(11);
+    expect(fs.existsSync(empty.file)).toBe(true);
+    empty.close();
+    expect(fs.readdirSync(dir)).toEqual([]);
+    const used = new SummaryWriter(dir, { host: 'h' });
+    used.sessionStart(11);
+    used.scalar('train/loss', 1, 11);
+    used.close();
+    expect(fs.readdirSync(dir)).toEqual([path.basename(used.file)]);
+    expect(splitFrames(fs.readFileSync(used.file))).toHaveLength(3);
+  });
+
   it('buffers between flushes and writes everything on flush', () => {
     let t = 0;
     const w = new SummaryWriter(tmp(), { now: () => t, flushEveryMs: 1000, host: 'h' });

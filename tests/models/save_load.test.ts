@@ -87,6 +87,13 @@ describe('save / load', () => {
     const bytes = fs.readFileSync(bin);
     fs.writeFileSync(bin, bytes.subarray(0, bytes.length - 8));
     await expect(loadModel(dir)).rejects.toThrow(/truncated/);
+    // Same size, one byte changed: refused (the name carries the content hash), not loaded as other weights.
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length >> 1] ^= 0xff;
+    fs.writeFileSync(bin, flipped);
+    await expect(loadModel(dir)).rejects.toThrow(
+      new RegExp(`${manifest.file.replace('.', '\\.')}: weights file is damaged: its content does not match the hash in its name`),
+    );
     fs.writeFileSync(bin, bytes);
     // A config that no longer matches the weights (different width).
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));

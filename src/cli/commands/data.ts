@@ -136,6 +136,7 @@ async function info(argv: string[]): Promise<number> {
       bad++;
       console.log(`    skipped ${s.name}: ${s.reason}`);
     }
+    for (const w of ds.warnings ?? []) console.log(`    warning: ${w}`);
   }
   return bad > 0 ? 1 : 0;
 }

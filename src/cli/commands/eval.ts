@@ -128,8 +128,11 @@ export async function run(argv: string[]): Promise<number> {
       temporalStability: values['temporal-stability'] === true,
       onSequence: (s: { sequence: string }, i: number, n: number) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
     };
-    const evaluation = dataset === 'davis2017' ? await evaluateDavis(common) : await evaluateDavis2016(common);
+    // Warnings (grayscale PNGs, unscored frames) go after the progress line, not into it.
+    const warnings: string[] = [];
+    const evaluation = dataset === 'davis2017' ? await evaluateDavis({ ...common, warn: (l) => warnings.push(l) }) : await evaluateDavis2016(common);
     process.stderr.write('\n');
+    for (const w of warnings) process.stderr.write(`[rvos] warning: ${w}\n`);
     const files = writeEvaluation(out, evaluation);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
@@ -175,6 +178,7 @@ async function predictWithRun(
     const out = outFlag ?? path.join(runDir, `eval-${dataset}-${split}`);
     const results = path.join(out, 'predictions');
     const opened = await openEvalSplit(loaded.config, dataset, root, split, task, sequences);
+    for (const w of opened.warnings ?? []) console.error(`[rvos] warning: ${w}`);
     const done = await predictDataset(loaded, opened.sequences, {
       out: results,
       overlays: loaded.config.eval.write_overlays ? path.join(out, 'overlays') : undefined,

@@ -91,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     writeLabelPng(firstMask, { width, height, data });
   }
   const dataset = await openFrameFolder(values.frames!, { firstMask, masksDir: values.masks });
+  for (const w of dataset.warnings ?? []) console.error(`[rvos] warning: ${w}`);
   const seq = dataset.sequences[0]!;
   if (segmenter.mode === 'one_shot' && seq.objectIds.length === 0) {
     // A one-shot model follows the objects it is given; with none, every output mask would be empty.
@@ -141,6 +142,7 @@ async function inferDataset(
   try {
     const opened = await openEvalSplit(loaded.config, dataset, root, split, loaded.task, sequences);
     for (const s of opened.skipped ?? []) console.error(`[rvos] skipped video ${s.name}: ${s.reason}`);
+    for (const w of opened.warnings ?? []) console.error(`[rvos] warning: ${w}`);
     const done = await predictDataset(loaded, opened.sequences, { out });
     console.log(`Predicted ${done.frames} frames of ${done.sequences} videos in ${done.predictSeconds.toFixed(1)} s (${done.msPerFrame.toFixed(1)} ms/frame)`);
     console.log(
