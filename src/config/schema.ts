@@ -149,9 +149,27 @@ function SynthSettingSchema() {
   });
 }
 
-export const SynthConfigSchema = z.strictObject({
-  videos: positiveInt,
+/**
+ * Run folders saved before the test split named the videos `videos` (all of them, the last
+ * `val_videos` held out) and the held-out setting `val`: read as the splits they were.
+ */
+function olderSynth(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !('videos' in value) || 'train_videos' in value) return value;
+  const { videos, ...rest } = value as Record<string, unknown> & { videos: number; val_videos: number };
+  const converted: Record<string, unknown> = { ...rest, train_videos: videos - rest.val_videos, test_videos: rest.val_videos };
+  const variety = rest.variety as Record<string, unknown> | null | undefined;
+  if (variety != null && 'val' in variety && !('held_out' in variety)) {
+    const { val, ...others } = variety;
+    converted.variety = { ...others, held_out: val };
+  }
+  return converted;
+}
+
+const SynthObjectSchema = z.strictObject({
+  /** Videos of each split (docs/protocol.md): train trains, val chooses (checkpoints, levers), test reports. */
+  train_videos: positiveInt,
   val_videos: positiveInt,
+  test_videos: positiveInt,
   frames: positiveInt,
   /** [min, max] objects per video. */
   objects: z.tuple([positiveInt, positiveInt]).refine(([lo, hi]) => lo <= hi, 'objects must be [min, max] with min <= max'),
@@ -159,23 +177,29 @@ export const SynthConfigSchema = z.strictObject({
   /** Preset of the generator's difficulty knobs (src/data/synth/options.ts). */
   difficulty: z.enum(['easy', 'default', 'hard']),
   /**
-   * The varied generator (null = the original one): training and held-out videos from different
-   * settings (frame sizes, shape and texture kinds, object counts, difficulty overrides).
+   * The varied generator (null = the original one): training videos from `train`, val and test
+   * videos from `held_out`, two settings with no frame size, shape kind or texture kind in common.
    */
   variety: z
     .strictObject({
       train: SynthSettingSchema(),
-      val: SynthSettingSchema(),
+      held_out: SynthSettingSchema(),
     })
     .nullable()
     .default(null),
 });
 
+export const SynthConfigSchema = z.preprocess(olderSynth, SynthObjectSchema);
+
 export const DataConfigSchema = z.strictObject({
   dataset: z.enum(DATASETS),
   root: z.string().min(1),
+  /** The split training reads (an ImageSets/2017 list name for DAVIS-layout data). */
   split: z.string().min(1),
+  /** The split that chooses: checkpoint selection, early stopping, every lever (docs/protocol.md). */
   val_split: z.string().min(1),
+  /** The split that reports: the final evaluation, never chosen on (default: run folders made before this key reported val). */
+  test_split: z.string().min(1).default('val'),
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */

@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/utils/errors.js';
 function dataConfig(root: string, extra: string[] = []) {
   return composeConfig({
     configDir: 'configs',
-    overrides: [`data.root=${root}`, 'data.size=[24,24]', 'data.synth.videos=3', 'data.synth.val_videos=1', 'data.synth.frames=3', ...extra],
+    overrides: [`data.root=${root}`, 'data.size=[24,24]', 'data.synth.train_videos=2', 'data.synth.val_videos=1', 'data.synth.test_videos=1', 'data.synth.frames=3', ...extra],
   }).config.data;
 }
 

@@ -23,7 +23,7 @@ let dir = '';
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-html-'));
   const dataRoot = path.join(dir, 'data');
-  const common = [`data.root=${dataRoot}`, 'data.size=[32,32]', 'data.synth.videos=3', 'data.synth.val_videos=2', 'data.synth.frames=3'];
+  const common = [`data.root=${dataRoot}`, 'data.size=[32,32]', 'data.synth.train_videos=1', 'data.synth.val_videos=2', 'data.synth.test_videos=2', 'data.synth.frames=3'];
   const specs = [
     { mode: 'zero_shot', seed: 1, jf: 0.4 },
     { mode: 'zero_shot', seed: 2, jf: 0.6 },
