@@ -151,7 +151,10 @@ export function checkSplits(data: DataConfig, sets: Record<SplitRole, VideoDatas
     );
   }
   const valShared = shared('val');
-  if (valShared.length > 0) warn(`[rvos] warning: data.val_split=${data.val_split} shares ${valShared.length} video(s) with data.split=${data.split}; validation scores are then not held out`);
+  if (valShared.length > 0)
+    warn(
+      `[rvos] warning: data.val_split=${data.val_split} shares ${valShared.length} video(s) with data.split=${data.split}; validation scores are then not held out`,
+    );
   if (data.val_split === data.test_split) {
     warn(
       `[rvos] warning: data.val_split and data.test_split are both '${data.test_split}': checkpoints are chosen on the videos the run reports; ` +

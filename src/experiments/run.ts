@@ -436,7 +436,11 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const bestIsFinal = best === undefined || result.progress.bestStep === finalStep;
   let finalEvaluation: Awaited<ReturnType<typeof evaluateModel>> | undefined;
   if (!bestIsFinal) {
-    finalEvaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, { ...predict, task, warn: validation.length === 0 ? log : () => undefined });
+    finalEvaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, {
+      ...predict,
+      task,
+      warn: validation.length === 0 ? log : () => undefined,
+    });
   }
   if (best !== undefined) {
     restoreWeights(best, model.namedVariables());

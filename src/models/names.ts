@@ -8,8 +8,12 @@
 export const SEGMENTATION_MODES = ['zero_shot', 'one_shot'] as const;
 export type SegmentationMode = (typeof SEGMENTATION_MODES)[number];
 
-/** S: slot→slot recurrence only; T: frame→frame only; ST: both (RVOS). */
-export const RECURRENCES = ['S', 'T', 'ST'] as const;
+/**
+ * S: slot→slot recurrence only; T: frame→frame only, as RVOS's code runs it (frame 0, which has no
+ * previous frame, keeps slot→slot); ST: both (RVOS); T_no_spatial: frame→frame only on every frame,
+ * frame 0 included (an earlier reading of T, kept as a named variant; docs/rvos.md).
+ */
+export const RECURRENCES = ['S', 'T', 'ST', 'T_no_spatial'] as const;
 export type Recurrence = (typeof RECURRENCES)[number];
 
 /** The motion input of a video's first frame (model.motion_input): zero (none) or the difference to the next frame. */

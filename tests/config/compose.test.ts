@@ -31,7 +31,16 @@ describe('composeConfig on configs/', () => {
     expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false, width_multiplier: 1 });
     expect(config.data.size).toEqual([96, 96]);
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
-    expect(config.data.synth).toEqual({ train_videos: 50, val_videos: 10, test_videos: 10, frames: 12, objects: [1, 3], seed: 7, difficulty: 'default', variety: null });
+    expect(config.data.synth).toEqual({
+      train_videos: 50,
+      val_videos: 10,
+      test_videos: 10,
+      frames: 12,
+      objects: [1, 3],
+      seed: 7,
+      difficulty: 'default',
+      variety: null,
+    });
     expect(config.data.prior_mask).toBe(false);
     expect(config.sweep).toMatchObject({ params: {} });
     expect(config.train.lr).toBe(1e-3);

@@ -18,7 +18,10 @@ describe('run configs saved before the zero-shot keys existed', () => {
   });
 
   it('read a dataset saved as videos + val_videos (the last ones held out) as the splits it had', () => {
-    const config = structuredClone(composeConfig({ configDir: CONFIG_DIR, overrides: ['data=synthetic_varied'] }).config) as unknown as Record<string, Record<string, unknown>>;
+    const config = structuredClone(composeConfig({ configDir: CONFIG_DIR, overrides: ['data=synthetic_varied'] }).config) as unknown as Record<
+      string,
+      Record<string, unknown>
+    >;
     const synth = config.data!.synth as Record<string, unknown>;
     const variety = synth.variety as Record<string, unknown>;
     const older = { ...synth, videos: 130, val_videos: 30, variety: { train: variety.train, val: variety.held_out } };
