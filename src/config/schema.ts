@@ -14,6 +14,7 @@ import {
   MOTION_ALIGNMENTS,
   PREVIOUS_MASK_FEEDS,
   PREVIOUS_MASK_SOURCES,
+  STAGE_SCHEDULES,
   RECURRENCES,
   SEGMENTATION_MODES,
 } from '../models/names.js';
@@ -259,8 +260,11 @@ export const TrainConfigSchema = z.strictObject({
   slot_order: z.enum(['hungarian', 'largest_first']).default('hungarian'),
   /** Weight of the foreground head's BCE against the union of the masks (models with model.inputs: foreground). */
   foreground_weight: z.number().nonnegative().default(1),
-  /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
-  stages: z.array(StageConfigSchema).min(1).nullable(),
+  /**
+   * Training stages run in order: null = one stage of `steps`; st_plus = RVOS's ST+ schedule
+   * (src/models/names.ts ST_PLUS_SCHEDULE); or a list whose lengths are relative, scaled to add up to `steps`.
+   */
+  stages: z.union([z.enum(STAGE_SCHEDULES), z.array(StageConfigSchema).min(1)]).nullable(),
   val_every: positiveInt,
   ckpt_every: positiveInt,
   /** Newest periodic checkpoints kept (best.json is kept apart). Default: absent in run folders made before this key. */
@@ -372,7 +376,7 @@ export type DataConfig = RvosConfig['data'];
 export type AugmentConfig = NonNullable<DataConfig['augment']>;
 export type SynthConfig = DataConfig['synth'];
 export type TrainConfig = RvosConfig['train'];
-export type StageConfig = NonNullable<TrainConfig['stages']>[number];
+export type StageConfig = z.infer<typeof StageConfigSchema>;
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
 export type SlurmLauncherConfig = z.infer<typeof SlurmLauncherSchema>;

@@ -14,6 +14,7 @@ import { initBackend } from '../backend/index.js';
 import { nativeStatus } from '../backend/native/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
+import { ST_PLUS_SCHEDULE } from '../models/names.js';
 import {
   acquireRunLock,
   activeLock,
@@ -137,9 +138,11 @@ export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
 /**
  * The training stages of a config. Stage lengths are relative: they are scaled so that the stages
  * add up to train.steps (so `train.steps=50` shortens an ST+ schedule without rewriting it).
+ * `st_plus` is RVOS's schedule (ST_PLUS_SCHEDULE), the one every shipped config uses.
  */
 export function trainingStages(config: RvosConfig): TrainingStage[] {
-  const { stages, steps } = config.train;
+  const { steps } = config.train;
+  const stages = config.train.stages === 'st_plus' ? ST_PLUS_SCHEDULE.map((s) => ({ name: s.name, steps: s.fraction })) : config.train.stages;
   if (stages === null) return [{ name: 'train', steps, previousMask: 'gt_prev' }];
   const weight = stages.reduce((n, s) => n + s.steps, 0);
   let used = 0;

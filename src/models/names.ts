@@ -43,6 +43,17 @@ export type DecoderInput = (typeof DECODER_INPUTS)[number];
 export const PREVIOUS_MASK_SOURCES = ['gt_prev', 'pred_prev'] as const;
 export type PreviousMaskSource = (typeof PREVIOUS_MASK_SOURCES)[number];
 
+/**
+ * RVOS's "ST+" schedule, defined once: a gt_prev stage, then a pred_prev stage of the same length
+ * (the paper's 20 + 20 epochs), as fractions of train.steps. Configs name it `train.stages: st_plus`.
+ */
+export const ST_PLUS_SCHEDULE: readonly { name: PreviousMaskSource; fraction: number }[] = [
+  { name: 'gt_prev', fraction: 0.5 },
+  { name: 'pred_prev', fraction: 0.5 },
+];
+/** Named stage schedules `train.stages` accepts besides an explicit list. */
+export const STAGE_SCHEDULES = ['st_plus'] as const;
+
 /** At inference, how the previous output is fed back: its sigmoid (soft, RVOS) or that thresholded (binary). */
 export const PREVIOUS_MASK_FEEDS = ['soft', 'binary'] as const;
 export type PreviousMaskFeed = (typeof PREVIOUS_MASK_FEEDS)[number];

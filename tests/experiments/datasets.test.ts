@@ -41,11 +41,17 @@ describe('synthetic dataset on first use', () => {
 describe('training stages', () => {
   it('scales relative stage lengths to train.steps, the last stage taking the remainder', async () => {
     const { trainingStages } = await import('../../src/experiments/run.js');
-    const config = composeConfig({ configDir: 'configs', overrides: ['train=cpu_small', 'train.steps=50'] }).config;
+    const config = composeConfig({ configDir: 'configs', overrides: ['train=cpu_small', 'train.steps=51'] }).config;
+    expect(config.train.stages).toBe('st_plus');
     expect(trainingStages(config)).toEqual([
-      { name: 'gt_prev', steps: 17, previousMask: 'gt_prev' },
-      { name: 'pred_prev', steps: 33, previousMask: 'pred_prev' },
+      { name: 'gt_prev', steps: 26, previousMask: 'gt_prev' },
+      { name: 'pred_prev', steps: 25, previousMask: 'pred_prev' },
     ]);
+    const listed = composeConfig({
+      configDir: 'configs',
+      overrides: ['train.steps=50', 'train.stages=[{name:gt_prev,steps:1},{name:pred_prev,steps:2}]'],
+    }).config;
+    expect(trainingStages(listed).map((s) => s.steps)).toEqual([17, 33]);
     const plain = composeConfig({ configDir: 'configs', overrides: ['train.steps=7'] }).config;
     expect(trainingStages(plain)).toEqual([{ name: 'train', steps: 7, previousMask: 'gt_prev' }]);
   });
