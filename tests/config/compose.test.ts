@@ -70,7 +70,7 @@ describe('composeConfig on configs/', () => {
 
   it('records where each value came from', () => {
     const composed = compose('train.steps=7');
-    expect(composed.sourceOf('model.hidden')).toBe('configs/model/small.yaml:3');
+    expect(composed.sourceOf('model.hidden')).toBe('configs/model/small.yaml:4');
     expect(composed.sourceOf('train.steps')).toBe("command-line override 'train.steps=7'");
   });
 
