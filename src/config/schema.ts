@@ -101,12 +101,12 @@ export const ModelConfigSchema = z.strictObject({
     .strictObject({
       /** Embedding dimension (FEELVOS: 100). */
       embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
-      /** Local window radius at stride 4 (FEELVOS: 15). */
-      local_radius: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
+      /** Local window radius at stride 4: auto = FEELVOS's 15 scaled to the map size (src/layers/matching.ts), or a number. */
+      local_radius: z.union([z.literal('auto'), z.number()]).superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
       /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
       max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
     })
-    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }),
+    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
   /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
   family: z.enum(MODEL_FAMILIES).default('rvos'),
   mobile_prior: MobilePriorConfigSchema.nullable().default(null),

@@ -23,7 +23,7 @@ describe('composeConfig on configs/', () => {
       first_frame_motion: 'zero',
       motion_alignment: 'none',
       inputs: ['prev_mask'],
-      matching: { embedding_dim: 100, local_radius: 15, max_reference: 1024 },
+      matching: { embedding_dim: 100, local_radius: 'auto', max_reference: 1024 },
       family: 'rvos',
       mobile_prior: null,
       siammask: null,
