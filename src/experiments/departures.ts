@@ -10,8 +10,10 @@ import type { SweepJobResult } from './sweep_results.js';
 export interface Departure {
   /** What differs, in words a results page prints ("objectness head"). */
   name: string;
-  /** The config key(s) and value, with RVOS's value. */
-  detail: string;
+  /** The config key(s) and value ("model.objectness=true"). */
+  setting: string;
+  /** What RVOS does instead ("none"). */
+  rvos: string;
 }
 
 /** RVOS's settings (docs/rvos.md): the values a config is compared with. */
@@ -29,46 +31,53 @@ export const RVOS_REFERENCE = {
 export function rvosDepartures(config: RvosConfig): Departure[] {
   const m = config.model;
   const t = config.train;
-  if (m.family !== 'rvos') return [{ name: 'another method', detail: `model.family=${m.family} (a baseline, not RVOS)` }];
+  if (m.family !== 'rvos') return [{ name: 'another method', setting: `model.family=${m.family}`, rvos: 'this is a baseline, not RVOS' }];
   const out: Departure[] = [];
-  const add = (when: boolean, name: string, detail: string) => {
-    if (when) out.push({ name, detail });
+  const add = (when: boolean, name: string, setting: string, rvos: string) => {
+    if (when) out.push({ name, setting, rvos });
   };
   const zeroShot = m.mode === 'zero_shot';
-  add(m.objectness, 'objectness head', 'model.objectness=true (RVOS has none)');
+  add(m.objectness, 'objectness head', 'model.objectness=true', 'none');
   add(
     m.objectness && t.objectness_loss && t.objectness_pos_weight !== 1,
     'objectness positive weight',
     `train.objectness_pos_weight=${t.objectness_pos_weight}`,
+    'no objectness head',
   );
-  add(t.empty_slot_loss, 'empty-slot loss', `train.empty_slot_loss=true, weight ${t.empty_slot_weight} (RVOS: unmatched slots get no loss)`);
-  add(m.motion_input, 'motion input', `model.motion_input=true, first frame ${m.first_frame_motion}, alignment ${m.motion_alignment} (RVOS sees RGB only)`);
-  add(zeroShot && m.inputs.includes('slot_canvas'), 'slot canvas', 'model.inputs has slot_canvas (zero-shot slots see what earlier slots claimed)');
-  add(zeroShot && m.inputs.includes('foreground'), 'foreground head', 'model.inputs has foreground (a head trained on the union of the masks)');
-  add(zeroShot && m.inputs.includes('own_prev_mask'), 'own previous mask', 'model.inputs has own_prev_mask (zero-shot slots see their previous prediction)');
-  add(m.inputs.includes('global_matching'), 'global matching map', 'model.inputs has global_matching (FEELVOS)');
-  add(m.inputs.includes('local_matching'), 'local matching map', `model.inputs has local_matching (FEELVOS), radius ${m.matching.local_radius}`);
-  add(m.mode === 'one_shot' && !m.inputs.includes('prev_mask'), 'no previous-mask input', 'model.inputs lacks prev_mask (RVOS one-shot feeds it)');
-  add(m.recurrence === 'T_no_spatial', 'T without frame-0 spatial state', 'model.recurrence=T_no_spatial (RVOS T keeps slot-to-slot state on frame 0)');
-  add(m.hidden !== RVOS_REFERENCE.hidden, 'hidden width', `model.hidden=${m.hidden} (RVOS: ${RVOS_REFERENCE.hidden})`);
-  add(m.slots !== RVOS_REFERENCE.slots, 'slots', `model.slots=${m.slots} (RVOS: ${RVOS_REFERENCE.slots})`);
-  add(config.encoder.name !== RVOS_REFERENCE.encoder, 'encoder', `encoder.name=${config.encoder.name} (RVOS: ResNet-101)`);
-  add(config.encoder.pretrained === null, 'encoder from scratch', 'encoder.pretrained=null (RVOS: ImageNet weights)');
-  add(t.lr !== RVOS_REFERENCE.lr, 'learning rate', `train.lr=${t.lr} (RVOS: 1e-3)`);
-  add(t.encoder_lr !== RVOS_REFERENCE.encoderLr, 'encoder learning rate', `train.encoder_lr=${t.encoder_lr} (RVOS: 1e-6)`);
-  add(t.lr_schedule !== 'constant', 'lr schedule', `train.lr_schedule=${t.lr_schedule} (RVOS: constant)`);
-  add(t.weight_decay !== RVOS_REFERENCE.weightDecay, 'weight decay', `train.weight_decay=${t.weight_decay} (RVOS: 1e-6)`);
-  add(t.matching !== 'first_frame', 'slot matching', `train.matching=${t.matching} (RVOS: first frame)`);
-  add(zeroShot && t.slot_order !== 'hungarian', 'slot order', `train.slot_order=${t.slot_order} (RVOS: Hungarian)`);
-  add(t.slot_balance, 'slot-balanced loss', 'train.slot_balance=true (RVOS: per (object, frame) pair)');
-  add(config.data.clip_length !== RVOS_REFERENCE.clipLength, 'clip length', `data.clip_length=${config.data.clip_length} (RVOS: 5)`);
-  add(config.data.max_skip > 1, 'frame skipping', `data.max_skip=${config.data.max_skip} (RVOS: consecutive frames)`);
-  add(m.mode === 'one_shot' && config.data.prior_mask, 'prior masks', 'data.prior_mask=true (deformed first-frame masks, MaskTrack-style)');
+  add(t.empty_slot_loss, 'empty-slot loss', `train.empty_slot_loss=true, train.empty_slot_weight=${t.empty_slot_weight}`, 'unmatched slots get no loss');
   add(
-    m.mode === 'one_shot' && config.eval.previous_mask !== 'soft',
-    'thresholded previous mask',
-    `eval.previous_mask=${config.eval.previous_mask} (RVOS: soft)`,
+    m.motion_input,
+    'motion input',
+    `model.motion_input=true, model.first_frame_motion=${m.first_frame_motion}, model.motion_alignment=${m.motion_alignment}`,
+    'RGB only',
   );
+  add(zeroShot && m.inputs.includes('slot_canvas'), 'slot canvas', 'model.inputs has slot_canvas', 'slots see only the recurrent state');
+  add(zeroShot && m.inputs.includes('foreground'), 'foreground head', 'model.inputs has foreground', 'none');
+  add(zeroShot && m.inputs.includes('own_prev_mask'), 'own previous mask', 'model.inputs has own_prev_mask', 'zero-shot slots get no mask input');
+  add(m.inputs.includes('global_matching'), 'global matching map', 'model.inputs has global_matching', "none (FEELVOS's)");
+  add(
+    m.inputs.includes('local_matching'),
+    'local matching map',
+    `model.inputs has local_matching, model.matching.local_radius=${m.matching.local_radius}`,
+    "none (FEELVOS's)",
+  );
+  add(m.mode === 'one_shot' && !m.inputs.includes('prev_mask'), 'no previous-mask input', 'model.inputs lacks prev_mask', 'one-shot feeds the previous mask');
+  add(m.recurrence === 'T_no_spatial', 'T without frame-0 spatial state', 'model.recurrence=T_no_spatial', 'T keeps the slot-to-slot state on frame 0');
+  add(m.hidden !== RVOS_REFERENCE.hidden, 'hidden width', `model.hidden=${m.hidden}`, String(RVOS_REFERENCE.hidden));
+  add(m.slots !== RVOS_REFERENCE.slots, 'slots', `model.slots=${m.slots}`, String(RVOS_REFERENCE.slots));
+  add(config.encoder.name !== RVOS_REFERENCE.encoder, 'encoder', `encoder.name=${config.encoder.name}`, 'ResNet-101');
+  add(config.encoder.pretrained === null, 'encoder from scratch', 'encoder.pretrained=null', 'ImageNet weights');
+  add(t.lr !== RVOS_REFERENCE.lr, 'learning rate', `train.lr=${t.lr}`, '1e-3');
+  add(t.encoder_lr !== RVOS_REFERENCE.encoderLr, 'encoder learning rate', `train.encoder_lr=${t.encoder_lr}`, '1e-6');
+  add(t.lr_schedule !== 'constant', 'lr schedule', `train.lr_schedule=${t.lr_schedule}`, 'constant');
+  add(t.weight_decay !== RVOS_REFERENCE.weightDecay, 'weight decay', `train.weight_decay=${t.weight_decay}`, '1e-6');
+  add(t.matching !== 'first_frame', 'slot matching', `train.matching=${t.matching}`, 'Hungarian on the first frame');
+  add(zeroShot && t.slot_order !== 'hungarian', 'slot order', `train.slot_order=${t.slot_order}`, 'Hungarian');
+  add(t.slot_balance, 'slot-balanced loss', 'train.slot_balance=true', 'averaged per (object, frame) pair');
+  add(config.data.clip_length !== RVOS_REFERENCE.clipLength, 'clip length', `data.clip_length=${config.data.clip_length}`, '5');
+  add(config.data.max_skip > 1, 'frame skipping', `data.max_skip=${config.data.max_skip}`, 'consecutive frames');
+  add(m.mode === 'one_shot' && config.data.prior_mask, 'prior masks', 'data.prior_mask=true', 'exact first-frame masks');
+  add(m.mode === 'one_shot' && config.eval.previous_mask !== 'soft', 'thresholded previous mask', `eval.previous_mask=${config.eval.previous_mask}`, 'soft');
   return out;
 }
 
@@ -88,7 +97,7 @@ export function departuresMarkdown(variants: { jobs: SweepJobResult[] }[], label
     const config = v.jobs.map(readConfig).find((c) => c !== null);
     if (config == null) continue;
     const d = rvosDepartures(config);
-    lines.push(`- ${labelOf(v)}: ${d.length === 0 ? 'none' : d.map((x) => `${x.name} (${x.detail})`).join('; ')}`);
+    lines.push(`- ${labelOf(v)}: ${d.length === 0 ? 'none' : d.map((x) => `${x.name} (\`${x.setting}\`; RVOS: ${x.rvos})`).join('; ')}`);
   }
   return lines.length === 0 ? '' : ['## Departures from RVOS', '', ...lines].join('\n');
 }

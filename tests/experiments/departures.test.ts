@@ -53,8 +53,8 @@ describe('departures from RVOS', () => {
     const variants = [{ jobs: [job(0, ['model=rvos', 'data=davis2017'])] }, { jobs: [job(1, ['model=small'])] }];
     const md = departuresMarkdown(variants, (v) => (v === variants[0] ? 'rvos' : 'small'));
     expect(md.split('\n')[0]).toBe('## Departures from RVOS');
-    expect(md).toContain('- rvos: encoder (encoder.name=light (RVOS: ResNet-101)); encoder from scratch');
-    expect(md).toMatch(/- small: objectness head \(model\.objectness=true/);
+    expect(md).toContain('- rvos: encoder (`encoder.name=light`; RVOS: ResNet-101); encoder from scratch (`encoder.pretrained=null`; RVOS: ImageNet weights)');
+    expect(md).toMatch(/- small: objectness head \(`model\.objectness=true`; RVOS: none\)/);
     expect(
       departuresMarkdown(
         [{ jobs: [{ index: 0, overrides: [], runDir: path.join(root, 'none'), status: 'failed', perObject: new Map() } as SweepJobResult] }],
