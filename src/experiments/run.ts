@@ -69,6 +69,7 @@ export interface RunResults {
   /** Training videos left out as unreadable (data.on_error=skip). */
   skippedVideos: number;
   trainSeconds: number;
+  /** Seconds of the test-split evaluation of the chosen checkpoint (the final-step evaluation is not counted). */
   evalSeconds: number;
   backend: string;
   /**
@@ -431,7 +432,6 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
 
   // Final evaluation on the test split: first the final step's weights (the model holds them now),
   // then the weights the val split chose, which are saved and written like an official result folder.
-  const evalStarted = Date.now();
   const firstFrames = new Map(testSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
   const breakdownOf = (ev: Awaited<ReturnType<typeof evaluateModel>>) => evaluationBreakdown(ev.sequences, (s) => firstFrames.get(s.sequence) ?? '');
   const finalStep = result.progress.step;
@@ -453,6 +453,8 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
   const modelTiming = { cpuSeconds: 0, frames: 0 };
+  // evalSeconds times this one evaluation (what a validation costs too: src/experiments/timings.ts).
+  const evalStarted = Date.now();
   const evaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, {
     ...predict,
     task,
@@ -462,6 +464,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     modelTiming,
     warn: validation.length === 0 && finalEvaluation === undefined ? log : () => undefined,
   });
+  const evalSeconds = (Date.now() - evalStarted) / 1000;
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
   finalEvaluation ??= evaluation;
   const results: RunResults = {
@@ -475,7 +478,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     resumedFrom: result.resumedFrom,
     skippedVideos: run.skipped,
     trainSeconds,
-    evalSeconds: (Date.now() - evalStarted) / 1000,
+    evalSeconds,
     backend: run.backend,
     nativeThreads: run.backend === 'wasm' && nativeStatus().active ? (nativeStatus().threads ?? null) : null,
     split: 'test',
