@@ -442,6 +442,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     finalEvaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, {
       ...predict,
       task,
+      protocol: evalProtocolOf(config.data.dataset),
       warn: validation.length === 0 ? log : () => undefined,
     });
   }
