@@ -34,7 +34,7 @@ async function dataset(): Promise<{ ds: VideoDataset; cleanup: () => void; sourc
   console.log('real DAVIS frames: skipped (set RVOS_SHARED_DATA to a folder holding davis-real/); using synthetic ones');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-bench-data-'));
   const out = path.join(dir, 'synth');
-  await generateSyntheticDataset({ out, videos: 3, valVideos: 1, frames: 10, size: [480, 854], objects: [2, 4], seed: 1 });
+  await generateSyntheticDataset({ out, trainVideos: 2, valVideos: 1, testVideos: 0, frames: 10, size: [480, 854], objects: [2, 4], seed: 1 });
   return {
     ds: await openDavis2017(out, { split: 'train' }),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),

@@ -1,8 +1,9 @@
 /**
  * `npx tsx bench/zero_shot_ceilings.ts [PRED_DIR]` (or `npm run bench -- zero_shot_ceilings`, without
  * PRED_DIR): what bounds zero-shot on the main job's
- * held-out videos, apart from the model (docs/zero_shot.md). On the held-out split of
- * data/synthetic-varied-1k (made by `npm start`):
+ * held-out videos, apart from the model (docs/zero_shot.md). On the val split of
+ * data/synthetic-varied-1k-v2 (made by `npm start`; the numbers in docs/zero_shot.md were measured on
+ * the held-out split of the dataset before the train / val / test splits, docs/protocol.md):
  *
  * 1. The pipeline's ceiling: the ground truth sent through the model's resolution path (resized
  *    nearest to 64x64, average-pooled 2x2 to the stride-2 logit grid, upsampled bilinearly,
@@ -26,7 +27,7 @@ import { evaluateSequenceUnsupervised } from '../src/eval/sequence.js';
 import { logitsToLabels } from '../src/models/inference_core.js';
 import { alignPrevious } from '../src/models/motion_alignment.js';
 
-const ROOT = 'data/synthetic-varied-1k';
+const ROOT = 'data/synthetic-varied-1k-v2';
 const SIZE = 64;
 const SLOTS = 5;
 const predDir = process.argv[2];

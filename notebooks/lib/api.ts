@@ -17,7 +17,7 @@ export { readRecords } from '../../src/logging/index.js';
 export { readScalars } from '../../src/experiments/charts_scalars.js';
 export { InferenceCore, logitsToLabels, loadModel, RVOSModel } from '../../src/models/index.js';
 export { levelChannels } from '../../src/models/decoder.js';
-export { globalMatchingMap, localMatchingMap, FEELVOS_LOCAL_RADIUS } from '../../src/layers/matching.js';
+export { globalMatchingMap, localMatchingMap, FEELVOS_LOCAL_RADIUS, scaledLocalRadius } from '../../src/layers/matching.js';
 
 export * from './demo.js';
 export * from './plots.js';

@@ -14,6 +14,7 @@ import {
   MOTION_ALIGNMENTS,
   PREVIOUS_MASK_FEEDS,
   PREVIOUS_MASK_SOURCES,
+  STAGE_SCHEDULES,
   RECURRENCES,
   SEGMENTATION_MODES,
 } from '../models/names.js';
@@ -100,12 +101,12 @@ export const ModelConfigSchema = z.strictObject({
     .strictObject({
       /** Embedding dimension (FEELVOS: 100). */
       embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
-      /** Local window radius at stride 4 (FEELVOS: 15). */
-      local_radius: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
+      /** Local window radius at stride 4: auto = FEELVOS's 15 scaled to the map size (src/layers/matching.ts), or a number. */
+      local_radius: z.union([z.literal('auto'), z.number()]).superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
       /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
       max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
     })
-    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }),
+    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
   /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
   family: z.enum(MODEL_FAMILIES).default('rvos'),
   mobile_prior: MobilePriorConfigSchema.nullable().default(null),
@@ -149,9 +150,27 @@ function SynthSettingSchema() {
   });
 }
 
-export const SynthConfigSchema = z.strictObject({
-  videos: positiveInt,
+/**
+ * Run folders saved before the test split named the videos `videos` (all of them, the last
+ * `val_videos` held out) and the held-out setting `val`: read as the splits they were.
+ */
+function olderSynth(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !('videos' in value) || 'train_videos' in value) return value;
+  const { videos, ...rest } = value as Record<string, unknown> & { videos: number; val_videos: number };
+  const converted: Record<string, unknown> = { ...rest, train_videos: videos - rest.val_videos, test_videos: rest.val_videos };
+  const variety = rest.variety as Record<string, unknown> | null | undefined;
+  if (variety != null && 'val' in variety && !('held_out' in variety)) {
+    const { val, ...others } = variety;
+    converted.variety = { ...others, held_out: val };
+  }
+  return converted;
+}
+
+const SynthObjectSchema = z.strictObject({
+  /** Videos of each split (docs/protocol.md): train trains, val chooses (checkpoints, levers), test reports. */
+  train_videos: positiveInt,
   val_videos: positiveInt,
+  test_videos: positiveInt,
   frames: positiveInt,
   /** [min, max] objects per video. */
   objects: z.tuple([positiveInt, positiveInt]).refine(([lo, hi]) => lo <= hi, 'objects must be [min, max] with min <= max'),
@@ -159,13 +178,13 @@ export const SynthConfigSchema = z.strictObject({
   /** Preset of the generator's difficulty knobs (src/data/synth/options.ts). */
   difficulty: z.enum(['easy', 'default', 'hard']),
   /**
-   * The varied generator (null = the original one): training and held-out videos from different
-   * settings (frame sizes, shape and texture kinds, object counts, difficulty overrides).
+   * The varied generator (null = the original one): training videos from `train`, val and test
+   * videos from `held_out`, two settings with no frame size, shape kind or texture kind in common.
    */
   variety: z
     .strictObject({
       train: SynthSettingSchema(),
-      val: SynthSettingSchema(),
+      held_out: SynthSettingSchema(),
     })
     .nullable()
     .default(null),
@@ -178,11 +197,17 @@ export const SynthConfigSchema = z.strictObject({
   photo_effects: z.record(z.string(), z.union([z.number(), z.tuple([z.number(), z.number()])])).default({}),
 });
 
+export const SynthConfigSchema = z.preprocess(olderSynth, SynthObjectSchema);
+
 export const DataConfigSchema = z.strictObject({
   dataset: z.enum(DATASETS),
   root: z.string().min(1),
+  /** The split training reads (an ImageSets/2017 list name for DAVIS-layout data). */
   split: z.string().min(1),
+  /** The split that chooses: checkpoint selection, early stopping, every lever (docs/protocol.md). */
   val_split: z.string().min(1),
+  /** The split that reports: the final evaluation, never chosen on (default: run folders made before this key reported val). */
+  test_split: z.string().min(1).default('val'),
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */
@@ -242,8 +267,11 @@ export const TrainConfigSchema = z.strictObject({
   slot_order: z.enum(['hungarian', 'largest_first']).default('hungarian'),
   /** Weight of the foreground head's BCE against the union of the masks (models with model.inputs: foreground). */
   foreground_weight: z.number().nonnegative().default(1),
-  /** Training stages run in order (null = one stage of `steps`); their lengths are relative and scaled to add up to `steps`. */
-  stages: z.array(StageConfigSchema).min(1).nullable(),
+  /**
+   * Training stages run in order: null = one stage of `steps`; st_plus = RVOS's ST+ schedule
+   * (src/models/names.ts ST_PLUS_SCHEDULE); or a list whose lengths are relative, scaled to add up to `steps`.
+   */
+  stages: z.union([z.enum(STAGE_SCHEDULES), z.array(StageConfigSchema).min(1)]).nullable(),
   val_every: positiveInt,
   ckpt_every: positiveInt,
   /** Newest periodic checkpoints kept (best.json is kept apart). Default: absent in run folders made before this key. */
@@ -355,7 +383,7 @@ export type DataConfig = RvosConfig['data'];
 export type AugmentConfig = NonNullable<DataConfig['augment']>;
 export type SynthConfig = DataConfig['synth'];
 export type TrainConfig = RvosConfig['train'];
-export type StageConfig = NonNullable<TrainConfig['stages']>[number];
+export type StageConfig = z.infer<typeof StageConfigSchema>;
 export type EvalConfig = RvosConfig['eval'];
 export type LauncherConfig = RvosConfig['launcher'];
 export type SlurmLauncherConfig = z.infer<typeof SlurmLauncherSchema>;

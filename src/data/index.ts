@@ -19,7 +19,7 @@ export { openFrameFolder, type FrameFolderOptions } from './frame_folder.js';
 export { memoryDataset, memorySequence } from './memory_sequence.js';
 export * from './synth/options.js';
 export { synthesizeVideo, type SynthVideo } from './synth/video.js';
-export { generateSyntheticDataset, synthVideoName, synthVideoSeed, type SynthSummary } from './synth/dataset.js';
+export { generateSyntheticDataset, synthVideoName, synthVideoPlan, synthVideoSeed, SYNTH_SPLITS, type SynthSplit, type SynthSummary, type SynthVideoPlan } from './synth/dataset.js';
 export { DEFAULT_PHOTO_EFFECTS, resolvePhotoEffects, type PhotoEffects, type PhotoSynthOptions } from './synth/photo_options.js';
 export { listPhotos, photoPool, splitPhotos, type Photo, type PhotoPool } from './synth/photo_library.js';
 export { openPhotoGenerator, type PhotoGenerator } from './synth/photo.js';

@@ -1,6 +1,6 @@
 /**
- * Config → datasets: makes the synthetic dataset on first use and opens the training and
- * validation splits with the reader the config names.
+ * Config → datasets: makes the synthetic dataset on first use and opens the train, val and test
+ * splits with the reader the config names (docs/protocol.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,9 +23,9 @@ import {
 import type { DavisProtocol } from '../eval/davis2016.js';
 import { ConfigError } from '../utils/errors.js';
 
-/** True when `root` already holds a complete generated dataset. */
+/** True when `root` already holds a complete generated dataset (every split's list). */
 function syntheticReady(root: string): boolean {
-  return fs.existsSync(path.join(root, 'ImageSets', '2017', 'train.txt')) && fs.existsSync(path.join(root, 'ImageSets', '2017', 'val.txt'));
+  return ['train', 'val', 'test'].every((s) => fs.existsSync(path.join(root, 'ImageSets', '2017', `${s}.txt`)));
 }
 
 /**
@@ -36,8 +36,9 @@ function syntheticReady(root: string): boolean {
 export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean> {
   if (data.dataset !== 'synthetic') return false;
   const wanted = {
-    videos: data.synth.videos,
+    trainVideos: data.synth.train_videos,
     valVideos: data.synth.val_videos,
+    testVideos: data.synth.test_videos,
     frames: data.synth.frames,
     size: data.size,
     objects: data.synth.objects,
@@ -68,7 +69,7 @@ function varietyOf(v: DataConfig['synth']['variety']): SynthVariety | undefined 
     ...(s.objects === null ? {} : { objects: s.objects }),
     difficulty: s.difficulty as Partial<SynthDifficulty>,
   });
-  return { train: setting(v.train), val: setting(v.val) };
+  return { train: setting(v.train), held_out: setting(v.held_out) };
 }
 
 /**
@@ -128,5 +129,43 @@ export async function openSplit(
       return openYouTubeVOS(data.root, { split, onError, validate });
     case 'frames':
       return openFrameFolder(data.root);
+  }
+}
+
+/** The split a config names for a role: train (data.split), val (data.val_split), test (data.test_split). */
+export type SplitRole = 'train' | 'val' | 'test';
+
+export function splitName(data: DataConfig, role: SplitRole): string {
+  return role === 'train' ? data.split : role === 'val' ? data.val_split : data.test_split;
+}
+
+/**
+ * Checks the three splits a run reads: the test split must share no video with the training
+ * split (a ConfigError otherwise); a val split that is the test split or overlaps training gives
+ * a warning (choosing on reported videos is allowed, for data that has no other labelled videos,
+ * but a run must say so).
+ */
+export function checkSplits(data: DataConfig, sets: Record<SplitRole, VideoDataset>, warn: (line: string) => void): void {
+  if (data.dataset === 'frames') return;
+  const names = (role: SplitRole) => new Set(sets[role].sequences.map((s) => s.name));
+  const train = names('train');
+  const shared = (role: SplitRole) => [...names(role)].filter((n) => train.has(n));
+  const testShared = shared('test');
+  if (testShared.length > 0) {
+    throw new ConfigError(
+      `data.test_split=${data.test_split} shares ${testShared.length} video(s) with data.split=${data.split} (${testShared.slice(0, 3).join(', ')}); ` +
+        'a test split must hold videos training never saw: point data.test_split at another list (docs/protocol.md)',
+    );
+  }
+  const valShared = shared('val');
+  if (valShared.length > 0)
+    warn(
+      `[rvos] warning: data.val_split=${data.val_split} shares ${valShared.length} video(s) with data.split=${data.split}; validation scores are then not held out`,
+    );
+  if (data.val_split === data.test_split) {
+    warn(
+      `[rvos] warning: data.val_split and data.test_split are both '${data.test_split}': checkpoints are chosen on the videos the run reports; ` +
+        'hold out other videos for data.val_split (docs/protocol.md)',
+    );
   }
 }

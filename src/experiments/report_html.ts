@@ -125,7 +125,7 @@ async function overlayStrip(job: SweepJobResult, frames: number): Promise<{ uri:
     .sort();
   if (names.length === 0) return null;
   try {
-    const dataset = await openSplit(config.data, config.data.val_split, job.results?.task ?? 'semi_supervised', 'eval');
+    const dataset = await openSplit(config.data, config.data.test_split, job.results?.task ?? 'semi_supervised', 'eval');
     const seq = dataset.sequences.find((s) => s.name === names[0]);
     if (seq === undefined) return null;
     const labels: LabelMap[] = seq.frameNames.map((f) => readLabelPng(path.join(predDir, seq.name, `${f}.png`)));

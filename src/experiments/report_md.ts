@@ -6,6 +6,7 @@ import { groupVariants, readSweep, type Stat, type Variant } from './sweep_resul
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
+import { departuresMarkdown } from './departures.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
@@ -42,6 +43,8 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   if (compared !== '') parts.push('', compared);
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
   for (const t of breakdownTables(variants, (v) => `\`${labelOf(v)}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
+  const departures = departuresMarkdown(variants, (v) => `\`${labelOf(v as Variant)}\``);
+  if (departures !== '') parts.push('', departures);
   parts.push('', '## Runs', '');
   parts.push(
     table(

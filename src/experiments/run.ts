@@ -1,7 +1,9 @@
 /**
  * One training run from a composed config: data → model → trainer (checkpoints, TensorBoard,
- * validation J&F) → the best weights saved as a model → final evaluation of the validation split
- * with the official protocol → results.json. Re-running with `resume` continues an interrupted run.
+ * J&F on the val split, which chooses the checkpoint and stops early) → the best weights saved as
+ * a model → final evaluation of the test split with the official protocol, once with the
+ * val-selected weights and once with the final step's → results.json (docs/protocol.md).
+ * Re-running with `resume` continues an interrupted run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { initBackend } from '../backend/index.js';
 import { nativeStatus } from '../backend/native/index.js';
 import { MASKTRACK_PRIOR, RVOS_AUGMENTATION, type EvalTask, type LabelMap, type SkippedVideo, type VideoDataset, type VideoSequence } from '../data/index.js';
 import { saveModel, type InferenceOptions, type RVOSModelConfig } from '../models/index.js';
+import { ST_PLUS_SCHEDULE } from '../models/names.js';
 import {
   acquireRunLock,
   activeLock,
@@ -30,10 +33,11 @@ import { adoptResumePoint, findResumePoint, type ResumePoint } from '../train/re
 import { PreemptedError, watchStopSignals } from '../train/preemption.js';
 import { writeEvaluation, type GlobalMetrics } from '../eval/report.js';
 import { evaluationBreakdown, type EvaluationBreakdown } from '../eval/breakdown.js';
+import { perSequenceScores, type SequenceScore } from '../eval/per_sequence.js';
 import { addErrorNote, ConfigError, TrainingError } from '../utils/errors.js';
 import { removeStaleTemporaries, writeFileAtomic } from '../utils/fs.js';
 import { BatchSource } from './batch_source.js';
-import { ensureSyntheticDataset, evalProtocolOf, openSplit } from './datasets.js';
+import { checkSplits, ensureSyntheticDataset, evalProtocolOf, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
 import { buildModel, gradientsFor, parameterCount, segmenterOf, type AnyModel } from './model_family.js';
@@ -68,6 +72,7 @@ export interface RunResults {
   /** Those videos, each with the reason (absent in runs made before it was recorded). */
   skipped?: SkippedVideo[];
   trainSeconds: number;
+  /** Seconds of the test-split evaluation of the chosen checkpoint (the final-step evaluation is not counted). */
   evalSeconds: number;
   backend: string;
   /**
@@ -75,10 +80,17 @@ export interface RunResults {
    * numbers depend on: the thread count changes the order of float sums.
    */
   nativeThreads?: number | null;
+  /** The split `global`, `breakdown`, `perSequence` and `final` score (absent in runs made before the test split: their val split). */
+  split?: 'test';
+  /** Test-split scores of the checkpoint the val split chose (the weights saved in model/). */
   global: GlobalMetrics;
   /** Frame-0 J, recall of the k-th object, J&F per object count on the same split (src/eval/breakdown.ts). */
   breakdown?: EvaluationBreakdown;
-  /** Validation curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
+  /** Per-video J&F, J and F of `global`'s evaluation (each the mean over the video's objects). */
+  perSequence?: SequenceScore[];
+  /** The same test-split scores of the final step's weights (no selection at all). */
+  final?: { step: number; global: GlobalMetrics; breakdown?: EvaluationBreakdown; perSequence: SequenceScore[] };
+  /** Val-split curve: step → J&F-Mean, with the live tensor count, tensor bytes and process RSS at that step. */
   validation: { step: number; score: number; tensors: number; bytes: number; rss: number }[];
   /** model.family (absent in runs made before families existed = rvos). */
   family?: RvosConfig['model']['family'];
@@ -130,9 +142,11 @@ export function inferenceOptionsOf(config: RvosConfig): InferenceOptions {
 /**
  * The training stages of a config. Stage lengths are relative: they are scaled so that the stages
  * add up to train.steps (so `train.steps=50` shortens an ST+ schedule without rewriting it).
+ * `st_plus` is RVOS's schedule (ST_PLUS_SCHEDULE), the one every shipped config uses.
  */
 export function trainingStages(config: RvosConfig): TrainingStage[] {
-  const { stages, steps } = config.train;
+  const { steps } = config.train;
+  const stages = config.train.stages === 'st_plus' ? ST_PLUS_SCHEDULE.map((s) => ({ name: s.name, steps: s.fraction })) : config.train.stages;
   if (stages === null) return [{ name: 'train', steps, previousMask: 'gt_prev' }];
   const weight = stages.reduce((n, s) => n + s.steps, 0);
   let used = 0;
@@ -213,7 +227,9 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
   if (await ensureSyntheticDataset(config.data)) log(`[rvos] generated the synthetic dataset in ${config.data.root}`);
   const trainSet = await openSplit(config.data, config.data.split, 'semi_supervised', 'train');
   const valSet = await openSplit(config.data, config.data.val_split, task, 'eval');
-  for (const line of new Set([...(trainSet.warnings ?? []), ...(valSet.warnings ?? [])])) log(`[rvos] warning: ${line}`);
+  const testSet = await openSplit(config.data, config.data.test_split, task, 'eval');
+  for (const line of new Set([...(trainSet.warnings ?? []), ...(valSet.warnings ?? []), ...(testSet.warnings ?? [])])) log(`[rvos] warning: ${line}`);
+  checkSplits(config.data, { train: trainSet, val: valSet, test: testSet }, log);
   const skipped = trainSet.skipped ?? [];
   for (const s of skipped) log(`[rvos] skipped video ${s.name}: ${s.reason}`);
   if (skipped.length > 0) log(`[rvos] data.on_error=skip: ${skipped.length} of ${skipped.length + trainSet.sequences.length} training videos skipped`);
@@ -265,6 +281,7 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
             backend: backend.backend,
             task,
             valSet,
+            testSet,
             batches,
             stages,
             totalSteps,
@@ -340,6 +357,7 @@ interface LockedRun {
   backend: string;
   task: EvalTask;
   valSet: VideoDataset;
+  testSet: VideoDataset;
   batches: BatchSource;
   stages: TrainingStage[];
   totalSteps: number;
@@ -374,7 +392,7 @@ async function trainLocked(composed: ComposedConfig, options: RunOptions, run: L
 
 async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, run: LockedRun, writer: SummaryWriter, resumeStep: number): Promise<RunResults> {
   const config = composed.config;
-  const { runDir, model, task, valSet, batches, stages, totalSteps, log } = run;
+  const { runDir, model, task, valSet, testSet, batches, stages, totalSteps, log } = run;
   const predict = { size: config.data.size, threshold: config.eval.threshold };
   const inference = inferenceOptionsOf(config);
   // Every start writes SessionLog.START (TensorBoard treats the first one of a run as the start and
@@ -483,28 +501,44 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   }
   const trainSeconds = (Date.now() - started) / 1000;
 
-  // Final evaluation with the best weights (by validation J&F), written like an official result folder.
+  // Final evaluation on the test split: first the final step's weights (the model holds them now),
+  // then the weights the val split chose, which are saved and written like an official result folder.
+  const firstFrames = new Map(testSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
+  const breakdownOf = (ev: Awaited<ReturnType<typeof evaluateModel>>) => evaluationBreakdown(ev.sequences, (s) => firstFrames.get(s.sequence) ?? '');
+  const finalStep = result.progress.step;
   const best = loadCheckpoint(path.join(runDir, 'checkpoints'), 'best');
+  const bestIsFinal = best === undefined || result.progress.bestStep === finalStep;
+  let finalEvaluation: Awaited<ReturnType<typeof evaluateModel>> | undefined;
+  if (!bestIsFinal) {
+    finalEvaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, {
+      ...predict,
+      task,
+      protocol: evalProtocolOf(config.data.dataset),
+      warn: validation.length === 0 ? log : () => undefined,
+    });
+  }
   if (best !== undefined) {
     restoreWeights(best, model.namedVariables());
     disposeCheckpoint(best);
   }
   await saveModel(model, path.join(runDir, 'model'));
-  const evalStarted = Date.now();
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
   const modelTiming = { cpuSeconds: 0, frames: 0 };
-  const evaluation = await evaluateModel(segmenterOf(model, inference), valSet.sequences, {
+  // evalSeconds times this one evaluation (what a validation costs too: src/experiments/timings.ts).
+  const evalStarted = Date.now();
+  const evaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, {
     ...predict,
     task,
     protocol: evalProtocolOf(config.data.dataset),
     predictionsDir,
     timing,
     modelTiming,
-    warn: validation.length === 0 ? log : () => undefined,
+    warn: validation.length === 0 && finalEvaluation === undefined ? log : () => undefined,
   });
+  const evalSeconds = (Date.now() - evalStarted) / 1000;
   writeEvaluation(path.join(runDir, 'eval'), evaluation);
-  const firstFrames = new Map(valSet.sequences.map((q) => [q.name, q.frameNames[0] ?? '']));
+  finalEvaluation ??= evaluation;
   const results: RunResults = {
     task,
     mode: config.model.mode,
@@ -517,11 +551,14 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
     skippedVideos: run.skipped.length,
     skipped: run.skipped,
     trainSeconds,
-    evalSeconds: (Date.now() - evalStarted) / 1000,
+    evalSeconds,
     backend: run.backend,
     nativeThreads: run.backend === 'wasm' && nativeStatus().active ? (nativeStatus().threads ?? null) : null,
+    split: 'test',
     global: evaluation.global,
-    breakdown: evaluationBreakdown(evaluation.sequences, (s) => firstFrames.get(s.sequence) ?? ''),
+    breakdown: breakdownOf(evaluation),
+    perSequence: perSequenceScores(evaluation),
+    final: { step: finalStep, global: finalEvaluation.global, breakdown: breakdownOf(finalEvaluation), perSequence: perSequenceScores(finalEvaluation) },
     validation,
     family: config.model.family,
     params: parameterCount(model),
@@ -531,7 +568,8 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   };
   writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   log(
-    `[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${valSet.sequences.length} ${config.data.val_split} videos; tensors alive: ${tf.memory().numTensors}`,
+    `[rvos] ${task} J&F-Mean ${evaluation.global['J&F-Mean'].toFixed(3)} on ${testSet.sequences.length} ${config.data.test_split} videos ` +
+      `(step ${result.progress.bestStep ?? finalStep}, chosen on ${config.data.val_split}; final step ${finalStep}: ${finalEvaluation.global['J&F-Mean'].toFixed(3)}); tensors alive: ${tf.memory().numTensors}`,
   );
   return results;
 }

@@ -21,8 +21,8 @@
  * - NHWC; kernel [kh, kw, Cin_total, 4·filters] (TF layout) over the concatenated gate input.
  * - Gate order i, f, o, g as in RVOS (Keras' ConvLSTM2D uses i, f, c, o).
  * - Padding is 'same' with odd kernels, equal to PyTorch's symmetric padding = k // 2 at stride 1.
- * - A recurrence mode that never passes a state (S never passes h_temporal, T never passes the
- *   spatial state) builds the cell without those kernel rows instead of convolving zeros: the
+ * - A recurrence mode that never passes a state (S never passes h_temporal, T_no_spatial never
+ *   passes the spatial state) builds the cell without those kernel rows instead of convolving zeros: the
  *   outputs are identical and every weight the cell owns receives gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -27,6 +27,20 @@ import type { Rng } from '../utils/rng.js';
 export const FEELVOS_MAX_REFERENCE = 1024;
 /** FEELVOS local matching window radius in training, at stride 4 (31x31 window). */
 export const FEELVOS_LOCAL_RADIUS = 15;
+/**
+ * Short side, in stride-4 pixels, of the maps FEELVOS's radius belongs to: DAVIS frames at 480p
+ * (480 / 4 = 120), where its 15-pixel radius reaches 1/8 of the short side.
+ */
+export const FEELVOS_MAP_SHORT_SIDE = 120;
+
+/**
+ * The local window radius that is to an h x w map what FEELVOS's 15 is to its 120-pixel short
+ * side: round(15 · min(h, w) / 120), at least 1. At 64x64 frames (16x16 maps) that is 2, where 15
+ * would cover the whole map and make the local map a global one.
+ */
+export function scaledLocalRadius(h: number, w: number): number {
+  return Math.max(1, Math.round((FEELVOS_LOCAL_RADIUS * Math.min(h, w)) / FEELVOS_MAP_SHORT_SIDE));
+}
 /** FEELVOS embedding dimension. */
 export const FEELVOS_EMBEDDING_DIM = 100;
 /** Default bound on the values of one chunk's [queries, references, labels] product (16 MB of float32). */

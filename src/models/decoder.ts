@@ -7,8 +7,10 @@
  * 3x3 conv hidden/8 → 1 = the slot's mask logit at stride 2.
  *
  * Recurrence (the RVOS ablation): S passes the previous slot's (h, c) of the same frame; T passes
- * the same slot's h of the previous frame; ST passes both. The cells are built with only the state
- * inputs their mode uses (see the porting note in src/layers/conv_lstm_cell.ts).
+ * the same slot's h of the previous frame, and the previous slot's state on the first frame only
+ * (RVOS's code); ST passes both; T_no_spatial passes only the temporal h, on every frame. The
+ * cells are built with only the state inputs their mode uses (see the porting note in
+ * src/layers/conv_lstm_cell.ts).
  *
  * Porting note: the cell input is ordered [skip, upsampled h] (RVOS concatenates [upsampled h,
  * skip]); with skips first, their gate contribution is computed once per frame and shared by all
@@ -71,7 +73,7 @@ export class RVOSDecoder {
     readonly opts: DecoderOptions,
   ) {
     const hs = levelChannels(opts.hidden);
-    this.usesSpatial = opts.recurrence !== 'T';
+    this.usesSpatial = opts.recurrence !== 'T_no_spatial';
     this.usesTemporal = opts.recurrence !== 'S';
     hs.forEach((filters, k) => {
       // Cell input: [skip (shared by the frame's slots), upsampled h of level k−1, extra maps].
@@ -94,6 +96,11 @@ export class RVOSDecoder {
       this.cells.push(cell);
     });
     this.head = new Conv2D(store, 'decoder/head', hs[3], 1, { kernel: 3, padding: 'symmetric', bias: true, init: 'torchDefault' }, 'decoder');
+  }
+
+  /** Whether slot→slot state passes on a video's frame `frame` (0-based): T keeps it on frame 0 only. */
+  passesSpatial(frame: number): boolean {
+    return this.usesSpatial && (this.opts.recurrence !== 'T' || frame === 0);
   }
 
   /** Once per frame: the skips' gate contributions for every level. */

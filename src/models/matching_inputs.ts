@@ -19,7 +19,7 @@
  * head learns through the decoder loss, including through the references kept from earlier frames.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FEELVOS_EMBEDDING_DIM, FEELVOS_LOCAL_RADIUS, FEELVOS_MAX_REFERENCE, globalMatchingMap, localMatchingMap } from '../layers/matching.js';
+import { FEELVOS_EMBEDDING_DIM, FEELVOS_MAX_REFERENCE, globalMatchingMap, localMatchingMap, scaledLocalRadius } from '../layers/matching.js';
 import { Rng } from '../utils/rng.js';
 import { EmbeddingHead } from './embedding_head.js';
 import type { ParamStore } from './params.js';
@@ -31,15 +31,18 @@ export { DECODER_INPUTS, type DecoderInput } from './names.js';
 export interface MatchingOptions {
   /** Embedding dimension (FEELVOS: 100). */
   embeddingDim: number;
-  /** Local window radius at stride 4 (FEELVOS training: 15). */
-  localRadius: number;
+  /**
+   * Local window radius at stride 4: a number, or 'auto' = FEELVOS's 15 scaled to the map's short
+   * side (scaledLocalRadius: 2 at 64x64 frames, 15 at 480p).
+   */
+  localRadius: number | 'auto';
   /** Reference pixels kept per label in training (FEELVOS: 1024); all at inference. */
   maxReference: number;
 }
 
 export const FEELVOS_MATCHING: MatchingOptions = {
   embeddingDim: FEELVOS_EMBEDDING_DIM,
-  localRadius: FEELVOS_LOCAL_RADIUS,
+  localRadius: 'auto',
   maxReference: FEELVOS_MAX_REFERENCE,
 };
 
@@ -129,7 +132,8 @@ export class MatchingInputs {
     if (this.useLocal) {
       const previous = refs?.previous?.embedding ?? embedding;
       const masks = givenMasks ?? refs?.previous?.masks ?? null;
-      parts.push(masks === null ? none() : localMatchingMap(embedding, previous, withBackground(masks), { radius: this.opts.localRadius }));
+      const radius = this.opts.localRadius === 'auto' ? scaledLocalRadius(h, w) : this.opts.localRadius;
+      parts.push(masks === null ? none() : localMatchingMap(embedding, previous, withBackground(masks), { radius }));
     }
     // Interleave per slot: [B,h,w,S,2] per map → [B,h,w,S·C].
     const perSlot: tf.Tensor4D =

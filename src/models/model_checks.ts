@@ -23,6 +23,6 @@ export const MODEL_CHECKS = {
     return new Set(v).size === v.length ? null : `must not repeat an entry, got ${JSON.stringify(v)}`;
   },
   'matching.embedding_dim': intAtLeast(1, 'a positive integer'),
-  'matching.local_radius': intAtLeast(0, 'a non-negative integer'),
+  'matching.local_radius': (v: unknown) => (v === 'auto' ? null : intAtLeast(0, "'auto' or a non-negative integer")(v)),
   'matching.max_reference': intAtLeast(1, 'a positive integer'),
 } satisfies Record<string, ValueCheck>;

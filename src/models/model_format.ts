@@ -53,7 +53,13 @@ export function parseWeightsManifest(text: string, where: string): WeightsManife
 
 /** Builds the model of `config` with the weights in `bytes` (the file weights.json names). */
 export async function modelFromWeights(config: RVOSModelConfig, manifest: WeightsManifest, bytes: ArrayBuffer, where: string): Promise<RVOSModel> {
-  const model = await RVOSModel.create(config, { skipInit: true });
+  let model = await RVOSModel.create(config, { skipInit: true });
+  if (config.recurrence === 'T' && !sameShape(model, manifest, 'decoder/level0/kernel')) {
+    // Saved before T kept the slot-to-slot state on frame 0: those models ran (and were trained
+    // as) T_no_spatial, whose gate kernels have no spatial rows.
+    model.dispose();
+    model = await RVOSModel.create({ ...config, recurrence: 'T_no_spatial' }, { skipInit: true });
+  }
   try {
     assignWeights(model.namedVariables(), manifest, bytes, where);
   } catch (err) {
@@ -84,4 +90,10 @@ export function assignWeights(vars: Map<string, tf.Variable>, manifest: WeightsM
   } finally {
     tf.dispose(Object.values(decoded));
   }
+}
+
+function sameShape(model: RVOSModel, manifest: WeightsManifest, name: string): boolean {
+  const spec = manifest.specs.find((s) => s.name === name);
+  const v = model.namedVariables().get(name);
+  return spec === undefined || v === undefined || JSON.stringify(spec.shape) === JSON.stringify(v.shape);
 }

@@ -8,8 +8,12 @@
 export const SEGMENTATION_MODES = ['zero_shot', 'one_shot'] as const;
 export type SegmentationMode = (typeof SEGMENTATION_MODES)[number];
 
-/** S: slot→slot recurrence only; T: frame→frame only; ST: both (RVOS). */
-export const RECURRENCES = ['S', 'T', 'ST'] as const;
+/**
+ * S: slot→slot recurrence only; T: frame→frame only, as RVOS's code runs it (frame 0, which has no
+ * previous frame, keeps slot→slot); ST: both (RVOS); T_no_spatial: frame→frame only on every frame,
+ * frame 0 included (an earlier reading of T, kept as a named variant; docs/rvos.md).
+ */
+export const RECURRENCES = ['S', 'T', 'ST', 'T_no_spatial'] as const;
 export type Recurrence = (typeof RECURRENCES)[number];
 
 /** The motion input of a video's first frame (model.motion_input): zero (none) or the difference to the next frame. */
@@ -38,6 +42,17 @@ export type DecoderInput = (typeof DECODER_INPUTS)[number];
  */
 export const PREVIOUS_MASK_SOURCES = ['gt_prev', 'pred_prev'] as const;
 export type PreviousMaskSource = (typeof PREVIOUS_MASK_SOURCES)[number];
+
+/**
+ * RVOS's "ST+" schedule, defined once: a gt_prev stage, then a pred_prev stage of the same length
+ * (the paper's 20 + 20 epochs), as fractions of train.steps. Configs name it `train.stages: st_plus`.
+ */
+export const ST_PLUS_SCHEDULE: readonly { name: PreviousMaskSource; fraction: number }[] = [
+  { name: 'gt_prev', fraction: 0.5 },
+  { name: 'pred_prev', fraction: 0.5 },
+];
+/** Named stage schedules `train.stages` accepts besides an explicit list. */
+export const STAGE_SCHEDULES = ['st_plus'] as const;
 
 /** At inference, how the previous output is fed back: its sigmoid (soft, RVOS) or that thresholded (binary). */
 export const PREVIOUS_MASK_FEEDS = ['soft', 'binary'] as const;

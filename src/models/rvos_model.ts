@@ -108,6 +108,8 @@ export function decoderInputs(config: RVOSModelConfig): DecoderInput[] {
 /** Recurrent state between frames; opaque to callers, released with `disposeState`. */
 export interface DecoderState {
   readonly kind: 'rvos-decoder-state';
+  /** Index of the frame this state feeds (0: the video's first frame; absent = 0). */
+  readonly frame?: number;
   /** Per slot, h of levels 0..3 from the previous frame; null before the first frame or in S mode. */
   readonly temporal: tf.Tensor4D[][] | null;
   /** Matching-map references (embeddings + masks) for the next frame; absent without matching inputs. */
@@ -260,7 +262,7 @@ export class RVOSModel {
    */
   initialState(nextFrame?: tf.Tensor4D | null): DecoderState {
     const lookahead = this.firstFrameLookahead && nextFrame != null;
-    return { kind: 'rvos-decoder-state', temporal: null, matching: null, previousFrame: lookahead ? tf.clone(nextFrame) : null };
+    return { kind: 'rvos-decoder-state', frame: 0, temporal: null, matching: null, previousFrame: lookahead ? tf.clone(nextFrame) : null };
   }
 
   disposeState(state: DecoderState): void {
@@ -298,6 +300,8 @@ export class RVOSModel {
       const canvas = usesZeroShotInput(this.config, 'slot_canvas') ? new SlotCanvas(frame.shape[0], sizes) : null;
       const foregroundLogit = this.foreground === null ? null : this.foreground.apply(skips);
       const foregroundLevels = foregroundLogit === null ? null : maskPyramid(detach(tf.sigmoid(foregroundLogit)), sizes);
+      const frameIndex = state.frame ?? 0;
+      const passesSpatial = this.decoder.passesSpatial(frameIndex);
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
       const objectness: tf.Tensor2D[] = [];
@@ -305,7 +309,7 @@ export class RVOSModel {
       for (let s = 0; s < slots; s++) {
         const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
         const extra = slotExtraChannels(matched === null ? null : this.matching!.slotChannels(matched.levels, s), canvas?.levels() ?? null, foregroundLevels);
-        const out = this.decoder.decodeSlot(prepared, masks, spatial, state.temporal?.[s] ?? null, extra);
+        const out = this.decoder.decodeSlot(prepared, masks, passesSpatial ? spatial : null, state.temporal?.[s] ?? null, extra);
         spatial = out.states;
         if (canvas !== null && s + 1 < slots) canvas.claim(out.logit);
         logits.push(out.logit);
@@ -317,6 +321,7 @@ export class RVOSModel {
       for (const update of ctx.updates) update();
       const next: DecoderState = {
         kind: 'rvos-decoder-state',
+        frame: frameIndex + 1,
         temporal: this.decoder.usesTemporal ? temporal : null,
         matching: matched === null ? null : this.matching!.next(state.matching ?? null, matched, stacked),
         previousFrame: this.config.motionInput ? tf.clone(frame) : null,

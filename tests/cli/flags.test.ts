@@ -18,11 +18,11 @@ describe('rvos <command> with an unknown flag', () => {
 
   it('names an ill-typed value and the fix', async () => {
     const [videos, hidden, resume] = await Promise.all([
-      rvos(['data', 'synth', '--out', 'unused', '--videos', '-5']),
+      rvos(['data', 'synth', '--out', 'unused', '--train', '-5']),
       rvos(['model', 'summary', '--hidden', 'abc']),
       rvos(['train', '--resume=maybe']),
     ]);
-    expectOneLineError(videos, /--videos must be at least 1 \(got -5\)/, 2);
+    expectOneLineError(videos, /--train must be at least 1 \(got -5\)/, 2);
     expectOneLineError(hidden, /--hidden must be an integer \(got 'abc'\)/, 2);
     expectOneLineError(resume, /--resume' is given alone or as --resume=auto/, 2);
   });

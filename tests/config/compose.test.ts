@@ -23,7 +23,7 @@ describe('composeConfig on configs/', () => {
       first_frame_motion: 'zero',
       motion_alignment: 'none',
       inputs: ['prev_mask'],
-      matching: { embedding_dim: 100, local_radius: 15, max_reference: 1024 },
+      matching: { embedding_dim: 100, local_radius: 'auto', max_reference: 1024 },
       family: 'rvos',
       mobile_prior: null,
       siammask: null,
@@ -32,8 +32,9 @@ describe('composeConfig on configs/', () => {
     expect(config.data.size).toEqual([96, 96]);
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
     expect(config.data.synth).toEqual({
-      videos: 60,
+      train_videos: 50,
       val_videos: 10,
+      test_videos: 10,
       frames: 12,
       objects: [1, 3],
       seed: 7,
@@ -71,7 +72,7 @@ describe('composeConfig on configs/', () => {
 
   it('records where each value came from', () => {
     const composed = compose('train.steps=7');
-    expect(composed.sourceOf('model.hidden')).toBe('configs/model/small.yaml:3');
+    expect(composed.sourceOf('model.hidden')).toBe('configs/model/small.yaml:4');
     expect(composed.sourceOf('train.steps')).toBe("command-line override 'train.steps=7'");
   });
 

@@ -16,4 +16,21 @@ describe('run configs saved before the zero-shot keys existed', () => {
     const parsed = RvosConfigSchema.parse(config);
     expect(parsed).toEqual(fresh);
   });
+
+  it('read a dataset saved as videos + val_videos (the last ones held out) as the splits it had', () => {
+    const config = structuredClone(composeConfig({ configDir: CONFIG_DIR, overrides: ['data=synthetic_varied'] }).config) as unknown as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const synth = config.data!.synth as Record<string, unknown>;
+    const variety = synth.variety as Record<string, unknown>;
+    const older = { ...synth, videos: 130, val_videos: 30, variety: { train: variety.train, val: variety.held_out } };
+    delete (older as Record<string, unknown>).train_videos;
+    delete (older as Record<string, unknown>).test_videos;
+    delete config.data!.test_split;
+    const parsed = RvosConfigSchema.parse({ ...config, data: { ...config.data, synth: older } });
+    expect(parsed.data.synth).toMatchObject({ train_videos: 100, val_videos: 30, test_videos: 30, variety: { held_out: variety.held_out } });
+    // Such runs chose and reported on the same held-out videos: their val list.
+    expect(parsed.data.test_split).toBe('val');
+  });
 });

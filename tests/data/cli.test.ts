@@ -12,31 +12,32 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('rvos data', () => {
   it('parses synth flags into generator options', () => {
-    expect(parseSynthArgs(['--out', 'x', '--videos', '8', '--frames', '5', '--size', '48x80', '--objects', '2-5', '--seed', '3', '--val', '2', '--difficulty', 'hard'])).toEqual({
-      out: 'x', videos: 8, frames: 5, size: [48, 80], objects: [2, 5], seed: 3, valVideos: 2, difficulty: DIFFICULTY_PRESETS.hard, overwrite: false,
+    expect(parseSynthArgs(['--out', 'x', '--train', '8', '--frames', '5', '--size', '48x80', '--objects', '2-5', '--seed', '3', '--val', '2', '--test', '3', '--difficulty', 'hard'])).toEqual({
+      out: 'x', trainVideos: 8, frames: 5, size: [48, 80], objects: [2, 5], seed: 3, valVideos: 2, testVideos: 3, difficulty: DIFFICULTY_PRESETS.hard, overwrite: false,
     });
     expect(() => parseSynthArgs(['--out', 'x', '--size', '48'])).toThrow(/--size must look like HxW/);
     expect(() => parseSynthArgs(['--out', 'x', '--difficulty', 'brutal'])).toThrow(/--difficulty must be one of easy, default, hard/);
-    expect(() => parseSynthArgs(['--videos', '3'])).toThrow(ConfigError);
+    expect(() => parseSynthArgs(['--train', '3'])).toThrow(ConfigError);
     expect(() => parseSynthArgs(['--out', 'x', '--nope'])).toThrow(ConfigError);
   });
 
   it('synth writes a dataset that info counts', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const out = path.join(dir, 'synth');
-    expect(await run(['synth', '--out', out, '--videos', '4', '--val', '1', '--frames', '3', '--size', '32x40', '--objects', '2-2'])).toBe(0);
+    expect(await run(['synth', '--out', out, '--train', '3', '--val', '1', '--test', '2', '--frames', '3', '--size', '32x40', '--objects', '2-2'])).toBe(0);
     expect(fs.existsSync(path.join(out, 'ImageSets/2017/val.txt'))).toBe(true);
     log.mockClear();
     expect(await run(['info', '--root', out, '--check'])).toBe(0);
     const text = log.mock.calls.map((c) => String(c[0])).join('\n');
     expect(text).toContain('train: 3 sequences, 9 frames (9 annotated), 6 objects, sizes 40x32');
     expect(text).toContain('val: 1 sequences, 3 frames (3 annotated), 2 objects, sizes 40x32');
+    expect(text).toContain('test: 2 sequences, 6 frames (6 annotated), 4 objects, sizes 40x32');
   });
 
   it('info lists bad videos and exits 1', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const out = path.join(dir, 'bad');
-    await run(['synth', '--out', out, '--videos', '2', '--val', '0', '--frames', '2', '--size', '32x32']);
+    await run(['synth', '--out', out, '--train', '2', '--val', '0', '--test', '0', '--frames', '2', '--size', '32x32']);
     fs.rmSync(path.join(out, 'Annotations/480p/synth-0001/00001.png'));
     log.mockClear();
     expect(await run(['info', '--root', out])).toBe(1);

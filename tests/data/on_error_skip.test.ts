@@ -23,7 +23,7 @@ function truncateBody(file: string): void {
 beforeAll(async () => {
   root = path.join(tempDir('rvos-skip-'), 'synth');
   const summary = await generateSyntheticDataset({
-    out: root, videos: 5, valVideos: 2, frames: 4, size: [32, 32], objects: [1, 2], seed: 1, difficulty: DIFFICULTY_PRESETS.easy, overwrite: false,
+    out: root, trainVideos: 3, valVideos: 2, testVideos: 0, frames: 4, size: [32, 32], objects: [1, 2], seed: 1, difficulty: DIFFICULTY_PRESETS.easy, overwrite: false,
   });
   corruptTrain = path.join(root, 'JPEGImages', '480p', summary.train[1]!, '00002.jpg');
   corruptVal = path.join(root, 'JPEGImages', '480p', summary.val[0]!, '00001.jpg');

@@ -17,7 +17,7 @@ afterAll(() => removeDir(dir));
 describe('ClipPrefetcher with worker threads', () => {
   it('builds the same batches in workers as on the main thread, and reports bad files', async () => {
     const out = path.join(dir, 'synth');
-    await generateSyntheticDataset({ out, videos: 3, valVideos: 0, frames: 6, size: [48, 64], objects: [1, 3], seed: 5 });
+    await generateSyntheticDataset({ out, trainVideos: 3, valVideos: 0, testVideos: 0, frames: 6, size: [48, 64], objects: [1, 3], seed: 5 });
     const ds = await openDavis2017(out, { split: 'train' });
     const opts = { length: 4, size: [32, 40] as [number, number], slots: 3, augment: RVOS_AUGMENTATION, priorMask: MASKTRACK_PRIOR, batchSize: 2 };
     const inThread = new ClipPrefetcher(ds, new Rng(8), opts);

@@ -115,7 +115,7 @@ describe('synthesizeVideo', () => {
 });
 
 describe('generateSyntheticDataset', () => {
-  const opts = { videos: 5, valVideos: 2, frames: 4, size: [40, 56] as [number, number], objects: [1, 3] as [number, number], seed: 11 };
+  const opts = { trainVideos: 3, valVideos: 2, testVideos: 1, frames: 4, size: [40, 56] as [number, number], objects: [1, 3] as [number, number], seed: 11 };
 
   it('writes the DAVIS-2017 layout, byte-identical for the same seed', async () => {
     const a = path.join(scratch(), 'a');
@@ -127,9 +127,10 @@ describe('generateSyntheticDataset', () => {
     expect(hashTree(a)).toBe(hashTree(b));
     expect(hashTree(a)).not.toBe(hashTree(c));
     expect(fs.readFileSync(path.join(a, 'ImageSets/2017/train.txt'), 'utf8').trim().split('\n')).toEqual(['synth-0000', 'synth-0001', 'synth-0002']);
-    expect(fs.readFileSync(path.join(a, 'ImageSets/2017/val.txt'), 'utf8').trim().split('\n')).toEqual(['synth-0003', 'synth-0004']);
+    expect(fs.readFileSync(path.join(a, 'ImageSets/2017/val.txt'), 'utf8').trim().split('\n')).toEqual(['synth-val-0000', 'synth-val-0001']);
+    expect(fs.readFileSync(path.join(a, 'ImageSets/2017/test.txt'), 'utf8').trim().split('\n')).toEqual(['synth-test-0000']);
     for (const sub of ['JPEGImages', 'Annotations', 'Annotations_unsupervised']) {
-      expect(fs.readdirSync(path.join(a, sub, '480p', 'synth-0004'))).toHaveLength(4);
+      expect(fs.readdirSync(path.join(a, sub, '480p', 'synth-test-0000'))).toHaveLength(4);
     }
     expect(fs.readdirSync(path.dirname(a)).filter((f) => f.includes('partial'))).toEqual([]);
   });
@@ -142,7 +143,7 @@ describe('generateSyntheticDataset', () => {
     expect(train.sequences.map((s) => s.name)).toEqual(['synth-0000', 'synth-0001', 'synth-0002']);
     expect(val.sequences).toHaveLength(2);
     for (const [i, seq] of train.sequences.entries()) {
-      const video = synthesizeVideo(new Rng(synthVideoSeed(11, i)), { ...opts, difficulty: { lateObjectProb: 0 } });
+      const video = synthesizeVideo(new Rng(synthVideoSeed(11, 'train', i)), { ...opts, difficulty: { lateObjectProb: 0 } });
       expect([seq.height, seq.width, seq.frameNames.length]).toEqual([40, 56, 4]);
       expect(seq.objectIds).toEqual(Array.from({ length: video.objectCount }, (_, k) => k + 1));
       for (let t = 0; t < 4; t++) {
@@ -154,7 +155,7 @@ describe('generateSyntheticDataset', () => {
         expect(err / frame.data.length).toBeLessThan(6); // JPEG at quality 92
       }
     }
-    expect((await readRgbImage(path.join(out, 'JPEGImages/480p/synth-0003/00000.jpg'))).width).toBe(56);
+    expect((await readRgbImage(path.join(out, 'JPEGImages/480p/synth-val-0000/00000.jpg'))).width).toBe(56);
   });
 
   it('refuses to overwrite an existing folder unless asked', async () => {
@@ -163,6 +164,6 @@ describe('generateSyntheticDataset', () => {
     await expect(generateSyntheticDataset({ ...opts, out })).rejects.toThrow(/already exists/);
     await generateSyntheticDataset({ ...opts, out, overwrite: true });
     expect(fs.existsSync(path.join(out, 'synth.json'))).toBe(true);
-    await expect(generateSyntheticDataset({ ...opts, out: path.join(scratch(), 'v'), valVideos: 5 })).rejects.toThrow(/valVideos/);
+    await expect(generateSyntheticDataset({ ...opts, out: path.join(scratch(), 'v'), trainVideos: 0 })).rejects.toThrow(/trainVideos/);
   });
 });

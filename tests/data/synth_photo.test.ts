@@ -231,7 +231,7 @@ describe('synthesizePhotoVideo', () => {
 });
 
 describe('photographic dataset', () => {
-  const base = { videos: 4, valVideos: 2, frames: 4, size: [48, 64] as [number, number], objects: [1, 2] as [number, number], seed: 3, difficulty: quiet };
+  const base = { trainVideos: 2, valVideos: 1, testVideos: 1, frames: 4, size: [48, 64] as [number, number], objects: [1, 2] as [number, number], seed: 3, difficulty: quiet };
 
   it('keeps held-out photographs out of training videos and the reverse, and is a function of the seed', async () => {
     const dir = await photoFolder();
@@ -244,7 +244,7 @@ describe('photographic dataset', () => {
     expect(made.generator).toBe('rvos synthetic photo v1');
     expect(made.photoLibrary.train.filter((n: string) => made.photoLibrary.held_out.includes(n))).toEqual([]);
     // Training photographs are red, held-out ones green: each split's frames show only its own.
-    for (const [split, own, other] of [['train', 0, 1], ['val', 1, 0]] as const) {
+    for (const [split, own, other] of [['train', 0, 1], ['val', 1, 0], ['test', 1, 0]] as const) {
       const seqs = fs.readFileSync(path.join(a, 'ImageSets/2017', `${split}.txt`), 'utf8').trim().split('\n');
       for (const seq of seqs) {
         for (const f of fs.readdirSync(path.join(a, 'JPEGImages/480p', seq))) {
@@ -290,8 +290,8 @@ describe('photographic dataset', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const dir = await photoFolder();
     const out = path.join(scratch(), 'cli');
-    expect(await run(['synth', '--out', out, '--photos', dir, '--videos', '3', '--val', '1', '--frames', '3', '--size', '40x48'])).toBe(0);
-    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/wrote 2 train \+ 1 val videos/);
+    expect(await run(['synth', '--out', out, '--photos', dir, '--train', '2', '--val', '1', '--test', '1', '--frames', '3', '--size', '40x48'])).toBe(0);
+    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/wrote 2 train \+ 1 val \+ 1 test videos/);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'synth.json'), 'utf8')).photos).toEqual({ dir });
   });
 
@@ -302,7 +302,7 @@ describe('photographic dataset', () => {
     const data = (extra: string[] = []) =>
       composeConfig({
         configDir: REPO_CONFIGS,
-        overrides: ['data=synthetic_photo', `data.root=${root}`, `data.synth.photos=${photos}`, 'data.size=[32,32]', 'data.synth.videos=3', 'data.synth.val_videos=1', 'data.synth.frames=3', ...extra],
+        overrides: ['data=synthetic_photo', `data.root=${root}`, `data.synth.photos=${photos}`, 'data.size=[32,32]', 'data.synth.train_videos=2', 'data.synth.val_videos=1', 'data.synth.test_videos=1', 'data.synth.frames=3', ...extra],
       }).config.data;
     expect(await ensureSyntheticDataset(data())).toBe(true); // no photographs yet: procedural fallback
     expect(JSON.parse(fs.readFileSync(path.join(root, 'synth.json'), 'utf8')).photoLibrary).toBeNull();

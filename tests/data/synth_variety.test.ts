@@ -24,7 +24,7 @@ function videoHash(v: ReturnType<typeof synthesizeVideo>): string {
 
 const variety: SynthVariety = {
   train: { sizes: [[32, 32], [32, 48]], shapes: ['ellipse', 'cross'], textures: ['flat', 'rings'] },
-  val: { sizes: [[40, 72]], shapes: ['superellipse'], textures: ['hatch'], objects: [2, 2], difficulty: { cameraPan: 0 } },
+  held_out: { sizes: [[40, 72]], shapes: ['superellipse'], textures: ['hatch'], objects: [2, 2], difficulty: { cameraPan: 0 } },
 };
 
 describe('varied synthetic generator', () => {
@@ -53,7 +53,7 @@ describe('varied synthetic generator', () => {
   it('writes training videos from the training setting and held-out videos from the other one', async () => {
     const out = path.join(tempDir(), 'ds');
     dirs.push(path.dirname(out));
-    const summary = await generateSyntheticDataset({ out, videos: 8, valVideos: 3, frames: 3, size: [32, 32], objects: [1, 3], seed: 5, variety });
+    const summary = await generateSyntheticDataset({ out, trainVideos: 5, valVideos: 3, testVideos: 2, frames: 3, size: [32, 32], objects: [1, 3], seed: 5, variety });
     const train = await openDavis2017(out, { split: 'train', task: 'semi_supervised', onError: 'raise', scan: 'all' });
     const val = await openDavis2017(out, { split: 'val', task: 'unsupervised', onError: 'raise', scan: 'first' });
     expect(summary.train).toHaveLength(5);
@@ -68,9 +68,9 @@ describe('varied synthetic generator', () => {
   });
 
   it('refuses unknown kinds and empty size lists with the key to fix', async () => {
-    const bad = { ...variety, val: { ...variety.val, textures: ['plaid' as never] } };
-    const base = { out: path.join(tempDir(), 'x'), videos: 4, valVideos: 1, frames: 2, size: [32, 32] as [number, number], objects: [1, 2] as [number, number], seed: 1 };
-    await expect(generateSyntheticDataset({ ...base, variety: bad })).rejects.toThrow(/variety\.val\.textures: unknown kind plaid/);
+    const bad = { ...variety, held_out: { ...variety.held_out, textures: ['plaid' as never] } };
+    const base = { out: path.join(tempDir(), 'x'), trainVideos: 3, valVideos: 1, testVideos: 1, frames: 2, size: [32, 32] as [number, number], objects: [1, 2] as [number, number], seed: 1 };
+    await expect(generateSyntheticDataset({ ...base, variety: bad })).rejects.toThrow(/variety\.held_out\.textures: unknown kind plaid/);
     await expect(generateSyntheticDataset({ ...base, variety: { ...variety, train: { ...variety.train, sizes: [] } } })).rejects.toThrow(ConfigError);
   });
 });

@@ -106,7 +106,8 @@ describe('runs on data=davis2016', () => {
         { name: 'a', frames: 5 },
         { name: 'b', frames: 4 },
       ],
-      { train: ['a', 'b'], val: ['b'] },
+      // The test split (val) must hold videos training never saw.
+      { train: ['a'], val: ['b'] },
     );
     const tiny = (extra: string[]) =>
       composeConfig({

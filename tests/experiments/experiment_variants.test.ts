@@ -33,10 +33,7 @@ describe('named ablation experiments', () => {
     );
     expect(configs.every((c) => c.model.mode === 'one_shot')).toBe(true);
     const plus = configs.find((c) => c.run.name === 'ST+')!;
-    expect(plus.train.stages).toEqual([
-      { name: 'gt_prev', steps: 1 },
-      { name: 'pred_prev', steps: 1 },
-    ]);
+    expect(plus.train.stages).toBe('st_plus');
     expect(trainingStages(plus).map((s) => s.steps)).toEqual([300, 300]);
     for (const n of ['S', 'T', 'ST']) expect(configs.find((c) => c.run.name === n)!.train.stages).toBeNull();
     expect(configs.every((c) => c.train.steps === 600)).toBe(true);

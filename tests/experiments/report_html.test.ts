@@ -23,7 +23,14 @@ let dir = '';
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-html-'));
   const dataRoot = path.join(dir, 'data');
-  const common = [`data.root=${dataRoot}`, 'data.size=[32,32]', 'data.synth.videos=3', 'data.synth.val_videos=2', 'data.synth.frames=3'];
+  const common = [
+    `data.root=${dataRoot}`,
+    'data.size=[32,32]',
+    'data.synth.train_videos=1',
+    'data.synth.val_videos=2',
+    'data.synth.test_videos=2',
+    'data.synth.frames=3',
+  ];
   const specs = [
     { mode: 'zero_shot', seed: 1, jf: 0.4 },
     { mode: 'zero_shot', seed: 2, jf: 0.6 },
@@ -61,7 +68,7 @@ beforeAll(async () => {
     const writer = new SummaryWriter(path.join(runDir, 'tb'));
     for (const step of [10, 20]) writer.scalar('train/loss', 3 - step / 10 + index, step);
     writer.close();
-    const val = await openSplit(composed.config.data, 'val', task, 'eval');
+    const val = await openSplit(composed.config.data, 'test', task, 'eval');
     for (const seq of val.sequences) {
       for (const f of seq.frameNames) {
         const data = new Uint8Array(seq.width * seq.height);

@@ -32,8 +32,9 @@ function tiny(root: string, extra: string[]) {
       'data.batch_size=2',
       'data.clip_length=3',
       'data.max_objects=3',
-      'data.synth.videos=7',
+      'data.synth.train_videos=4',
       'data.synth.val_videos=3',
+      'data.synth.test_videos=3',
       'data.synth.frames=5',
       'data.synth.difficulty=hard',
       'model.hidden=8',
@@ -62,11 +63,22 @@ describe('runTraining', () => {
     expect(results.steps).toBe(4);
     expect(results.validation.map((v) => v.step)).toEqual([2, 4]);
     expect(Number.isFinite(results.global['J&F-Mean'])).toBe(true);
+    // The final evaluation scores the test split (3 videos), with the val-chosen and the final weights.
+    const testNames = fs
+      .readFileSync(path.join(data, 'ImageSets', '2017', 'test.txt'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(results.split).toBe('test');
+    expect(results.perSequence!.map((s) => s.name)).toEqual(testNames);
+    expect(results.perSequence!.every((s) => Math.abs(s.jAndF - (s.j + s.f) / 2) < 1e-12)).toBe(true);
+    expect(results.final!.step).toBe(4);
+    expect(results.final!.perSequence.map((s) => s.name)).toEqual(testNames);
+    if (results.bestStep === 4) expect(results.final!.global).toEqual(results.global);
     for (const f of ['results.json', 'model/config.json', 'eval/global_results-semi-supervised.csv', '.hydra/config.yaml', 'checkpoints/best.json']) {
       expect(fs.existsSync(path.join(runDir, f)), f).toBe(true);
     }
     const predicted = fs.readdirSync(path.join(runDir, 'predictions'));
-    expect(predicted.length).toBe(3);
+    expect(predicted.sort()).toEqual([...testNames].sort());
     // The run folder reproduces the config.
     expect(loadRunConfig(runDir).config).toEqual(composed.config);
     // TensorBoard: a file with the loss scalars and a validation image.
@@ -104,7 +116,7 @@ describe('runTraining', () => {
     try {
       const resultsA = path.join(tmp(), 'results-a');
       for (const name of fs
-        .readFileSync(path.join(data, 'ImageSets', '2017', 'val.txt'), 'utf8')
+        .readFileSync(path.join(data, 'ImageSets', '2017', 'test.txt'), 'utf8')
         .trim()
         .split('\n')) {
         const o = path.join(tmp(), `infer-${name}`);
@@ -120,9 +132,9 @@ describe('runTraining', () => {
         ]);
         fs.cpSync(path.join(o, 'masks'), path.join(resultsA, name), { recursive: true });
       }
-      expect(await evalCli(['--dataset', 'davis2017', '--root', data, '--results', resultsA, '--task', 'semi_supervised'])).toBe(0);
+      expect(await evalCli(['--dataset', 'davis2017', '--root', data, '--split', 'test', '--results', resultsA, '--task', 'semi_supervised'])).toBe(0);
       const outB = path.join(tmp(), 'eval-run');
-      expect(await evalCli(['--run', runDir, '--dataset', 'davis2017', '--root', data, '--out', outB])).toBe(0);
+      expect(await evalCli(['--run', runDir, '--out', outB])).toBe(0);
       for (const csv of ['global_results-semi-supervised.csv', 'per-sequence_results-semi-supervised.csv']) {
         const own = fs.readFileSync(path.join(runDir, 'eval', csv), 'utf8');
         expect(fs.readFileSync(path.join(resultsA, csv), 'utf8'), csv).toBe(own);
@@ -142,6 +154,14 @@ describe('runTraining', () => {
         }
       }
       expect(fs.readdirSync(path.join(outB, 'overlays')).length).toBe(3);
+      // --split val predicts the val videos instead (the run's data and lists).
+      const outC = path.join(tmp(), 'eval-val');
+      expect(await evalCli(['--run', runDir, '--split', 'val', '--out', outC])).toBe(0);
+      const valNames = fs
+        .readFileSync(path.join(data, 'ImageSets', '2017', 'val.txt'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(fs.readdirSync(path.join(outC, 'predictions')).sort()).toEqual([...valNames].sort());
       await expect(evalCli(['--run', runDir, '--results', resultsA, '--dataset', 'davis2017', '--root', data])).rejects.toThrow(
         /pass only one of --results, --run, --floor \(got --results and --run\)/,
       );
@@ -156,7 +176,7 @@ describe('runTraining', () => {
     const results = await runTraining(tiny(data, ['model.mode=zero_shot']), { runDir, resume: false, log: () => undefined, progress: false });
     expect(results.task).toBe('unsupervised');
     // The run's numbers are those the official evaluator computes from the predictions it wrote.
-    const official = await evaluateDavis({ root: data, results: path.join(runDir, 'predictions'), task: 'unsupervised', split: 'val' });
+    const official = await evaluateDavis({ root: data, results: path.join(runDir, 'predictions'), task: 'unsupervised', split: 'test' });
     expect(results.global).toEqual(official.global);
     expect(fs.readFileSync(path.join(runDir, 'eval', 'global_results-unsupervised.csv'), 'utf8')).toContain(`\n${formatFixed3(official.global['J&F-Mean'])},`);
     // Zero-shot ids are slot + 1: never above model.slots.

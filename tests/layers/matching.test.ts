@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { feelvosDistance, globalMatchingMap, localMatchingMap, sampleReferenceMask } from '../../src/layers/matching.js';
+import { feelvosDistance, globalMatchingMap, localMatchingMap, sampleReferenceMask, scaledLocalRadius } from '../../src/layers/matching.js';
 import { Rng } from '../../src/utils/rng.js';
 
 /** The FEELVOS formula as written in the paper, in plain numbers. */
@@ -180,5 +180,35 @@ describe('matching gradients', () => {
       tf.dispose(grads);
     }
     tf.dispose([m, c, r, weights]);
+  });
+});
+
+describe('scaledLocalRadius', () => {
+  it("is to a map's short side what FEELVOS's 15 is to 480p DAVIS maps (120 px): 1/8, at least 1", () => {
+    expect(scaledLocalRadius(120, 214)).toBe(15); // DAVIS 480p at stride 4
+    expect(scaledLocalRadius(60, 107)).toBe(8); // RVOS's 240x427 DAVIS frames
+    expect(scaledLocalRadius(16, 16)).toBe(2); // 64x64 frames
+    expect(scaledLocalRadius(24, 40)).toBe(3);
+    expect(scaledLocalRadius(4, 4)).toBe(1);
+  });
+
+  it('at 64x64 frames the local map is local: a match 8 map pixels away counts with radius 15, not with the scaled radius', () => {
+    // Equal embeddings everywhere (distance 0); the only labelled reference pixel is (0, 0).
+    const e = tf.zeros([1, 16, 16, 4]) as tf.Tensor4D;
+    const mask = tf.tidy(() =>
+      tf.pad(tf.ones([1, 1, 1, 1]), [
+        [0, 0],
+        [0, 15],
+        [0, 15],
+        [0, 0],
+      ]),
+    ) as tf.Tensor4D;
+    const at = (map: tf.Tensor4D, y: number, x: number) => map.arraySync()[0]![y]![x]![0]!;
+    const wide = localMatchingMap(e, e, mask, { radius: 15 });
+    const scaled = localMatchingMap(e, e, mask, { radius: scaledLocalRadius(16, 16) });
+    expect(at(wide, 8, 8)).toBe(0); // the whole 16x16 map is inside a radius-15 window
+    expect(at(scaled, 8, 8)).toBe(1);
+    expect(at(scaled, 2, 2)).toBe(0);
+    tf.dispose([e, mask, wide, scaled]);
   });
 });

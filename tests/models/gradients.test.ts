@@ -51,6 +51,7 @@ const configs: Partial<RVOSModelConfig>[] = [
   { recurrence: 'ST', mode: 'one_shot', objectness: true },
   { recurrence: 'S', mode: 'zero_shot', objectness: true },
   { recurrence: 'T', mode: 'zero_shot', objectness: false },
+  { recurrence: 'T_no_spatial', mode: 'one_shot', objectness: false },
 ];
 
 describe('gradients', () => {

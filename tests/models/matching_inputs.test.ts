@@ -126,6 +126,30 @@ describe('RVOSModel matching inputs', () => {
   });
 });
 
+describe('local matching radius', () => {
+  it("'auto' (the default) runs FEELVOS's radius scaled to the map: here 8x12 maps, radius 1, not 15", async () => {
+    // One-shot, two frames: frame 1's local map matches against frame 0's masks.
+    const run = async (localRadius: number | 'auto'): Promise<Float32Array> => {
+      const model = await RVOSModel.create(
+        smallConfig({ mode: 'one_shot', inputs: ['prev_mask', 'local_matching'], matching: { embeddingDim: 8, localRadius }, seed: 4 }),
+      );
+      const masks = blockMasks(3, 0);
+      const frames = [0, 1].map((p) => pattern([1, H, W, 3], p) as tf.Tensor4D);
+      const a = model.step(frames[0]!, masks, model.initialState());
+      const b = model.step(frames[1]!, blockMasks(3, 6), a.state);
+      const out = b.logits.dataSync() as Float32Array;
+      model.disposeState(a.state);
+      model.disposeState(b.state);
+      tf.dispose([a.logits, b.logits, a.objectness ?? [], b.objectness ?? [], masks, ...frames].flat());
+      model.dispose();
+      return out;
+    };
+    const auto = await run('auto');
+    expect(Array.from(auto)).toEqual(Array.from(await run(1)));
+    expect(Array.from(auto)).not.toEqual(Array.from(await run(15)));
+  });
+});
+
 describe('RVOSModel matching gradients', () => {
   const NEEDED = [
     'Conv2DBackpropFilter',

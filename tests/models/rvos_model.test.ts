@@ -57,7 +57,7 @@ describe('RVOSModel shapes', () => {
 describe('RVOSModel recurrence wiring', () => {
   const frames = (b: number): tf.Tensor4D[] => [pattern([b, 64, 64, 3], 0), pattern([b, 64, 64, 3], 1)] as tf.Tensor4D[];
 
-  for (const recurrence of ['S', 'T', 'ST'] as const) {
+  for (const recurrence of ['S', 'T', 'ST', 'T_no_spatial'] as const) {
     it(`${recurrence}: frame t ${recurrence === 'S' ? 'does not depend' : 'depends'} on frame t−1`, async () => {
       const model = await RVOSModel.create(smallConfig({ recurrence }));
       const [f0, f1] = frames(2);
@@ -72,7 +72,7 @@ describe('RVOSModel recurrence wiring', () => {
       model.dispose();
     });
 
-    it(`${recurrence}: slot i ${recurrence === 'T' ? 'does not depend' : 'depends'} on slot i−1`, async () => {
+    it(`${recurrence}: slot i of the first frame ${recurrence === 'T_no_spatial' ? 'does not depend' : 'depends'} on slot i−1`, async () => {
       // One-shot: change only slot 0's mask input; slot 1 sees that change only through the spatial state.
       const model = await RVOSModel.create(smallConfig({ recurrence, mode: 'one_shot' }));
       const [f0] = frames(1);
@@ -83,15 +83,46 @@ describe('RVOSModel recurrence wiring', () => {
       const s0 = tf.tidy(() => maxAbsDiff(slot(a!, 0), slot(b!, 0)));
       const s1 = tf.tidy(() => maxAbsDiff(slot(a!, 1), slot(b!, 1)));
       expect(s0).toBeGreaterThan(1e-4); // the mask input matters (one-shot)
-      if (recurrence === 'T') expect(s1).toBe(0);
+      if (recurrence === 'T_no_spatial') expect(s1).toBe(0);
       else expect(s1).toBeGreaterThan(1e-4);
       tf.dispose([f0!, masks, changed, a!, b!]);
       model.dispose();
     });
   }
 
-  it('T zero-shot: every slot of the first frame is the same (no spatial state, no temporal state yet)', async () => {
-    const model = await RVOSModel.create(smallConfig({ recurrence: 'T' }));
+  it('T (RVOS): on frame 0 slot 1 depends on slot 0; from frame 1 on it does not, while ST keeps depending', async () => {
+    // One-shot, two frames: frame 0 gets the same masks in both runs; frame 1 changes only slot 0's
+    // mask input, so slot 1 of frame 1 could see the change only through the spatial state.
+    const [f0, f1] = frames(1);
+    const masks = pattern([1, 64, 64, 3], 2) as tf.Tensor4D;
+    const changed = tf.tidy(() => tf.concat([tf.sub(1, slot(masks, 0)), slot(masks, 1), slot(masks, 2)], 3)) as tf.Tensor4D;
+    const twoFrames = (model: RVOSModel, second: tf.Tensor4D): tf.Tensor4D[] => {
+      const first = model.step(f0!, masks, model.initialState());
+      const next = model.step(f1!, second, first.state);
+      model.disposeState(first.state);
+      model.disposeState(next.state);
+      return [first.logits, next.logits];
+    };
+    const slotDiff = (a: tf.Tensor4D, b: tf.Tensor4D, s: number) => tf.tidy(() => maxAbsDiff(slot(a, s), slot(b, s)));
+    for (const recurrence of ['T', 'ST'] as const) {
+      const model = await RVOSModel.create(smallConfig({ recurrence, mode: 'one_shot' }));
+      const [a0, a1] = twoFrames(model, masks);
+      const [b0, b1] = twoFrames(model, changed);
+      expect(slotDiff(a0!, b0!, 1)).toBe(0); // frame 0 saw the same inputs
+      expect(slotDiff(a1!, b1!, 0), recurrence).toBeGreaterThan(1e-4);
+      if (recurrence === 'T') expect(slotDiff(a1!, b1!, 1)).toBe(0);
+      else expect(slotDiff(a1!, b1!, 1)).toBeGreaterThan(1e-4);
+      // Frame 0 of T: changing slot 0's mask there reaches slot 1 (the spatial state passes on frame 0).
+      const [c0] = runFrames(model, [f0!], changed);
+      if (recurrence === 'T') expect(slotDiff(a0!, c0!, 1)).toBeGreaterThan(1e-4);
+      tf.dispose([a0!, a1!, b0!, b1!, c0!]);
+      model.dispose();
+    }
+    tf.dispose([f0!, f1!, masks, changed]);
+  });
+
+  it('T_no_spatial zero-shot: every slot of the first frame is the same (no spatial state, no temporal state yet)', async () => {
+    const model = await RVOSModel.create(smallConfig({ recurrence: 'T_no_spatial' }));
     const st = await RVOSModel.create(smallConfig({ recurrence: 'ST' }));
     const [f0] = frames(1);
     const [t] = runFrames(model, [f0!]);

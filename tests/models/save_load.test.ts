@@ -32,6 +32,21 @@ function twoFrames(model: RVOSModel, frames: tf.Tensor4D[], masks: tf.Tensor4D |
 }
 
 describe('save / load', () => {
+  it('reads a T model saved before T kept the slot-to-slot state on frame 0 as the T_no_spatial it was', async () => {
+    const old = await RVOSModel.create(smallConfig({ recurrence: 'T_no_spatial', slots: 2 }));
+    const dir = tempDir();
+    await saveModel(old, dir);
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"T_no_spatial"', '"T"'));
+    const loaded = await loadModel(dir);
+    expect(loaded.config.recurrence).toBe('T_no_spatial');
+    const frames = [pattern([1, 32, 32, 3], 0), pattern([1, 32, 32, 3], 1)] as tf.Tensor4D[];
+    expect(twoFrames(loaded, frames, null)).toEqual(twoFrames(old, frames, null));
+    tf.dispose(frames);
+    old.dispose();
+    loaded.dispose();
+  });
+
   it('reproduces outputs exactly, BatchNorm statistics included', async () => {
     // A widened encoder too: its widths must come back from config.json, not from the defaults.
     const config = smallConfig({ mode: 'one_shot', objectness: true, recurrence: 'ST', encoder: { name: 'light', pretrained: null, widthMultiplier: 1.5 } });

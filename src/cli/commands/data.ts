@@ -15,14 +15,15 @@ import { ConfigError } from '../../utils/errors.js';
 import { parseFlags, UsageError } from '../args.js';
 
 const USAGE = `Usage:
-  rvos data synth --out DIR [--videos N] [--frames T] [--size HxW] [--objects MIN-MAX] [--seed S]
-                  [--val N] [--difficulty easy|default|hard] [--photos DIR] [--overwrite]
+  rvos data synth --out DIR [--train N] [--val N] [--test N] [--frames T] [--size HxW]
+                  [--objects MIN-MAX] [--seed S] [--difficulty easy|default|hard] [--photos DIR]
+                  [--overwrite]
       Writes a synthetic multi-object video dataset in the DAVIS-2017 layout (JPEG frames, palette
-      annotations, Annotations_unsupervised, ImageSets/2017/train.txt and val.txt). N is the total
-      number of videos; the last --val of them form the val split. Same options → same bytes.
+      annotations, Annotations_unsupervised, ImageSets/2017/{train,val,test}.txt). Each split has
+      its own videos and random streams (docs/protocol.md). Same options → same bytes.
       --photos DIR: photographic videos from the photographs in DIR (npm run setup:photos fetches
-      some into data/photos); training and val videos use disjoint photographs.
-      Defaults: --videos 60 --frames 12 --size 64x64 --objects 1-3 --seed 0 --val 10.
+      some into data/photos); training and held-out (val, test) videos use disjoint photographs.
+      Defaults: --train 50 --val 10 --test 10 --frames 12 --size 64x64 --objects 1-3 --seed 0.
   rvos data info --root DIR [--dataset davis2016|davis2017|youtube_vos] [--split NAME] [--check]
       Counts sequences, frames and objects per split; --check decodes every file. Bad videos are
       listed (exit code 1).`;
@@ -49,7 +50,8 @@ export function parseSynthArgs(argv: string[]): SynthOptions & { photos?: PhotoS
     argv,
     {
       out: { type: 'string', placeholder: 'DIR' },
-      videos: { type: 'int', min: 1 },
+      train: { type: 'int', min: 1 },
+      test: { type: 'int', min: 0 },
       frames: { type: 'int', min: 1 },
       size: { type: 'string', placeholder: 'HxW' },
       objects: { type: 'string', placeholder: 'MIN-MAX' },
@@ -65,12 +67,13 @@ export function parseSynthArgs(argv: string[]): SynthOptions & { photos?: PhotoS
   const preset = values.difficulty ?? 'default';
   return {
     out: values.out,
-    videos: values.videos ?? 60,
+    trainVideos: values.train ?? 50,
     frames: values.frames ?? 12,
     size: pairOption(values.size, [64, 64], /x/i, '--size', 'HxW, e.g. 64x96'),
     objects: pairOption(values.objects, [1, 3], /-/, '--objects', 'MIN-MAX, e.g. 1-3'),
     seed: values.seed ?? 0,
     valVideos: values.val ?? 10,
+    testVideos: values.test ?? 10,
     difficulty: DIFFICULTY_PRESETS[preset as keyof typeof DIFFICULTY_PRESETS],
     overwrite: values.overwrite ?? false,
     ...(values.photos === undefined ? {} : { photos: { dir: values.photos } }),
@@ -153,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
     const summary = await generateSyntheticDataset(opts);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(
-      `wrote ${summary.train.length} train + ${summary.val.length} val videos (${summary.frames} frames, ${summary.objects} objects) to ${summary.out} in ${seconds} s`,
+      `wrote ${summary.train.length} train + ${summary.val.length} val + ${summary.test.length} test videos (${summary.frames} frames, ${summary.objects} objects) to ${summary.out} in ${seconds} s`,
     );
     return 0;
   }

@@ -20,7 +20,7 @@ type Dataset = 'davis2016' | 'davis2017' | 'youtube_vos';
 const DATASETS: readonly Dataset[] = ['davis2016', 'davis2017', 'youtube_vos'];
 
 const USAGE = `Usage: rvos eval --dataset davis2016|davis2017|youtube_vos --root DIR --results DIR [options]
-       rvos eval --run RUN_DIR --dataset davis2016|davis2017|youtube_vos --root DIR [options]
+       rvos eval --run RUN_DIR [--split train|val|test] [--dataset davis2016|davis2017|youtube_vos --root DIR] [options]
        rvos eval --floor copy_first --dataset davis2016|davis2017|youtube_vos --root DIR [options]
 
 Evaluates predicted palette PNGs (<results>/<sequence>/<frame>.png) with the official metrics.
@@ -29,7 +29,8 @@ With --run, predicts them first with a trained run (written to <out>/predictions
 
 Options:
   --dataset davis2016|davis2017|youtube_vos
-  --root DIR          dataset root (DAVIS: holds ImageSets/ and Annotations/; YouTube-VOS: holds <split>/).
+  --root DIR          dataset root (DAVIS: holds ImageSets/ and Annotations/; YouTube-VOS: holds <split>/);
+                      with --run, --dataset and --root default to the run's own data.
                       davis2016 reads the official layout (ImageSets/480p/, 0/255 masks) or a
                       DAVIS-2017-layout copy (ImageSets/2016/, palette ids; their union is the object)
   --results DIR       result folder
@@ -39,7 +40,9 @@ Options:
                       mode, else semi_supervised). davis2016 unsupervised: the union of the predicted
                       instances is the foreground, scored against the binary mask
   --split NAME        DAVIS-2017: ImageSets/2017/<split>.txt; DAVIS-2016: ImageSets/480p/<split>.txt or
-                      ImageSets/2016/<split>.txt (default val); YouTube-VOS: train|valid (default valid)
+                      ImageSets/2016/<split>.txt (default val); YouTube-VOS: train|valid (default valid);
+                      with --run on the run's own data: default its data.test_split (test for
+                      synthetic data, whose lists are train, val and test; docs/protocol.md)
   --sequences A,B     evaluate only these sequences/videos
   --seen FILE         YouTube-VOS: categories seen in training, one per line (others count as unseen)
   --out DIR           where to write CSV/JSON (default: the result folder; with --run: RUN_DIR/eval-<dataset>-<split>;
@@ -76,8 +79,12 @@ export async function run(argv: string[]): Promise<number> {
     if (v === undefined) throw new UsageError(`--${name} is required`, USAGE.split('\n')[0]!, 'eval');
     return v;
   };
-  const dataset = required('dataset') as Dataset;
-  const root = required('root');
+  let dataset = values.dataset as Dataset | undefined;
+  let root = values.root;
+  let split = values.split;
+  if (values.run !== undefined) ({ dataset, root, split } = await runDefaults(values.run, dataset, root, split));
+  if (dataset === undefined) dataset = required('dataset') as Dataset;
+  if (root === undefined) root = required('root');
   const sequences = values.sequences
     ?.split(',')
     .map((s) => s.trim())
@@ -104,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sources.length > 1)
     throw new UsageError(`pass only one of --results, --run, --floor (got ${sources.map((k) => `--${k}`).join(' and ')})`, USAGE.split('\n')[0]!, 'eval');
   if (values.run !== undefined) {
-    const predicted = await predictWithRun(values.run, dataset, root, values.task, values.split, sequences, values.out, values.backend);
+    const predicted = await predictWithRun(values.run, dataset, root, values.task, split, sequences, values.out, values.backend);
     ({ results, out, task } = predicted);
   } else if (values.floor !== undefined) {
     if (values.task === 'unsupervised')
@@ -123,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
       root,
       results,
       task,
-      split: values.split,
+      split,
       sequences,
       temporalStability: values['temporal-stability'] === true,
       onSequence: (s: { sequence: string }, i: number, n: number) => process.stderr.write(`\r[${i + 1}/${n}] ${s.sequence}`.padEnd(60)),
@@ -146,13 +153,32 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`Wrote ${files.join(', ')}`);
     return 0;
   }
-  const evaluation = await evaluateYouTubeVOS({ root, results, split: values.split, videos: sequences, seenCategories: seenCategories! });
+  const evaluation = await evaluateYouTubeVOS({ root, results, split, videos: sequences, seenCategories: seenCategories! });
   const files = writeYouTubeVOSEvaluation(out, evaluation);
   console.log(`YouTube-VOS: ${evaluation.objects.length} objects (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   console.log(YOUTUBE_VOS_MEASURES.map((m) => m.padStart(9)).join(' '));
   console.log(YOUTUBE_VOS_MEASURES.map((m) => (formatFixed3(evaluation.global[m]) || 'NaN').padStart(9)).join(' '));
   console.log(`Wrote ${files.join(', ')}`);
   return 0;
+}
+
+/**
+ * --dataset, --root and --split of `--run` when not given: the run's own data and its test split
+ * (the split a run reports; docs/protocol.md). A --split on another root keeps the flag's default.
+ */
+async function runDefaults(
+  runDir: string,
+  dataset: Dataset | undefined,
+  root: string | undefined,
+  split: string | undefined,
+): Promise<{ dataset: Dataset | undefined; root: string | undefined; split: string | undefined }> {
+  const { loadRunConfig } = await import('../../config/index.js');
+  const data = loadRunConfig(runDir).config.data;
+  // Synthetic data has the DAVIS-2017 layout; a folder of frames has no labels to score.
+  const own: Dataset | undefined = data.dataset === 'synthetic' ? 'davis2017' : data.dataset === 'frames' ? undefined : data.dataset;
+  const onOwnData = own !== undefined && (dataset === undefined || dataset === own) && (root === undefined || path.resolve(root) === path.resolve(data.root));
+  if (!onOwnData) return { dataset, root, split };
+  return { dataset: own, root: root ?? data.root, split: split ?? data.test_split };
 }
 
 /** Predicts `dataset` with the run into <out>/predictions and says where to evaluate. */

@@ -12,7 +12,7 @@ ConvLSTM decoder, objectness head).
   --encoder NAME      ${ENCODER_NAMES.join(' | ')} (default resnet101)
   --hidden N          decoder width, a multiple of 8 (default 128)
   --slots N           object slots (default 10)
-  --recurrence R      S | T | ST (default ST)
+  --recurrence R      S | T | ST | T_no_spatial (default ST)
   --mode M            zero_shot | one_shot (default zero_shot)
   --objectness        add the objectness head
   --pretrained SRC    TF.js layers model folder or 'nsfwjs' (default none)
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
       encoder: { type: 'string', choices: ENCODER_NAMES },
       hidden: { type: 'int', min: 8 },
       slots: { type: 'int', min: 1 },
-      recurrence: { type: 'string', choices: ['S', 'T', 'ST'] },
+      recurrence: { type: 'string', choices: ['S', 'T', 'ST', 'T_no_spatial'] },
       mode: { type: 'string', choices: ['zero_shot', 'one_shot'] },
       objectness: { type: 'boolean' },
       pretrained: { type: 'string', placeholder: 'SRC' },

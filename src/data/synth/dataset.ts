@@ -2,10 +2,14 @@
  * Writes a synthetic dataset in the DAVIS-2017 layout, so the DAVIS reader and evaluator serve it
  * exactly like real data:
  *   JPEGImages/480p/<seq>/00000.jpg, Annotations/480p/<seq>/00000.png (DAVIS palette),
- *   Annotations_unsupervised/480p/... (the same instances), ImageSets/2017/{train,val}.txt,
+ *   Annotations_unsupervised/480p/... (the same instances), ImageSets/2017/{train,val,test}.txt,
  *   synth.json (the options, for provenance).
  * The folder name says 480p because readers expect it; the frames have the requested size.
- * Video i depends only on (seed, i, options): a larger dataset starts with the same videos.
+ *
+ * Splits (docs/protocol.md): video i of split s depends only on (seed, s, i, options). A larger
+ * training set starts with the same training videos and leaves the val and test videos as they
+ * are, and no val or test video shares a random stream with a training video of any dataset made
+ * with the same seed, whatever its size.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,19 +25,63 @@ import { synthesizeVideo } from './video.js';
 /** Encodes/writes of this many videos may be in flight while the next one is rendered. */
 const WRITE_AHEAD = 4;
 
-export function synthVideoName(i: number): string {
-  return `synth-${String(i).padStart(4, '0')}`;
+export const SYNTH_SPLITS = ['train', 'val', 'test'] as const;
+export type SynthSplit = (typeof SYNTH_SPLITS)[number];
+
+/**
+ * Where each split's stream keys start. Training video i has key i (so the training videos of
+ * datasets made before the splits existed keep their pixels); val and test keys live in the upper
+ * half and quarter of the 32-bit range, which no training index reaches.
+ */
+const SPLIT_KEY_BASE: Record<SynthSplit, number> = { train: 0, val: 0x80000000, test: 0xc0000000 };
+/** Most videos per split: the key ranges above must not overlap. */
+export const MAX_SYNTH_VIDEOS_PER_SPLIT = 0x40000000;
+
+export function synthVideoName(split: SynthSplit, i: number): string {
+  const n = String(i).padStart(4, '0');
+  return split === 'train' ? `synth-${n}` : `synth-${split}-${n}`;
 }
 
-/** The seed of video i: a fixed mix of the dataset seed and the index. */
-export function synthVideoSeed(seed: number, i: number): number {
-  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0;
+/**
+ * The seed of video i of a split: a fixed mix of the dataset seed and the video's key. For one
+ * dataset seed the map key → seed is a bijection (multiplication by an odd constant and xor with a
+ * constant are bijections modulo 2^32), so distinct (split, i) always get distinct streams.
+ */
+export function synthVideoSeed(seed: number, split: SynthSplit, i: number): number {
+  if (!(Number.isInteger(i) && i >= 0 && i < MAX_SYNTH_VIDEOS_PER_SPLIT)) throw new ConfigError(`synthetic video index must be in 0..${MAX_SYNTH_VIDEOS_PER_SPLIT - 1} (got ${i})`);
+  const key = (SPLIT_KEY_BASE[split] + i) >>> 0;
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul((key + 1) >>> 0, 0x85ebca6b)) >>> 0;
+}
+
+/** One video of a dataset to generate: its split, name, stream seed and which variety setting it draws from. */
+export interface SynthVideoPlan {
+  split: SynthSplit;
+  index: number;
+  name: string;
+  seed: number;
+  /** The variety setting (null: the plain generator, every split from the same options). */
+  setting: 'train' | 'held_out' | null;
+}
+
+/** The videos of a dataset, training first, then val, then test. */
+export function synthVideoPlan(opts: Pick<SynthOptions, 'trainVideos' | 'valVideos' | 'testVideos' | 'seed' | 'variety'>): SynthVideoPlan[] {
+  const counts: Record<SynthSplit, number> = { train: opts.trainVideos, val: opts.valVideos, test: opts.testVideos };
+  return SYNTH_SPLITS.flatMap((split) =>
+    Array.from({ length: counts[split] }, (_, index) => ({
+      split,
+      index,
+      name: synthVideoName(split, index),
+      seed: synthVideoSeed(opts.seed, split, index),
+      setting: opts.variety === undefined ? null : split === 'train' ? ('train' as const) : ('held_out' as const),
+    })),
+  );
 }
 
 export interface SynthSummary {
   out: string;
   train: string[];
   val: string[];
+  test: string[];
   frames: number;
   objects: number;
 }
@@ -61,9 +109,12 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
   checkVideoOptions(opts);
   if (opts.variety !== undefined) checkVariety(opts.variety, opts);
   const difficulty = resolveDifficulty(opts.difficulty);
-  if (!(Number.isInteger(opts.videos) && opts.videos >= 1)) throw new ConfigError(`synthetic videos must be an integer >= 1 (got ${opts.videos})`);
-  if (!(Number.isInteger(opts.valVideos) && opts.valVideos >= 0 && opts.valVideos < opts.videos)) {
-    throw new ConfigError(`synthetic valVideos must be an integer in 0..videos-1 (got ${opts.valVideos} with videos ${opts.videos})`);
+  if (!(Number.isInteger(opts.trainVideos) && opts.trainVideos >= 1 && opts.trainVideos <= MAX_SYNTH_VIDEOS_PER_SPLIT)) {
+    throw new ConfigError(`synthetic trainVideos must be an integer in 1..${MAX_SYNTH_VIDEOS_PER_SPLIT} (got ${opts.trainVideos})`);
+  }
+  for (const key of ['valVideos', 'testVideos'] as const) {
+    const n = opts[key];
+    if (!(Number.isInteger(n) && n >= 0 && n <= MAX_SYNTH_VIDEOS_PER_SPLIT)) throw new ConfigError(`synthetic ${key} must be an integer >= 0 (got ${n})`);
   }
   const out = path.resolve(opts.out);
   if (fs.existsSync(out) && !opts.overwrite) {
@@ -71,42 +122,44 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
   }
   const tmp = `${out}.partial-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  const names = Array.from({ length: opts.videos }, (_, i) => synthVideoName(i));
-  // Photographs (when asked for and present): training videos from one pool, held-out from the other.
-  const sizes = opts.variety === undefined ? [opts.size] : [...opts.variety.train.sizes, ...opts.variety.val.sizes];
-  const photos = opts.photos === undefined ? null : await openPhotoGenerator(opts.photos, sizes, opts.valVideos > 0 ? ['train', 'held_out'] : ['train']);
+  const plan = synthVideoPlan(opts);
+  // Photographs (when asked for and present): training videos from one pool, val and test from the other.
+  const sizes = opts.variety === undefined ? [opts.size] : [...opts.variety.train.sizes, ...opts.variety.held_out.sizes];
+  const heldOut = opts.valVideos + opts.testVideos > 0;
+  const photos = opts.photos === undefined ? null : await openPhotoGenerator(opts.photos, sizes, heldOut ? ['train', 'held_out'] : ['train']);
   if (photos !== null && photos.generator === null) console.log(photos.note);
   let objects = 0;
   try {
     const pending: Promise<void>[] = [];
-    for (let i = 0; i < opts.videos; i++) {
-      const rng = new Rng(synthVideoSeed(opts.seed, i));
+    for (const v of plan) {
+      const rng = new Rng(v.seed);
       let videoOpts: SynthVideoOptions = { ...opts, difficulty };
-      if (opts.variety !== undefined) {
+      if (v.setting !== null) {
         // The varied generator: the video's split picks the setting, the setting a frame size.
-        const setting = i < opts.videos - opts.valVideos ? opts.variety.train : opts.variety.val;
+        const setting = opts.variety![v.setting];
         videoOpts = settingVideoOptions({ ...opts, difficulty }, setting, setting.sizes[rng.int(0, setting.sizes.length - 1)]!);
       }
-      const pool = i < opts.videos - opts.valVideos ? 'train' : 'held_out';
+      const pool = v.split === 'train' ? 'train' : 'held_out';
       const video = photos?.generator ? photos.generator.synthesize(rng, videoOpts, pool) : synthesizeVideo(rng, videoOpts);
       objects += video.objectCount;
-      pending.push(writeVideo(tmp, names[i]!, video, resolveDifficulty(videoOpts.difficulty).jpegQuality));
+      pending.push(writeVideo(tmp, v.name, video, resolveDifficulty(videoOpts.difficulty).jpegQuality));
       if (pending.length >= WRITE_AHEAD) await pending.shift();
     }
     await Promise.all(pending);
-    const train = names.slice(0, opts.videos - opts.valVideos);
-    const val = names.slice(opts.videos - opts.valVideos);
+    const names = (split: SynthSplit) => plan.filter((v) => v.split === split).map((v) => v.name);
+    const [train, val, test] = [names('train'), names('val'), names('test')];
     const sets = path.join(tmp, 'ImageSets', '2017');
     fs.mkdirSync(sets, { recursive: true });
-    fs.writeFileSync(path.join(sets, 'train.txt'), `${train.join('\n')}\n`);
-    if (val.length > 0) fs.writeFileSync(path.join(sets, 'val.txt'), `${val.join('\n')}\n`);
+    for (const [split, list] of [['train', train], ['val', val], ['test', test]] as const) {
+      if (list.length > 0) fs.writeFileSync(path.join(sets, `${split}.txt`), `${list.join('\n')}\n`);
+    }
     const { out: _out, overwrite: _ow, ...recorded } = opts;
-    const generator = photos?.generator ? 'rvos synthetic photo v1' : opts.variety === undefined ? 'rvos synthetic v1' : 'rvos synthetic v2 (varied)';
+    const generator = photos?.generator ? 'rvos synthetic photo v1' : opts.variety === undefined ? 'rvos synthetic v2 (splits)' : 'rvos synthetic v3 (varied, splits)';
     const photoLibrary = photos === null ? {} : { photoLibrary: photos.generator === null ? null : { effects: photos.generator.effects, ...photos.generator.names, cutouts: photos.generator.cutouts } };
     fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator, ...recorded, difficulty, ...photoLibrary }, null, 2)}\n`);
     if (fs.existsSync(out)) fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
-    return { out, train, val, frames: opts.frames * opts.videos, objects };
+    return { out, train, val, test, frames: opts.frames * plan.length, objects };
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;

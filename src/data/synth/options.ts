@@ -127,20 +127,22 @@ export interface SynthSetting {
 }
 
 /**
- * The varied generator: training videos from one setting, held-out (val) videos from another,
- * so the held-out split tests settings training never saw (sizes, shapes, textures).
+ * The varied generator: training videos from one setting, held-out (val and test) videos from
+ * another, so the held-out splits test settings training never saw. The two settings share no
+ * frame size, shape kind or texture kind (checkVariety).
  */
 export interface SynthVariety {
   train: SynthSetting;
-  val: SynthSetting;
+  held_out: SynthSetting;
 }
 
 /** Options for a whole dataset on disk (DAVIS-2017 layout). */
 export interface SynthOptions extends SynthVideoOptions {
   out: string;
-  /** Total number of videos; the last `valVideos` of them form the val split. */
-  videos: number;
+  /** Videos of the train split (checkpoints and levers are chosen on val; test is reported). */
+  trainVideos: number;
   valVideos: number;
+  testVideos: number;
   seed: number;
   /** Per-split settings (absent: every video from `size`, `objects`, `difficulty` as the original generator). */
   variety?: SynthVariety;
@@ -205,11 +207,25 @@ export function settingVideoOptions(base: SynthVideoOptions, setting: SynthSetti
 }
 
 export function checkVariety(v: SynthVariety, base: SynthVideoOptions): void {
-  for (const split of ['train', 'val'] as const) {
+  for (const split of ['train', 'held_out'] as const) {
     const s = v[split];
     if (!Array.isArray(s.sizes) || s.sizes.length === 0) throw new ConfigError(`synthetic variety.${split}.sizes must list at least one [H, W]`);
     checkKindOptions(s, `variety.${split}.`);
     for (const size of s.sizes) checkVideoOptions(settingVideoOptions(base, s, size));
     resolveDifficulty({ ...base.difficulty, ...s.difficulty });
   }
+  const shared = settingOverlap(v.train, v.held_out);
+  if (shared.length > 0) {
+    throw new ConfigError(
+      `synthetic variety.held_out shares ${shared.join(', ')} with variety.train; the held-out setting must differ in every size, shape and texture (docs/protocol.md)`,
+    );
+  }
+}
+
+/** What two settings have in common: frame sizes, shape kinds and texture kinds (empty: disjoint). */
+export function settingOverlap(a: SynthSetting, b: SynthSetting): string[] {
+  const sizes = a.sizes.filter(([h, w]) => b.sizes.some(([h2, w2]) => h === h2 && w === w2)).map(([h, w]) => `size ${h}x${w}`);
+  const shapes = a.shapes.filter((k) => b.shapes.includes(k)).map((k) => `shape ${k}`);
+  const textures = a.textures.filter((k) => b.textures.includes(k)).map((k) => `texture ${k}`);
+  return [...sizes, ...shapes, ...textures];
 }
