@@ -102,6 +102,9 @@ export function holm(pValues: readonly number[]): number[] {
   return out;
 }
 
+/** An sd this small relative to the values is float rounding, not spread. */
+const SD_ROUNDING = 1e-12;
+
 /**
  * Paired standardized mean difference d_z: mean of the paired differences over their sample
  * standard deviation (n − 1). ±Infinity for identical non-zero differences, 0 for all zeros, NaN
@@ -112,7 +115,8 @@ export function standardizedDifference(diffs: readonly number[]): number {
   if (n < 2) return NaN;
   const mean = diffs.reduce((a, b) => a + b, 0) / n;
   const sd = Math.sqrt(diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1));
-  if (sd === 0) return mean === 0 ? 0 : mean > 0 ? Infinity : -Infinity;
+  // Differences equal up to rounding (say 0.72 − 0.62 and 0.74 − 0.64) have an sd of ~1e-17, not a real spread.
+  if (sd <= SD_ROUNDING * Math.max(1, Math.abs(mean))) return mean === 0 ? 0 : mean > 0 ? Infinity : -Infinity;
   return mean / sd;
 }
 

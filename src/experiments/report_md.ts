@@ -6,6 +6,8 @@ import { groupVariants, readSweep, type Stat, type Variant } from './sweep_resul
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
+import { readSweepFloors } from './floors.js';
+import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows } from './selection_table.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
@@ -22,22 +24,41 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
   parts.push(
-    'Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).',
+    'Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the test split with the checkpoint chosen on the validation split (older runs: see "checkpoint chosen on" below), mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.',
     '',
   );
   const speed = hasSpeed(variants);
   parts.push(
     table(
       ['variant', 'task', 'n', ...GLOBAL_MEASURES, ...(speed ? SPEED_HEADER : [])],
-      variants.map((v) => [
-        `\`${labelOf(v)}\``,
-        v.jobs.find((j) => j.results)?.results?.task ?? '–',
-        String(v.metrics['J&F-Mean'].n),
-        ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
-        ...(speed ? speedCells(v) : []),
-      ]),
+      variants
+        .map((v) => [
+          `\`${labelOf(v)}\``,
+          v.jobs.find((j) => j.results)?.results?.task ?? '–',
+          String(v.metrics['J&F-Mean'].n),
+          ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+          ...(speed ? speedCells(v) : []),
+        ])
+        .concat(
+          (comparisons === undefined ? [] : floorRows(variants, comparisons)).map((f) => [
+            f.label,
+            f.task,
+            '–',
+            ...GLOBAL_MEASURES.map((m) => f.global[m].toFixed(3)),
+            ...(speed ? SPEED_HEADER.map(() => '–') : []),
+          ]),
+        ),
     ),
   );
+  if (comparisons !== undefined) {
+    parts.push('', '## Test score, checkpoint and floor', '', SELECTION_NOTE, '');
+    parts.push(
+      table(
+        SELECTION_HEADER,
+        selectionRows(variants, comparisons, (v) => `\`${labelOf(v)}\``).map((r) => r.map((c) => c.replace(/\|/g, '\\|'))),
+      ),
+    );
+  }
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
@@ -84,6 +105,6 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
 export function writeSweepReport(sweepDir: string, title: string, context?: string): string {
   const variants = groupVariants(readSweep(sweepDir));
   const file = path.join(sweepDir, 'report.md');
-  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants)));
+  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants, readSweepFloors(sweepDir))));
   return file;
 }
