@@ -139,9 +139,78 @@ export function bootstrapMean(groups: readonly (readonly number[])[], options: B
   return { mean: meanOfMeans(kept), lo, hi, seeds: kept.length, videos: kept.some((g) => g.length > 1) };
 }
 
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; about 15 digits). */
+function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let a = c[0]!;
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** The regularized incomplete beta I_x(a, b), by its continued fraction (Lentz), flipped where that converges faster. */
+function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(a * Math.log(x) + b * Math.log(1 - x) - (logGamma(a) + logGamma(b) - logGamma(a + b))) / a;
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 0;
+  for (let i = 0; i <= 400; i++) {
+    const m = Math.floor(i / 2);
+    const num =
+      i === 0 ? 1 : i % 2 === 0 ? (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + num * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    d = 1 / d;
+    c = 1 + num / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    const cd = c * d;
+    f *= cd;
+    if (Math.abs(1 - cd) < 1e-14) break;
+  }
+  return front * (f - 1);
+}
+
+/** Two-sided p-value of Student's t statistic with `df` degrees of freedom. */
+export function studentTwoSidedP(t: number, df: number): number {
+  if (Number.isNaN(t) || df < 1) return NaN;
+  if (!Number.isFinite(t)) return 0;
+  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/**
+ * The paired t-test on the per-seed mean differences (df = seeds − 1): the seed is the unit that
+ * is replicated, and with few seeds a bootstrap over them is overconfident (with 3 seeds every
+ * resample of three same-sign differences has that sign, so its p-value is ~0). NaN below 2 seeds.
+ */
+export function seedTTestP(groups: readonly (readonly number[])[]): number {
+  const means = groups.filter((g) => g.length > 0).map((g) => g.reduce((a, b) => a + b, 0) / g.length);
+  const n = means.length;
+  if (n < 2) return NaN;
+  const mean = means.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(means.reduce((a, m) => a + (m - mean) ** 2, 0) / (n - 1));
+  if (sd <= SD_ROUNDING * Math.max(1, Math.abs(mean))) return mean === 0 ? 1 : 0;
+  return studentTwoSidedP(mean / (sd / Math.sqrt(n)), n - 1);
+}
+
 export interface PairedTest extends BootstrapEstimate {
-  /** Two-sided bootstrap p-value of a zero mean difference (uncorrected). */
+  /**
+   * Two-sided p-value of a zero mean difference (uncorrected): the larger of the two-level
+   * bootstrap's and the per-seed paired t-test's. Each is a test at its level, so rejecting only
+   * when both reject keeps the level, and the t-test stops a few seeds from looking like many.
+   */
   p: number;
+  /** The two parts of p. */
+  pBootstrap: number;
+  pSeeds: number;
   /** d_z over the paired units (seed × video, or seeds when videos are not known). */
   effect: number;
   /** Paired units. */
@@ -154,13 +223,17 @@ export function pairedTest(diffs: readonly (readonly number[])[], options: Boots
   const samples = hierarchicalBootstrap(kept, options);
   const [lo, hi] = percentileInterval(samples);
   const flat = kept.flat();
+  const pBootstrap = kept.length === 0 ? NaN : bootstrapPValue(samples);
+  const pSeeds = seedTTestP(kept);
   return {
     mean: meanOfMeans(kept),
     lo,
     hi,
     seeds: kept.length,
     videos: kept.some((g) => g.length > 1),
-    p: kept.length === 0 ? NaN : bootstrapPValue(samples),
+    p: Number.isNaN(pSeeds) ? pBootstrap : Math.max(pBootstrap, pSeeds),
+    pBootstrap,
+    pSeeds,
     effect: standardizedDifference(flat),
     pairs: flat.length,
   };

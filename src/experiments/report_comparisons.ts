@@ -13,7 +13,8 @@ export const COMPARISON_NOTE =
   `Δ = variant − baseline ${COMPARED_MEASURE}, paired: the same seed (same initialisation and data order) and the same test video for both. ` +
   `Mean of Δ over seeds and videos, with a ${LEVEL} interval from a bootstrap that resamples the seeds, then the videos within each seed ` +
   `(${BOOTSTRAP_RESAMPLES} resamples, fixed generator seed: the same report every time); runs that list no per-video scores pair by seed only ("n seeds"). ` +
-  `d_z = mean Δ / sd of Δ over the paired (seed, video) units. p: two-sided bootstrap p-value, Holm-corrected over every test on this page ` +
+  `d_z = mean Δ / sd of Δ over the paired (seed, video) units. p: two-sided, the larger of the bootstrap's p-value and a paired t-test's on the per-seed mean Δ (df = seeds − 1; ` +
+  'a bootstrap over 3 seeds calls any same-sign difference certain, the t-test does not), Holm-corrected over every test on this page ' +
   `(the comparisons and the claims; a pair counted once; comparisons with a variant below its floor are not drawn and not counted). ` +
   `"yes" means Holm p < ${ALPHA.toFixed(2)} (needs ≥ ${MIN_SEEDS} seeds). A difference that is not clear is not evidence of either direction.`;
 

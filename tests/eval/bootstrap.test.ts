@@ -9,7 +9,9 @@ import {
   meanOfMeans,
   pairedTest,
   percentileInterval,
+  seedTTestP,
   standardizedDifference,
+  studentTwoSidedP,
 } from '../../src/eval/bootstrap.js';
 import { Rng } from '../../src/utils/rng.js';
 
@@ -107,5 +109,34 @@ describe('the two-level bootstrap', () => {
     expect(none.lo).toBeLessThan(0);
     expect(none.hi).toBeGreaterThan(0);
     expect(Math.abs(none.effect)).toBeLessThan(0.3);
+  });
+});
+
+describe("Student's t", () => {
+  it("two-sided p at the tables' 5% critical values, and the closed forms of 1 and 2 degrees of freedom", () => {
+    expect(studentTwoSidedP(12.7062, 1)).toBeCloseTo(0.05, 4);
+    expect(studentTwoSidedP(4.302653, 2)).toBeCloseTo(0.05, 5);
+    expect(studentTwoSidedP(2.776445, 4)).toBeCloseTo(0.05, 5);
+    expect(studentTwoSidedP(2.570582, 5)).toBeCloseTo(0.05, 5);
+    expect(studentTwoSidedP(-2.570582, 5)).toBeCloseTo(0.05, 5);
+    expect(studentTwoSidedP(0, 7)).toBeCloseTo(1, 12);
+    // df = 1: 1 − (2/π) atan|t|; df = 2: 1 − |t| / √(2 + t²).
+    expect(studentTwoSidedP(3, 1)).toBeCloseTo(1 - (2 / Math.PI) * Math.atan(3), 10);
+    expect(studentTwoSidedP(0.7, 2)).toBeCloseTo(1 - 0.7 / Math.sqrt(2.49), 10);
+  });
+
+  it('the per-seed t-test: seed means 0.10, 0.11, 0.09 → t = 0.1 / (0.01/√3), df 2', () => {
+    const t = 0.1 / (0.01 / Math.sqrt(3));
+    expect(seedTTestP([[0.1], [0.11], [0.09]])).toBeCloseTo(1 - t / Math.sqrt(2 + t * t), 10);
+    // Videos are averaged within a seed first: these are the same seed means.
+    expect(seedTTestP([[0.05, 0.15], [0.11], [0.09, 0.09, 0.09]])).toBeCloseTo(1 - t / Math.sqrt(2 + t * t), 10);
+    expect(seedTTestP([[0.1]])).toBeNaN();
+  });
+
+  it("three same-sign seeds: the bootstrap alone says p ≈ 0, the paired test's p is the t-test's", () => {
+    const c = pairedTest([[0.1], [0.11], [0.09]]);
+    expect(c.pBootstrap).toBeLessThan(0.001);
+    expect(c.pSeeds).toBeCloseTo(seedTTestP([[0.1], [0.11], [0.09]]), 12);
+    expect(c.p).toBe(Math.max(c.pBootstrap, c.pSeeds));
   });
 });

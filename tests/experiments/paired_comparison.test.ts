@@ -27,7 +27,7 @@ const withVideos = (...perSeed: number[][]) =>
 const B = BOOTSTRAP_RESAMPLES;
 
 describe('pairedComparison', () => {
-  it('by seed only (older runs): diffs 0.10, 0.11, 0.09 → mean +0.100 inside [0.09, 0.11], d_z = 10, p = 2/(B+1)', () => {
+  it("by seed only (older runs): diffs 0.10, 0.11, 0.09 → mean +0.100 inside [0.09, 0.11], d_z = 10, p from the seeds' t-test", () => {
     const c = pairedComparison(seeds(0.6, 0.62, 0.64), seeds(0.5, 0.51, 0.55));
     expect(c.seeds).toBe(3);
     expect(c.seedList).toEqual([1, 2, 3]);
@@ -36,10 +36,13 @@ describe('pairedComparison', () => {
     expect(c.lo).toBeGreaterThanOrEqual(0.09 - 1e-12);
     expect(c.hi).toBeLessThanOrEqual(0.11 + 1e-12);
     expect(c.effect).toBeCloseTo(10, 9);
-    expect(c.p).toBeCloseTo(2 / (B + 1), 12);
+    // Every bootstrap resample is positive (p = 2/(B+1)); the t-test on 3 seeds: t = 17.3, df 2 → 1 − t/√(2 + t²).
+    const t = 0.1 / (0.01 / Math.sqrt(3));
+    expect(c.pBootstrap).toBeCloseTo(2 / (B + 1), 12);
+    expect(c.p).toBeCloseTo(1 - t / Math.sqrt(2 + t * t), 10);
     expect(formatUnits(c)).toBe('3 seeds');
     expect(formatEffect(c)).toBe('+10.00');
-    expect(formatP(c.p)).toBe('< 0.001');
+    expect(formatP(c.p)).toBe('0.003');
     expect(differenceVerdict(c, 0.0006)).toBe('yes (Holm p < 0.001)');
     expect(claimVerdict(c, 0.02)).toBe('holds (Holm p = 0.020)');
     expect(claimVerdict(pairedComparison(seeds(0.5, 0.51, 0.55), seeds(0.6, 0.62, 0.64)), 0.02)).toBe('reversed (Holm p = 0.020)');
@@ -113,20 +116,21 @@ describe('report comparisons from a fixture sweep', () => {
     const rows = Object.fromEntries(
       c.rows.map((r) => [c.labels.get(r.variant), [c.labels.get(r.baseline), r.result.seeds, differenceVerdict(r.result, r.adjustedP)]]),
     );
-    // S − ST per seed: −0.20, −0.21 (seed 3 failed) and ST+ − ST: 0.10, 0.11, 0.09: every resample on one side, p = 2/(B+1),
-    // Holm × 3 and × 2 → 6/(B+1) for both; T − ST: −0.02, +0.04, −0.03 straddles 0.
+    // ST+ − ST per seed: 0.10, 0.11, 0.09 → t-test p (df 2) = 0.00332, Holm × 3 = 0.00995; S − ST: −0.20, −0.21 (seed 3
+    // failed) → t = 41, df 1, p = 1 − (2/π) atan 41 = 0.01552, Holm × 2 = 0.0310; T − ST: −0.02, +0.04, −0.03 straddles 0.
     expect(rows).toEqual({
-      S: ['ST', 2, 'yes (Holm p < 0.001)'],
+      S: ['ST', 2, 'yes (Holm p = 0.031)'],
       T: ['ST', 3, expect.stringMatching(/^no \(Holm p = 0\.\d+\)$/)],
-      'ST+': ['ST', 3, 'yes (Holm p < 0.001)'],
+      'ST+': ['ST', 3, 'yes (Holm p = 0.010)'],
     });
     const sRow = c.rows.find((r) => c.labels.get(r.variant) === 'S')!;
-    expect(sRow.adjustedP).toBeCloseTo(6 / (B + 1), 12);
+    const tS = 0.205 / (Math.sqrt(0.00005) / Math.sqrt(2));
+    expect(sRow.adjustedP).toBeCloseTo(2 * (1 - (2 / Math.PI) * Math.atan(tS)), 10);
     expect(formatDifference(sRow.result)).toMatch(/^−0\.205 \[−0\.21\d, −0\.20\d\]$/);
     expect(c.claims.map((r) => [`${r.claim.better}>${r.claim.worse}`, claimVerdict(r.result!, r.adjustedP!)])).toEqual([
-      ['ST+>ST', 'holds (Holm p < 0.001)'],
+      ['ST+>ST', 'holds (Holm p = 0.010)'],
       ['ST>T', expect.stringMatching(/^not clear: same direction \(Holm p = /)],
-      ['ST>S', 'holds (Holm p < 0.001)'],
+      ['ST>S', 'holds (Holm p = 0.031)'],
     ]);
     // Older results: no floor recorded, checkpoints chosen on the reported videos.
     expect([...c.floors.values()].every((f) => f.floor === null && f.learned === null)).toBe(true);
@@ -137,10 +141,10 @@ describe('report comparisons from a fixture sweep', () => {
     const md = fs.readFileSync(writeSweepReport(dir, 'recurrence'), 'utf8');
     expect(md).toContain('## Paired comparison with the baseline (`ST`)');
     expect(md).toContain('| variant | baseline | Δ J&F-Mean (mean [95% interval]) | seeds × videos | d_z | p (Holm) | clear? |');
-    expect(md).toMatch(/\| `ST\+` \| `ST` \| \+0\.100 \[\+0\.09\d, \+0\.1\d\d\] \| 3 seeds \| \+10\.00 \| < 0\.001 \| yes \(Holm p < 0\.001\) \|/);
+    expect(md).toMatch(/\| `ST\+` \| `ST` \| \+0\.100 \[\+0\.09\d, \+0\.1\d\d\] \| 3 seeds \| \+10\.00 \| 0\.010 \| yes \(Holm p = 0\.010\) \|/);
     expect(md).toContain("## The paper's claims");
     expect(md).toMatch(
-      /\| ST\+ > ST \(model.mode=one_shot\) \| RVOS one-shot ablation \(YouTube-VOS, ResNet-101\): ST\+ 56.3 vs ST 54.9 \| ST\+ vs ST: \+0\.100 \[.*\] \| 3 seeds \| \+10\.00 \| holds \(Holm p < 0\.001\) \|/,
+      /\| ST\+ > ST \(model.mode=one_shot\) \| RVOS one-shot ablation \(YouTube-VOS, ResNet-101\): ST\+ 56.3 vs ST 54.9 \| ST\+ vs ST: \+0\.100 \[.*\] \| 3 seeds \| \+10\.00 \| holds \(Holm p = 0\.010\) \|/,
     );
     expect(md).toContain('## Test score, checkpoint and floor');
     expect(md).toContain(
@@ -150,7 +154,7 @@ describe('report comparisons from a fixture sweep', () => {
     const html = await renderHtmlReport(dir);
     expect(html).toContain('<h2>Paired comparison with the baseline (ST)</h2>');
     expect(html).toMatch(
-      /<td>ST\+<\/td><td>ST<\/td><td>\+0\.100 \[[^\]]+\]<\/td><td>3 seeds<\/td><td>\+10\.00<\/td><td>&lt; 0\.001<\/td><td>yes \(Holm p &lt; 0\.001\)<\/td>/,
+      /<td>ST\+<\/td><td>ST<\/td><td>\+0\.100 \[[^\]]+\]<\/td><td>3 seeds<\/td><td>\+10\.00<\/td><td>0\.010<\/td><td>yes \(Holm p = 0\.010\)<\/td>/,
     );
     expect(html).toContain('<h2>Test score, checkpoint and floor</h2>');
   }, 30_000);
