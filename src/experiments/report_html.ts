@@ -16,7 +16,7 @@ import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { barChartSpec, curveChartSpec, learningCurves, learningCurveSpec, renderVegaLite, type BarRow, type CurvePoint } from './charts.js';
 import { readSweepFloors } from './floors.js';
-import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows } from './selection_table.js';
+import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { readScalars } from './charts_scalars.js';
 import { openSplit } from './datasets.js';
 import { overlayStripPng } from './overlay_strip.js';
@@ -164,7 +164,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head><body>`);
   out.push(
-    `<h1>${esc(title)}</h1><p class="note">Sweep folder <code>${esc(path.resolve(sweepDir))}</code>. Metrics: the official DAVIS-2017 measures (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the test split with the checkpoint chosen on the validation split (older runs: see "checkpoint chosen on"); mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.</p>`,
+    `<h1>${esc(title)}</h1><p class="note">Sweep folder <code>${esc(path.resolve(sweepDir))}</code>. Metrics: the official DAVIS-2017 measures (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) ${esc(splitSentence(variants))}; mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.</p>`,
   );
 
   // Metrics table.

@@ -7,7 +7,7 @@ import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
 import { readSweepFloors } from './floors.js';
-import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows } from './selection_table.js';
+import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
@@ -24,7 +24,7 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
   parts.push(
-    'Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the test split with the checkpoint chosen on the validation split (older runs: see "checkpoint chosen on" below), mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.',
+    `Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) ${splitSentence(variants)}, mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.`,
     '',
   );
   const speed = hasSpeed(variants);

@@ -20,6 +20,16 @@ export const SELECTION_NOTE =
   `a variant whose Δ vs its floor has an interval that does not lie above 0 "has not learned the task" and no claim is drawn from it. ` +
   '"Selected on test videos (old protocol)": runs made before the test split existed chose their checkpoint on the videos they report.';
 
+/** Which split the tables' scores come from, in words, from the variants' protocols. */
+export function splitSentence(variants: Variant[]): string {
+  const protocols = new Set(variants.map((v) => v.protocol).filter((p) => p !== null));
+  if (protocols.size === 1 && protocols.has('old'))
+    return 'on the held-out videos, with the checkpoint chosen on those same videos (old protocol: these runs predate the separate validation and test splits)';
+  if (protocols.has('old') || protocols.has('mixed'))
+    return 'on the test split with the checkpoint chosen on the validation split, except where "checkpoint chosen on" says old protocol';
+  return 'on the test split with the checkpoint chosen on the validation split';
+}
+
 export const SELECTION_HEADER = ['variant', 'n', `test J&F (validation-selected) [${LEVEL}]`, 'final step J&F', 'checkpoint chosen on', 'vs floor'];
 
 function protocolCell(v: Variant): string {
