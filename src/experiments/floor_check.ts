@@ -96,7 +96,7 @@ export function floorChecks(variants: Variant[], floors: SweepFloors | null, con
       const missing = floors?.missing.find((m) => m.task === task && (config === null || m.key === floorKey(config, task)));
       out.set(v, {
         floor: null,
-        missing: missing?.reason ?? 'not recorded (results from before floors were computed)',
+        missing: missing !== undefined ? `not computed: ${missing.reason}` : 'not recorded (results from before floors were computed)',
         test: null,
         learned: null,
         isFloor: false,
