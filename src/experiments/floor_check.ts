@@ -42,14 +42,13 @@ const FLOOR_LABELS: Record<Floor['name'], string> = {
 };
 
 export function floorLabel(f: Floor): string {
-  const chosen =
-    f.candidates === undefined
-      ? ''
-      : `, chosen on validation over ${f.candidates
-          .filter((c) => c.name !== f.name)
-          .map((c) => c.name)
-          .join(', ')}`;
-  return `${FLOOR_LABELS[f.name]}${chosen}`;
+  if (f.candidates === undefined) return FLOOR_LABELS[f.name];
+  const others = f.candidates
+    .filter((c) => c.name !== f.name)
+    .map((c) => c.name)
+    .join(', ');
+  const where = f.chosenOn !== undefined && f.chosenOn === f.split ? 'on these same videos (no separate test split)' : 'on validation';
+  return `${FLOOR_LABELS[f.name]}, chosen ${where} over ${others}`;
 }
 
 function refOf(f: Floor): FloorRef {

@@ -35,6 +35,8 @@ export interface Floor {
   split: string;
   /** Zero-shot: the candidates' J&F-Mean on the validation split, which chose `name`. */
   candidates?: { name: FloorName; validation: number }[];
+  /** Zero-shot: the split that chose (the same as `split` for configs without a test split). */
+  chosenOn?: string;
   global: GlobalMetrics;
   perSequence: SequenceScore[];
 }
@@ -92,6 +94,7 @@ export async function computeFloor(config: RvosConfig, task: EvalTask): Promise<
     name: best.name,
     split,
     candidates,
+    chosenOn: config.data.val_split,
     ...(await score(config, new ZeroShotFloorSegmenter(best.name as 'empty' | 'motion_blob'), split, task)),
   };
 }

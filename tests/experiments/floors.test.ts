@@ -9,21 +9,14 @@ import { composeConfig, saveRunConfig } from '../../src/config/index.js';
 import { computeFloor, floorKey, readSweepFloors, reportedSplit, writeSweepFloors } from '../../src/experiments/floors.js';
 import { ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
 import type { SweepJobResult } from '../../src/experiments/sweep_results.js';
+import { floorLabel } from '../../src/experiments/floor_check.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-floors-'));
 
 function tiny(root: string, extra: string[] = []) {
   return composeConfig({
     configDir: 'configs',
-    overrides: [
-      'backend=wasm',
-      `data.root=${root}`,
-      'data.size=[32,32]',
-      'data.synth.videos=6',
-      'data.synth.val_videos=3',
-      'data.synth.frames=5',
-      ...extra,
-    ],
+    overrides: ['backend=wasm', `data.root=${root}`, 'data.size=[32,32]', 'data.synth.videos=6', 'data.synth.val_videos=3', 'data.synth.frames=5', ...extra],
   });
 }
 
@@ -61,6 +54,13 @@ describe('floors', () => {
     // Moving synthetic objects: the motion blob finds something, and empty predictions score ~0.
     expect(floor.candidates![1]!.validation).toBeGreaterThan(floor.candidates![0]!.validation);
     expect(floor.global['J&F-Mean']).toBeGreaterThan(0);
+    // The label says where the choice was made: the validation split, or the reported videos themselves when they are the same split.
+    expect(floor.chosenOn).toBe(config.data.val_split);
+    const label = floorLabel(floor);
+    expect(label).toContain(
+      floor.chosenOn === floor.split ? 'chosen on these same videos (no separate test split) over empty' : 'chosen on validation over empty',
+    );
+    expect(floorLabel({ ...floor, chosenOn: 'val', split: 'test' })).toBe('one blob of the camera-aligned frame difference, chosen on validation over empty');
   }, 60_000);
 
   it("a sweep's floors: one per (data, split, task) of its finished runs; a failing one is listed as missing", async () => {
