@@ -15,7 +15,7 @@ import { readLabelPng, type LabelMap } from '../data/index.js';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { barChartSpec, curveChartSpec, learningCurves, learningCurveSpec, renderVegaLite, type BarRow, type CurvePoint } from './charts.js';
-import { readSweepFloors } from './floors.js';
+import { readSweepFloors, reportedSplit } from './floors.js';
 import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { readScalars } from './charts_scalars.js';
 import { openSplit } from './datasets.js';
@@ -127,7 +127,7 @@ async function overlayStrip(job: SweepJobResult, frames: number): Promise<{ uri:
     .sort();
   if (names.length === 0) return null;
   try {
-    const dataset = await openSplit(config.data, config.data.val_split, job.results?.task ?? 'semi_supervised', 'eval');
+    const dataset = await openSplit(config.data, reportedSplit(config), job.results?.task ?? 'semi_supervised', 'eval');
     const seq = dataset.sequences.find((s) => s.name === names[0]);
     if (seq === undefined) return null;
     const labels: LabelMap[] = seq.frameNames.map((f) => readLabelPng(path.join(predDir, seq.name, `${f}.png`)));
@@ -251,7 +251,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
 
   // Qualitative strips.
   out.push(
-    '<h2>Predicted masks</h2><p class="note">Per variant, the first held-out video of its lowest-seed finished run: evenly spaced frames with the predicted label map overlaid.</p>',
+    '<h2>Predicted masks</h2><p class="note">Per variant, the first reported (test) video of its lowest-seed finished run: evenly spaced frames with the predicted label map overlaid.</p>',
   );
   for (const v of variants) {
     const job = [...v.jobs].filter((j) => j.results).sort((a, b) => Number(seedOf(a)) - Number(seedOf(b)))[0];
@@ -294,7 +294,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   out.push('<h2>Runs</h2>');
   out.push(
     table(
-      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'best step', 'train s', 'eval s', 'folder'],
+      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'final step J&F', 'steps', 'best step', 'train s', 'eval s', 'folder'],
       variants.flatMap((v) =>
         v.jobs.map((j) => [
           String(j.index),
@@ -302,6 +302,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
           seedOf(j),
           j.status,
           j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
+          j.results?.final ? j.results.final.global['J&F-Mean'].toFixed(3) : '–',
           String(j.results?.steps ?? '–'),
           String(j.results?.bestStep ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',

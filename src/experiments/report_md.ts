@@ -66,7 +66,7 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   parts.push('', '## Runs', '');
   parts.push(
     table(
-      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'],
+      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'final step J&F', 'best step', 'steps', 'train s', 'folder'],
       variants.flatMap((v) =>
         v.jobs.map((j) => [
           String(j.index),
@@ -74,6 +74,8 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
           String(j.results?.seed ?? j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–'),
           j.status,
           j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
+          j.results?.final ? j.results.final.global['J&F-Mean'].toFixed(3) : '–',
+          String(j.results?.bestStep ?? '–'),
           String(j.results?.steps ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',
           path.basename(j.runDir),

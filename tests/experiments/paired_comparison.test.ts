@@ -215,6 +215,9 @@ describe('report comparisons from a fixture sweep', () => {
     expect(md).toMatch(/\| `ST` \| 5 \| 0\.6\d\d \[[^\]]+\] \| [^|]+ \| validation split \| clears it: Δ vs floor \+0\.0\d\d \[[^\]]+\] \|/);
     expect(md).toContain('| `S` | `ST` |');
     expect(md).toMatch(/\| `S` \| `ST` \| [^|]+ \| 5 × 10 \| [^|]+ \| – \| not drawn: S has not learned the task/);
+    // The runs table: the validation-selected checkpoint's test J&F, then the final step's (0.01 lower here).
+    const s1 = mean(videos(['run.name=S', 'seed=1']));
+    expect(md).toContain(`| 0 | \`S\` | 1 | ok | ${s1.toFixed(3)} | ${(s1 - 0.01).toFixed(3)} | 600 | 600 |`);
     const html = await renderHtmlReport(dir);
     expect(html).toContain('Learning curves');
   }, 30_000);
