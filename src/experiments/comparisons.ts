@@ -29,6 +29,8 @@ export interface ComparisonRow {
   variant: Variant;
   baseline: Variant;
   result: PairedComparison;
+  /** The same pair scored with the last step's weights (no verdict: the reported score is the selected checkpoint's). */
+  final: PairedComparison;
   /** Holm-adjusted p over the page's drawn tests (NaN when not drawn). */
   adjustedP: number;
   /** Why no claim is drawn (a side has not learned the task). */
@@ -42,6 +44,7 @@ export interface ClaimRow {
   better?: Variant;
   worse?: Variant;
   result?: PairedComparison;
+  final?: PairedComparison;
   adjustedP?: number;
   excluded?: string;
   /** Why there is no result (nothing in the sweep matches). */
@@ -157,6 +160,7 @@ export function compareVariants(
         variant,
         baseline: base,
         result: pairedComparison(runScores(variant), runScores(base)),
+        final: pairedComparison(runScores(variant, 'final'), runScores(base, 'final')),
         adjustedP: NaN,
         ...(excluded === '' ? {} : { excluded }),
         crossTask: taskOf(variant) !== taskOf(base),
@@ -174,7 +178,15 @@ export function compareVariants(
     }
     return found.map(([b, w]): ClaimRow => {
       const excluded = exclusion(b, w, floors, labels);
-      return { claim, better: b, worse: w, result: pairedComparison(runScores(b), runScores(w)), adjustedP: NaN, ...(excluded === '' ? {} : { excluded }) };
+      return {
+        claim,
+        better: b,
+        worse: w,
+        result: pairedComparison(runScores(b), runScores(w)),
+        final: pairedComparison(runScores(b, 'final'), runScores(w, 'final')),
+        adjustedP: NaN,
+        ...(excluded === '' ? {} : { excluded }),
+      };
     });
   });
   // One Holm family per page: every drawn test with enough seeds, each unordered pair once.

@@ -8,7 +8,7 @@
  * docs/results/README.md says the same for readers.
  */
 import { CONFIDENCE, pairedTest, type PairedTest } from '../eval/bootstrap.js';
-import { perVideoScores, type SweepJobResult, type Variant } from './sweep_results.js';
+import { finalScore, perVideoScores, type SweepJobResult, type Variant } from './sweep_results.js';
 
 /** The significance level of the corrected verdicts. */
 export const ALPHA = 1 - CONFIDENCE;
@@ -34,7 +34,7 @@ export function runScores(v: Variant, which: 'selected' | 'final' = 'selected'):
 function jobScore(j: SweepJobResult, which: 'selected' | 'final'): RunScore | null {
   const r = j.results;
   if (r === undefined) return null;
-  const global = which === 'final' ? r.final?.global['J&F-Mean'] : r.global['J&F-Mean'];
+  const global = which === 'final' ? finalScore(r) : r.global['J&F-Mean'];
   if (global === undefined || !Number.isFinite(global)) return null;
   return { global, videos: perVideoScores(j, which) };
 }

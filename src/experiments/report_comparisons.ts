@@ -16,7 +16,8 @@ export const COMPARISON_NOTE =
   `d_z = mean Δ / sd of Δ over the paired (seed, video) units. p: two-sided, the larger of the bootstrap's p-value and a paired t-test's on the per-seed mean Δ (df = seeds − 1; ` +
   'a bootstrap over 3 seeds calls any same-sign difference certain, the t-test does not), Holm-corrected over every test on this page ' +
   `(the comparisons and the claims; a pair counted once; comparisons with a variant below its floor are not drawn and not counted). ` +
-  `"yes" means Holm p < ${ALPHA.toFixed(2)} (needs ≥ ${MIN_SEEDS} seeds). A difference that is not clear is not evidence of either direction.`;
+  `"yes" means Holm p < ${ALPHA.toFixed(2)} (needs ≥ ${MIN_SEEDS} seeds). A difference that is not clear is not evidence of either direction. ` +
+  '"Δ at the final step": the same pair with the last step\'s weights (old-protocol runs: their last validation scores), for how much the checkpoint choice moved it; no verdict is drawn from it.';
 
 export const CLAIMS_NOTE =
   "The paper's directions (its numbers are on other data and at another scale, quoted for orientation) against ours: " +
@@ -40,20 +41,46 @@ export function comparisonCells(c: ReportComparisons): string[][] {
     formatEffect(r.result),
     formatP(r.adjustedP),
     (r.excluded ?? differenceVerdict(r.result, r.adjustedP)) + (r.crossTask ? `; ${CROSS_TASK}` : ''),
+    formatDifference(r.final),
   ]);
 }
 
 export function claimCells(c: ReportComparisons): string[][] {
   return c.claims.map((r) => {
     const direction = `${r.claim.better} > ${r.claim.worse}${r.claim.where === null ? '' : ` (${r.claim.where})`}`;
-    if (r.result === undefined) return [direction, r.claim.paper, '–', '0', '–', r.missing ?? '–'];
+    if (r.result === undefined) return [direction, r.claim.paper, '–', '0', '–', r.missing ?? '–', '–'];
     const ours = `${c.labels.get(r.better!)} vs ${c.labels.get(r.worse!)}: ${formatDifference(r.result)}`;
-    return [direction, r.claim.paper, ours, formatUnits(r.result), formatEffect(r.result), r.excluded ?? claimVerdict(r.result, r.adjustedP ?? NaN)];
+    return [
+      direction,
+      r.claim.paper,
+      ours,
+      formatUnits(r.result),
+      formatEffect(r.result),
+      r.excluded ?? claimVerdict(r.result, r.adjustedP ?? NaN),
+      r.final === undefined ? '–' : formatDifference(r.final),
+    ];
   });
 }
 
-const COMPARISON_HEADER = ['variant', 'baseline', `Δ ${COMPARED_MEASURE} (mean [${LEVEL} interval])`, 'seeds × videos', 'd_z', 'p (Holm)', 'clear?'];
-const CLAIM_HEADER = ['paper direction', 'paper', `ours: Δ (mean [${LEVEL} interval])`, 'seeds × videos', 'd_z', 'verdict (Holm-corrected)'];
+const COMPARISON_HEADER = [
+  'variant',
+  'baseline',
+  `Δ ${COMPARED_MEASURE} (mean [${LEVEL} interval])`,
+  'seeds × videos',
+  'd_z',
+  'p (Holm)',
+  'clear?',
+  'Δ at the final step',
+];
+const CLAIM_HEADER = [
+  'paper direction',
+  'paper',
+  `ours: Δ (mean [${LEVEL} interval])`,
+  'seeds × videos',
+  'd_z',
+  'verdict (Holm-corrected)',
+  'Δ at the final step',
+];
 
 /** The two markdown sections ('' when there is nothing to compare). */
 export function comparisonsMarkdown(c: ReportComparisons): string {

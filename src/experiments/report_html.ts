@@ -22,7 +22,7 @@ import { openSplit } from './datasets.js';
 import { overlayStripPng } from './overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
-import { groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { finalScore, groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
 import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
@@ -302,7 +302,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
           seedOf(j),
           j.status,
           j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
-          j.results?.final ? j.results.final.global['J&F-Mean'].toFixed(3) : '–',
+          j.results === undefined ? '–' : (finalScore(j.results)?.toFixed(3) ?? '–'),
           String(j.results?.steps ?? '–'),
           String(j.results?.bestStep ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',

@@ -15,7 +15,7 @@ const LEVEL = `${Math.round(CONFIDENCE * 100)}%`;
 
 export const SELECTION_NOTE =
   `Test J&F = the runs' test-split scores with the checkpoint the validation split chose; mean over seeds and test videos (each video weighs the same, so it can differ from the official object-weighted J&F-Mean above) with a ${LEVEL} interval from a bootstrap over seeds, then videos (over seeds alone when the runs list no per-video scores). ` +
-  'Final step = the same test videos scored with the weights of the last training step, mean ± std over seeds. ' +
+  'Final step = the same test videos scored with the weights of the last training step, mean ± std over seeds (old-protocol runs: their validation score at the last step, which was computed on these same videos). ' +
   'Floor = what a predictor that learned nothing scores on the same test videos (one-shot: copy the first mask; zero-shot: the better on validation of no object and one blob of the camera-aligned frame difference); ' +
   `a variant whose Δ vs its floor has an interval that does not lie above 0 "has not learned the task" and no claim is drawn from it. ` +
   '"Selected on test videos (old protocol)": runs made before the test split existed chose their checkpoint on the videos they report.';

@@ -120,13 +120,25 @@ export function groupVariants(jobs: SweepJobResult[]): Variant[] {
     );
     const protocols = new Set(done.map((d) => runProtocol(d.results!)));
     const protocol = protocols.size === 0 ? null : protocols.size > 1 ? 'mixed' : [...protocols][0]!;
-    const final = meanStd(done.flatMap((d) => (d.results!.final === undefined ? [] : [d.results!.final.global['J&F-Mean']])));
+    const final = meanStd(done.map((d) => finalScore(d.results!) ?? NaN));
     return { label, overrides: variantOverrides(members[0]!.overrides), jobs: members, metrics, perObject, final, protocol };
   });
 }
 
 export function runProtocol(results: ResultsFile): 'test' | 'old' {
   return results.split === 'test' ? 'test' : 'old';
+}
+
+/**
+ * The test J&F-Mean of the last step's weights: results.json's `final`, or, for a run of the old
+ * protocol (validated on the very videos it reports), its validation score at the last step when
+ * it validated there. Undefined when neither is known.
+ */
+export function finalScore(results: ResultsFile): number | undefined {
+  if (results.final !== undefined) return results.final.global['J&F-Mean'];
+  if (runProtocol(results) !== 'old') return undefined;
+  const last = results.validation?.find((p) => p.step === results.steps);
+  return last?.score;
 }
 
 /**

@@ -222,6 +222,26 @@ describe('report comparisons from a fixture sweep', () => {
     expect(html).toContain('Learning curves');
   }, 30_000);
 
+  it("older runs: the final step's score is the last validation score (the same videos), and its Δ is shown beside the selected one", () => {
+    // ST+ selected its best checkpoint; at the last step (600) it had fallen 0.08 below it, ST only 0.01.
+    const drop: Record<string, number> = { S: 0.01, T: 0.01, ST: 0.01, 'ST+': 0.08 };
+    const dir = writeFixtureSweep('recurrence', recurrenceScore, [], (o) => {
+      const x = recurrenceScore(o);
+      return {
+        validation: [300, 600].map((step) => ({ step, score: step === 600 ? x - drop[overrideValue(o, 'run.name')!]! : x, tensors: 0, bytes: 0, rss: 0 })),
+      };
+    });
+    const variants = groupVariants(readSweep(dir));
+    const c = sweepComparisons(variants);
+    const plus = c.rows.find((r) => c.labels.get(r.variant) === 'ST+')!;
+    expect(plus.result.mean).toBeCloseTo(0.1, 12);
+    expect(plus.final.mean).toBeCloseTo(0.03, 12);
+    expect(variants.find((v) => c.labels.get(v) === 'ST+')!.final.mean).toBeCloseTo((0.7 + 0.73 + 0.73) / 3 - 0.08, 12);
+    const md = fs.readFileSync(writeSweepReport(dir, 'recurrence'), 'utf8');
+    expect(md).toMatch(/\| `ST\+` \| `ST` \| \+0\.100 \[[^\]]+\] \| 3 seeds \| [^|]+ \| [^|]+ \| [^|]+ \| \+0\.030 \[[^\]]+\] \|/);
+    expect(md).toContain('| 9 | `ST+` | 1 | ok | 0.700 | 0.620 | 600 | 600 |');
+  }, 30_000);
+
   it('matching_inputs: variants are compared with `none` of the same mode; claims only in one-shot', () => {
     const names = ['none', 'global', 'local', 'both'];
     const score = (o: string[]) =>
