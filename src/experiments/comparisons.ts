@@ -13,7 +13,7 @@
 import { composeConfig, loadRunConfig, type ClaimConfig, type ReportConfig, type RvosConfig } from '../config/index.js';
 import { holm } from '../eval/bootstrap.js';
 import { floorChecks, type FloorCheck } from './floor_check.js';
-import type { SweepFloors } from './floors.js';
+import type { SweepFloors } from './sweep_floors.js';
 import { MIN_SEEDS, pairedComparison, runScores, type PairedComparison } from './paired_comparison.js';
 import type { Variant } from './sweep_results.js';
 

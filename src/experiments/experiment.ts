@@ -15,7 +15,7 @@ import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
 import { watchSweep } from './sweep_watch.js';
 import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
-import { writeSweepFloors } from './floors.js';
+import { writeSweepFloors } from './sweep_floors.js';
 import { readSweep } from './sweep_results.js';
 import type { ProgressStream } from '../logging/index.js';
 import { ConfigError } from '../utils/errors.js';

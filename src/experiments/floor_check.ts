@@ -8,7 +8,7 @@
  */
 import type { RvosConfig } from '../config/index.js';
 import type { EvalTask } from '../data/index.js';
-import { floorKey, type Floor, type SweepFloors } from './floors.js';
+import { floorKey, type FloorScore, type SweepFloors } from './sweep_floors.js';
 import { againstFixed, MIN_SEEDS, runScores, type PairedComparison, type RunScore } from './paired_comparison.js';
 import type { Variant } from './sweep_results.js';
 
@@ -18,9 +18,9 @@ export interface FloorRef {
   task: string;
   score: RunScore;
   /** The floor's own global measures (null for a floor taken from a sweep variant: its table row has them). */
-  global: Floor['global'] | null;
+  global: FloorScore['global'] | null;
   /** The computed floor, or the sweep variant that is the floor. */
-  source: Floor | Variant;
+  source: FloorScore | Variant;
 }
 
 export interface FloorCheck {
@@ -35,13 +35,13 @@ export interface FloorCheck {
   isFloor: boolean;
 }
 
-const FLOOR_LABELS: Record<Floor['name'], string> = {
+const FLOOR_LABELS: Record<FloorScore['name'], string> = {
   copy_first: 'copy the first mask',
   empty: 'empty (no object)',
   motion_blob: 'one blob of the camera-aligned frame difference',
 };
 
-export function floorLabel(f: Floor): string {
+export function floorLabel(f: FloorScore): string {
   if (f.candidates === undefined) return FLOOR_LABELS[f.name];
   const others = f.candidates
     .filter((c) => c.name !== f.name)
@@ -51,7 +51,7 @@ export function floorLabel(f: Floor): string {
   return `${FLOOR_LABELS[f.name]}, chosen ${where} over ${others}`;
 }
 
-function refOf(f: Floor): FloorRef {
+function refOf(f: FloorScore): FloorRef {
   return {
     label: floorLabel(f),
     task: f.task,

@@ -15,7 +15,7 @@ import { readLabelPng, type LabelMap } from '../data/index.js';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { barChartSpec, curveChartSpec, learningCurves, learningCurveSpec, renderVegaLite, type BarRow, type CurvePoint } from './charts.js';
-import { readSweepFloors, reportedSplit } from './floors.js';
+import { readSweepFloors, reportedSplit } from './sweep_floors.js';
 import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { readScalars } from './charts_scalars.js';
 import { openSplit } from './datasets.js';

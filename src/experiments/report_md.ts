@@ -6,7 +6,7 @@ import { finalScore, groupVariants, readSweep, type Stat, type Variant } from '.
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
-import { readSweepFloors } from './floors.js';
+import { readSweepFloors } from './sweep_floors.js';
 import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 

@@ -12,7 +12,7 @@ import { composeConfig, loadRunConfig, type RvosConfig } from '../config/index.j
 import { formatDuration } from '../logging/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { sweepComparisons } from './comparisons.js';
-import { readSweepFloors } from './floors.js';
+import { readSweepFloors } from './sweep_floors.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { renderMarkdown } from './report_md.js';
 import { readSweepInfo, shellQuote } from './sweep_info.js';

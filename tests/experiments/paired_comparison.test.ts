@@ -18,7 +18,7 @@ import { writeSweepReport } from '../../src/experiments/report_md.js';
 import { renderHtmlReport } from '../../src/experiments/report_html.js';
 import { groupVariants, readSweep } from '../../src/experiments/sweep_results.js';
 import { overrideValue, testProtocol, writeFixtureSweep } from './sweep_fixture.js';
-import { floorKey, FLOORS_FILE, readSweepFloors } from '../../src/experiments/floors.js';
+import { floorKey, FLOORS_FILE, readSweepFloors } from '../../src/experiments/sweep_floors.js';
 import { loadRunConfig } from '../../src/config/index.js';
 
 const seeds = (...v: number[]) => new Map(v.map((x, i) => [i + 1, { global: x, videos: null }] as const));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/results_md.js';
-import { FLOORS_FILE, floorKey } from '../../src/experiments/floors.js';
+import { FLOORS_FILE, floorKey } from '../../src/experiments/sweep_floors.js';
 import { loadRunConfig } from '../../src/config/index.js';
 import { finishSweepInfo, readSweepInfo, shellQuote, startSweepInfo } from '../../src/experiments/sweep_info.js';
 import { CONFIG_DIR, overrideValue, writeFixtureSweep } from './sweep_fixture.js';

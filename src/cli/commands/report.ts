@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   // A Slurm sweep submitted with --no-wait: bring summary.json up to date from its tasks first.
   await (await import('../../experiments/slurm/launch.js')).collectSlurmSweep(dir);
   // The floors (computed once per sweep; they need the data the runs were scored on).
-  const floors = await import('../../experiments/floors.js');
+  const floors = await import('../../experiments/sweep_floors.js');
   if (floors.readSweepFloors(dir) === null) {
     const { readSweep } = await import('../../experiments/sweep_results.js');
     await floors.writeSweepFloors(dir, readSweep(dir), (l) => console.log(l));

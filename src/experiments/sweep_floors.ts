@@ -1,7 +1,8 @@
 /**
  * The floor of every results table (docs/results/README.md): what a predictor that learned nothing
  * scores on the same test videos. One-shot rows (RVOS one-shot, mobile_prior, SiamMask): copying
- * each object's given first mask into every later frame. Zero-shot rows: the better, on the
+ * each object's given first mask into every later frame, at each video's own resolution, as
+ * `rvos eval --floor copy_first` (src/experiments/floor.ts). Zero-shot rows: the better, on the
  * validation split, of `empty` (no object) and `motion_blob` (one blob of the camera-aligned frame
  * difference; src/models/baselines/motion_floor.ts), then scored on the test split, so the test
  * videos choose nothing.
@@ -15,18 +16,20 @@ import path from 'node:path';
 import { loadRunConfig, type RvosConfig } from '../config/index.js';
 import type { EvalTask } from '../data/index.js';
 import type { GlobalMetrics } from '../eval/report.js';
-import { CopyFirstModel, TrackerSegmenter, ZeroShotFloorSegmenter, ZERO_SHOT_FLOORS } from '../models/baselines/index.js';
+import { ZeroShotFloorSegmenter, ZERO_SHOT_FLOORS } from '../models/baselines/index.js';
 import type { VideoSegmenter } from '../models/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { ensureSyntheticDataset, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
+import { copyFirstOptions, copyFirstSegmenter } from './floor.js';
+import { buildDavisEvaluation } from '../eval/report.js';
 import type { SequenceScore, SweepJobResult } from './sweep_results.js';
 
 export const FLOORS_FILE = 'floors.json';
 
 export type FloorName = 'copy_first' | (typeof ZERO_SHOT_FLOORS)[number];
 
-export interface Floor {
+export interface FloorScore {
   /** Which data, split and protocol it was scored on (floorKey). */
   key: string;
   task: EvalTask;
@@ -43,7 +46,7 @@ export interface Floor {
 
 /** Floors that could not be computed, with why (the report says so in the floor row). */
 export interface SweepFloors {
-  floors: Floor[];
+  floors: FloorScore[];
   missing: { key: string; task: EvalTask; reason: string }[];
 }
 
@@ -73,13 +76,26 @@ async function score(config: RvosConfig, segmenter: VideoSegmenter, split: strin
   return { global: evaluation.global, perSequence: perSequenceOf(evaluation) };
 }
 
+/** Copy-first, video by video at each one's own resolution and with a slot for each of its objects. */
+async function scoreCopyFirst(config: RvosConfig, split: string) {
+  const dataset = await openSplit(config.data, split, 'semi_supervised', 'eval');
+  const sequences = [];
+  for (const seq of dataset.sequences) {
+    const segmenter = copyFirstSegmenter(seq);
+    const one = await evaluateModel(segmenter, [seq], { task: 'semi_supervised', ...copyFirstOptions(seq), warn: () => {} });
+    segmenter.dispose();
+    sequences.push(...one.sequences);
+  }
+  const evaluation = buildDavisEvaluation('semi_supervised', sequences);
+  return { global: evaluation.global, perSequence: perSequenceOf(evaluation) };
+}
+
 /** The floor of runs with `config` scored with `task`. */
-export async function computeFloor(config: RvosConfig, task: EvalTask): Promise<Floor> {
+export async function computeFloor(config: RvosConfig, task: EvalTask): Promise<FloorScore> {
   const split = reportedSplit(config);
   const key = floorKey(config, task);
   if (task === 'semi_supervised') {
-    const copy = new TrackerSegmenter(new CopyFirstModel({ family: 'copy_first', slots: config.model.slots, seed: config.seed }));
-    return { key, task, name: 'copy_first', split, ...(await score(config, copy, split, task)) };
+    return { key, task, name: 'copy_first', split, ...(await scoreCopyFirst(config, split)) };
   }
   const candidates: { name: FloorName; validation: number }[] = [];
   for (const name of ZERO_SHOT_FLOORS) {
@@ -144,7 +160,7 @@ export function readSweepFloors(sweepDir: string): SweepFloors | null {
     if (!fs.existsSync(file)) continue;
     try {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SweepFloors> & { floors?: unknown };
-      if (Array.isArray(parsed.floors)) return { floors: parsed.floors as Floor[], missing: parsed.missing ?? [] };
+      if (Array.isArray(parsed.floors)) return { floors: parsed.floors as FloorScore[], missing: parsed.missing ?? [] };
     } catch {
       // An unreadable file has no floors; the report says "not recorded".
     }

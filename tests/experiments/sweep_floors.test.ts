@@ -1,4 +1,4 @@
-// The floors on a small generated dataset: copy-first for one-shot, the better on validation of
+// The floors of a sweep on a small generated dataset: copy-first (at each video's own size) for one-shot, the better on validation of
 // empty and motion blob for zero-shot, scored on the reported split; a sweep's floors.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,10 +6,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
-import { computeFloor, floorKey, readSweepFloors, reportedSplit, writeSweepFloors } from '../../src/experiments/floors.js';
+import { computeFloor, floorKey, readSweepFloors, reportedSplit, writeSweepFloors } from '../../src/experiments/sweep_floors.js';
 import { ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
 import type { SweepJobResult } from '../../src/experiments/sweep_results.js';
 import { floorLabel } from '../../src/experiments/floor_check.js';
+import { predictCopyFirst } from '../../src/experiments/floor.js';
+import { evaluateDavis } from '../../src/eval/davis.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-floors-'));
 
@@ -41,6 +43,12 @@ describe('floors', () => {
     expect(floor.global['J&F-Mean']).toBeGreaterThan(0.05);
     expect(floor.global['J&F-Mean']).toBeLessThan(1);
     for (const s of floor.perSequence) expect(s.jAndF).toBeCloseTo((s.j! + s.f!) / 2, 12);
+    // The same floor as `rvos eval --floor copy_first`: its result folder scored by the official evaluation.
+    const out = path.join(tmp(), 'floor');
+    const dataset = await openSplit(config.data, floor.split, 'semi_supervised', 'eval');
+    await predictCopyFirst(dataset.sequences, out, { write: () => true, isTTY: false });
+    const official = await evaluateDavis({ root, results: out, task: 'semi_supervised', split: floor.split });
+    expect(floor.global['J&F-Mean']).toBeCloseTo(official.global['J&F-Mean'], 12);
   }, 60_000);
 
   it('zero-shot: both candidates scored on validation, the better one reported', async () => {
