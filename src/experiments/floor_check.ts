@@ -103,7 +103,7 @@ export function floorChecks(variants: Variant[], floors: SweepFloors | null, con
       continue;
     }
     const test = againstFixed(runScores(v), floor.score);
-    const learned = test.seeds < MIN_SEEDS && !test.videos ? null : test.lo > 0;
+    const learned = test.seeds === 0 || (test.seeds < MIN_SEEDS && !test.videos) ? null : test.lo > 0;
     out.set(v, { floor, test, learned, isFloor: false });
   }
   return out;
