@@ -16,7 +16,7 @@ import path from 'node:path';
 import { loadRunConfig, type RvosConfig } from '../config/index.js';
 import type { EvalTask } from '../data/index.js';
 import type { GlobalMetrics } from '../eval/report.js';
-import { ZeroShotFloorSegmenter, ZERO_SHOT_FLOORS } from '../models/baselines/index.js';
+import { zeroShotFloorSegmenter, ZERO_SHOT_FLOORS } from '../models/baselines/index.js';
 import type { VideoSegmenter } from '../models/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { ensureSyntheticDataset, openSplit } from './datasets.js';
@@ -99,7 +99,7 @@ export async function computeFloor(config: RvosConfig, task: EvalTask): Promise<
   }
   const candidates: { name: FloorName; validation: number }[] = [];
   for (const name of ZERO_SHOT_FLOORS) {
-    const { global } = await score(config, new ZeroShotFloorSegmenter(name), config.data.val_split, task);
+    const { global } = await score(config, zeroShotFloorSegmenter(name), config.data.val_split, task);
     candidates.push({ name, validation: global['J&F-Mean'] });
   }
   // Ties go to `empty`, the simpler one (it comes first).
@@ -111,7 +111,7 @@ export async function computeFloor(config: RvosConfig, task: EvalTask): Promise<
     split,
     candidates,
     chosenOn: config.data.val_split,
-    ...(await score(config, new ZeroShotFloorSegmenter(best.name as 'empty' | 'motion_blob'), split, task)),
+    ...(await score(config, zeroShotFloorSegmenter(best.name as 'empty' | 'motion_blob'), split, task)),
   };
 }
 

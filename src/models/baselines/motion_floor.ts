@@ -1,5 +1,6 @@
 /**
- * Non-learned zero-shot predictors, the floor a zero-shot model must beat (docs/results/README.md):
+ * Non-learned zero-shot predictors, the floor a zero-shot model must beat (docs/results/README.md),
+ * as FrameModels run by the inference core:
  * `empty` reports no object in any frame; `motion_blob` reports one object per frame, the largest
  * blob of the camera-aligned frame difference. Nothing is trained or tuned: the threshold and the
  * border are fixed constants below, so neither choice is made on the videos being scored.
@@ -10,12 +11,12 @@
  * thresholded, a border as wide as the alignment's search radius is ignored (pixels shifted in
  * from outside the frame), the moving pixels are closed (dilated, then eroded, by the same radius)
  * so that the edge fragments of one smoothly textured object join, and the largest 8-connected
- * region, with its holes filled, is the object. A textured object moving against the background lights up its old and new positions;
- * a camera pan alone cancels.
+ * region, with its holes filled, is the object. A textured object moving against the background
+ * lights up its old and new positions; a camera pan alone cancels.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ALIGNMENT_RADIUS_FRACTION, alignPrevious } from '../motion_alignment.js';
-import type { FrameOutput, VideoSegmenter } from '../inference_core.js';
+import { InferenceCore, type FrameModel, type ModelStep } from '../inference_core.js';
 
 /** A pixel moves when some channel changes by more than this (RGB in [0, 1]): a tenth of the range, well above 8-bit and JPEG noise. */
 export const MOTION_THRESHOLD = 0.1;
@@ -140,42 +141,47 @@ function maskLogits(mask: Uint8Array | null, h: number, w: number, slots: number
   return tf.tensor4d(out, [1, h, w, slots]);
 }
 
-/** A non-learned zero-shot predictor driven like any model (src/eval/predictor.ts). */
-export class ZeroShotFloorSegmenter implements VideoSegmenter {
-  readonly mode = 'zero_shot' as const;
-  readonly slots: number;
+/** A floor's memory of the video: the previous frame (frame 0: the look-ahead frame 1 instead). */
+interface FloorState {
+  previous: tf.Tensor4D | null;
+  next: tf.Tensor4D | null;
+}
+
+/** A non-learned zero-shot predictor as a FrameModel, run by the inference core like any model. */
+export class ZeroShotFloorModel implements FrameModel<FloorState> {
+  readonly config: { readonly slots: number; readonly mode: 'zero_shot' };
   readonly firstFrameLookahead: boolean;
-  private previous: tf.Tensor4D | null = null;
-  private next: tf.Tensor4D | null = null;
 
   constructor(
     readonly floor: ZeroShotFloor,
     slots = 1,
   ) {
-    this.slots = slots;
+    this.config = { slots, mode: 'zero_shot' };
     this.firstFrameLookahead = floor === 'motion_blob';
   }
 
-  startVideo(nextFrame: tf.Tensor4D | null = null): void {
-    this.dispose();
-    this.next = nextFrame === null ? null : tf.clone(nextFrame);
+  initialState(nextFrame: tf.Tensor4D | null = null): FloorState {
+    return { previous: null, next: nextFrame === null || this.floor === 'empty' ? null : tf.clone(nextFrame) };
   }
 
-  step(frame: tf.Tensor4D): FrameOutput {
+  step(frame: tf.Tensor4D, _prevMasks: tf.Tensor4D | null, state: FloorState): ModelStep<FloorState> {
     const [, h, w] = frame.shape;
-    const keep = Array.from({ length: this.slots }, (_, s) => this.floor === 'motion_blob' && s === 0);
-    if (this.floor === 'empty') return { logits: maskLogits(null, h, w, this.slots), objectness: null, keep };
-    const reference = this.previous ?? this.next;
+    if (this.floor === 'empty') return { logits: maskLogits(null, h, w, this.config.slots), objectness: null, state: { previous: null, next: null } };
+    const reference = state.previous ?? state.next;
     const mask = reference === null ? null : motionBlob(frame, reference);
-    this.dispose();
-    this.previous = tf.clone(frame);
-    return { logits: maskLogits(mask, h, w, this.slots), objectness: null, keep };
+    return { logits: maskLogits(mask, h, w, this.config.slots), objectness: null, state: { previous: tf.clone(frame), next: null } };
   }
 
-  dispose(): void {
-    this.previous?.dispose();
-    this.next?.dispose();
-    this.previous = null;
-    this.next = null;
+  disposeState(state: FloorState): void {
+    state.previous?.dispose();
+    state.next?.dispose();
   }
+}
+
+/** Foreground threshold of the floors' masks (their logits are ±8: any value strictly between works). */
+const FLOOR_THRESHOLD = 0.5;
+
+/** A zero-shot floor driven through the inference core (src/eval/predictor.ts drives it like any model). */
+export function zeroShotFloorSegmenter(floor: ZeroShotFloor, slots = 1): InferenceCore<FloorState> {
+  return new InferenceCore(new ZeroShotFloorModel(floor, slots), { previousMask: 'soft', threshold: FLOOR_THRESHOLD, objectnessThreshold: FLOOR_THRESHOLD });
 }
