@@ -68,3 +68,49 @@ export function curveChartSpec(points: CurvePoint[], title: string, yTitle: stri
     },
   } as vl.TopLevelSpec;
 }
+
+export interface LearningCurvePoint {
+  variant: string;
+  step: number;
+  /** Mean over the seeds that validated at this step, and their lowest and highest value. */
+  mean: number;
+  lo: number;
+  hi: number;
+  seeds: number;
+}
+
+/** Per-variant learning curves: validation J&F mean over seeds (line) with the seeds' range (band). */
+export function learningCurveSpec(points: LearningCurvePoint[], title: string, yTitle: string): vl.TopLevelSpec {
+  const color = { field: 'variant', type: 'nominal', sort: null, title: null } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 220,
+    data: { values: points.filter((p) => Number.isFinite(p.mean)) },
+    encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, color },
+    layer: [
+      {
+        mark: { type: 'area', opacity: 0.18 },
+        encoding: { y: { field: 'lo', type: 'quantitative', title: yTitle, scale: { zero: false } }, y2: { field: 'hi' } },
+      },
+      { mark: { type: 'line', point: true, strokeWidth: 1.8 }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
+    ],
+  } as vl.TopLevelSpec;
+}
+
+/** Groups per-run curves (variant, run, step, value) into per-variant mean / min / max by step. */
+export function learningCurves(points: CurvePoint[]): LearningCurvePoint[] {
+  const groups = new Map<string, Map<number, number[]>>();
+  for (const p of points) {
+    if (!Number.isFinite(p.value)) continue;
+    const byStep = groups.get(p.variant) ?? new Map<number, number[]>();
+    byStep.set(p.step, [...(byStep.get(p.step) ?? []), p.value]);
+    groups.set(p.variant, byStep);
+  }
+  return [...groups].flatMap(([variant, byStep]) =>
+    [...byStep]
+      .sort((a, b) => a[0] - b[0])
+      .map(([step, v]) => ({ variant, step, mean: v.reduce((a, b) => a + b, 0) / v.length, lo: Math.min(...v), hi: Math.max(...v), seeds: v.length })),
+  );
+}

@@ -1,14 +1,20 @@
 /**
- * Which variants of a sweep the report compares, seed by seed (src/experiments/paired_comparison.ts):
+ * Which variants of a sweep the report compares, seed by seed and video by video
+ * (src/experiments/paired_comparison.ts):
  * every variant against the experiment's baseline (`report.baseline`), and the paper's claimed
  * directions (`report.claims`). Variants are picked by selectors: a sweep.variants name (`ST`) or
  * a `key=value` setting (`model.mode=one_shot`, matched against the variant's overrides or its
  * resolved config). Two variants are compared only in the same context: the same overrides once
  * the ones that define the compared variants are set aside (e.g. `global` and `none` of the same
- * mode in matching_inputs).
+ * mode in matching_inputs). The page's tests (rows and claims, a pair tested once) share one Holm
+ * correction; a comparison with a variant that has not cleared its floor is not drawn and not
+ * counted (src/experiments/floor_check.ts).
  */
-import { loadRunConfig, type ClaimConfig, type ReportConfig } from '../config/index.js';
-import { pairedComparison, type PairedComparison } from './paired_comparison.js';
+import { composeConfig, loadRunConfig, type ClaimConfig, type ReportConfig, type RvosConfig } from '../config/index.js';
+import { holm } from '../eval/bootstrap.js';
+import { floorChecks, type FloorCheck } from './floor_check.js';
+import type { SweepFloors } from './sweep_floors.js';
+import { MIN_SEEDS, pairedComparison, runScores, type PairedComparison } from './paired_comparison.js';
 import type { Variant } from './sweep_results.js';
 
 /** The score compared across seeds. */
@@ -23,6 +29,12 @@ export interface ComparisonRow {
   variant: Variant;
   baseline: Variant;
   result: PairedComparison;
+  /** The same pair scored with the last step's weights (no verdict: the reported score is the selected checkpoint's). */
+  final: PairedComparison;
+  /** Holm-adjusted p over the page's drawn tests (NaN when not drawn). */
+  adjustedP: number;
+  /** Why no claim is drawn (a side has not learned the task). */
+  excluded?: string;
   /** The two were scored with different protocols (semi-supervised vs unsupervised). */
   crossTask: boolean;
 }
@@ -32,6 +44,9 @@ export interface ClaimRow {
   better?: Variant;
   worse?: Variant;
   result?: PairedComparison;
+  final?: PairedComparison;
+  adjustedP?: number;
+  excluded?: string;
   /** Why there is no result (nothing in the sweep matches). */
   missing?: string;
 }
@@ -43,6 +58,10 @@ export interface ReportComparisons {
   claims: ClaimRow[];
   /** Display label per variant: its name (if any) and its context overrides. */
   labels: Map<Variant, string>;
+  /** Each variant's floor and whether it clears it. */
+  floors: Map<Variant, FloorCheck>;
+  /** Tests in the page's Holm family. */
+  tests: number;
 }
 
 /** The resolved config of a variant as a plain object (null when its runs have none). */
@@ -87,13 +106,6 @@ function context(v: Variant, selectors: string[], bundles: ComparisonSettings['b
 
 const sameContext = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** Seed → compared score, for the finished runs of a variant. */
-export function seedScores(v: Variant): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const j of v.jobs) if (j.results !== undefined) out.set(j.results.seed, j.results.global[COMPARED_MEASURE]);
-  return out;
-}
-
 const taskOf = (v: Variant): string | undefined => v.jobs.find((j) => j.results)?.results?.task;
 
 /** The default baseline: the first variant's name, or the first of its overrides that tells it apart. */
@@ -113,7 +125,20 @@ function pairs(as: Variant[], bs: Variant[], selectors: string[], bundles: Compa
   );
 }
 
-export function compareVariants(variants: Variant[], settings: ComparisonSettings, configOf: ConfigOf): ReportComparisons {
+/** Why a comparison of a and b draws no claim ('' when it does). */
+function exclusion(a: Variant, b: Variant, floors: Map<Variant, FloorCheck>, labels: Map<Variant, string>): string {
+  const below = [a, b].filter((v) => floors.get(v)?.learned === false).map((v) => labels.get(v)!);
+  return below.length === 0 ? '' : `not drawn: ${below.join(' and ')} ${below.length > 1 ? 'have' : 'has'} not learned the task (not above the floor)`;
+}
+
+export function compareVariants(
+  variants: Variant[],
+  settings: ComparisonSettings,
+  configOf: ConfigOf,
+  sweepFloors: SweepFloors | null = null,
+  runConfigOf: (v: Variant) => RvosConfig | null = (v) => configOf(v) as RvosConfig | null,
+): ReportComparisons {
+  const floors = floorChecks(variants, sweepFloors, runConfigOf);
   // Labels leave out the overrides every variant shares (e.g. a shortened train.steps for all).
   const shared = (o: string) => variants.length > 1 && variants.every((w) => w.overrides.map(stripPlus).includes(o));
   const labels = new Map(
@@ -130,7 +155,16 @@ export function compareVariants(variants: Variant[], settings: ComparisonSetting
     const bases = variants.filter((v) => matches(v, baseline, configOf));
     const others = variants.filter((v) => !bases.includes(v));
     for (const [variant, base] of pairs(others, bases, [baseline], settings.bundles)) {
-      rows.push({ variant, baseline: base, result: pairedComparison(seedScores(variant), seedScores(base)), crossTask: taskOf(variant) !== taskOf(base) });
+      const excluded = exclusion(variant, base, floors, labels);
+      rows.push({
+        variant,
+        baseline: base,
+        result: pairedComparison(runScores(variant), runScores(base)),
+        final: pairedComparison(runScores(variant, 'final'), runScores(base, 'final')),
+        adjustedP: NaN,
+        ...(excluded === '' ? {} : { excluded }),
+        crossTask: taskOf(variant) !== taskOf(base),
+      });
     }
   }
   const claims: ClaimRow[] = settings.claims.flatMap((claim): ClaimRow[] => {
@@ -142,13 +176,39 @@ export function compareVariants(variants: Variant[], settings: ComparisonSetting
       const absent = better.length === 0 ? claim.better : worse.length === 0 ? claim.worse : `${claim.better} and ${claim.worse} in the same setting`;
       return [{ claim, missing: `not in this sweep (no ${absent}${claim.where === null ? '' : ` with ${claim.where}`})` }];
     }
-    return found.map(([b, w]) => ({ claim, better: b, worse: w, result: pairedComparison(seedScores(b), seedScores(w)) }));
+    return found.map(([b, w]): ClaimRow => {
+      const excluded = exclusion(b, w, floors, labels);
+      return {
+        claim,
+        better: b,
+        worse: w,
+        result: pairedComparison(runScores(b), runScores(w)),
+        final: pairedComparison(runScores(b, 'final'), runScores(w, 'final')),
+        adjustedP: NaN,
+        ...(excluded === '' ? {} : { excluded }),
+      };
+    });
   });
-  return { baseline, rows, claims, labels };
+  // One Holm family per page: every drawn test with enough seeds, each unordered pair once.
+  const pairKey = (a: Variant, b: Variant) => [variants.indexOf(a), variants.indexOf(b)].sort((x, y) => x - y).join('|');
+  const family = new Map<string, number>();
+  const tested = (r: { result?: PairedComparison; excluded?: string }) => r.result !== undefined && r.excluded === undefined && r.result.seeds >= MIN_SEEDS;
+  for (const r of rows) if (tested(r)) family.set(pairKey(r.variant, r.baseline), r.result.p);
+  for (const r of claims) if (tested(r)) family.set(pairKey(r.better!, r.worse!), r.result!.p);
+  const keys = [...family.keys()];
+  const adjusted = new Map(holm(keys.map((k) => family.get(k)!)).map((p, i) => [keys[i]!, p] as const));
+  for (const r of rows) if (tested(r)) r.adjustedP = adjusted.get(pairKey(r.variant, r.baseline))!;
+  for (const r of claims) if (tested(r)) r.adjustedP = adjusted.get(pairKey(r.better!, r.worse!))!;
+  return { baseline, rows, claims, labels, floors, tests: keys.length };
 }
 
-/** The report settings and config lookup of a sweep, from its runs' saved configs (.hydra/). */
-export function sweepComparisons(variants: Variant[]): ReportComparisons {
+/**
+ * The report settings and config lookup of a sweep, from its runs' saved configs (.hydra/). A
+ * committed summary has no run folders: its settings are then composed from the jobs' overrides
+ * with `configDir` (today's experiment configs), and floors are matched by task alone.
+ */
+export function sweepComparisons(variants: Variant[], floors: SweepFloors | null = null, configDir = 'configs'): ReportComparisons {
+  const saved = new Map<Variant, Record<string, unknown> | null>();
   const configs = new Map<Variant, Record<string, unknown> | null>();
   for (const v of variants) {
     let config: Record<string, unknown> | null = null;
@@ -158,6 +218,14 @@ export function sweepComparisons(variants: Variant[]): ReportComparisons {
         break;
       } catch {
         // A run that never started has no saved config; try the next seed.
+      }
+    }
+    saved.set(v, config);
+    if (config === null && v.jobs[0] !== undefined) {
+      try {
+        config = composeConfig({ configDir, overrides: v.jobs[0].overrides }).config as unknown as Record<string, unknown>;
+      } catch {
+        // Overrides today's configs no longer accept: no settings from this variant.
       }
     }
     configs.set(v, config);
@@ -170,5 +238,11 @@ export function sweepComparisons(variants: Variant[]): ReportComparisons {
     claims: first?.report?.claims ?? [],
     bundles: new Map((first?.sweep?.variants ?? []).map((b) => [b.name, b.overrides] as const)),
   };
-  return compareVariants(variants, settings, (v) => configs.get(v) ?? null);
+  return compareVariants(
+    variants,
+    settings,
+    (v) => configs.get(v) ?? null,
+    floors,
+    (v) => (saved.get(v) ?? null) as RvosConfig | null,
+  );
 }

@@ -15,6 +15,8 @@ import { PAPER_CONTEXT } from './paper_context.js';
 import { ensureSyntheticDataset } from './datasets.js';
 import { watchSweep } from './sweep_watch.js';
 import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
+import { writeSweepFloors } from './sweep_floors.js';
+import { readSweep } from './sweep_results.js';
 import type { ProgressStream } from '../logging/index.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -128,6 +130,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   }).finally(() => watch.stop());
   if (slurm !== undefined && !slurm.wait) return { sweepDir, outcomes, report: '', html: '' };
   finishSweepInfo(sweepDir, info);
+  // The floors the report holds every variant against, on the same test videos.
+  await writeSweepFloors(sweepDir, readSweep(sweepDir), (l) => options.log(`  ${l}`));
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

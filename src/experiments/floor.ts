@@ -25,21 +25,29 @@ export interface FloorPrediction {
   frames: number;
 }
 
+/** The copy-first floor of one video: one slot per object id the video can give (ids are 1..N), at least one. */
+export function copyFirstSegmenter(seq: VideoSequence): InferenceCore {
+  const slots = Math.max(1, ...seq.objectIds, ...seq.firstFrameOf.keys());
+  // The inference core's rules, as for any model (copy_first reads only the given masks).
+  return new InferenceCore(new CopyFirstModel({ family: 'copy_first', slots, seed: 0 }), {
+    previousMask: 'soft',
+    threshold: FLOOR_THRESHOLD,
+    objectnessThreshold: FLOOR_THRESHOLD,
+  });
+}
+
+/** The floor predicts at the video's own resolution, so its masks are the annotation's pixels exactly. */
+export function copyFirstOptions(seq: VideoSequence): { size: [number, number]; threshold: number } {
+  return { size: [seq.height, seq.width], threshold: FLOOR_THRESHOLD };
+}
+
 /** Writes the copy-first floor of every sequence to <out>/<sequence>/<frame>.png. */
 export async function predictCopyFirst(sequences: VideoSequence[], out: string, stream?: ProgressStream): Promise<FloorPrediction> {
   const total = sequences.reduce((n, s) => n + s.frameNames.length, 0);
   const progress = new Progress({ total, label: 'copy_first', stream });
   let frames = 0;
   for (const seq of sequences) {
-    // One slot per object id the video can give (ids are 1..N), at least one.
-    const slots = Math.max(1, ...seq.objectIds, ...seq.firstFrameOf.keys());
-    // The inference core's rules, as for any model (copy_first reads only the given masks).
-    const segmenter = new InferenceCore(new CopyFirstModel({ family: 'copy_first', slots, seed: 0 }), {
-      previousMask: 'soft',
-      threshold: FLOOR_THRESHOLD,
-      objectnessThreshold: FLOOR_THRESHOLD,
-    });
-    const { labels } = await predictSequence(segmenter, seq, { size: [seq.height, seq.width], threshold: FLOOR_THRESHOLD });
+    const { labels } = await predictSequence(copyFirstSegmenter(seq), seq, copyFirstOptions(seq));
     labels.forEach((label, t) => writeLabelPng(path.join(out, seq.name, `${seq.frameNames[t]}.png`), label));
     frames += labels.length;
     progress.update(frames);

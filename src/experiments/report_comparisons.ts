@@ -2,19 +2,26 @@
  * The report sections of the paired comparisons (src/experiments/comparisons.ts): each variant
  * against the baseline, and the paper's claimed directions, as markdown and as HTML.
  */
-import { CLEAR_DIFFERENCE_STDS, claimVerdict, formatClear, formatDifference } from './paired_comparison.js';
+import { BOOTSTRAP_RESAMPLES, CONFIDENCE } from '../eval/bootstrap.js';
+import { ALPHA, claimVerdict, differenceVerdict, formatDifference, formatEffect, formatP, formatUnits, MIN_SEEDS } from './paired_comparison.js';
 import { COMPARED_MEASURE, type ReportComparisons } from './comparisons.js';
+
+const LEVEL = `${Math.round(CONFIDENCE * 100)}%`;
 
 /** How to read the tables; the same words in report.md, report.html and docs/results/. */
 export const COMPARISON_NOTE =
-  `Δ = variant − baseline ${COMPARED_MEASURE}, computed per seed (the same seed gives both runs the same initialisation and data order), ` +
-  `then mean ± sample std (n − 1) of those per-seed differences over the n seeds both finished. ` +
-  `"Clear" means |mean Δ| > ${CLEAR_DIFFERENCE_STDS} × that std (needs n ≥ 2); with 3 seeds this is a paired t above 3.46 (two-sided p ≈ 0.07), ` +
-  'a screening rule, not a formal test. A difference that is not clear is not evidence of either direction.';
+  `Δ = variant − baseline ${COMPARED_MEASURE}, paired: the same seed (same initialisation and data order) and the same test video for both. ` +
+  `Mean of Δ over seeds and videos, with a ${LEVEL} interval from a bootstrap that resamples the seeds, then the videos within each seed ` +
+  `(${BOOTSTRAP_RESAMPLES} resamples, fixed generator seed: the same report every time); runs that list no per-video scores pair by seed only ("n seeds"). ` +
+  `d_z = mean Δ / sd of Δ over the paired (seed, video) units. p: two-sided, the larger of the bootstrap's p-value and a paired t-test's on the per-seed mean Δ (df = seeds − 1; ` +
+  'a bootstrap over 3 seeds calls any same-sign difference certain, the t-test does not), Holm-corrected over every test on this page ' +
+  `(the comparisons and the claims; a pair counted once; comparisons with a variant below its floor are not drawn and not counted). ` +
+  `"yes" means Holm p < ${ALPHA.toFixed(2)} (needs ≥ ${MIN_SEEDS} seeds). A difference that is not clear is not evidence of either direction. ` +
+  '"Δ at the final step": the same pair with the last step\'s weights (old-protocol runs: their last validation scores), for how much the checkpoint choice moved it; no verdict is drawn from it.';
 
 export const CLAIMS_NOTE =
   "The paper's directions (its numbers are on other data and at another scale, quoted for orientation) against ours: " +
-  `Δ = the paper's better variant − its worse one, per seed, as above. "holds" means Δ > 0 and |mean Δ| > ${CLEAR_DIFFERENCE_STDS} std.`;
+  `Δ = the paper's better variant − its worse one, paired as above. "holds" means Δ > 0 with Holm p < ${ALPHA.toFixed(2)}, "reversed" Δ < 0 with Holm p < ${ALPHA.toFixed(2)}.`;
 
 const CROSS_TASK = 'different protocols (semi-supervised vs unsupervised): Δ mixes the task and the protocol';
 
@@ -30,22 +37,50 @@ export function comparisonCells(c: ReportComparisons): string[][] {
     c.labels.get(r.variant)!,
     c.labels.get(r.baseline)!,
     formatDifference(r.result),
-    String(r.result.n),
-    formatClear(r.result) + (r.crossTask ? `; ${CROSS_TASK}` : ''),
+    formatUnits(r.result),
+    formatEffect(r.result),
+    formatP(r.adjustedP),
+    (r.excluded ?? differenceVerdict(r.result, r.adjustedP)) + (r.crossTask ? `; ${CROSS_TASK}` : ''),
+    formatDifference(r.final),
   ]);
 }
 
 export function claimCells(c: ReportComparisons): string[][] {
   return c.claims.map((r) => {
     const direction = `${r.claim.better} > ${r.claim.worse}${r.claim.where === null ? '' : ` (${r.claim.where})`}`;
-    if (r.result === undefined) return [direction, r.claim.paper, '–', '0', r.missing ?? '–'];
+    if (r.result === undefined) return [direction, r.claim.paper, '–', '0', '–', r.missing ?? '–', '–'];
     const ours = `${c.labels.get(r.better!)} vs ${c.labels.get(r.worse!)}: ${formatDifference(r.result)}`;
-    return [direction, r.claim.paper, ours, String(r.result.n), claimVerdict(r.result)];
+    return [
+      direction,
+      r.claim.paper,
+      ours,
+      formatUnits(r.result),
+      formatEffect(r.result),
+      r.excluded ?? claimVerdict(r.result, r.adjustedP ?? NaN),
+      r.final === undefined ? '–' : formatDifference(r.final),
+    ];
   });
 }
 
-const COMPARISON_HEADER = ['variant', 'baseline', `Δ ${COMPARED_MEASURE} (mean ± std)`, 'n', `|Δ| > ${CLEAR_DIFFERENCE_STDS} std?`];
-const CLAIM_HEADER = ['paper direction', 'paper', 'ours (Δ mean ± std)', 'n', 'holds at ≥ 2 std?'];
+const COMPARISON_HEADER = [
+  'variant',
+  'baseline',
+  `Δ ${COMPARED_MEASURE} (mean [${LEVEL} interval])`,
+  'seeds × videos',
+  'd_z',
+  'p (Holm)',
+  'clear?',
+  'Δ at the final step',
+];
+const CLAIM_HEADER = [
+  'paper direction',
+  'paper',
+  `ours: Δ (mean [${LEVEL} interval])`,
+  'seeds × videos',
+  'd_z',
+  'verdict (Holm-corrected)',
+  'Δ at the final step',
+];
 
 /** The two markdown sections ('' when there is nothing to compare). */
 export function comparisonsMarkdown(c: ReportComparisons): string {

@@ -14,13 +14,15 @@ import { loadRunConfig, type RvosConfig } from '../config/index.js';
 import { readLabelPng, type LabelMap } from '../data/index.js';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
-import { barChartSpec, curveChartSpec, renderVegaLite, type BarRow, type CurvePoint } from './charts.js';
+import { barChartSpec, curveChartSpec, learningCurves, learningCurveSpec, renderVegaLite, type BarRow, type CurvePoint } from './charts.js';
+import { readSweepFloors, reportedSplit } from './sweep_floors.js';
+import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { readScalars } from './charts_scalars.js';
 import { openSplit } from './datasets.js';
 import { overlayStripPng } from './overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
-import { groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { finalScore, groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
 import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
@@ -125,7 +127,7 @@ async function overlayStrip(job: SweepJobResult, frames: number): Promise<{ uri:
     .sort();
   if (names.length === 0) return null;
   try {
-    const dataset = await openSplit(config.data, config.data.test_split, job.results?.task ?? 'semi_supervised', 'eval');
+    const dataset = await openSplit(config.data, reportedSplit(config), job.results?.task ?? 'semi_supervised', 'eval');
     const seq = dataset.sequences.find((s) => s.name === names[0]);
     if (seq === undefined) return null;
     const labels: LabelMap[] = seq.frameNames.map((f) => readLabelPng(path.join(predDir, seq.name, `${f}.png`)));
@@ -162,35 +164,54 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head><body>`);
   out.push(
-    `<h1>${esc(title)}</h1><p class="note">Sweep folder <code>${esc(path.resolve(sweepDir))}</code>. Metrics: the official DAVIS-2017 measures (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split; mean ± sample std over seeds (n = seeds that finished).</p>`,
+    `<h1>${esc(title)}</h1><p class="note">Sweep folder <code>${esc(path.resolve(sweepDir))}</code>. Metrics: the official DAVIS-2017 measures (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) ${esc(splitSentence(variants))}; mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.</p>`,
   );
 
   // Metrics table.
   const configs = new Map(variants.map((v) => [v, v.jobs.map(runConfig).find((c) => c !== null) ?? null]));
+  const comparisons = sweepComparisons(variants, readSweepFloors(sweepDir));
   out.push('<h2>Results per variant</h2>');
   const speed = hasSpeed(variants);
   out.push(
     table(
       ['variant', 'task', 'n', ...GLOBAL_MEASURES, 'train s / run', ...(speed ? SPEED_HEADER : [])],
-      variants.map((v) => {
-        const done = v.jobs.filter((j) => j.results);
-        const secs = done.map((j) => j.results!.trainSeconds);
-        return [
-          `<b>${esc(names.get(v)!)}</b>`,
-          esc(done[0]?.results?.task ?? '–'),
-          String(v.metrics['J&F-Mean'].n),
-          ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
-          secs.length ? (secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0) : '–',
-          ...(speed ? speedCells(v) : []),
-        ];
-      }),
+      variants
+        .map((v) => {
+          const done = v.jobs.filter((j) => j.results);
+          const secs = done.map((j) => j.results!.trainSeconds);
+          return [
+            `<b>${esc(names.get(v)!)}</b>`,
+            esc(done[0]?.results?.task ?? '–'),
+            String(v.metrics['J&F-Mean'].n),
+            ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+            secs.length ? (secs.reduce((a, b) => a + b, 0) / secs.length).toFixed(0) : '–',
+            ...(speed ? speedCells(v) : []),
+          ];
+        })
+        .concat(
+          floorRows(variants, comparisons).map((f) => [
+            `<i>${esc(f.label)}</i>`,
+            esc(f.task),
+            '–',
+            ...GLOBAL_MEASURES.map((m) => f.global[m].toFixed(3)),
+            '–',
+            ...(speed ? SPEED_HEADER.map(() => '–') : []),
+          ]),
+        ),
+    ),
+  );
+  out.push(`<h2>Test score, checkpoint and floor</h2><p class="note">${esc(SELECTION_NOTE)}</p>`);
+  out.push(
+    table(
+      SELECTION_HEADER.map(esc),
+      selectionRows(variants, comparisons, (v) => names.get(v)!).map((r) => r.map(esc)),
     ),
   );
   out.push(
     `<p class="note">Decoder inputs per variant: ${variants.map((v) => `<b>${esc(names.get(v)!)}</b>: ${esc(configs.get(v) ? inputsNote(configs.get(v)!) : '–')}`).join(' · ')}.</p>`,
   );
 
-  out.push(comparisonsHtml(sweepComparisons(variants), esc));
+  out.push(comparisonsHtml(comparisons, esc));
 
   // Bar charts.
   const bars = (measures: string[]): BarRow[] =>
@@ -219,16 +240,18 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
     }
   }
   out.push(
-    '<h2>Training curves</h2><p class="note">One line per run (colour: variant). Validation J&amp;F on the held-out split during training; training loss as logged to TensorBoard (tb/).</p>',
+    '<h2>Learning curves</h2><p class="note">Per variant: validation J&amp;F during training (the validation split; older runs: the held-out videos they also report), the mean over seeds as a line and the seeds\' lowest to highest value as a band. Then one line per run: validation J&amp;F, and the training loss as logged to TensorBoard (tb/).</p>',
   );
   const curves: string[] = [];
-  if (val.length > 0) curves.push(await renderVegaLite(curveChartSpec(val, 'Validation J&F-Mean', 'J&F-Mean')));
+  if (val.length > 0)
+    curves.push(await renderVegaLite(learningCurveSpec(learningCurves(val), 'Validation J&F-Mean: mean over seeds, range as band', 'J&F-Mean')));
+  if (val.length > 0) curves.push(await renderVegaLite(curveChartSpec(val, 'Validation J&F-Mean per run', 'J&F-Mean')));
   if (loss.length > 0) curves.push(await renderVegaLite(curveChartSpec(loss, 'Training loss', 'loss')));
   out.push(`<div class="charts">${curves.join('') || '<p>No curves recorded.</p>'}</div>`);
 
   // Qualitative strips.
   out.push(
-    '<h2>Predicted masks</h2><p class="note">Per variant, the first held-out video of its lowest-seed finished run: evenly spaced frames with the predicted label map overlaid.</p>',
+    '<h2>Predicted masks</h2><p class="note">Per variant, the first reported (test) video of its lowest-seed finished run: evenly spaced frames with the predicted label map overlaid.</p>',
   );
   for (const v of variants) {
     const job = [...v.jobs].filter((j) => j.results).sort((a, b) => Number(seedOf(a)) - Number(seedOf(b)))[0];
@@ -271,7 +294,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
   out.push('<h2>Runs</h2>');
   out.push(
     table(
-      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'best step', 'train s', 'eval s', 'folder'],
+      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'final step J&F', 'steps', 'best step', 'train s', 'eval s', 'folder'],
       variants.flatMap((v) =>
         v.jobs.map((j) => [
           String(j.index),
@@ -279,6 +302,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
           seedOf(j),
           j.status,
           j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
+          j.results === undefined ? '–' : (finalScore(j.results)?.toFixed(3) ?? '–'),
           String(j.results?.steps ?? '–'),
           String(j.results?.bestStep ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',

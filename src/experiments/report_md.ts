@@ -2,11 +2,13 @@
 import path from 'node:path';
 import { GLOBAL_MEASURES } from '../eval/report.js';
 import { writeFileAtomic } from '../utils/fs.js';
-import { groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
+import { finalScore, groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
 import { departuresMarkdown } from './departures.js';
+import { readSweepFloors } from './sweep_floors.js';
+import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 
 export function formatStat(s: Stat): string {
@@ -23,22 +25,41 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
   parts.push(
-    'Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) on the held-out split, mean ± sample std over seeds (n = seeds that finished).',
+    `Metrics are the official DAVIS-2017 ones (semi-supervised protocol for one-shot runs, unsupervised for zero-shot runs) ${splitSentence(variants)}, mean ± sample std over seeds (n = seeds that finished). Floor rows: what a predictor that learned nothing scores on the same test videos.`,
     '',
   );
   const speed = hasSpeed(variants);
   parts.push(
     table(
       ['variant', 'task', 'n', ...GLOBAL_MEASURES, ...(speed ? SPEED_HEADER : [])],
-      variants.map((v) => [
-        `\`${labelOf(v)}\``,
-        v.jobs.find((j) => j.results)?.results?.task ?? '–',
-        String(v.metrics['J&F-Mean'].n),
-        ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
-        ...(speed ? speedCells(v) : []),
-      ]),
+      variants
+        .map((v) => [
+          `\`${labelOf(v)}\``,
+          v.jobs.find((j) => j.results)?.results?.task ?? '–',
+          String(v.metrics['J&F-Mean'].n),
+          ...GLOBAL_MEASURES.map((m) => formatStat(v.metrics[m])),
+          ...(speed ? speedCells(v) : []),
+        ])
+        .concat(
+          (comparisons === undefined ? [] : floorRows(variants, comparisons)).map((f) => [
+            f.label,
+            f.task,
+            '–',
+            ...GLOBAL_MEASURES.map((m) => f.global[m].toFixed(3)),
+            ...(speed ? SPEED_HEADER.map(() => '–') : []),
+          ]),
+        ),
     ),
   );
+  if (comparisons !== undefined) {
+    parts.push('', '## Test score, checkpoint and floor', '', SELECTION_NOTE, '');
+    parts.push(
+      table(
+        SELECTION_HEADER,
+        selectionRows(variants, comparisons, (v) => `\`${labelOf(v)}\``).map((r) => r.map((c) => c.replace(/\|/g, '\\|'))),
+      ),
+    );
+  }
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
@@ -48,7 +69,7 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   parts.push('', '## Runs', '');
   parts.push(
     table(
-      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'steps', 'train s', 'folder'],
+      ['job', 'variant', 'seed', 'status', 'J&F-Mean', 'final step J&F', 'best step', 'steps', 'train s', 'folder'],
       variants.flatMap((v) =>
         v.jobs.map((j) => [
           String(j.index),
@@ -56,6 +77,8 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
           String(j.results?.seed ?? j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–'),
           j.status,
           j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
+          j.results === undefined ? '–' : (finalScore(j.results)?.toFixed(3) ?? '–'),
+          String(j.results?.bestStep ?? '–'),
           String(j.results?.steps ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',
           path.basename(j.runDir),
@@ -87,6 +110,6 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
 export function writeSweepReport(sweepDir: string, title: string, context?: string): string {
   const variants = groupVariants(readSweep(sweepDir));
   const file = path.join(sweepDir, 'report.md');
-  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants)));
+  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants, readSweepFloors(sweepDir))));
   return file;
 }

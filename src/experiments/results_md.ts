@@ -6,11 +6,13 @@
  * existing file is written by people and kept when the file is regenerated.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { composeConfig, loadRunConfig, type RvosConfig } from '../config/index.js';
 import { formatDuration } from '../logging/index.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { sweepComparisons } from './comparisons.js';
+import { readSweepFloors } from './sweep_floors.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { renderMarkdown } from './report_md.js';
 import { readSweepInfo, shellQuote } from './sweep_info.js';
@@ -93,7 +95,8 @@ export function renderResultsMarkdown(sweepDir: string, opts: ResultsMarkdownOpt
     ['seeds', seeds.join(', ') || '–'],
     ['training', lengthNote(config, name, opts.configDir ?? 'configs')],
   ]);
-  let body = renderMarkdown(`Results: ${name}`, variants, PAPER_CONTEXT[name], sweepComparisons(variants));
+  const comparisons = sweepComparisons(variants, readSweepFloors(sweepDir), opts.configDir ?? 'configs');
+  let body = renderMarkdown(`Results: ${name}`, variants, PAPER_CONTEXT[name], comparisons);
   // The per-sequence table stays in the sweep's own report.md; here it would drown the summary.
   body = body.replace(/\n## Per sequence[^\n]*\n[\s\S]*?(?=\n## |$)/, '\n');
   const [title, ...rest] = body.split('\n');
@@ -133,10 +136,54 @@ function threadsPrefix(results: RunResults | undefined): string {
   return results?.nativeThreads != null ? `RVOS_NATIVE_THREADS=${results.nativeThreads} ` : '';
 }
 
-/** The sweep's summary.json with run folders relative to the sweep (the absolute paths are machine-specific). */
+/**
+ * The sweep's summary.json with run folders relative to the sweep (the absolute paths are
+ * machine-specific), and the sweep's floors (floors.json), so the committed page renders them.
+ */
 export function portableSummary(sweepDir: string): string {
   const summary = JSON.parse(fs.readFileSync(path.join(sweepDir, 'summary.json'), 'utf8')) as { jobs: { runDir: string }[] };
-  return `${JSON.stringify({ jobs: summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) })) }, null, 2)}\n`;
+  const floors = readSweepFloors(sweepDir);
+  return `${JSON.stringify({ jobs: summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) })), ...(floors === null ? {} : floors) }, null, 2)}\n`;
+}
+
+/** The provenance table of a results page: the lines of the first table whose header is `| | |`. */
+function provenanceBlock(text: string): string | null {
+  const lines = text.split('\n');
+  const start = lines.indexOf('| | |');
+  if (start < 0) return null;
+  let end = start;
+  while (end < lines.length && lines[end]!.startsWith('|')) end++;
+  return lines.slice(start, end).join('\n');
+}
+
+/**
+ * Regenerates a committed page from its committed summary alone (no run folders, no sweep.json):
+ * the tables are rewritten from `summaryFile` with today's report code, the provenance table and
+ * the `## Notes` of the existing `mdFile` are kept. Returns mdFile.
+ */
+export function regenerateResultsMarkdown(summaryFile: string, mdFile: string, opts: ResultsMarkdownOptions = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-'));
+  try {
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { jobs: { runDir: string }[] };
+    // Run folders point inside the empty temporary sweep: nothing is read from the current folder.
+    fs.writeFileSync(
+      path.join(dir, 'summary.json'),
+      JSON.stringify({ ...summary, jobs: summary.jobs.map((j) => ({ ...j, runDir: path.join(dir, j.runDir) })) }),
+    );
+    const name = opts.name ?? path.basename(mdFile).replace(/\.md$/, '');
+    let text = renderResultsMarkdown(dir, { ...opts, name, summaryFile: path.basename(summaryFile) })
+      .split(dir + path.sep)
+      .join('');
+    const old = fs.existsSync(mdFile) ? fs.readFileSync(mdFile, 'utf8') : '';
+    const [oldProvenance, newProvenance] = [provenanceBlock(old), provenanceBlock(text)];
+    if (oldProvenance !== null && newProvenance !== null) text = text.replace(newProvenance, oldProvenance);
+    const at = old.indexOf(`\n${NOTES_HEADING}\n`);
+    const notes = at >= 0 ? old.slice(at + 1) : NOTES_PLACEHOLDER;
+    writeFileAtomic(mdFile, `${text.trimEnd()}\n\n${notes.trimEnd()}\n`);
+    return mdFile;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Writes `mdFile` and `<mdFile without .md>.summary.json`, keeping mdFile's `## Notes`; returns both paths. */

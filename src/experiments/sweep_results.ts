@@ -7,16 +7,40 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobOutcome } from './sweep_job.js';
 import type { RunResults } from './run.js';
-import { GLOBAL_MEASURES, officialTaskName, type GlobalMeasure } from '../eval/report.js';
+import { GLOBAL_MEASURES, officialTaskName, type GlobalMeasure, type GlobalMetrics } from '../eval/report.js';
+import type { EvaluationBreakdown } from '../eval/breakdown.js';
 import type { EvalTask } from '../data/types.js';
 import { EvalError } from '../utils/errors.js';
+
+/** One video's scores of a run (J&F over its objects). */
+export interface SequenceScore {
+  name: string;
+  jAndF: number;
+  j?: number;
+  f?: number;
+}
+
+/**
+ * What results.json says about the split protocol. `split: 'test'`: `global`, `breakdown` and
+ * `perSequence` are the test split scored with the checkpoint chosen on the validation split,
+ * `final` the same test videos with the last step's weights, and `validation` the validation
+ * split's curve. Without `split` (runs made before the test split existed) the checkpoint was
+ * chosen on the very videos `global` reports: the old protocol.
+ */
+export interface ProtocolFields {
+  split?: string;
+  perSequence?: SequenceScore[];
+  final?: { step: number; global: GlobalMetrics; breakdown?: EvaluationBreakdown; perSequence?: SequenceScore[] };
+}
+
+export type ResultsFile = RunResults & ProtocolFields;
 
 export interface SweepJobResult {
   index: number;
   overrides: string[];
   runDir: string;
   status: JobOutcome['status'];
-  results?: RunResults;
+  results?: ResultsFile;
   /** Per evaluated object: `<seq>_<k>` → J-Mean and F-Mean (from the run's eval JSON). */
   perObject: Map<string, { J: number; F: number }>;
 }
@@ -33,6 +57,10 @@ export interface Variant {
   overrides: string[];
   jobs: SweepJobResult[];
   metrics: Record<GlobalMeasure, Stat>;
+  /** J&F-Mean of the last step's weights on the same videos (n = runs that recorded it). */
+  final: Stat;
+  /** 'test': every finished run scored the test split with a validation-chosen checkpoint; 'old': chosen on the reported videos; 'mixed'. */
+  protocol: 'test' | 'old' | 'mixed' | null;
   perObject: Map<string, { J: Stat; F: Stat }>;
 }
 
@@ -70,7 +98,7 @@ export function readSweep(sweepDir: string): SweepJobResult[] {
     throw new EvalError(`${summary} is missing: ${sweepDir} is not a sweep folder (run \`rvos train -m ...\` or \`rvos experiment NAME\`)`);
   const { jobs } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { jobs: JobOutcome[] };
   return jobs.map((j) => {
-    const results = j.results as RunResults | undefined;
+    const results = j.results as ResultsFile | undefined;
     return { index: j.index, overrides: j.overrides, runDir: j.runDir, status: j.status, results, perObject: readPerObject(j.runDir, results?.task) };
   });
 }
@@ -90,6 +118,48 @@ export function groupVariants(jobs: SweepJobResult[]): Variant[] {
         .sort()
         .map((n) => [n, { J: meanStd(done.map((d) => d.perObject.get(n)?.J ?? NaN)), F: meanStd(done.map((d) => d.perObject.get(n)?.F ?? NaN)) }] as const),
     );
-    return { label, overrides: variantOverrides(members[0]!.overrides), jobs: members, metrics, perObject };
+    const protocols = new Set(done.map((d) => runProtocol(d.results!)));
+    const protocol = protocols.size === 0 ? null : protocols.size > 1 ? 'mixed' : [...protocols][0]!;
+    const final = meanStd(done.map((d) => finalScore(d.results!) ?? NaN));
+    return { label, overrides: variantOverrides(members[0]!.overrides), jobs: members, metrics, perObject, final, protocol };
   });
+}
+
+export function runProtocol(results: ResultsFile): 'test' | 'old' {
+  return results.split === 'test' ? 'test' : 'old';
+}
+
+/**
+ * The test J&F-Mean of the last step's weights: results.json's `final`, or, for a run of the old
+ * protocol (validated on the very videos it reports), its validation score at the last step when
+ * it validated there. Undefined when neither is known.
+ */
+export function finalScore(results: ResultsFile): number | undefined {
+  if (results.final !== undefined) return results.final.global['J&F-Mean'];
+  if (runProtocol(results) !== 'old') return undefined;
+  const last = results.validation?.find((p) => p.step === results.steps);
+  return last?.score;
+}
+
+/**
+ * A run's J&F per video: results.json's `perSequence` (or `final.perSequence` for the last step's
+ * weights), else, for the selected checkpoint of older runs whose folder is at hand, the mean of
+ * J and F over each video's objects from the eval CSV (object `<video>_<k>`). Null when neither
+ * is known (a committed summary of an older run): its statistics resample seeds only.
+ */
+export function perVideoScores(job: SweepJobResult, which: 'selected' | 'final' = 'selected'): Map<string, number> | null {
+  const r = job.results;
+  if (r === undefined) return null;
+  const listed = which === 'final' ? r.final?.perSequence : r.perSequence;
+  if (listed !== undefined && listed.length > 0) return new Map(listed.map((s) => [s.name, s.jAndF]));
+  if (which === 'final' || job.perObject.size === 0) return null;
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const [name, o] of job.perObject) {
+    const video = name.replace(/_\d+$/, '');
+    const acc = sums.get(video) ?? { sum: 0, n: 0 };
+    acc.sum += (o.J + o.F) / 2;
+    acc.n += 1;
+    sums.set(video, acc);
+  }
+  return new Map([...sums].map(([v, { sum, n }]) => [v, sum / n]));
 }

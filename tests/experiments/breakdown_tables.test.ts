@@ -18,6 +18,8 @@ function variant(label: string, breakdowns: (EvaluationBreakdown | undefined)[])
       results: { task: 'unsupervised', seed: 1, steps: 1, trainSeconds: 1, global: { 'J&F-Mean': 0.5 }, breakdown: b } as never,
     })),
     metrics: Object.fromEntries(['J&F-Mean', 'J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall', 'F-Decay'].map((m) => [m, stat])) as Variant['metrics'],
+    final: { mean: NaN, std: NaN, n: 0 },
+    protocol: 'old',
     perObject: new Map(),
   };
 }

@@ -93,8 +93,8 @@ describe('report.html', () => {
     const html = fs.readFileSync(file, 'utf8');
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).not.toMatch(/<script|<link|(src|href)\s*=\s*["']?(https?:|\/\/)|url\(\s*["']?https?:|@import/i);
-    // 3 bar charts + validation and loss curves.
-    expect(html.match(/<svg/g)?.length).toBe(5);
+    // 3 bar charts + the per-variant learning curves + per-run validation and loss curves.
+    expect(html.match(/<svg/g)?.length).toBe(6);
     // One overlay strip per variant.
     expect(html.match(/src="data:image\/png;base64,/g)?.length).toBe(2);
   });

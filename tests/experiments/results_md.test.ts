@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeResultsMarkdown } from '../../src/experiments/results_md.js';
+import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/results_md.js';
+import { FLOORS_FILE, floorKey } from '../../src/experiments/sweep_floors.js';
+import { loadRunConfig } from '../../src/config/index.js';
 import { finishSweepInfo, readSweepInfo, shellQuote, startSweepInfo } from '../../src/experiments/sweep_info.js';
 import { CONFIG_DIR, overrideValue, writeFixtureSweep } from './sweep_fixture.js';
 
@@ -14,11 +16,15 @@ function tinySweep(): string {
     'seed=1,2',
     'train.steps=20',
   ]);
-  // A per-sequence table, which the committed form leaves to the sweep's own report.
+  // A per-sequence table (one video, scored as the run), which the committed form leaves to the sweep's own report.
+  const jf = [0.4, 0.41, 0.7, 0.73];
   for (const job of ['0', '1', '2', '3']) {
     fs.mkdirSync(path.join(dir, job, 'eval'), { recursive: true });
     for (const task of ['semi-supervised', 'unsupervised'])
-      fs.writeFileSync(path.join(dir, job, 'eval', `per-sequence_results-${task}.csv`), 'Sequence,J-Mean,F-Mean\nsynth-0001_1,0.5,0.5\n');
+      fs.writeFileSync(
+        path.join(dir, job, 'eval', `per-sequence_results-${task}.csv`),
+        `Sequence,J-Mean,F-Mean\nsynth-0001_1,${jf[Number(job)]},${jf[Number(job)]}\n`,
+      );
   }
   return dir;
 }
@@ -46,7 +52,10 @@ describe('rvos report --results-md', () => {
     expect(md).toContain('| seeds | 1, 2 |');
     expect(md).toContain("| training | 20 steps: **shortened** (the experiment's own length is 600); not the full comparison |");
     expect(md).toContain('| `model.mode=zero_shot` | unsupervised | 2 | 0.405 ± 0.007 |');
-    expect(md).toContain('| `model.mode=one_shot` | `model.mode=zero_shot` | +0.310 ± 0.014 | 2 | yes (\\|Δ\\| > 2 std); different protocols');
+    // Per seed +0.30, +0.32 on the one video: the seeds' t-test (t = 31, df 1) gives p = 1 − (2/π) atan 31 = 0.021; d_z = 0.31 / 0.0141.
+    expect(md).toContain(
+      '| `model.mode=one_shot` | `model.mode=zero_shot` | +0.310 [+0.300, +0.320] | 2 × 1 | +21.92 | 0.021 | yes (Holm p = 0.021); different protocols',
+    );
     expect(md).toContain("## The paper's claims");
     expect(md).not.toContain('## Per sequence');
     expect(md).toContain('## Runs');
@@ -90,5 +99,43 @@ describe('rvos report --results-md', () => {
     // Without sweep.json (a sweep from before it existed) the provenance says so.
     expect(md).toContain('| command | not recorded (sweep run before sweep.json existed) |');
     expect(fs.existsSync(path.join(path.dirname(file), 'z.summary.json'))).toBe(true);
+  });
+
+  it('the committed summary carries the floors, and a page regenerates from the summary alone (provenance and notes kept)', () => {
+    const dir = tinySweep();
+    const config = loadRunConfig(path.join(dir, '2')).config; // a one-shot run
+    const global = { 'J&F-Mean': 0.6, 'J-Mean': 0.6, 'J-Recall': 0.6, 'J-Decay': 0, 'F-Mean': 0.6, 'F-Recall': 0.6, 'F-Decay': 0 };
+    const floor = {
+      key: floorKey(config, 'semi_supervised'),
+      task: 'semi_supervised',
+      name: 'copy_first',
+      split: 'val',
+      global,
+      perSequence: [{ name: 'synth-0001', jAndF: 0.6 }],
+    };
+    fs.writeFileSync(path.join(dir, FLOORS_FILE), JSON.stringify({ floors: [floor], missing: [{ key: 'k', task: 'unsupervised', reason: 'data moved' }] }));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-'));
+    const file = path.join(out, 'zero_vs_one_shot.md');
+    const written = writeResultsMarkdown(dir, file, { configDir: CONFIG_DIR });
+    const summary = JSON.parse(fs.readFileSync(written.summary, 'utf8')) as { floors: unknown[]; missing: unknown[] };
+    expect(summary.floors).toEqual([floor]);
+    expect(summary.missing).toHaveLength(1);
+    const first = fs.readFileSync(file, 'utf8');
+    expect(first).toContain('| floor: copy the first mask | semi_supervised | – | 0.600 |');
+    fs.writeFileSync(file, first.replace('| seeds | 1, 2 |', '| seeds | as committed |') + '\nWritten by a person.\n');
+    // The run folders are gone: only the committed summary is left.
+    fs.rmSync(dir, { recursive: true, force: true });
+    regenerateResultsMarkdown(written.summary, file, { configDir: CONFIG_DIR });
+    const md = fs.readFileSync(file, 'utf8');
+    expect(md).toContain('| seeds | as committed |'); // the provenance table is the old page's
+    expect(md.trimEnd().endsWith('Written by a person.')).toBe(true);
+    expect(md).toContain('| floor: copy the first mask | semi_supervised | – | 0.600 |');
+    // Without the run folders' per-video CSVs the runs pair by seed; the floor is matched by task.
+    expect(md).toMatch(
+      /\| `model.mode=one_shot` \| 2 \| 0\.715 \[[^\]]+\] \| – \| selected on test videos \(old protocol\) \| clears it: Δ vs floor \+0\.115 /,
+    );
+    expect(md).toContain('| `model.mode=zero_shot` | 2 | 0.405 [0.400, 0.410] | – | selected on test videos (old protocol) | floor not computed: data moved |');
+    expect(md).toContain('| `model.mode=one_shot` | `model.mode=zero_shot` | +0.310 [+0.300, +0.320] | 2 seeds |');
+    expect(md).not.toContain(dir);
   });
 });

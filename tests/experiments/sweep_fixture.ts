@@ -13,11 +13,30 @@ function global(jf: number) {
   return { 'J&F-Mean': jf, 'J-Mean': jf - 0.05, 'J-Recall': 0.5, 'J-Decay': 0.1, 'F-Mean': jf + 0.05, 'F-Recall': 0.6, 'F-Decay': 0.2 };
 }
 
+/** results.json fields of the test-split protocol: per-video scores, the final step's, the validation curve. */
+export function testProtocol(videos: number[], final?: number[], validation: { step: number; score: number }[] = []) {
+  const perSequence = (v: number[]) => v.map((jAndF, i) => ({ name: `video${String(i).padStart(2, '0')}`, jAndF, j: jAndF, f: jAndF }));
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return {
+    split: 'test',
+    global: global(mean(videos)),
+    perSequence: perSequence(videos),
+    ...(final === undefined ? {} : { final: { step: 600, global: global(mean(final)), perSequence: perSequence(final) } }),
+    validation: validation.map((p) => ({ ...p, tensors: 0, bytes: 0, rss: 0 })),
+  };
+}
+
 /**
  * Writes the sweep of `experiment` (its jobs in experimentJobs order) with `score(job overrides)`
- * as each run's J&F-Mean; a NaN score leaves the job failed (no results.json).
+ * as each run's J&F-Mean; a NaN score leaves the job failed (no results.json). `extra` adds or
+ * replaces results.json fields per job (e.g. testProtocol(...)).
  */
-export function writeFixtureSweep(experiment: string, score: (overrides: string[]) => number, overrides: string[] = []): string {
+export function writeFixtureSweep(
+  experiment: string,
+  score: (overrides: string[]) => number,
+  overrides: string[] = [],
+  extra: (overrides: string[]) => Record<string, unknown> = () => ({}),
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rvos-${experiment}-`));
   const jobs = experimentJobs(experiment, CONFIG_DIR, overrides).map((jobOverrides, index) => {
     const runDir = path.join(dir, String(index));
@@ -42,6 +61,7 @@ export function writeFixtureSweep(experiment: string, score: (overrides: string[
           backend: 'wasm',
           global: global(jf),
           validation: [],
+          ...extra(jobOverrides),
         };
     if (results !== undefined) fs.writeFileSync(path.join(runDir, 'results.json'), JSON.stringify(results));
     return { index, overrides: jobOverrides, runDir, status: results ? 'ok' : 'failed', exitCode: results ? 0 : 1, seconds: 110, results };

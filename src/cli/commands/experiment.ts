@@ -10,7 +10,10 @@ Runs every variant × seed of configs/experiment/NAME.yaml (its sweep.params) wi
 launcher into one sweep folder and writes report.md and report.html there (with each variant's
 paired comparison against the baseline, report.baseline, and the paper's claims, report.claims).
 Overrides apply to every run; a comma-separated value adds a sweep axis, and a key the experiment
-already sweeps replaces its axis (seed=1,2,3,4,5). --seeds N runs seeds 1..N (= seed=1,...,N).
+already sweeps replaces its axis (seed=1,2,3,4,5). --seeds N runs seeds 1..N (= seed=1,...,N);
+\`rvos experiment main --seeds 5\` is the main job's multi-seed comparison (the same runs as
+\`rvos main --seeds 5\`: both modes × seeds 1..5). The report holds every variant against its floor
+and gives bootstrap intervals over seeds and videos and Holm-corrected verdicts (docs/results/README.md).
 Before it starts it prints an estimated wall time (from <run.root>/timings.jsonl, recorded by
 earlier runs of the same settings); while it runs, every job's step, it/s, ETA and validation J&F
 (redrawn on a terminal, a plain block every 30 s otherwise). --resume with --sweep-dir re-uses

@@ -6,10 +6,11 @@ import { writeHtmlReport } from '../../experiments/report_html.js';
 
 export async function run(argv: string[]): Promise<number> {
   const usage =
-    'Usage: rvos report SWEEP_DIR [--title TITLE] [--results-md docs/results/NAME.md]\n' +
+    'Usage: rvos report SWEEP_DIR [--title TITLE] [--results-md docs/results/NAME.md]\n       rvos report docs/results/NAME.summary.json\n' +
     'Writes SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), ' +
-    "paired comparisons with the baseline and the paper's claims, runs, per-sequence table.\n" +
-    '--results-md FILE also writes the committed form (docs/results/README.md): FILE (provenance, tables, how to re-run; its "## Notes" kept) and FILE\'s .summary.json.';
+    "floors, the validation-selected and final-step test scores with bootstrap intervals, paired comparisons with the baseline and the paper's claims (Holm-corrected), learning curves, runs, per-sequence table.\n" +
+    '--results-md FILE also writes the committed form (docs/results/README.md): FILE (provenance, tables, how to re-run; its "## Notes" kept) and FILE\'s .summary.json.\n' +
+    'rvos report docs/results/NAME.summary.json regenerates docs/results/NAME.md from the committed summary alone (its provenance table and notes kept).';
   const {
     flags: values,
     positionals,
@@ -28,8 +29,21 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return help ? 0 : 2;
   }
+  if (dir.endsWith('.summary.json')) {
+    // A committed summary: regenerate its page (tables only; provenance and notes kept).
+    const target = values['results-md'] ?? dir.replace(/\.summary\.json$/, '.md');
+    const { regenerateResultsMarkdown } = await import('../../experiments/results_md.js');
+    console.log(path.resolve(regenerateResultsMarkdown(dir, target, { configDir: values['config-dir'] ?? 'configs' })));
+    return 0;
+  }
   // A Slurm sweep submitted with --no-wait: bring summary.json up to date from its tasks first.
   await (await import('../../experiments/slurm/launch.js')).collectSlurmSweep(dir);
+  // The floors (computed once per sweep; they need the data the runs were scored on).
+  const floors = await import('../../experiments/sweep_floors.js');
+  if (floors.readSweepFloors(dir) === null) {
+    const { readSweep } = await import('../../experiments/sweep_results.js');
+    await floors.writeSweepFloors(dir, readSweep(dir), (l) => console.log(l));
+  }
   if (values['results-md'] !== undefined) {
     const { writeResultsMarkdown } = await import('../../experiments/results_md.js');
     const written = writeResultsMarkdown(dir, values['results-md'], { configDir: values['config-dir'] ?? 'configs' });

@@ -5,3 +5,4 @@ export { MobilePriorModel, type MobilePriorConfig } from './mobile_prior/model.j
 export { SiamMaskModel, type SiamMaskConfig, type SiamMaskState } from './siammask/model.js';
 export { CopyFirstModel, type CopyFirstConfig } from './copy_first.js';
 export { depthwiseXCorr } from './siammask/network.js';
+export { largestBlob, motionBlob, ZeroShotFloorModel, zeroShotFloorSegmenter, ZERO_SHOT_FLOORS, type ZeroShotFloor } from './motion_floor.js';
