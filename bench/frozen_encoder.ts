@@ -5,7 +5,7 @@
  * batch 4, clip 4, 5 slots). A step = the clip loss's gradient + gradient clipping + Adam, as in
  * the trainer, on random frames with moving-square masks (the cost does not depend on content).
  * Prints wall ms/step and process CPU ms/step (the machine is shared: CPU time is the comparable
- * number), and the backbone's forward pass alone (the bound on what caching features could save).
+ * number).
  *
  * Usage: npm run bench -- frozen_encoder   (env: BENCH_STEPS=3, BENCH_SIZES=96,128,
  *        BENCH_SETTINGS=fine,frozen,frozen16,frozen8, BENCH_PROFILE=1 for a by-kernel table)
@@ -17,7 +17,6 @@ import { initBackend } from '../src/backend/index.js';
 import { composeConfig } from '../src/config/index.js';
 import { modelConfigOf } from '../src/experiments/run.js';
 import { RVOSModel } from '../src/models/index.js';
-import { forwardContext } from '../src/models/nn.js';
 import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
 import type { ClipBatch, ClipLossOptions } from '../src/train/clip_loss.js';
 import { gradientsInThread } from '../src/train/parallel/gradients.js';
@@ -74,8 +73,8 @@ const base = [
   'model.inputs=[prev_mask,global_matching]',
 ];
 let backendShown = false;
-console.log('| size | setting | trainable encoder params | wall ms/step | CPU ms/step | steps/s (wall) | steps/s (CPU) | backbone forward CPU ms/step |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| size | setting | trainable encoder params | wall ms/step | CPU ms/step | steps/s (wall) | steps/s (CPU) |');
+console.log('|---|---|---|---|---|---|---|');
 for (const size of SIZES) {
   for (const name of WANTED) {
     const composed = composeConfig({ configDir, overrides: [...base, `data.size=[${size},${size}]`, ...SETTINGS[name]!] });
@@ -114,17 +113,8 @@ for (const size of SIZES) {
       const info = await tf.profile(() => step());
       console.error(`${size} ${name}:\n${(await kernelTable(info, 14)).lines.join('\n')}`);
     }
-    // The backbone's forward pass alone over a step's frames (clip_length calls on the batch), in
-    // inference mode: what caching its features across epochs could save at most.
-    const frames = tf.tidy(() => tf.randomUniform([config.data.batch_size, size, size, 3]) as tf.Tensor4D);
-    const enc0 = process.cpuUsage();
-    for (let t = 0; t < config.data.clip_length; t++) tf.dispose(tf.tidy(() => model.encoder.forward(frames, forwardContext(false)).map((f) => f.dataSync())));
-    const encoderCpu = cpuMs(process.cpuUsage(enc0));
-    frames.dispose();
     const params = model.encoderVariables().reduce((n, v) => n + v.size, 0);
-    console.log(
-      `| ${size} | ${name} | ${params} | ${wall.toFixed(0)} | ${cpu.toFixed(0)} | ${(1000 / wall).toFixed(2)} | ${(1000 / cpu).toFixed(2)} | ${encoderCpu.toFixed(0)} |`,
-    );
+    console.log(`| ${size} | ${name} | ${params} | ${wall.toFixed(0)} | ${cpu.toFixed(0)} | ${(1000 / wall).toFixed(2)} | ${(1000 / cpu).toFixed(2)} |`);
     optimizer.dispose();
     model.dispose();
   }
