@@ -121,9 +121,13 @@ export const EncoderConfigSchema = z.strictObject({
   /** encoder=light only: every channel width times this (1 = the light encoder's own widths). */
   width_multiplier: z.number().positive().default(1),
   /** Which backbone weights train: none (all), all (none; off the gradient tape), or N = the last N units (mobilenetv2). */
-  freeze: z.union([z.enum(ENCODER_FREEZE_WORDS), z.number().int().nonnegative()]).default('none'),
+  freeze: z
+    .union([z.enum(ENCODER_FREEZE_WORDS), z.number().int().nonnegative()], {
+      error: `must be ${ENCODER_FREEZE_WORDS.join(' | ')} or a number of trainable last units (an integer >= 0)`,
+    })
+    .default('none'),
   /** mobilenetv2: stop the backbone at stride 16 or 8 (32 = the whole network). */
-  output_stride: z.union([z.literal(32), z.literal(16), z.literal(8)]).default(32),
+  output_stride: z.union([z.literal(32), z.literal(16), z.literal(8)], { error: 'must be 32, 16 or 8' }).default(32),
 });
 
 export const AugmentConfigSchema = z.strictObject({
