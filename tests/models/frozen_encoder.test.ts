@@ -189,7 +189,7 @@ describe('frozen encoder (encoder.freeze)', () => {
     expect(fine.readsFrozen).toBe(true);
     expect(frozen.readsFrozen).toBe(false);
     expect(light.readsFrozen).toBe(false);
-    // About 150 backbone ops fewer on the tape (13 blocks of conv, BN, relu6 …).
+    // Over 100 backbone ops fewer on the tape (13 blocks of conv, BatchNorm, relu6 …).
     expect(fine.nodes - frozen.nodes).toBeGreaterThan(100);
     expect(fine.grads.some((n) => n.startsWith('encoder/'))).toBe(true);
     expect(frozen.grads.some((n) => n.startsWith('encoder/'))).toBe(false);
