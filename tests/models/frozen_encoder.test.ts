@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadModel, RVOSModel, saveModel, type RVOSModelConfig } from '../../src/models/index.js';
 import type { MobileNetV2Encoder } from '../../src/models/encoders/mobilenet_v2.js';
 import { forwardContext, untaped } from '../../src/models/nn.js';
-import type { ClipBatch } from '../../src/train/clip_loss.js';
+import type { ClipBatch } from '../../src/data/batch.js';
 import { gradientsInThread, stateNames } from '../../src/train/parallel/gradients.js';
 import { train } from '../../src/train/trainer.js';
 import { pattern, smallConfig } from './helpers.js';
