@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { BACKEND_PREFERENCES } from '../backend/preferences.js';
-import { ENCODER_NAMES } from '../models/encoders/encoder.js';
+import { ENCODER_FREEZE_WORDS, ENCODER_NAMES } from '../models/encoders/encoder.js';
 import { MODEL_CHECKS, type ValueCheck } from '../models/model_checks.js';
 import {
   DECODER_INPUTS,
@@ -120,6 +120,14 @@ export const EncoderConfigSchema = z.strictObject({
   freeze_batch_norm: z.boolean(),
   /** encoder=light only: every channel width times this (1 = the light encoder's own widths). */
   width_multiplier: z.number().positive().default(1),
+  /** Which backbone weights train: none (all), all (none; off the gradient tape), or N = the last N units (mobilenetv2). */
+  freeze: z
+    .union([z.enum(ENCODER_FREEZE_WORDS), z.number().int().nonnegative()], {
+      error: `must be ${ENCODER_FREEZE_WORDS.join(' | ')} or a number of trainable last units (an integer >= 0)`,
+    })
+    .default('none'),
+  /** mobilenetv2: stop the backbone at stride 16 or 8 (32 = the whole network). */
+  output_stride: z.union([z.literal(32), z.literal(16), z.literal(8)], { error: 'must be 32, 16 or 8' }).default(32),
 });
 
 export const AugmentConfigSchema = z.strictObject({

@@ -67,6 +67,8 @@ export function rvosDepartures(config: RvosConfig): Departure[] {
   add(m.slots !== RVOS_REFERENCE.slots, 'slots', `model.slots=${m.slots}`, String(RVOS_REFERENCE.slots));
   add(config.encoder.name !== RVOS_REFERENCE.encoder, 'encoder', `encoder.name=${config.encoder.name}`, 'ResNet-101');
   add(config.encoder.pretrained === null, 'encoder from scratch', 'encoder.pretrained=null', 'ImageNet weights');
+  add(config.encoder.freeze !== 'none', 'frozen encoder', `encoder.freeze=${config.encoder.freeze}`, 'the whole encoder trains (lr 1e-6)');
+  add(config.encoder.output_stride !== 32, 'truncated encoder', `encoder.output_stride=${config.encoder.output_stride}`, 'the whole backbone (stride 32)');
   add(t.lr !== RVOS_REFERENCE.lr, 'learning rate', `train.lr=${t.lr}`, '1e-3');
   add(t.encoder_lr !== RVOS_REFERENCE.encoderLr, 'encoder learning rate', `train.encoder_lr=${t.encoder_lr}`, '1e-6');
   add(t.lr_schedule !== 'constant', 'lr schedule', `train.lr_schedule=${t.lr_schedule}`, 'constant');

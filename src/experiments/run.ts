@@ -115,6 +115,8 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
       pretrained: config.encoder.pretrained,
       freezeBatchNorm: config.encoder.freeze_batch_norm,
       ...(config.encoder.width_multiplier === 1 ? {} : { widthMultiplier: config.encoder.width_multiplier }),
+      ...(config.encoder.freeze === 'none' ? {} : { freeze: config.encoder.freeze }),
+      ...(config.encoder.output_stride === 32 ? {} : { outputStride: config.encoder.output_stride }),
     },
     hidden: config.model.hidden,
     slots: config.model.slots,

@@ -27,6 +27,46 @@ export function detach<T extends tf.Tensor>(x: T): T {
 }
 
 /**
+ * Runs `fn` with the gradient tape off and returns its tensors as constants of the tape: the ops
+ * inside are not recorded, so no backward pass runs through them and the tape keeps none of their
+ * activations (a frozen backbone). tf.customGrad is the public way to run ops at kernel depth > 0,
+ * where the engine does not record; it returns one tensor, so the outputs travel packed as one
+ * [B, n] tensor and are split again outside (a copy of the outputs, cheap next to the convolutions).
+ * Every output must be float32 with the batch size of `inputs[0]`.
+ */
+export function untaped(fn: (...inputs: tf.Tensor[]) => tf.Tensor[], inputs: tf.Tensor[]): tf.Tensor[] {
+  let shapes: number[][] = [];
+  const run = tf.customGrad((...args: (tf.Tensor | ((s: tf.Tensor[]) => void))[]) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    const outs = fn(...xs);
+    shapes = outs.map((t) => t.shape);
+    const batch = inputs[0]!.shape[0]!;
+    const packed =
+      outs.length === 1
+        ? tf.reshape(outs[0]!, [batch, -1])
+        : tf.concat(
+            outs.map((t) => tf.reshape(t, [batch, -1])),
+            1,
+          );
+    // Never called: no variable the tape follows is upstream of this op.
+    return { value: packed, gradFunc: () => xs.map((x) => tf.zerosLike(x)) };
+  });
+  const packed = run(...inputs);
+  const parts =
+    shapes.length === 1
+      ? [packed]
+      : tf.split(
+          packed,
+          shapes.map((s) => s.slice(1).reduce((a, b) => a * b, 1)),
+          1,
+        );
+  const outs = parts.map((p, i) => tf.reshape(p, shapes[i]!));
+  tf.dispose(parts);
+  if (shapes.length > 1) packed.dispose();
+  return outs;
+}
+
+/**
  * Padding: 'same' is TF's (asymmetric at stride 2 on even sizes); 'symmetric' pads k // 2 on
  * every side like PyTorch's `padding = k // 2`, so odd input sizes (240x427) give
  * ceil(n / stride) outputs sampled at the same positions as the PyTorch reference.

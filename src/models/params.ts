@@ -21,6 +21,8 @@ export type Init = { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std:
 interface Entry {
   variable: tf.Variable;
   group: ParamGroup;
+  /** Frozen: a weight that is not trained (not a BatchNorm statistic, which is non-trainable but updated). */
+  frozen?: boolean;
 }
 
 let storeCounter = 0;
@@ -112,6 +114,22 @@ export class ParamStore {
   register(name: string, variable: tf.Variable, group: ParamGroup): void {
     if (this.entries.has(name)) throw new Error(`ParamStore: variable '${name}' defined twice`);
     this.entries.set(name, { variable, group });
+  }
+
+  /**
+   * Freezes a variable: it stops being trainable (no gradient, no optimiser state) and is not a
+   * state the forward pass updates either; it is still saved and loaded like every variable.
+   */
+  freeze(name: string): void {
+    const e = this.entries.get(name);
+    if (e === undefined) throw new Error(`ParamStore: no variable '${name}'`);
+    e.variable.trainable = false;
+    e.frozen = true;
+  }
+
+  /** Stable names of the frozen variables, in creation order. */
+  frozenNames(): string[] {
+    return [...this.entries].filter(([, e]) => e.frozen === true).map(([name]) => name);
   }
 
   get(name: string): tf.Variable {

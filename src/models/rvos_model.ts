@@ -16,7 +16,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, RvosError } from '../utils/errors.js';
 import { levelChannels, RVOSDecoder, type LevelState, type Recurrence } from './decoder.js';
-import { createEncoder, ENCODER_NAMES, type Encoder, type EncoderName } from './encoders/index.js';
+import {
+  createEncoder,
+  ENCODER_FREEZE_WORDS,
+  ENCODER_NAMES,
+  OUTPUT_STRIDES,
+  type Encoder,
+  type EncoderFreeze,
+  type EncoderName,
+  type OutputStride,
+} from './encoders/index.js';
 import { maskPyramid } from './mask_pyramid.js';
 import {
   DECODER_INPUTS,
@@ -58,6 +67,14 @@ export interface EncoderConfig {
   freezeBatchNorm?: boolean;
   /** encoder=light only: every width times this (default 1; src/models/encoders/light.ts). */
   widthMultiplier?: number;
+  /**
+   * Which backbone weights train (default 'none' = all train): 'all' freezes the backbone, a number
+   * N leaves its last N units trainable (mobilenetv2). Frozen parts run off the gradient tape with
+   * inference-mode BatchNorm (src/models/encoders/frozen.ts, mobilenet_v2.ts). Not in RVOS.
+   */
+  freeze?: EncoderFreeze;
+  /** mobilenetv2 only: 16 or 8 stops the backbone at that stride (default 32 = whole; not in RVOS). */
+  outputStride?: OutputStride;
 }
 
 export interface RVOSModelConfig {
@@ -158,6 +175,12 @@ export function validateModelConfig(config: RVOSModelConfig): void {
     if (problem !== null) fail(key, problem);
   };
   if (!ENCODER_NAMES.includes(config.encoder?.name)) fail('encoder.name', `unknown encoder '${config.encoder?.name}'; use one of ${ENCODER_NAMES.join(' | ')}`);
+  const freeze = config.encoder.freeze;
+  if (freeze !== undefined && !(ENCODER_FREEZE_WORDS as readonly unknown[]).includes(freeze) && !(Number.isInteger(freeze) && (freeze as number) >= 0))
+    fail('encoder.freeze', `must be ${ENCODER_FREEZE_WORDS.join(' | ')} or a number of trainable last units (an integer >= 0), got ${String(freeze)}`);
+  const outputStride = config.encoder.outputStride;
+  if (outputStride !== undefined && !OUTPUT_STRIDES.includes(outputStride))
+    fail('encoder.output_stride', `must be ${OUTPUT_STRIDES.join(' | ')}, got ${String(outputStride)}`);
   check('hidden', config.hidden);
   check('slots', config.slots);
   if (!RECURRENCES.includes(config.recurrence)) fail('recurrence', `must be ${RECURRENCES.join(' | ')}, got '${config.recurrence}'`);
@@ -219,7 +242,10 @@ export class RVOSModel {
     const cfg: RVOSModelConfig = JSON.parse(JSON.stringify(config));
     const store = new ParamStore(cfg.seed, !options.skipInit);
     try {
-      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false, cfg.motionInput ?? false, cfg.encoder.widthMultiplier ?? 1);
+      const encoder = createEncoder(store, cfg.encoder.name, cfg.encoder.freezeBatchNorm ?? false, cfg.motionInput ?? false, cfg.encoder.widthMultiplier ?? 1, {
+        ...(cfg.encoder.freeze === undefined ? {} : { freeze: cfg.encoder.freeze }),
+        ...(cfg.encoder.outputStride === undefined ? {} : { outputStride: cfg.encoder.outputStride }),
+      });
       const skips = new SkipReductions(store, encoder.channels, cfg.hidden);
       const hidden = cfg.hidden;
       const inputs = decoderInputs(cfg);
@@ -392,6 +418,11 @@ export class RVOSModel {
   /** Backbone variables (trainable; its own learning rate in RVOS). */
   encoderVariables(): tf.Variable[] {
     return this.store.trainable('encoder');
+  }
+
+  /** Stable names of the frozen backbone weights (encoder.freeze; saved and loaded, never trained or updated). */
+  frozenNames(): string[] {
+    return this.store.frozenNames();
   }
 
   /** Skip reductions, ConvLSTMs, heads (trainable). */

@@ -28,7 +28,7 @@ describe('composeConfig on configs/', () => {
       mobile_prior: null,
       siammask: null,
     });
-    expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false, width_multiplier: 1 });
+    expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false, width_multiplier: 1, freeze: 'none', output_stride: 32 });
     expect(config.data.size).toEqual([96, 96]);
     expect(config.data.augment?.zoom).toEqual([0.7, 1.4]);
     expect(config.data.synth).toEqual({

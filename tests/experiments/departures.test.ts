@@ -37,6 +37,15 @@ describe('departures from RVOS', () => {
     expect(one).toContain('objectness head');
   });
 
+  it('labels a frozen or truncated encoder', () => {
+    expect(names('model=rvos', 'encoder=mobilenetv2', 'encoder.pretrained=nsfwjs')).not.toContain('frozen encoder');
+    const frozen = rvosDepartures(
+      compose('model=rvos', 'encoder=mobilenetv2', 'encoder.pretrained=nsfwjs', 'encoder.freeze=2', 'encoder.output_stride=16').config,
+    );
+    expect(frozen.find((d) => d.name === 'frozen encoder')?.setting).toBe('encoder.freeze=2');
+    expect(frozen.find((d) => d.name === 'truncated encoder')?.setting).toBe('encoder.output_stride=16');
+  });
+
   it('labels T_no_spatial and baselines', () => {
     expect(names('model=rvos', 'model.recurrence=T')).not.toContain('T without frame-0 spatial state');
     expect(names('model=rvos', 'model.recurrence=T_no_spatial')).toContain('T without frame-0 spatial state');

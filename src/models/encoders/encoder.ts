@@ -9,6 +9,18 @@ import type { ForwardContext } from '../nn.js';
 export const ENCODER_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'light', 'mobilenetv2'] as const;
 export type EncoderName = (typeof ENCODER_NAMES)[number];
 
+/**
+ * Which backbone weights train: 'none' (all train), 'all' (none train), or a number N: the last N
+ * units of the backbone train and the ones before are frozen (mobilenetv2 only). Frozen parts run
+ * off the gradient tape with inference-mode BatchNorm.
+ */
+export type EncoderFreeze = 'none' | 'all' | number;
+export const ENCODER_FREEZE_WORDS = ['none', 'all'] as const;
+
+/** Where a truncated backbone stops: the stride of its deepest features (32 = the whole network). */
+export const OUTPUT_STRIDES = [32, 16, 8] as const;
+export type OutputStride = (typeof OUTPUT_STRIDES)[number];
+
 /** Features of one frame, finest first: strides 4, 8, 16, 32. */
 export type FeaturePyramid = [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
 

@@ -28,6 +28,8 @@ export interface GradientProvider {
 /** What gradients are taken of: a model's variables by stable name. */
 export interface NamedVariables {
   namedVariables(): Map<string, tf.Variable>;
+  /** Frozen weights (non-trainable, and not state a forward pass updates); none if absent. */
+  frozenNames?(): string[];
 }
 
 /** The loss of one batch (inside tf.variableGrads), with its parts for logging put in `parts`. */
@@ -43,9 +45,10 @@ export function trainableNames(model: NamedVariables): string[] {
   return [...model.namedVariables()].filter(([, v]) => v.trainable).map(([name]) => name);
 }
 
-/** Stable names of the model's non-trainable variables (BatchNorm moving statistics). */
+/** Stable names of the model's non-trainable variables that a forward pass updates (BatchNorm moving statistics; not frozen weights). */
 export function stateNames(model: NamedVariables): string[] {
-  return [...model.namedVariables()].filter(([, v]) => !v.trainable).map(([name]) => name);
+  const frozen = new Set(model.frozenNames?.() ?? []);
+  return [...model.namedVariables()].filter(([name, v]) => !v.trainable && !frozen.has(name)).map(([name]) => name);
 }
 
 /**
