@@ -18,7 +18,16 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-floors-'));
 function tiny(root: string, extra: string[] = []) {
   return composeConfig({
     configDir: 'configs',
-    overrides: ['backend=wasm', `data.root=${root}`, 'data.size=[32,32]', 'data.synth.train_videos=3', 'data.synth.val_videos=3', 'data.synth.test_videos=3', 'data.synth.frames=5', ...extra],
+    overrides: [
+      'backend=wasm',
+      `data.root=${root}`,
+      'data.size=[32,32]',
+      'data.synth.train_videos=3',
+      'data.synth.val_videos=3',
+      'data.synth.test_videos=3',
+      'data.synth.frames=5',
+      ...extra,
+    ],
   });
 }
 
