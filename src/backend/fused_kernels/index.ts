@@ -7,13 +7,14 @@
  * variables, the light model's gates), and elementwise work on large tensors stays in the
  * backend's own kernels (./kernel_io.ts). Ops that use them
  * (src/layers/lstm_gates.ts, src/train/adam.ts) check `hasFusedKernel` and keep the unfused
- * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean, Max and Square are
+ * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean, Max, Square and Relu are
  * replaced by ones that use a fused kernel on wasm and cpu and tfjs-core's elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
-import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
+import { batchNormTrainKernelConfigs } from './batch_norm_train.js';
+import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, reluGradConfig, squareGradConfig } from './broadcast_grads.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
 
 export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
@@ -30,6 +31,7 @@ export function registerFusedKernels(): void {
     ...adamUpdateKernelConfigs(),
     ...sumOfSquaresKernelConfigs(),
     ...batchNormGradKernelConfigs(),
+    ...batchNormTrainKernelConfigs(),
     ...broadcastGradKernelConfigs(),
   ];
   for (const config of kernels) {
@@ -44,6 +46,7 @@ export function registerFusedKernels(): void {
     [tf.Mean, meanGradConfig],
     [tf.Max, maxGradConfig],
     [tf.Square, squareGradConfig],
+    [tf.Relu, reluGradConfig],
   ];
   for (const [kernelName, replace] of replacements) {
     const original = tf.getGradient(kernelName);
