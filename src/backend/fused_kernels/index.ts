@@ -16,6 +16,7 @@ import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_gr
 import { batchNormTrainKernelConfigs } from './batch_norm_train.js';
 import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, reluGradConfig, squareGradConfig } from './broadcast_grads.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
+import { normalizeInputKernelConfigs } from './normalize_input.js';
 
 export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
 
@@ -33,6 +34,7 @@ export function registerFusedKernels(): void {
     ...batchNormGradKernelConfigs(),
     ...batchNormTrainKernelConfigs(),
     ...broadcastGradKernelConfigs(),
+    ...normalizeInputKernelConfigs(),
   ];
   for (const config of kernels) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
