@@ -18,7 +18,7 @@ import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, reluGradConf
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
 import { normalizeInputKernelConfigs } from './normalize_input.js';
 
-export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
+export { hasFusedKernel, setFusedKernelsDisabled, setFusedKernelsEnabled } from './availability.js';
 
 let registered = false;
 /** tfjs-core's gradient configs this module replaced, by kernel name (tests compare against them). */
