@@ -209,16 +209,15 @@ function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'fore
   return config.mode === 'zero_shot' && decoderInputs(config).includes(input);
 }
 
-/** A slot's extra decoder channels per level: its matching maps, its canvas channel, the foreground channel (any may be absent). */
-function slotExtraChannels(...parts: (tf.Tensor4D[] | null)[]): tf.Tensor4D[] | null {
+/**
+ * A slot's extra decoder inputs per level: its matching maps, its canvas channel, the foreground
+ * channel (any may be absent), as a list per level. They are not concatenated here: the gate
+ * convolution's input is concatenated once, with the states (src/layers/conv_lstm_cell.ts).
+ */
+function slotExtraChannels(...parts: (tf.Tensor4D[] | null)[]): tf.Tensor4D[][] | null {
   const present = parts.filter((p): p is tf.Tensor4D[] => p !== null);
-  if (present.length <= 1) return present[0] ?? null;
-  return present[0]!.map((_, k) =>
-    tf.concat(
-      present.map((p) => p[k]!),
-      3,
-    ),
-  );
+  if (present.length === 0) return null;
+  return present[0]!.map((_, k) => present.map((p) => p[k]!));
 }
 
 export class RVOSModel {
