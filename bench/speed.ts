@@ -155,7 +155,7 @@ function mainJob(mode: 'zero-shot' | 'one-shot'): void {
               infer_ms_per_frame: Math.min(peer.infer_ms_per_frame, p.infer_ms_per_frame),
             };
     console.log(
-      `  round ${r + 1}: ours ${fmt(o.trainMeanMs, 1)} ms/step, ${fmt(o.inferMs, 1)} ms/frame; ` +
+      `  round ${r + 1}: ours ${fmt(o.trainMeanMs, 1)} ms/step (best step ${fmt(o.trainMs, 1)}, its CPU ${fmt(o.trainCriticalCpuMs)}), ${fmt(o.inferMs, 1)} ms/frame; ` +
         `${typeof p === 'string' ? `peer ${p}` : `${p.peer} ${p.train_ms_per_step} ms/step, ${p.infer_ms_per_frame} ms/frame`}  (load ${load()})`,
     );
   }
