@@ -28,23 +28,22 @@ export function batchNormTrain(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Te
   const attrs: BatchNormTrainAttrs = { epsilon };
   const kernelAttrs = attrs as unknown as tf.NamedAttrMap;
   const inputs = [x, scale, offset];
-  let stats: tf.Tensor[] = [];
-  const [y] = runKernelFunc({
+  // The statistics are outputs of the op (a forward function's other tensors are released when it
+  // returns); no gradient flows through them: the backward kernel reads only dy.
+  const [y, mean, variance] = runKernelFunc({
     inputs: namedInputs(inputs),
     forwardFunc: (_backend, save) => {
-      const [out, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
-      save([x, mean!, variance!, scale]);
-      stats = [mean!, variance!];
-      return [out!];
+      const outputs = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
+      save([x, outputs[1]!, outputs[2]!, scale]);
+      return outputs;
     },
-    backwardsFunc: (dy, saved) => {
-      const [dx, dScale, dOffset] = tf
-        .engine()
-        .runKernel(BATCH_NORM_TRAIN_GRAD, [...saved, dy as tf.Tensor] as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
+    backwardsFunc: (dys, saved) => {
+      const dy = (dys as tf.Tensor[])[0]!;
+      const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, [...saved, dy] as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
       return { '0': () => dx!, '1': () => dScale!, '2': () => dOffset! };
     },
   });
-  return { y: y as tf.Tensor4D, mean: stats[0] as tf.Tensor1D, variance: stats[1] as tf.Tensor1D };
+  return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }
 
 /** The same as separate ops (the reference the fused kernels are tested against). */

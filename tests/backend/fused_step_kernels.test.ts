@@ -87,6 +87,25 @@ describe.each(['wasm', 'cpu'] as const)('fused step kernels on %s', (backend) =>
     tf.dispose([x, gamma, beta, w]);
   });
 
+  it('training batch norm outside a gradient scope: the same values, statistics usable afterwards, nothing left behind', async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(36);
+    const x = random(rng, [2, 3, 3, 4]) as tf.Tensor4D;
+    const gamma = random(rng, [4], 0.5, 1.5) as tf.Tensor1D;
+    const beta = random(rng, [4]) as tf.Tensor1D;
+    const before = tf.memory().numTensors;
+    const buffers = tf.engine().backend.numDataIds();
+    const fused = batchNormTrain(x, gamma, beta, 1e-5);
+    const plain = batchNormTrainUnfused(x, gamma, beta, 1e-5);
+    expect(maxRelativeError(fused.y, plain.y)).toBeLessThan(TOLERANCE);
+    expect(maxRelativeError(fused.mean, plain.mean)).toBeLessThan(TOLERANCE);
+    expect(maxRelativeError(fused.variance, plain.variance)).toBeLessThan(TOLERANCE);
+    tf.dispose([fused.y, fused.mean, fused.variance, plain.y, plain.mean, plain.variance]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.engine().backend.numDataIds()).toBe(buffers);
+    tf.dispose([x, gamma, beta]);
+  });
+
   it('training batch norm leaves no tensors or buffers behind over repeated steps', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(32);
