@@ -106,6 +106,17 @@ describe.each(['wasm', 'cpu'] as const)('fused step kernels on %s', (backend) =>
     tf.dispose([x, gamma, beta]);
   });
 
+  it('training batch norm: a channel with a NaN stays NaN through ReLU (a poisoned batch gives a NaN loss)', async () => {
+    await tf.setBackend(backend);
+    // NaN made by the CPU (0·∞) is negative; a sign-testing ReLU would turn it into 0.
+    const x = tf.tidy(() => tf.concat([tf.mul(tf.fill([2, 4, 4, 1], Infinity), 0), tf.ones([2, 4, 4, 1])], 3)) as tf.Tensor4D;
+    const out = tf.tidy(() => tf.relu(batchNormTrain(x, tf.ones([2]) as tf.Tensor1D, tf.zeros([2]) as tf.Tensor1D, 1e-5).y));
+    const v = Array.from(out.dataSync());
+    expect(v.filter((_, i) => i % 2 === 0).every(Number.isNaN)).toBe(true);
+    expect(v.filter((_, i) => i % 2 === 1).every(Number.isFinite)).toBe(true);
+    tf.dispose([x, out]);
+  });
+
   it('training batch norm leaves no tensors or buffers behind over repeated steps', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(32);

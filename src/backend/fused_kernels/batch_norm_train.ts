@@ -66,6 +66,13 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
     for (let k = 0; k < xs!.length; k += channels) {
       for (let c = 0; c < channels; c++) y![k + c] = xs![k + c]! * a[c]! + b[c]!;
     }
+    // A channel with a non-finite value has NaN statistics: write a positive NaN there, as the
+    // separate ops give. The product above keeps the input's NaN, which is negative when the CPU
+    // made it, and the wasm ReLU (a sign test) turns a negative NaN into 0: a poisoned batch
+    // would then train on zeros instead of stopping on a NaN loss.
+    for (let c = 0; c < channels; c++) {
+      if (Number.isNaN(a[c]!) || Number.isNaN(b[c]!)) for (let k = c; k < xs!.length; k += channels) y![k] = NaN;
+    }
   });
 }
 
