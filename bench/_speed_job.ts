@@ -7,9 +7,16 @@
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
-import { setFusedKernelsEnabled } from '../src/backend/fused_kernels/index.js';
+import { setFusedKernelsDisabled, setFusedKernelsEnabled } from '../src/backend/fused_kernels/index.js';
+import { BATCH_NORM_TRAIN, MOVING_MOMENTS } from '../src/backend/fused_kernels/batch_norm_train.js';
+import { RELU_GRAD } from '../src/backend/fused_kernels/broadcast_grads.js';
+import { NORMALIZE_INPUT } from '../src/backend/fused_kernels/normalize_input.js';
+import { composeConfig } from '../src/config/index.js';
+import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run.js';
 import { setTapeSavesShared } from '../src/backend/tape_saves.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
@@ -26,7 +33,7 @@ import { Rng } from '../src/utils/rng.js';
 import { kernelTable } from './_kernel_profile.js';
 import { convThroughput } from './_native_gflops.js';
 
-export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one';
+export type SettingName = 'small-zero' | 'small-one' | 'light-zero' | 'light-one' | 'main-zero' | 'main-one';
 
 export interface Job {
   setting: SettingName;
@@ -34,16 +41,22 @@ export interface Job {
   variant: 'before' | 'after' | 'native';
   workers: number;
   repeats: number;
-  measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops' | 'steps')[];
+  measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops' | 'steps' | 'calls')[];
   /** `steps`: how many consecutive trainer steps to time (a short run, not a best-of). */
   steps?: number;
   /** RVOS_NATIVE_SHARE for this process: 2 = one of the main job's two concurrent runs. */
   nativeShare?: number;
+  /** RVOS_NATIVE_THREADS for this process (1: one OpenMP thread, as the peer's --threads 1). */
+  nativeThreads?: number;
+  /** `calls`: count with the step's fused kernels (batch norm, ReLU gradient, input normalisation) switched off. */
+  unfused?: boolean;
 }
 
 export interface JobResult {
   inferMs?: number;
   trainMs?: number;
+  /** Mean over the timed training steps (the peer reports its mean too). */
+  trainMeanMs?: number;
   /**
    * CPU time of the busiest thread during the best training step (Linux /proc): what the step
    * would take with a free core per thread. On a shared machine the scheduler (autogroup) gives a
@@ -61,6 +74,8 @@ export interface JobResult {
   /** `steps`: training steps per minute over the whole short run, and its busiest thread's CPU ms per step. */
   stepsPerMin?: number;
   stepsCpuMs?: number;
+  /** `calls`: kernel calls of one training step (tf.profile, nested kernels included). */
+  stepKernelCalls?: number;
   /** Why the native variant could not run (then nothing else is measured). */
   problem?: string;
 }
@@ -72,10 +87,24 @@ interface Setting {
   clip: number;
   /** Objects per synthetic clip / video. */
   objects: [number, number];
+  /** The clip loss (default: first-frame matching, no objectness or empty-slot terms). */
+  loss?: ClipLossOptions;
 }
 
 function settingOf(name: SettingName): Setting {
   const mode = name.endsWith('one') ? 'one_shot' : 'zero_shot';
+  if (name.startsWith('main')) {
+    // The main job exactly: `rvos train experiment=main model.mode=...` (its model, batch, clip and loss).
+    const config = composeConfig({ configDir: path.resolve(here, '../configs'), overrides: ['experiment=main', `model.mode=${mode}`] }).config;
+    return {
+      config: modelConfigOf(config),
+      size: [config.data.size[0], config.data.size[1]],
+      trainBatch: config.data.batch_size,
+      clip: config.data.clip_length,
+      objects: [config.data.synth.objects[0], config.data.synth.objects[1]],
+      loss: { ...clipLossOptionsOf(config), previousMask: 'gt_prev' },
+    };
+  }
   if (name.startsWith('small')) {
     return {
       config: { encoder: { name: 'resnet18', pretrained: null }, hidden: 128, slots: 10, recurrence: 'ST', mode, objectness: false, seed: 0 },
@@ -94,6 +123,8 @@ function settingOf(name: SettingName): Setting {
     objects: [1, 3],
   };
 }
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
 
@@ -175,8 +206,8 @@ function inferenceMs(model: RVOSModel, s: Setting, repeats: number, rng: Rng): n
 }
 
 /** The trainer's step (./src/train/trainer.ts) without its bookkeeping: provider → clip → Adam. */
-function trainStep(model: RVOSModel, provider: GradientProvider, adam: Adam, batch: ClipBatch): Promise<number> {
-  return provider.compute(batch, LOSS).then((g) => {
+function trainStep(model: RVOSModel, provider: GradientProvider, adam: Adam, batch: ClipBatch, loss: ClipLossOptions): Promise<number> {
+  return provider.compute(batch, loss).then((g) => {
     clipByGlobalNorm(g.gradients, 10);
     adam.apply(g.gradients);
     tf.dispose([...g.gradients.values()]);
@@ -185,23 +216,32 @@ function trainStep(model: RVOSModel, provider: GradientProvider, adam: Adam, bat
   });
 }
 
-async function trainingMs(model: RVOSModel, s: Setting, workers: number, repeats: number, rng: Rng): Promise<{ wall: number; criticalCpu: number }> {
+async function trainingMs(
+  model: RVOSModel,
+  s: Setting,
+  workers: number,
+  repeats: number,
+  rng: Rng,
+): Promise<{ wall: number; mean: number; criticalCpu: number }> {
   const named = model.namedVariables();
   const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
   const provider: GradientProvider = workers > 1 ? new WorkerGradients(model, workers) : new InThreadGradients(model);
   const batch = randomBatch(s, rng);
   try {
-    await trainStep(model, provider, adam, batch); // warm-up (and worker start-up)
+    await trainStep(model, provider, adam, batch, s.loss ?? LOSS); // warm-up (and worker start-up)
     let best = Infinity;
+    let total = 0;
     let criticalCpu = Infinity;
     for (let i = 0; i < repeats; i++) {
       const cpu0 = threadCpu();
       const t0 = performance.now();
-      await trainStep(model, provider, adam, batch);
-      best = Math.min(best, performance.now() - t0);
+      await trainStep(model, provider, adam, batch, s.loss ?? LOSS);
+      const ms = performance.now() - t0;
+      best = Math.min(best, ms);
+      total += ms;
       criticalCpu = Math.min(criticalCpu, busiestThreadMs(cpu0, threadCpu()));
     }
-    return { wall: best, criticalCpu };
+    return { wall: best, mean: total / repeats, criticalCpu };
   } finally {
     tf.dispose([batch.frames, batch.masks, batch.present]);
     adam.dispose();
@@ -217,7 +257,7 @@ async function shortRun(model: RVOSModel, s: Setting, steps: number, rng: Rng): 
   const run = async (): Promise<void> => {
     const batch = randomBatch(s, rng);
     try {
-      await trainStep(model, provider, adam, batch);
+      await trainStep(model, provider, adam, batch, s.loss ?? LOSS);
     } finally {
       tf.dispose([batch.frames, batch.masks, batch.present]);
     }
@@ -253,15 +293,33 @@ async function evaluationFps(model: RVOSModel, s: Setting): Promise<number> {
   return (videos * frames) / ((performance.now() - t0) / 1000);
 }
 
+/** Kernel calls of one training step (after a warm-up step), as tf.profile counts them. */
+async function stepKernelCalls(model: RVOSModel, s: Setting): Promise<number> {
+  const named = model.namedVariables();
+  const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
+  const provider = new InThreadGradients(model);
+  const batch = randomBatch(s, new Rng(9));
+  try {
+    await trainStep(model, provider, adam, batch, s.loss ?? LOSS);
+    const info = await tf.profile(async () => {
+      await trainStep(model, provider, adam, batch, s.loss ?? LOSS);
+    });
+    return info.kernels.length;
+  } finally {
+    tf.dispose([batch.frames, batch.masks, batch.present]);
+    adam.dispose();
+  }
+}
+
 async function profileStep(model: RVOSModel, s: Setting, label: string): Promise<string> {
   const named = model.namedVariables();
   const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
   const provider = new InThreadGradients(model);
   const batch = randomBatch(s, new Rng(9));
-  await trainStep(model, provider, adam, batch);
+  await trainStep(model, provider, adam, batch, s.loss ?? LOSS);
   let stepPromise: Promise<number> | null = null;
   const info = await tf.profile(() => {
-    stepPromise = trainStep(model, provider, adam, batch);
+    stepPromise = trainStep(model, provider, adam, batch, s.loss ?? LOSS);
   });
   await stepPromise;
   const table = await kernelTable(info, 18, 30);
@@ -280,6 +338,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   // inherit the environment).
   if (job.variant !== 'native' && !job.measure.includes('gflops')) process.env.RVOS_NATIVE = '0';
   if (job.nativeShare !== undefined) process.env.RVOS_NATIVE_SHARE = String(job.nativeShare);
+  if (job.nativeThreads !== undefined) process.env.RVOS_NATIVE_THREADS = String(job.nativeThreads);
   await initBackend('wasm', { quiet: true });
   if (job.variant === 'native' && !nativeStatus().active) {
     return { peakRssMiB: 0, wasmHeapMiB: 0, load: os.loadavg()[0]!.toFixed(1), problem: `native kernels not running: ${nativeStatus().reason}` };
@@ -292,6 +351,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     setFusedKernelsEnabled(false);
     setTapeSavesShared(false);
   }
+  if (job.unfused === true) setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);
   const s = settingOf(job.setting);
   const model = await RVOSModel.create(s.config);
   const rng = new Rng(1);
@@ -300,6 +360,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   if (job.measure.includes('train')) {
     const t = await trainingMs(model, s, job.workers, job.repeats, rng);
     result.trainMs = t.wall;
+    result.trainMeanMs = t.mean;
     if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
   }
   if (job.measure.includes('steps')) {
@@ -307,6 +368,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     result.stepsPerMin = r.perMin;
     result.stepsCpuMs = r.cpuMs;
   }
+  if (job.measure.includes('calls')) result.stepKernelCalls = await stepKernelCalls(model, s);
   if (job.measure.includes('eval')) result.evalFps = await evaluationFps(model, s);
   if (job.measure.includes('profile')) result.profile = await profileStep(model, s, `${job.setting} (${job.variant})`);
   model.dispose();

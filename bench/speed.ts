@@ -22,8 +22,15 @@
  * native speed-up over wasm, GFLOP/s per convolution kind (native vs wasm) and the kernel
  * profile of a native step.
  *
+ * The main job's setting comes first (see `mainJob`): ours and the peer alternating, one thread
+ * each, and `ratio main-job/pytorch: training X.XXx, inference Y.YYx` per mode.
+ *
+ * The peer runs when RVOS_TORCH_PEER names the PyTorch script (torch_rvos.py) and /usr/bin/python3
+ * has torch (`npm run setup:bench`); otherwise its rows say why they are skipped.
+ *
  * Usage: npm run bench -- speed
- *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=light|small,
+ *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=main|light|small,
+ *        BENCH_MAIN_ROUNDS=3, BENCH_MAIN_STEPS=10,
  *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0,
  *        BENCH_STEPS=60 (the main job's short run, wasm vs native; 0 skips it)
  */
@@ -52,15 +59,31 @@ function runChild(job: Job): JobResult | string {
   return JSON.parse(line) as JobResult;
 }
 
-function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
-  if (process.env.BENCH_SKIP_PEER === '1') return 'skipped (BENCH_SKIP_PEER=1)';
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'skipped: /usr/bin/python3 cannot import torch + torchvision (apt-get install -y python3-torch python3-torchvision)';
+/** The PyTorch peer script (torch_rvos.py), from RVOS_TORCH_PEER; or why it cannot run. */
+function peerScript(): { script: string } | { problem: string } {
+  if (process.env.BENCH_SKIP_PEER === '1') return { problem: 'skipped (BENCH_SKIP_PEER=1)' };
   const script = process.env.RVOS_TORCH_PEER;
-  if (script === undefined || script === '') return 'skipped: set RVOS_TORCH_PEER to the PyTorch RVOS timing script (torch_rvos.py)';
-  if (!fs.existsSync(script)) return `skipped: RVOS_TORCH_PEER=${script} not found`;
-  const args = [
-    script,
+  if (script === undefined || script === '') return { problem: 'skipped: set RVOS_TORCH_PEER to the PyTorch RVOS timing script (torch_rvos.py) to compare' };
+  if (!fs.existsSync(script)) return { problem: `skipped: RVOS_TORCH_PEER=${script} not found` };
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { problem: 'skipped: /usr/bin/python3 cannot import torch + torchvision (npm run setup:bench)' };
+  return { script };
+}
+
+function runPeerArgs(args: string[]): PeerResult | string {
+  const peer = peerScript();
+  if ('problem' in peer) return peer.problem;
+  const { script } = peer;
+  // The native kernels' OpenMP wait policy for the peer's too (both use libgomp): a spinning
+  // OpenMP thread starves its own process on a loaded machine (docs/native.md).
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync('/usr/bin/python3', [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, env });
+  if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
+}
+
+function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
+  return runPeerArgs([
     '--backbone',
     'resnet18',
     '--height',
@@ -81,13 +104,74 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
     '2',
     '--repeats',
     String(Math.max(REPEATS, 2)),
-  ];
-  // The native kernels' OpenMP wait policy for the peer's too (both use libgomp): a spinning
-  // OpenMP thread starves its own process on a loaded machine (docs/native.md).
-  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
-  if (r.status !== 0) return `failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeerResult;
+  ]);
+}
+
+/**
+ * The main job's setting (`rvos train experiment=main model.mode=...`: light encoder + motion,
+ * hidden 32, 5 slots, 64x64, batch 4, clip 4), ours and the peer alternating in the same run, one
+ * thread each (one OpenMP thread for our native convolutions, `--threads 1` for PyTorch). Each
+ * round is one process of ours (training: the mean of BENCH_MAIN_STEPS timed steps after a
+ * warm-up; inference: the best of as many frames) and one of the peer's (the mean of as many
+ * steps); the rows are the minimum over BENCH_MAIN_ROUNDS rounds, the least disturbed on a shared
+ * machine. Kernel calls per step: tf.profile of one step, with this step's fused kernels (training
+ * batch norm, ReLU gradient, input normalisation) switched off ("before") and on.
+ */
+function mainJob(mode: 'zero-shot' | 'one-shot'): void {
+  const setting: SettingName = mode === 'zero-shot' ? 'main-zero' : 'main-one';
+  const rounds = Number(process.env.BENCH_MAIN_ROUNDS ?? 3);
+  const steps = Number(process.env.BENCH_MAIN_STEPS ?? 10);
+  console.log(`\nmain job ${mode} (light encoder + motion, hidden 32, 5 slots, 64x64; train batch 4, clip 4), one thread each, ${rounds} rounds alternating`);
+  const ok = (r: JobResult | string): r is JobResult => typeof r !== 'string' && r.problem === undefined;
+  const job = (variant: Job['variant'], measure: Job['measure'], unfused = false): JobResult | string =>
+    runChild({ setting, variant, workers: 1, repeats: steps, measure, nativeThreads: 1, unfused });
+  let variant: Job['variant'] = 'native';
+  let ours: JobResult | null = null;
+  let peer: PeerResult | null = null;
+  let peerProblem: string | null = null;
+  for (let r = 0; r < rounds; r++) {
+    let o = job(variant, ['infer', 'train']);
+    const problem = typeof o === 'string' ? o : o.problem;
+    if (problem !== undefined && variant === 'native') {
+      console.log(`  native: ${problem}; the wasm kernels instead`);
+      variant = 'after';
+      o = job(variant, ['infer', 'train']);
+    }
+    if (!ok(o)) {
+      row('ours', o);
+      return;
+    }
+    ours = ours === null ? o : { ...o, trainMeanMs: Math.min(ours.trainMeanMs!, o.trainMeanMs!), inferMs: Math.min(ours.inferMs!, o.inferMs!) };
+    const args = ['--backbone', 'light', '--motion', '--height', '64', '--width', '64', '--hidden', '32', '--slots', '5', '--batch', '4', '--clip', '4'];
+    const p: PeerResult | string = peerProblem === null ? runPeerArgs([...args, '--mode', mode, '--threads', '1', '--repeats', String(steps)]) : peerProblem;
+    if (typeof p === 'string') peerProblem = p;
+    else
+      peer =
+        peer === null
+          ? p
+          : {
+              ...p,
+              train_ms_per_step: Math.min(peer.train_ms_per_step, p.train_ms_per_step),
+              infer_ms_per_frame: Math.min(peer.infer_ms_per_frame, p.infer_ms_per_frame),
+            };
+    console.log(
+      `  round ${r + 1}: ours ${fmt(o.trainMeanMs, 1)} ms/step (best step ${fmt(o.trainMs, 1)}, its CPU ${fmt(o.trainCriticalCpuMs)}), ${fmt(o.inferMs, 1)} ms/frame; ` +
+        `${typeof p === 'string' ? `peer ${p}` : `${p.peer} ${p.train_ms_per_step} ms/step, ${p.infer_ms_per_frame} ms/frame`}  (load ${load()})`,
+    );
+  }
+  const label = variant === 'native' ? 'ours (wasm + oneDNN)' : 'ours (wasm)';
+  console.log(`  ${label.padEnd(24)} training ${fmt(ours!.trainMeanMs, 1)} ms/step, inference ${fmt(ours!.inferMs, 1)} ms/frame`);
+  if (peer !== null) {
+    console.log(`  ${(peer.peer + ', 1 thread').padEnd(24)} training ${peer.train_ms_per_step} ms/step, inference ${peer.infer_ms_per_frame} ms/frame`);
+    console.log(
+      `ratio main-job/pytorch: training ${fmt(ours!.trainMeanMs! / peer.train_ms_per_step, 2)}x, inference ${fmt(ours!.inferMs! / peer.infer_ms_per_frame, 2)}x`,
+    );
+  } else console.log(`  peer: ${peerProblem}`);
+  const before = job(variant, ['calls'], true);
+  const after = job(variant, ['calls']);
+  if (ok(before) && ok(after)) {
+    console.log(`  kernel calls per step: ${before.stepKernelCalls} with the step's fused kernels off, ${after.stepKernelCalls} with them`);
+  } else console.log(`  kernel calls: ${[before, after].map((r) => (typeof r === 'string' ? r : (r.problem ?? 'ok'))).join('; ')}`);
 }
 
 const fmt = (v: number | undefined, digits = 0): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -123,6 +207,8 @@ async function main(): Promise<void> {
     `  on a shared machine a process gets one share of the CPU however many threads it runs (Linux autogroup), so compare workers=2 by the busiest thread's CPU time`,
   );
   const only = process.env.BENCH_ONLY;
+  if (only === undefined || only === 'main') for (const mode of ['zero-shot', 'one-shot'] as const) mainJob(mode);
+  if (only === 'main') return;
   const variants = (process.env.BENCH_VARIANTS ?? 'before,after,native').split(',');
   const settings: { name: SettingName; label: string; peer: 'zero-shot' | 'one-shot' | null }[] = [
     { name: 'small-zero', label: 'RVOS-small zero-shot (resnet18, 128x224, hidden 128, 10 slots; train batch 2, clip 3)', peer: 'zero-shot' },

@@ -27,6 +27,7 @@ import {
   trimEventFiles,
   type RunStart,
 } from '../logging/index.js';
+import type { ClipLossOptions } from '../train/clip_loss.js';
 import { train, type TrainingStage } from '../train/trainer.js';
 import { loadCheckpoint, restoreWeights, disposeCheckpoint } from '../train/checkpoint.js';
 import { adoptResumePoint, findResumePoint, type ResumePoint } from '../train/resume_point.js';
@@ -133,6 +134,19 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
       localRadius: config.model.matching.local_radius,
       maxReference: config.model.matching.max_reference,
     },
+  };
+}
+
+/** The clip loss's settings of a config (the previous-mask source comes from the training stage). */
+export function clipLossOptionsOf(config: RvosConfig): Omit<ClipLossOptions, 'previousMask'> {
+  return {
+    matching: config.train.matching,
+    objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
+    emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
+    objectnessPositiveWeight: config.train.objectness_pos_weight,
+    slotBalance: config.train.slot_balance,
+    slotOrder: config.train.slot_order,
+    foregroundWeight: config.train.foreground_weight,
   };
 }
 
@@ -432,15 +446,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
             lrSchedule: config.train.lr_schedule,
             weightDecay: config.train.weight_decay,
             gradClip: config.train.grad_clip ?? 0,
-            loss: {
-              matching: config.train.matching,
-              objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
-              emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
-              objectnessPositiveWeight: config.train.objectness_pos_weight,
-              slotBalance: config.train.slot_balance,
-              slotOrder: config.train.slot_order,
-              foregroundWeight: config.train.foreground_weight,
-            },
+            loss: clipLossOptionsOf(config),
             valEvery: config.train.val_every,
             ckptEvery: config.train.ckpt_every,
             patience: config.train.patience,

@@ -167,14 +167,16 @@ export class ConvLSTMCell extends tfl.layers.Layer {
   /**
    * One step with optional states (missing → zeros). Returns new tensors; inputs are not disposed.
    * With `shared` (from {@link prepareShared}) `x` holds only the per-slot input channels, or is
-   * null when the shared channels are the whole input.
+   * null when the shared channels are the whole input. `x` may be a list of parts (channels in
+   * list order): they are concatenated once, with the states, for the gate convolution.
    */
-  step(x: tf.Tensor4D | null, inputs: CellStepInputs, shared?: SharedGateInput): { h: tf.Tensor4D; c: tf.Tensor4D } {
-    if (x === null && shared === undefined) throw new Error(`ConvLSTMCell ${this.name}: step needs an input or a shared gate input`);
-    if (!this.built) this.build(x!.shape);
+  step(x: tf.Tensor4D | readonly tf.Tensor4D[] | null, inputs: CellStepInputs, shared?: SharedGateInput): { h: tf.Tensor4D; c: tf.Tensor4D } {
+    const xParts: readonly tf.Tensor4D[] = x === null ? [] : Array.isArray(x) ? x : [x as tf.Tensor4D];
+    if (xParts.length === 0 && shared === undefined) throw new Error(`ConvLSTMCell ${this.name}: step needs an input or a shared gate input`);
+    if (!this.built) this.build([...xParts[0]!.shape.slice(0, 3), xParts.reduce((n, p) => n + p.shape[3], 0)]);
     return tf.tidy(() => {
-      const [b, hh, ww] = x?.shape ?? shared!.gates.shape;
-      const parts = [...(x === null ? [] : [x]), ...this.stateParts([b, hh, ww], inputs)];
+      const [b, hh, ww] = xParts[0]?.shape ?? shared!.gates.shape;
+      const parts = [...xParts, ...this.stateParts([b, hh, ww], inputs)];
       const cSpatial = this.spatialState ? (inputs.spatial?.c ?? null) : null;
       const rows = parts.reduce((n, p) => n + p.shape[3], 0);
       if (shared === undefined) {

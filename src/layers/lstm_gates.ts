@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from '../backend/fused_kernels/index.js';
 import { LSTM_GATES, LSTM_GATES_GRAD, type LstmGatesAttrs } from '../backend/fused_kernels/lstm_gates.js';
+import { namedInputs, runKernelFunc } from './kernel_func.js';
 
 // A type alias (not an interface) so that tf.tidy accepts it as a TensorContainer.
 export type LstmState = { h: tf.Tensor4D; c: tf.Tensor4D };
@@ -27,26 +28,14 @@ export function lstmGates(gates: tf.Tensor4D, shared: tf.Tensor4D | null, cSpati
 }
 
 /**
- * The engine entry that tf.customGrad uses, which also takes ops with several outputs (customGrad
- * itself insists on one); private in tfjs-core's typings, public at run time (4.22).
- */
-interface KernelFuncEngine {
-  runKernelFunc(params: {
-    forwardFunc: (backend: tf.KernelBackend, save: tf.GradSaveFunc) => tf.Tensor[];
-    backwardsFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
-    inputs: tf.NamedTensorMap;
-  }): tf.Tensor[];
-}
-
-/**
  * The fused kernels as an op with a gradient. The forward kernel's tanh(g) and tanh(c) are saved
  * for the backward kernel without being outputs of the op, so the tape never fills zero
  * gradients for them.
  */
 function fusedOp(attrs: LstmGatesAttrs, inputs: tf.Tensor[]): tf.Tensor[] {
   const kernelAttrs = attrs as unknown as tf.NamedAttrMap;
-  return (tf.engine() as unknown as KernelFuncEngine).runKernelFunc({
-    inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
+  return runKernelFunc({
+    inputs: namedInputs(inputs),
     forwardFunc: (_backend, save) => {
       const [h, c, tanhG, tanhC] = tf.engine().runKernel(LSTM_GATES, inputs as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
       save([...inputs, tanhG!, tanhC!]);

@@ -113,24 +113,24 @@ export class RVOSDecoder {
    * @param masks previous mask of this slot at each level ([B, h_k, w_k, 1]), one-shot only
    * @param spatial previous slot's states of this frame (null: first slot, or T mode)
    * @param temporal this slot's h at each level from the previous frame (null: first frame, or S mode)
-   * @param extra this slot's extra input channels at each level (matching maps), when configured
+   * @param extra this slot's extra input channels at each level (matching maps, canvas, foreground), as parts per level, when configured
    */
   decodeSlot(
     frame: PreparedFrame,
     masks: tf.Tensor4D[] | null,
     spatial: LevelState[] | null,
     temporal: tf.Tensor4D[] | null,
-    extra: tf.Tensor4D[] | null = null,
+    extra: readonly (readonly tf.Tensor4D[])[] | null = null,
   ): SlotOutput {
     const states: LevelState[] = [];
     let prevH: tf.Tensor4D | null = null;
     this.cells.forEach((cell, k) => {
       const skip = frame.skips[k]!;
       const up = prevH === null ? null : tf.image.resizeBilinear(prevH, [skip.shape[1], skip.shape[2]], true);
-      const more = extra?.[k];
-      const input = more === undefined ? up : up === null ? more : tf.concat([up, more], 3);
+      // The per-slot input channels as parts, concatenated once with the states by the cell.
+      const input = [...(up === null ? [] : [up]), ...(extra?.[k] ?? [])];
       const state = cell.step(
-        input,
+        input.length === 0 ? null : input,
         {
           mask: masks?.[k] ?? null,
           spatial: this.usesSpatial ? (spatial?.[k] ?? null) : null,

@@ -4,6 +4,7 @@
  * weight names so that pretrained TF.js layers models match by layer name).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrain, movingMoments } from '../layers/batch_norm_train.js';
 import { heNormalFanOut, torchDefault, type Init, type ParamGroup, type ParamStore } from './params.js';
 
 /** Per-call switches and the BatchNorm statistic updates collected during a forward pass. */
@@ -181,18 +182,21 @@ export class BatchNorm {
         this.epsilon,
       );
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const { y, mean, variance } = batchNormTrain(x, this.gamma as tf.Tensor1D, this.beta as tf.Tensor1D, this.epsilon);
     const n = x.size / x.shape[3];
     ctx.updates.push(() => {
-      const m = tf.keep(tf.tidy(() => tf.add(tf.mul(this.movingMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM))));
       const unbiased = n > 1 ? n / (n - 1) : 1;
-      const v = tf.keep(tf.tidy(() => tf.add(tf.mul(this.movingVariance, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased))));
-      this.movingMean.assign(m);
-      this.movingVariance.assign(v);
-      m.dispose();
-      v.dispose();
+      const next = movingMoments(
+        { mean: this.movingMean as tf.Tensor1D, variance: this.movingVariance as tf.Tensor1D },
+        { mean, variance },
+        BN_MOMENTUM,
+        unbiased,
+      );
+      this.movingMean.assign(next.mean);
+      this.movingVariance.assign(next.variance);
+      tf.dispose([next.mean, next.variance]);
     });
-    return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, this.epsilon);
+    return y;
   }
 }
 

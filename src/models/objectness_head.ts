@@ -21,4 +21,23 @@ export class ObjectnessHead {
     const pooled = levelH.flatMap((h) => [tf.mean(h, [1, 2]), tf.max(h, [1, 2])]) as tf.Tensor2D[];
     return this.dense.apply(tf.concat(pooled, 1));
   }
+
+  /**
+   * Every slot of a frame at once: `slotH[s]` is slot s's h of the four levels → [B, S] logits.
+   * The same values as `apply` per slot, in a dozen kernels instead of a dozen per slot: the slots
+   * are stacked along the batch axis (slot-major), pooled and scored together.
+   */
+  applySlots(slotH: readonly (readonly tf.Tensor4D[])[]): tf.Tensor2D {
+    if (slotH.length === 1) return this.apply(slotH[0]!);
+    const slots = slotH.length;
+    const batch = slotH[0]![0]!.shape[0];
+    const levels = slotH[0]!.map((_, k) =>
+      tf.concat(
+        slotH.map((h) => h[k]!),
+        0,
+      ),
+    );
+    const logits = this.apply(levels);
+    return tf.transpose(tf.reshape(logits, [slots, batch])) as tf.Tensor2D;
+  }
 }

@@ -209,16 +209,15 @@ function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'fore
   return config.mode === 'zero_shot' && decoderInputs(config).includes(input);
 }
 
-/** A slot's extra decoder channels per level: its matching maps, its canvas channel, the foreground channel (any may be absent). */
-function slotExtraChannels(...parts: (tf.Tensor4D[] | null)[]): tf.Tensor4D[] | null {
+/**
+ * A slot's extra decoder inputs per level: its matching maps, its canvas channel, the foreground
+ * channel (any may be absent), as a list per level. They are not concatenated here: the gate
+ * convolution's input is concatenated once, with the states (src/layers/conv_lstm_cell.ts).
+ */
+function slotExtraChannels(...parts: (tf.Tensor4D[] | null)[]): tf.Tensor4D[][] | null {
   const present = parts.filter((p): p is tf.Tensor4D[] => p !== null);
-  if (present.length <= 1) return present[0] ?? null;
-  return present[0]!.map((_, k) =>
-    tf.concat(
-      present.map((p) => p[k]!),
-      3,
-    ),
-  );
+  if (present.length === 0) return null;
+  return present[0]!.map((_, k) => present.map((p) => p[k]!));
 }
 
 export class RVOSModel {
@@ -330,7 +329,7 @@ export class RVOSModel {
       const passesSpatial = this.decoder.passesSpatial(frameIndex);
       let spatial: LevelState[] | null = null;
       const logits: tf.Tensor4D[] = [];
-      const objectness: tf.Tensor2D[] = [];
+      const slotH: tf.Tensor4D[][] = [];
       const temporal: tf.Tensor4D[][] = [];
       for (let s = 0; s < slots; s++) {
         const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
@@ -340,7 +339,7 @@ export class RVOSModel {
         if (canvas !== null && s + 1 < slots) canvas.claim(out.logit);
         logits.push(out.logit);
         if (this.decoder.usesTemporal) temporal.push(out.states.map((st) => st.h));
-        if (this.objectnessHead !== null) objectness.push(this.objectnessHead.apply(out.states.map((st) => st.h)));
+        slotH.push(out.states.map((st) => st.h));
       }
       const stacked = slots === 1 ? logits[0]! : tf.concat(logits, 3);
       const full = tf.image.resizeBilinear(stacked, [height, width], true);
@@ -355,7 +354,7 @@ export class RVOSModel {
       };
       const result: StepOutput = {
         logits: full,
-        objectness: this.objectnessHead === null ? null : slots === 1 ? objectness[0]! : tf.concat(objectness, 1),
+        objectness: this.objectnessHead === null ? null : this.objectnessHead.applySlots(slotH),
         foreground: foregroundLogit !== null && ctx.training ? tf.image.resizeBilinear(foregroundLogit, [height, width], true) : null,
         state: next,
       };

@@ -11,7 +11,7 @@ import type { PreviousMaskFeed, PreviousMaskSource } from '../models/names.js';
 import { detach } from '../models/nn.js';
 import { replaceSlots } from '../models/slot_masks.js';
 import { emptyMaskLossPerPair, foregroundLoss, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from '../models/losses.js';
-import { assignmentMatrix, largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
+import { largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
   /** 'first_frame' = RVOS (one assignment per clip); 'every_frame' re-matches at each frame. */
@@ -86,11 +86,7 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
       if (slotToObject === null || options.matching === 'every_frame') {
         slotToObject = assignObjectsToSlots(out.logits, targets, batch.masks, present, t, options, slots);
       }
-      const permutation = tf.tensor3d(
-        slotToObject.flatMap((row) => Array.from(assignmentMatrix(row, slots))),
-        [batchSize, slots, slots],
-      );
-      targets = tf.reshape(tf.matMul(tf.reshape(targets, [batchSize, height * width, slots]), permutation), [batchSize, height, width, slots]) as tf.Tensor4D;
+      targets = permuteSlots(targets, slotToObject);
     }
     // A slot is supervised as an object at frame t when its object is present in that frame.
     const holds = present.map((frameRows, b) =>
@@ -123,6 +119,31 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
   const terms = [mask, tf.mul(empty, options.emptySlotWeight), tf.mul(objectness, options.objectnessWeight)];
   if (foreground !== null) terms.push(tf.mul(foreground, options.foregroundWeight ?? 1));
   return tf.addN(terms) as tf.Scalar;
+}
+
+/**
+ * Targets in slot order: channel s of the result is channel slotToObject[b][s] of `targets` for
+ * batch item b, or zeros where that is −1. The same values as multiplying by the
+ * assignment matrix (src/train/slot_matching.ts) (a one-hot product copies), without the product: targets are data (no
+ * gradient), so the channels are picked on the CPU, where the wasm backend's batched matrix
+ * product with 5 columns took milliseconds per frame.
+ * @param targets [B, H, W, S_obj] ground truth
+ */
+export function permuteSlots(targets: tf.Tensor4D, slotToObject: number[][]): tf.Tensor4D {
+  const [b, h, w, objects] = targets.shape;
+  const slots = slotToObject[0]?.length ?? objects;
+  const source = targets.dataSync() as Float32Array;
+  const out = new Float32Array(b * h * w * slots);
+  for (let i = 0; i < b; i++) {
+    const map = slotToObject[i]!;
+    for (let p = i * h * w, end = (i + 1) * h * w; p < end; p++) {
+      for (let s = 0; s < slots; s++) {
+        const o = map[s]!;
+        if (o >= 0) out[p * slots + s] = source[p * objects + o]!;
+      }
+    }
+  }
+  return tf.tensor4d(out, [b, h, w, slots]);
 }
 
 /**

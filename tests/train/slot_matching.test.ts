@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assignmentMatrix, matchSlots, softIoUCostMatrix } from '../../src/train/slot_matching.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { permuteSlots } from '../../src/train/clip_loss.js';
 
 describe('slot matching', () => {
   it('cost is 1 − soft IoU for every slot/object pair', () => {
@@ -33,5 +35,28 @@ describe('slot matching', () => {
 
   it('builds the one-hot object→slot matrix', () => {
     expect(Array.from(assignmentMatrix([1, -1, 0], 3))).toEqual([0, 0, 1, 1, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('permuteSlots', () => {
+  it('equals the product with the assignment matrix, bit for bit (empty slots are zeros)', () => {
+    const [b, h, w, s] = [2, 3, 4, 3];
+    const values = Float32Array.from({ length: b * h * w * s }, (_, i) => ((i * 37) % 11) / 7 - 0.5);
+    const targets = tf.tensor4d(values, [b, h, w, s]);
+    const slotToObject = [
+      [2, -1, 0],
+      [1, 0, 2],
+    ];
+    const fast = permuteSlots(targets, slotToObject);
+    const permutation = tf.tensor3d(
+      slotToObject.flatMap((row) => Array.from(assignmentMatrix(row, s))),
+      [b, s, s],
+    );
+    const product = tf.reshape(tf.matMul(tf.reshape(targets, [b, h * w, s]), permutation), [b, h, w, s]);
+    expect(Array.from(fast.dataSync())).toEqual(Array.from(product.dataSync()));
+    expect(fast.shape).toEqual([b, h, w, s]);
+    // Not the identity: slot 0 of item 0 holds object 2.
+    expect(fast.dataSync()[0]).toBe(values[2]);
+    tf.dispose([targets, fast, permutation, product]);
   });
 });

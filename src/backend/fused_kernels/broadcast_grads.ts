@@ -8,6 +8,7 @@
  *   broadcasting Equal is the wasm backend's slow path, ~14% of a main-job step); here the same
  *   product, dy · (x == y ? 1 : 0), in one pass.
  * - Square: tfjs-core casts x, doubles it and multiplies by dy (3 kernels); here dx = dy·(2x).
+ * - Relu: tfjs-core computes dy · cast(step(x)) (3 kernels); here the same product in one pass.
  * Other backends and non-float32 inputs keep tfjs-core's gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,6 +18,7 @@ import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKern
 export const MEAN_GRAD = 'RvosMeanGrad';
 export const SQUARE_GRAD = 'RvosSquareGrad';
 export const MAX_GRAD = 'RvosMaxGrad';
+export const RELU_GRAD = 'RvosReluGrad';
 
 interface ReductionGradAttrs {
   xShape: number[];
@@ -91,8 +93,25 @@ function squareGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.
   return out!;
 }
 
+/** Inputs [x, dy] → dy·step(x) (1 for x > 0, 0 else, NaN for NaN), the product as tfjs-core forms it (a negative dy times 0 gives -0). */
+function reluGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
+  const list = args.inputs as unknown as tf.TensorInfo[];
+  const [out] = floatKernelIO(backendName, args.backend).compute(list, [list[0]!.shape], ([x, dy], [dx]) => {
+    for (let k = 0; k < dx!.length; k++) {
+      const v = x![k]!;
+      dx![k] = dy![k]! * (v > 0 ? 1 : v === v ? 0 : NaN);
+    }
+  });
+  return out!;
+}
+
 export function broadcastGradKernelConfigs(): tf.KernelConfig[] {
-  return [...fusedKernelConfigs(MEAN_GRAD, meanGrad), ...fusedKernelConfigs(MAX_GRAD, maxGrad), ...fusedKernelConfigs(SQUARE_GRAD, squareGrad)];
+  return [
+    ...fusedKernelConfigs(MEAN_GRAD, meanGrad),
+    ...fusedKernelConfigs(MAX_GRAD, maxGrad),
+    ...fusedKernelConfigs(SQUARE_GRAD, squareGrad),
+    ...fusedKernelConfigs(RELU_GRAD, reluGrad),
+  ];
 }
 
 /**
@@ -153,4 +172,9 @@ export function squareGradConfig(original: tf.GradConfig): tf.GradConfig {
     SQUARE_GRAD,
     (x, dy) => tf.engine().runKernel(SQUARE_GRAD, [x, dy] as unknown as tf.NamedTensorMap, {}) as tf.Tensor,
   );
+}
+
+/** tfjs-core's Relu gradient, with the fused kernel where it applies. */
+export function reluGradConfig(original: tf.GradConfig): tf.GradConfig {
+  return withFusedGradient(original, tf.Relu, RELU_GRAD, (x, dy) => tf.engine().runKernel(RELU_GRAD, [x, dy] as unknown as tf.NamedTensorMap, {}) as tf.Tensor);
 }

@@ -7,16 +7,18 @@
  * variables, the light model's gates), and elementwise work on large tensors stays in the
  * backend's own kernels (./kernel_io.ts). Ops that use them
  * (src/layers/lstm_gates.ts, src/train/adam.ts) check `hasFusedKernel` and keep the unfused
- * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean, Max and Square are
+ * formula for other backends (tensorflow); the gradients of FusedBatchNorm, Mean, Max, Square and Relu are
  * replaced by ones that use a fused kernel on wasm and cpu and tfjs-core's elsewhere.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
-import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, squareGradConfig } from './broadcast_grads.js';
+import { batchNormTrainKernelConfigs } from './batch_norm_train.js';
+import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, reluGradConfig, squareGradConfig } from './broadcast_grads.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
+import { normalizeInputKernelConfigs } from './normalize_input.js';
 
-export { hasFusedKernel, setFusedKernelsEnabled } from './availability.js';
+export { hasFusedKernel, setFusedKernelsDisabled, setFusedKernelsEnabled } from './availability.js';
 
 let registered = false;
 /** tfjs-core's gradient configs this module replaced, by kernel name (tests compare against them). */
@@ -30,7 +32,9 @@ export function registerFusedKernels(): void {
     ...adamUpdateKernelConfigs(),
     ...sumOfSquaresKernelConfigs(),
     ...batchNormGradKernelConfigs(),
+    ...batchNormTrainKernelConfigs(),
     ...broadcastGradKernelConfigs(),
+    ...normalizeInputKernelConfigs(),
   ];
   for (const config of kernels) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
@@ -44,6 +48,7 @@ export function registerFusedKernels(): void {
     [tf.Mean, meanGradConfig],
     [tf.Max, maxGradConfig],
     [tf.Square, squareGradConfig],
+    [tf.Relu, reluGradConfig],
   ];
   for (const [kernelName, replace] of replacements) {
     const original = tf.getGradient(kernelName);

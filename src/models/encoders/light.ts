@@ -13,6 +13,7 @@
  * objects are what DAVIS calls salient and the static background shares the objects' textures.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeInput } from '../../layers/normalize_input.js';
 import { ConvBn, DepthwiseConv2D, BatchNorm, type ForwardContext } from '../nn.js';
 import { ConfigError } from '../../utils/errors.js';
 import type { ParamStore } from '../params.js';
@@ -42,8 +43,8 @@ export class LightEncoder implements Encoder {
   readonly convBnPairs = new Map<string, string>();
   private readonly stem: ConvBn;
   private readonly stages: Stage[] = [];
-  private readonly mean: tf.Tensor;
-  private readonly std: tf.Tensor;
+  private readonly mean: tf.Tensor1D;
+  private readonly std: tf.Tensor1D;
 
   constructor(
     store: ParamStore,
@@ -79,8 +80,7 @@ export class LightEncoder implements Encoder {
   }
 
   forward(frame: tf.Tensor4D, ctx: ForwardContext, previous: tf.Tensor4D | null = null): FeaturePyramid {
-    let x: tf.Tensor4D = tf.div(tf.sub(frame, this.mean), this.std);
-    if (this.motionInput) x = tf.concat([x, tf.div(tf.sub(frame, previous ?? frame), this.std) as tf.Tensor4D], 3);
+    let x = normalizeInput(frame, this.mean, this.std, this.motionInput ? (previous ?? frame) : null);
     x = this.stem.apply(x, ctx, 'relu');
     const feats: tf.Tensor4D[] = [];
     for (const s of this.stages) {

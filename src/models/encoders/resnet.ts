@@ -13,6 +13,7 @@
  * padding is -inf in both frameworks. BatchNorm epsilon 1e-5 (PyTorch).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizeInput } from '../../layers/normalize_input.js';
 import { ConvBn, type ForwardContext } from '../nn.js';
 import type { ParamStore } from '../params.js';
 import { ENCODER_PREFIX, IMAGENET_MEAN, IMAGENET_STD, type Encoder, type EncoderName, type FeaturePyramid } from './encoder.js';
@@ -39,8 +40,8 @@ export class ResNetEncoder implements Encoder {
   readonly convBnPairs = new Map<string, string>();
   private readonly stem: ConvBn;
   private readonly stages: Block[][] = [];
-  private readonly mean: tf.Tensor;
-  private readonly std: tf.Tensor;
+  private readonly mean: tf.Tensor1D;
+  private readonly std: tf.Tensor1D;
 
   constructor(
     store: ParamStore,
@@ -78,7 +79,7 @@ export class ResNetEncoder implements Encoder {
   }
 
   forward(frame: tf.Tensor4D, ctx: ForwardContext): FeaturePyramid {
-    let x: tf.Tensor4D = tf.div(tf.sub(frame, this.mean), this.std);
+    let x = normalizeInput(frame, this.mean, this.std, null);
     x = this.stem.apply(x, ctx, 'relu');
     // TF.js pads max-pools with -inf, like PyTorch.
     x = tf.maxPool(x, 3, 2, 1);
