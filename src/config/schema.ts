@@ -216,6 +216,12 @@ export const DataConfigSchema = z.strictObject({
   val_split: z.string().min(1),
   /** The split that reports: the final evaluation, never chosen on (default: run folders made before this key reported val). */
   test_split: z.string().min(1).default('val'),
+  /**
+   * A DAVIS-2016 folder (either layout) the runs of `rvos experiment` are also scored on after
+   * training ("Real video" in the report; src/experiments/real_video.ts). null = the DAVIS2016_ROOT
+   * or DAVIS_ROOT environment variable, else none. Never trained or chosen on.
+   */
+  real_root: z.string().min(1).nullable().default(null),
   /** [height, width] frames are resized to. */
   size: z.tuple([positiveInt, positiveInt]),
   /** Multi-scale training: [[H, W], …], one drawn per training step (null = every step at `size`; evaluation always uses `size`). */

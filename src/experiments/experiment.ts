@@ -17,6 +17,7 @@ import { watchSweep } from './sweep_watch.js';
 import { finishSweepInfo, shellQuote, startSweepInfo } from './sweep_info.js';
 import { writeSweepFloors } from './sweep_floors.js';
 import { readSweep } from './sweep_results.js';
+import { checkRealVideoRoot, REAL_VIDEO_SKIPPED, realVideoRoot, writeRealVideo } from './real_video.js';
 import type { ProgressStream } from '../logging/index.js';
 import { ConfigError } from '../utils/errors.js';
 
@@ -89,6 +90,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   // Compose every job up front so a bad value fails before anything trains.
   const configs = jobs.map((overrides) => composeConfig({ configDir: options.configDir, overrides }).config);
   const first = configs[0]!;
+  // The real-video folder (data.real_root or the environment) is checked now, not after training.
+  const real = realVideoRoot(first.data);
+  checkRealVideoRoot(real);
   // Generate shared synthetic data once, here, rather than racing to do it in parallel jobs.
   const roots = new Map(configs.map((c) => [c.data.root, c.data] as const));
   for (const data of roots.values()) {
@@ -132,6 +136,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   finishSweepInfo(sweepDir, info);
   // The floors the report holds every variant against, on the same test videos.
   await writeSweepFloors(sweepDir, readSweep(sweepDir), (l) => options.log(`  ${l}`));
+  // The runs on real video (DAVIS-2016), when a folder is configured: the report's "Real video" section.
+  if (real === null) options.log(`  ${REAL_VIDEO_SKIPPED}`);
+  else await writeRealVideo(sweepDir, readSweep(sweepDir), real, (l) => options.log(`  ${l}`));
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

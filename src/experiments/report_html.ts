@@ -26,6 +26,7 @@ import { finalScore, groupVariants, readSweep, type SweepJobResult, type Variant
 import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
+import { readRealVideo, realVideoTable } from './real_video.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -267,6 +268,18 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
     out.push(
       `<h2>Context: the paper's numbers</h2><div class="context"><p><b>Different data, different scale:</b> quoted for orientation only, not comparable with the numbers above.</p>${contextHtml(context)}</div>`,
     );
+
+  const real = readRealVideo(sweepDir);
+  if (real !== null) {
+    const t = realVideoTable(variants, real, (v) => esc(names.get(v)!));
+    out.push(`<h2>${esc(t.title)}</h2><p class="note">${esc(t.note)}</p>`);
+    out.push(
+      table(
+        t.header.map(esc),
+        t.rows.map((r) => r.map((c, i) => (i === 0 ? c : esc(c)))),
+      ),
+    );
+  }
 
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
   for (const t of breakdownTables(variants, (v) => esc(names.get(v)!))) {

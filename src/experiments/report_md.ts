@@ -10,6 +10,7 @@ import { departuresMarkdown } from './departures.js';
 import { readSweepFloors } from './sweep_floors.js';
 import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
+import { readRealVideo, realVideoTable, type RealVideo } from './real_video.js';
 
 export function formatStat(s: Stat): string {
   if (s.n === 0) return '–';
@@ -20,7 +21,7 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-export function renderMarkdown(title: string, variants: Variant[], context?: string, comparisons?: ReportComparisons): string {
+export function renderMarkdown(title: string, variants: Variant[], context?: string, comparisons?: ReportComparisons, real?: RealVideo | null): string {
   const parts = [`# ${title}`, ''];
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
@@ -62,6 +63,10 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   }
   const compared = comparisons === undefined ? '' : comparisonsMarkdown(comparisons);
   if (compared !== '') parts.push('', compared);
+  if (real !== undefined && real !== null) {
+    const t = realVideoTable(variants, real, (v) => `\`${labelOf(v)}\``);
+    parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
+  }
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
   for (const t of breakdownTables(variants, (v) => `\`${labelOf(v)}\``)) parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   const departures = departuresMarkdown(variants, (v) => `\`${labelOf(v as Variant)}\``);
@@ -110,6 +115,6 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
 export function writeSweepReport(sweepDir: string, title: string, context?: string): string {
   const variants = groupVariants(readSweep(sweepDir));
   const file = path.join(sweepDir, 'report.md');
-  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants, readSweepFloors(sweepDir))));
+  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants, readSweepFloors(sweepDir)), readRealVideo(sweepDir)));
   return file;
 }
