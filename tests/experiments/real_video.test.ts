@@ -8,13 +8,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/experiments/experiment.js';
 import { checkRealVideoRoot, readRealVideo, REAL_VIDEO_SKIPPED, realVideoRoot, RUN_REAL_FILE } from '../../src/experiments/real_video.js';
-import { writeDavis2016Official } from '../data/davis2016_fixture.js';
+import { run as infer } from '../../src/cli/commands/infer.js';
+import { startDemoServer } from '../../src/cli/demo_server.js';
+import { readRgbImage } from '../../src/data/image_io.js';
+import { readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
+import { movingSquare, writeDavis2016Official } from '../data/davis2016_fixture.js';
 import { removeDir, tempDir } from '../data/helpers.js';
+import { fetchModelFiles, fetchRunInfo } from '../../web/src/load_model.js';
+import { FrameSegmenter } from '../../web/src/segmenter.js';
 
 const base = tempDir('rvos-real-video-');
 afterAll(() => removeDir(base));
 
 const ENV = ['DAVIS2016_ROOT', 'DAVIS_ROOT'] as const;
+/** The experiment's runs (frozen MobileNetV2 truncated at stride 16), for the loading checks below. */
+let runs: { runDir: string; task: string }[] = [];
 let saved: Record<string, string | undefined> = {};
 beforeEach(() => {
   saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -88,6 +96,7 @@ describe('rvos experiment real (tiny)', () => {
     const second = await runExperiment({ name: 'real', configDir: 'configs', overrides, sweepDir, resume: true, log, progress: false });
     expect(tf.memory().numTensors).toBe(before);
     const real = readRealVideo(sweepDir)!;
+    runs = real.runs.map((r) => ({ runDir: r.runDir, task: r.task }));
     expect(real.from).toBe('DAVIS2016_ROOT');
     expect(real.missing).toEqual([]);
     expect(real.runs.map((r) => r.task).sort()).toEqual(['semi_supervised', 'unsupervised']);
@@ -119,6 +128,61 @@ describe('rvos experiment real (tiny)', () => {
     expect(html).toContain('<h2>Real video (DAVIS-2016)</h2>');
     expect(html).toContain('floor: copy_first');
   }, 600_000);
+});
+
+describe('a frozen, truncated MobileNetV2 run loads like any other', () => {
+  it('rvos infer segments a folder of frames with it, and the web segmenter (model fetched from `rvos demo`) gives the same masks', async () => {
+    expect(runs.length).toBe(2);
+    const frames = path.join(base, 'davis2016', 'JPEGImages', '480p', 'a');
+    const firstMask = path.join(base, 'first.png');
+    writeLabelPng(firstMask, movingSquare(0));
+    const quiet = { log: console.log };
+    console.log = () => {};
+    try {
+      for (const { runDir, task } of runs) {
+        const out = path.join(base, `infer-${task}`);
+        const args = [
+          '--run',
+          runDir,
+          '--frames',
+          frames,
+          '--out',
+          out,
+          '--backend',
+          'wasm',
+          ...(task === 'semi_supervised' ? ['--first-mask', firstMask] : []),
+        ];
+        expect(await infer(args)).toBe(0);
+        expect(fs.readdirSync(path.join(out, 'masks')).sort()).toEqual(['00000.png', '00001.png', '00002.png', '00003.png']);
+      }
+    } finally {
+      console.log = quiet.log;
+    }
+    // The browser's code path: run.json and the model folder over HTTP from the demo server, the
+    // model built from the fetched bytes (no pretrained file is read), frames stepped one by one.
+    const oneShot = runs.find((r) => r.task === 'semi_supervised')!;
+    const server = await startDemoServer(oneShot.runDir, 0);
+    try {
+      const url = `${server.url}run/`;
+      const info = await fetchRunInfo(url);
+      const files = await fetchModelFiles(url);
+      expect(files.config.encoder).toMatchObject({ name: 'mobilenetv2', freeze: 'all', outputStride: 16 });
+      const before = tf.memory().numTensors;
+      const model = await files.build();
+      const segmenter = new FrameSegmenter(model, info);
+      const names = fs.readdirSync(frames).sort();
+      for (const [t, name] of names.entries()) {
+        const labels = segmenter.step(await readRgbImage(path.join(frames, name)), t === 0 ? movingSquare(0) : null);
+        const cli = readLabelPng(path.join(base, 'infer-semi_supervised', 'masks', name.replace('.jpg', '.png')));
+        expect(labels.data).toEqual(cli.data);
+      }
+      segmenter.dispose();
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      await server.close();
+    }
+  }, 300_000);
 });
 
 function meanF(floor: { perSequence: { f: number }[] }): number {
