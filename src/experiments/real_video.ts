@@ -204,16 +204,25 @@ export async function writeRealVideo(sweepDir: string, jobs: SweepJobResult[], r
   return out;
 }
 
-/** A sweep's real-video scores, or null when it has none (no folder was configured, or an unreadable file). */
+/**
+ * A sweep's real-video scores: real_video.json, else the `real` of its summary.json (a committed
+ * summary); null when neither has them (no folder was configured) or the file is unreadable.
+ */
 export function readRealVideo(sweepDir: string): RealVideo | null {
-  const file = path.join(sweepDir, REAL_VIDEO_FILE);
-  if (!fs.existsSync(file)) return null;
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as RealVideo;
-    return Array.isArray(parsed.runs) && Array.isArray(parsed.floors) ? parsed : null;
-  } catch {
-    return null;
+  for (const [file, key] of [
+    [path.join(sweepDir, REAL_VIDEO_FILE), null],
+    [path.join(sweepDir, 'summary.json'), 'real'],
+  ] as const) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const real = (key === null ? parsed : parsed[key]) as RealVideo | undefined;
+      if (real !== undefined && Array.isArray(real.runs) && Array.isArray(real.floors)) return real;
+    } catch {
+      // An unreadable file has no real-video scores; the report leaves the section out.
+    }
   }
+  return null;
 }
 
 export interface RealVideoTable {

@@ -15,6 +15,7 @@ import { sweepComparisons } from './comparisons.js';
 import { readSweepFloors } from './sweep_floors.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { renderMarkdown } from './report_md.js';
+import { readRealVideo } from './real_video.js';
 import { readSweepInfo, shellQuote } from './sweep_info.js';
 import type { RunResults } from './run.js';
 import { groupVariants, readSweep, type SweepJobResult } from './sweep_results.js';
@@ -96,7 +97,7 @@ export function renderResultsMarkdown(sweepDir: string, opts: ResultsMarkdownOpt
     ['training', lengthNote(config, name, opts.configDir ?? 'configs')],
   ]);
   const comparisons = sweepComparisons(variants, readSweepFloors(sweepDir), opts.configDir ?? 'configs');
-  let body = renderMarkdown(`Results: ${name}`, variants, PAPER_CONTEXT[name], comparisons);
+  let body = renderMarkdown(`Results: ${name}`, variants, PAPER_CONTEXT[name], comparisons, readRealVideo(sweepDir));
   // The per-sequence table stays in the sweep's own report.md; here it would drown the summary.
   body = body.replace(/\n## Per sequence[^\n]*\n[\s\S]*?(?=\n## |$)/, '\n');
   const [title, ...rest] = body.split('\n');
@@ -143,7 +144,11 @@ function threadsPrefix(results: RunResults | undefined): string {
 export function portableSummary(sweepDir: string): string {
   const summary = JSON.parse(fs.readFileSync(path.join(sweepDir, 'summary.json'), 'utf8')) as { jobs: { runDir: string }[] };
   const floors = readSweepFloors(sweepDir);
-  return `${JSON.stringify({ jobs: summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) })), ...(floors === null ? {} : floors) }, null, 2)}\n`;
+  const real = readRealVideo(sweepDir);
+  // The real-video folder by name only: where it lies on this machine says nothing to a reader.
+  const portableReal =
+    real === null ? {} : { real: { ...real, root: path.basename(real.root), runs: real.runs.map((r) => ({ ...r, runDir: path.basename(r.runDir) })) } };
+  return `${JSON.stringify({ jobs: summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) })), ...(floors === null ? {} : floors), ...portableReal }, null, 2)}\n`;
 }
 
 /** The provenance table of a results page: the lines of the first table whose header is `| | |`. */

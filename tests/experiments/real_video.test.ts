@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/experiments/experiment.js';
+import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/results_md.js';
 import { checkRealVideoRoot, readRealVideo, REAL_VIDEO_SKIPPED, realVideoRoot, RUN_REAL_FILE } from '../../src/experiments/real_video.js';
 import { run as infer } from '../../src/cli/commands/infer.js';
 import { startDemoServer } from '../../src/cli/demo_server.js';
@@ -124,6 +125,12 @@ describe('rvos experiment real (tiny)', () => {
     expect(md).toMatch(/\| `zero_shot` \| unsupervised foreground \| 1 \| /);
     expect(md).toContain(`| floor: copy_first | semi-supervised | – | ${(((ja + jb) / 2 + meanF(copy)) / 2).toFixed(3)} | ${((ja + jb) / 2).toFixed(3)} |`);
     expect(md).toMatch(/\| floor: motion_blob \(32x32\) \| unsupervised foreground \| – \|/);
+    // The committed page and its summary carry the section; regenerated from the summary alone too.
+    const page = writeResultsMarkdown(sweepDir, path.join(base, 'results', 'real.md'));
+    expect(fs.readFileSync(page.md, 'utf8')).toContain('## Real video (DAVIS-2016)');
+    expect(JSON.parse(fs.readFileSync(page.summary, 'utf8')).real.root).toBe('davis2016');
+    const again = regenerateResultsMarkdown(page.summary, path.join(base, 'results', 'again.md'));
+    expect(fs.readFileSync(again, 'utf8')).toContain(`| floor: copy_first | semi-supervised | – |`);
     const html = fs.readFileSync(second.html, 'utf8');
     expect(html).toContain('<h2>Real video (DAVIS-2016)</h2>');
     expect(html).toContain('floor: copy_first');
