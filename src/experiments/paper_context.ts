@@ -38,3 +38,9 @@ PAPER_CONTEXT.baselines = [
   '- SiamMask (CVPR 2019): 56 fps with masks / 77 fps boxes only on an RTX 2080; users measured 2–2.5 fps on CPUs; initialised from a box only',
   '- RVOS: 44 ms/frame on a P100 (256x448, ResNet-101); one-shot ST+ 56.8 mean J/F on YouTube-VOS 2018 val',
 ].join('\n');
+PAPER_CONTEXT.real = [
+  'Published on DAVIS-2016 val (all 20 videos; quoted, not measured here; docs/real_video.md):',
+  '',
+  '- semi-supervised J / F: OSVOS 0.798 / 0.806, MaskTrack 0.797 / 0.754, SiamMask 0.717 / 0.678',
+  '- unsupervised foreground J: FST 0.558 and NLC 0.551 (no learning), FSEG 0.707, ARP 0.762',
+].join('\n');
