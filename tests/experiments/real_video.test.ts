@@ -10,6 +10,7 @@ import { runExperiment } from '../../src/experiments/experiment.js';
 import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/results_md.js';
 import { checkRealVideoRoot, readRealVideo, REAL_VIDEO_SKIPPED, realVideoRoot, RUN_REAL_FILE } from '../../src/experiments/real_video.js';
 import { run as infer } from '../../src/cli/commands/infer.js';
+import { run as reportCli } from '../../src/cli/commands/report.js';
 import { startDemoServer } from '../../src/cli/demo_server.js';
 import { readRgbImage } from '../../src/data/image_io.js';
 import { readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
@@ -131,6 +132,16 @@ describe('rvos experiment real (tiny)', () => {
     expect(JSON.parse(fs.readFileSync(page.summary, 'utf8')).real.root).toBe('davis2016');
     const again = regenerateResultsMarkdown(page.summary, path.join(base, 'results', 'again.md'));
     expect(fs.readFileSync(again, 'utf8')).toContain(`| floor: copy_first | semi-supervised | – |`);
+    // `rvos report` on a sweep without the scores computes them when a folder is configured.
+    fs.rmSync(path.join(sweepDir, 'real_video.json'));
+    const say = console.log;
+    console.log = () => {};
+    try {
+      expect(await reportCli([sweepDir])).toBe(0);
+    } finally {
+      console.log = say;
+    }
+    expect(readRealVideo(sweepDir)!.runs.map((r) => r.global['J&F-Mean'])).toEqual(real.runs.map((r) => r.global['J&F-Mean']));
     const html = fs.readFileSync(second.html, 'utf8');
     expect(html).toContain('<h2>Real video (DAVIS-2016)</h2>');
     expect(html).toContain('floor: copy_first');

@@ -8,7 +8,7 @@ export async function run(argv: string[]): Promise<number> {
   const usage =
     'Usage: rvos report SWEEP_DIR [--title TITLE] [--results-md docs/results/NAME.md]\n       rvos report docs/results/NAME.summary.json\n' +
     'Writes SWEEP_DIR/report.md and SWEEP_DIR/report.html (self-contained: tables, SVG charts, training curves, mask overlays): per-variant J&F, J, F (mean ± std over seeds), ' +
-    "floors, the validation-selected and final-step test scores with bootstrap intervals, paired comparisons with the baseline and the paper's claims (Holm-corrected), learning curves, runs, per-sequence table.\n" +
+    'floors, the validation-selected and final-step test scores with bootstrap intervals, paired comparisons with the baseline and the paper\'s claims (Holm-corrected), learning curves, runs, per-sequence table; with data.real_root or DAVIS2016_ROOT / DAVIS_ROOT set, the runs scored on that DAVIS-2016 folder ("Real video").\n' +
     '--results-md FILE also writes the committed form (docs/results/README.md): FILE (provenance, tables, how to re-run; its "## Notes" kept) and FILE\'s .summary.json.\n' +
     'rvos report docs/results/NAME.summary.json regenerates docs/results/NAME.md from the committed summary alone (its provenance table and notes kept).';
   const {
@@ -43,6 +43,20 @@ export async function run(argv: string[]): Promise<number> {
   if (floors.readSweepFloors(dir) === null) {
     const { readSweep } = await import('../../experiments/sweep_results.js');
     await floors.writeSweepFloors(dir, readSweep(dir), (l) => console.log(l));
+  }
+  // The runs on real video (computed once per sweep, when a DAVIS-2016 folder is configured: the
+  // runs' data.real_root, else DAVIS2016_ROOT / DAVIS_ROOT), so an existing sweep can gain the section.
+  const real = await import('../../experiments/real_video.js');
+  if (real.readRealVideo(dir) === null) {
+    const { readSweep } = await import('../../experiments/sweep_results.js');
+    const { loadRunConfig } = await import('../../config/index.js');
+    const jobs = readSweep(dir);
+    const finished = jobs.find((j) => j.results !== undefined);
+    const root = real.realVideoRoot(finished === undefined ? {} : loadRunConfig(finished.runDir).config.data);
+    if (root !== null) {
+      real.checkRealVideoRoot(root);
+      await real.writeRealVideo(dir, jobs, root, (l) => console.log(l));
+    }
   }
   if (values['results-md'] !== undefined) {
     const { writeResultsMarkdown } = await import('../../experiments/results_md.js');
