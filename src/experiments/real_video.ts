@@ -178,7 +178,7 @@ export async function writeRealVideo(sweepDir: string, jobs: SweepJobResult[], r
         zeroShot = { size: c.data.size, threshold: c.eval.threshold };
       }
       log(
-        `real video (${score.task}, ${real.root} ${REAL_SPLIT}): job ${job.index} J&F-Mean ${score.global['J&F-Mean'].toFixed(3)}, J-Mean ${score.global['J-Mean'].toFixed(3)}`,
+        `real video (${score.task}, ${real.root} ${REAL_SPLIT}): job ${job.index} J&F-Mean ${score.global['J&F-Mean'].toFixed(3)}, J-Mean ${score.global['J-Mean'].toFixed(3)} (${score.frames} frames predicted in ${score.predictSeconds.toFixed(0)} s)`,
       );
     } catch (err) {
       out.missing.push({ what: `job ${job.index}`, reason: firstLine(err) });
