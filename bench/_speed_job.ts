@@ -126,7 +126,7 @@ function settingOf(name: SettingName): Setting {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
+const LOSS: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
 
 function random(shape: number[], rng: Rng, binary = false): Float32Array {
   const v = new Float32Array(shape.reduce((a, b) => a * b, 1));

@@ -21,7 +21,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const TRAIN_REPEATS = Number(process.env.BENCH_TRAIN_REPEATS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '64,128').split(',').map(Number);
 const SLOTS = 3;
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'gt_prev' };
+const LOSS: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
 const rvosConfig: RVOSModelConfig = {
   encoder: { name: 'light', pretrained: null },

@@ -95,7 +95,7 @@ for (const size of SIZES) {
       ],
       { weightDecay: config.train.weight_decay },
     );
-    const loss: ClipLossOptions = { matching: config.train.matching, objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
+    const loss: ClipLossOptions = { slotAssignment: config.train.slot_assignment, objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' };
     const rng = new Rng(1);
     const step = (): void => {
       const b = clip(config.data.batch_size, config.data.clip_length, size, config.model.slots, rng);

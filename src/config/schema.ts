@@ -2,7 +2,8 @@
  * The resolved config of a run, validated with zod. Every object is strict (an unknown key is an
  * error, so typos never pass silently). To add a setting: add it to the section schema here and
  * to the YAML file(s) in configs/ that define that section. Keys added after runs were saved carry
- * a `.default(...)` equal to their YAML value, so older run folders still load (infer, resume).
+ * a `.default(...)` equal to their YAML value, so older run folders still load (infer, resume);
+ * renamed or folded keys are read from an old run's record by src/config/older_runs.ts.
  */
 import { z } from 'zod';
 import { BACKEND_PREFERENCES } from '../backend/preferences.js';
@@ -17,6 +18,7 @@ import {
   STAGE_SCHEDULES,
   RECURRENCES,
   SEGMENTATION_MODES,
+  SLOT_ASSIGNMENTS,
 } from '../models/names.js';
 import { EVAL_TASKS } from '../data/types.js';
 
@@ -261,8 +263,11 @@ export const TrainConfigSchema = z.strictObject({
   weight_decay: z.number().nonnegative(),
   /** Global-norm gradient clipping; null = off. */
   grad_clip: z.number().positive().nullable(),
-  /** Hungarian matching of slots to objects on the first frame of each clip (RVOS) or on every frame. */
-  matching: z.enum(['first_frame', 'every_frame']),
+  /**
+   * When slots are assigned to objects (by slot_order): once per clip, on its first frame (RVOS),
+   * or anew on every frame. Run folders saved before the name: train.matching (src/config/older_runs.ts).
+   */
+  slot_assignment: z.enum(SLOT_ASSIGNMENTS),
   objectness_loss: z.boolean(),
   objectness_weight: z.number().nonnegative(),
   /** Push unmatched slots toward empty masks (off = RVOS-exact). */

@@ -73,7 +73,7 @@ export function rvosDepartures(config: RvosConfig): Departure[] {
   add(t.encoder_lr !== RVOS_REFERENCE.encoderLr, 'encoder learning rate', `train.encoder_lr=${t.encoder_lr}`, '1e-6');
   add(t.lr_schedule !== 'constant', 'lr schedule', `train.lr_schedule=${t.lr_schedule}`, 'constant');
   add(t.weight_decay !== RVOS_REFERENCE.weightDecay, 'weight decay', `train.weight_decay=${t.weight_decay}`, '1e-6');
-  add(t.matching !== 'first_frame', 'slot matching', `train.matching=${t.matching}`, 'Hungarian on the first frame');
+  add(t.slot_assignment !== 'first_frame', 'slot assignment', `train.slot_assignment=${t.slot_assignment}`, 'Hungarian on the first frame');
   add(zeroShot && t.slot_order !== 'hungarian', 'slot order', `train.slot_order=${t.slot_order}`, 'Hungarian');
   add(t.slot_balance, 'slot-balanced loss', 'train.slot_balance=true', 'averaged per (object, frame) pair');
   add(config.data.clip_length !== RVOS_REFERENCE.clipLength, 'clip length', `data.clip_length=${config.data.clip_length}`, '5');

@@ -140,7 +140,7 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
 /** The clip loss's settings of a config (the previous-mask source comes from the training stage). */
 export function clipLossOptionsOf(config: RvosConfig): Omit<ClipLossOptions, 'previousMask'> {
   return {
-    matching: config.train.matching,
+    slotAssignment: config.train.slot_assignment,
     objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
     emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
     objectnessPositiveWeight: config.train.objectness_pos_weight,

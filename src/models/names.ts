@@ -51,6 +51,13 @@ export const ST_PLUS_SCHEDULE: readonly { name: PreviousMaskSource; fraction: nu
   { name: 'gt_prev', fraction: 0.5 },
   { name: 'pred_prev', fraction: 0.5 },
 ];
+/**
+ * When training assigns slots to objects (train.slot_assignment): once per clip on its first frame
+ * (RVOS), or anew on every frame.
+ */
+export const SLOT_ASSIGNMENTS = ['first_frame', 'every_frame'] as const;
+export type SlotAssignment = (typeof SLOT_ASSIGNMENTS)[number];
+
 /** Named stage schedules `train.stages` accepts besides an explicit list. */
 export const STAGE_SCHEDULES = ['st_plus'] as const;
 

@@ -7,15 +7,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClipBatch } from '../data/batch.js';
 import type { FrameModel } from '../models/inference_core.js';
-import type { PreviousMaskFeed, PreviousMaskSource } from '../models/names.js';
+import type { PreviousMaskFeed, PreviousMaskSource, SlotAssignment } from '../models/names.js';
 import { detach } from '../models/nn.js';
 import { replaceSlots } from '../models/slot_masks.js';
 import { emptyMaskLossPerPair, foregroundLoss, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from '../models/losses.js';
 import { largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
-  /** 'first_frame' = RVOS (one assignment per clip); 'every_frame' re-matches at each frame. */
-  matching: 'first_frame' | 'every_frame';
+  /** When slots are assigned to objects: 'first_frame' = RVOS (one assignment per clip); 'every_frame' assigns anew at each frame. */
+  slotAssignment: SlotAssignment;
   /** Weight of the objectness BCE (0 or a model without objectness head = off, RVOS-exact). */
   objectnessWeight: number;
   /** Weight of the loss pushing slots without an object toward empty masks (0 = RVOS-exact). */
@@ -83,7 +83,7 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
     previousLogits = out.logits;
     let targets = masks[t]!;
     if (mode === 'zero_shot') {
-      if (slotToObject === null || options.matching === 'every_frame') {
+      if (slotToObject === null || options.slotAssignment === 'every_frame') {
         slotToObject = assignObjectsToSlots(out.logits, targets, batch.masks, present, t, options, slots);
       }
       targets = permuteSlots(targets, slotToObject);
@@ -192,11 +192,11 @@ export function assignObjectsToSlots(
   clipMasks: tf.Tensor5D,
   present: number[][][],
   t: number,
-  options: Pick<ClipLossOptions, 'matching' | 'slotOrder'>,
+  options: Pick<ClipLossOptions, 'slotAssignment' | 'slotOrder'>,
   slots: number,
 ): number[][] {
   const exists = present.map((frames) =>
-    Array.from({ length: slots }, (_, o) => (options.matching === 'every_frame' ? frames[t]![o]! > 0 : frames.some((row) => row[o]! > 0))),
+    Array.from({ length: slots }, (_, o) => (options.slotAssignment === 'every_frame' ? frames[t]![o]! > 0 : frames.some((row) => row[o]! > 0))),
   );
   return options.slotOrder === 'largest_first' ? largestFirstSlots(targets, clipMasks, exists) : assignSlots(logits, targets, exists);
 }

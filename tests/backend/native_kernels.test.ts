@@ -328,7 +328,7 @@ describe.skipIf(SKIP !== '')(`native convolutions: training${SKIP}`, () => {
           encoderLr: 2e-3,
           weightDecay: 1e-5,
           gradClip: 5,
-          loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
+          loss: { slotAssignment: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
           valEvery: 0,
           ckptEvery: 1000,
           patience: 0,

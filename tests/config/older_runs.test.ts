@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { composeConfig, RvosConfigSchema } from '../../src/config/index.js';
+import { stringify } from 'yaml';
+import { composeConfig, HYDRA_SUBDIR, loadRunConfig, RvosConfigSchema } from '../../src/config/index.js';
 
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
@@ -32,5 +35,37 @@ describe('run configs saved before the zero-shot keys existed', () => {
     expect(parsed.data.synth).toMatchObject({ train_videos: 100, val_videos: 30, test_videos: 30, variety: { held_out: variety.held_out } });
     // Such runs chose and reported on the same held-out videos: their val list.
     expect(parsed.data.test_split).toBe('val');
+  });
+});
+
+/** A run folder whose saved config is `edit` applied to today's default config, with these overrides. */
+function oldRunFolder(edit: (config: Record<string, Record<string, unknown>>) => void, overrides: string[], extra: string[] = []): string {
+  const config = structuredClone(composeConfig({ configDir: CONFIG_DIR, overrides: extra }).config) as unknown as Record<string, Record<string, unknown>>;
+  edit(config);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-old-run-'));
+  fs.mkdirSync(path.join(dir, HYDRA_SUBDIR));
+  fs.writeFileSync(path.join(dir, HYDRA_SUBDIR, 'config.yaml'), stringify(config));
+  fs.writeFileSync(path.join(dir, HYDRA_SUBDIR, 'overrides.yaml'), stringify(overrides));
+  return dir;
+}
+
+describe('run configs saved under older key names', () => {
+  it('read train.matching as train.slot_assignment, in the config and in the saved overrides', () => {
+    const dir = oldRunFolder(
+      (c) => {
+        const { slot_assignment: _, ...train } = c.train!;
+        c.train = { ...train, matching: 'every_frame' };
+      },
+      ['train.matching=every_frame', 'model.matching.local_radius=7'],
+    );
+    const loaded = loadRunConfig(dir);
+    expect(loaded.config.train.slot_assignment).toBe('every_frame');
+    // model.matching (the FEELVOS maps) is another idea and keeps its name.
+    expect(loaded.overrides).toEqual(['train.slot_assignment=every_frame', 'model.matching.local_radius=7']);
+    expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.train.slot_assignment).toBe('every_frame');
+  });
+
+  it('refuse the old names in a fresh config, pointing at the new one', () => {
+    expect(() => composeConfig({ configDir: CONFIG_DIR, overrides: ['+train.matching=every_frame'] })).toThrow(/train\.matching.*unknown key.*slot_assignment/);
   });
 });

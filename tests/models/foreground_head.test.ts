@@ -5,7 +5,7 @@ import { clipLoss, type ClipLossOptions, type LossParts } from '../../src/train/
 import { foregroundLoss } from '../../src/models/losses.js';
 import { pattern, smallConfig } from './helpers.js';
 
-const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
+const LOSS: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
 /** A 2-frame clip, batch 1, 32x48, 3 slots: object 1 in the top-left block, object 2 in the bottom-right one. */
 function clip(): { frames: tf.Tensor5D; masks: tf.Tensor5D; present: tf.Tensor3D } {

@@ -37,7 +37,7 @@ function batch(h = 32, w = 32): ClipBatch {
   return { frames: pattern([2, 2, h, w, 3]) as tf.Tensor5D, masks, present: tf.ones([2, 2, 2]) as tf.Tensor3D };
 }
 
-const LOSS = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' } as const;
+const LOSS = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask: 'gt_prev' } as const;
 
 function snapshot(model: RVOSModel): Map<string, Float32Array> {
   return new Map([...model.namedVariables()].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));

@@ -66,7 +66,7 @@ describe('objects entering a clip (one-shot training)', () => {
       inputs.push(tf.keep(tf.clone(previous!)));
       return step(frame, previous, state, opts);
     });
-    const options: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask };
+    const options: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 0, previousMask };
     tf.tidy(() => clipLoss(model, b, options));
     spy.mockRestore();
     expect(inputs).toHaveLength(L);
@@ -97,7 +97,7 @@ describe('objects entering a clip (one-shot training)', () => {
       priors.push(tf.keep(tf.clone(prior)));
       return forward(frame, prior, ctx);
     });
-    tf.tidy(() => clipLoss(model, b, { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' }));
+    tf.tidy(() => clipLoss(model, b, { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' }));
     spy.mockRestore();
     expect(priors).toHaveLength(L);
     expect(maxAbsDiff(slotOf(priors[2]!, 0, 1), slotOf(masks[2]!, 0, 1))).toBe(0);

@@ -22,7 +22,7 @@ import { snapshot, restore } from '../../src/train/parallel/combine.js';
 import { Rng } from '../../src/utils/rng.js';
 
 const SIZE: [number, number] = [32, 32];
-const LOSS: Omit<ClipLossOptions, 'previousMask'> = { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 };
+const LOSS: Omit<ClipLossOptions, 'previousMask'> = { slotAssignment: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 };
 
 function dataset() {
   const rng = new Rng(8);

@@ -43,7 +43,7 @@ function options(runDir: string, steps: number, resume: boolean): TrainerOptions
     encoderLr: 3e-3,
     weightDecay: 1e-6,
     gradClip: 5,
-    loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
+    loss: { slotAssignment: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
     valEvery: 0,
     ckptEvery: 100,
     patience: 0,

@@ -75,7 +75,7 @@ describe('zero-shot slot order', () => {
     ];
     // Predictions that put object 0 in slot 0 and object 1 in slot 2 (logits ±8 from the masks, channels reordered).
     const fitted = tf.tidy(() => tf.mul(tf.sub(tf.gather(frame0, [0, 2, 1], 3), 0.5), 16) as tf.Tensor4D);
-    const options = { matching: 'first_frame' as const };
+    const options = { slotAssignment: 'first_frame' as const };
     expect(assignObjectsToSlots(fitted, frame0, clip, present, 0, { ...options, slotOrder: 'hungarian' }, 3)).toEqual([[0, -1, 1]]);
     expect(assignObjectsToSlots(fitted, frame0, clip, present, 0, { ...options, slotOrder: 'largest_first' }, 3)).toEqual([[1, 0, -1]]);
     const noise = tf.randomNormal([1, 4, 4, 3], 0, 3, 'float32', 7) as tf.Tensor4D;

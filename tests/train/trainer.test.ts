@@ -35,7 +35,7 @@ function options(runDir: string, steps: number, overrides: Partial<TrainerOption
     encoderLr: 3e-3,
     weightDecay: 1e-6,
     gradClip: 5,
-    loss: { matching: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
+    loss: { slotAssignment: 'first_frame', objectnessWeight: 0.5, emptySlotWeight: 1 },
     valEvery: 0,
     ckptEvery: 2,
     patience: 0,

@@ -8,7 +8,7 @@ import { gradientsFor, segmenterOf } from '../../../src/experiments/model_family
 
 export const SIZE = 32;
 export const SLOTS = 2;
-export const LOSS: ClipLossOptions = { matching: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
+export const LOSS: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
 export const MOBILE_PRIOR: BaselineModelConfig = {
   family: 'mobile_prior',
