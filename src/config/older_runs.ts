@@ -5,35 +5,76 @@
  *
  * - train.matching (first_frame | every_frame) is now train.slot_assignment, apart from
  *   model.matching (the FEELVOS maps).
+ * - train.objectness_loss / train.empty_slot_loss (on/off beside a weight) are folded into
+ *   train.objectness_weight / train.empty_slot_weight: a term is on when its weight is > 0.
  */
-import type { CfgNode, MapNode } from './tree.js';
+import type { CfgNode, MapNode, ScalarNode } from './tree.js';
 
 /** Old key → new key inside a section, values unchanged. */
 const RENAMED: Record<string, Record<string, string>> = {
   train: { matching: 'slot_assignment' },
 };
 
-/** Rewrites an old run's saved config tree (as read from config.yaml) in place to today's keys. */
-export function upgradeRunTree(root: MapNode): MapNode {
+/**
+ * train.<switch> folded into train.<weight>: switch off = weight 0. The weight a run saved
+ * without one ran at (empty_slot_weight came after empty_slot_loss, at 1; objectness_weight came with its switch).
+ */
+const FOLDED: { switch: string; weight: string; missingWeight: number | null }[] = [
+  { switch: 'objectness_loss', weight: 'objectness_weight', missingWeight: null },
+  { switch: 'empty_slot_loss', weight: 'empty_slot_weight', missingWeight: 1 },
+];
+
+/**
+ * An old run's saved record read under today's keys: its config tree (rewritten in place) and its
+ * command-line overrides (re-applied by `train --from`, so they must compose to the same config).
+ */
+export function upgradeRun(root: MapNode, overrides: string[]): { tree: MapNode; overrides: string[] } {
   for (const [section, renames] of Object.entries(RENAMED)) {
     const node = root.entries.get(section);
     if (node?.kind !== 'map') continue;
     for (const [from, to] of Object.entries(renames)) renameEntry(node, from, to);
   }
-  return root;
+  let upgraded = overrides.map(renameOverride);
+  const train = root.entries.get('train');
+  if (train?.kind !== 'map') return { tree: root, overrides: upgraded };
+  for (const fold of FOLDED) {
+    const weight = foldSwitch(train, fold);
+    if (weight === undefined) continue;
+    // Overrides of the switch or the weight become one override of the weight the run trained
+    // with: the weight alone no longer says whether the term was on.
+    const touches = (o: string) => new RegExp(`^\\+{0,2}train\\.(${fold.switch}|${fold.weight})=`).test(o);
+    const at = upgraded.findIndex(touches);
+    if (at < 0) continue;
+    const kept = upgraded.filter((o) => !touches(o));
+    kept.splice(at, 0, `train.${fold.weight}=${weight}`);
+    upgraded = kept;
+  }
+  return { tree: root, overrides: upgraded };
 }
 
-/** Rewrites an old run's saved command-line overrides to today's keys (they are re-applied by `train --from`). */
-export function upgradeRunOverrides(overrides: string[]): string[] {
-  return overrides.map((o) => {
-    const m = /^(\+{0,2})([^=~]+)(=.*)?$/.exec(o);
-    if (m === null) return o;
-    const [, plus, key, rest] = m;
-    const dot = key!.indexOf('.');
-    if (dot < 0) return o;
-    const to = RENAMED[key!.slice(0, dot)]?.[key!.slice(dot + 1)];
-    return to === undefined ? o : `${plus}${key!.slice(0, dot)}.${to}${rest ?? ''}`;
-  });
+/** Folds train.<switch> into train.<weight> in place; returns the weight, or undefined when the tree has no switch (a current run). */
+function foldSwitch(train: MapNode, fold: (typeof FOLDED)[number]): number | undefined {
+  const on = train.entries.get(fold.switch);
+  if (on?.kind !== 'scalar') return undefined;
+  const saved = train.entries.get(fold.weight);
+  const savedWeight = saved?.kind === 'scalar' && typeof saved.value === 'number' ? saved.value : fold.missingWeight;
+  // A switch that is neither true nor false is left for the schema to report (an unknown key).
+  if (typeof on.value !== 'boolean' || savedWeight === null) return undefined;
+  const weight = on.value ? savedWeight : 0;
+  const node: ScalarNode = { kind: 'scalar', value: weight, source: on.value && saved !== undefined ? saved.source : on.source };
+  train.entries.delete(fold.switch);
+  train.entries.set(fold.weight, node);
+  return weight;
+}
+
+function renameOverride(o: string): string {
+  const m = /^(\+{0,2})([^=~]+)(=.*)?$/.exec(o);
+  if (m === null) return o;
+  const [, plus, key, rest] = m;
+  const dot = key!.indexOf('.');
+  if (dot < 0) return o;
+  const to = RENAMED[key!.slice(0, dot)]?.[key!.slice(dot + 1)];
+  return to === undefined ? o : `${plus}${key!.slice(0, dot)}.${to}${rest ?? ''}`;
 }
 
 /** Renames `from` to `to`, keeping the entry's place and its provenance (errors still point at the saved line). */

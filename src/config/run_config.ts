@@ -11,7 +11,7 @@ import { ConfigError } from '../utils/errors.js';
 import { writeFileAtomic } from '../utils/fs.js';
 import { makeComposed, type Composed, type ComposedConfig } from './compose.js';
 import { loadConfigFile } from './config_file.js';
-import { upgradeRunOverrides, upgradeRunTree } from './older_runs.js';
+import { upgradeRun } from './older_runs.js';
 import { RvosConfigSchema } from './schema.js';
 import { displayPath } from './tree.js';
 import { validateTree } from './validate.js';
@@ -40,16 +40,16 @@ export function loadRunConfigWithSchema<S extends z.ZodType>(schema: S, runDir: 
       `${displayPath(runDir)} is not a run folder: ${displayPath(configFile)} is missing. Pass the folder a training run created (it holds .hydra/).`,
     );
   }
-  // Already resolved when saved: a `${` left in it is literal text, not an interpolation. Older
-  // runs' key names are read as today's (src/config/older_runs.ts).
-  const tree = upgradeRunTree(loadConfigFile(configFile).content);
-  const config = validateTree(schema, tree);
-  const overrides = readYaml(path.join(dir, 'overrides.yaml'), []);
-  if (!Array.isArray(overrides) || overrides.some((o) => typeof o !== 'string')) {
+  const saved = readYaml(path.join(dir, 'overrides.yaml'), []);
+  if (!Array.isArray(saved) || saved.some((o) => typeof o !== 'string')) {
     throw new ConfigError(`${displayPath(path.join(dir, 'overrides.yaml'))}: expected a list of override strings.`);
   }
+  // Already resolved when saved: a `${` left in it is literal text, not an interpolation. Older
+  // runs' key names are read as today's (src/config/older_runs.ts).
+  const { tree, overrides } = upgradeRun(loadConfigFile(configFile).content, saved as string[]);
+  const config = validateTree(schema, tree);
   const hydra = readYaml(path.join(dir, 'hydra.yaml'), {}) as { hydra?: { runtime?: { choices?: Record<string, string> } } };
-  return makeComposed(config, upgradeRunOverrides(overrides as string[]), { ...(hydra?.hydra?.runtime?.choices ?? {}) }, tree);
+  return makeComposed(config, overrides, { ...(hydra?.hydra?.runtime?.choices ?? {}) }, tree);
 }
 
 function readYaml(file: string, fallback: unknown): unknown {

@@ -268,12 +268,14 @@ export const TrainConfigSchema = z.strictObject({
    * or anew on every frame. Run folders saved before the name: train.matching (src/config/older_runs.ts).
    */
   slot_assignment: z.enum(SLOT_ASSIGNMENTS),
-  objectness_loss: z.boolean(),
+  /**
+   * Each loss term is on when its weight is > 0 (run folders saved with an on/off switch beside
+   * the weight, `*_loss: false`, read as weight 0: src/config/older_runs.ts).
+   * Weight of the objectness BCE (models with model.objectness; 0 = off).
+   */
   objectness_weight: z.number().nonnegative(),
-  /** Push unmatched slots toward empty masks (off = RVOS-exact). */
-  empty_slot_loss: z.boolean(),
-  /** Weight of that loss (when empty_slot_loss is on). */
-  empty_slot_weight: z.number().nonnegative().default(1),
+  /** Weight of the loss pushing unmatched slots toward empty masks (0 = off, RVOS-exact). */
+  empty_slot_weight: z.number().nonnegative(),
   /** Objectness calibration: weight of the BCE terms of slots holding an object (1 = plain BCE). */
   objectness_pos_weight: z.number().positive().default(1),
   /** Loss balancing between slots: mask loss averaged per slot, then over slots (false = per (object, frame) pair, RVOS). */

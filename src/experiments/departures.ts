@@ -39,12 +39,12 @@ export function rvosDepartures(config: RvosConfig): Departure[] {
   const zeroShot = m.mode === 'zero_shot';
   add(m.objectness, 'objectness head', 'model.objectness=true', 'none');
   add(
-    m.objectness && t.objectness_loss && t.objectness_pos_weight !== 1,
+    m.objectness && t.objectness_weight > 0 && t.objectness_pos_weight !== 1,
     'objectness positive weight',
     `train.objectness_pos_weight=${t.objectness_pos_weight}`,
     'no objectness head',
   );
-  add(t.empty_slot_loss, 'empty-slot loss', `train.empty_slot_loss=true, train.empty_slot_weight=${t.empty_slot_weight}`, 'unmatched slots get no loss');
+  add(t.empty_slot_weight > 0, 'empty-slot loss', `train.empty_slot_weight=${t.empty_slot_weight}`, 'unmatched slots get no loss');
   add(
     m.motion_input,
     'motion input',

@@ -141,8 +141,8 @@ export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
 export function clipLossOptionsOf(config: RvosConfig): Omit<ClipLossOptions, 'previousMask'> {
   return {
     slotAssignment: config.train.slot_assignment,
-    objectnessWeight: config.model.objectness && config.train.objectness_loss ? config.train.objectness_weight : 0,
-    emptySlotWeight: config.train.empty_slot_loss ? config.train.empty_slot_weight : 0,
+    objectnessWeight: config.model.objectness ? config.train.objectness_weight : 0,
+    emptySlotWeight: config.train.empty_slot_weight,
     objectnessPositiveWeight: config.train.objectness_pos_weight,
     slotBalance: config.train.slot_balance,
     slotOrder: config.train.slot_order,

@@ -15,7 +15,7 @@ describe('run configs saved before the zero-shot keys existed', () => {
     delete config.model!.first_frame_motion;
     delete config.data!.scales;
     delete (config.data!.synth as Record<string, unknown>).variety;
-    for (const k of ['empty_slot_weight', 'objectness_pos_weight', 'slot_balance', 'slot_order', 'lr_schedule']) delete config.train![k];
+    for (const k of ['objectness_pos_weight', 'slot_balance', 'slot_order', 'lr_schedule']) delete config.train![k];
     const parsed = RvosConfigSchema.parse(config);
     expect(parsed).toEqual(fresh);
   });
@@ -67,5 +67,31 @@ describe('run configs saved under older key names', () => {
 
   it('refuse the old names in a fresh config, pointing at the new one', () => {
     expect(() => composeConfig({ configDir: CONFIG_DIR, overrides: ['+train.matching=every_frame'] })).toThrow(/train\.matching.*unknown key.*slot_assignment/);
+  });
+
+  it('read a loss switch beside its weight as the weight alone: off is weight 0, on keeps the weight', () => {
+    const dir = oldRunFolder(
+      (c) => {
+        const { objectness_weight: _, empty_slot_weight: __, ...train } = c.train!;
+        // empty_slot_weight did not exist yet: the loss ran at weight 1.
+        c.train = { ...train, objectness_loss: false, objectness_weight: 0.5, empty_slot_loss: true };
+      },
+      ['train.objectness_weight=0.7', 'seed=4', 'train.objectness_loss=false', 'train.empty_slot_loss=true'],
+    );
+    const loaded = loadRunConfig(dir);
+    expect(loaded.config.train.objectness_weight).toBe(0);
+    expect(loaded.config.train.empty_slot_weight).toBe(1);
+    expect(loaded.config.train).not.toHaveProperty('objectness_loss');
+    // The overrides compose to the config the run trained with.
+    expect(loaded.overrides).toEqual(['train.objectness_weight=0', 'seed=4', 'train.empty_slot_weight=1']);
+    expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.train).toEqual(loaded.config.train);
+  });
+
+  it('keep a run folder saved with the switch on and its own weight at that weight', () => {
+    const dir = oldRunFolder((c) => {
+      c.train = { ...c.train, objectness_loss: true, objectness_weight: 0.25, empty_slot_loss: false, empty_slot_weight: 1 };
+    }, []);
+    const train = loadRunConfig(dir).config.train;
+    expect([train.objectness_weight, train.empty_slot_weight]).toEqual([0.25, 0]);
   });
 });
