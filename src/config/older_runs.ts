@@ -7,7 +7,10 @@
  *   model.matching (the FEELVOS maps).
  * - train.objectness_loss / train.empty_slot_loss (on/off beside a weight) are folded into
  *   train.objectness_weight / train.empty_slot_weight: a term is on when its weight is > 0.
+ * - a one-shot run's model.inputs may name zero-shot inputs the model left out (slot_canvas,
+ *   foreground; today a config error): they are dropped, the model is the same.
  */
+import { ONE_SHOT_IGNORED_INPUTS, type DecoderInput } from '../models/names.js';
 import type { CfgNode, MapNode, ScalarNode } from './tree.js';
 
 /** Old key → new key inside a section, values unchanged. */
@@ -35,6 +38,9 @@ export function upgradeRun(root: MapNode, overrides: string[]): { tree: MapNode;
     for (const [from, to] of Object.entries(renames)) renameEntry(node, from, to);
   }
   let upgraded = overrides.map(renameOverride);
+  const kept = dropOneShotIgnoredInputs(root);
+  // Re-composing the saved overrides would name them again: the kept list is set after them.
+  if (kept !== undefined) upgraded = [...upgraded, `model.inputs=[${kept.join(',')}]`];
   const train = root.entries.get('train');
   if (train?.kind !== 'map') return { tree: root, overrides: upgraded };
   for (const fold of FOLDED) {
@@ -65,6 +71,19 @@ function foldSwitch(train: MapNode, fold: (typeof FOLDED)[number]): number | und
   train.entries.delete(fold.switch);
   train.entries.set(fold.weight, node);
   return weight;
+}
+
+/** Drops zero-shot-only inputs from a one-shot run's model.inputs in place; returns the inputs kept, or undefined when none was dropped. */
+function dropOneShotIgnoredInputs(root: MapNode): string[] | undefined {
+  const model = root.entries.get('model');
+  if (model?.kind !== 'map') return undefined;
+  const mode = model.entries.get('mode');
+  const inputs = model.entries.get('inputs');
+  if (mode?.kind !== 'scalar' || mode.value !== 'one_shot' || inputs?.kind !== 'seq') return undefined;
+  const ignored = (n: CfgNode) => n.kind === 'scalar' && ONE_SHOT_IGNORED_INPUTS.includes(n.value as DecoderInput);
+  if (!inputs.items.some(ignored)) return undefined;
+  inputs.items = inputs.items.filter((n) => !ignored(n));
+  return inputs.items.map((n) => String(n.kind === 'scalar' ? n.value : ''));
 }
 
 function renameOverride(o: string): string {

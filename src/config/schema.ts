@@ -11,6 +11,7 @@ import { ENCODER_FREEZE_WORDS, ENCODER_NAMES } from '../models/encoders/encoder.
 import { MODEL_CHECKS, type ValueCheck } from '../models/model_checks.js';
 import {
   DECODER_INPUTS,
+  ONE_SHOT_IGNORED_INPUTS,
   FIRST_FRAME_MOTIONS,
   MOTION_ALIGNMENTS,
   PREVIOUS_MASK_FEEDS,
@@ -74,46 +75,61 @@ export const SiamMaskConfigSchema = z.strictObject({
   mask_weight: z.number().nonnegative(),
 });
 
-export const ModelConfigSchema = z.strictObject({
-  /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
-  hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
-  /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
-  slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
-  /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
-  recurrence: z.enum(RECURRENCES),
-  /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
-  mode: z.enum(SEGMENTATION_MODES),
-  /** Per-slot objectness head (an extension; RVOS itself has none). */
-  objectness: z.boolean(),
-  /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
-  motion_input: z.boolean(),
-  /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
-  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
-  /** Camera-motion compensation of the motion input: none | translation (the previous frame shifted by the global translation first). */
-  motion_alignment: z.enum(MOTION_ALIGNMENTS).default('none'), // default: run folders made before this key
-  /**
-   * Per-slot decoder inputs: prev_mask (the mask channel in one-shot: the given or previous mask,
-   * RVOS), own_prev_mask (the mask channel in zero-shot: the slot's own previous prediction),
-   * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas and foreground
-   * (zero-shot only; a one-shot model ignores them): src/models/rvos_model.ts.
-   */
-  inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
-  /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
-  matching: z
-    .strictObject({
-      /** Embedding dimension (FEELVOS: 100). */
-      embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
-      /** Local window radius at stride 4: auto = FEELVOS's 15 scaled to the map size (src/layers/matching.ts), or a number. */
-      local_radius: z.union([z.literal('auto'), z.number()]).superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
-      /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
-      max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
-    })
-    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
-  /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
-  family: z.enum(MODEL_FAMILIES).default('rvos'),
-  mobile_prior: MobilePriorConfigSchema.nullable().default(null),
-  siammask: SiamMaskConfigSchema.nullable().default(null),
-});
+export const ModelConfigSchema = z
+  .strictObject({
+    /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
+    hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
+    /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
+    slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
+    /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
+    recurrence: z.enum(RECURRENCES),
+    /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
+    mode: z.enum(SEGMENTATION_MODES),
+    /** Per-slot objectness head (an extension; RVOS itself has none). */
+    objectness: z.boolean(),
+    /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
+    motion_input: z.boolean(),
+    /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
+    first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
+    /** Camera-motion compensation of the motion input: none | translation (the previous frame shifted by the global translation first). */
+    motion_alignment: z.enum(MOTION_ALIGNMENTS).default('none'), // default: run folders made before this key
+    /**
+     * Per-slot decoder inputs: prev_mask (the mask channel in one-shot: the given or previous mask,
+     * RVOS), own_prev_mask (the mask channel in zero-shot: the slot's own previous prediction),
+     * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas and foreground
+     * (zero-shot only: with mode one_shot they are an error, ONE_SHOT_IGNORED_INPUTS):
+     * src/models/rvos_model.ts.
+     */
+    inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
+    /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
+    matching: z
+      .strictObject({
+        /** Embedding dimension (FEELVOS: 100). */
+        embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
+        /** Local window radius at stride 4: auto = FEELVOS's 15 scaled to the map size (src/layers/matching.ts), or a number. */
+        local_radius: z.union([z.literal('auto'), z.number()]).superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
+        /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
+        max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
+      })
+      .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
+    /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
+    family: z.enum(MODEL_FAMILIES).default('rvos'),
+    mobile_prior: MobilePriorConfigSchema.nullable().default(null),
+    siammask: SiamMaskConfigSchema.nullable().default(null),
+  })
+  .superRefine((model, ctx) => {
+    // One-shot slots are told their objects by the given masks, so the model leaves these out; a
+    // config that names them for one_shot would say it uses an input it does not.
+    const ignored = model.mode === 'one_shot' ? model.inputs.filter((i) => ONE_SHOT_IGNORED_INPUTS.includes(i)) : [];
+    if (ignored.length > 0) {
+      const kept = model.inputs.filter((i) => !ignored.includes(i));
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputs'],
+        message: `${ignored.join(' and ')} ${ignored.length === 1 ? 'is a zero-shot input' : 'are zero-shot inputs'}, and model.mode is one_shot; remove ${ignored.length === 1 ? 'it' : 'them'} (model.inputs=[${kept.join(',')}])`,
+      });
+    }
+  });
 
 export const EncoderConfigSchema = z.strictObject({
   name: z.enum(ENCODER_NAMES),
@@ -236,7 +252,11 @@ export const DataConfigSchema = z.strictObject({
   /** Largest frame gap inside a training clip (1 = consecutive frames, RVOS). */
   max_skip: positiveInt,
   batch_size: positiveInt,
-  /** Objects per video the data is expected to hold; model.slots defaults to it. Ids above model.slots are dropped (the clip sampler, src/data/clip.ts). */
+  /**
+   * Objects per video the data is expected to hold. No data reader uses it: model.slots defaults to
+   * it (configs/model/base.yaml) and configWarnings says when model.slots is below it. Ids above
+   * model.slots are dropped (the clip sampler, src/data/clip.ts).
+   */
   max_objects: positiveInt,
   /** What to do with an unreadable sample: raise an error, or skip it and count it. */
   on_error: z.enum(['raise', 'skip']),

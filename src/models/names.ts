@@ -34,6 +34,8 @@ export type MotionAlignment = (typeof MOTION_ALIGNMENTS)[number];
  */
 export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask', 'foreground'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];
+/** Decoder inputs a one-shot model has no use for (its slots are told their objects by the given masks); the config refuses them with mode one_shot. */
+export const ONE_SHOT_IGNORED_INPUTS: readonly DecoderInput[] = ['slot_canvas', 'foreground'];
 
 /**
  * Where a one-shot model's previous-mask input comes from in training after frame 0: the ground

@@ -58,7 +58,8 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
  * Zero-shot also keeps every slot (eval.objectness_threshold=0).
  */
 export async function makeRun(dir: string, mode: 'one_shot' | 'zero_shot', video: VideoOnDisk): Promise<string> {
-  const overrides = ['experiment=main', `model.mode=${mode}`, ...(mode === 'zero_shot' ? ['eval.objectness_threshold=0'] : [])];
+  // The main job's runs: the one-shot one has no zero-shot inputs (configs/experiment/main.yaml).
+  const overrides = ['experiment=main', `model.mode=${mode}`, ...(mode === 'zero_shot' ? ['eval.objectness_threshold=0'] : ['model.inputs=[prev_mask]'])];
   const composed = composeConfig({ configDir: 'configs', overrides });
   const model = await RVOSModel.create(modelConfigOf(composed.config));
   const size = composed.config.data.size;

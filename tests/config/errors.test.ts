@@ -20,6 +20,17 @@ describe('config errors', () => {
     expect(err.message).toContain('Known keys here: hidden, slots, recurrence, mode, objectness, motion_input, first_frame_motion, motion_alignment, inputs');
   });
 
+  it('a zero-shot input with model.mode=one_shot: one line naming model.inputs, where it was set and the list to use', () => {
+    const err = errorOf(() => composeConfig({ configDir: REPO_CONFIGS, overrides: ['experiment=main', 'model.mode=one_shot'] }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message.split('\n')).toHaveLength(1);
+    expect(err.message).toMatch(
+      /^Invalid config: model\.inputs \(\S*experiment\/main\.yaml:\d+\): slot_canvas and foreground are zero-shot inputs, and model\.mode is one_shot; remove them \(model\.inputs=\[prev_mask\]\)/,
+    );
+    expect(() => composeConfig({ configDir: REPO_CONFIGS, overrides: ['experiment=main', 'model.mode=one_shot', 'model.inputs=[prev_mask]'] })).not.toThrow();
+    expect(composeConfig({ configDir: REPO_CONFIGS, overrides: ['experiment=main'] }).config.model.inputs).toEqual(['prev_mask', 'slot_canvas', 'foreground']);
+  });
+
   it('unknown top-level key in the primary config', () => {
     const text = read('config.yaml').replace('seed: 123', 'sed: 123\nseed: 1');
     const line = text.split('\n').findIndex((l) => l.startsWith('sed:')) + 1;

@@ -94,4 +94,19 @@ describe('run configs saved under older key names', () => {
     const train = loadRunConfig(dir).config.train;
     expect([train.objectness_weight, train.empty_slot_weight]).toEqual([0.25, 0]);
   });
+
+  it("drop the zero-shot inputs a one-shot run's model left out, so that its overrides compose again", () => {
+    const dir = oldRunFolder(
+      (c) => {
+        c.model = { ...c.model, mode: 'one_shot', inputs: ['prev_mask', 'slot_canvas', 'foreground'] };
+        c.sweep = { ...c.sweep, variants: [] };
+      },
+      ['experiment=main', 'model.mode=one_shot'],
+      ['experiment=main'],
+    );
+    const loaded = loadRunConfig(dir);
+    expect(loaded.config.model.inputs).toEqual(['prev_mask']);
+    expect(loaded.overrides).toEqual(['experiment=main', 'model.mode=one_shot', 'model.inputs=[prev_mask]']);
+    expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.model).toEqual(loaded.config.model);
+  });
 });

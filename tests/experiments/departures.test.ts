@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
 import { departureNames, departuresMarkdown, rvosDepartures } from '../../src/experiments/departures.js';
+import { experimentJobs } from '../../src/experiments/experiment.js';
 import type { SweepJobResult } from '../../src/experiments/sweep_results.js';
 
 const compose = (...overrides: string[]) => composeConfig({ configDir: 'configs', overrides });
@@ -16,7 +17,8 @@ describe('departures from RVOS', () => {
   });
 
   it('names every lever of the main job, per mode', () => {
-    const zero = names('experiment=main', 'model.mode=zero_shot');
+    // The main job's own runs, as `rvos main` composes them.
+    const [zero, one] = experimentJobs('main', 'configs', []).map((job) => names(...job));
     for (const n of [
       'objectness head',
       'empty-slot loss',
@@ -30,8 +32,7 @@ describe('departures from RVOS', () => {
       'clip length',
     ])
       expect(zero, n).toContain(n);
-    // The zero-shot inputs do nothing in one-shot runs, so they are not departures there.
-    const one = names('experiment=main', 'model.mode=one_shot');
+    // The one-shot run has no zero-shot inputs.
     expect(one).not.toContain('slot canvas');
     expect(one).not.toContain('foreground head');
     expect(one).toContain('objectness head');
