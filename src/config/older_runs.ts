@@ -5,6 +5,8 @@
  *
  * - train.matching (first_frame | every_frame) is now train.slot_assignment, apart from
  *   model.matching (the FEELVOS maps).
+ * - model.mobile_prior.prior_input (binary | soft) is now model.mobile_prior.previous_mask, the
+ *   word and values of eval.previous_mask.
  * - train.objectness_loss / train.empty_slot_loss (on/off beside a weight) are folded into
  *   train.objectness_weight / train.empty_slot_weight: a term is on when its weight is > 0.
  * - a one-shot run's model.inputs may name zero-shot inputs the model left out (slot_canvas,
@@ -16,6 +18,7 @@ import type { CfgNode, MapNode, ScalarNode } from './tree.js';
 /** Old key → new key inside a section, values unchanged. */
 const RENAMED: Record<string, Record<string, string>> = {
   train: { matching: 'slot_assignment' },
+  'model.mobile_prior': { prior_input: 'previous_mask' },
 };
 
 /**
@@ -33,7 +36,8 @@ const FOLDED: { switch: string; weight: string; missingWeight: number | null }[]
  */
 export function upgradeRun(root: MapNode, overrides: string[]): { tree: MapNode; overrides: string[] } {
   for (const [section, renames] of Object.entries(RENAMED)) {
-    const node = root.entries.get(section);
+    let node: CfgNode | undefined = root;
+    for (const part of section.split('.')) node = node?.kind === 'map' ? node.entries.get(part) : undefined;
     if (node?.kind !== 'map') continue;
     for (const [from, to] of Object.entries(renames)) renameEntry(node, from, to);
   }
@@ -90,7 +94,7 @@ function renameOverride(o: string): string {
   const m = /^(\+{0,2})([^=~]+)(=.*)?$/.exec(o);
   if (m === null) return o;
   const [, plus, key, rest] = m;
-  const dot = key!.indexOf('.');
+  const dot = key!.lastIndexOf('.');
   if (dot < 0) return o;
   const to = RENAMED[key!.slice(0, dot)]?.[key!.slice(dot + 1)];
   return to === undefined ? o : `${plus}${key!.slice(0, dot)}.${to}${rest ?? ''}`;

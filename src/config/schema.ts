@@ -60,8 +60,13 @@ export const MobilePriorConfigSchema = z.strictObject({
   prior_shift: probability.default(0),
   /** 1: DenseNet layers and logits at the input's resolution; 2: at half (the first version). */
   dense_stride: z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2' }).default(2),
-  /** The prior after frame 0 (inference, and training stage pred_prev): the previous output thresholded at 0.5, or its probabilities. */
-  prior_input: z.enum(['binary', 'soft']).default('binary'),
+  /**
+   * How the previous output is fed back as the prior, in inference and in training stage
+   * pred_prev: binary (thresholded; the published network's binary prior) or soft (its
+   * probabilities). eval.previous_mask's values; this family's own key because it also decides
+   * training (configs/README.md, "Feeding back the previous mask").
+   */
+  previous_mask: z.enum(PREVIOUS_MASK_FEEDS).default('binary'),
 });
 
 /** SiamMask at CPU sizes (model=siammask). */

@@ -41,7 +41,7 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
           growth: o.growth,
           priorShift: o.prior_shift,
           denseStride: o.dense_stride,
-          priorInput: o.prior_input,
+          previousMask: o.previous_mask,
         },
       };
     }
@@ -102,7 +102,7 @@ export function runModelDir(runDir: string): string {
 /**
  * What the evaluator and `rvos infer` drive: the inference core over the model, whatever its
  * family, with the run's eval.* rules. mobile_prior feeds back its output as it was trained to
- * (model.mobile_prior.prior_input) rather than by eval.previous_mask.
+ * (model.mobile_prior.previous_mask) rather than by eval.previous_mask.
  */
 export function segmenterOf(model: AnyModel, inference: InferenceOptions): VideoSegmenter {
   const feed = model instanceof MobilePriorModel ? { previousMask: model.predictionFeed } : {};

@@ -109,4 +109,19 @@ describe('run configs saved under older key names', () => {
     expect(loaded.overrides).toEqual(['experiment=main', 'model.mode=one_shot', 'model.inputs=[prev_mask]']);
     expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.model).toEqual(loaded.config.model);
   });
+
+  it("read model.mobile_prior.prior_input as model.mobile_prior.previous_mask, eval.previous_mask's word", () => {
+    const dir = oldRunFolder(
+      (c) => {
+        const { previous_mask: _, ...prior } = c.model!.mobile_prior as Record<string, unknown>;
+        c.model = { ...c.model, mobile_prior: { ...prior, prior_input: 'soft' } };
+      },
+      ['model=mobile_prior', 'model.mobile_prior.prior_input=soft'],
+      ['model=mobile_prior'],
+    );
+    const loaded = loadRunConfig(dir);
+    expect(loaded.config.model.mobile_prior!.previous_mask).toBe('soft');
+    expect(loaded.overrides).toEqual(['model=mobile_prior', 'model.mobile_prior.previous_mask=soft']);
+    expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.model).toEqual(loaded.config.model);
+  });
 });

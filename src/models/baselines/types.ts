@@ -32,7 +32,7 @@ export interface MobilePriorOptions {
    * The prior fed back from the model's own output ('binary', absent: thresholded; 'soft': its
    * probabilities): in training stage pred_prev, and at inference as the core's previous-mask feed.
    */
-  priorInput?: PreviousMaskFeed;
+  previousMask?: PreviousMaskFeed;
   /**
    * Training only: in stage gt_prev, each later frame's prior (the previous frame's ground truth)
    * is moved by a random shift of up to this fraction of the frame's short side, per object (0 or

@@ -166,14 +166,14 @@ describe('mobile_prior', () => {
     tf.dispose([masks, moved, again]);
   });
 
-  it('dense_stride 1 keeps the parameters and gives full-resolution logits; the core feeds back as prior_input says, from frame 2 on', () => {
+  it('dense_stride 1 keeps the parameters and gives full-resolution logits; the core feeds back as previous_mask says, from frame 2 on', () => {
     const half = createBaseline(MOBILE_PRIOR) as MobilePriorModel;
     const options = (MOBILE_PRIOR as Extract<BaselineModelConfig, { family: 'mobile_prior' }>).mobilePrior;
     const config: BaselineModelConfig = {
       family: 'mobile_prior',
       slots: MOBILE_PRIOR.slots,
       seed: MOBILE_PRIOR.seed,
-      mobilePrior: { ...options, denseStride: 1, priorInput: 'soft' },
+      mobilePrior: { ...options, denseStride: 1, previousMask: 'soft' },
     };
     const full = createBaseline(config) as MobilePriorModel;
     expect([...full.namedVariables().keys()]).toEqual([...half.namedVariables().keys()]);
@@ -217,7 +217,7 @@ describe('mobile_prior', () => {
     expect(soft.priors[0]).toEqual(soft.priors[1]);
     expect(soft.priors[2]!.some((v) => v > 0 && v < 1 && Math.abs(v - 0.5) < 0.49)).toBe(true);
     expect(soft.priors[2]!.map((v, i) => Math.abs(v - soft.p1[i]!)).every((d) => d < 1e-6)).toBe(true);
-    // Binary (the default prior_input): frame 1's probabilities thresholded at eval.threshold.
+    // Binary (the default previous_mask): frame 1's probabilities thresholded at eval.threshold.
     const fed = [0.3, 0.7].map((threshold) => {
       const binary = priorsOf(half, threshold);
       expect(binary.priors[2]).toEqual(binary.p1.map((p) => (p > threshold ? 1 : 0)));

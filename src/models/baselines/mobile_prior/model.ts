@@ -7,7 +7,7 @@
  * (src/train/clip_loss.ts): frame 0 of a clip gets a prior synthesised from its ground truth
  * (empty / affine / thin-plate-spline, src/data/prior_mask.ts, the data pipeline's `priorMasks`);
  * later frames get the previous frame's ground truth (stage gt_prev, moved by `priorShift` when
- * set) or the model's own detached output fed back as `priorInput` says (stage pred_prev), as
+ * set) or the model's own detached output fed back as `previousMask` says (stage pred_prev), as
  * RVOS's ST+ schedule; soft IoU per present object (+ the empty-slot term), summed over frames.
  * Inference: the inference core's rules (the given masks at frames 0 and 1 and where an object
  * enters, else the previous output fed back as eval says); only the objects given so far run,
@@ -87,7 +87,7 @@ export class MobilePriorModel extends StoredBaseline<MobilePriorConfig> implemen
 
   /** Stage pred_prev of the clip loss: how the model's own detached output becomes the next prior. */
   get predictionFeed(): PreviousMaskFeed {
-    return this.config.mobilePrior.priorInput ?? 'binary';
+    return this.config.mobilePrior.previousMask ?? 'binary';
   }
 
   /**
