@@ -16,6 +16,7 @@ import { BATCH_NORM_TRAIN, MOVING_MOMENTS } from '../src/backend/fused_kernels/b
 import { RELU_GRAD } from '../src/backend/fused_kernels/broadcast_grads.js';
 import { NORMALIZE_INPUT } from '../src/backend/fused_kernels/normalize_input.js';
 import { composeConfig } from '../src/config/index.js';
+import { experimentJobs } from '../src/experiments/experiment.js';
 import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run.js';
 import { setTapeSavesShared } from '../src/backend/tape_saves.js';
 import { nativeStatus } from '../src/backend/native/index.js';
@@ -94,8 +95,10 @@ interface Setting {
 function settingOf(name: SettingName): Setting {
   const mode = name.endsWith('one') ? 'one_shot' : 'zero_shot';
   if (name.startsWith('main')) {
-    // The main job exactly: `rvos train experiment=main model.mode=...` (its model, batch, clip and loss).
-    const config = composeConfig({ configDir: path.resolve(here, '../configs'), overrides: ['experiment=main', `model.mode=${mode}`] }).config;
+    // The main job exactly: its run of this mode, as `rvos main` composes it (its model, batch, clip and loss).
+    const configDir = path.resolve(here, '../configs');
+    const job = experimentJobs('main', configDir, []).find((o) => o.includes(`model.mode=${mode}`))!;
+    const config = composeConfig({ configDir, overrides: job }).config;
     return {
       config: modelConfigOf(config),
       size: [config.data.size[0], config.data.size[1]],

@@ -108,7 +108,7 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
 }
 
 /**
- * The main job's setting (`rvos train experiment=main model.mode=...`: light encoder + motion,
+ * The main job's setting (its runs as `rvos main` composes them: light encoder + motion,
  * hidden 32, 5 slots, 64x64, batch 4, clip 4), ours and the peer alternating in the same run, one
  * thread each (one OpenMP thread for our native convolutions, `--threads 1` for PyTorch). Each
  * round is one process of ours (training: the mean of BENCH_MAIN_STEPS timed steps after a

@@ -9,11 +9,13 @@ import { CONFIG_DIR, overrideValue, testProtocol, writeFixtureSweep } from './sw
 describe('the main job over seeds', () => {
   it('--seeds 5 runs seeds 1..5 of zero-shot and one-shot', () => {
     const jobs = experimentJobs('main', CONFIG_DIR, [seedsOverride('5', [])]);
-    expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3, 4, 5].map((s) => `model.mode=${m} seed=${s}`)));
+    // Each mode is a variant with its own inputs: one-shot models have no use for the zero-shot ones.
+    const variants = { zero_shot: 'run.name=zero_shot model.mode=zero_shot', one_shot: 'run.name=one_shot model.mode=one_shot model.inputs=[prev_mask]' };
+    expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(Object.values(variants).flatMap((v) => [1, 2, 3, 4, 5].map((s) => `${v} seed=${s}`)));
     // Without --seeds: one run per mode at the config's seed.
     expect(experimentJobs('main', CONFIG_DIR, [])).toEqual([
-      ['experiment=main', 'model.mode=zero_shot'],
-      ['experiment=main', 'model.mode=one_shot'],
+      ['experiment=main', 'run.name=zero_shot', 'model.mode=zero_shot'],
+      ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]'],
     ]);
   });
 
@@ -28,9 +30,10 @@ describe('the main job over seeds', () => {
     );
     const md = fs.readFileSync(writeSweepReport(dir, 'main'), 'utf8');
     // One-shot − zero-shot = 0.35 on every video of every seed: p = 2/(B + 1) from the bootstrap, 0 from the t-test.
-    expect(md).toContain('| `model.mode=one_shot` | `model.mode=zero_shot` | +0.350 [+0.350, +0.350] | 5 × 8 | +∞ | < 0.001 | yes (Holm p < 0.001)');
-    expect(md).toMatch(/\| model\.mode=one_shot > model\.mode=zero_shot \| .* \| 5 × 8 \| \+∞ \| holds \(Holm p < 0\.001\) \|/);
-    expect(md).toContain('| `model.mode=zero_shot` | 5 | 0.370 [');
+    // The variants are labelled by their names (sweep.variants in configs/experiment/main.yaml).
+    expect(md).toContain('| `one_shot` | `zero_shot` | +0.350 [+0.350, +0.350] | 5 × 8 | +∞ | < 0.001 | yes (Holm p < 0.001)');
+    expect(md).toMatch(/\| one_shot > zero_shot \| .* \| 5 × 8 \| \+∞ \| holds \(Holm p < 0\.001\) \|/);
+    expect(md).toContain('| `zero_shot` | 5 | 0.370 [');
     expect(md).toContain('| validation split |');
   });
 });
