@@ -9,7 +9,8 @@ import { readConfigJson } from '../model_io.js';
 import { CopyFirstModel } from './copy_first.js';
 import { MobilePriorModel } from './mobile_prior/model.js';
 import { SiamMaskModel } from './siammask/model.js';
-import { BASELINE_FAMILIES, type BaselineFamily, type BaselineModel, type BaselineModelConfig } from './types.js';
+import type { PreviousMaskFeed } from '../names.js';
+import { BASELINE_FAMILIES, type BaselineFamily, type BaselineModel, type BaselineModelConfig, type MobilePriorOptions } from './types.js';
 
 export function isBaselineFamily(name: unknown): name is BaselineFamily {
   return typeof name === 'string' && (BASELINE_FAMILIES as readonly string[]).includes(name);
@@ -45,9 +46,16 @@ export function savedFamily(dir: string): string {
   return typeof config.family === 'string' ? config.family : 'rvos';
 }
 
+/** Model folders saved before mobilePrior.previousMask had that name call it priorInput (same values). */
+function olderConfig(config: BaselineModelConfig): BaselineModelConfig {
+  if (config.family !== 'mobile_prior' || config.mobilePrior == null || !('priorInput' in config.mobilePrior)) return config;
+  const { priorInput, ...rest } = config.mobilePrior as MobilePriorOptions & { priorInput?: PreviousMaskFeed };
+  return { ...config, mobilePrior: { ...rest, previousMask: priorInput } };
+}
+
 /** Loads a baseline model saved with `model.save(dir)`. */
 export function loadBaseline(dir: string): BaselineModel {
-  const config = readConfigJson<BaselineModelConfig>(dir);
+  const config = olderConfig(readConfigJson<BaselineModelConfig>(dir));
   validate(config);
   switch (config.family) {
     case 'mobile_prior':

@@ -88,6 +88,22 @@ describe('mobile_prior', () => {
     model.dispose();
   });
 
+  it('loads a model folder saved when previousMask was called priorInput, with the feed it was saved with', async () => {
+    const base = MOBILE_PRIOR as Extract<BaselineModelConfig, { family: 'mobile_prior' }>;
+    const model = createBaseline({ ...base, mobilePrior: { ...base.mobilePrior, previousMask: 'soft' } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-'));
+    dirs.push(dir);
+    await model.save(dir);
+    const file = path.join(dir, 'config.json');
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const { previousMask, ...rest } = saved.mobilePrior;
+    fs.writeFileSync(file, JSON.stringify({ ...saved, mobilePrior: { ...rest, priorInput: previousMask } }));
+    const loaded = loadBaseline(dir) as MobilePriorModel;
+    expect(loaded.predictionFeed).toBe('soft');
+    loaded.dispose();
+    model.dispose();
+  });
+
   it('leaks no tensors across training steps and tracked frames', async () => {
     const model = createBaseline(MOBILE_PRIOR);
     const batch = movingSquares();
