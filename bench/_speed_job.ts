@@ -16,14 +16,14 @@ import { BATCH_NORM_TRAIN, MOVING_MOMENTS } from '../src/backend/fused_kernels/b
 import { RELU_GRAD } from '../src/backend/fused_kernels/broadcast_grads.js';
 import { NORMALIZE_INPUT } from '../src/backend/fused_kernels/normalize_input.js';
 import { composeConfig } from '../src/config/index.js';
-import { experimentJobs } from '../src/experiments/experiment.js';
-import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run.js';
+import { experimentJobs } from '../src/experiments/launch/experiment.js';
+import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run/run.js';
 import { setTapeSavesShared } from '../src/backend/tape_saves.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
 import { synthesizeVideo } from '../src/data/index.js';
-import { evaluateModel } from '../src/experiments/evaluate_model.js';
+import { evaluateModel } from '../src/experiments/run/evaluate_model.js';
 import { InferenceCore, RVOSModel, type RVOSModelConfig } from '../src/models/index.js';
 import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
 import type { ClipLossOptions } from '../src/train/clip_loss.js';

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { InferenceCore, RVOSModel, type FrameModel, type RVOSModelConfig } from '../src/models/index.js';
 import { createBaseline, trainableParameters, type BaselineModelConfig } from '../src/models/baselines/index.js';
-import { gradientsFor } from '../src/experiments/model_family.js';
+import { gradientsFor } from '../src/experiments/run/model_family.js';
 import { gradientsInThread } from '../src/train/parallel/gradients.js';
 import type { ClipLossOptions } from '../src/train/clip_loss.js';
 import type { ClipBatch } from '../src/data/batch.js';

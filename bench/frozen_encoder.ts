@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { composeConfig } from '../src/config/index.js';
-import { modelConfigOf } from '../src/experiments/run.js';
+import { modelConfigOf } from '../src/experiments/run/run.js';
 import { RVOSModel } from '../src/models/index.js';
 import { Adam, clipByGlobalNorm } from '../src/train/adam.js';
 import type { ClipBatch } from '../src/data/batch.js';

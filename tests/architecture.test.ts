@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cycles, folderOf, importGraph, type ImportNode } from './import_graph.js';
+import { cycles, importGraph, type ImportNode } from './import_graph.js';
 
 const DOC = path.join('docs', 'ARCHITECTURE.md');
 const text = fs.readFileSync(DOC, 'utf8');
@@ -32,8 +32,7 @@ describe('architecture', () => {
 
   it('every import between src/ folders goes down the layer order of docs/ARCHITECTURE.md (peers import nothing of each other)', () => {
     const rank = layerOrder();
-    const folders = fs.readdirSync('src', { withFileTypes: true }).filter((e) => e.isDirectory());
-    expect(folders.map((f) => f.name).filter((f) => !rank.has(f))).toEqual([]);
+    expect(unrankedFolders(rank)).toEqual([]);
     expect(upwardImports(graph, rank)).toEqual([]);
   });
 
@@ -44,6 +43,16 @@ describe('architecture', () => {
     withBackEdge.set(file, { local: [path.join('src', 'train', 'clip_loss.ts')], packages: [] });
     expect(cycles(withBackEdge)).toEqual([]);
     expect(upwardImports(withBackEdge, rank)).toEqual([`${file} → src/train/clip_loss.ts (models may not import train)`]);
+  });
+
+  it('a folder ranked by subfolder is checked by subfolder (experiments/run may not import experiments/report)', () => {
+    const rank = layerOrder();
+    const withBackEdge = new Map(graph);
+    const file = path.join('src', 'experiments', 'run', 'x.ts');
+    withBackEdge.set(file, { local: [path.join('src', 'experiments', 'report', 'sweep_results.ts')], packages: [] });
+    expect(upwardImports(withBackEdge, rank)).toEqual([
+      `${file} → src/experiments/report/sweep_results.ts (experiments/run may not import experiments/report)`,
+    ]);
   });
 
   it('every path docs/ARCHITECTURE.md names exists', () => {
@@ -61,12 +70,30 @@ describe('architecture', () => {
   });
 });
 
-/** Imports from a folder to one at the same or a higher layer. */
+/** The layer a file is in: its folder of src/, or folder/subfolder where the doc ranks that folder by subfolder. */
+function layerOf(file: string, rank: Map<string, number>): string {
+  const [, folder, sub] = file.split(path.sep);
+  return sub !== undefined && rank.has(`${folder}/${sub}`) ? `${folder}/${sub}` : folder!;
+}
+
+/** Folders of src/ the layer block leaves out; a folder ranked by subfolder must hold only ranked subfolders. */
+function unrankedFolders(rank: Map<string, number>): string[] {
+  return fs
+    .readdirSync('src', { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !rank.has(e.name))
+    .flatMap((folder) => {
+      const entries = fs.readdirSync(path.join('src', folder.name), { withFileTypes: true });
+      const subs = entries.filter((e) => e.isDirectory()).map((e) => `${folder.name}/${e.name}`);
+      return subs.length === 0 || entries.some((e) => e.isFile()) ? [folder.name] : subs.filter((s) => !rank.has(s));
+    });
+}
+
+/** Imports from a layer to one at the same or a higher layer. */
 function upwardImports(graph: Map<string, ImportNode>, rank: Map<string, number>): string[] {
   const upward: string[] = [];
   for (const [file, node] of graph) {
     for (const target of node.local) {
-      const [from, to] = [folderOf(file), folderOf(target)];
+      const [from, to] = [layerOf(file, rank), layerOf(target, rank)];
       if (from !== to && rank.get(from)! <= rank.get(to)!) upward.push(`${file} → ${target} (${from} may not import ${to})`);
     }
   }

@@ -9,12 +9,12 @@ export { openDavis2017, readLabelPng, DAVIS_PALETTE } from '../../src/data/index
 export { overlayLabels } from '../../src/eval/overlay.js';
 export { frameToTensor, labelsToSlotMasks, outputLabels, readGivenObjects, startVideo } from '../../src/eval/predictor.js';
 export { GLOBAL_MEASURES } from '../../src/eval/report.js';
-export { runTraining } from '../../src/experiments/run.js';
-export { runExperiment } from '../../src/experiments/experiment.js';
-export { readSweep, groupVariants } from '../../src/experiments/sweep_results.js';
-export { renderMarkdown, formatStat } from '../../src/experiments/report_md.js';
+export { runTraining } from '../../src/experiments/run/run.js';
+export { runExperiment } from '../../src/experiments/launch/experiment.js';
+export { readSweep, groupVariants } from '../../src/experiments/report/sweep_results.js';
+export { renderMarkdown, formatStat } from '../../src/experiments/report/report_md.js';
 export { readRecords } from '../../src/logging/index.js';
-export { readScalars } from '../../src/experiments/charts_scalars.js';
+export { readScalars } from '../../src/experiments/report/charts_scalars.js';
 export { InferenceCore, logitsToLabels, loadModel, RVOSModel } from '../../src/models/index.js';
 export { levelChannels } from '../../src/models/decoder.js';
 export { globalMatchingMap, localMatchingMap, FEELVOS_LOCAL_RADIUS, scaledLocalRadius } from '../../src/layers/matching.js';

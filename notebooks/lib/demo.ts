@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { composeConfig, loadRunConfig } from '../../src/config/index.js';
 import { officialTaskName, type DavisEvaluation } from '../../src/eval/report.js';
-import { runTraining, type RunResults } from '../../src/experiments/run.js';
+import { runTraining, type RunResults } from '../../src/experiments/run/run.js';
 import { ConfigError, EvalError } from '../../src/utils/errors.js';
 
 /** Folder for the notebooks' data, runs and sweeps. */

@@ -3,7 +3,7 @@
  *
  * tslab compiles cells (and every .ts file they import, with all its imports) to CommonJS with its
  * own TypeScript 5.0, and type-checks them all. The library does not load that way: it is ESM
- * (`import.meta.url` in src/backend, src/experiments/launcher.ts and src/data/worker_pool.ts is a
+ * (`import.meta.url` in src/backend, src/experiments/launch/launcher.ts and src/data/worker_pool.ts is a
  * syntax error in CommonJS) and zod 4's types need TypeScript ≥ 5.5. So the notebooks load it at
  * run time through tsx, the loader `rvos` and the tests use: the same code, the same module
  * instances (one tfjs-core), no second compiler. This file is the only one tslab compiles.

@@ -241,7 +241,7 @@ export const DataConfigSchema = z.strictObject({
   test_split: z.string().min(1).default('val'),
   /**
    * A DAVIS-2016 folder (either layout) the runs of `rvos experiment` are also scored on after
-   * training ("Real video" in the report; src/experiments/real_video.ts). null = the DAVIS2016_ROOT
+   * training ("Real video" in the report; src/experiments/report/real_video.ts). null = the DAVIS2016_ROOT
    * or DAVIS_ROOT environment variable, else none. Never trained or chosen on.
    */
   real_root: z.string().min(1).nullable().default(null),
@@ -394,7 +394,7 @@ export const SweepConfigSchema = z.strictObject({
 });
 
 /**
- * What an experiment's report compares (src/experiments/comparisons.ts). A selector is a
+ * What an experiment's report compares (src/experiments/report/comparisons.ts). A selector is a
  * sweep.variants name (`ST`) or a `key=value` setting (`model.mode=zero_shot`).
  */
 export const ReportConfigSchema = z.strictObject({

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchSource } from '../../src/experiments/batch_source.js';
+import { BatchSource } from '../../src/experiments/run/batch_source.js';
 import { memoryDataset, memorySequence, synthesizeVideo } from '../../src/data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../../src/models/index.js';
 import { train, type StepInfo } from '../../src/train/trainer.js';

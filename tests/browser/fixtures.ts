@@ -14,7 +14,7 @@ import { synthesizeVideo } from '../../src/data/synth/video.js';
 import type { RgbImage } from '../../src/data/types.js';
 import { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
 import { jaccard } from '../../src/eval/jaccard.js';
-import { modelConfigOf } from '../../src/experiments/run.js';
+import { modelConfigOf } from '../../src/experiments/run/run.js';
 import { RVOSModel, saveModel } from '../../src/models/index.js';
 import { Rng } from '../../src/utils/rng.js';
 

@@ -9,7 +9,7 @@ import { run as infer } from '../../src/cli/commands/infer.js';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
 import { encodeJpeg, writeLabelPng } from '../../src/data/index.js';
 import { evaluateYouTubeVOS } from '../../src/eval/youtube_vos.js';
-import { modelConfigOf } from '../../src/experiments/run.js';
+import { modelConfigOf } from '../../src/experiments/run/run.js';
 import { RVOSModel, saveModel } from '../../src/models/index.js';
 import { DataError } from '../../src/utils/errors.js';
 import { expectOneLineError, rvos } from './helpers.js';

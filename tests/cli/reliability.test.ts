@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
-import { ensureSyntheticDataset } from '../../src/experiments/datasets.js';
+import { ensureSyntheticDataset } from '../../src/experiments/run/datasets.js';
 import { expectOneLineError, rvos } from './helpers.js';
 import { tagSteps } from './tb.js';
 

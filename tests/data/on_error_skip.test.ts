@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
 import { generateSyntheticDataset } from '../../src/data/synth/dataset.js';
 import { DIFFICULTY_PRESETS } from '../../src/data/synth/options.js';
-import { openSplit } from '../../src/experiments/datasets.js';
+import { openSplit } from '../../src/experiments/run/datasets.js';
 import { DataError } from '../../src/utils/errors.js';
 import { removeDir, tempDir } from './helpers.js';
 

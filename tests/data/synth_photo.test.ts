@@ -12,7 +12,7 @@ import { openPhotoGenerator } from '../../src/data/synth/photo.js';
 import { isCutout, listPhotos, loadCutout, loadPool, photoPool, splitPhotos, type Photo } from '../../src/data/synth/photo_library.js';
 import { DEFAULT_PHOTO_EFFECTS, resolvePhotoEffects, type PhotoEffects } from '../../src/data/synth/photo_options.js';
 import { synthesizePhotoVideo } from '../../src/data/synth/photo_video.js';
-import { ensureSyntheticDataset } from '../../src/experiments/datasets.js';
+import { ensureSyntheticDataset } from '../../src/experiments/run/datasets.js';
 import { ConfigError } from '../../src/utils/errors.js';
 import { Rng } from '../../src/utils/rng.js';
 import { REPO_CONFIGS } from '../config/helpers.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { disposeBatch, memoryDataset, memorySequence, synthesizeVideo } from '../../src/data/index.js';
-import { BatchSource } from '../../src/experiments/batch_source.js';
+import { BatchSource } from '../../src/experiments/run/batch_source.js';
 import { Rng } from '../../src/utils/rng.js';
 
 function dataset() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { breakdownTables } from '../../src/experiments/breakdown_tables.js';
-import { renderMarkdown } from '../../src/experiments/report_md.js';
-import type { Variant } from '../../src/experiments/sweep_results.js';
+import { breakdownTables } from '../../src/experiments/report/breakdown_tables.js';
+import { renderMarkdown } from '../../src/experiments/report/report_md.js';
+import type { Variant } from '../../src/experiments/report/sweep_results.js';
 import type { EvaluationBreakdown } from '../../src/eval/breakdown.js';
 
 function variant(label: string, breakdowns: (EvaluationBreakdown | undefined)[]): Variant {

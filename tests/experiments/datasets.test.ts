@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
-import { checkSplits, ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
+import { checkSplits, ensureSyntheticDataset, openSplit } from '../../src/experiments/run/datasets.js';
 import type { VideoDataset } from '../../src/data/index.js';
 import { ConfigError } from '../../src/utils/errors.js';
 
@@ -40,7 +40,7 @@ describe('synthetic dataset on first use', () => {
 
 describe('training stages', () => {
   it('scales relative stage lengths to train.steps, the last stage taking the remainder', async () => {
-    const { trainingStages } = await import('../../src/experiments/run.js');
+    const { trainingStages } = await import('../../src/experiments/run/run.js');
     const config = composeConfig({ configDir: 'configs', overrides: ['train=cpu_small', 'train.steps=51'] }).config;
     expect(config.train.stages).toBe('st_plus');
     expect(trainingStages(config)).toEqual([

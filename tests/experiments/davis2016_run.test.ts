@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { run as evalCli } from '../../src/cli/commands/eval.js';
 import { composeConfig } from '../../src/config/index.js';
 import { readLabelPng, writeLabelPng } from '../../src/data/palette_png.js';
-import { runTraining } from '../../src/experiments/run.js';
+import { runTraining } from '../../src/experiments/run/run.js';
 import { movingSquare, writeDavis2016Official } from '../data/davis2016_fixture.js';
 import { rectLabels, removeDir, tempDir, testImage, writeDavis, writeJpeg } from '../data/helpers.js';
 

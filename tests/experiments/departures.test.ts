@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
-import { departureNames, departuresMarkdown, rvosDepartures } from '../../src/experiments/departures.js';
-import { experimentJobs } from '../../src/experiments/experiment.js';
-import type { SweepJobResult } from '../../src/experiments/sweep_results.js';
+import { departureNames, departuresMarkdown, rvosDepartures } from '../../src/experiments/report/departures.js';
+import { experimentJobs } from '../../src/experiments/launch/experiment.js';
+import type { SweepJobResult } from '../../src/experiments/report/sweep_results.js';
 
 const compose = (...overrides: string[]) => composeConfig({ configDir: 'configs', overrides });
 const names = (...overrides: string[]) => rvosDepartures(compose(...overrides).config).map((d) => d.name);

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
-import { experimentJobs } from '../../src/experiments/experiment.js';
-import { trainingStages } from '../../src/experiments/run.js';
+import { experimentJobs } from '../../src/experiments/launch/experiment.js';
+import { trainingStages } from '../../src/experiments/run/run.js';
 
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 

@@ -1,6 +1,6 @@
 // Per-variant learning curves: validation J&F per step, mean over seeds with the seeds' range, drawn as SVG.
 import { describe, expect, it } from 'vitest';
-import { learningCurves, learningCurveSpec, renderVegaLite } from '../../src/experiments/charts.js';
+import { learningCurves, learningCurveSpec, renderVegaLite } from '../../src/experiments/report/charts.js';
 
 describe('learning curves', () => {
   const points = [

@@ -2,8 +2,8 @@
 // report that pairs them by seed and video, with the floors and the corrected verdict.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { experimentJobs, seedsOverride } from '../../src/experiments/experiment.js';
-import { writeSweepReport } from '../../src/experiments/report_md.js';
+import { experimentJobs, seedsOverride } from '../../src/experiments/launch/experiment.js';
+import { writeSweepReport } from '../../src/experiments/report/report_md.js';
 import { CONFIG_DIR, overrideValue, testProtocol, writeFixtureSweep } from './sweep_fixture.js';
 
 describe('the main job over seeds', () => {

@@ -11,14 +11,14 @@ import {
   formatP,
   formatUnits,
   pairedComparison,
-} from '../../src/experiments/paired_comparison.js';
+} from '../../src/experiments/report/paired_comparison.js';
 import { BOOTSTRAP_RESAMPLES } from '../../src/eval/bootstrap.js';
-import { compareVariants, sweepComparisons } from '../../src/experiments/comparisons.js';
-import { writeSweepReport } from '../../src/experiments/report_md.js';
-import { renderHtmlReport } from '../../src/experiments/report_html.js';
-import { groupVariants, readSweep } from '../../src/experiments/sweep_results.js';
+import { compareVariants, sweepComparisons } from '../../src/experiments/report/comparisons.js';
+import { writeSweepReport } from '../../src/experiments/report/report_md.js';
+import { renderHtmlReport } from '../../src/experiments/report/report_html.js';
+import { groupVariants, readSweep } from '../../src/experiments/report/sweep_results.js';
 import { overrideValue, testProtocol, writeFixtureSweep } from './sweep_fixture.js';
-import { floorKey, FLOORS_FILE, readSweepFloors } from '../../src/experiments/sweep_floors.js';
+import { floorKey, FLOORS_FILE, readSweepFloors } from '../../src/experiments/report/sweep_floors.js';
 import { loadRunConfig } from '../../src/config/index.js';
 
 const seeds = (...v: number[]) => new Map(v.map((x, i) => [i + 1, { global: x, videos: null }] as const));

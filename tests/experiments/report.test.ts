@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupVariants, meanStd, readSweep, variantOverrides } from '../../src/experiments/sweep_results.js';
-import { renderMarkdown, writeSweepReport } from '../../src/experiments/report_md.js';
+import { groupVariants, meanStd, readSweep, variantOverrides } from '../../src/experiments/report/sweep_results.js';
+import { renderMarkdown, writeSweepReport } from '../../src/experiments/report/report_md.js';
 import { EvalError } from '../../src/utils/errors.js';
 
 function global(jf: number) {

@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
 import { writeLabelPng } from '../../src/data/index.js';
-import { ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
-import { readScalars } from '../../src/experiments/charts_scalars.js';
-import { displayNames, inputsNote, renderHtmlReport, writeHtmlReport } from '../../src/experiments/report_html.js';
-import { groupVariants, readSweep } from '../../src/experiments/sweep_results.js';
+import { ensureSyntheticDataset, openSplit } from '../../src/experiments/run/datasets.js';
+import { readScalars } from '../../src/experiments/report/charts_scalars.js';
+import { displayNames, inputsNote, renderHtmlReport, writeHtmlReport } from '../../src/experiments/report/report_html.js';
+import { groupVariants, readSweep } from '../../src/experiments/report/sweep_results.js';
 import { SummaryWriter } from '../../src/logging/index.js';
 
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/results_md.js';
-import { FLOORS_FILE, floorKey } from '../../src/experiments/sweep_floors.js';
+import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/report/results_md.js';
+import { FLOORS_FILE, floorKey } from '../../src/experiments/report/sweep_floors.js';
 import { loadRunConfig } from '../../src/config/index.js';
-import { finishSweepInfo, readSweepInfo, shellQuote, startSweepInfo } from '../../src/experiments/sweep_info.js';
+import { finishSweepInfo, readSweepInfo, shellQuote, startSweepInfo } from '../../src/experiments/report/sweep_info.js';
 import { CONFIG_DIR, overrideValue, writeFixtureSweep } from './sweep_fixture.js';
 
 // 2 variants × 2 seeds, 20 steps: one-shot − zero-shot = +0.30, +0.32 per seed.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { composeConfig, loadRunConfig } from '../../src/config/index.js';
-import { runTraining } from '../../src/experiments/run.js';
+import { runTraining } from '../../src/experiments/run/run.js';
 import { readLabelPng } from '../../src/data/index.js';
 import { evaluateDavis } from '../../src/eval/davis.js';
 import { formatFixed3 } from '../../src/eval/report.js';

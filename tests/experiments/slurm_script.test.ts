@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeConfig, listGroupOptions, type SlurmLauncherConfig } from '../../src/config/index.js';
-import { arraySpec, batchScript, sbatchOptions, shellQuote, type BatchScriptOptions } from '../../src/experiments/slurm/batch_script.js';
-import { taskView } from '../../src/experiments/slurm/task_state.js';
-import { launchSweep } from '../../src/experiments/launcher.js';
+import { arraySpec, batchScript, sbatchOptions, shellQuote, type BatchScriptOptions } from '../../src/experiments/launch/slurm/batch_script.js';
+import { taskView } from '../../src/experiments/launch/slurm/task_state.js';
+import { launchSweep } from '../../src/experiments/launch/launcher.js';
 import { ConfigError } from '../../src/utils/errors.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-slurm-unit-'));

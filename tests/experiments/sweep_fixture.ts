@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
-import { experimentJobs } from '../../src/experiments/experiment.js';
+import { experimentJobs } from '../../src/experiments/launch/experiment.js';
 
 export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 

@@ -6,11 +6,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { composeConfig, saveRunConfig } from '../../src/config/index.js';
-import { computeFloor, floorKey, readSweepFloors, reportedSplit, writeSweepFloors } from '../../src/experiments/sweep_floors.js';
-import { ensureSyntheticDataset, openSplit } from '../../src/experiments/datasets.js';
-import type { SweepJobResult } from '../../src/experiments/sweep_results.js';
-import { floorLabel } from '../../src/experiments/floor_check.js';
-import { predictCopyFirst } from '../../src/experiments/floor.js';
+import { computeFloor, floorKey, readSweepFloors, reportedSplit, writeSweepFloors } from '../../src/experiments/report/sweep_floors.js';
+import { ensureSyntheticDataset, openSplit } from '../../src/experiments/run/datasets.js';
+import type { SweepJobResult } from '../../src/experiments/report/sweep_results.js';
+import { floorLabel } from '../../src/experiments/report/floor_check.js';
+import { predictCopyFirst } from '../../src/experiments/run/floor.js';
 import { evaluateDavis } from '../../src/eval/davis.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-floors-'));

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
-import { experimentJobs, seedsOverride } from '../../src/experiments/experiment.js';
-import { estimateLine, jobLabels, makespan } from '../../src/experiments/sweep_watch.js';
-import { estimateJobSeconds, readTimings, recordTiming, speedKey, type TimingRecord } from '../../src/experiments/timings.js';
-import type { RunResults } from '../../src/experiments/run.js';
+import { experimentJobs, seedsOverride } from '../../src/experiments/launch/experiment.js';
+import { estimateLine, jobLabels, makespan } from '../../src/experiments/launch/sweep_watch.js';
+import { estimateJobSeconds, readTimings, recordTiming, speedKey, type TimingRecord } from '../../src/experiments/run/timings.js';
+import type { RunResults } from '../../src/experiments/run/run.js';
 import { ConfigError } from '../../src/utils/errors.js';
 import { CONFIG_DIR } from './sweep_fixture.js';
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
-import { experimentJobs } from '../../src/experiments/experiment.js';
+import { experimentJobs } from '../../src/experiments/launch/experiment.js';
 import * as api from '../../notebooks/lib/api.js';
 import { distinguishingLabels, divergingRgb, encodePng, labelsToRgb } from '../../notebooks/lib/view.js';
 import { vegaLiteSvg } from '../../notebooks/lib/plots.js';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { memoryDataset, memorySequence, synthesizeVideo } from '../../src/data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../../src/models/index.js';
-import { BatchSource } from '../../src/experiments/batch_source.js';
+import { BatchSource } from '../../src/experiments/run/batch_source.js';
 import { Adam, clipByGlobalNorm } from '../../src/train/adam.js';
 import { clipLoss, type ClipLossOptions } from '../../src/train/clip_loss.js';
 import type { ClipBatch } from '../../src/data/batch.js';

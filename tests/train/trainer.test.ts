@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { memoryDataset, memorySequence, synthesizeVideo } from '../../src/data/index.js';
 import { RVOSModel, type RVOSModelConfig } from '../../src/models/index.js';
-import { BatchSource } from '../../src/experiments/batch_source.js';
+import { BatchSource } from '../../src/experiments/run/batch_source.js';
 import { train, type TrainerOptions, type StepInfo } from '../../src/train/trainer.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { TrainingError } from '../../src/utils/errors.js';

@@ -193,7 +193,7 @@ async function predictWithRun(
   backendFlag: string | undefined,
 ): Promise<{ results: string; out: string; task: EvalTask }> {
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
-  const { EVAL_DATASETS, loadRun, openEvalSplit, predictDataset } = await import('../../experiments/predict_dataset.js');
+  const { EVAL_DATASETS, loadRun, openEvalSplit, predictDataset } = await import('../../experiments/run/predict_dataset.js');
   const { loadRunConfig } = await import('../../config/index.js');
   const backendConfig = loadRunConfig(runDir).config.backend;
   await initBackend(backendFlag === undefined ? backendConfig : parseBackendPreference(backendFlag, '--backend'));
@@ -218,7 +218,7 @@ async function predictWithRun(
   }
 }
 
-/** Writes the copy-first floor of `dataset`'s split into <out>/predictions (src/experiments/floor.ts). */
+/** Writes the copy-first floor of `dataset`'s split into <out>/predictions (src/experiments/run/floor.ts). */
 async function predictFloor(
   dataset: Dataset,
   root: string,
@@ -228,9 +228,9 @@ async function predictFloor(
   backendFlag: string | undefined,
 ): Promise<{ results: string; out: string }> {
   const { initBackend, parseBackendPreference } = await import('../../backend/index.js');
-  const { openSplit } = await import('../../experiments/datasets.js');
-  const { EVAL_DATASETS } = await import('../../experiments/predict_dataset.js');
-  const { predictCopyFirst } = await import('../../experiments/floor.js');
+  const { openSplit } = await import('../../experiments/run/datasets.js');
+  const { EVAL_DATASETS } = await import('../../experiments/run/predict_dataset.js');
+  const { predictCopyFirst } = await import('../../experiments/run/floor.js');
   await initBackend(backendFlag === undefined ? undefined : parseBackendPreference(backendFlag, '--backend'));
   const split = splitFlag ?? EVAL_DATASETS[dataset];
   const out = outFlag ?? path.join('results', `floor-copy_first-${dataset}-${split}`);

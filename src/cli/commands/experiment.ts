@@ -44,8 +44,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${USAGE}\n\nExperiments: ${names.join(', ') || '(none)'}`);
     return help ? 0 : 2;
   }
-  const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
-  const { shellQuote } = await import('../../experiments/sweep_info.js');
+  const { runExperiment, seedsOverride } = await import('../../experiments/launch/experiment.js');
+  const { shellQuote } = await import('../../experiments/report/sweep_info.js');
   if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
   const result = await runExperiment({
     name,

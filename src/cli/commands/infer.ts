@@ -68,8 +68,8 @@ export async function run(argv: string[]): Promise<number> {
 
   if (values.box !== undefined && values['first-mask'] !== undefined) throw new ConfigError('pass either --first-mask or --box, not both');
   const box = values.box === undefined ? null : parseBox(values.box);
-  const { loadAnyModel, segmenterOf } = await import('../../experiments/model_family.js');
-  const { inferenceOptionsOf } = await import('../../experiments/run.js');
+  const { loadAnyModel, segmenterOf } = await import('../../experiments/run/model_family.js');
+  const { inferenceOptionsOf } = await import('../../experiments/run/run.js');
   const { openFrameFolder, writeLabelPng, encodeJpeg } = await import('../../data/index.js');
   const { predictSequence } = await import('../../eval/predictor.js');
   const { overlayLabels } = await import('../../eval/overlay.js');
@@ -130,7 +130,7 @@ async function inferDataset(
   sequencesFlag: string | undefined,
   out: string,
 ): Promise<number> {
-  const { EVAL_DATASETS, loadRun, openEvalSplit, parseEvalDataset, predictDataset } = await import('../../experiments/predict_dataset.js');
+  const { EVAL_DATASETS, loadRun, openEvalSplit, parseEvalDataset, predictDataset } = await import('../../experiments/run/predict_dataset.js');
   const dataset = parseEvalDataset(datasetFlag);
   if (root === undefined) throw new UsageError(`--root DIR (the ${dataset} root) is required with --dataset`, USAGE.split('\n')[1]!, 'infer');
   const split = splitFlag ?? EVAL_DATASETS[dataset];

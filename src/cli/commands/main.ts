@@ -29,8 +29,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const { runExperiment, seedsOverride } = await import('../../experiments/experiment.js');
-  const { shellQuote } = await import('../../experiments/sweep_info.js');
+  const { runExperiment, seedsOverride } = await import('../../experiments/launch/experiment.js');
+  const { shellQuote } = await import('../../experiments/report/sweep_info.js');
   const overrides = values.seeds === undefined ? positionals : [...positionals, seedsOverride(values.seeds, positionals)];
   const started = Date.now();
   const result = await runExperiment({

@@ -1,8 +1,8 @@
 /** `rvos report SWEEP_DIR [--title T]`: (re)writes report.md and report.html for a sweep folder. */
 import path from 'node:path';
 import { parseFlags } from '../args.js';
-import { writeSweepReport } from '../../experiments/report_md.js';
-import { writeHtmlReport } from '../../experiments/report_html.js';
+import { writeSweepReport } from '../../experiments/report/report_md.js';
+import { writeHtmlReport } from '../../experiments/report/report_html.js';
 
 export async function run(argv: string[]): Promise<number> {
   const usage =
@@ -32,23 +32,23 @@ export async function run(argv: string[]): Promise<number> {
   if (dir.endsWith('.summary.json')) {
     // A committed summary: regenerate its page (tables only; provenance and notes kept).
     const target = values['results-md'] ?? dir.replace(/\.summary\.json$/, '.md');
-    const { regenerateResultsMarkdown } = await import('../../experiments/results_md.js');
+    const { regenerateResultsMarkdown } = await import('../../experiments/report/results_md.js');
     console.log(path.resolve(regenerateResultsMarkdown(dir, target, { configDir: values['config-dir'] ?? 'configs' })));
     return 0;
   }
   // A Slurm sweep submitted with --no-wait: bring summary.json up to date from its tasks first.
-  await (await import('../../experiments/slurm/launch.js')).collectSlurmSweep(dir);
+  await (await import('../../experiments/launch/slurm/launch.js')).collectSlurmSweep(dir);
   // The floors (computed once per sweep; they need the data the runs were scored on).
-  const floors = await import('../../experiments/sweep_floors.js');
+  const floors = await import('../../experiments/report/sweep_floors.js');
   if (floors.readSweepFloors(dir) === null) {
-    const { readSweep } = await import('../../experiments/sweep_results.js');
+    const { readSweep } = await import('../../experiments/report/sweep_results.js');
     await floors.writeSweepFloors(dir, readSweep(dir), (l) => console.log(l));
   }
   // The runs on real video (computed once per sweep, when a DAVIS-2016 folder is configured: the
   // runs' data.real_root, else DAVIS2016_ROOT / DAVIS_ROOT), so an existing sweep can gain the section.
-  const real = await import('../../experiments/real_video.js');
+  const real = await import('../../experiments/report/real_video.js');
   if (real.readRealVideo(dir) === null) {
-    const { readSweep } = await import('../../experiments/sweep_results.js');
+    const { readSweep } = await import('../../experiments/report/sweep_results.js');
     const { loadRunConfig } = await import('../../config/index.js');
     const jobs = readSweep(dir);
     const finished = jobs.find((j) => j.results !== undefined);
@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (values['results-md'] !== undefined) {
-    const { writeResultsMarkdown } = await import('../../experiments/results_md.js');
+    const { writeResultsMarkdown } = await import('../../experiments/report/results_md.js');
     const written = writeResultsMarkdown(dir, values['results-md'], { configDir: values['config-dir'] ?? 'configs' });
     console.log(path.resolve(written.md));
     console.log(path.resolve(written.summary));

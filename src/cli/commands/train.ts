@@ -116,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
   let created: string | undefined;
   // A new run's folder is made only once its inputs are validated, so a failed start leaves nothing.
   const runDir = args.runDir ?? (() => (created = createRunDir(composed.config.run.root, composed.config.run.name)));
-  const { runTraining } = await import('../../experiments/run.js');
+  const { runTraining } = await import('../../experiments/run/run.js');
   const results = await runTraining(composed, { runDir, resume: args.resume, overwrite: args.overwrite });
   console.log(`run folder: ${path.resolve(args.runDir ?? created!)}`);
   console.log(
@@ -136,7 +136,7 @@ async function runSweep(args: TrainArgs): Promise<number> {
     return 0;
   }
   if (args.runDir !== undefined) checkSweepDir(args.runDir, { resume: args.resume, overwrite: args.overwrite });
-  const { ensureSyntheticDataset } = await import('../../experiments/datasets.js');
+  const { ensureSyntheticDataset } = await import('../../experiments/run/datasets.js');
   for (const data of new Map(composed.map((c) => [c.config.data.root, c.config.data] as const)).values()) await ensureSyntheticDataset(data);
   const sweepDir = args.runDir ?? createSweepDir(first.run.root);
   const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
@@ -145,8 +145,8 @@ async function runSweep(args: TrainArgs): Promise<number> {
     path.join(sweepDir, 'multirun.yaml'),
     `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`,
   );
-  const { launchSweep } = await import('../../experiments/launcher.js');
-  const { watchSweep } = await import('../../experiments/sweep_watch.js');
+  const { launchSweep } = await import('../../experiments/launch/launcher.js');
+  const { watchSweep } = await import('../../experiments/launch/sweep_watch.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
   const watch = watchSweep(jobs, { configs: composed.map((c) => c.config), parallel, log: (l) => console.log(l) });
   console.log(`  ${watch.estimate}`);

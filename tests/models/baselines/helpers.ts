@@ -4,7 +4,7 @@ import type { ClipLossOptions } from '../../../src/train/clip_loss.js';
 import type { ClipBatch } from '../../../src/data/batch.js';
 import type { BaselineModel, BaselineModelConfig } from '../../../src/models/baselines/index.js';
 import type { FrameOutput, VideoSegmenter } from '../../../src/models/index.js';
-import { gradientsFor, segmenterOf } from '../../../src/experiments/model_family.js';
+import { gradientsFor, segmenterOf } from '../../../src/experiments/run/model_family.js';
 
 export const SIZE = 32;
 export const SLOTS = 2;

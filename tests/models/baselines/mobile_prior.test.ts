@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createBaseline, loadBaseline, MobilePriorModel, type BaselineModelConfig } from '../../../src/models/baselines/index.js';
-import { gradientsFor } from '../../../src/experiments/model_family.js';
+import { gradientsFor } from '../../../src/experiments/run/model_family.js';
 import { shiftedPriors } from '../../../src/models/baselines/mobile_prior/model.js';
 import { Rng } from '../../../src/utils/rng.js';
 import { forwardContext } from '../../../src/models/nn.js';

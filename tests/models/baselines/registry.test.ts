@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBaseline, isBaselineFamily, loadBaseline, savedFamily } from '../../../src/models/baselines/index.js';
 import { RVOSModel, saveModel } from '../../../src/models/index.js';
 import { predictSequence } from '../../../src/eval/predictor.js';
-import { evaluateModel } from '../../../src/experiments/evaluate_model.js';
+import { evaluateModel } from '../../../src/experiments/run/evaluate_model.js';
 import { memorySequence, synthesizeVideo } from '../../../src/data/index.js';
 import { Rng } from '../../../src/utils/rng.js';
 import { coreOf, MOBILE_PRIOR, probabilities, SIAMMASK } from './helpers.js';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { composeConfig } from '../../../src/config/index.js';
-import { runTraining } from '../../../src/experiments/run.js';
-import { loadAnyModel } from '../../../src/experiments/model_family.js';
+import { runTraining } from '../../../src/experiments/run/run.js';
+import { loadAnyModel } from '../../../src/experiments/run/model_family.js';
 import { readLabelPng } from '../../../src/data/index.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-baseline-run-'));

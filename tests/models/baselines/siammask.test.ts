@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBaseline, depthwiseXCorr, loadBaseline, SiamMaskModel } from '../../../src/models/baselines/index.js';
-import { gradientsFor } from '../../../src/experiments/model_family.js';
+import { gradientsFor } from '../../../src/experiments/run/model_family.js';
 import { contextSide, cropImages, maskBox, responseSize, squareCrop } from '../../../src/models/baselines/siammask/geometry.js';
 import { forwardContext } from '../../../src/models/nn.js';
 import { coreOf, disposeBatch, fit, frameOf, LOSS, movingSquares, probabilities, SIAMMASK, SLOTS } from './helpers.js';

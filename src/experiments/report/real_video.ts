@@ -1,0 +1,299 @@
+/**
+ * The "Real video" section of a sweep report: every finished run of an experiment scored on a
+ * DAVIS-2016 folder (data.real_root, else $DAVIS2016_ROOT or $DAVIS_ROOT) with DAVIS-2016's rules
+ * (src/eval/davis2016.ts): one-shot runs semi-supervised, zero-shot runs as unsupervised foreground
+ * (the union of their instances). The folder only reports: nothing is trained or chosen on it (the
+ * checkpoint is the one the synthetic validation split chose). Floors on the same videos: the
+ * copy-first mask (one-shot) and the non-learned zero-shot predictors (`empty`, `motion_blob`).
+ *
+ * Written per run to `<runDir>/real.json` and for the sweep to `<sweepDir>/real_video.json`, which
+ * report.md and report.html read (docs/real_video.md, "rvos experiment real").
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EvalTask } from '../../data/types.js';
+import { bootstrapMean, CONFIDENCE } from '../../eval/bootstrap.js';
+import { perSequenceScores, type SequenceScore } from '../../eval/per_sequence.js';
+import { buildDavisEvaluation, type GlobalMetrics } from '../../eval/report.js';
+import type { SequenceEvaluation } from '../../eval/sequence.js';
+import { zeroShotFloorSegmenter, ZERO_SHOT_FLOORS } from '../../models/baselines/index.js';
+import { ConfigError } from '../../utils/errors.js';
+import { writeFileAtomic } from '../../utils/fs.js';
+import { openSplit } from '../run/datasets.js';
+import { evaluateModel } from '../run/evaluate_model.js';
+import { copyFirstOptions, copyFirstSegmenter } from '../run/floor.js';
+import { segmenterOf } from '../run/model_family.js';
+import { loadRun, openEvalSplit } from '../run/predict_dataset.js';
+import { inferenceOptionsOf } from '../run/run.js';
+import type { SweepJobResult, Variant } from './sweep_results.js';
+
+export const REAL_VIDEO_FILE = 'real_video.json';
+export const RUN_REAL_FILE = 'real.json';
+/** DAVIS-2016's evaluation split (its 20 val videos; the test-dev videos have no public masks). */
+export const REAL_SPLIT = 'val';
+const ENV_KEYS = ['DAVIS2016_ROOT', 'DAVIS_ROOT'] as const;
+
+export interface RealRoot {
+  root: string;
+  /** Where it came from: `data.real_root` or the environment variable's name. */
+  from: string;
+}
+
+/** The DAVIS-2016 folder to score on: data.real_root, else $DAVIS2016_ROOT, else $DAVIS_ROOT; null when none is set. */
+export function realVideoRoot(data: { real_root?: string | null }, env: NodeJS.ProcessEnv = process.env): RealRoot | null {
+  if (data.real_root !== undefined && data.real_root !== null) return { root: data.real_root, from: 'data.real_root' };
+  for (const key of ENV_KEYS) {
+    const value = env[key];
+    if (value !== undefined && value !== '') return { root: value, from: key };
+  }
+  return null;
+}
+
+/** Refuses a configured folder that is not there before anything trains (the scores come after training). */
+export function checkRealVideoRoot(real: RealRoot | null): void {
+  if (real === null || fs.existsSync(real.root)) return;
+  throw new ConfigError(
+    `${real.from}=${real.root}: no such folder; point it at a DAVIS-2016 folder (docs/real_video.md) or unset it to skip the real-video scores`,
+  );
+}
+
+/** The line an experiment logs when no folder is configured. */
+export const REAL_VIDEO_SKIPPED = 'real video: skipped (no DAVIS-2016 folder: set data.real_root, DAVIS2016_ROOT or DAVIS_ROOT to score the runs on one)';
+
+export interface RealScore {
+  task: EvalTask;
+  global: GlobalMetrics;
+  perSequence: SequenceScore[];
+}
+
+export interface RealRunScore extends RealScore {
+  index: number;
+  runDir: string;
+  /** Wall seconds of prediction (frame decoding included). */
+  predictSeconds: number;
+  frames: number;
+}
+
+export interface RealFloor extends RealScore {
+  name: 'copy_first' | (typeof ZERO_SHOT_FLOORS)[number];
+  /** [height, width] it predicted at ('native': each video's own resolution). */
+  size: [number, number] | 'native';
+}
+
+export interface RealVideo {
+  root: string;
+  from: string;
+  split: string;
+  /** The scoring rules: DAVIS-2016's (one binary object per video). */
+  protocol: 'davis2016';
+  runs: RealRunScore[];
+  floors: RealFloor[];
+  /** Runs or floors that could not be scored, with the first line of why. */
+  missing: { what: string; reason: string }[];
+}
+
+/** One run's saved model over the folder's split, with the task of its mode. */
+export async function scoreRunOnRealVideo(runDir: string, root: string, split = REAL_SPLIT): Promise<RealScore & { predictSeconds: number; frames: number }> {
+  const loaded = await loadRun(runDir);
+  try {
+    const { config, task } = loaded;
+    const opened = await openEvalSplit(config, 'davis2016', root, split, task);
+    const segmenter = segmenterOf(loaded.model, inferenceOptionsOf(config));
+    const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
+    const evaluation = await evaluateModel(segmenter, opened.sequences, {
+      task,
+      protocol: 'davis2016',
+      size: config.data.size,
+      threshold: config.eval.threshold,
+      warn: () => {},
+      timing,
+    });
+    segmenter.dispose();
+    return { task, global: evaluation.global, perSequence: perSequenceScores(evaluation), predictSeconds: timing.seconds, frames: timing.frames };
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+/** Copy-first on the folder: each video at its own resolution, so the copied mask is the annotation's pixels. */
+async function copyFirstOnRealVideo(root: string, split: string): Promise<RealFloor> {
+  const dataset = await openSplit({ dataset: 'davis2016', root, on_error: 'raise' }, split, 'semi_supervised', 'eval');
+  const sequences: SequenceEvaluation[] = [];
+  for (const seq of dataset.sequences) {
+    const segmenter = copyFirstSegmenter(seq);
+    const one = await evaluateModel(segmenter, [seq], { task: 'semi_supervised', protocol: 'davis2016', ...copyFirstOptions(seq), warn: () => {} });
+    segmenter.dispose();
+    sequences.push(...one.sequences);
+  }
+  const evaluation = buildDavisEvaluation('semi_supervised', sequences);
+  return { name: 'copy_first', size: 'native', task: 'semi_supervised', global: evaluation.global, perSequence: perSequenceScores(evaluation) };
+}
+
+/** A non-learned zero-shot predictor on the folder, at the zero-shot runs' frame size. */
+async function zeroShotFloorOnRealVideo(
+  name: (typeof ZERO_SHOT_FLOORS)[number],
+  root: string,
+  split: string,
+  size: [number, number],
+  threshold: number,
+): Promise<RealFloor> {
+  const dataset = await openSplit({ dataset: 'davis2016', root, on_error: 'raise' }, split, 'unsupervised', 'eval');
+  const segmenter = zeroShotFloorSegmenter(name);
+  try {
+    const evaluation = await evaluateModel(segmenter, dataset.sequences, { task: 'unsupervised', protocol: 'davis2016', size, threshold, warn: () => {} });
+    return { name, size, task: 'unsupervised', global: evaluation.global, perSequence: perSequenceScores(evaluation) };
+  } finally {
+    segmenter.dispose();
+  }
+}
+
+const firstLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!;
+
+/**
+ * Scores every finished run of a sweep and the floors on `real`'s split and writes
+ * `<runDir>/real.json` per run and `<sweepDir>/real_video.json`. A run or floor that fails is
+ * listed under `missing` with the reason rather than failing the report.
+ */
+export async function writeRealVideo(sweepDir: string, jobs: SweepJobResult[], real: RealRoot, log: (line: string) => void = () => {}): Promise<RealVideo> {
+  const out: RealVideo = { root: real.root, from: real.from, split: REAL_SPLIT, protocol: 'davis2016', runs: [], floors: [], missing: [] };
+  const finished = jobs.filter((j) => j.results !== undefined);
+  if (finished.length > 0) {
+    const { initBackend } = await import('../../backend/index.js');
+    const { loadRunConfig } = await import('../../config/index.js');
+    await initBackend(loadRunConfig(finished[0]!.runDir).config.backend, { quiet: true });
+  }
+  let zeroShot: { size: [number, number]; threshold: number } | null = null;
+  for (const job of finished) {
+    try {
+      const score = await scoreRunOnRealVideo(job.runDir, real.root, REAL_SPLIT);
+      const run: RealRunScore = { index: job.index, runDir: job.runDir, ...score };
+      writeFileAtomic(
+        path.join(job.runDir, RUN_REAL_FILE),
+        `${JSON.stringify({ root: real.root, split: REAL_SPLIT, protocol: 'davis2016', ...score }, null, 2)}\n`,
+      );
+      out.runs.push(run);
+      if (score.task === 'unsupervised' && zeroShot === null) {
+        const { loadRunConfig } = await import('../../config/index.js');
+        const c = loadRunConfig(job.runDir).config;
+        zeroShot = { size: c.data.size, threshold: c.eval.threshold };
+      }
+      log(
+        `real video (${score.task}, ${real.root} ${REAL_SPLIT}): job ${job.index} J&F-Mean ${score.global['J&F-Mean'].toFixed(3)}, J-Mean ${score.global['J-Mean'].toFixed(3)} (${score.frames} frames predicted in ${score.predictSeconds.toFixed(0)} s)`,
+      );
+    } catch (err) {
+      out.missing.push({ what: `job ${job.index}`, reason: firstLine(err) });
+      log(`real video: job ${job.index} not scored: ${firstLine(err)}`);
+    }
+  }
+  const floors: [string, () => Promise<RealFloor>][] = [];
+  if (out.runs.some((r) => r.task === 'semi_supervised')) floors.push(['copy_first', () => copyFirstOnRealVideo(real.root, REAL_SPLIT)]);
+  if (zeroShot !== null) {
+    const z = zeroShot;
+    for (const name of ZERO_SHOT_FLOORS) floors.push([name, () => zeroShotFloorOnRealVideo(name, real.root, REAL_SPLIT, z.size, z.threshold)]);
+  }
+  for (const [name, compute] of floors) {
+    try {
+      const floor = await compute();
+      out.floors.push(floor);
+      log(`real video floor ${name} (${floor.task}): J&F-Mean ${floor.global['J&F-Mean'].toFixed(3)}, J-Mean ${floor.global['J-Mean'].toFixed(3)}`);
+    } catch (err) {
+      out.missing.push({ what: `floor ${name}`, reason: firstLine(err) });
+    }
+  }
+  writeFileAtomic(path.join(sweepDir, REAL_VIDEO_FILE), `${JSON.stringify(out, null, 2)}\n`);
+  return out;
+}
+
+/**
+ * A sweep's real-video scores: real_video.json, else the `real` of its summary.json (a committed
+ * summary); null when neither has them (no folder was configured) or the file is unreadable.
+ */
+export function readRealVideo(sweepDir: string): RealVideo | null {
+  for (const [file, key] of [
+    [path.join(sweepDir, REAL_VIDEO_FILE), null],
+    [path.join(sweepDir, 'summary.json'), 'real'],
+  ] as const) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const real = (key === null ? parsed : parsed[key]) as RealVideo | undefined;
+      if (real !== undefined && Array.isArray(real.runs) && Array.isArray(real.floors)) return real;
+    } catch {
+      // An unreadable file has no real-video scores; the report leaves the section out.
+    }
+  }
+  return null;
+}
+
+export interface RealVideoTable {
+  title: string;
+  note: string;
+  header: string[];
+  rows: string[][];
+}
+
+const LEVEL = `${Math.round(CONFIDENCE * 100)}%`;
+const TASK_NAMES: Record<EvalTask, string> = { semi_supervised: 'semi-supervised', unsupervised: 'unsupervised foreground' };
+
+function interval(groups: number[][]): string {
+  const kept = groups.map((g) => g.filter((x) => Number.isFinite(x))).filter((g) => g.length > 0);
+  if (kept.length === 0) return '–';
+  const b = bootstrapMean(kept);
+  return `${b.mean.toFixed(3)} [${b.lo.toFixed(3)}, ${b.hi.toFixed(3)}]`;
+}
+
+const videoMean = (scores: SequenceScore[], key: 'jAndF' | 'j' | 'f'): number[] => scores.map((s) => s[key]);
+
+/**
+ * The section's table: one row per variant (runs scored on the folder) and one per floor, with
+ * mean over seeds and videos and its bootstrap interval (seeds, then videos), as the test tables.
+ */
+export function realVideoTable(variants: Variant[], real: RealVideo, label: (v: Variant) => string): RealVideoTable {
+  const byIndex = new Map(real.runs.map((r) => [r.index, r]));
+  const copy = real.floors.find((f) => f.name === 'copy_first');
+  const videos = new Set([...real.runs, ...real.floors].flatMap((s) => s.perSequence.map((p) => p.name))).size;
+  const header = ['variant', 'task', 'n', `J&F [${LEVEL}]`, `J [${LEVEL}]`, 'F', 'J&F − copy-first floor'];
+  const rows: string[][] = [];
+  for (const v of variants) {
+    const runs = v.jobs.flatMap((j) => (byIndex.has(j.index) ? [byIndex.get(j.index)!] : []));
+    if (runs.length === 0) continue;
+    const task = runs[0]!.task;
+    const jf = runs.map((r) => videoMean(r.perSequence, 'jAndF'));
+    const mean = bootstrapMean(jf.map((g) => g.filter(Number.isFinite)).filter((g) => g.length > 0)).mean;
+    rows.push([
+      label(v),
+      TASK_NAMES[task],
+      String(runs.length),
+      interval(jf),
+      interval(runs.map((r) => videoMean(r.perSequence, 'j'))),
+      interval(runs.map((r) => videoMean(r.perSequence, 'f'))).split(' [')[0]!,
+      task === 'semi_supervised' && copy !== undefined ? signed(mean - meanOf(videoMean(copy.perSequence, 'jAndF'))) : '–',
+    ]);
+  }
+  for (const f of real.floors) {
+    rows.push([
+      `floor: ${f.name}${f.size === 'native' ? '' : ` (${f.size[0]}x${f.size[1]})`}`,
+      TASK_NAMES[f.task],
+      '–',
+      meanOf(videoMean(f.perSequence, 'jAndF')).toFixed(3),
+      meanOf(videoMean(f.perSequence, 'j')).toFixed(3),
+      meanOf(videoMean(f.perSequence, 'f')).toFixed(3),
+      '–',
+    ]);
+  }
+  const missing = real.missing.length === 0 ? '' : ` Not scored: ${real.missing.map((m) => `${m.what} (${m.reason})`).join('; ')}.`;
+  const note =
+    `Every run's validation-chosen checkpoint on the ${videos} videos of split '${real.split}' of the DAVIS-2016 folder ${real.root} (${real.from}), with DAVIS-2016's rules: one-shot runs semi-supervised (first mask given), zero-shot runs as unsupervised foreground (the union of their instances against the binary mask). ` +
+    `Nothing was trained or chosen on these videos. Mean over seeds and videos (each video weighs the same) with a ${LEVEL} bootstrap interval over seeds, then videos. ` +
+    `Floors: copy-first repeats the given first mask at each video's own resolution; empty and motion_blob are the non-learned zero-shot predictors, at the zero-shot runs' frame size.${missing}`;
+  return { title: 'Real video (DAVIS-2016)', note, header, rows };
+}
+
+function meanOf(values: number[]): number {
+  const v = values.filter(Number.isFinite);
+  return v.length === 0 ? NaN : v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+function signed(x: number): string {
+  return Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` : '–';
+}
