@@ -541,7 +541,7 @@ async function trainAndEvaluate(composed: ComposedConfig, options: RunOptions, r
   const predictionsDir = path.join(runDir, 'predictions');
   const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
   const modelTiming = { cpuSeconds: 0, frames: 0 };
-  // evalSeconds times this one evaluation (what a validation costs too: src/experiments/timings.ts).
+  // evalSeconds times this one evaluation (what a validation costs too: src/experiments/run/timings.ts).
   const evalStarted = Date.now();
   const evaluation = await evaluateModel(segmenterOf(model, inference), testSet.sequences, {
     ...predict,
