@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../utils/errors.js';
-import { listStems, readSplitFile } from './davis2017.js';
+import { listStems, readListText, readSplitFile } from './davis2017.js';
 import { openFileSequence, type FileSequence, type ObjectScan, type ValidationLevel } from './file_sequence.js';
 import { openSequences } from './open_sequences.js';
 import type { LabelMap, OnDataError, RgbImage, VideoDataset, VideoSequence } from './types.js';
@@ -67,17 +67,7 @@ export interface Davis2016ListedSequence {
  * root (a leading '/' is the root), grouped by sequence folder in the order they first appear.
  */
 export function readDavis2016List(file: string, root: string): Davis2016ListedSequence[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    const dir = path.dirname(file);
-    const have = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.txt')) : [];
-    throw new DataError(
-      `list file is missing (available in ${dir}: ${have.length > 0 ? have.join(', ') : 'none'}); check data.split / --split or the dataset root`,
-      file,
-    );
-  }
+  const text = readListText(file, 'list file', 'check data.split / --split or the dataset root');
   const byName = new Map<string, Davis2016ListedSequence>();
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();

@@ -26,20 +26,23 @@ export interface DavisOptions {
   validate?: ValidationLevel;
 }
 
-/** Reads a split file: one sequence name per line; missing or empty files raise a DataError. */
-export function readSplitFile(file: string): string[] {
-  let text: string;
+/**
+ * The text of a dataset's list file (`what`: "split file", "list file"); a missing one raises a
+ * DataError naming the lists its folder does have and `check` (what to look at).
+ */
+export function readListText(file: string, what: string, check: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch {
     const dir = path.dirname(file);
     const have = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.txt')) : [];
-    throw new DataError(
-      `split file is missing (available in ${dir}: ${have.length > 0 ? have.join(', ') : 'none'}); ` +
-        `check data.split or the dataset root`,
-      file,
-    );
+    throw new DataError(`${what} is missing (available in ${dir}: ${have.length > 0 ? have.join(', ') : 'none'}); ${check}`, file);
   }
+}
+
+/** Reads a split file: one sequence name per line; missing or empty files raise a DataError. */
+export function readSplitFile(file: string): string[] {
+  const text = readListText(file, 'split file', 'check data.split or the dataset root');
   const names = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0))];
   if (names.length === 0) throw new DataError('split file is empty; it must list one sequence name per line', file);
   return names;
