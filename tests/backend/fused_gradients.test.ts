@@ -7,6 +7,7 @@ import { hasFusedKernel, originalGradient } from '../../src/backend/fused_kernel
 import { BATCH_NORM_GRAD } from '../../src/backend/fused_kernels/batch_norm_grad.js';
 import { MAX_GRAD, MEAN_GRAD, SQUARE_GRAD } from '../../src/backend/fused_kernels/broadcast_grads.js';
 import { Rng } from '../../src/utils/rng.js';
+import { randomHost, relativeError, toTensor } from './compare.js';
 
 const TOLERANCE = 1e-5;
 
@@ -14,25 +15,11 @@ afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
-function random(rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => rng.uniform(lo, hi)),
-    shape,
-  );
-}
+const random = (rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor => toTensor(randomHost(rng, shape, lo, hi));
 
 function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
-  const av = a.dataSync();
-  const bv = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  bv.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(av[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return scale === 0 ? diff : diff / scale;
+  return relativeError({ shape: a.shape, values: Float32Array.from(a.dataSync()) }, { shape: b.shape, values: Float32Array.from(b.dataSync()) });
 }
 
 /** Both gradient functions of `kernelName` on the same dy and saved tensors, input by input. */

@@ -10,6 +10,7 @@ import { NORMALIZE_INPUT } from '../../src/backend/fused_kernels/normalize_input
 import { batchNormTrain, batchNormTrainUnfused, movingMoments } from '../../src/layers/batch_norm_train.js';
 import { normalizeInput, normalizeInputUnfused } from '../../src/layers/normalize_input.js';
 import { Rng } from '../../src/utils/rng.js';
+import { randomHost, relativeError, toTensor } from './compare.js';
 
 /**
  * Float32 tolerance of the fused batch norm against tf.moments + tf.batchNorm: its sums run in
@@ -23,25 +24,11 @@ afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
-function random(rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => rng.uniform(lo, hi)),
-    shape,
-  );
-}
+const random = (rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor => toTensor(randomHost(rng, shape, lo, hi));
 
 function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
-  const av = a.dataSync();
-  const bv = b.dataSync();
-  let diff = 0;
-  let scale = 0;
-  bv.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(av[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return scale === 0 ? diff : diff / scale;
+  return relativeError({ shape: a.shape, values: Float32Array.from(a.dataSync()) }, { shape: b.shape, values: Float32Array.from(b.dataSync()) });
 }
 
 const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
