@@ -313,6 +313,8 @@ export const TrainConfigSchema = z.strictObject({
   slot_order: z.enum(['hungarian', 'largest_first']).default('hungarian'),
   /** Weight of the foreground head's BCE against the union of the masks (models with model.inputs: foreground). */
   foreground_weight: z.number().nonnegative().default(1),
+  /** Weight of a per-pixel BCE beside the soft IoU for slots holding an object (0 = off, RVOS-exact; src/models/losses.ts). */
+  mask_bce_weight: z.number().nonnegative().default(0),
   /**
    * Training stages run in order: null = one stage of `steps`; st_plus = RVOS's ST+ schedule
    * (src/models/names.ts ST_PLUS_SCHEDULE); or a list whose lengths are relative, scaled to add up to `steps`.

@@ -35,6 +35,16 @@ export function weightedMean(perPair: tf.Tensor2D, weights: tf.Tensor2D): tf.Sca
 }
 
 /**
+ * Mean per-pixel binary cross-entropy per (batch item, slot) [B, S] (not in RVOS, whose mask loss
+ * is the soft IoU alone): a dense term whose gradient at a pixel does not depend on how much of
+ * the rest of the mask is already right, as instance-segmentation heads pair it with a dice/IoU
+ * term (e.g. Mask2Former's mask loss: binary cross-entropy plus dice).
+ */
+export function maskBCELossPerPair(logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => tf.mean(binaryCrossEntropyWithLogits(logits, targets), [1, 2]) as tf.Tensor2D);
+}
+
+/**
  * Loss pushing unmatched slots toward empty masks (not in RVOS, whose unmatched slots get no loss
  * and so repeat objects): the mean foreground probability of each slot. Returns [B, S].
  */

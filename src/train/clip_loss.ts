@@ -10,7 +10,15 @@ import type { FrameModel } from '../models/inference_core.js';
 import type { PreviousMaskFeed, PreviousMaskSource, SlotAssignment } from '../models/names.js';
 import { detach } from '../models/nn.js';
 import { replaceSlots } from '../models/slot_masks.js';
-import { emptyMaskLossPerPair, foregroundLoss, objectnessLoss, slotBalancedMean, softIoULossPerPair, weightedMean } from '../models/losses.js';
+import {
+  emptyMaskLossPerPair,
+  foregroundLoss,
+  maskBCELossPerPair,
+  objectnessLoss,
+  slotBalancedMean,
+  softIoULossPerPair,
+  weightedMean,
+} from '../models/losses.js';
 import { largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
 
 export interface ClipLossOptions {
@@ -30,6 +38,8 @@ export interface ClipLossOptions {
   slotOrder?: 'hungarian' | 'largest_first';
   /** Weight of the foreground head's per-pixel BCE against the union of the masks (models with the foreground input; default 1). */
   foregroundWeight?: number;
+  /** Weight of a per-pixel BCE beside the soft IoU for slots that hold an object (0 or absent = off, RVOS-exact). */
+  maskBceWeight?: number;
 }
 
 /** Scalars for logging; the caller owns and disposes them. */
@@ -39,6 +49,8 @@ export interface LossParts {
   objectness: tf.Scalar;
   /** Only for models with the foreground input. */
   foreground: tf.Scalar;
+  /** Only with a mask BCE weight above 0. */
+  maskBce: tf.Scalar;
 }
 
 /** A FrameModel the clip loss trains, with the family's own choices for the previous-mask input. */
@@ -64,6 +76,8 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
   const emptyTerms: tf.Scalar[] = [];
   const objectnessTerms: tf.Scalar[] = [];
   const foregroundTerms: tf.Scalar[] = [];
+  const maskBceTerms: tf.Scalar[] = [];
+  const maskBceWeight = options.maskBceWeight ?? 0;
   // A clip's first frame has no previous frame here, like a video's first frame at inference.
   let state = model.initialState(frames[1] ?? null);
   let previousLogits: tf.Tensor4D | null = null;
@@ -98,6 +112,7 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
     const holdsObject = tf.tensor2d(holds, [batchSize, slots]);
     const maskMean = options.slotBalance === true ? slotBalancedMean : weightedMean;
     maskTerms.push(maskMean(softIoULossPerPair(out.logits, targets), holdsObject));
+    if (maskBceWeight > 0) maskBceTerms.push(maskMean(maskBCELossPerPair(out.logits, targets), holdsObject));
     if (options.emptySlotWeight > 0) {
       emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), tf.sub(1, holdsObject) as tf.Tensor2D));
     }
@@ -110,14 +125,17 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
   const empty = emptyTerms.length > 0 ? (tf.addN(emptyTerms) as tf.Scalar) : zero;
   const objectness = objectnessTerms.length > 0 ? (tf.addN(objectnessTerms) as tf.Scalar) : zero;
   const foreground = foregroundTerms.length > 0 ? (tf.addN(foregroundTerms) as tf.Scalar) : null;
+  const maskBce = maskBceTerms.length > 0 ? (tf.addN(maskBceTerms) as tf.Scalar) : null;
   if (parts !== undefined) {
     parts.mask = tf.keep(tf.clone(mask));
     parts.empty = tf.keep(tf.clone(empty));
     parts.objectness = tf.keep(tf.clone(objectness));
     if (foreground !== null) parts.foreground = tf.keep(tf.clone(foreground));
+    if (maskBce !== null) parts.maskBce = tf.keep(tf.clone(maskBce));
   }
   const terms = [mask, tf.mul(empty, options.emptySlotWeight), tf.mul(objectness, options.objectnessWeight)];
   if (foreground !== null) terms.push(tf.mul(foreground, options.foregroundWeight ?? 1));
+  if (maskBce !== null) terms.push(tf.mul(maskBce, maskBceWeight));
   return tf.addN(terms) as tf.Scalar;
 }
 

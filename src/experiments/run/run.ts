@@ -155,6 +155,7 @@ export function clipLossOptionsOf(config: RvosConfig): Omit<ClipLossOptions, 'pr
     slotBalance: config.train.slot_balance,
     slotOrder: config.train.slot_order,
     foregroundWeight: config.train.foreground_weight,
+    maskBceWeight: config.train.mask_bce_weight,
   };
 }
 
