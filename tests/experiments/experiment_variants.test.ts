@@ -8,40 +8,49 @@ import { trainingStages } from '../../src/experiments/run/run.js';
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
 describe('named ablation experiments', () => {
-  it('zero_vs_one_shot: both modes × seeds 1, 2, 3, on the small CPU setting (data=synthetic_small, train=cpu_small)', () => {
-    const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
-    const [ours, main, small, smallData] = [jobs[0]!, ['experiment=main'], ['train=cpu_small'], ['data=synthetic_small']].map(
-      (o) => composeConfig({ configDir: CONFIG_DIR, overrides: o }).config,
-    );
-    expect(ours!.data).toEqual(smallData!.data);
-    expect(ours!.train).toEqual(small!.train);
-    // The main job trains longer on the varied data (held-out split from other settings), with the motion input on.
+  it("every synthetic experiment trains on the main job's data and budget (one budget for every family); zero_vs_one_shot is one model in both modes", () => {
+    const compose = (overrides: string[]) => composeConfig({ configDir: CONFIG_DIR, overrides }).config;
+    const [main, small] = [['experiment=main'], ['train=cpu_small']].map(compose);
     expect(main!.data.synth.variety).not.toBeNull();
+    expect(main!.data.synth.train_videos).toBe(1000);
     expect(main!.model.slots).toBe(main!.data.synth.objects[1]);
     expect(main!.train).toEqual({ ...small!.train, steps: 3000, lr_schedule: 'cosine', val_every: 500, ckpt_every: 500 });
-    expect([main!.model.motion_input, ours!.model.motion_input]).toEqual([true, false]);
-    expect([main!.model.first_frame_motion, ours!.model.first_frame_motion]).toEqual(['next', 'zero']);
-    expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3].map((s) => `model.mode=${m} seed=${s}`)));
+    for (const name of ['zero_vs_one_shot', 'recurrence', 'recurrence_zero_shot', 'matching_inputs', 'baselines']) {
+      const configs = experimentJobs(name, CONFIG_DIR, []).map(compose);
+      for (const c of configs) {
+        expect(c.data, name).toEqual(main!.data);
+        expect({ ...c.train, stages: null }, name).toEqual({ ...main!.train, stages: null });
+        // The RVOS variants see the main job's motion input (the baseline families ignore it).
+        expect([c.model.motion_input, c.model.first_frame_motion], name).toEqual([true, 'next']);
+      }
+      expect(new Set(configs.map((c) => c.seed)), name).toEqual(new Set([1, 2, 3, 4, 5]));
+    }
+    // zero_vs_one_shot: one RVOS model (RVOS's inputs, the main job's motion input) in both modes.
+    const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, []);
+    expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(['zero_shot', 'one_shot'].flatMap((m) => [1, 2, 3, 4, 5].map((s) => `model.mode=${m} seed=${s}`)));
+    const [zeroShot, oneShot] = [jobs[0]!, jobs[5]!].map(compose);
+    expect([zeroShot!.model.inputs, oneShot!.model.inputs]).toEqual([['prev_mask'], ['prev_mask']]);
+    expect({ ...zeroShot!.model, mode: 'one_shot' }).toEqual(oneShot!.model);
   });
 
-  it('recurrence: sweep.variants S, T, ST, ST+ × 3 seeds, one-shot; ST+ trains gt_prev then pred_prev with the same total steps', () => {
+  it('recurrence: sweep.variants S, T, ST, ST+ × 5 seeds, one-shot; ST+ trains gt_prev then pred_prev with the same total steps', () => {
     const jobs = experimentJobs('recurrence', CONFIG_DIR, []);
-    expect(jobs).toHaveLength(12);
+    expect(jobs).toHaveLength(20);
     const configs = jobs.map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
     expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(
-      ['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n === 'ST+' ? 'ST' : n}:${s}`)),
+      ['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3, 4, 5].map((s) => `${n}:${n === 'ST+' ? 'ST' : n}:${s}`)),
     );
     expect(configs.every((c) => c.model.mode === 'one_shot')).toBe(true);
     const plus = configs.find((c) => c.run.name === 'ST+')!;
     expect(plus.train.stages).toBe('st_plus');
-    expect(trainingStages(plus).map((s) => s.steps)).toEqual([300, 300]);
+    expect(trainingStages(plus).map((s) => s.steps)).toEqual([1500, 1500]);
     for (const n of ['S', 'T', 'ST']) expect(configs.find((c) => c.run.name === n)!.train.stages).toBeNull();
-    expect(configs.every((c) => c.train.steps === 600)).toBe(true);
+    expect(configs.every((c) => c.train.steps === 3000 && c.model.inputs.join() === 'prev_mask')).toBe(true);
   });
 
-  it('matching_inputs: none / global / local / both × both modes × 3 seeds', () => {
+  it('matching_inputs: none / global / local / both × both modes × 5 seeds', () => {
     const jobs = experimentJobs('matching_inputs', CONFIG_DIR, []);
-    expect(jobs).toHaveLength(24);
+    expect(jobs).toHaveLength(40);
     const configs = jobs.map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
     const seen = new Set(configs.map((c) => `${c.run.name}|${c.model.inputs.join('+')}|${c.model.mode}`));
     expect(seen.size).toBe(8);
@@ -56,12 +65,13 @@ describe('named ablation experiments', () => {
     expect(trainingStages(plus).map((s) => s.steps)).toEqual([10, 10]);
   });
 
-  it('recurrence_zero_shot: S, T, ST × 3 seeds, zero-shot, one training stage', () => {
+  it('recurrence_zero_shot: S, T, ST × 5 seeds, zero-shot, one training stage, no slot canvas (a slot-to-slot path beside the recurrence)', () => {
     const configs = experimentJobs('recurrence_zero_shot', CONFIG_DIR, []).map((overrides) => composeConfig({ configDir: CONFIG_DIR, overrides }).config);
     expect(configs.map((c) => `${c.run.name}:${c.model.recurrence}:${c.seed}`)).toEqual(
-      ['S', 'T', 'ST'].flatMap((n) => [1, 2, 3].map((s) => `${n}:${n}:${s}`)),
+      ['S', 'T', 'ST'].flatMap((n) => [1, 2, 3, 4, 5].map((s) => `${n}:${n}:${s}`)),
     );
     expect(configs.every((c) => c.model.mode === 'zero_shot' && c.train.stages === null)).toBe(true);
+    expect(configs.every((c) => !c.model.inputs.includes('slot_canvas') && c.model.inputs.includes('foreground'))).toBe(true);
     expect(configs[0]!.report.baseline).toBe('ST');
   });
 

@@ -49,7 +49,9 @@ describe('recorded timings and the wall-time estimate', () => {
 
   it('records append to <run.root>/timings.jsonl and feed the line printed before a sweep', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-timings-'));
-    const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, [`run.root=${root}`]).map((overrides, index) => ({ index, overrides }));
+    const jobs = experimentJobs('zero_vs_one_shot', CONFIG_DIR, [`run.root=${root}`, 'seed=1,2,3', 'train.steps=600', 'train.val_every=100']).map(
+      (overrides, index) => ({ index, overrides }),
+    );
     const configs = jobs.map((j) => composeConfig({ configDir: CONFIG_DIR, overrides: j.overrides }).config);
     expect(estimateLine(jobs, configs, 2).line).toBe(
       `estimated wall time: unknown, no run of these settings recorded yet in ${root}/timings.jsonl (the live display estimates once the first steps run)`,
@@ -76,7 +78,7 @@ describe('job labels and --seeds', () => {
   it('labels name the variant (not its bundle) and the seed; shared overrides are left out', () => {
     const jobs = experimentJobs('recurrence', CONFIG_DIR, ['train.steps=20']).map((overrides, index) => ({ index, overrides }));
     const configs = jobs.map((j) => composeConfig({ configDir: CONFIG_DIR, overrides: j.overrides }).config);
-    expect([...jobLabels(jobs, configs).values()]).toEqual(['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3].map((s) => `${n} seed=${s}`)));
+    expect([...jobLabels(jobs, configs).values()]).toEqual(['S', 'T', 'ST', 'ST+'].flatMap((n) => [1, 2, 3, 4, 5].map((s) => `${n} seed=${s}`)));
     const modes = experimentJobs('zero_vs_one_shot', CONFIG_DIR, ['seed=1']).map((overrides, index) => ({ index, overrides }));
     expect([
       ...jobLabels(
