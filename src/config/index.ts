@@ -5,4 +5,5 @@ export { saveRunConfig, loadRunConfig, loadRunConfigWithSchema, HYDRA_SUBDIR } f
 export { listGroupOptions, isGroup } from './defaults_list.js';
 export { parseOverride, type Override } from './overrides.js';
 export { configWarnings } from './warnings.js';
+export { camelKey, optionsOf, type CamelKey, type CamelOptions } from './options.js';
 export * from './schema.js';

@@ -22,6 +22,7 @@ import {
   SLOT_ASSIGNMENTS,
 } from '../models/names.js';
 import { EVAL_TASKS } from '../data/types.js';
+import { BASELINES, BASELINE_FAMILIES } from '../models/baselines/families.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -45,96 +46,78 @@ export const RunConfigSchema = z.strictObject({
   name: z.string().min(1).nullable(),
 });
 
-/** Model families: RVOS, and the survey's other systems as baselines (src/models/baselines/, docs/baselines.md). */
-export const MODEL_FAMILIES = ['rvos', 'mobile_prior', 'siammask', 'copy_first'] as const;
+/** Model families: RVOS, and the survey's other systems as baselines (src/models/baselines/families.ts, docs/baselines.md). */
+export const MODEL_FAMILIES = ['rvos', ...BASELINE_FAMILIES] as const;
 
-/** Google's mobile prior-mask network (model=mobile_prior). */
-export const MobilePriorConfigSchema = z.strictObject({
-  stem_channels: positiveInt,
-  stem_kernel: positiveInt,
-  stage_channels: z.tuple([positiveInt, positiveInt]),
-  bottleneck: positiveInt,
-  dense_layers: nonNegativeInt,
-  growth: positiveInt,
-  /** Training: each later frame's ground-truth prior moved by up to this fraction of the frame's short side (0 = exact). */
-  prior_shift: probability.default(0),
-  /** 1: DenseNet layers and logits at the input's resolution; 2: at half (the first version). */
-  dense_stride: z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2' }).default(2),
+type Baseline = (typeof BASELINES)[number];
+/** Each baseline family's section model.<name> (its settings; null when the run is of another family). */
+type FamilySections = { [F in Baseline as F['settings'] extends z.ZodObject ? F['name'] : never]: z.ZodDefault<z.ZodNullable<F['settings'] & z.ZodObject>> };
+
+function familySections(): FamilySections {
+  const sections = BASELINES.flatMap((f) => (f.settings === null ? [] : [[f.name, (f.settings as z.ZodObject).nullable().default(null)] as const]));
+  return Object.fromEntries(sections) as unknown as FamilySections;
+}
+
+/**
+ * The RVOS family's keys (src/models/rvos_model.ts): the model section's own keys, beside
+ * `family` and the baseline families' sections. Each becomes the RVOSModelConfig option of the
+ * same name in camelCase (src/config/options.ts).
+ */
+export const RvosModelConfigSchema = z.strictObject({
+  /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
+  hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
+  /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
+  slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
+  /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
+  recurrence: z.enum(RECURRENCES),
+  /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
+  mode: z.enum(SEGMENTATION_MODES),
+  /** Per-slot objectness head (an extension; RVOS itself has none). */
+  objectness: z.boolean(),
+  /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
+  motion_input: z.boolean(),
+  /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
+  first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
+  /** Camera-motion compensation of the motion input: none | translation (the previous frame shifted by the global translation first). */
+  motion_alignment: z.enum(MOTION_ALIGNMENTS).default('none'), // default: run folders made before this key
   /**
-   * How the previous output is fed back as the prior, in inference and in training stage
-   * pred_prev: binary (thresholded; the published network's binary prior) or soft (its
-   * probabilities). eval.previous_mask's values; this family's own key because it also decides
-   * training (configs/README.md, "Feeding back the previous mask").
+   * Per-slot decoder inputs: prev_mask (the mask channel in one-shot: the given or previous mask,
+   * RVOS), own_prev_mask (the mask channel in zero-shot: the slot's own previous prediction),
+   * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas and foreground
+   * (zero-shot only: with mode one_shot they are an error, ONE_SHOT_IGNORED_INPUTS):
+   * src/models/rvos_model.ts.
    */
-  previous_mask: z.enum(PREVIOUS_MASK_FEEDS).default('binary'),
+  inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
+  /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
+  matching: z
+    .strictObject({
+      /** Embedding dimension (FEELVOS: 100). */
+      embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
+      /** Local window radius at stride 4: auto = FEELVOS's 15 scaled to the map size (src/layers/matching.ts), or a number. */
+      local_radius: z.union([z.literal('auto'), z.number()]).superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
+      /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
+      max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
+    })
+    .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
 });
 
-/** SiamMask at CPU sizes (model=siammask). */
-export const SiamMaskConfigSchema = z.strictObject({
-  channels: positiveInt.refine((c) => c % 2 === 0, 'channels must be even'),
-  template_size: positiveInt.refine((t) => t >= 16 && t % 8 === 0, 'template_size must be a multiple of 8 of at least 16'),
-  mask_size: positiveInt,
-  window_influence: probability,
-  score_weight: z.number().nonnegative(),
-  box_weight: z.number().nonnegative(),
-  mask_weight: z.number().nonnegative(),
+export const ModelConfigSchema = RvosModelConfigSchema.extend({
+  /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
+  family: z.enum(MODEL_FAMILIES).default('rvos'),
+  ...familySections(),
+}).superRefine((model, ctx) => {
+  // One-shot slots are told their objects by the given masks, so the model leaves these out; a
+  // config that names them for one_shot would say it uses an input it does not.
+  const ignored = model.mode === 'one_shot' ? model.inputs.filter((i) => ONE_SHOT_IGNORED_INPUTS.includes(i)) : [];
+  if (ignored.length > 0) {
+    const kept = model.inputs.filter((i) => !ignored.includes(i));
+    ctx.addIssue({
+      code: 'custom',
+      path: ['inputs'],
+      message: `${ignored.join(' and ')} ${ignored.length === 1 ? 'is a zero-shot input' : 'are zero-shot inputs'}, and model.mode is one_shot; remove ${ignored.length === 1 ? 'it' : 'them'} (model.inputs=[${kept.join(',')}])`,
+    });
+  }
 });
-
-export const ModelConfigSchema = z
-  .strictObject({
-    /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
-    hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
-    /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
-    slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
-    /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
-    recurrence: z.enum(RECURRENCES),
-    /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
-    mode: z.enum(SEGMENTATION_MODES),
-    /** Per-slot objectness head (an extension; RVOS itself has none). */
-    objectness: z.boolean(),
-    /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
-    motion_input: z.boolean(),
-    /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
-    first_frame_motion: z.enum(FIRST_FRAME_MOTIONS).default('zero'), // default: run folders made before this key
-    /** Camera-motion compensation of the motion input: none | translation (the previous frame shifted by the global translation first). */
-    motion_alignment: z.enum(MOTION_ALIGNMENTS).default('none'), // default: run folders made before this key
-    /**
-     * Per-slot decoder inputs: prev_mask (the mask channel in one-shot: the given or previous mask,
-     * RVOS), own_prev_mask (the mask channel in zero-shot: the slot's own previous prediction),
-     * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas and foreground
-     * (zero-shot only: with mode one_shot they are an error, ONE_SHOT_IGNORED_INPUTS):
-     * src/models/rvos_model.ts.
-     */
-    inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),
-    /** FEELVOS matching maps (read when inputs has global_matching or local_matching). Default: absent in run folders made before these keys. */
-    matching: z
-      .strictObject({
-        /** Embedding dimension (FEELVOS: 100). */
-        embedding_dim: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.embedding_dim'])),
-        /** Local window radius at stride 4: auto = FEELVOS's 15 scaled to the map size (src/layers/matching.ts), or a number. */
-        local_radius: z.union([z.literal('auto'), z.number()]).superRefine(modelCheck(MODEL_CHECKS['matching.local_radius'])),
-        /** Reference pixels kept per object in training (FEELVOS: 1024); inference keeps all. */
-        max_reference: z.number().superRefine(modelCheck(MODEL_CHECKS['matching.max_reference'])),
-      })
-      .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
-    /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
-    family: z.enum(MODEL_FAMILIES).default('rvos'),
-    mobile_prior: MobilePriorConfigSchema.nullable().default(null),
-    siammask: SiamMaskConfigSchema.nullable().default(null),
-  })
-  .superRefine((model, ctx) => {
-    // One-shot slots are told their objects by the given masks, so the model leaves these out; a
-    // config that names them for one_shot would say it uses an input it does not.
-    const ignored = model.mode === 'one_shot' ? model.inputs.filter((i) => ONE_SHOT_IGNORED_INPUTS.includes(i)) : [];
-    if (ignored.length > 0) {
-      const kept = model.inputs.filter((i) => !ignored.includes(i));
-      ctx.addIssue({
-        code: 'custom',
-        path: ['inputs'],
-        message: `${ignored.join(' and ')} ${ignored.length === 1 ? 'is a zero-shot input' : 'are zero-shot inputs'}, and model.mode is one_shot; remove ${ignored.length === 1 ? 'it' : 'them'} (model.inputs=[${kept.join(',')}])`,
-      });
-    }
-  });
 
 export const EncoderConfigSchema = z.strictObject({
   name: z.enum(ENCODER_NAMES),

@@ -3,11 +3,14 @@
  * (src/models/baselines/). Runs, evaluation and `rvos infer` build and load models through here.
  */
 import path from 'node:path';
-import type { RvosConfig } from '../../config/index.js';
+import { camelKey, optionsOf, type RvosConfig } from '../../config/index.js';
 import { InferenceCore, loadModel, RVOSModel, type InferenceOptions, type RVOSModelConfig, type VideoSegmenter } from '../../models/index.js';
+import type { z } from 'zod';
 import {
   MobilePriorModel,
+  baselineFamily,
   createBaseline,
+  isBaselineFamily,
   loadBaseline,
   savedFamily,
   trainableParameters,
@@ -19,54 +22,23 @@ import { ConfigError } from '../../utils/errors.js';
 
 export type AnyModel = RVOSModel | BaselineModel;
 
-/** The baseline model config of a composed config (family ≠ rvos). */
+/**
+ * The baseline model config of a composed config (family ≠ rvos): model.slots, the seed, and the
+ * family's section model.<family> as options of the same names in camelCase under
+ * camelCase(family) (src/models/baselines/family.ts).
+ */
 export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
   const { model } = config;
+  const family = model.family;
+  if (!isBaselineFamily(family)) throw new ConfigError(`model.family: '${family}' is not a baseline family`);
   if (model.mode !== 'one_shot')
-    throw new ConfigError(`model.mode: the ${model.family} family is one-shot only (the semi-supervised protocol); set model.mode=one_shot`);
-  const common = { slots: model.slots, seed: config.seed };
-  switch (model.family) {
-    case 'mobile_prior': {
-      const o = model.mobile_prior;
-      if (o === null) throw new ConfigError('model.mobile_prior: settings are missing; use model=mobile_prior (configs/model/mobile_prior.yaml)');
-      return {
-        family: 'mobile_prior',
-        ...common,
-        mobilePrior: {
-          stemChannels: o.stem_channels,
-          stemKernel: o.stem_kernel,
-          stageChannels: [...o.stage_channels],
-          bottleneck: o.bottleneck,
-          denseLayers: o.dense_layers,
-          growth: o.growth,
-          priorShift: o.prior_shift,
-          denseStride: o.dense_stride,
-          previousMask: o.previous_mask,
-        },
-      };
-    }
-    case 'siammask': {
-      const o = model.siammask;
-      if (o === null) throw new ConfigError('model.siammask: settings are missing; use model=siammask (configs/model/siammask.yaml)');
-      return {
-        family: 'siammask',
-        ...common,
-        siammask: {
-          channels: o.channels,
-          templateSize: o.template_size,
-          maskSize: o.mask_size,
-          windowInfluence: o.window_influence,
-          scoreWeight: o.score_weight,
-          boxWeight: o.box_weight,
-          maskWeight: o.mask_weight,
-        },
-      };
-    }
-    case 'copy_first':
-      return { family: 'copy_first', ...common };
-    default:
-      throw new ConfigError(`model.family: '${model.family}' is not a baseline family`);
-  }
+    throw new ConfigError(`model.mode: the ${family} family is one-shot only (the semi-supervised protocol); set model.mode=one_shot`);
+  const common = { family, slots: model.slots, seed: config.seed };
+  const { settings } = baselineFamily(family);
+  if (settings === null) return common as BaselineModelConfig;
+  const section = (model as Record<string, unknown>)[family];
+  if (section == null) throw new ConfigError(`model.${family}: settings are missing; use model=${family} (configs/model/${family}.yaml)`);
+  return { ...common, [camelKey(family)]: optionsOf(settings, section as z.output<typeof settings>) } as BaselineModelConfig;
 }
 
 /** Builds the model of a run. */

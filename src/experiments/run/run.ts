@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../../config/index.js';
-import { configWarnings, HYDRA_SUBDIR, loadRunConfig, saveRunConfig } from '../../config/index.js';
+import { configWarnings, EncoderConfigSchema, HYDRA_SUBDIR, loadRunConfig, optionsOf, RvosModelConfigSchema, saveRunConfig } from '../../config/index.js';
 import { initBackend } from '../../backend/index.js';
 import { nativeStatus } from '../../backend/native/index.js';
 import {
@@ -117,31 +117,16 @@ export function evalTask(config: RvosConfig): EvalTask {
   return config.model.mode === 'one_shot' ? 'semi_supervised' : 'unsupervised';
 }
 
+/**
+ * The RVOS model config of a composed config: the encoder section and RVOS's keys of the model
+ * section (RvosModelConfigSchema), each as the option of the same name in camelCase, and the seed.
+ * The encoder's options name only what differs from their defaults (as saved model folders do).
+ */
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
   return {
-    encoder: {
-      name: config.encoder.name,
-      pretrained: config.encoder.pretrained,
-      freezeBatchNorm: config.encoder.freeze_batch_norm,
-      ...(config.encoder.width_multiplier === 1 ? {} : { widthMultiplier: config.encoder.width_multiplier }),
-      ...(config.encoder.freeze === 'none' ? {} : { freeze: config.encoder.freeze }),
-      ...(config.encoder.output_stride === 32 ? {} : { outputStride: config.encoder.output_stride }),
-    },
-    hidden: config.model.hidden,
-    slots: config.model.slots,
-    recurrence: config.model.recurrence,
-    mode: config.model.mode,
-    objectness: config.model.objectness,
-    motionInput: config.model.motion_input,
-    firstFrameMotion: config.model.first_frame_motion,
-    motionAlignment: config.model.motion_alignment,
+    encoder: optionsOf(EncoderConfigSchema, config.encoder, { omitDefaults: true }),
+    ...optionsOf(RvosModelConfigSchema, config.model),
     seed: config.seed,
-    inputs: [...config.model.inputs],
-    matching: {
-      embeddingDim: config.model.matching.embedding_dim,
-      localRadius: config.model.matching.local_radius,
-      maxReference: config.model.matching.max_reference,
-    },
   };
 }
 

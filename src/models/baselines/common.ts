@@ -4,7 +4,7 @@ import { IMAGENET_MEAN, IMAGENET_STD } from '../encoders/encoder.js';
 import { assignSavedWeights, saveModel } from '../model_io.js';
 import type { ParamStore } from '../params.js';
 import type { FrameStepOptions } from '../inference_core.js';
-import type { BaselineModelConfig } from './types.js';
+import type { BaselineCommonConfig } from './types.js';
 
 /** RGB in [0, 1] → ImageNet-normalised, like the project's encoders. */
 export function normalizeRgb(frame: tf.Tensor4D): tf.Tensor4D {
@@ -31,12 +31,12 @@ export function enteringSlots(options: FrameStepOptions, firstFrame: boolean, sl
 }
 
 /** Writes config.json (with the family) + weights like an RVOS model folder. */
-export async function saveBaseline(model: { config: BaselineModelConfig; namedVariables(): Map<string, tf.Variable> }, dir: string): Promise<void> {
+export async function saveBaseline(model: { config: BaselineCommonConfig; namedVariables(): Map<string, tf.Variable> }, dir: string): Promise<void> {
   await saveModel(model, dir);
 }
 
 /** What every baseline whose weights live in one ParamStore shares: its variables, save and dispose. */
-export abstract class StoredBaseline<C extends BaselineModelConfig> {
+export abstract class StoredBaseline<C extends BaselineCommonConfig> {
   protected constructor(
     readonly config: C,
     protected readonly store: ParamStore,

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FrameStepOptions, ModelStep } from '../inference_core.js';
 import { probabilitiesToLogits, replaceSlots, slotRow } from '../slot_masks.js';
 import { checkFrameInputs, enteringSlots, saveBaseline } from './common.js';
+import { defineBaselineFamily } from './family.js';
 import type { BaselineModel } from './types.js';
 
 export interface CopyFirstConfig {
@@ -58,3 +59,11 @@ export class CopyFirstModel implements BaselineModel {
 
   dispose(): void {}
 }
+
+/** model.family=copy_first (src/models/baselines/families.ts): no settings, no weights. */
+export const COPY_FIRST_FAMILY = defineBaselineFamily({
+  name: 'copy_first',
+  settings: null,
+  create: (config: CopyFirstConfig) => new CopyFirstModel(config),
+  load: (_dir, config: CopyFirstConfig) => new CopyFirstModel(config),
+});

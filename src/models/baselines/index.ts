@@ -1,6 +1,10 @@
 /** Public API of the baseline model families (docs/baselines.md). */
 export * from './types.js';
-export { createBaseline, isBaselineFamily, loadBaseline, savedFamily, trainableParameters } from './registry.js';
+export { createBaseline, loadBaseline, savedFamily, trainableParameters } from './registry.js';
+export { BASELINES, BASELINE_FAMILIES, baselineFamily, isBaselineFamily, type BaselineFamily, type BaselineModelConfig } from './families.js';
+export { defineBaselineFamily, type BaselineFamilyDefinition, type FamilyConfig } from './family.js';
+export type { MobilePriorOptions } from './mobile_prior/network.js';
+export type { SiamMaskOptions } from './siammask/network.js';
 export { MobilePriorModel, type MobilePriorConfig } from './mobile_prior/model.js';
 export { SiamMaskModel, type SiamMaskConfig, type SiamMaskState } from './siammask/model.js';
 export { CopyFirstModel, type CopyFirstConfig } from './copy_first.js';

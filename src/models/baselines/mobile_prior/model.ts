@@ -22,8 +22,11 @@ import { ParamStore } from '../../params.js';
 import { PROBABILITY_EPSILON } from '../../slot_masks.js';
 import { Rng } from '../../../utils/rng.js';
 import { batchSeed, checkFrameInputs, normalizeRgb, StoredBaseline, withSavedWeights } from '../common.js';
-import type { BaselineModel, MobilePriorOptions } from '../types.js';
-import { MobilePriorNet } from './network.js';
+import { z } from 'zod';
+import { PREVIOUS_MASK_FEEDS } from '../../names.js';
+import { defineBaselineFamily, setting } from '../family.js';
+import type { BaselineModel } from '../types.js';
+import { MobilePriorNet, type MobilePriorOptions } from './network.js';
 
 /** The logit of a slot that does not run (no object given yet): probability ε, never reported. */
 const IDLE_LOGIT = Math.log(PROBABILITY_EPSILON / (1 - PROBABILITY_EPSILON));
@@ -160,3 +163,40 @@ export function shiftedPriors(masks: tf.Tensor4D, fraction: number, rng: Rng): t
     return tf.transpose(tf.reshape(moved, [b, s, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
   });
 }
+
+/** The settings of model=mobile_prior (configs/model/mobile_prior.yaml): the section model.mobile_prior. */
+const MOBILE_PRIOR_SETTINGS = z.strictObject({
+  stem_channels: setting.positiveInt(),
+  stem_kernel: setting.positiveInt(),
+  stage_channels: z.tuple([setting.positiveInt(), setting.positiveInt()]),
+  bottleneck: setting.positiveInt(),
+  dense_layers: setting.nonNegativeInt(),
+  growth: setting.positiveInt(),
+  /** Training: each later frame's ground-truth prior moved by up to this fraction of the frame's short side (0 = exact). */
+  prior_shift: setting.probability().default(0),
+  /** 1: DenseNet layers and logits at the input's resolution; 2: at half (the first version). */
+  dense_stride: z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2' }).default(2),
+  /**
+   * How the previous output is fed back as the prior, in inference and in training stage
+   * pred_prev: binary (thresholded; the published network's binary prior) or soft (its
+   * probabilities). eval.previous_mask's values; this family's own key because it also decides
+   * training (configs/README.md, "Feeding back the previous mask").
+   */
+  previous_mask: z.enum(PREVIOUS_MASK_FEEDS).default('binary'),
+});
+
+/** Model folders saved before mobilePrior.previousMask had that name call it priorInput (same values). */
+function olderSaved(config: MobilePriorConfig): MobilePriorConfig {
+  if (config.mobilePrior == null || !('priorInput' in config.mobilePrior)) return config;
+  const { priorInput, ...rest } = config.mobilePrior as MobilePriorOptions & { priorInput?: PreviousMaskFeed };
+  return { ...config, mobilePrior: { ...rest, previousMask: priorInput } };
+}
+
+/** model.family=mobile_prior (src/models/baselines/families.ts). */
+export const MOBILE_PRIOR_FAMILY = defineBaselineFamily({
+  name: 'mobile_prior',
+  settings: MOBILE_PRIOR_SETTINGS,
+  create: (config: MobilePriorConfig, options) => MobilePriorModel.create(config, options),
+  load: (dir, config: MobilePriorConfig) => MobilePriorModel.load(dir, config),
+  upgradeSaved: olderSaved,
+});

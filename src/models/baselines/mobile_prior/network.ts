@@ -10,9 +10,37 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D, ConvBn, type ForwardContext } from '../../nn.js';
 import type { ParamGroup, ParamStore } from '../../params.js';
-import type { MobilePriorOptions } from '../types.js';
+import type { PreviousMaskFeed } from '../../names.js';
 
 const PREFIX = 'mobile_prior/';
+
+/** Google's mobile prior-mask network (sizes in docs/baselines.md). */
+export interface MobilePriorOptions {
+  /** Channels of the large-kernel stride-4 stem. */
+  stemChannels: number;
+  /** Stem kernel size (large, per the blog). */
+  stemKernel: number;
+  /** Channels of the two downsampling stages (strides 8 and 16). */
+  stageChannels: [number, number];
+  /** Bottleneck width of every ResNet block (the blog: 16 instead of 64). */
+  bottleneck: number;
+  /** DenseNet layers at full resolution at the end, and their growth rate. */
+  denseLayers: number;
+  growth: number;
+  /** Resolution of the DenseNet layers and the logits: 1 = the input's, 2 = half (absent = 2, the first version). */
+  denseStride?: 1 | 2;
+  /**
+   * The prior fed back from the model's own output ('binary', absent: thresholded; 'soft': its
+   * probabilities): in training stage pred_prev, and at inference as the core's previous-mask feed.
+   */
+  previousMask?: PreviousMaskFeed;
+  /**
+   * Training only: in stage gt_prev, each later frame's prior (the previous frame's ground truth)
+   * is moved by a random shift of up to this fraction of the frame's short side, per object (0 or
+   * absent = the exact previous mask).
+   */
+  priorShift?: number;
+}
 
 /** ResNet bottleneck: 1x1 squeeze to `width`, 3x3, 1x1 back, residual add. */
 class Bottleneck {

@@ -25,9 +25,11 @@ import { probabilitiesToLogits } from '../../slot_masks.js';
 import { ConfigError } from '../../../utils/errors.js';
 import { Rng } from '../../../utils/rng.js';
 import { batchSeed, checkFrameInputs, enteringSlots, withSavedWeights, StoredBaseline } from '../common.js';
-import type { BaselineModel, SiamMaskOptions } from '../types.js';
+import { z } from 'zod';
+import { defineBaselineFamily, setting } from '../family.js';
+import type { BaselineModel } from '../types.js';
 import { contextSide, cropImages, maskBox, RESPONSE_STRIDE, responseSize, squareCrop, type Box, type Crop } from './geometry.js';
-import { SiamMaskNet } from './network.js';
+import { SiamMaskNet, type SiamMaskOptions } from './network.js';
 
 export interface SiamMaskConfig {
   family: 'siammask';
@@ -347,3 +349,22 @@ interface Track {
 export interface SiamMaskState {
   readonly tracks: ReadonlyMap<number, Track>;
 }
+
+/** The settings of model=siammask (configs/model/siammask.yaml): the section model.siammask. */
+const SIAMMASK_SETTINGS = z.strictObject({
+  channels: setting.positiveInt().refine((c) => c % 2 === 0, 'channels must be even'),
+  template_size: setting.positiveInt().refine((t) => t >= 16 && t % 8 === 0, 'template_size must be a multiple of 8 of at least 16'),
+  mask_size: setting.positiveInt(),
+  window_influence: setting.probability(),
+  score_weight: z.number().nonnegative(),
+  box_weight: z.number().nonnegative(),
+  mask_weight: z.number().nonnegative(),
+});
+
+/** model.family=siammask (src/models/baselines/families.ts). */
+export const SIAMMASK_FAMILY = defineBaselineFamily({
+  name: 'siammask',
+  settings: SIAMMASK_SETTINGS,
+  create: (config: SiamMaskConfig, options) => SiamMaskModel.create(config, options),
+  load: (dir, config: SiamMaskConfig) => SiamMaskModel.load(dir, config),
+});

@@ -9,10 +9,25 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D, ConvBn, type ForwardContext } from '../../nn.js';
 import type { ParamGroup, ParamStore } from '../../params.js';
 import { normalizeRgb } from '../common.js';
-import type { SiamMaskOptions } from '../types.js';
 import { RESPONSE_STRIDE } from './geometry.js';
 
 const PREFIX = 'siammask/';
+
+/** SiamMask scaled to CPU sizes (docs/baselines.md). */
+export interface SiamMaskOptions {
+  /** Backbone width (the paper: 256 after its adjust layer). */
+  channels: number;
+  /** Template crop side in pixels (paper: 127); the search crop is twice as large (paper: 255). */
+  templateSize: number;
+  /** Side of the per-position mask vector (paper: 63). */
+  maskSize: number;
+  /** Cosine-window weight on the score map at inference (SiamFC/SiamMask's window influence). */
+  windowInfluence: number;
+  /** Loss weights of the three heads. */
+  scoreWeight: number;
+  boxWeight: number;
+  maskWeight: number;
+}
 
 /**
  * Depthwise cross-correlation: each item's kernel [n, hk, wk, C] slides over its own search map
