@@ -1,7 +1,7 @@
 /**
  * Objectness: one logit per slot saying whether the slot holds an object, so that zero-shot
- * inference can report only real objects (RVOS has no such head; its users asked for one, RVOS
- * issue #13). Features: the spatial mean and max of every decoder level's h for this slot,
+ * inference can report only real objects (RVOS has no such head; its users asked for one in
+ * imatge-upc/rvos#13 on GitHub). Features: the spatial mean and max of every decoder level's h for this slot,
  * concatenated (2 · (F + F/2 + F/4 + F/8) values), then one linear layer.
  */
 import * as tf from '@tensorflow/tfjs-core';
