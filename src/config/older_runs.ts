@@ -11,6 +11,9 @@
  *   train.objectness_weight / train.empty_slot_weight: a term is on when its weight is > 0.
  * - a one-shot run's model.inputs may name zero-shot inputs the model left out (slot_canvas,
  *   foreground; today a config error): they are dropped, the model is the same.
+ * - a baseline family's run (model.family other than rvos) saved model.hidden and
+ *   model.objectness, which every model option had to set and no baseline read: they are dropped
+ *   (with the overrides that set them), as today's baseline configs have neither.
  */
 import { ONE_SHOT_IGNORED_INPUTS, type DecoderInput } from '../models/names.js';
 import type { CfgNode, MapNode, ScalarNode } from './tree.js';
@@ -42,6 +45,7 @@ export function upgradeRun(root: MapNode, overrides: string[]): { tree: MapNode;
     for (const [from, to] of Object.entries(renames)) renameEntry(node, from, to);
   }
   let upgraded = overrides.map(renameOverride);
+  if (dropRvosOnlyKeys(root)) upgraded = upgraded.filter((o) => !RVOS_ONLY_OVERRIDE.test(o));
   const kept = dropOneShotIgnoredInputs(root);
   // Re-composing the saved overrides would name them again: the kept list is set after them.
   if (kept !== undefined) upgraded = [...upgraded, `model.inputs=[${kept.join(',')}]`];
@@ -75,6 +79,20 @@ function foldSwitch(train: MapNode, fold: (typeof FOLDED)[number]): number | und
   train.entries.delete(fold.switch);
   train.entries.set(fold.weight, node);
   return weight;
+}
+
+/** Keys a baseline run's record may hold that only the rvos family has. */
+const RVOS_ONLY = ['hidden', 'objectness'];
+const RVOS_ONLY_OVERRIDE = new RegExp(`^\\+{0,2}model\\.(${RVOS_ONLY.join('|')})=`);
+
+/** Drops RVOS-only keys from a baseline run's model section in place; returns whether the run is of a baseline family. */
+function dropRvosOnlyKeys(root: MapNode): boolean {
+  const model = root.entries.get('model');
+  if (model?.kind !== 'map') return false;
+  const family = model.entries.get('family');
+  if (family?.kind !== 'scalar' || family.value === 'rvos' || typeof family.value !== 'string') return false;
+  for (const key of RVOS_ONLY) model.entries.delete(key);
+  return true;
 }
 
 /** Drops zero-shot-only inputs from a one-shot run's model.inputs in place; returns the inputs kept, or undefined when none was dropped. */

@@ -1,7 +1,9 @@
 /**
  * The resolved config of a run, validated with zod. Every object is strict (an unknown key is an
- * error, so typos never pass silently). To add a setting: add it to the section schema here and
- * to the YAML file(s) in configs/ that define that section. Keys added after runs were saved carry
+ * error, so typos never pass silently). To add a setting: add it to the section schema here (a
+ * baseline family's section `model.<family>`: its definition, src/models/baselines/families.ts)
+ * and to the YAML file(s) in configs/ that define that section; model and encoder keys reach the
+ * model as options of the same name in camelCase (src/config/options.ts). Keys added after runs were saved carry
  * a `.default(...)` equal to their YAML value, so older run folders still load (infer, resume);
  * renamed or folded keys are read from an old run's record by src/config/older_runs.ts.
  */
@@ -65,7 +67,7 @@ function familySections(): FamilySections {
  */
 export const RvosModelConfigSchema = z.strictObject({
   /** ConvLSTM hidden channels of the first decoder level (a multiple of 8: the levels use hidden/2, /4, /8). */
-  hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)),
+  hidden: z.number().superRefine(modelCheck(MODEL_CHECKS.hidden)).optional(), // required of family rvos (below); baselines have none
   /** Object slots decoded per frame (the spatial recurrence length); objects with ids above it are dropped. */
   slots: z.number().superRefine(modelCheck(MODEL_CHECKS.slots)),
   /** S = spatial only (slot→slot), T = temporal only (frame→frame), ST = both (RVOS). */
@@ -73,7 +75,7 @@ export const RvosModelConfigSchema = z.strictObject({
   /** zero_shot: discover objects (unsupervised VOS); one_shot: first-frame masks given (semi-supervised). */
   mode: z.enum(SEGMENTATION_MODES),
   /** Per-slot objectness head (an extension; RVOS itself has none). */
-  objectness: z.boolean(),
+  objectness: z.boolean().optional(), // required of family rvos (below); baselines have none
   /** The encoder also sees the difference to the previous frame (a motion cue; encoder=light only; not in RVOS). */
   motion_input: z.boolean(),
   /** Motion input of a video's first frame: zero (none) or the difference to the next frame. */
@@ -101,11 +103,21 @@ export const RvosModelConfigSchema = z.strictObject({
     .default({ embedding_dim: 100, local_radius: 15, max_reference: 1024 }), // run folders made before these keys ran radius 15
 });
 
+/** RVOS's keys with no default: the RVOS options set them, the baseline families have no such setting. */
+const RVOS_REQUIRED = ['hidden', 'objectness'] as const;
+
 export const ModelConfigSchema = RvosModelConfigSchema.extend({
-  /** rvos, or a baseline family (src/models/baselines/; one-shot only; hidden/recurrence/objectness/inputs apply to rvos only). */
+  /** rvos, or a baseline family (src/models/baselines/families.ts; one-shot only; the RVOS keys above apply to rvos only). */
   family: z.enum(MODEL_FAMILIES).default('rvos'),
   ...familySections(),
 }).superRefine((model, ctx) => {
+  // RVOS's keys without a value every RVOS model must choose (configs/model/rvos.yaml, small.yaml set them).
+  if (model.family === 'rvos') {
+    for (const key of RVOS_REQUIRED) {
+      if (model[key] === undefined)
+        ctx.addIssue({ code: 'custom', path: [key], message: `the rvos family needs it (as configs/model/rvos.yaml sets it); set model.${key}` });
+    }
+  }
   // One-shot slots are told their objects by the given masks, so the model leaves these out; a
   // config that names them for one_shot would say it uses an input it does not.
   const ignored = model.mode === 'one_shot' ? model.inputs.filter((i) => ONE_SHOT_IGNORED_INPUTS.includes(i)) : [];

@@ -59,6 +59,8 @@ function describeIssue(schema: z.ZodType, root: MapNode, issue: z.core.$ZodIssue
     const parentPath = keyPath.slice(0, -1);
     const parent = getAt(root, parentPath);
     const where = parent === undefined || parentPath.length === 0 ? '' : ` in '${keyString(parentPath)}' (${describeSource(parent.source)})`;
+    // A custom check of an absent key says why the key is needed.
+    if (issue.code === 'custom') return [`${keyString(keyPath)}: missing${where}; ${issue.message}.`];
     return [`${keyString(keyPath)}: required key is missing${where}; add it.`];
   }
   const at = `${keyString(keyPath)} (${describeSource(node.source)})`;

@@ -51,16 +51,25 @@ describe('config errors', () => {
   });
 
   it('missing ??? value: key and the file:line that declared it, even with other problems', () => {
-    const err = errorOf(() => composeWith({ 'model/small.yaml': 'defaults: [base]\nobjectness: true\nextra_key: 1\n' }));
+    const err = errorOf(() => composeWith({ 'model/small.yaml': 'defaults: [base]\nhidden: ???\nobjectness: true\nextra_key: 1\n' }));
     expect(err.message).toMatch(
-      /model\.hidden \(\S*model\/base\.yaml:2\): missing mandatory value \(\?\?\?\); set it, e\.g\. on the command line: model\.hidden=VALUE/,
+      /model\.hidden \(\S*model\/small\.yaml:2\): missing mandatory value \(\?\?\?\); set it, e\.g\. on the command line: model\.hidden=VALUE/,
     );
-    expect(err.message).toMatch(/model\.extra_key \(\S*model\/small\.yaml:3\): unknown key/);
+    expect(err.message).toMatch(/model\.extra_key \(\S*model\/small\.yaml:4\): unknown key/);
     expect(err.message).not.toMatch(/model\.hidden.*expected number/);
   });
 
   it('a ??? filled by an override is fine', () => {
-    expect(composeWith({ 'model/small.yaml': 'defaults: [base]\nobjectness: true\n' }, ['model.hidden=48']).config.model.hidden).toBe(48);
+    expect(composeWith({ 'model/small.yaml': 'defaults: [base]\nhidden: ???\nobjectness: true\n' }, ['model.hidden=48']).config.model.hidden).toBe(48);
+  });
+
+  it("an RVOS option without the rvos family's required keys names them; a baseline needs neither", () => {
+    const err = errorOf(() => composeWith({ 'model/small.yaml': 'defaults: [base]\nobjectness: true\n' }));
+    expect(err.message).toMatch(/model\.hidden\b.*the rvos family needs it/);
+    expect(err.message).not.toMatch(/model\.objectness/);
+    const baseline = composeWith({}, ['model=copy_first']).config.model;
+    expect(baseline).not.toHaveProperty('hidden');
+    expect(baseline).not.toHaveProperty('objectness');
   });
 
   it('interpolation to a missing key: key, file:line, the target and a suggestion', () => {

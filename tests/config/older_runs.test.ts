@@ -124,4 +124,25 @@ describe('run configs saved under older key names', () => {
     expect(loaded.overrides).toEqual(['model=mobile_prior', 'model.mobile_prior.previous_mask=soft']);
     expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.model).toEqual(loaded.config.model);
   });
+
+  it('read a baseline run that saved model.hidden and model.objectness (every model option set them then) without them', () => {
+    for (const family of ['mobile_prior', 'siammask', 'copy_first']) {
+      const dir = oldRunFolder(
+        (c) => {
+          c.model = { ...c.model, hidden: 8, objectness: false };
+        },
+        [`model=${family}`, 'model.hidden=16'],
+        [`model=${family}`],
+      );
+      const loaded = loadRunConfig(dir);
+      expect(loaded.config.model, family).not.toHaveProperty('hidden');
+      expect(loaded.config.model).not.toHaveProperty('objectness');
+      expect(loaded.overrides).toEqual([`model=${family}`]);
+      expect(composeConfig({ configDir: CONFIG_DIR, overrides: loaded.overrides }).config.model).toEqual(loaded.config.model);
+    }
+    // An RVOS run keeps them: they are its settings.
+    const rvos = loadRunConfig(oldRunFolder(() => undefined, ['model.hidden=16'], ['model.hidden=16']));
+    expect(rvos.config.model).toMatchObject({ hidden: 16, objectness: true });
+    expect(rvos.overrides).toEqual(['model.hidden=16']);
+  });
 });

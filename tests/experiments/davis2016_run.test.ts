@@ -120,7 +120,6 @@ describe('runs on data=davis2016', () => {
           'data.batch_size=2',
           'data.clip_length=3',
           'data.prefetch=1',
-          'model.hidden=8',
           'train.steps=1',
           'train.val_every=1',
           'train.ckpt_every=1',
@@ -138,7 +137,7 @@ describe('runs on data=davis2016', () => {
     expect(globalOf(path.join(oneShot, 'eval-davis2016-val'), 'semi-supervised')['J-Mean']).toBeCloseTo(copy.global['J-Mean'], 12);
 
     const zeroShot = path.join(base, 'zero');
-    const zero = await runTraining(tiny(['model.mode=zero_shot']), { runDir: zeroShot, ...quiet });
+    const zero = await runTraining(tiny(['model.mode=zero_shot', 'model.hidden=8']), { runDir: zeroShot, ...quiet });
     expect(zero.task).toBe('unsupervised');
     const printedZero = await evalQuiet(['--run', zeroShot, '--dataset', 'davis2016', '--root', root, '--backend', 'wasm']);
     expect(printedZero).toMatch(/DAVIS-2016 unsupervised \(foreground: the union of the predicted instances\): 1 sequences/);

@@ -37,9 +37,9 @@ export function rvosDepartures(config: RvosConfig): Departure[] {
     if (when) out.push({ name, setting, rvos });
   };
   const zeroShot = m.mode === 'zero_shot';
-  add(m.objectness, 'objectness head', 'model.objectness=true', 'none');
+  add(m.objectness === true, 'objectness head', 'model.objectness=true', 'none');
   add(
-    m.objectness && t.objectness_weight > 0 && t.objectness_pos_weight !== 1,
+    m.objectness === true && t.objectness_weight > 0 && t.objectness_pos_weight !== 1,
     'objectness positive weight',
     `train.objectness_pos_weight=${t.objectness_pos_weight}`,
     'no objectness head',

@@ -123,11 +123,11 @@ export function evalTask(config: RvosConfig): EvalTask {
  * The encoder's options name only what differs from their defaults (as saved model folders do).
  */
 export function modelConfigOf(config: RvosConfig): RVOSModelConfig {
-  return {
-    encoder: optionsOf(EncoderConfigSchema, config.encoder, { omitDefaults: true }),
-    ...optionsOf(RvosModelConfigSchema, config.model),
-    seed: config.seed,
-  };
+  const { hidden, objectness, ...rvos } = optionsOf(RvosModelConfigSchema, config.model);
+  // The schema requires both of family rvos; a baseline's config has neither.
+  if (hidden === undefined || objectness === undefined)
+    throw new ConfigError(`model.${hidden === undefined ? 'hidden' : 'objectness'}: not set, and the rvos family needs it (configs/model/rvos.yaml sets it)`);
+  return { encoder: optionsOf(EncoderConfigSchema, config.encoder, { omitDefaults: true }), hidden, objectness, ...rvos, seed: config.seed };
 }
 
 /** The clip loss's settings of a config (the previous-mask source comes from the training stage). */
