@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { composeConfig, EncoderConfigSchema, optionsOf, RvosModelConfigSchema } from '../../src/config/index.js';
 import { modelConfigOf } from '../../src/experiments/run/run.js';
-import { baselineConfigOf } from '../../src/experiments/run/model_family.js';
+import { baselineConfigOf, trainsOnPriorMasks } from '../../src/experiments/run/model_family.js';
 import { BASELINES } from '../../src/models/baselines/index.js';
 import { camelKey } from '../../src/utils/camel_case.js';
 
@@ -100,5 +100,12 @@ describe('model options derived from the config', () => {
       // A record's keys are data (names), not settings: kept as written.
       freeMap: { some_name: 1 },
     });
+  });
+
+  it("a family's own training choice comes from its definition: mobile_prior always trains on synthesised priors", () => {
+    expect(trainsOnPriorMasks(compose(['model=mobile_prior']))).toBe(true);
+    expect(trainsOnPriorMasks(compose(['model=siammask']))).toBe(false);
+    expect(trainsOnPriorMasks(compose(['model.mode=one_shot']))).toBe(false);
+    expect(trainsOnPriorMasks(compose(['model.mode=one_shot', 'data.prior_mask=true']))).toBe(true);
   });
 });

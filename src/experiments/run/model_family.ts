@@ -7,7 +7,6 @@ import { camelKey, optionsOf, type RvosConfig } from '../../config/index.js';
 import { InferenceCore, loadModel, RVOSModel, type InferenceOptions, type RVOSModelConfig, type VideoSegmenter } from '../../models/index.js';
 import type { z } from 'zod';
 import {
-  MobilePriorModel,
   baselineFamily,
   createBaseline,
   isBaselineFamily,
@@ -39,6 +38,12 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
   const section = (model as Record<string, unknown>)[family];
   if (section == null) throw new ConfigError(`model.${family}: settings are missing; use model=${family} (configs/model/${family}.yaml)`);
   return { ...common, [camelKey(family)]: optionsOf(settings, section as z.output<typeof settings>) } as BaselineModelConfig;
+}
+
+/** Whether one-shot training of the config's model gives each clip's first frame a synthesised prior mask. */
+export function trainsOnPriorMasks(config: RvosConfig): boolean {
+  const { family } = config.model;
+  return config.data.prior_mask || (isBaselineFamily(family) && baselineFamily(family).trainsOnPriorMasks === true);
 }
 
 /** Builds the model of a run. */
@@ -73,10 +78,11 @@ export function runModelDir(runDir: string): string {
 
 /**
  * What the evaluator and `rvos infer` drive: the inference core over the model, whatever its
- * family, with the run's eval.* rules. mobile_prior feeds back its output as it was trained to
- * (model.mobile_prior.previous_mask) rather than by eval.previous_mask.
+ * family, with the run's eval.* rules. A baseline trained to take its own output one way
+ * (`predictionFeed`; mobile_prior: model.mobile_prior.previous_mask) is fed it that way rather
+ * than by eval.previous_mask.
  */
 export function segmenterOf(model: AnyModel, inference: InferenceOptions): VideoSegmenter {
-  const feed = model instanceof MobilePriorModel ? { previousMask: model.predictionFeed } : {};
+  const feed = model instanceof RVOSModel || model.predictionFeed === undefined ? {} : { previousMask: model.predictionFeed };
   return new InferenceCore<unknown>(model, { ...inference, ...feed });
 }

@@ -49,7 +49,7 @@ import { BatchSource } from './batch_source.js';
 import { checkSplits, ensureSyntheticDataset, evalProtocolOf, openSplit } from './datasets.js';
 import { evaluateModel } from './evaluate_model.js';
 import { overlayStripPng } from './overlay_strip.js';
-import { buildModel, gradientsFor, parameterCount, segmenterOf, type AnyModel } from './model_family.js';
+import { buildModel, gradientsFor, parameterCount, segmenterOf, trainsOnPriorMasks, type AnyModel } from './model_family.js';
 
 export interface RunOptions {
   /** The run folder, or a function that creates a new one (called once the inputs are validated). */
@@ -263,8 +263,8 @@ export async function runTraining(composed: ComposedConfig, options: RunOptions)
             shear: augment.shear,
             zoom: augment.zoom,
           },
-    // mobile_prior always trains on synthesised prior masks (docs/baselines.md).
-    priorMask: (config.data.prior_mask || config.model.family === 'mobile_prior') && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
+    // data.prior_mask, or a family that always trains on synthesised priors (mobile_prior, docs/baselines.md).
+    priorMask: trainsOnPriorMasks(config) && config.model.mode === 'one_shot' ? MASKTRACK_PRIOR : null,
     batchSize: config.data.batch_size,
     seed: config.seed,
     prefetch: config.data.prefetch,

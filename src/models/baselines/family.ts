@@ -27,6 +27,12 @@ export interface BaselineFamilyDefinition<Name extends string = string, Config e
   readonly load: (dir: string, config: Config) => BaselineModel;
   /** A saved model folder's config.json written under older option names, read as today's (absent: none). */
   readonly upgradeSaved?: (config: Config) => Config;
+  /**
+   * true: one-shot training always gives each clip's first frame a synthesised prior mask
+   * (MaskTrack-style, src/data/prior_mask.ts) instead of its exact mask, as data.prior_mask=true
+   * does for any model (absent: as data.prior_mask says).
+   */
+  readonly trainsOnPriorMasks?: boolean;
 }
 
 /**

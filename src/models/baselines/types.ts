@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ClipBatch } from '../../data/batch.js';
 import type { FrameModel } from '../inference_core.js';
+import type { PreviousMaskFeed } from '../names.js';
 
 /** What every family's model config holds (src/models/baselines/family.ts adds its settings). */
 export interface BaselineCommonConfig {
@@ -20,6 +21,12 @@ export interface BaselineCommonConfig {
 
 export interface BaselineModel extends FrameModel {
   readonly config: BaselineCommonConfig;
+  /**
+   * How the model's own output is fed back as its previous-mask input when it was trained to take
+   * it one way (mobile_prior: model.mobile_prior.previous_mask): in training stage pred_prev
+   * (src/train/clip_loss.ts) and at inference in place of eval.previous_mask. Absent: as eval says.
+   */
+  readonly predictionFeed?: PreviousMaskFeed;
   /** Every variable by stable name (BatchNorm moving statistics included, trainable === false). */
   namedVariables(): Map<string, tf.Variable>;
   /** Variables trained at train.encoder_lr (the backbone). */

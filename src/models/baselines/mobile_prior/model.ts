@@ -199,4 +199,6 @@ export const MOBILE_PRIOR_FAMILY = defineBaselineFamily({
   create: (config: MobilePriorConfig, options) => MobilePriorModel.create(config, options),
   load: (dir, config: MobilePriorConfig) => MobilePriorModel.load(dir, config),
   upgradeSaved: olderSaved,
+  // The published network trains on synthesised priors (docs/baselines.md).
+  trainsOnPriorMasks: true,
 });
