@@ -11,6 +11,7 @@ import {
   createBaseline,
   isBaselineFamily,
   loadBaseline,
+  missingSettings,
   savedFamily,
   trainableParameters,
   type BaselineModel,
@@ -36,7 +37,7 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
   const { settings } = baselineFamily(family);
   if (settings === null) return common as BaselineModelConfig;
   const section = (model as Record<string, unknown>)[family];
-  if (section == null) throw new ConfigError(`model.${family}: settings are missing; use model=${family} (configs/model/${family}.yaml)`);
+  if (section == null) throw missingSettings(family);
   return { ...common, [camelKey(family)]: optionsOf(settings, section as z.output<typeof settings>) } as BaselineModelConfig;
 }
 

@@ -1,6 +1,6 @@
 /** Public API of the baseline model families (docs/baselines.md). */
 export * from './types.js';
-export { createBaseline, loadBaseline, savedFamily, trainableParameters } from './registry.js';
+export { createBaseline, loadBaseline, missingSettings, savedFamily, trainableParameters } from './registry.js';
 export { BASELINES, BASELINE_FAMILIES, baselineFamily, isBaselineFamily, type BaselineFamily, type BaselineModelConfig } from './families.js';
 export { defineBaselineFamily, type BaselineFamilyDefinition, type FamilyConfig } from './family.js';
 export type { MobilePriorOptions } from './mobile_prior/network.js';

@@ -11,13 +11,18 @@ import { readConfigJson } from '../model_io.js';
 import { BASELINE_FAMILIES, baselineFamily, isBaselineFamily, type BaselineModelConfig } from './families.js';
 import type { BaselineModel } from './types.js';
 
+/** The error of a baseline config without its family's settings. */
+export function missingSettings(family: string): ConfigError {
+  return new ConfigError(`model.${family}: settings are missing; use model=${family} (configs/model/${family}.yaml)`);
+}
+
 function validate(config: BaselineModelConfig): void {
   if (!isBaselineFamily(config.family))
     throw new ConfigError(`model.family: unknown family '${String(config.family)}'; use rvos | ${BASELINE_FAMILIES.join(' | ')}`);
   if (!Number.isInteger(config.slots) || config.slots < 1) throw new ConfigError(`model.slots: must be a positive integer, got ${config.slots}`);
   if (!Number.isInteger(config.seed)) throw new ConfigError(`seed: must be an integer, got ${config.seed}`);
   if (baselineFamily(config.family).settings !== null && (config as unknown as Record<string, unknown>)[camelKey(config.family)] == null)
-    throw new ConfigError(`model.${config.family}: settings are missing; use model=${config.family} (configs/model/${config.family}.yaml)`);
+    throw missingSettings(config.family);
 }
 
 /** Builds a baseline model; same config + seed → identical initial weights. */
