@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "rvos_native",
-      "sources": ["src/addon.cc"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fopenmp", "-fexceptions"],
+      "sources": ["src/addon.cc", "src/elementwise.cc"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fopenmp", "-fexceptions", "-ffp-contract=off"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "libraries": ["-ldnnl", "-fopenmp"],
       "defines": ["NAPI_VERSION=8"]

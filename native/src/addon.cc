@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "dnnl.hpp"
+#include "elementwise.h"
 
 namespace {
 
@@ -406,5 +407,6 @@ NAPI_MODULE_INIT() {
       {"version", nullptr, Version, nullptr, nullptr, nullptr, kMethod, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  rvos::DefineElementwise(env, exports, kMethod);
   return exports;
 }

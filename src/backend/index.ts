@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
 import { registerFusedKernels } from './fused_kernels/index.js';
 import { installTapeSaves } from './tape_saves.js';
-import { describeNative, disableNativeKernels, enableNativeKernels, type NativeStatus } from './native/index.js';
+import { describeNative, disableNativeKernels, enableNativeKernels, installNativeFloatOps, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
 
 import { BACKEND_PREFERENCES, type BackendPreference } from './preferences.js';
@@ -131,6 +131,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
   // Kernel fixes for wasm and cpu; registering touches no backend, so it is safe whatever runs.
   registerWasmTrainingKernels();
   registerFusedKernels();
+  installNativeFloatOps();
   installTapeSaves();
   const notes: string[] = [];
   let report: BackendReport | undefined;

@@ -12,10 +12,12 @@
  * Sums accumulate in double and results are rounded once to float32, so values agree with the
  * separate float32 ops within float rounding (the statistics are if anything closer to exact), not
  * bit for bit. Per-channel only: x channels-last, scale and offset [C]. The op and its gradient
- * are wired up in src/layers/batch_norm_train.ts.
+ * are wired up in src/layers/batch_norm_train.ts. With the addon the loops run in C++
+ * (./native_ops.ts), the same operations in the same order: the same values bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
+import { nativeFloatOps } from './native_ops.js';
 
 export const BATCH_NORM_TRAIN = 'RvosBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'RvosBatchNormTrainGrad';
@@ -39,6 +41,8 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
   const x = list[0]!;
   const channels = x.shape[x.shape.length - 1]!;
   return floatKernelIO(backendName, args.backend).compute(list, [x.shape, [channels], [channels]], ([xs, scale, offset], [y, meanOut, varOut]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined && xs!.length > 0) return native.bnForward(xs!, scale!, offset!, y!, meanOut!, varOut!, channels, epsilon);
     const n = xs!.length / channels;
     const a = new Float64Array(channels);
     const b = new Float64Array(channels);
@@ -84,6 +88,8 @@ function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Te
   const channels = x.shape[x.shape.length - 1]!;
   const perChannel = [channels];
   return floatKernelIO(backendName, args.backend).compute(list, [x.shape, perChannel, perChannel], ([xs, mean, variance, scale, dy], [dx, dScale, dOffset]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined && xs!.length > 0) return native.bnBackward(xs!, mean!, variance!, scale!, dy!, dx!, dScale!, dOffset!, channels, epsilon);
     const n = xs!.length / channels;
     const g = new Float64Array(channels);
     const m = new Float64Array(channels);

@@ -9,11 +9,13 @@
  *   product, dy · (x == y ? 1 : 0), in one pass.
  * - Square: tfjs-core casts x, doubles it and multiplies by dy (3 kernels); here dx = dy·(2x).
  * - Relu: tfjs-core computes dy · cast(step(x)) (3 kernels); here the same product in one pass.
- * Other backends and non-float32 inputs keep tfjs-core's gradients.
+ * Other backends and non-float32 inputs keep tfjs-core's gradients. With the addon the loops run
+ * in C++ (./native_ops.ts), the same operations: the same values bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFusedKernel } from './availability.js';
 import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
+import { nativeFloatOps } from './native_ops.js';
 
 export const MEAN_GRAD = 'RvosMeanGrad';
 export const SQUARE_GRAD = 'RvosSquareGrad';
@@ -58,12 +60,29 @@ function forEachBroadcastRun(xShape: number[], axes: number[], run: (k: number, 
   }
 }
 
+/** [rank, x's shape, the reduced tensor's stride per axis of x]: forEachBroadcastRun's geometry for the native kernels. */
+function runGeometry(xShape: number[], axes: number[]): Float64Array {
+  const rank = xShape.length;
+  const geometry = new Float64Array(1 + 2 * rank);
+  geometry[0] = rank;
+  const reduced = new Set(axes);
+  for (let a = rank - 1, stride = 1; a >= 0; a--) {
+    geometry[1 + a] = xShape[a]!;
+    if (reduced.has(a)) continue;
+    geometry[1 + rank + a] = stride;
+    stride *= xShape[a]!;
+  }
+  return geometry;
+}
+
 /** Inputs [dy] (the mean's output, any shape with x's unreduced sizes) → dx of x's shape. */
 function meanGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
   const [dyInfo] = args.inputs as unknown as tf.TensorInfo[];
   const { xShape, axes } = args.attrs as unknown as ReductionGradAttrs;
   const n = Math.fround(axes.reduce((size, a) => size * xShape[a]!, 1));
   const [out] = floatKernelIO(backendName, args.backend).compute([dyInfo!], [xShape], ([dy], [dx]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.meanGrad(dy!, dx!, n, runGeometry(xShape, axes));
     forEachBroadcastRun(xShape, axes, (k, offset, inner, step) => {
       for (let i = 0; i < inner; i++) dx![k + i] = dy![offset + i * step]! / n;
     });
@@ -76,6 +95,8 @@ function maxGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
   const list = args.inputs as unknown as tf.TensorInfo[];
   const { xShape, axes } = args.attrs as unknown as ReductionGradAttrs;
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [xShape], ([x, y, dy], [dx]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.maxGrad(x!, y!, dy!, dx!, runGeometry(xShape, axes));
     forEachBroadcastRun(xShape, axes, (k, offset, inner, step) => {
       // dy times 1 or 0, as tfjs-core's product (a negative dy times 0 gives -0 there too).
       for (let i = 0; i < inner; i++) dx![k + i] = dy![offset + i * step]! * (x![k + i] === y![offset + i * step] ? 1 : 0);
@@ -88,6 +109,8 @@ function maxGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
 function squareGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [list[0]!.shape], ([x, dy], [dx]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.squareGrad(x!, dy!, dx!);
     for (let k = 0; k < dx!.length; k++) dx![k] = dy![k]! * Math.fround(x![k]! * 2);
   });
   return out!;
@@ -97,6 +120,8 @@ function squareGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.
 function reluGrad(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [list[0]!.shape], ([x, dy], [dx]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.reluGrad(x!, dy!, dx!);
     for (let k = 0; k < dx!.length; k++) {
       const v = x![k]!;
       dx![k] = dy![k]! * (v > 0 ? 1 : v === v ? 0 : NaN);

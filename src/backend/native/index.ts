@@ -4,6 +4,7 @@
  * or why not (`rvos backend`). docs/native.md has the whole picture.
  */
 import os from 'node:os';
+import { NATIVE_FLOAT_OP_NAMES, setNativeFloatOps, type NativeFloatOps } from '../fused_kernels/native_ops.js';
 import { nativeAddon } from './addon.js';
 import { registerNativeKernels, setNativeKernelsEnabled } from './kernels.js';
 import { nativeSettingsFromEnv, threadShareFromEnv } from './settings.js';
@@ -53,6 +54,22 @@ export function enableNativeKernels(): NativeStatus {
   setNativeKernelsEnabled(true);
   status = { active: true, threads: loaded.addon.threads(), version: loaded.addon.version() };
   return status;
+}
+
+/**
+ * Installs the addon's elementwise kernels for the fused kernels and the wasm copies (any backend:
+ * they work on Float32Arrays) when the addon is built with them and RVOS_NATIVE is not 0, else
+ * removes them; returns whether they run.
+ */
+export function installNativeFloatOps(): boolean {
+  let ops: NativeFloatOps | undefined;
+  if (nativeSettingsFromEnv().enabled) {
+    const loaded = nativeAddon();
+    const addon = loaded.addon as unknown as Partial<NativeFloatOps> | undefined;
+    if (addon !== undefined && NATIVE_FLOAT_OP_NAMES.every((name) => typeof addon[name] === 'function')) ops = addon as NativeFloatOps;
+  }
+  setNativeFloatOps(ops);
+  return ops !== undefined;
 }
 
 /** Switches the native kernels off (e.g. when another backend takes over). */

@@ -4,9 +4,12 @@
  * call, and takes a per-element generic path above rank 4 (600 ms vs 6 ms measured on a
  * [4,4,96,96,3] slice); SplitV and Unpack call it once per output, so splitting the ConvLSTM
  * gates copied the gate tensor four times. Here a slice is the contiguous runs it covers, each one
- * TypedArray.copyWithin (a byte copy, so every 1-, 4-byte dtype works), on any rank.
+ * TypedArray.copyWithin (a byte copy, so every 1-, 4-byte dtype works), on any rank. With the
+ * addon (../fused_kernels/native_ops.ts) the runs go to it as strided blocks in one call: a
+ * channel concatenation of NHWC tensors is thousands of runs of a few bytes, one copyWithin each.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeFloatOps } from '../fused_kernels/native_ops.js';
 import { wasmKernelOptions } from './kernel_options.js';
 import { internals } from './wasm_heap.js';
 
@@ -32,6 +35,79 @@ function heap(backend: tf.KernelBackend): Uint8Array {
   return (backend as unknown as HeapBackend).wasm.HEAPU8;
 }
 
+/** The native copy's params: [count, then per block dst, src, bytes, rows, dstStride, srcStride]; grown as needed. */
+let blockParams = new Float64Array(1 + 6 * 16);
+
+function blockSlot(count: number): Float64Array {
+  if (blockParams.length < 1 + 6 * count) blockParams = new Float64Array(1 + 6 * Math.max(count, (2 * (blockParams.length - 1)) / 6));
+  return blockParams;
+}
+
+function setBlock(p: Float64Array, b: number, dst: number, src: number, bytes: number, rows: number, dstStride: number, srcStride: number): void {
+  const q = 1 + 6 * b;
+  p[q] = dst;
+  p[q + 1] = src;
+  p[q + 2] = bytes;
+  p[q + 3] = rows;
+  p[q + 4] = dstStride;
+  p[q + 5] = srcStride;
+}
+
+/**
+ * A slice's runs as native strided blocks: axes 0..k−1 of x (sizes `size`, element strides
+ * `strides`) index the runs of `run` bytes from `base`; an axis is merged into the one inside it
+ * when that one is taken whole, and the innermost remaining axis becomes a block's rows. False
+ * when the addon is not there (the caller copies run by run).
+ */
+function nativeSlice(
+  bytes: Uint8Array,
+  src: number,
+  dst: number,
+  eb: number,
+  shape: number[],
+  size: number[],
+  strides: number[],
+  k: number,
+  base: number,
+  run: number,
+): boolean {
+  const native = nativeFloatOps();
+  if (native === undefined) return false;
+  // (size, stride) of the run axes, outermost first, merged where possible.
+  const sizes: number[] = [];
+  const steps: number[] = [];
+  for (let a = 0; a < k; a++) {
+    const last = sizes.length - 1;
+    if (last >= 0 && size[a] === shape[a]) {
+      sizes[last]! *= size[a]!;
+      steps[last] = strides[a]!;
+    } else {
+      sizes.push(size[a]!);
+      steps.push(strides[a]!);
+    }
+  }
+  const rows = sizes.length === 0 ? 1 : sizes[sizes.length - 1]!;
+  const rowStride = sizes.length === 0 ? 0 : steps[steps.length - 1]! * eb;
+  const outer = sizes.slice(0, -1);
+  const count = outer.reduce((n, d) => n * d, 1);
+  const p = blockSlot(count);
+  p[0] = count;
+  const index = new Array<number>(outer.length).fill(0);
+  let offset = base;
+  for (let b = 0; b < count; b++) {
+    setBlock(p, b, dst + b * rows * run, src + offset * eb, run, rows, run, rowStride);
+    for (let a = outer.length - 1; a >= 0; a--) {
+      index[a]!++;
+      offset += steps[a]!;
+      if (index[a]! < outer[a]!) break;
+      offset -= outer[a]! * steps[a]!;
+      index[a] = 0;
+    }
+  }
+  native.copyBlocks(bytes, p);
+  return true;
+}
+
 /** Copies x[begin : begin + size] into a new output of `outShape` (same element count as `size`). */
 function sliceInto(backend: tf.KernelBackend, x: tf.TensorInfo, begin: number[], size: number[], outShape: number[]): tf.TensorInfo {
   const out = internals(backend).makeOutput(outShape, x.dtype);
@@ -55,6 +131,7 @@ function sliceInto(backend: tf.KernelBackend, x: tf.TensorInfo, begin: number[],
   const run = size[k]! * inner * eb;
   let base = begin[k]! * inner;
   for (let a = 0; a < k; a++) base += begin[a]! * strides[a]!;
+  if (nativeSlice(bytes, src, dst, eb, shape, size, strides, k, base, run)) return out;
   const index = new Array<number>(k).fill(0);
   const runs = total / (size[k]! * inner);
   let offset = base;
@@ -85,6 +162,14 @@ function concatInto(backend: tf.KernelBackend, inputs: tf.TensorInfo[], axis: nu
   const bytes = heap(backend);
   const dst = offsetOf(backend, out);
   const srcs = inputs.map((t) => offsetOf(backend, t));
+  const native = nativeFloatOps();
+  if (native !== undefined) {
+    const p = blockSlot(inputs.length);
+    p[0] = inputs.length;
+    for (let i = 0, to = dst; i < inputs.length; to += blocks[i]!, i++) setBlock(p, i, to, srcs[i]!, blocks[i]!, outer, row, blocks[i]!);
+    native.copyBlocks(bytes, p);
+    return out;
+  }
   for (let i = 0; i < inputs.length; i++) {
     const block = blocks[i]!;
     if (block === 0) continue;

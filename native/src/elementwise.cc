@@ -1,0 +1,435 @@
+// rvos_native elementwise kernels: the training step's fused kernels (batch norm forward and
+// backward, the gradients of ReLU, Square, Mean and Max) and strided copies, as plain C++ loops
+// over float32 arrays. The TypeScript versions (src/backend/fused_kernels/) are the reference:
+// every loop here performs the same operations in the same order and precision (sums in double,
+// rounded once), and the build keeps floating-point contraction off (-ffp-contract=off), so the
+// results are the same bit for bit. The loops vectorise across channels or elements, never across
+// a sum's terms, which is what keeps the order.
+//
+// Arrays come from JS as Float32Array views: on the wasm backend views of the heap, on the cpu
+// backend the tensors' own arrays; nothing is kept between calls and nothing is allocated on the
+// heap except per-channel scratch (std::vector, freed on return).
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "elementwise.h"
+
+namespace rvos {
+namespace {
+
+// Each hot loop is compiled for AVX-512, AVX2 and the baseline, picked at load time by the CPU
+// (GCC function multiversioning); the results do not depend on the clone (no contraction, and the
+// same operations per element).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define RVOS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define RVOS_CLONES
+#endif
+
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+bool ReadF32(napi_env env, napi_value v, F32* out) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &offset) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  out->data = static_cast<float*>(data);
+  return true;
+}
+
+struct F64 {
+  const double* data = nullptr;
+  size_t length = 0;
+};
+
+bool ReadF64(napi_env env, napi_value v, F64* out) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &offset) != napi_ok) return false;
+  if (type != napi_float64_array) return false;
+  out->data = static_cast<const double*>(data);
+  return true;
+}
+
+bool ReadNumber(napi_env env, napi_value v, double* out) { return napi_get_value_double(env, v, out) == napi_ok; }
+
+// Reads `n_arrays` Float32Arrays then `n_numbers` numbers from the call's arguments; throws a
+// TypeError naming the function and returns false when they are not there.
+bool ReadArgs(napi_env env, napi_callback_info info, const char* name, size_t n_arrays, F32* arrays, size_t n_numbers, double* numbers) {
+  napi_value argv[16];
+  size_t argc = 16;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < n_arrays + n_numbers) {
+    napi_throw_type_error(env, nullptr, (std::string(name) + ": wrong number of arguments").c_str());
+    return false;
+  }
+  for (size_t i = 0; i < n_arrays; i++) {
+    if (!ReadF32(env, argv[i], &arrays[i])) {
+      napi_throw_type_error(env, nullptr, (std::string(name) + ": argument " + std::to_string(i) + " must be a Float32Array").c_str());
+      return false;
+    }
+  }
+  for (size_t i = 0; i < n_numbers; i++) {
+    if (!ReadNumber(env, argv[n_arrays + i], &numbers[i])) {
+      napi_throw_type_error(env, nullptr, (std::string(name) + ": argument " + std::to_string(n_arrays + i) + " must be a number").c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Fail(napi_env env, const char* name, const char* what) {
+  napi_throw_range_error(env, nullptr, (std::string(name) + ": " + what).c_str());
+  return false;
+}
+
+// ---- batch norm (channels last: x is [rows, C]) ----
+
+RVOS_CLONES
+void SumShifted(const float* x, size_t rows, size_t c, const float* shift, double* sum, double* sq) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = x + r * c;
+    for (size_t j = 0; j < c; j++) {
+      const double d = static_cast<double>(row[j]) - static_cast<double>(shift[j]);
+      sum[j] += d;
+      sq[j] += d * d;
+    }
+  }
+}
+
+RVOS_CLONES
+void AffineRows(const float* x, size_t rows, size_t c, const double* a, const double* b, float* y) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+    for (size_t j = 0; j < c; j++) yr[j] = static_cast<float>(static_cast<double>(xr[j]) * a[j] + b[j]);
+  }
+}
+
+RVOS_CLONES
+void SumDy(const float* x, const float* dy, size_t rows, size_t c, const double* mean, double* sum_dy, double* sum_dyc) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    for (size_t j = 0; j < c; j++) {
+      const double d = dr[j];
+      sum_dy[j] += d;
+      sum_dyc[j] += d * (static_cast<double>(xr[j]) - mean[j]);
+    }
+  }
+}
+
+RVOS_CLONES
+void BnDx(const float* x, const float* dy, size_t rows, size_t c, const double* g, const double* m, const double* mean_dy, const double* mean_dyxhat,
+          float* dx) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    const float* dr = dy + r * c;
+    float* out = dx + r * c;
+    for (size_t j = 0; j < c; j++) {
+      out[j] = static_cast<float>(g[j] * ((static_cast<double>(dr[j]) - mean_dy[j]) - (static_cast<double>(xr[j]) - m[j]) * mean_dyxhat[j]));
+    }
+  }
+}
+
+// bnForward(x, scale, offset, y, mean, variance, channels, epsilon): src/backend/fused_kernels/batch_norm_train.ts's forward.
+napi_value BnForward(napi_env env, napi_callback_info info) {
+  F32 a[6];
+  double num[2];
+  if (!ReadArgs(env, info, "bnForward", 6, a, 2, num)) return nullptr;
+  const size_t c = static_cast<size_t>(num[0]);
+  const double eps = num[1];
+  const F32 &x = a[0], &scale = a[1], &offset = a[2], &y = a[3], &mean_out = a[4], &var_out = a[5];
+  if (c == 0 || x.length % c != 0 || y.length != x.length || scale.length < c || offset.length < c || mean_out.length < c || var_out.length < c) {
+    Fail(env, "bnForward", "array sizes do not match the channels");
+    return nullptr;
+  }
+  const size_t rows = x.length / c;
+  if (rows == 0) {
+    Fail(env, "bnForward", "empty input");
+    return nullptr;
+  }
+  const double n = static_cast<double>(rows);
+  std::vector<double> sum(c, 0.0), sq(c, 0.0), ka(c), kb(c);
+  SumShifted(x.data, rows, c, x.data, sum.data(), sq.data());
+  bool any_nan = false;
+  for (size_t j = 0; j < c; j++) {
+    const double shift = x.data[j];
+    const double mean = shift + sum[j] / n;
+    const double centered = sum[j] / n;
+    // Math.max(0, v) in the reference: NaN stays NaN, −0 becomes +0.
+    const double v = sq[j] / n - centered * centered;
+    const double variance = v > 0 ? v : (std::isnan(v) ? v : 0.0);
+    mean_out.data[j] = static_cast<float>(mean);
+    var_out.data[j] = static_cast<float>(variance);
+    ka[j] = static_cast<double>(scale.data[j]) / std::sqrt(variance + eps);
+    kb[j] = static_cast<double>(offset.data[j]) - mean * ka[j];
+    if (std::isnan(ka[j]) || std::isnan(kb[j])) any_nan = true;
+  }
+  AffineRows(x.data, rows, c, ka.data(), kb.data(), y.data);
+  if (any_nan) {
+    // A channel with a non-finite value: a positive NaN there, as the separate ops give.
+    const float qnan = std::numeric_limits<float>::quiet_NaN();
+    for (size_t j = 0; j < c; j++) {
+      if (!std::isnan(ka[j]) && !std::isnan(kb[j])) continue;
+      for (size_t r = 0; r < rows; r++) y.data[r * c + j] = qnan;
+    }
+  }
+  return nullptr;
+}
+
+// bnBackward(x, mean, variance, scale, dy, dx, dScale, dOffset, channels, epsilon).
+napi_value BnBackward(napi_env env, napi_callback_info info) {
+  F32 a[8];
+  double num[2];
+  if (!ReadArgs(env, info, "bnBackward", 8, a, 2, num)) return nullptr;
+  const size_t c = static_cast<size_t>(num[0]);
+  const double eps = num[1];
+  const F32 &x = a[0], &mean = a[1], &variance = a[2], &scale = a[3], &dy = a[4], &dx = a[5], &dscale = a[6], &doffset = a[7];
+  if (c == 0 || x.length % c != 0 || x.length == 0 || dy.length != x.length || dx.length != x.length || mean.length < c || variance.length < c ||
+      scale.length < c || dscale.length < c || doffset.length < c) {
+    Fail(env, "bnBackward", "array sizes do not match the channels");
+    return nullptr;
+  }
+  const size_t rows = x.length / c;
+  const double n = static_cast<double>(rows);
+  std::vector<double> m(c), sum_dy(c, 0.0), sum_dyc(c, 0.0), g(c), mean_dy(c), mean_dyxhat(c);
+  for (size_t j = 0; j < c; j++) m[j] = mean.data[j];
+  SumDy(x.data, dy.data, rows, c, m.data(), sum_dy.data(), sum_dyc.data());
+  for (size_t j = 0; j < c; j++) {
+    const double r = 1.0 / std::sqrt(static_cast<double>(variance.data[j]) + eps);
+    const double sum_dyxhat = sum_dyc[j] * r;
+    g[j] = static_cast<double>(scale.data[j]) * r;
+    mean_dy[j] = sum_dy[j] / n;
+    mean_dyxhat[j] = (sum_dyxhat / n) * r;
+    dscale.data[j] = static_cast<float>(sum_dyxhat);
+    doffset.data[j] = static_cast<float>(sum_dy[j]);
+  }
+  BnDx(x.data, dy.data, rows, c, g.data(), m.data(), mean_dy.data(), mean_dyxhat.data(), dx.data);
+  return nullptr;
+}
+
+// ---- elementwise gradients ----
+
+RVOS_CLONES
+void ReluGradLoop(const float* x, const float* dy, float* dx, size_t n) {
+  const float qnan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t k = 0; k < n; k++) {
+    const float v = x[k];
+    dx[k] = dy[k] * (v > 0.0f ? 1.0f : (v == v ? 0.0f : qnan));
+  }
+}
+
+RVOS_CLONES
+void SquareGradLoop(const float* x, const float* dy, float* dx, size_t n) {
+  for (size_t k = 0; k < n; k++) dx[k] = dy[k] * (x[k] * 2.0f);
+}
+
+// reluGrad(x, dy, dx) and squareGrad(x, dy, dx): dy·step(x) and dy·(2x), as broadcast_grads.ts.
+napi_value UnaryGrad(napi_env env, napi_callback_info info, const char* name, void (*loop)(const float*, const float*, float*, size_t)) {
+  F32 a[3];
+  if (!ReadArgs(env, info, name, 3, a, 0, nullptr)) return nullptr;
+  if (a[1].length != a[0].length || a[2].length != a[0].length) {
+    Fail(env, name, "x, dy and dx must have the same size");
+    return nullptr;
+  }
+  loop(a[0].data, a[1].data, a[2].data, a[0].length);
+  return nullptr;
+}
+
+napi_value ReluGrad(napi_env env, napi_callback_info info) { return UnaryGrad(env, info, "reluGrad", ReluGradLoop); }
+napi_value SquareGrad(napi_env env, napi_callback_info info) { return UnaryGrad(env, info, "squareGrad", SquareGradLoop); }
+
+// Runs of x's last axis against the reduced tensor (broadcast_grads.ts's forEachBroadcastRun):
+// geometry = [rank, shape..., strides...] with the reduced tensor's stride per axis of x (0 on
+// reduced axes). Calls run(k, offset, inner, step).
+template <typename Run>
+bool ForEachRun(const F64& geometry, size_t size, Run run) {
+  if (geometry.length < 1) return false;
+  const size_t rank = static_cast<size_t>(geometry.data[0]);
+  if (geometry.length < 1 + 2 * rank || rank > 12) return false;
+  size_t shape[12], strides[12], index[12] = {0};
+  size_t total = 1;
+  for (size_t a = 0; a < rank; a++) {
+    shape[a] = static_cast<size_t>(geometry.data[1 + a]);
+    strides[a] = static_cast<size_t>(geometry.data[1 + rank + a]);
+    total *= shape[a];
+  }
+  if (total != size) return false;
+  const size_t inner = rank == 0 ? 1 : shape[rank - 1];
+  const size_t step = rank == 0 ? 0 : strides[rank - 1];
+  if (inner == 0) return true;
+  size_t offset = 0;
+  for (size_t k = 0; k < size; k += inner) {
+    run(k, offset, inner, step);
+    for (size_t a = rank - 1; a-- > 0;) {
+      offset += strides[a];
+      if (++index[a] < shape[a]) break;
+      offset -= shape[a] * strides[a];
+      index[a] = 0;
+    }
+  }
+  return true;
+}
+
+RVOS_CLONES
+void MeanRun(const float* dy, float* dx, size_t inner, size_t step, float n) {
+  if (step == 0) {
+    const float v = dy[0] / n;
+    for (size_t i = 0; i < inner; i++) dx[i] = v;
+  } else {
+    for (size_t i = 0; i < inner; i++) dx[i] = dy[i * step] / n;
+  }
+}
+
+RVOS_CLONES
+void MaxRun(const float* x, const float* y, const float* dy, float* dx, size_t inner, size_t step) {
+  if (step == 0) {
+    const float yv = y[0], d = dy[0];
+    for (size_t i = 0; i < inner; i++) dx[i] = d * (x[i] == yv ? 1.0f : 0.0f);
+  } else {
+    for (size_t i = 0; i < inner; i++) dx[i] = dy[i * step] * (x[i] == y[i * step] ? 1.0f : 0.0f);
+  }
+}
+
+// The largest reduced-tensor index a run touches, for the bounds check.
+bool RunInside(size_t offset, size_t inner, size_t step, size_t length) { return inner == 0 || offset + (inner - 1) * step < length; }
+
+// Reads argument `i` as a Float64Array geometry; throws and returns false when it is not one.
+bool ReadGeometry(napi_env env, napi_callback_info info, size_t i, const char* name, F64* out) {
+  napi_value argv[16];
+  size_t argc = 16;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc <= i || !ReadF64(env, argv[i], out)) {
+    napi_throw_type_error(env, nullptr, (std::string(name) + ": argument " + std::to_string(i) + " must be a Float64Array").c_str());
+    return false;
+  }
+  return true;
+}
+
+// meanGrad(dy, dx, n, geometry): dx = dy / n broadcast over the reduced axes.
+napi_value MeanGrad(napi_env env, napi_callback_info info) {
+  F32 a[2];
+  double num[1];
+  F64 geometry;
+  if (!ReadArgs(env, info, "meanGrad", 2, a, 1, num) || !ReadGeometry(env, info, 3, "meanGrad", &geometry)) return nullptr;
+  const F32 &dy = a[0], &dx = a[1];
+  const float n = static_cast<float>(num[0]);
+  bool inside = true;
+  const bool ok = ForEachRun(geometry, dx.length, [&](size_t k, size_t offset, size_t inner, size_t step) {
+    if (!RunInside(offset, inner, step, dy.length)) {
+      inside = false;
+      return;
+    }
+    MeanRun(dy.data + offset, dx.data + k, inner, step, n);
+  });
+  if (!ok || !inside) Fail(env, "meanGrad", "geometry does not match the arrays");
+  return nullptr;
+}
+
+// maxGrad(x, y, dy, dx, geometry): dx = dy · (x == y) broadcast over the reduced axes.
+napi_value MaxGrad(napi_env env, napi_callback_info info) {
+  F32 a[4];
+  F64 geometry;
+  if (!ReadArgs(env, info, "maxGrad", 4, a, 0, nullptr) || !ReadGeometry(env, info, 4, "maxGrad", &geometry)) return nullptr;
+  const F32 &x = a[0], &y = a[1], &dy = a[2], &dx = a[3];
+  if (x.length != dx.length || y.length != dy.length) {
+    Fail(env, "maxGrad", "x and dx, y and dy must have the same size");
+    return nullptr;
+  }
+  bool inside = true;
+  const bool ok = ForEachRun(geometry, dx.length, [&](size_t k, size_t offset, size_t inner, size_t step) {
+    if (!RunInside(offset, inner, step, dy.length)) {
+      inside = false;
+      return;
+    }
+    MaxRun(x.data + k, y.data + offset, dy.data + offset, dx.data + k, inner, step);
+  });
+  if (!ok || !inside) Fail(env, "maxGrad", "geometry does not match the arrays");
+  return nullptr;
+}
+
+// ---- strided copies on the wasm heap ----
+
+// copyBlocks(heap: Uint8Array, params: Float64Array): params = [count, then per block: dst, src,
+// bytes, rows, dstStride, srcStride] (byte offsets and strides): each block copies `rows` runs of
+// `bytes` bytes. Slice, SplitV, Concat and Pack on the wasm heap (src/backend/wasm_kernels/
+// fast_copies.ts) as one call instead of one copyWithin per run.
+napi_value CopyBlocks(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, nullptr, "copyBlocks(heap, params) needs 2 arguments");
+    return nullptr;
+  }
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t heap_len = 0, p_len = 0, offset = 0;
+  void* heap = nullptr;
+  void* pv = nullptr;
+  if (napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "copyBlocks: heap must be a Uint8Array");
+    return nullptr;
+  }
+  if (napi_get_typedarray_info(env, argv[1], &type, &p_len, &pv, &ab, &offset) != napi_ok || type != napi_float64_array || p_len < 1) {
+    napi_throw_type_error(env, nullptr, "copyBlocks: params must be a Float64Array");
+    return nullptr;
+  }
+  const double* p = static_cast<const double*>(pv);
+  const size_t count = static_cast<size_t>(p[0]);
+  if (p_len < 1 + 6 * count) {
+    Fail(env, "copyBlocks", "params shorter than its block count");
+    return nullptr;
+  }
+  uint8_t* bytes = static_cast<uint8_t*>(heap);
+  // Check every block first: nothing is written when one is out of bounds.
+  for (size_t b = 0; b < count; b++) {
+    const double* q = p + 1 + 6 * b;
+    const double dst = q[0], src = q[1], len = q[2], rows = q[3], ds = q[4], ss = q[5];
+    if (dst < 0 || src < 0 || len < 0 || rows < 0 || ds < 0 || ss < 0) return Fail(env, "copyBlocks", "negative offset or size"), nullptr;
+    if (rows == 0 || len == 0) continue;
+    if (dst + (rows - 1) * ds + len > static_cast<double>(heap_len) || src + (rows - 1) * ss + len > static_cast<double>(heap_len)) {
+      Fail(env, "copyBlocks", "block outside the heap");
+      return nullptr;
+    }
+  }
+  for (size_t b = 0; b < count; b++) {
+    const double* q = p + 1 + 6 * b;
+    const size_t dst = static_cast<size_t>(q[0]), src = static_cast<size_t>(q[1]), len = static_cast<size_t>(q[2]);
+    const size_t rows = static_cast<size_t>(q[3]), ds = static_cast<size_t>(q[4]), ss = static_cast<size_t>(q[5]);
+    for (size_t r = 0; r < rows; r++) std::memmove(bytes + dst + r * ds, bytes + src + r * ss, len);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void DefineElementwise(napi_env env, napi_value exports, napi_property_attributes attrs) {
+  const napi_property_descriptor props[] = {
+      {"bnForward", nullptr, BnForward, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"bnBackward", nullptr, BnBackward, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"squareGrad", nullptr, SquareGrad, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"meanGrad", nullptr, MeanGrad, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"maxGrad", nullptr, MaxGrad, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"copyBlocks", nullptr, CopyBlocks, nullptr, nullptr, nullptr, attrs, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
+
+}  // namespace rvos

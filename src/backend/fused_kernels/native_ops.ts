@@ -1,0 +1,80 @@
+/**
+ * The addon's elementwise kernels (native/src/elementwise.cc) as the fused kernels and the wasm
+ * copies see them: the training step's batch norm forward and backward, the ReLU, Square, Mean
+ * and Max gradients as C++ loops over float32 arrays, and the heap copies of Slice, SplitV,
+ * Concat and Pack as one call each. The Node side installs them at backend start when the addon is
+ * built and RVOS_NATIVE is not 0 (src/backend/native/index.ts: `installNativeFloatOps`); the
+ * kernels (./batch_norm_train.ts, ./broadcast_grads.ts, ../wasm_kernels/fast_copies.ts) call them
+ * on the wasm and the cpu backend alike (they take Float32Array views, wherever the data lives),
+ * and run their own TypeScript loops when none are installed (the browser, no addon). The C++
+ * performs the same operations in the same order and precision, so results are the same bit for
+ * bit (docs/speed.md). This module imports nothing from Node: the browser build includes it.
+ */
+
+export interface NativeFloatOps {
+  /** Training batch norm forward over channels-last x ([rows·C]): y, batch mean and biased variance. */
+  bnForward(
+    x: Float32Array,
+    scale: Float32Array,
+    offset: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
+  /** Its gradient through the batch statistics: dx, dScale, dOffset. */
+  bnBackward(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    dScale: Float32Array,
+    dOffset: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
+  /** dx = dy·step(x). */
+  reluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** dx = dy·(2x). */
+  squareGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** dx = dy / n broadcast; geometry = [rank, x's shape, the reduced tensor's stride per axis of x (0 on reduced axes)]. */
+  meanGrad(dy: Float32Array, dx: Float32Array, n: number, geometry: Float64Array): void;
+  /** dx = dy·(x == y) broadcast; geometry as meanGrad's. */
+  maxGrad(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Float64Array): void;
+  /** Byte copies on the heap: params = [count, then per block dst, src, bytes, rows, dstStride, srcStride]. */
+  copyBlocks(heap: Uint8Array, params: Float64Array): void;
+}
+
+/** The functions an addon must export to be used here (an addon built before them has only the convolutions). */
+export const NATIVE_FLOAT_OP_NAMES: readonly (keyof NativeFloatOps)[] = [
+  'bnForward',
+  'bnBackward',
+  'reluGrad',
+  'squareGrad',
+  'meanGrad',
+  'maxGrad',
+  'copyBlocks',
+];
+
+let installed: NativeFloatOps | undefined;
+let enabled = true;
+
+/** Installs the native kernels (undefined: none); called at backend start. */
+export function setNativeFloatOps(ops: NativeFloatOps | undefined): void {
+  installed = ops;
+}
+
+/** The native elementwise kernels, or undefined when the TypeScript loops are to run. */
+export function nativeFloatOps(): NativeFloatOps | undefined {
+  return enabled ? installed : undefined;
+}
+
+/** Uses the installed native kernels (true) or the TypeScript loops (false), e.g. to compare them; returns the previous setting. */
+export function setNativeFloatOpsEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}

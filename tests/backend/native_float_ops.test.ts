@@ -1,0 +1,181 @@
+// The addon's elementwise kernels (native/src/elementwise.cc) against the TypeScript loops they
+// replace: the fused kernels' outputs bit for bit with the native kernels on and off, on the wasm
+// and the cpu backend, and the heap copies bit for bit on wasm. Skips (with the reason) when the
+// addon is not built or RVOS_NATIVE=0; the TypeScript loops are then what every other test runs.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { nativeFloatOps, setNativeFloatOpsEnabled } from '../../src/backend/fused_kernels/native_ops.js';
+import { originalGradient } from '../../src/backend/fused_kernels/index.js';
+import { nativeAddon } from '../../src/backend/native/index.js';
+import { batchNormTrain } from '../../src/layers/batch_norm_train.js';
+import { Rng } from '../../src/utils/rng.js';
+import { randomHost, toTensor } from './compare.js';
+
+const loaded = nativeAddon();
+const SKIP =
+  loaded.addon === undefined
+    ? ` (skipped: ${loaded.reason})`
+    : process.env.RVOS_NATIVE === '0'
+      ? ' (skipped: RVOS_NATIVE=0, the TypeScript-only pass)'
+      : nativeFloatOps() === undefined
+        ? ' (skipped: the addon was built without the elementwise kernels; rebuild with `npm run setup:native`)'
+        : '';
+if (SKIP) console.warn(`native_float_ops.test.ts: native elementwise kernels not available${SKIP}`);
+
+afterEach(() => {
+  setNativeFloatOpsEnabled(true);
+});
+
+const random = (rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor => toTensor(randomHost(rng, shape, lo, hi));
+const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+
+/** Runs `compute` with the native kernels and with the TypeScript loops; returns both outputs' bit patterns (tensors disposed). */
+function bothWays(compute: () => tf.Tensor[]): { native: number[][]; typescript: number[][] } {
+  const once = (on: boolean): number[][] => {
+    setNativeFloatOpsEnabled(on);
+    const outs = compute();
+    const result = outs.map(bits);
+    tf.dispose(outs);
+    return result;
+  };
+  const native = once(true);
+  const typescript = once(false);
+  setNativeFloatOpsEnabled(true);
+  return { native, typescript };
+}
+
+describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise kernels on %s', (backend) => {
+  it.each([
+    ['the main-job stem', [4, 8, 8, 16], 0],
+    ['odd sizes, an offset mean', [3, 5, 7, 6], 40],
+    ['one value per channel', [1, 1, 1, 5], 0],
+    ['many channels (past one SIMD register)', [2, 3, 3, 37], -3],
+  ] as const)('training batch norm (%s): outputs, statistics and gradients bit for bit the TypeScript loops', async (_label, shape, offset) => {
+    await tf.setBackend(backend);
+    const rng = new Rng(41);
+    const c = shape[3];
+    const x = tf.add(random(rng, [...shape], -2, 3), offset) as tf.Tensor4D;
+    const gamma = random(rng, [c], 0.5, 1.5) as tf.Tensor1D;
+    const beta = random(rng, [c]) as tf.Tensor1D;
+    const w = random(rng, [...shape]);
+    const before = tf.memory().numTensors;
+    const { native, typescript } = bothWays(() => {
+      let stats: tf.Tensor[] = [];
+      const loss = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+        const r = batchNormTrain(xs as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+        stats = [r.y, r.mean, r.variance].map((t) => tf.keep(tf.clone(t)));
+        return tf.sum(tf.mul(r.y, w));
+      };
+      const grads = tf.grads(loss)([x, gamma, beta]);
+      return [...stats, ...grads];
+    });
+    expect(native).toEqual(typescript);
+    // Not vacuous: the offset's gradient (Σ w) has non-zero values, and so has the input's where a channel has more than one value.
+    const nonZero = (b: number[]): boolean => b.some((v) => (v & 0x7fffffff) !== 0);
+    expect(nonZero(native[5]!)).toBe(true);
+    if (x.size > c) expect(nonZero(native[3]!)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, gamma, beta, w]);
+  });
+
+  it('training batch norm: a channel with a NaN or an infinity gives a positive NaN there, as the TypeScript loop', async () => {
+    await tf.setBackend(backend);
+    const x = tf.tidy(() => tf.concat([tf.mul(tf.fill([2, 3, 3, 1], Infinity), 0), tf.fill([2, 3, 3, 1], Infinity), tf.ones([2, 3, 3, 1])], 3)) as tf.Tensor4D;
+    const { native, typescript } = bothWays(() => {
+      const r = batchNormTrain(x, tf.ones([3]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D, 1e-5);
+      return [r.y, r.mean, r.variance];
+    });
+    expect(native).toEqual(typescript);
+    expect(native[0]!.filter((_, i) => i % 3 === 0).every((b) => b === 0x7fc00000)).toBe(true);
+    tf.dispose(x);
+  });
+
+  it('ReLU and Square gradients: bit for bit (zeros, signed zeros and NaN included)', async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(42);
+    const x = tf.concat([random(rng, [67]), tf.zeros([3]), tf.tensor1d([-0, NaN, Infinity, -Infinity])]);
+    const dy = tf.concat([random(rng, [70]), tf.tensor1d([-1, 2, -3, 0])]);
+    for (const kernel of [tf.Relu, tf.Square]) {
+      const { native, typescript } = bothWays(() => [tf.tidy(() => tf.getGradient(kernel)!.gradFunc(dy, [x], {}).x!())]);
+      expect(native, kernel).toEqual(typescript);
+      const original = tf.tidy(() => originalGradient(kernel)!.gradFunc(dy, [x], {}).x!());
+      expect(native[0], kernel).toEqual(bits(original));
+      tf.dispose(original);
+    }
+    tf.dispose([x, dy]);
+  });
+
+  it.each([
+    ['spatial axes, kept dims', [3, 5, 4, 6], [1, 2], true],
+    ['spatial axes', [3, 5, 4, 6], [1, 2], false],
+    ['the last axis', [2, 3, 7], [2], false],
+    ['the first and last axes', [4, 3, 5], [0, 2], true],
+    ['everything', [2, 3, 4], [0, 1, 2], false],
+  ] as const)('Mean and Max gradients over %s: bit for bit, ties included', async (_label, shape, axes, keepDims) => {
+    await tf.setBackend(backend);
+    const rng = new Rng(43);
+    // Values on a coarse grid so that the maximum is tied in places.
+    const x = tf.tidy(() => tf.div(tf.round(tf.mul(random(rng, [...shape]), 3)), 3));
+    for (const kernel of [tf.Mean, tf.Max] as const) {
+      const { native, typescript } = bothWays(() => [
+        tf.tidy(() => {
+          const f = (xs: tf.Tensor): tf.Tensor => (kernel === tf.Mean ? tf.mean(xs, [...axes], keepDims) : tf.max(xs, [...axes], keepDims));
+          const y = f(x);
+          const dy = tf.add(tf.mul(tf.onesLike(y), 0.3), tf.reshape(tf.range(0, y.size), y.shape));
+          return tf.grad(f)(x, dy);
+        }),
+      ]);
+      expect(native, kernel).toEqual(typescript);
+      expect(
+        native[0]!.some((b) => b !== 0),
+        kernel,
+      ).toBe(true);
+    }
+    tf.dispose(x);
+  });
+});
+
+describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
+  const cases: { label: string; shape: number[]; op: (x: tf.Tensor) => tf.Tensor | tf.Tensor[] }[] = [
+    { label: 'slice of the last axis', shape: [2, 3, 4, 10], op: (x) => tf.slice(x, [0, 0, 0, 3], [-1, -1, -1, 5]) },
+    { label: 'slice of inner axes', shape: [3, 4, 5, 6], op: (x) => tf.slice(x, [1, 1, 2, 0], [2, 2, 3, 6]) },
+    { label: 'slice of every axis, rank 5', shape: [2, 3, 4, 5, 6], op: (x) => tf.slice(x, [1, 0, 1, 2, 1], [1, 3, 2, 3, 4]) },
+    { label: 'slice of a whole tensor', shape: [4, 5], op: (x) => tf.slice(x, [0, 0], [4, 5]) },
+    { label: 'split along channels', shape: [2, 3, 4, 12], op: (x) => tf.split(x, [3, 5, 4], 3) },
+    { label: 'split along axis 1', shape: [2, 6, 3], op: (x) => tf.split(x, 3, 1) },
+    { label: 'unstack', shape: [3, 4, 2], op: (x) => tf.unstack(x, 1) },
+    { label: 'concat along channels', shape: [2, 3, 4, 5], op: (x) => tf.concat([x, tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 2]), tf.neg(x)], 3) },
+    { label: 'concat along axis 0', shape: [2, 3, 4], op: (x) => tf.concat([x, tf.neg(x)], 0) },
+    { label: 'stack', shape: [3, 4], op: (x) => tf.stack([x, tf.neg(x), x], 1) },
+  ];
+  it.each(cases)('$label: bit for bit the copy run by run', async ({ shape, op }) => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(44);
+    const x = random(rng, shape);
+    const before = tf.memory().numTensors;
+    const { native, typescript } = bothWays(() => tf.tidy(() => [op(x)].flat()));
+    expect(native).toEqual(typescript);
+    expect(native.flat().length).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(x);
+  });
+
+  it('int32 and bool copies too', async () => {
+    await tf.setBackend('wasm');
+    const ints = tf.reshape(tf.range(0, 60, 1, 'int32'), [3, 4, 5]);
+    const mask = tf.greater(ints, 29);
+    const { native, typescript } = bothWays(() =>
+      tf.tidy(() => [tf.cast(tf.slice(ints, [1, 1, 1], [2, 2, 3]), 'float32'), tf.cast(tf.concat([mask, mask], 2), 'float32')]),
+    );
+    expect(native).toEqual(typescript);
+    tf.dispose([ints, mask]);
+  });
+
+  it('refuses a block outside the heap without writing', () => {
+    const ops = nativeFloatOps()!;
+    const heap = new Uint8Array(64).fill(7);
+    expect(() => ops.copyBlocks(heap, Float64Array.from([1, 0, 60, 8, 1, 0, 0]))).toThrow(/outside the heap/);
+    expect(heap.every((b) => b === 7)).toBe(true);
+    expect(() => ops.reluGrad(new Float32Array(4), new Float32Array(3), new Float32Array(4))).toThrow(/same size/);
+  });
+});
