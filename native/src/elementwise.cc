@@ -1,5 +1,6 @@
 // rvos_native elementwise kernels: the training step's fused kernels (batch norm forward and
-// backward, the gradients of ReLU, Square, Mean and Max) and strided copies, as plain C++ loops
+// backward, the gradients of ReLU, Square, Mean and Max, the ConvLSTM gates' loops, Adam, the
+// input normalisation) and strided copies, as plain C++ loops
 // over float32 arrays. The TypeScript versions (src/backend/fused_kernels/) are the reference:
 // every loop here performs the same operations in the same order and precision (sums in double,
 // rounded once), and the build keeps floating-point contraction off (-ffp-contract=off), so the
@@ -364,6 +365,190 @@ napi_value MaxGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- ConvLSTM gates (src/backend/fused_kernels/lstm_gates.ts; gate order i, f, o, g) ----
+// σ and tanh stay the backend's kernels (the forward equals the unfused ops bit for bit); these
+// are the loops between them. z, σ(z) and dz are [P, 4F], the states [P, F].
+
+// lstmPackG(z, g, f): g = z's g block.
+napi_value LstmPackG(napi_env env, napi_callback_info info) {
+  F32 a[2];
+  double num[1];
+  if (!ReadArgs(env, info, "lstmPackG", 2, a, 1, num)) return nullptr;
+  const size_t f = static_cast<size_t>(num[0]);
+  if (f == 0 || a[0].length != 4 * a[1].length || a[1].length % f != 0) return Fail(env, "lstmPackG", "sizes do not match 4·filters"), nullptr;
+  const size_t rows = a[1].length / f;
+  for (size_t r = 0; r < rows; r++) std::memcpy(a[1].data + r * f, a[0].data + r * 4 * f + 3 * f, f * sizeof(float));
+  return nullptr;
+}
+
+RVOS_CLONES
+void LstmCellLoop(const float* s, const float* t, const float* cs, float* c, size_t rows, size_t f) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* sr = s + r * 4 * f;
+    const float* tr = t + r * f;
+    float* cr = c + r * f;
+    if (cs == nullptr) {
+      for (size_t j = 0; j < f; j++) cr[j] = sr[j] * tr[j];
+    } else {
+      const float* csr = cs + r * f;
+      for (size_t j = 0; j < f; j++) cr[j] = sr[f + j] * csr[j] + sr[j] * tr[j];
+    }
+  }
+}
+
+// lstmCell(sig, tanhG, cSpatial, c, f): c = f·c_spatial + i·tanh(g), or i·tanh(g) when cSpatial is empty.
+napi_value LstmCell(napi_env env, napi_callback_info info) {
+  F32 a[4];
+  double num[1];
+  if (!ReadArgs(env, info, "lstmCell", 4, a, 1, num)) return nullptr;
+  const size_t f = static_cast<size_t>(num[0]);
+  const F32 &s = a[0], &t = a[1], &cs = a[2], &c = a[3];
+  if (f == 0 || s.length != 4 * c.length || t.length != c.length || (cs.length != 0 && cs.length != c.length) || c.length % f != 0) {
+    return Fail(env, "lstmCell", "sizes do not match 4·filters"), nullptr;
+  }
+  LstmCellLoop(s.data, t.data, cs.length == 0 ? nullptr : cs.data, c.data, c.length / f, f);
+  return nullptr;
+}
+
+RVOS_CLONES
+void LstmHiddenLoop(const float* s, const float* tc, float* h, size_t rows, size_t f) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* o = s + r * 4 * f + 2 * f;
+    const float* tr = tc + r * f;
+    float* hr = h + r * f;
+    for (size_t j = 0; j < f; j++) hr[j] = o[j] * tr[j];
+  }
+}
+
+// lstmHidden(sig, tanhC, h, f): h = o·tanh(c).
+napi_value LstmHidden(napi_env env, napi_callback_info info) {
+  F32 a[3];
+  double num[1];
+  if (!ReadArgs(env, info, "lstmHidden", 3, a, 1, num)) return nullptr;
+  const size_t f = static_cast<size_t>(num[0]);
+  if (f == 0 || a[0].length != 4 * a[2].length || a[1].length != a[2].length || a[2].length % f != 0) return Fail(env, "lstmHidden", "sizes do not match 4·filters"), nullptr;
+  LstmHiddenLoop(a[0].data, a[1].data, a[2].data, a[2].length / f, f);
+  return nullptr;
+}
+
+RVOS_CLONES
+void LstmGradLoop(const float* s, const float* tg, const float* tch, const float* dh, const float* dc, const float* cs, float* dz, float* dcs, size_t rows,
+                  size_t f) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* sr = s + r * 4 * f;
+    float* dzr = dz + r * 4 * f;
+    const size_t q0 = r * f;
+    for (size_t j = 0; j < f; j++) {
+      const size_t q = q0 + j;
+      const double i = sr[j], fg = sr[f + j], o = sr[2 * f + j], g = tg[q];
+      const double tanh_c = tch[q], dhq = dh[q];
+      const double dc_total = static_cast<double>(dc[q]) + dhq * o * (1 - tanh_c * tanh_c);
+      dzr[j] = static_cast<float>(dc_total * g * i * (1 - i));
+      dzr[f + j] = cs == nullptr ? 0.0f : static_cast<float>(dc_total * static_cast<double>(cs[q]) * fg * (1 - fg));
+      dzr[2 * f + j] = static_cast<float>(dhq * tanh_c * o * (1 - o));
+      dzr[3 * f + j] = static_cast<float>(dc_total * i * (1 - g * g));
+      if (dcs != nullptr) dcs[q] = static_cast<float>(dc_total * fg);
+    }
+  }
+}
+
+// lstmGatesGrad(sig, tanhG, tanhC, dh, dc, cSpatial, dz, dcSpatial, f): the backward kernel's
+// loop, in double as the TypeScript one; cSpatial and dcSpatial empty when there is no c_spatial.
+napi_value LstmGatesGrad(napi_env env, napi_callback_info info) {
+  F32 a[8];
+  double num[1];
+  if (!ReadArgs(env, info, "lstmGatesGrad", 8, a, 1, num)) return nullptr;
+  const size_t f = static_cast<size_t>(num[0]);
+  const F32 &s = a[0], &tg = a[1], &tch = a[2], &dh = a[3], &dc = a[4], &cs = a[5], &dz = a[6], &dcs = a[7];
+  const size_t n = tch.length;
+  const bool spatial = cs.length != 0;
+  if (f == 0 || n % f != 0 || s.length != 4 * n || dz.length != 4 * n || tg.length != n || dh.length != n || dc.length != n ||
+      (spatial && (cs.length != n || dcs.length != n)) || (!spatial && dcs.length != 0)) {
+    return Fail(env, "lstmGatesGrad", "sizes do not match 4·filters"), nullptr;
+  }
+  LstmGradLoop(s.data, tg.data, tch.data, dh.data, dc.data, spatial ? cs.data : nullptr, dz.data, spatial ? dcs.data : nullptr, n / f, f);
+  return nullptr;
+}
+
+// ---- optimiser (src/backend/fused_kernels/adam_update.ts) ----
+
+RVOS_CLONES
+void AdamLoop(const float* x, const float* grad, const float* m_prev, const float* v_prev, float* x_next, float* m, float* v, size_t n, float b1, float ob1,
+              float b2, float ob2, float c2, float eps, float step, float wd, bool decay) {
+  for (size_t k = 0; k < n; k++) {
+    const float xk = x[k];
+    const float g = decay ? grad[k] + xk * wd : grad[k];
+    const float mp = m_prev == nullptr ? 0.0f : m_prev[k];
+    const float vp = v_prev == nullptr ? 0.0f : v_prev[k];
+    const float mk = mp * b1 + g * ob1;
+    const float vk = vp * b2 + (g * g) * ob2;
+    const float denom = std::sqrt(vk / c2) + eps;
+    m[k] = mk;
+    v[k] = vk;
+    x_next[k] = xk - (mk / denom) * step;
+  }
+}
+
+// adamUpdate(x, grad, m, v, xNext, mNext, vNext, beta1, 1−beta1, beta2, 1−beta2, correction2,
+// epsilon, stepSize, weightDecay): every hyperparameter already the float32 the ops saw; m and v
+// empty on the first step (zeros). Each operation rounds to float32, as the separate kernels.
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  F32 a[7];
+  double num[8];
+  if (!ReadArgs(env, info, "adamUpdate", 7, a, 8, num)) return nullptr;
+  const size_t n = a[0].length;
+  const bool first = a[2].length == 0;
+  if (a[1].length != n || a[4].length != n || a[5].length != n || a[6].length != n || (!first && (a[2].length != n || a[3].length != n))) {
+    return Fail(env, "adamUpdate", "arrays must have the variable's size"), nullptr;
+  }
+  const float wd = static_cast<float>(num[7]);
+  AdamLoop(a[0].data, a[1].data, first ? nullptr : a[2].data, first ? nullptr : a[3].data, a[4].data, a[5].data, a[6].data, n, static_cast<float>(num[0]),
+           static_cast<float>(num[1]), static_cast<float>(num[2]), static_cast<float>(num[3]), static_cast<float>(num[4]), static_cast<float>(num[5]),
+           static_cast<float>(num[6]), wd, num[7] > 0);
+  return nullptr;
+}
+
+// sumOfSquares(x, start) → start + Σ x² in double, term by term in order (not vectorised: the
+// order of the sum is the TypeScript one's).
+napi_value SumOfSquares(napi_env env, napi_callback_info info) {
+  F32 a[1];
+  double num[1];
+  if (!ReadArgs(env, info, "sumOfSquares", 1, a, 1, num)) return nullptr;
+  double sum = num[0];
+  for (size_t k = 0; k < a[0].length; k++) {
+    const double v = a[0].data[k];
+    sum += v * v;
+  }
+  napi_value out;
+  napi_create_double(env, sum, &out);
+  return out;
+}
+
+// ---- input normalisation (src/backend/fused_kernels/normalize_input.ts) ----
+
+// normalizeInput(frame, mean, std, previous, y, channels): y = (frame − mean)/std per channel,
+// and with previous (non-empty) also (frame − previous)/std beside it.
+napi_value NormalizeInput(napi_env env, napi_callback_info info) {
+  F32 a[5];
+  double num[1];
+  if (!ReadArgs(env, info, "normalizeInput", 5, a, 1, num)) return nullptr;
+  const size_t c = static_cast<size_t>(num[0]);
+  const F32 &x = a[0], &mean = a[1], &sd = a[2], &prev = a[3], &y = a[4];
+  const bool motion = prev.length != 0;
+  const size_t width = motion ? 2 * c : c;
+  if (c == 0 || x.length % c != 0 || mean.length < c || sd.length < c || (motion && prev.length != x.length) || y.length != x.length / c * width) {
+    return Fail(env, "normalizeInput", "sizes do not match the channels"), nullptr;
+  }
+  for (size_t p = 0, q = 0; p < x.length; p += c, q += width) {
+    for (size_t j = 0; j < c; j++) {
+      const float v = x.data[p + j];
+      y.data[q + j] = (v - mean.data[j]) / sd.data[j];
+      if (motion) y.data[q + c + j] = (v - prev.data[p + j]) / sd.data[j];
+    }
+  }
+  return nullptr;
+}
+
 // ---- strided copies on the wasm heap ----
 
 // copyBlocks(heap: Uint8Array, params: Float64Array): params = [count, then per block: dst, src,
@@ -428,6 +613,13 @@ void DefineElementwise(napi_env env, napi_value exports, napi_property_attribute
       {"meanGrad", nullptr, MeanGrad, nullptr, nullptr, nullptr, attrs, nullptr},
       {"maxGrad", nullptr, MaxGrad, nullptr, nullptr, nullptr, attrs, nullptr},
       {"copyBlocks", nullptr, CopyBlocks, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"lstmPackG", nullptr, LstmPackG, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"lstmCell", nullptr, LstmCell, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"lstmHidden", nullptr, LstmHidden, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"lstmGatesGrad", nullptr, LstmGatesGrad, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"normalizeInput", nullptr, NormalizeInput, nullptr, nullptr, nullptr, attrs, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -8,6 +8,9 @@ import { nativeFloatOps, setNativeFloatOpsEnabled } from '../../src/backend/fuse
 import { originalGradient } from '../../src/backend/fused_kernels/index.js';
 import { nativeAddon } from '../../src/backend/native/index.js';
 import { batchNormTrain } from '../../src/layers/batch_norm_train.js';
+import { lstmGates } from '../../src/layers/lstm_gates.js';
+import { normalizeInput } from '../../src/layers/normalize_input.js';
+import { Adam, clipByGlobalNorm } from '../../src/train/adam.js';
 import { Rng } from '../../src/utils/rng.js';
 import { randomHost, toTensor } from './compare.js';
 
@@ -132,6 +135,80 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
       ).toBe(true);
     }
     tf.dispose(x);
+  });
+
+  it.each([
+    ['shared input and c_spatial', true, true],
+    ['c_spatial only', false, true],
+    ['neither (c = i·g)', false, false],
+  ] as const)('ConvLSTM gates (%s): h, c and the gradients bit for bit', async (_label, withShared, withSpatial) => {
+    await tf.setBackend(backend);
+    const rng = new Rng(45);
+    const shape = [2, 3, 5, 4 * 7];
+    const gates = random(rng, shape, -3, 3) as tf.Tensor4D;
+    const shared = withShared ? (random(rng, shape) as tf.Tensor4D) : null;
+    const cSpatial = withSpatial ? (random(rng, [2, 3, 5, 7], -2, 2) as tf.Tensor4D) : null;
+    const wh = random(rng, [2, 3, 5, 7]);
+    const wc = random(rng, [2, 3, 5, 7]);
+    const inputs = [gates, ...(shared ? [shared] : []), ...(cSpatial ? [cSpatial] : [])];
+    const before = tf.memory().numTensors;
+    const { native, typescript } = bothWays(() => {
+      const f = (...xs: tf.Tensor[]): tf.Scalar => {
+        const { h, c } = lstmGates(xs[0] as tf.Tensor4D, shared ? (xs[1] as tf.Tensor4D) : null, cSpatial ? (xs[xs.length - 1] as tf.Tensor4D) : null);
+        return tf.add(tf.sum(tf.mul(h, wh)), tf.sum(tf.mul(c, wc)));
+      };
+      const state = tf.tidy(() => {
+        const { h, c } = lstmGates(gates, shared, cSpatial);
+        return [h, c];
+      });
+      return [...state, ...tf.grads(f)(inputs)];
+    });
+    expect(native).toEqual(typescript);
+    expect(native.length).toBe(2 + inputs.length);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...inputs, wh, wc]);
+  });
+
+  it.each([0, 1e-2])('Adam updates and the global norm (weight decay %s): bit for bit over three steps', async (weightDecay) => {
+    await tf.setBackend(backend);
+    const run = (): tf.Tensor[] => {
+      const rng = new Rng(46);
+      const initial = [random(rng, [3, 5]), random(rng, [17])];
+      const variables = new Map([
+        ['a', tf.variable(initial[0]!)],
+        ['b', tf.variable(initial[1]!)],
+      ]);
+      tf.dispose(initial);
+      const adam = new Adam([{ variables, lr: 1e-2 }], { weightDecay });
+      const norms: number[] = [];
+      for (let step = 0; step < 3; step++) {
+        const gradients = new Map([...variables].map(([name, v]) => [name, tf.tidy(() => tf.mul(random(rng, v.shape), 5))]));
+        norms.push(clipByGlobalNorm(gradients, 4));
+        adam.apply(gradients);
+        tf.dispose([...gradients.values()]);
+      }
+      const out = [...[...variables.values()].map((v) => tf.clone(v)), tf.tensor1d(norms)];
+      adam.dispose();
+      tf.dispose([...variables.values()]);
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    const { native, typescript } = bothWays(run);
+    expect(native).toEqual(typescript);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each([false, true])('input normalisation (motion %s): bit for bit', async (motion) => {
+    await tf.setBackend(backend);
+    const rng = new Rng(47);
+    const frame = random(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D;
+    const previous = motion ? (random(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D) : null;
+    const mean = tf.tensor1d([0.485, 0.456, 0.406]);
+    const std = tf.tensor1d([0.229, 0.224, 0.225]);
+    const { native, typescript } = bothWays(() => [normalizeInput(frame, mean, std, previous)]);
+    expect(native).toEqual(typescript);
+    expect(native[0]!.length).toBe(2 * 5 * 3 * (motion ? 6 : 3));
+    tf.dispose([frame, mean, std, ...(previous ? [previous] : [])]);
   });
 });
 

@@ -6,10 +6,12 @@
  * The update reproduces src/train/adam.ts's op sequence bit for bit: every hyperparameter is the
  * float32 scalar the ops saw, and every product, sum, quotient and square root is rounded to
  * float32 where the separate kernel rounded it (an IEEE float32 operation equals the double
- * operation rounded once to float32, for +, −, ×, ÷ and √ of float32 operands).
+ * operation rounded once to float32, for +, −, ×, ÷ and √ of float32 operands). With the addon
+ * the loops run in C++ (./native_ops.ts) in float32 arithmetic: the same values.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
+import { NO_ARRAY, nativeFloatOps } from './native_ops.js';
 
 export const ADAM_UPDATE = 'RvosAdamUpdate';
 export const SUM_OF_SQUARES = 'RvosSumOfSquares';
@@ -44,6 +46,9 @@ function adamUpdate(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.
     wd = fround(a.weightDecay);
   const decay = a.weightDecay > 0;
   return floatKernelIO(backendName, args.backend).compute(list, [shape, shape, shape], ([x, grad, mIn, vIn], [xNext, m, v]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined)
+      return native.adamUpdate(x!, grad!, mIn ?? NO_ARRAY, vIn ?? NO_ARRAY, xNext!, m!, v!, b1, ob1, b2, ob2, c2, eps, step, decay ? wd : 0);
     // The first step's zero moments as arrays, so that the loop below sees one kind of input.
     const mPrev = mIn ?? new Float32Array(x!.length);
     const vPrev = vIn ?? mPrev;
@@ -66,7 +71,9 @@ function sumOfSquares(backendName: FusedKernelBackend, args: FusedKernelArgs): t
   const list = args.inputs as unknown as tf.TensorInfo[];
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [[]], (ins, [total]) => {
     let sum = 0;
-    for (const x of ins) for (let k = 0; k < x.length; k++) sum += x[k]! * x[k]!;
+    const native = nativeFloatOps();
+    if (native !== undefined) for (const x of ins) sum = native.sumOfSquares(x, sum);
+    else for (const x of ins) for (let k = 0; k < x.length; k++) sum += x[k]! * x[k]!;
     total![0] = sum;
   });
   return out!;

@@ -11,12 +11,14 @@
  * tanh runs only on the g block and on c, as in the unfused graph (wasm's Tanh is a scalar loop,
  * unlike its XNNPACK Sigmoid), and the forward kernel also returns tanh(g) and tanh(c) for the
  * backward kernel, which recomputes only σ (the unfused graph kept σ's output instead).
- * The op and its gradient are wired up in src/layers/lstm_gates.ts.
+ * The op and its gradient are wired up in src/layers/lstm_gates.ts. With the addon the loops between
+ * the backend's σ and tanh run in C++ (./native_ops.ts), the same operations: the same values.
  *
  * Inputs are an array [gates, shared?, cSpatial?] (attrs say which are present), like Concat's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { floatKernelIO, fusedKernelConfigs, type FloatKernelIO, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
+import { NO_ARRAY, nativeFloatOps } from './native_ops.js';
 
 export const LSTM_GATES = 'RvosLstmGates';
 export const LSTM_GATES_GRAD = 'RvosLstmGatesGrad';
@@ -47,6 +49,8 @@ function stateShape(gates: tf.TensorInfo): number[] {
 /** The g block of z ([P, 4F] → [P, F]), packed so that tanh runs on it alone. */
 function packG(io: FloatKernelIO, z: tf.TensorInfo, shape: number[], f: number): tf.TensorInfo {
   const [g] = io.compute([z], [shape], ([zs], [out]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.lstmPackG(zs!, out!, f);
     for (let p = 3 * f, q = 0; q < out!.length; p += 4 * f) {
       for (let j = 0; j < f; j++, q++) out![q] = zs![p + j]!;
     }
@@ -69,6 +73,8 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
   const g = packG(io, z, shape, f);
   const tanhG = io.unary(tf.Tanh, g);
   const [c] = io.compute(cSpatial === null ? [sig, tanhG] : [sig, tanhG, cSpatial], [shape], ([s, t, cs], [out]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.lstmCell(s!, t!, cs ?? NO_ARRAY, out!, f);
     for (let p = 0, q = 0; q < out!.length; p += 4 * f) {
       for (let j = 0; j < f; j++, q++) {
         const ig = fround(s![p + j]! * t![q]!);
@@ -78,6 +84,8 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
   });
   const tanhC = io.unary(tf.Tanh, c!);
   const [h] = io.compute([sig, tanhC], [shape], ([s, t], [out]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.lstmHidden(s!, t!, out!, f);
     for (let p = 0, q = 0; q < out!.length; p += 4 * f) {
       for (let j = 0; j < f; j++, q++) out![q] = s![p + 2 * f + j]! * t![q]!;
     }
@@ -108,6 +116,8 @@ function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Te
   const inputs = [sig, tanhG!, tanhC!, dh!, dc!, ...(cSpatial === null ? [] : [cSpatial])];
   const outputs = cSpatial === null ? [gates.shape] : [gates.shape, shape];
   const result = io.compute(inputs, outputs, ([s, tg, tch, dH, dC, cs], [dz, dcs]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.lstmGatesGrad(s!, tg!, tch!, dH!, dC!, cs ?? NO_ARRAY, dz!, dcs ?? NO_ARRAY, f);
     for (let p = 0, q = 0; q < tch!.length; p += 4 * f) {
       for (let j = 0; j < f; j++, q++) {
         const i = s![p + j]!,

@@ -1,10 +1,12 @@
 /**
  * The addon's elementwise kernels (native/src/elementwise.cc) as the fused kernels and the wasm
  * copies see them: the training step's batch norm forward and backward, the ReLU, Square, Mean
- * and Max gradients as C++ loops over float32 arrays, and the heap copies of Slice, SplitV,
+ * and Max gradients, the ConvLSTM gates' loops (σ and tanh stay the backend's), Adam and the
+ * input normalisation as C++ loops over float32 arrays, and the heap copies of Slice, SplitV,
  * Concat and Pack as one call each. The Node side installs them at backend start when the addon is
  * built and RVOS_NATIVE is not 0 (src/backend/native/index.ts: `installNativeFloatOps`); the
- * kernels (./batch_norm_train.ts, ./broadcast_grads.ts, ../wasm_kernels/fast_copies.ts) call them
+ * kernels (./batch_norm_train.ts, ./broadcast_grads.ts, ./lstm_gates.ts, ./adam_update.ts,
+ * ./normalize_input.ts, ../wasm_kernels/fast_copies.ts) call them
  * on the wasm and the cpu backend alike (they take Float32Array views, wherever the data lives),
  * and run their own TypeScript loops when none are installed (the browser, no addon). The C++
  * performs the same operations in the same order and precision, so results are the same bit for
@@ -46,7 +48,50 @@ export interface NativeFloatOps {
   maxGrad(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   /** Byte copies on the heap: params = [count, then per block dst, src, bytes, rows, dstStride, srcStride]. */
   copyBlocks(heap: Uint8Array, params: Float64Array): void;
+  /** The ConvLSTM gates' g block ([P, 4F] → [P, F]). */
+  lstmPackG(z: Float32Array, g: Float32Array, filters: number): void;
+  /** c = f·c_spatial + i·tanh(g) from σ(z) and tanh(g); cSpatial empty: c = i·tanh(g). */
+  lstmCell(sig: Float32Array, tanhG: Float32Array, cSpatial: Float32Array, c: Float32Array, filters: number): void;
+  /** h = o·tanh(c). */
+  lstmHidden(sig: Float32Array, tanhC: Float32Array, h: Float32Array, filters: number): void;
+  /** The gates' backward loop; cSpatial and dcSpatial empty when there is no c_spatial. */
+  lstmGatesGrad(
+    sig: Float32Array,
+    tanhG: Float32Array,
+    tanhC: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    cSpatial: Float32Array,
+    dz: Float32Array,
+    dcSpatial: Float32Array,
+    filters: number,
+  ): void;
+  /** One Adam update (m and v empty on the first step); hyperparameters as the float32 values the ops saw. */
+  adamUpdate(
+    x: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    xNext: Float32Array,
+    mNext: Float32Array,
+    vNext: Float32Array,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    correction2: number,
+    epsilon: number,
+    stepSize: number,
+    weightDecay: number,
+  ): void;
+  /** start + Σ x² in double, in order. */
+  sumOfSquares(x: Float32Array, start: number): number;
+  /** (frame − mean)/std per channel, and with `previous` (non-empty) (frame − previous)/std beside it. */
+  normalizeInput(frame: Float32Array, mean: Float32Array, std: Float32Array, previous: Float32Array, y: Float32Array, channels: number): void;
 }
+
+/** An empty array: an absent optional input of the native kernels. */
+export const NO_ARRAY = new Float32Array(0);
 
 /** The functions an addon must export to be used here (an addon built before them has only the convolutions). */
 export const NATIVE_FLOAT_OP_NAMES: readonly (keyof NativeFloatOps)[] = [

@@ -4,10 +4,12 @@
  * As separate ops that was a broadcasting Sub and RealDiv per part plus a Concat: the wasm backend
  * runs a broadcasting RealDiv on its slow path (milliseconds for a batch of 64x64 frames, a few
  * percent of a main-job training step). Each difference and quotient is rounded to float32 as the
- * separate Sub and RealDiv kernels round them, so the values are the same bit for bit.
+ * separate Sub and RealDiv kernels round them, so the values are the same bit for bit (also in C++
+ * with the addon: ./native_ops.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
+import { NO_ARRAY, nativeFloatOps } from './native_ops.js';
 
 export const NORMALIZE_INPUT = 'RvosNormalizeInput';
 
@@ -20,6 +22,8 @@ function normalizeInput(backendName: FusedKernelBackend, args: FusedKernelArgs):
   const shape = [...frame.shape.slice(0, 3), motion ? 2 * channels : channels];
   const fround = Math.fround;
   const [out] = floatKernelIO(backendName, args.backend).compute(list, [shape], ([x, mean, std, previous], [y]) => {
+    const native = nativeFloatOps();
+    if (native !== undefined) return native.normalizeInput(x!, mean!, std!, previous ?? NO_ARRAY, y!, channels);
     const width = motion ? 2 * channels : channels;
     for (let p = 0, q = 0; p < x!.length; p += channels, q += width) {
       for (let c = 0; c < channels; c++) {
