@@ -602,6 +602,69 @@ napi_value CopyBlocks(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- same-shape binary arithmetic on the wasm heap ----
+
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2 };
+
+template <int Op>
+RVOS_CLONES void BinaryLoop(const float* a, const float* b, float* out, size_t n, bool a_scalar, bool b_scalar) {
+  auto f = [](float x, float y) { return Op == kAdd ? x + y : Op == kSub ? x - y : x * y; };
+  if (a_scalar) {
+    const float x = a[0];
+    for (size_t k = 0; k < n; k++) out[k] = f(x, b[k]);
+  } else if (b_scalar) {
+    const float y = b[0];
+    for (size_t k = 0; k < n; k++) out[k] = f(a[k], y);
+  } else {
+    for (size_t k = 0; k < n; k++) out[k] = f(a[k], b[k]);
+  }
+}
+
+// binaryHeap(heap: Uint8Array, params: Float64Array [op, aOff, bOff, outOff, n, aScalar, bScalar]):
+// out = a op b for float32 tensors on the heap (byte offsets), elementwise, either side possibly
+// one value broadcast. IEEE float32 arithmetic: the wasm kernels' values.
+napi_value BinaryHeap(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, nullptr, "binaryHeap(heap, params) needs 2 arguments");
+    return nullptr;
+  }
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t heap_len = 0, p_len = 0, offset = 0;
+  void* heap = nullptr;
+  void* pv = nullptr;
+  if (napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "binaryHeap: heap must be a Uint8Array");
+    return nullptr;
+  }
+  if (napi_get_typedarray_info(env, argv[1], &type, &p_len, &pv, &ab, &offset) != napi_ok || type != napi_float64_array || p_len < 7) {
+    napi_throw_type_error(env, nullptr, "binaryHeap: params must be a Float64Array of 7");
+    return nullptr;
+  }
+  const double* p = static_cast<const double*>(pv);
+  const int op = static_cast<int>(p[0]);
+  const double n = p[4];
+  const bool a_scalar = p[5] != 0, b_scalar = p[6] != 0;
+  const double a_bytes = a_scalar ? 4 : 4 * n, b_bytes = b_scalar ? 4 : 4 * n;
+  const double limit = static_cast<double>(heap_len);
+  if (op < kAdd || op > kMul || n < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0 || p[1] + a_bytes > limit || p[2] + b_bytes > limit || p[3] + 4 * n > limit ||
+      static_cast<uint64_t>(p[1]) % 4 != 0 || static_cast<uint64_t>(p[2]) % 4 != 0 || static_cast<uint64_t>(p[3]) % 4 != 0) {
+    Fail(env, "binaryHeap", "operation or tensor outside the heap");
+    return nullptr;
+  }
+  uint8_t* bytes = static_cast<uint8_t*>(heap);
+  const float* a = reinterpret_cast<const float*>(bytes + static_cast<size_t>(p[1]));
+  const float* b = reinterpret_cast<const float*>(bytes + static_cast<size_t>(p[2]));
+  float* out = reinterpret_cast<float*>(bytes + static_cast<size_t>(p[3]));
+  const size_t count = static_cast<size_t>(n);
+  if (op == kAdd) BinaryLoop<kAdd>(a, b, out, count, a_scalar, b_scalar);
+  else if (op == kSub) BinaryLoop<kSub>(a, b, out, count, a_scalar, b_scalar);
+  else BinaryLoop<kMul>(a, b, out, count, a_scalar, b_scalar);
+  return nullptr;
+}
+
 }  // namespace
 
 void DefineElementwise(napi_env env, napi_value exports, napi_property_attributes attrs) {
@@ -620,6 +683,7 @@ void DefineElementwise(napi_env env, napi_value exports, napi_property_attribute
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, attrs, nullptr},
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, attrs, nullptr},
       {"normalizeInput", nullptr, NormalizeInput, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"binaryHeap", nullptr, BinaryHeap, nullptr, nullptr, nullptr, attrs, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -237,6 +237,33 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
     tf.dispose(x);
   });
 
+  it.each([
+    ['same shapes', [2, 3, 4, 5], [2, 3, 4, 5]],
+    ['a single value first', [], [3, 7]],
+    ['a single value second', [4, 9], [1, 1]],
+    ['one element each', [1], [1]],
+  ] as const)('Add, Sub and Multiply (%s): bit for bit the built-in kernels', async (_label, shapeA, shapeB) => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(48);
+    const a = random(rng, [...shapeA], -1e3, 1e3);
+    const b = random(rng, [...shapeB], -1e3, 1e3);
+    const before = tf.memory().numTensors;
+    const { native, typescript } = bothWays(() => [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.add(b, a)]);
+    expect(native).toEqual(typescript);
+    expect(native[0]!.length).toBe(Math.max(a.size, b.size));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a, b]);
+  });
+
+  it('Add of int32 and broadcasting Add stay on the built-in kernels, with the right values', async () => {
+    await tf.setBackend('wasm');
+    const ints = tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([10, 20, 30], 'int32'));
+    expect(Array.from(ints.dataSync())).toEqual([11, 22, 33]);
+    const broadcast = tf.add(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor1d([10, 20]));
+    expect(Array.from(broadcast.dataSync())).toEqual([11, 22, 13, 24]);
+    tf.dispose([ints, broadcast]);
+  });
+
   it('int32 and bool copies too', async () => {
     await tf.setBackend('wasm');
     const ints = tf.reshape(tf.range(0, 60, 1, 'int32'), [3, 4, 5]);
@@ -254,5 +281,7 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
     expect(() => ops.copyBlocks(heap, Float64Array.from([1, 0, 60, 8, 1, 0, 0]))).toThrow(/outside the heap/);
     expect(heap.every((b) => b === 7)).toBe(true);
     expect(() => ops.reluGrad(new Float32Array(4), new Float32Array(3), new Float32Array(4))).toThrow(/same size/);
+    expect(() => ops.binaryHeap(heap, Float64Array.from([0, 0, 32, 48, 8, 0, 0]))).toThrow(/outside the heap/);
+    expect(heap.every((b) => b === 7)).toBe(true);
   });
 });

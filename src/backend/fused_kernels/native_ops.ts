@@ -88,6 +88,8 @@ export interface NativeFloatOps {
   sumOfSquares(x: Float32Array, start: number): number;
   /** (frame − mean)/std per channel, and with `previous` (non-empty) (frame − previous)/std beside it. */
   normalizeInput(frame: Float32Array, mean: Float32Array, std: Float32Array, previous: Float32Array, y: Float32Array, channels: number): void;
+  /** out = a op b on the wasm heap: params = [op (0 add, 1 sub, 2 mul), aOff, bOff, outOff, n, aScalar, bScalar]. */
+  binaryHeap(heap: Uint8Array, params: Float64Array): void;
 }
 
 /** An empty array: an absent optional input of the native kernels. */

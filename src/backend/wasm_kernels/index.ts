@@ -6,7 +6,8 @@
  *   halfPixelCenters case of ResizeBilinearGrad);
  * - faster versions of built-in kernels a training step leans on (Tile by block copies, Identity
  *   without a copy, Slice/SplitV/Unpack/Concat/Pack as memmoves: ./fast_tile.ts,
- *   ./shared_identity.ts, ./fast_copies.ts; switches in ./kernel_options.ts);
+ *   ./shared_identity.ts, ./fast_copies.ts; switches in ./kernel_options.ts), and Add, Sub and
+ *   Multiply of same-shape float32 tensors by the addon when it is built (./native_binary.ts);
  * - and, for the cpu fallback, a fix for cpu ResizeBilinearGrad's output shape (non-square).
  * Every other kernel a training step needs exists upstream and is checked against the cpu
  * backend by tests/backend/op_gradients.test.ts.
@@ -18,6 +19,7 @@ import { registerCpuResizeBilinearGradFix } from './cpu_resize_bilinear_grad_fix
 import { fastConcatConfig, fastPackConfig, fastSliceConfig, fastSplitVConfig, fastUnpackConfig } from './fast_copies.js';
 import { fastTileConfig } from './fast_tile.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
+import { nativeBinaryConfig } from './native_binary.js';
 import { sharedIdentityConfig } from './shared_identity.js';
 import { resizeBilinearGradConfig } from './resize_bilinear_grad.js';
 
@@ -36,6 +38,9 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   tf.Unpack,
   tf.Concat,
   tf.Pack,
+  tf.Add,
+  tf.Sub,
+  tf.Multiply,
 ];
 
 let registered: tf.KernelConfig[] | undefined;
@@ -62,6 +67,7 @@ export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
     fastUnpackConfig(tf.getKernel(tf.Unpack, 'wasm')),
     fastConcatConfig(tf.getKernel(tf.Concat, 'wasm')),
     fastPackConfig(tf.getKernel(tf.Pack, 'wasm')),
+    ...[tf.Add, tf.Sub, tf.Multiply].map((name) => nativeBinaryConfig(name, tf.getKernel(name, 'wasm'))),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
