@@ -65,6 +65,8 @@ export interface JobResult {
    * speed-up there; this can.
    */
   trainCriticalCpuMs?: number;
+  /** Process CPU time (user + system, all threads) per timed training step, the mean over the steps. */
+  trainCpuMeanMs?: number;
   evalFps?: number;
   peakRssMiB: number;
   wasmHeapMiB: number;
@@ -92,7 +94,7 @@ interface Setting {
   loss?: ClipLossOptions;
 }
 
-function settingOf(name: SettingName): Setting {
+export function settingOf(name: SettingName): Setting {
   const mode = name.endsWith('one') ? 'one_shot' : 'zero_shot';
   if (name.startsWith('main')) {
     // The main job exactly: its run of this mode, as `rvos main` composes it (its model, batch, clip and loss).
@@ -137,7 +139,7 @@ function random(shape: number[], rng: Rng, binary = false): Float32Array {
   return v;
 }
 
-function randomBatch(s: Setting, rng: Rng): ClipBatch {
+export function randomBatch(s: Setting, rng: Rng): ClipBatch {
   const [h, w] = s.size;
   const { slots } = s.config;
   const b = s.trainBatch,
@@ -209,7 +211,7 @@ function inferenceMs(model: RVOSModel, s: Setting, repeats: number, rng: Rng): n
 }
 
 /** The trainer's step (./src/train/trainer.ts) without its bookkeeping: provider → clip → Adam. */
-function trainStep(model: RVOSModel, provider: GradientProvider, adam: Adam, batch: ClipBatch, loss: ClipLossOptions): Promise<number> {
+export function trainStep(model: RVOSModel, provider: GradientProvider, adam: Adam, batch: ClipBatch, loss: ClipLossOptions): Promise<number> {
   return provider.compute(batch, loss).then((g) => {
     clipByGlobalNorm(g.gradients, 10);
     adam.apply(g.gradients);
@@ -225,7 +227,7 @@ async function trainingMs(
   workers: number,
   repeats: number,
   rng: Rng,
-): Promise<{ wall: number; mean: number; criticalCpu: number }> {
+): Promise<{ wall: number; mean: number; criticalCpu: number; cpuMean: number }> {
   const named = model.namedVariables();
   const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
   const provider: GradientProvider = workers > 1 ? new WorkerGradients(model, workers) : new InThreadGradients(model);
@@ -235,6 +237,7 @@ async function trainingMs(
     let best = Infinity;
     let total = 0;
     let criticalCpu = Infinity;
+    const processCpu0 = process.cpuUsage();
     for (let i = 0; i < repeats; i++) {
       const cpu0 = threadCpu();
       const t0 = performance.now();
@@ -244,7 +247,8 @@ async function trainingMs(
       total += ms;
       criticalCpu = Math.min(criticalCpu, busiestThreadMs(cpu0, threadCpu()));
     }
-    return { wall: best, mean: total / repeats, criticalCpu };
+    const processCpu = process.cpuUsage(processCpu0);
+    return { wall: best, mean: total / repeats, criticalCpu, cpuMean: (processCpu.user + processCpu.system) / 1000 / repeats };
   } finally {
     tf.dispose([batch.frames, batch.masks, batch.present]);
     adam.dispose();
@@ -325,7 +329,7 @@ async function profileStep(model: RVOSModel, s: Setting, label: string): Promise
     stepPromise = trainStep(model, provider, adam, batch, s.loss ?? LOSS);
   });
   await stepPromise;
-  const table = await kernelTable(info, 18, 30);
+  const table = await kernelTable(info, Number(process.env.BENCH_PROFILE_TOP ?? 18), 30);
   const lines = [
     `tf.profile of one ${label} training step: ${table.calls} kernel calls, ${table.totalMs.toFixed(0)} ms kernel time ` +
       `(composed kernels include the kernels they call, so shares overlap), peak ${table.peakMiB.toFixed(0)} MiB of tensors`,
@@ -365,6 +369,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     result.trainMs = t.wall;
     result.trainMeanMs = t.mean;
     if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
+    result.trainCpuMeanMs = t.cpuMean;
   }
   if (job.measure.includes('steps')) {
     const r = await shortRun(model, s, job.steps ?? 60, rng);
