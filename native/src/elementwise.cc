@@ -665,6 +665,78 @@ napi_value BinaryHeap(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- reductions over middle axes on the wasm heap ----
+
+enum ReduceOp { kSum = 0, kMean = 1, kMax = 2 };
+
+// x viewed as [outer, r, inner]: out[o, i] = the sum (mean, max) over r, each output's terms in
+// order of r, as the built-in kernels take them after moving the reduced axes last.
+template <int Op>
+RVOS_CLONES void ReduceMiddleLoop(const float* x, float* out, size_t outer, size_t r, size_t inner) {
+  for (size_t o = 0; o < outer; o++) {
+    const float* xo = x + o * r * inner;
+    float* acc = out + o * inner;
+    if (Op == kMax) {
+      for (size_t i = 0; i < inner; i++) acc[i] = xo[i];
+      for (size_t k = 1; k < r; k++) {
+        const float* row = xo + k * inner;
+        // A NaN anywhere makes the maximum NaN, as the built-in kernel gives.
+        for (size_t i = 0; i < inner; i++) acc[i] = (row[i] > acc[i] || row[i] != row[i]) ? row[i] : acc[i];
+      }
+    } else {
+      for (size_t i = 0; i < inner; i++) acc[i] = 0.0f;
+      for (size_t k = 0; k < r; k++) {
+        const float* row = xo + k * inner;
+        for (size_t i = 0; i < inner; i++) acc[i] += row[i];
+      }
+      if (Op == kMean) {
+        const float n = static_cast<float>(r);
+        for (size_t i = 0; i < inner; i++) acc[i] /= n;
+      }
+    }
+  }
+}
+
+// reduceMiddle(heap, params [op, xOff, outOff, outer, r, inner]).
+napi_value ReduceMiddle(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, nullptr, "reduceMiddle(heap, params) needs 2 arguments");
+    return nullptr;
+  }
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t heap_len = 0, p_len = 0, offset = 0;
+  void* heap = nullptr;
+  void* pv = nullptr;
+  if (napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "reduceMiddle: heap must be a Uint8Array");
+    return nullptr;
+  }
+  if (napi_get_typedarray_info(env, argv[1], &type, &p_len, &pv, &ab, &offset) != napi_ok || type != napi_float64_array || p_len < 6) {
+    napi_throw_type_error(env, nullptr, "reduceMiddle: params must be a Float64Array of 6");
+    return nullptr;
+  }
+  const double* p = static_cast<const double*>(pv);
+  const int op = static_cast<int>(p[0]);
+  const double outer = p[3], r = p[4], inner = p[5];
+  const double limit = static_cast<double>(heap_len);
+  if (op < kSum || op > kMax || outer < 1 || r < 1 || inner < 1 || p[1] < 0 || p[2] < 0 || p[1] + 4 * outer * r * inner > limit ||
+      p[2] + 4 * outer * inner > limit || static_cast<uint64_t>(p[1]) % 4 != 0 || static_cast<uint64_t>(p[2]) % 4 != 0) {
+    Fail(env, "reduceMiddle", "operation or tensor outside the heap");
+    return nullptr;
+  }
+  uint8_t* bytes = static_cast<uint8_t*>(heap);
+  const float* x = reinterpret_cast<const float*>(bytes + static_cast<size_t>(p[1]));
+  float* out = reinterpret_cast<float*>(bytes + static_cast<size_t>(p[2]));
+  const size_t no = static_cast<size_t>(outer), nr = static_cast<size_t>(r), ni = static_cast<size_t>(inner);
+  if (op == kSum) ReduceMiddleLoop<kSum>(x, out, no, nr, ni);
+  else if (op == kMean) ReduceMiddleLoop<kMean>(x, out, no, nr, ni);
+  else ReduceMiddleLoop<kMax>(x, out, no, nr, ni);
+  return nullptr;
+}
+
 }  // namespace
 
 void DefineElementwise(napi_env env, napi_value exports, napi_property_attributes attrs) {
@@ -684,6 +756,7 @@ void DefineElementwise(napi_env env, napi_value exports, napi_property_attribute
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, attrs, nullptr},
       {"normalizeInput", nullptr, NormalizeInput, nullptr, nullptr, nullptr, attrs, nullptr},
       {"binaryHeap", nullptr, BinaryHeap, nullptr, nullptr, nullptr, attrs, nullptr},
+      {"reduceMiddle", nullptr, ReduceMiddle, nullptr, nullptr, nullptr, attrs, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

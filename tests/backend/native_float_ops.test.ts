@@ -255,6 +255,36 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
     tf.dispose([a, b]);
   });
 
+  it.each([
+    ['a bias gradient (NHWC over batch and space)', [4, 6, 5, 8], [0, 1, 2], false],
+    ['spatial pooling, kept dims', [3, 5, 4, 7], [1, 2], true],
+    ['spatial axes given in reverse (the built-in path)', [3, 5, 4, 7], [2, 1], false],
+    ['the first axis of a matrix', [9, 13], [0], false],
+    ['a middle axis, rank 5', [2, 3, 4, 5, 6], [2], true],
+    ['the last axis (the built-in path)', [3, 4, 5], [2], false],
+    ['separate axes (the built-in path)', [3, 4, 5, 2], [0, 2], false],
+  ] as const)('Sum, Mean and Max over %s: bit for bit the built-in kernels', async (_label, shape, axes, keepDims) => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(49);
+    // Wide-ranging values so that the order of a sum shows in its rounding.
+    const x = tf.tidy(() => tf.mul(random(rng, [...shape]), tf.exp(random(rng, [...shape], -6, 6))));
+    const before = tf.memory().numTensors;
+    const { native, typescript } = bothWays(() => [tf.sum(x, [...axes], keepDims), tf.mean(x, [...axes], keepDims), tf.max(x, [...axes], keepDims)]);
+    expect(native).toEqual(typescript);
+    const expected = ([...shape] as number[]).filter((_, i) => !(axes as readonly number[]).includes(i)).reduce((n, d) => n * d, 1);
+    expect(native[0]!.length).toBe(expected);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(x);
+  });
+
+  it('Max over a middle axis with NaN, infinities and signed zeros: the built-in values', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor3d([NaN, 1, -0, 0, 2, NaN, 0, -0, -Infinity, 3, Infinity, -1, -0, 0, 0, -0, -0, -0], [3, 3, 2]);
+    const { native, typescript } = bothWays(() => [tf.max(x, 1), tf.sum(x, 1), tf.mean(x, 1)]);
+    expect(native).toEqual(typescript);
+    tf.dispose(x);
+  });
+
   it('Add of int32 and broadcasting Add stay on the built-in kernels, with the right values', async () => {
     await tf.setBackend('wasm');
     const ints = tf.add(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([10, 20, 30], 'int32'));
@@ -282,6 +312,7 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
     expect(heap.every((b) => b === 7)).toBe(true);
     expect(() => ops.reluGrad(new Float32Array(4), new Float32Array(3), new Float32Array(4))).toThrow(/same size/);
     expect(() => ops.binaryHeap(heap, Float64Array.from([0, 0, 32, 48, 8, 0, 0]))).toThrow(/outside the heap/);
+    expect(() => ops.reduceMiddle(heap, Float64Array.from([0, 0, 60, 1, 2, 2]))).toThrow(/outside the heap/);
     expect(heap.every((b) => b === 7)).toBe(true);
   });
 });

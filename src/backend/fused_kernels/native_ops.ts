@@ -90,6 +90,8 @@ export interface NativeFloatOps {
   normalizeInput(frame: Float32Array, mean: Float32Array, std: Float32Array, previous: Float32Array, y: Float32Array, channels: number): void;
   /** out = a op b on the wasm heap: params = [op (0 add, 1 sub, 2 mul), aOff, bOff, outOff, n, aScalar, bScalar]. */
   binaryHeap(heap: Uint8Array, params: Float64Array): void;
+  /** Sum, mean or max over the middle axis of x viewed as [outer, r, inner] on the wasm heap: params = [op (0 sum, 1 mean, 2 max), xOff, outOff, outer, r, inner]. */
+  reduceMiddle(heap: Uint8Array, params: Float64Array): void;
 }
 
 /** An empty array: an absent optional input of the native kernels. */

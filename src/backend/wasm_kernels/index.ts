@@ -7,7 +7,8 @@
  * - faster versions of built-in kernels a training step leans on (Tile by block copies, Identity
  *   without a copy, Slice/SplitV/Unpack/Concat/Pack as memmoves: ./fast_tile.ts,
  *   ./shared_identity.ts, ./fast_copies.ts; switches in ./kernel_options.ts), and Add, Sub and
- *   Multiply of same-shape float32 tensors by the addon when it is built (./native_binary.ts);
+ *   Multiply of same-shape float32 tensors and Sum, Mean and Max over inner axes by the addon
+ *   when it is built (./native_binary.ts, ./native_reduce.ts);
  * - and, for the cpu fallback, a fix for cpu ResizeBilinearGrad's output shape (non-square).
  * Every other kernel a training step needs exists upstream and is checked against the cpu
  * backend by tests/backend/op_gradients.test.ts.
@@ -20,6 +21,7 @@ import { fastConcatConfig, fastPackConfig, fastSliceConfig, fastSplitVConfig, fa
 import { fastTileConfig } from './fast_tile.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
 import { nativeBinaryConfig } from './native_binary.js';
+import { nativeReduceConfig } from './native_reduce.js';
 import { sharedIdentityConfig } from './shared_identity.js';
 import { resizeBilinearGradConfig } from './resize_bilinear_grad.js';
 
@@ -41,6 +43,9 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   tf.Add,
   tf.Sub,
   tf.Multiply,
+  tf.Sum,
+  tf.Mean,
+  tf.Max,
 ];
 
 let registered: tf.KernelConfig[] | undefined;
@@ -68,6 +73,7 @@ export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
     fastConcatConfig(tf.getKernel(tf.Concat, 'wasm')),
     fastPackConfig(tf.getKernel(tf.Pack, 'wasm')),
     ...[tf.Add, tf.Sub, tf.Multiply].map((name) => nativeBinaryConfig(name, tf.getKernel(name, 'wasm'))),
+    ...[tf.Sum, tf.Mean, tf.Max].map((name) => nativeReduceConfig(name, tf.getKernel(name, 'wasm'))),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
