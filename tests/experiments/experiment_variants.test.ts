@@ -14,7 +14,7 @@ describe('named ablation experiments', () => {
     expect(main!.data.synth.variety).not.toBeNull();
     expect(main!.data.synth.train_videos).toBe(1000);
     expect(main!.model.slots).toBe(main!.data.synth.objects[1]);
-    expect(main!.train).toEqual({ ...small!.train, steps: 3000, lr_schedule: 'cosine', val_every: 500, ckpt_every: 500 });
+    expect(main!.train).toEqual({ ...small!.train, steps: 4000, lr_schedule: 'cosine', val_every: 500, ckpt_every: 500 });
     for (const name of ['zero_vs_one_shot', 'recurrence', 'recurrence_zero_shot', 'matching_inputs', 'baselines']) {
       const configs = experimentJobs(name, CONFIG_DIR, []).map(compose);
       for (const c of configs) {
@@ -43,9 +43,9 @@ describe('named ablation experiments', () => {
     expect(configs.every((c) => c.model.mode === 'one_shot')).toBe(true);
     const plus = configs.find((c) => c.run.name === 'ST+')!;
     expect(plus.train.stages).toBe('st_plus');
-    expect(trainingStages(plus).map((s) => s.steps)).toEqual([1500, 1500]);
+    expect(trainingStages(plus).map((s) => s.steps)).toEqual([2000, 2000]);
     for (const n of ['S', 'T', 'ST']) expect(configs.find((c) => c.run.name === n)!.train.stages).toBeNull();
-    expect(configs.every((c) => c.train.steps === 3000 && c.model.inputs.join() === 'prev_mask')).toBe(true);
+    expect(configs.every((c) => c.train.steps === 4000 && c.model.inputs.join() === 'prev_mask')).toBe(true);
   });
 
   it('matching_inputs: none / global / local / both × both modes × 5 seeds', () => {

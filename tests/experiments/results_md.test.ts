@@ -50,7 +50,7 @@ describe('rvos report --results-md', () => {
     expect(md).toMatch(/\| wall time \| 2m0[5-6]s \(4 runs, 2 at a time; finished \d{4}-/);
     expect(md).toContain('| runs | 4 of 4 finished |');
     expect(md).toContain('| seeds | 1, 2 |');
-    expect(md).toContain("| training | 20 steps: **shortened** (the experiment's own length is 3000); not the full comparison |");
+    expect(md).toContain("| training | 20 steps: **shortened** (the experiment's own length is 4000); not the full comparison |");
     expect(md).toContain('| `model.mode=zero_shot` | unsupervised | 2 | 0.405 ± 0.007 |');
     // Per seed +0.30, +0.32 on the one video: the seeds' t-test (t = 31, df 1) gives p = 1 − (2/π) atan 31 = 0.021; d_z = 0.31 / 0.0141.
     expect(md).toContain(
