@@ -3,32 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { RVOSModel } from '../../src/models/index.js';
 import { clipLoss, type ClipLossOptions, type LossParts } from '../../src/train/clip_loss.js';
 import { foregroundLoss } from '../../src/models/losses.js';
-import { pattern, smallConfig } from './helpers.js';
+import { pattern, smallConfig, twoObjectClip } from './helpers.js';
 
 const LOSS: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
-
-/** A 2-frame clip, batch 1, 32x48, 3 slots: object 1 in the top-left block, object 2 in the bottom-right one. */
-function clip(): { frames: tf.Tensor5D; masks: tf.Tensor5D; present: tf.Tensor3D } {
-  const [h, w, s] = [32, 48, 3];
-  const m = new Float32Array(2 * h * w * s);
-  for (let t = 0; t < 2; t++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const base = ((t * h + y) * w + x) * s;
-        if (y < 12 && x < 16 + t) m[base] = 1;
-        if (y >= 20 && x >= 30) m[base + 1] = 1;
-      }
-  return {
-    frames: tf.stack([pattern([1, h, w, 3], 0), pattern([1, h, w, 3], 1)], 1) as tf.Tensor5D,
-    masks: tf.tensor5d(m, [1, 2, h, w, s]),
-    present: tf.tensor3d([
-      [
-        [1, 1, 0],
-        [1, 1, 0],
-      ],
-    ]),
-  };
-}
 
 describe('foreground head (model.inputs: foreground)', () => {
   it('foregroundLoss is the mean per-pixel binary cross-entropy', () => {
@@ -108,7 +85,7 @@ describe('foreground head (model.inputs: foreground)', () => {
 
   it('clipLoss adds the weighted foreground term and reports it; models without the head are unchanged', async () => {
     const model = await RVOSModel.create(smallConfig({ inputs: ['foreground'] }));
-    const batch = clip();
+    const batch = twoObjectClip();
     const parts: Partial<LossParts> = {};
     const total1 = clipLoss(model, batch, { ...LOSS, foregroundWeight: 1 }, parts);
     const total3 = clipLoss(model, batch, { ...LOSS, foregroundWeight: 3 });

@@ -26,3 +26,26 @@ export function pattern(shape: number[], phase = 0): tf.Tensor {
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
+
+/** A 2-frame clip, batch 1, 32x48, 3 slots: object 1 in the top-left block, object 2 in the bottom-right one. */
+export function twoObjectClip(): { frames: tf.Tensor5D; masks: tf.Tensor5D; present: tf.Tensor3D } {
+  const [h, w, s] = [32, 48, 3];
+  const m = new Float32Array(2 * h * w * s);
+  for (let t = 0; t < 2; t++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const base = ((t * h + y) * w + x) * s;
+        if (y < 12 && x < 16 + t) m[base] = 1;
+        if (y >= 20 && x >= 30) m[base + 1] = 1;
+      }
+  return {
+    frames: tf.stack([pattern([1, h, w, 3], 0), pattern([1, h, w, 3], 1)], 1) as tf.Tensor5D,
+    masks: tf.tensor5d(m, [1, 2, h, w, s]),
+    present: tf.tensor3d([
+      [
+        [1, 1, 0],
+        [1, 1, 0],
+      ],
+    ]),
+  };
+}

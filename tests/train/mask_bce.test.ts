@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RVOSModel } from '../../src/models/index.js';
 import { maskBCELossPerPair } from '../../src/models/losses.js';
 import { clipLoss, type ClipLossOptions, type LossParts } from '../../src/train/clip_loss.js';
-import { pattern, smallConfig } from '../models/helpers.js';
+import { smallConfig, twoObjectClip } from '../models/helpers.js';
 
 const LOSS: ClipLossOptions = { slotAssignment: 'first_frame', objectnessWeight: 0, emptySlotWeight: 1, previousMask: 'gt_prev' };
 
@@ -22,21 +22,7 @@ describe('train.mask_bce_weight', () => {
 
   it('adds weight × (mean BCE of the object-holding slots) to the clip loss; 0 leaves it bit for bit', async () => {
     const model = await RVOSModel.create(smallConfig({ inputs: ['slot_canvas'] }));
-    const [h, w, s] = [32, 48, model.config.slots];
-    const m = new Float32Array(2 * h * w * s);
-    for (let t = 0; t < 2; t++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) {
-          const base = ((t * h + y) * w + x) * s;
-          if (y < 12 && x < 16 + t) m[base] = 1;
-          if (y >= 20 && x >= 30) m[base + 1] = 1;
-        }
-    const present = Array.from({ length: 2 }, () => Array.from({ length: s }, (_, o) => (o < 2 ? 1 : 0)));
-    const batch = {
-      frames: tf.stack([pattern([1, h, w, 3], 0), pattern([1, h, w, 3], 1)], 1) as tf.Tensor5D,
-      masks: tf.tensor5d(m, [1, 2, h, w, s]),
-      present: tf.tensor3d([present]),
-    };
+    const batch = twoObjectClip();
     const before = tf.memory().numTensors;
     const lossOf = (weight: number | undefined): [number, Partial<LossParts>] => {
       const parts: Partial<LossParts> = {};
