@@ -292,30 +292,10 @@ napi_value Number(napi_env env, double v) {
 
 // conv(heap: Uint8Array, params: Float64Array) → undefined; throws on a oneDNN error.
 napi_value Conv(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc < 2) {
-    napi_throw_type_error(env, nullptr, "conv(heap, params) needs 2 arguments");
-    return nullptr;
-  }
-  napi_typedarray_type type;
-  size_t heap_len = 0, p_len = 0, offset = 0;
-  void* heap = nullptr;
-  void* params = nullptr;
-  napi_value ab;
-  CHECK_NAPI(napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "conv: heap must be a Uint8Array");
-    return nullptr;
-  }
-  CHECK_NAPI(napi_get_typedarray_info(env, argv[1], &type, &p_len, &params, &ab, &offset));
-  if (type != napi_float64_array || p_len < kNumSlots) {
-    napi_throw_type_error(env, nullptr, "conv: params must be a Float64Array of the addon's layout");
-    return nullptr;
-  }
+  rvos::HeapCall call;
+  if (!rvos::ReadHeapCall(env, info, "conv", kNumSlots, &call)) return nullptr;
   try {
-    Run(static_cast<uint8_t*>(heap), heap_len, static_cast<const double*>(params));
+    Run(call.heap, call.heap_len, call.params);
   } catch (const dnnl::error& err) {
     napi_throw_error(env, nullptr, (std::string("oneDNN: ") + err.what()).c_str());
   } catch (const std::exception& err) {
@@ -397,16 +377,11 @@ napi_value Version(napi_env env, napi_callback_info) {
 constexpr napi_property_attributes kMethod = static_cast<napi_property_attributes>(napi_writable | napi_configurable);
 
 NAPI_MODULE_INIT() {
-  const napi_property_descriptor props[] = {
-      {"conv", nullptr, Conv, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"implementation", nullptr, Implementation, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"stats", nullptr, Stats, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, kMethod, nullptr},
-      {"version", nullptr, Version, nullptr, nullptr, nullptr, kMethod, nullptr},
+  const rvos::Method methods[] = {
+      {"conv", Conv},   {"implementation", Implementation}, {"setThreads", SetThreads}, {"threads", Threads},
+      {"stats", Stats}, {"clearCache", ClearCache},         {"version", Version},
   };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  rvos::DefineMethods(env, exports, kMethod, methods);
   rvos::DefineElementwise(env, exports, kMethod);
   return exports;
 }

@@ -556,39 +556,22 @@ napi_value NormalizeInput(napi_env env, napi_callback_info info) {
 // `bytes` bytes. Slice, SplitV, Concat and Pack on the wasm heap (src/backend/wasm_kernels/
 // fast_copies.ts) as one call instead of one copyWithin per run.
 napi_value CopyBlocks(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc = 2;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
-    napi_throw_type_error(env, nullptr, "copyBlocks(heap, params) needs 2 arguments");
-    return nullptr;
-  }
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t heap_len = 0, p_len = 0, offset = 0;
-  void* heap = nullptr;
-  void* pv = nullptr;
-  if (napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "copyBlocks: heap must be a Uint8Array");
-    return nullptr;
-  }
-  if (napi_get_typedarray_info(env, argv[1], &type, &p_len, &pv, &ab, &offset) != napi_ok || type != napi_float64_array || p_len < 1) {
-    napi_throw_type_error(env, nullptr, "copyBlocks: params must be a Float64Array");
-    return nullptr;
-  }
-  const double* p = static_cast<const double*>(pv);
+  HeapCall call;
+  if (!ReadHeapCall(env, info, "copyBlocks", 1, &call)) return nullptr;
+  const double* p = call.params;
   const size_t count = static_cast<size_t>(p[0]);
-  if (p_len < 1 + 6 * count) {
+  if (call.params_len < 1 + 6 * count) {
     Fail(env, "copyBlocks", "params shorter than its block count");
     return nullptr;
   }
-  uint8_t* bytes = static_cast<uint8_t*>(heap);
+  uint8_t* bytes = call.heap;
   // Check every block first: nothing is written when one is out of bounds.
   for (size_t b = 0; b < count; b++) {
     const double* q = p + 1 + 6 * b;
     const double dst = q[0], src = q[1], len = q[2], rows = q[3], ds = q[4], ss = q[5];
     if (dst < 0 || src < 0 || len < 0 || rows < 0 || ds < 0 || ss < 0) return Fail(env, "copyBlocks", "negative offset or size"), nullptr;
     if (rows == 0 || len == 0) continue;
-    if (dst + (rows - 1) * ds + len > static_cast<double>(heap_len) || src + (rows - 1) * ss + len > static_cast<double>(heap_len)) {
+    if (dst + (rows - 1) * ds + len > static_cast<double>(call.heap_len) || src + (rows - 1) * ss + len > static_cast<double>(call.heap_len)) {
       Fail(env, "copyBlocks", "block outside the heap");
       return nullptr;
     }
@@ -624,37 +607,20 @@ RVOS_CLONES void BinaryLoop(const float* a, const float* b, float* out, size_t n
 // out = a op b for float32 tensors on the heap (byte offsets), elementwise, either side possibly
 // one value broadcast. IEEE float32 arithmetic: the wasm kernels' values.
 napi_value BinaryHeap(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc = 2;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
-    napi_throw_type_error(env, nullptr, "binaryHeap(heap, params) needs 2 arguments");
-    return nullptr;
-  }
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t heap_len = 0, p_len = 0, offset = 0;
-  void* heap = nullptr;
-  void* pv = nullptr;
-  if (napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "binaryHeap: heap must be a Uint8Array");
-    return nullptr;
-  }
-  if (napi_get_typedarray_info(env, argv[1], &type, &p_len, &pv, &ab, &offset) != napi_ok || type != napi_float64_array || p_len < 7) {
-    napi_throw_type_error(env, nullptr, "binaryHeap: params must be a Float64Array of 7");
-    return nullptr;
-  }
-  const double* p = static_cast<const double*>(pv);
+  HeapCall call;
+  if (!ReadHeapCall(env, info, "binaryHeap", 7, &call)) return nullptr;
+  const double* p = call.params;
   const int op = static_cast<int>(p[0]);
   const double n = p[4];
   const bool a_scalar = p[5] != 0, b_scalar = p[6] != 0;
   const double a_bytes = a_scalar ? 4 : 4 * n, b_bytes = b_scalar ? 4 : 4 * n;
-  const double limit = static_cast<double>(heap_len);
+  const double limit = static_cast<double>(call.heap_len);
   if (op < kAdd || op > kMul || n < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0 || p[1] + a_bytes > limit || p[2] + b_bytes > limit || p[3] + 4 * n > limit ||
       static_cast<uint64_t>(p[1]) % 4 != 0 || static_cast<uint64_t>(p[2]) % 4 != 0 || static_cast<uint64_t>(p[3]) % 4 != 0) {
     Fail(env, "binaryHeap", "operation or tensor outside the heap");
     return nullptr;
   }
-  uint8_t* bytes = static_cast<uint8_t*>(heap);
+  uint8_t* bytes = call.heap;
   const float* a = reinterpret_cast<const float*>(bytes + static_cast<size_t>(p[1]));
   const float* b = reinterpret_cast<const float*>(bytes + static_cast<size_t>(p[2]));
   float* out = reinterpret_cast<float*>(bytes + static_cast<size_t>(p[3]));
@@ -699,35 +665,18 @@ RVOS_CLONES void ReduceMiddleLoop(const float* x, float* out, size_t outer, size
 
 // reduceMiddle(heap, params [op, xOff, outOff, outer, r, inner]).
 napi_value ReduceMiddle(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc = 2;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
-    napi_throw_type_error(env, nullptr, "reduceMiddle(heap, params) needs 2 arguments");
-    return nullptr;
-  }
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t heap_len = 0, p_len = 0, offset = 0;
-  void* heap = nullptr;
-  void* pv = nullptr;
-  if (napi_get_typedarray_info(env, argv[0], &type, &heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "reduceMiddle: heap must be a Uint8Array");
-    return nullptr;
-  }
-  if (napi_get_typedarray_info(env, argv[1], &type, &p_len, &pv, &ab, &offset) != napi_ok || type != napi_float64_array || p_len < 6) {
-    napi_throw_type_error(env, nullptr, "reduceMiddle: params must be a Float64Array of 6");
-    return nullptr;
-  }
-  const double* p = static_cast<const double*>(pv);
+  HeapCall call;
+  if (!ReadHeapCall(env, info, "reduceMiddle", 6, &call)) return nullptr;
+  const double* p = call.params;
   const int op = static_cast<int>(p[0]);
   const double outer = p[3], r = p[4], inner = p[5];
-  const double limit = static_cast<double>(heap_len);
+  const double limit = static_cast<double>(call.heap_len);
   if (op < kSum || op > kMax || outer < 1 || r < 1 || inner < 1 || p[1] < 0 || p[2] < 0 || p[1] + 4 * outer * r * inner > limit ||
       p[2] + 4 * outer * inner > limit || static_cast<uint64_t>(p[1]) % 4 != 0 || static_cast<uint64_t>(p[2]) % 4 != 0) {
     Fail(env, "reduceMiddle", "operation or tensor outside the heap");
     return nullptr;
   }
-  uint8_t* bytes = static_cast<uint8_t*>(heap);
+  uint8_t* bytes = call.heap;
   const float* x = reinterpret_cast<const float*>(bytes + static_cast<size_t>(p[1]));
   float* out = reinterpret_cast<float*>(bytes + static_cast<size_t>(p[2]));
   const size_t no = static_cast<size_t>(outer), nr = static_cast<size_t>(r), ni = static_cast<size_t>(inner);
@@ -740,25 +689,48 @@ napi_value ReduceMiddle(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void DefineElementwise(napi_env env, napi_value exports, napi_property_attributes attrs) {
-  const napi_property_descriptor props[] = {
-      {"bnForward", nullptr, BnForward, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"bnBackward", nullptr, BnBackward, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"squareGrad", nullptr, SquareGrad, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"meanGrad", nullptr, MeanGrad, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"maxGrad", nullptr, MaxGrad, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"copyBlocks", nullptr, CopyBlocks, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"lstmPackG", nullptr, LstmPackG, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"lstmCell", nullptr, LstmCell, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"lstmHidden", nullptr, LstmHidden, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"lstmGatesGrad", nullptr, LstmGatesGrad, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"normalizeInput", nullptr, NormalizeInput, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"binaryHeap", nullptr, BinaryHeap, nullptr, nullptr, nullptr, attrs, nullptr},
-      {"reduceMiddle", nullptr, ReduceMiddle, nullptr, nullptr, nullptr, attrs, nullptr},
+  const Method methods[] = {
+      {"bnForward", BnForward},           {"bnBackward", BnBackward},         {"reluGrad", ReluGrad},
+      {"squareGrad", SquareGrad},         {"meanGrad", MeanGrad},             {"maxGrad", MaxGrad},
+      {"copyBlocks", CopyBlocks},         {"lstmPackG", LstmPackG},           {"lstmCell", LstmCell},
+      {"lstmHidden", LstmHidden},         {"lstmGatesGrad", LstmGatesGrad},   {"adamUpdate", AdamUpdate},
+      {"sumOfSquares", SumOfSquares},     {"normalizeInput", NormalizeInput}, {"binaryHeap", BinaryHeap},
+      {"reduceMiddle", ReduceMiddle},
   };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  DefineMethods(env, exports, attrs, methods);
+}
+
+bool ReadHeapCall(napi_env env, napi_callback_info info, const char* name, size_t min_params, HeapCall* out) {
+  napi_value argv[2];
+  size_t argc = 2;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, nullptr, (std::string(name) + "(heap, params) needs 2 arguments").c_str());
+    return false;
+  }
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset = 0;
+  void* heap = nullptr;
+  void* params = nullptr;
+  if (napi_get_typedarray_info(env, argv[0], &type, &out->heap_len, &heap, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, (std::string(name) + ": heap must be a Uint8Array").c_str());
+    return false;
+  }
+  if (napi_get_typedarray_info(env, argv[1], &type, &out->params_len, &params, &ab, &offset) != napi_ok || type != napi_float64_array ||
+      out->params_len < min_params) {
+    const std::string size = min_params > 1 ? " of " + std::to_string(min_params) : "";
+    napi_throw_type_error(env, nullptr, (std::string(name) + ": params must be a Float64Array" + size).c_str());
+    return false;
+  }
+  out->heap = static_cast<uint8_t*>(heap);
+  out->params = static_cast<const double*>(params);
+  return true;
+}
+
+void DefineMethods(napi_env env, napi_value exports, napi_property_attributes attrs, const Method* methods, size_t count) {
+  std::vector<napi_property_descriptor> props(count);
+  for (size_t i = 0; i < count; i++) props[i] = {methods[i].name, nullptr, methods[i].fn, nullptr, nullptr, nullptr, attrs, nullptr};
+  napi_define_properties(env, exports, count, props.data());
 }
 
 }  // namespace rvos
