@@ -9,12 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeFloatOps } from '../fused_kernels/native_ops.js';
+import { type HeapBackend, type KernelArgs, withNativeFallback } from './native_fallback.js';
 import { internals } from './wasm_heap.js';
-
-interface HeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-}
 
 /** The addon's operation codes (native/src/elementwise.cc, enum BinaryOp). */
 const OPS: Readonly<Record<string, number>> = { [tf.Add]: 0, [tf.Sub]: 1, [tf.Multiply]: 2 };
@@ -22,9 +18,7 @@ const OPS: Readonly<Record<string, number>> = { [tf.Add]: 0, [tf.Sub]: 1, [tf.Mu
 /** [op, aOff, bOff, outOff, n, aScalar, bScalar], reused. */
 const params = new Float64Array(7);
 
-type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
-function nativeBinary(kernelName: string, { inputs, backend }: Args): tf.TensorInfo | null {
+function nativeBinary(kernelName: string, { inputs, backend }: KernelArgs): tf.TensorInfo | null {
   const native = nativeFloatOps();
   if (native === undefined) return null;
   const a = inputs.a!;
@@ -56,12 +50,5 @@ function nativeBinary(kernelName: string, { inputs, backend }: Args): tf.TensorI
 
 /** Add, Sub or Multiply on 'wasm': natively where it applies, else the built-in kernel. */
 export function nativeBinaryConfig(kernelName: string, builtIn: tf.KernelConfig | undefined): tf.KernelConfig {
-  if (builtIn === undefined) throw new Error(`wasm backend has no ${kernelName} kernel`);
-  return {
-    kernelName,
-    backendName: 'wasm',
-    setupFunc: builtIn.setupFunc,
-    kernelFunc: ((args: Args) =>
-      nativeBinary(kernelName, args) ?? builtIn.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0])) as unknown as tf.KernelFunc,
-  };
+  return withNativeFallback(kernelName, builtIn, nativeBinary);
 }

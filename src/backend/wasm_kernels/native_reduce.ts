@@ -9,12 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeFloatOps } from '../fused_kernels/native_ops.js';
+import { type HeapBackend, type KernelArgs, withNativeFallback } from './native_fallback.js';
 import { internals } from './wasm_heap.js';
-
-interface HeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-}
 
 /** The addon's operation codes (native/src/elementwise.cc, enum ReduceOp). */
 const OPS: Readonly<Record<string, number>> = { [tf.Sum]: 0, [tf.Mean]: 1, [tf.Max]: 2 };
@@ -22,9 +18,7 @@ const OPS: Readonly<Record<string, number>> = { [tf.Sum]: 0, [tf.Mean]: 1, [tf.M
 /** [op, xOff, outOff, outer, reduced, inner], reused. */
 const params = new Float64Array(6);
 
-type Args = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
-function nativeReduce(kernelName: string, { inputs, backend, attrs }: Args): tf.TensorInfo | null {
+function nativeReduce(kernelName: string, { inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const native = nativeFloatOps();
   if (native === undefined) return null;
   const x = inputs.x!;
@@ -56,12 +50,5 @@ function nativeReduce(kernelName: string, { inputs, backend, attrs }: Args): tf.
 
 /** Sum, Mean or Max on 'wasm': natively where it applies, else the built-in kernel. */
 export function nativeReduceConfig(kernelName: string, builtIn: tf.KernelConfig | undefined): tf.KernelConfig {
-  if (builtIn === undefined) throw new Error(`wasm backend has no ${kernelName} kernel`);
-  return {
-    kernelName,
-    backendName: 'wasm',
-    setupFunc: builtIn.setupFunc,
-    kernelFunc: ((args: Args) =>
-      nativeReduce(kernelName, args) ?? builtIn.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0])) as unknown as tf.KernelFunc,
-  };
+  return withNativeFallback(kernelName, builtIn, nativeReduce);
 }
