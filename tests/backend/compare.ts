@@ -1,8 +1,10 @@
 /**
  * Helpers for comparing a computation on the wasm backend with the same computation on the cpu
  * backend (the reference). Inputs travel as typed arrays so each backend builds its own tensors.
+ * Also the inputs and outputs the fused-kernel tests share.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { batchNormTrain } from '../../src/layers/batch_norm_train.js';
 import type { Rng } from '../../src/utils/rng.js';
 
 export interface HostTensor {
@@ -17,6 +19,58 @@ export function randomHost(rng: Rng, shape: number[], lo = -1, hi = 1): HostTens
 
 export function toTensor(h: HostTensor): tf.Tensor {
   return tf.tensor(h.values, h.shape, 'float32');
+}
+
+/** A tensor of uniform values in [lo, hi) from `rng`. */
+export function randomTensor(rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor {
+  return toTensor(randomHost(rng, shape, lo, hi));
+}
+
+/** The bit patterns of a float32 tensor's values (NaN payloads and signed zeros told apart). */
+export function float32Bits(t: tf.Tensor): number[] {
+  return Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+}
+
+/** A training batch norm's inputs: x (plus `offset`), scale, offset, and weights w of a loss Σ y·w. */
+export interface BatchNormInputs {
+  x: tf.Tensor4D;
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+  w: tf.Tensor;
+}
+
+/** Random batch norm inputs of NHWC `shape`, drawn from `rng` in the order x, gamma, beta, w. */
+export function batchNormInputs(rng: Rng, shape: readonly number[], offset: number): BatchNormInputs {
+  const c = shape[3]!;
+  const x = tf.add(randomTensor(rng, [...shape], -2, 3), offset) as tf.Tensor4D;
+  const gamma = randomTensor(rng, [c], 0.5, 1.5) as tf.Tensor1D;
+  const beta = randomTensor(rng, [c]) as tf.Tensor1D;
+  const w = randomTensor(rng, [...shape]);
+  return { x, gamma, beta, w };
+}
+
+/**
+ * `f`'s y, mean and variance (kept), then the gradients of Σ y·w with respect to x, gamma and
+ * beta (epsilon 1e-5): six tensors for the caller to dispose.
+ */
+export function batchNormTrainOutputs(f: typeof batchNormTrain, { x, gamma, beta, w }: BatchNormInputs): tf.Tensor[] {
+  let stats: tf.Tensor[] = [];
+  const loss = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+    const r = f(xs as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+    stats = [r.y, r.mean, r.variance].map((t) => tf.keep(tf.clone(t)));
+    return tf.sum(tf.mul(r.y, w));
+  };
+  const grads = tf.grads(loss)([x, gamma, beta]);
+  return [...stats, ...grads];
+}
+
+/** A frame of [2, 5, 3, 3] in [0, 1), with a previous frame when `motion`, and ImageNet's mean and std. */
+export function normalizeInputInputs(rng: Rng, motion: boolean): { frame: tf.Tensor4D; previous: tf.Tensor4D | null; mean: tf.Tensor1D; std: tf.Tensor1D } {
+  const frame = randomTensor(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D;
+  const previous = motion ? (randomTensor(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D) : null;
+  const mean = tf.tensor1d([0.485, 0.456, 0.406]);
+  const std = tf.tensor1d([0.229, 0.224, 0.225]);
+  return { frame, previous, mean, std };
 }
 
 /**

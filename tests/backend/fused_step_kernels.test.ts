@@ -10,7 +10,7 @@ import { NORMALIZE_INPUT } from '../../src/backend/fused_kernels/normalize_input
 import { batchNormTrain, batchNormTrainUnfused, movingMoments } from '../../src/layers/batch_norm_train.js';
 import { normalizeInput, normalizeInputUnfused } from '../../src/layers/normalize_input.js';
 import { Rng } from '../../src/utils/rng.js';
-import { randomHost, relativeError, toTensor } from './compare.js';
+import { batchNormInputs, batchNormTrainOutputs, float32Bits, normalizeInputInputs, randomTensor, relativeError } from './compare.js';
 
 /**
  * Float32 tolerance of the fused batch norm against tf.moments + tf.batchNorm: its sums run in
@@ -24,14 +24,10 @@ afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
-const random = (rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor => toTensor(randomHost(rng, shape, lo, hi));
-
 function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
   return relativeError({ shape: a.shape, values: Float32Array.from(a.dataSync()) }, { shape: b.shape, values: Float32Array.from(b.dataSync()) });
 }
-
-const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
 
 describe.each(['wasm', 'cpu'] as const)('fused step kernels on %s', (backend) => {
   it('are registered', async () => {
@@ -46,40 +42,25 @@ describe.each(['wasm', 'cpu'] as const)('fused step kernels on %s', (backend) =>
     ['three values per channel', [3, 1, 1, 4], 0],
   ] as const)('training batch norm (%s): outputs, statistics and gradients as the separate ops', async (_label, shape, offset) => {
     await tf.setBackend(backend);
-    const rng = new Rng(31);
-    const c = shape[3];
-    const x = tf.add(random(rng, [...shape], -2, 3), offset) as tf.Tensor4D;
-    const gamma = random(rng, [c], 0.5, 1.5) as tf.Tensor1D;
-    const beta = random(rng, [c]) as tf.Tensor1D;
-    const w = random(rng, [...shape]);
+    const inputs = batchNormInputs(new Rng(31), shape, offset);
     const before = tf.memory().numTensors;
-    const run = (f: typeof batchNormTrain) => {
-      let stats: tf.Tensor[] = [];
-      const loss = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const r = f(xs as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
-        stats = [r.y, r.mean, r.variance].map((t) => tf.keep(tf.clone(t)));
-        return tf.sum(tf.mul(r.y, w));
-      };
-      const grads = tf.grads(loss)([x, gamma, beta]);
-      return [...stats, ...grads];
-    };
-    const fused = run(batchNormTrain);
-    const plain = run(batchNormTrainUnfused);
+    const fused = batchNormTrainOutputs(batchNormTrain, inputs);
+    const plain = batchNormTrainOutputs(batchNormTrainUnfused, inputs);
     const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
     fused.forEach((t, i) => expect(maxRelativeError(t, plain[i]!), names[i]).toBeLessThan(TOLERANCE));
     // Not vacuous: the output is normalised (per-channel mean ≈ beta) and the input gradient is not zero.
     expect(Math.max(...Array.from(fused[3]!.dataSync()).map(Math.abs))).toBeGreaterThan(1e-3);
     tf.dispose([...fused, ...plain]);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, gamma, beta, w]);
+    tf.dispose(Object.values(inputs));
   });
 
   it('training batch norm outside a gradient scope: the same values, statistics usable afterwards, nothing left behind', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(36);
-    const x = random(rng, [2, 3, 3, 4]) as tf.Tensor4D;
-    const gamma = random(rng, [4], 0.5, 1.5) as tf.Tensor1D;
-    const beta = random(rng, [4]) as tf.Tensor1D;
+    const x = randomTensor(rng, [2, 3, 3, 4]) as tf.Tensor4D;
+    const gamma = randomTensor(rng, [4], 0.5, 1.5) as tf.Tensor1D;
+    const beta = randomTensor(rng, [4]) as tf.Tensor1D;
     const before = tf.memory().numTensors;
     const buffers = tf.engine().backend.numDataIds();
     const fused = batchNormTrain(x, gamma, beta, 1e-5);
@@ -107,9 +88,9 @@ describe.each(['wasm', 'cpu'] as const)('fused step kernels on %s', (backend) =>
   it('training batch norm leaves no tensors or buffers behind over repeated steps', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(32);
-    const x = tf.variable(random(rng, [2, 4, 4, 3]));
-    const gamma = tf.variable(random(rng, [3], 0.5, 1.5));
-    const beta = tf.variable(random(rng, [3]));
+    const x = tf.variable(randomTensor(rng, [2, 4, 4, 3]));
+    const gamma = tf.variable(randomTensor(rng, [3], 0.5, 1.5));
+    const beta = tf.variable(randomTensor(rng, [3]));
     const step = () => {
       const { value, grads } = tf.variableGrads(() =>
         tf.sum(tf.square(batchNormTrain(x as unknown as tf.Tensor4D, gamma as unknown as tf.Tensor1D, beta as unknown as tf.Tensor1D, 1e-5).y)),
@@ -128,42 +109,39 @@ describe.each(['wasm', 'cpu'] as const)('fused step kernels on %s', (backend) =>
   it('moving averages: bit for bit the separate Multiply and Add kernels', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(33);
-    const moving = { mean: random(rng, [7]) as tf.Tensor1D, variance: random(rng, [7], 0.1, 2) as tf.Tensor1D };
-    const batch = { mean: random(rng, [7]) as tf.Tensor1D, variance: random(rng, [7], 0.1, 2) as tf.Tensor1D };
+    const moving = { mean: randomTensor(rng, [7]) as tf.Tensor1D, variance: randomTensor(rng, [7], 0.1, 2) as tf.Tensor1D };
+    const batch = { mean: randomTensor(rng, [7]) as tf.Tensor1D, variance: randomTensor(rng, [7], 0.1, 2) as tf.Tensor1D };
     const fused = movingMoments(moving, batch, 0.1, 64 / 63);
     setFusedKernelsDisabled([MOVING_MOMENTS], true);
     const plain = movingMoments(moving, batch, 0.1, 64 / 63);
     setFusedKernelsDisabled([MOVING_MOMENTS], false);
-    expect(bits(fused.mean)).toEqual(bits(plain.mean));
-    expect(bits(fused.variance)).toEqual(bits(plain.variance));
-    expect(bits(fused.mean)).not.toEqual(bits(moving.mean));
+    expect(float32Bits(fused.mean)).toEqual(float32Bits(plain.mean));
+    expect(float32Bits(fused.variance)).toEqual(float32Bits(plain.variance));
+    expect(float32Bits(fused.mean)).not.toEqual(float32Bits(moving.mean));
     tf.dispose([fused.mean, fused.variance, plain.mean, plain.variance, moving.mean, moving.variance, batch.mean, batch.variance]);
   });
 
   it('ReLU gradient: bit for bit tfjs-core (signed zeros included)', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(34);
-    const x = tf.concat([random(rng, [40]), tf.zeros([4])]);
-    const dy = random(rng, [44]);
+    const x = tf.concat([randomTensor(rng, [40]), tf.zeros([4])]);
+    const dy = randomTensor(rng, [44]);
     const fused = tf.tidy(() => tf.getGradient(tf.Relu)!.gradFunc(dy, [x], {}).x!());
     const original = tf.tidy(() => originalGradient(tf.Relu)!.gradFunc(dy, [x], {}).x!());
-    expect(bits(fused)).toEqual(bits(original));
+    expect(float32Bits(fused)).toEqual(float32Bits(original));
     tf.dispose([x, dy, fused, original]);
   });
 
   it.each([false, true])('input normalisation (motion %s): bit for bit the separate ops, and its gradient', async (motion) => {
     await tf.setBackend(backend);
     const rng = new Rng(35);
-    const frame = random(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D;
-    const previous = motion ? (random(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D) : null;
-    const mean = tf.tensor1d([0.485, 0.456, 0.406]);
-    const std = tf.tensor1d([0.229, 0.224, 0.225]);
+    const { frame, previous, mean, std } = normalizeInputInputs(rng, motion);
     const before = tf.memory().numTensors;
     const fused = normalizeInput(frame, mean, std, previous);
     const plain = normalizeInputUnfused(frame, mean, std, previous);
     expect(fused.shape).toEqual([2, 5, 3, motion ? 6 : 3]);
-    expect(bits(fused)).toEqual(bits(plain));
-    const w = random(rng, fused.shape);
+    expect(float32Bits(fused)).toEqual(float32Bits(plain));
+    const w = randomTensor(rng, fused.shape);
     const inputs = previous === null ? [frame] : [frame, previous];
     const grad = (f: typeof normalizeInput) =>
       tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(xs[0] as tf.Tensor4D, mean, std, (xs[1] as tf.Tensor4D) ?? null), w)))(inputs);

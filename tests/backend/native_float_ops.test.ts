@@ -12,7 +12,7 @@ import { lstmGates } from '../../src/layers/lstm_gates.js';
 import { normalizeInput } from '../../src/layers/normalize_input.js';
 import { Adam, clipByGlobalNorm } from '../../src/train/adam.js';
 import { Rng } from '../../src/utils/rng.js';
-import { randomHost, toTensor } from './compare.js';
+import { batchNormInputs, batchNormTrainOutputs, float32Bits, normalizeInputInputs, randomTensor } from './compare.js';
 
 const loaded = nativeAddon();
 const SKIP =
@@ -29,15 +29,12 @@ afterEach(() => {
   setNativeFloatOpsEnabled(true);
 });
 
-const random = (rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor => toTensor(randomHost(rng, shape, lo, hi));
-const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-
 /** Runs `compute` with the native kernels and with the TypeScript loops; returns both outputs' bit patterns (tensors disposed). */
 function bothWays(compute: () => tf.Tensor[]): { native: number[][]; typescript: number[][] } {
   const once = (on: boolean): number[][] => {
     setNativeFloatOpsEnabled(on);
     const outs = compute();
-    const result = outs.map(bits);
+    const result = outs.map(float32Bits);
     tf.dispose(outs);
     return result;
   };
@@ -55,30 +52,17 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
     ['many channels (past one SIMD register)', [2, 3, 3, 37], -3],
   ] as const)('training batch norm (%s): outputs, statistics and gradients bit for bit the TypeScript loops', async (_label, shape, offset) => {
     await tf.setBackend(backend);
-    const rng = new Rng(41);
+    const inputs = batchNormInputs(new Rng(41), shape, offset);
     const c = shape[3];
-    const x = tf.add(random(rng, [...shape], -2, 3), offset) as tf.Tensor4D;
-    const gamma = random(rng, [c], 0.5, 1.5) as tf.Tensor1D;
-    const beta = random(rng, [c]) as tf.Tensor1D;
-    const w = random(rng, [...shape]);
     const before = tf.memory().numTensors;
-    const { native, typescript } = bothWays(() => {
-      let stats: tf.Tensor[] = [];
-      const loss = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const r = batchNormTrain(xs as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
-        stats = [r.y, r.mean, r.variance].map((t) => tf.keep(tf.clone(t)));
-        return tf.sum(tf.mul(r.y, w));
-      };
-      const grads = tf.grads(loss)([x, gamma, beta]);
-      return [...stats, ...grads];
-    });
+    const { native, typescript } = bothWays(() => batchNormTrainOutputs(batchNormTrain, inputs));
     expect(native).toEqual(typescript);
     // Not vacuous: the offset's gradient (Σ w) has non-zero values, and so has the input's where a channel has more than one value.
     const nonZero = (b: number[]): boolean => b.some((v) => (v & 0x7fffffff) !== 0);
     expect(nonZero(native[5]!)).toBe(true);
-    if (x.size > c) expect(nonZero(native[3]!)).toBe(true);
+    if (inputs.x.size > c) expect(nonZero(native[3]!)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, gamma, beta, w]);
+    tf.dispose(Object.values(inputs));
   });
 
   it('training batch norm: a channel with a NaN or an infinity gives a positive NaN there, as the TypeScript loop', async () => {
@@ -96,13 +80,13 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
   it('ReLU and Square gradients: bit for bit (zeros, signed zeros and NaN included)', async () => {
     await tf.setBackend(backend);
     const rng = new Rng(42);
-    const x = tf.concat([random(rng, [67]), tf.zeros([3]), tf.tensor1d([-0, NaN, Infinity, -Infinity])]);
-    const dy = tf.concat([random(rng, [70]), tf.tensor1d([-1, 2, -3, 0])]);
+    const x = tf.concat([randomTensor(rng, [67]), tf.zeros([3]), tf.tensor1d([-0, NaN, Infinity, -Infinity])]);
+    const dy = tf.concat([randomTensor(rng, [70]), tf.tensor1d([-1, 2, -3, 0])]);
     for (const kernel of [tf.Relu, tf.Square]) {
       const { native, typescript } = bothWays(() => [tf.tidy(() => tf.getGradient(kernel)!.gradFunc(dy, [x], {}).x!())]);
       expect(native, kernel).toEqual(typescript);
       const original = tf.tidy(() => originalGradient(kernel)!.gradFunc(dy, [x], {}).x!());
-      expect(native[0], kernel).toEqual(bits(original));
+      expect(native[0], kernel).toEqual(float32Bits(original));
       tf.dispose(original);
     }
     tf.dispose([x, dy]);
@@ -118,7 +102,7 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
     await tf.setBackend(backend);
     const rng = new Rng(43);
     // Values on a coarse grid so that the maximum is tied in places.
-    const x = tf.tidy(() => tf.div(tf.round(tf.mul(random(rng, [...shape]), 3)), 3));
+    const x = tf.tidy(() => tf.div(tf.round(tf.mul(randomTensor(rng, [...shape]), 3)), 3));
     for (const kernel of [tf.Mean, tf.Max] as const) {
       const { native, typescript } = bothWays(() => [
         tf.tidy(() => {
@@ -145,11 +129,11 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
     await tf.setBackend(backend);
     const rng = new Rng(45);
     const shape = [2, 3, 5, 4 * 7];
-    const gates = random(rng, shape, -3, 3) as tf.Tensor4D;
-    const shared = withShared ? (random(rng, shape) as tf.Tensor4D) : null;
-    const cSpatial = withSpatial ? (random(rng, [2, 3, 5, 7], -2, 2) as tf.Tensor4D) : null;
-    const wh = random(rng, [2, 3, 5, 7]);
-    const wc = random(rng, [2, 3, 5, 7]);
+    const gates = randomTensor(rng, shape, -3, 3) as tf.Tensor4D;
+    const shared = withShared ? (randomTensor(rng, shape) as tf.Tensor4D) : null;
+    const cSpatial = withSpatial ? (randomTensor(rng, [2, 3, 5, 7], -2, 2) as tf.Tensor4D) : null;
+    const wh = randomTensor(rng, [2, 3, 5, 7]);
+    const wc = randomTensor(rng, [2, 3, 5, 7]);
     const inputs = [gates, ...(shared ? [shared] : []), ...(cSpatial ? [cSpatial] : [])];
     const before = tf.memory().numTensors;
     const { native, typescript } = bothWays(() => {
@@ -173,7 +157,7 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
     await tf.setBackend(backend);
     const run = (): tf.Tensor[] => {
       const rng = new Rng(46);
-      const initial = [random(rng, [3, 5]), random(rng, [17])];
+      const initial = [randomTensor(rng, [3, 5]), randomTensor(rng, [17])];
       const variables = new Map([
         ['a', tf.variable(initial[0]!)],
         ['b', tf.variable(initial[1]!)],
@@ -182,7 +166,7 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
       const adam = new Adam([{ variables, lr: 1e-2 }], { weightDecay });
       const norms: number[] = [];
       for (let step = 0; step < 3; step++) {
-        const gradients = new Map([...variables].map(([name, v]) => [name, tf.tidy(() => tf.mul(random(rng, v.shape), 5))]));
+        const gradients = new Map([...variables].map(([name, v]) => [name, tf.tidy(() => tf.mul(randomTensor(rng, v.shape), 5))]));
         norms.push(clipByGlobalNorm(gradients, 4));
         adam.apply(gradients);
         tf.dispose([...gradients.values()]);
@@ -200,11 +184,7 @@ describe.skipIf(SKIP !== '').each(['wasm', 'cpu'] as const)('native elementwise 
 
   it.each([false, true])('input normalisation (motion %s): bit for bit', async (motion) => {
     await tf.setBackend(backend);
-    const rng = new Rng(47);
-    const frame = random(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D;
-    const previous = motion ? (random(rng, [2, 5, 3, 3], 0, 1) as tf.Tensor4D) : null;
-    const mean = tf.tensor1d([0.485, 0.456, 0.406]);
-    const std = tf.tensor1d([0.229, 0.224, 0.225]);
+    const { frame, previous, mean, std } = normalizeInputInputs(new Rng(47), motion);
     const { native, typescript } = bothWays(() => [normalizeInput(frame, mean, std, previous)]);
     expect(native).toEqual(typescript);
     expect(native[0]!.length).toBe(2 * 5 * 3 * (motion ? 6 : 3));
@@ -228,7 +208,7 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
   it.each(cases)('$label: bit for bit the copy run by run', async ({ shape, op }) => {
     await tf.setBackend('wasm');
     const rng = new Rng(44);
-    const x = random(rng, shape);
+    const x = randomTensor(rng, shape);
     const before = tf.memory().numTensors;
     const { native, typescript } = bothWays(() => tf.tidy(() => [op(x)].flat()));
     expect(native).toEqual(typescript);
@@ -245,8 +225,8 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
   ] as const)('Add, Sub and Multiply (%s): bit for bit the built-in kernels', async (_label, shapeA, shapeB) => {
     await tf.setBackend('wasm');
     const rng = new Rng(48);
-    const a = random(rng, [...shapeA], -1e3, 1e3);
-    const b = random(rng, [...shapeB], -1e3, 1e3);
+    const a = randomTensor(rng, [...shapeA], -1e3, 1e3);
+    const b = randomTensor(rng, [...shapeB], -1e3, 1e3);
     const before = tf.memory().numTensors;
     const { native, typescript } = bothWays(() => [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.add(b, a)]);
     expect(native).toEqual(typescript);
@@ -267,7 +247,7 @@ describe.skipIf(SKIP !== '')('native heap copies (wasm)', () => {
     await tf.setBackend('wasm');
     const rng = new Rng(49);
     // Wide-ranging values so that the order of a sum shows in its rounding.
-    const x = tf.tidy(() => tf.mul(random(rng, [...shape]), tf.exp(random(rng, [...shape], -6, 6))));
+    const x = tf.tidy(() => tf.mul(randomTensor(rng, [...shape]), tf.exp(randomTensor(rng, [...shape], -6, 6))));
     const before = tf.memory().numTensors;
     const { native, typescript } = bothWays(() => [tf.sum(x, [...axes], keepDims), tf.mean(x, [...axes], keepDims), tf.max(x, [...axes], keepDims)]);
     expect(native).toEqual(typescript);
