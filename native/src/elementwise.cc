@@ -33,66 +33,89 @@ namespace {
 #define RVOS_CLONES
 #endif
 
-struct F32 {
-  float* data = nullptr;
+// A typed array's data and length, borrowed from JS for the length of one call.
+template <typename T>
+struct View {
+  T* data = nullptr;
   size_t length = 0;
 };
+using F32 = View<float>;
+using F64 = View<const double>;
 
-bool ReadF32(napi_env env, napi_value v, F32* out) {
+// Reads `v` into `out` when it is a typed array of `type`; returns false otherwise.
+template <typename T>
+bool ReadView(napi_env env, napi_value v, napi_typedarray_type type, View<T>* out) {
   bool is_typed = false;
   if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
-  napi_typedarray_type type;
+  napi_typedarray_type actual;
   napi_value ab;
   size_t offset = 0;
   void* data = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &offset) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
-  out->data = static_cast<float*>(data);
-  return true;
-}
-
-struct F64 {
-  const double* data = nullptr;
-  size_t length = 0;
-};
-
-bool ReadF64(napi_env env, napi_value v, F64* out) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset = 0;
-  void* data = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, &out->length, &data, &ab, &offset) != napi_ok) return false;
-  if (type != napi_float64_array) return false;
-  out->data = static_cast<const double*>(data);
+  if (napi_get_typedarray_info(env, v, &actual, &out->length, &data, &ab, &offset) != napi_ok) return false;
+  if (actual != type) return false;
+  out->data = static_cast<T*>(data);
   return true;
 }
 
 bool ReadNumber(napi_env env, napi_value v, double* out) { return napi_get_value_double(env, v, out) == napi_ok; }
 
-// Reads `n_arrays` Float32Arrays then `n_numbers` numbers from the call's arguments; throws a
-// TypeError naming the function and returns false when they are not there.
-bool ReadArgs(napi_env env, napi_callback_info info, const char* name, size_t n_arrays, F32* arrays, size_t n_numbers, double* numbers) {
-  napi_value argv[16];
-  size_t argc = 16;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < n_arrays + n_numbers) {
-    napi_throw_type_error(env, nullptr, (std::string(name) + ": wrong number of arguments").c_str());
-    return false;
-  }
-  for (size_t i = 0; i < n_arrays; i++) {
-    if (!ReadF32(env, argv[i], &arrays[i])) {
-      napi_throw_type_error(env, nullptr, (std::string(name) + ": argument " + std::to_string(i) + " must be a Float32Array").c_str());
-      return false;
-    }
-  }
-  for (size_t i = 0; i < n_numbers; i++) {
-    if (!ReadNumber(env, argv[n_arrays + i], &numbers[i])) {
-      napi_throw_type_error(env, nullptr, (std::string(name) + ": argument " + std::to_string(n_arrays + i) + " must be a number").c_str());
-      return false;
-    }
+// A kernel's body: the arguments its Kernel describes, read and checked.
+using KernelBody = napi_value (*)(napi_env env, const F32* arrays, const double* numbers, const F64& geometry);
+
+// A kernel called from JS as (`n_arrays` Float32Arrays, `n_numbers` numbers[, a Float64Array
+// geometry when `geometry`]): at most kMaxArgs arguments in all.
+struct Kernel {
+  const char* name;
+  size_t n_arrays;
+  size_t n_numbers;
+  bool geometry;
+  KernelBody body;
+};
+constexpr size_t kMaxArgs = 16;
+
+constexpr bool ArgsFit(const Kernel* kernels, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (kernels[i].n_arrays + kernels[i].n_numbers + (kernels[i].geometry ? 1 : 0) > kMaxArgs) return false;
   }
   return true;
+}
+
+// The N-API function of every Kernel (the Kernel is the function's data): reads the arguments,
+// throws a TypeError naming the kernel when they are not there, else runs the body.
+napi_value CallKernel(napi_env env, napi_callback_info info) {
+  napi_value argv[kMaxArgs];
+  size_t argc = kMaxArgs;
+  void* data = nullptr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, &data) != napi_ok || data == nullptr) {
+    napi_throw_error(env, nullptr, "rvos_native: kernel called without its description");
+    return nullptr;
+  }
+  const Kernel& k = *static_cast<const Kernel*>(data);
+  if (argc < k.n_arrays + k.n_numbers) {
+    napi_throw_type_error(env, nullptr, (std::string(k.name) + ": wrong number of arguments").c_str());
+    return nullptr;
+  }
+  F32 arrays[kMaxArgs];
+  double numbers[kMaxArgs];
+  F64 geometry;
+  for (size_t i = 0; i < k.n_arrays; i++) {
+    if (!ReadView(env, argv[i], napi_float32_array, &arrays[i])) {
+      napi_throw_type_error(env, nullptr, (std::string(k.name) + ": argument " + std::to_string(i) + " must be a Float32Array").c_str());
+      return nullptr;
+    }
+  }
+  for (size_t i = 0; i < k.n_numbers; i++) {
+    if (!ReadNumber(env, argv[k.n_arrays + i], &numbers[i])) {
+      napi_throw_type_error(env, nullptr, (std::string(k.name) + ": argument " + std::to_string(k.n_arrays + i) + " must be a number").c_str());
+      return nullptr;
+    }
+  }
+  const size_t g = k.n_arrays + k.n_numbers;
+  if (k.geometry && (argc <= g || !ReadView(env, argv[g], napi_float64_array, &geometry))) {
+    napi_throw_type_error(env, nullptr, (std::string(k.name) + ": argument " + std::to_string(g) + " must be a Float64Array").c_str());
+    return nullptr;
+  }
+  return k.body(env, arrays, numbers, geometry);
 }
 
 bool Fail(napi_env env, const char* name, const char* what) {
@@ -150,10 +173,7 @@ void BnDx(const float* x, const float* dy, size_t rows, size_t c, const double* 
 }
 
 // bnForward(x, scale, offset, y, mean, variance, channels, epsilon): src/backend/fused_kernels/batch_norm_train.ts's forward.
-napi_value BnForward(napi_env env, napi_callback_info info) {
-  F32 a[6];
-  double num[2];
-  if (!ReadArgs(env, info, "bnForward", 6, a, 2, num)) return nullptr;
+napi_value BnForward(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t c = static_cast<size_t>(num[0]);
   const double eps = num[1];
   const F32 &x = a[0], &scale = a[1], &offset = a[2], &y = a[3], &mean_out = a[4], &var_out = a[5];
@@ -196,10 +216,7 @@ napi_value BnForward(napi_env env, napi_callback_info info) {
 }
 
 // bnBackward(x, mean, variance, scale, dy, dx, dScale, dOffset, channels, epsilon).
-napi_value BnBackward(napi_env env, napi_callback_info info) {
-  F32 a[8];
-  double num[2];
-  if (!ReadArgs(env, info, "bnBackward", 8, a, 2, num)) return nullptr;
+napi_value BnBackward(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t c = static_cast<size_t>(num[0]);
   const double eps = num[1];
   const F32 &x = a[0], &mean = a[1], &variance = a[2], &scale = a[3], &dy = a[4], &dx = a[5], &dscale = a[6], &doffset = a[7];
@@ -243,9 +260,7 @@ void SquareGradLoop(const float* x, const float* dy, float* dx, size_t n) {
 }
 
 // reluGrad(x, dy, dx) and squareGrad(x, dy, dx): dy·step(x) and dy·(2x), as broadcast_grads.ts.
-napi_value UnaryGrad(napi_env env, napi_callback_info info, const char* name, void (*loop)(const float*, const float*, float*, size_t)) {
-  F32 a[3];
-  if (!ReadArgs(env, info, name, 3, a, 0, nullptr)) return nullptr;
+napi_value UnaryGrad(napi_env env, const F32* a, const char* name, void (*loop)(const float*, const float*, float*, size_t)) {
   if (a[1].length != a[0].length || a[2].length != a[0].length) {
     Fail(env, name, "x, dy and dx must have the same size");
     return nullptr;
@@ -254,8 +269,8 @@ napi_value UnaryGrad(napi_env env, napi_callback_info info, const char* name, vo
   return nullptr;
 }
 
-napi_value ReluGrad(napi_env env, napi_callback_info info) { return UnaryGrad(env, info, "reluGrad", ReluGradLoop); }
-napi_value SquareGrad(napi_env env, napi_callback_info info) { return UnaryGrad(env, info, "squareGrad", SquareGradLoop); }
+napi_value ReluGrad(napi_env env, const F32* a, const double*, const F64&) { return UnaryGrad(env, a, "reluGrad", ReluGradLoop); }
+napi_value SquareGrad(napi_env env, const F32* a, const double*, const F64&) { return UnaryGrad(env, a, "squareGrad", SquareGradLoop); }
 
 // Runs of x's last axis against the reduced tensor (broadcast_grads.ts's forEachBroadcastRun):
 // geometry = [rank, shape..., strides...] with the reduced tensor's stride per axis of x (0 on
@@ -312,23 +327,8 @@ void MaxRun(const float* x, const float* y, const float* dy, float* dx, size_t i
 // The largest reduced-tensor index a run touches, for the bounds check.
 bool RunInside(size_t offset, size_t inner, size_t step, size_t length) { return inner == 0 || offset + (inner - 1) * step < length; }
 
-// Reads argument `i` as a Float64Array geometry; throws and returns false when it is not one.
-bool ReadGeometry(napi_env env, napi_callback_info info, size_t i, const char* name, F64* out) {
-  napi_value argv[16];
-  size_t argc = 16;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc <= i || !ReadF64(env, argv[i], out)) {
-    napi_throw_type_error(env, nullptr, (std::string(name) + ": argument " + std::to_string(i) + " must be a Float64Array").c_str());
-    return false;
-  }
-  return true;
-}
-
 // meanGrad(dy, dx, n, geometry): dx = dy / n broadcast over the reduced axes.
-napi_value MeanGrad(napi_env env, napi_callback_info info) {
-  F32 a[2];
-  double num[1];
-  F64 geometry;
-  if (!ReadArgs(env, info, "meanGrad", 2, a, 1, num) || !ReadGeometry(env, info, 3, "meanGrad", &geometry)) return nullptr;
+napi_value MeanGrad(napi_env env, const F32* a, const double* num, const F64& geometry) {
   const F32 &dy = a[0], &dx = a[1];
   const float n = static_cast<float>(num[0]);
   bool inside = true;
@@ -344,10 +344,7 @@ napi_value MeanGrad(napi_env env, napi_callback_info info) {
 }
 
 // maxGrad(x, y, dy, dx, geometry): dx = dy · (x == y) broadcast over the reduced axes.
-napi_value MaxGrad(napi_env env, napi_callback_info info) {
-  F32 a[4];
-  F64 geometry;
-  if (!ReadArgs(env, info, "maxGrad", 4, a, 0, nullptr) || !ReadGeometry(env, info, 4, "maxGrad", &geometry)) return nullptr;
+napi_value MaxGrad(napi_env env, const F32* a, const double*, const F64& geometry) {
   const F32 &x = a[0], &y = a[1], &dy = a[2], &dx = a[3];
   if (x.length != dx.length || y.length != dy.length) {
     Fail(env, "maxGrad", "x and dx, y and dy must have the same size");
@@ -370,10 +367,7 @@ napi_value MaxGrad(napi_env env, napi_callback_info info) {
 // are the loops between them. z, σ(z) and dz are [P, 4F], the states [P, F].
 
 // lstmPackG(z, g, f): g = z's g block.
-napi_value LstmPackG(napi_env env, napi_callback_info info) {
-  F32 a[2];
-  double num[1];
-  if (!ReadArgs(env, info, "lstmPackG", 2, a, 1, num)) return nullptr;
+napi_value LstmPackG(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t f = static_cast<size_t>(num[0]);
   if (f == 0 || a[0].length != 4 * a[1].length || a[1].length % f != 0) return Fail(env, "lstmPackG", "sizes do not match 4·filters"), nullptr;
   const size_t rows = a[1].length / f;
@@ -397,10 +391,7 @@ void LstmCellLoop(const float* s, const float* t, const float* cs, float* c, siz
 }
 
 // lstmCell(sig, tanhG, cSpatial, c, f): c = f·c_spatial + i·tanh(g), or i·tanh(g) when cSpatial is empty.
-napi_value LstmCell(napi_env env, napi_callback_info info) {
-  F32 a[4];
-  double num[1];
-  if (!ReadArgs(env, info, "lstmCell", 4, a, 1, num)) return nullptr;
+napi_value LstmCell(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t f = static_cast<size_t>(num[0]);
   const F32 &s = a[0], &t = a[1], &cs = a[2], &c = a[3];
   if (f == 0 || s.length != 4 * c.length || t.length != c.length || (cs.length != 0 && cs.length != c.length) || c.length % f != 0) {
@@ -421,10 +412,7 @@ void LstmHiddenLoop(const float* s, const float* tc, float* h, size_t rows, size
 }
 
 // lstmHidden(sig, tanhC, h, f): h = o·tanh(c).
-napi_value LstmHidden(napi_env env, napi_callback_info info) {
-  F32 a[3];
-  double num[1];
-  if (!ReadArgs(env, info, "lstmHidden", 3, a, 1, num)) return nullptr;
+napi_value LstmHidden(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t f = static_cast<size_t>(num[0]);
   if (f == 0 || a[0].length != 4 * a[2].length || a[1].length != a[2].length || a[2].length % f != 0) return Fail(env, "lstmHidden", "sizes do not match 4·filters"), nullptr;
   LstmHiddenLoop(a[0].data, a[1].data, a[2].data, a[2].length / f, f);
@@ -454,10 +442,7 @@ void LstmGradLoop(const float* s, const float* tg, const float* tch, const float
 
 // lstmGatesGrad(sig, tanhG, tanhC, dh, dc, cSpatial, dz, dcSpatial, f): the backward kernel's
 // loop, in double as the TypeScript one; cSpatial and dcSpatial empty when there is no c_spatial.
-napi_value LstmGatesGrad(napi_env env, napi_callback_info info) {
-  F32 a[8];
-  double num[1];
-  if (!ReadArgs(env, info, "lstmGatesGrad", 8, a, 1, num)) return nullptr;
+napi_value LstmGatesGrad(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t f = static_cast<size_t>(num[0]);
   const F32 &s = a[0], &tg = a[1], &tch = a[2], &dh = a[3], &dc = a[4], &cs = a[5], &dz = a[6], &dcs = a[7];
   const size_t n = tch.length;
@@ -492,10 +477,7 @@ void AdamLoop(const float* x, const float* grad, const float* m_prev, const floa
 // adamUpdate(x, grad, m, v, xNext, mNext, vNext, beta1, 1−beta1, beta2, 1−beta2, correction2,
 // epsilon, stepSize, weightDecay): every hyperparameter already the float32 the ops saw; m and v
 // empty on the first step (zeros). Each operation rounds to float32, as the separate kernels.
-napi_value AdamUpdate(napi_env env, napi_callback_info info) {
-  F32 a[7];
-  double num[8];
-  if (!ReadArgs(env, info, "adamUpdate", 7, a, 8, num)) return nullptr;
+napi_value AdamUpdate(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t n = a[0].length;
   const bool first = a[2].length == 0;
   if (a[1].length != n || a[4].length != n || a[5].length != n || a[6].length != n || (!first && (a[2].length != n || a[3].length != n))) {
@@ -510,10 +492,7 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
 
 // sumOfSquares(x, start) → start + Σ x² in double, term by term in order (not vectorised: the
 // order of the sum is the TypeScript one's).
-napi_value SumOfSquares(napi_env env, napi_callback_info info) {
-  F32 a[1];
-  double num[1];
-  if (!ReadArgs(env, info, "sumOfSquares", 1, a, 1, num)) return nullptr;
+napi_value SumOfSquares(napi_env env, const F32* a, const double* num, const F64&) {
   double sum = num[0];
   for (size_t k = 0; k < a[0].length; k++) {
     const double v = a[0].data[k];
@@ -528,10 +507,7 @@ napi_value SumOfSquares(napi_env env, napi_callback_info info) {
 
 // normalizeInput(frame, mean, std, previous, y, channels): y = (frame − mean)/std per channel,
 // and with previous (non-empty) also (frame − previous)/std beside it.
-napi_value NormalizeInput(napi_env env, napi_callback_info info) {
-  F32 a[5];
-  double num[1];
-  if (!ReadArgs(env, info, "normalizeInput", 5, a, 1, num)) return nullptr;
+napi_value NormalizeInput(napi_env env, const F32* a, const double* num, const F64&) {
   const size_t c = static_cast<size_t>(num[0]);
   const F32 &x = a[0], &mean = a[1], &sd = a[2], &prev = a[3], &y = a[4];
   const bool motion = prev.length != 0;
@@ -689,15 +665,20 @@ napi_value ReduceMiddle(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void DefineElementwise(napi_env env, napi_value exports, napi_property_attributes attrs) {
-  const Method methods[] = {
-      {"bnForward", BnForward},           {"bnBackward", BnBackward},         {"reluGrad", ReluGrad},
-      {"squareGrad", SquareGrad},         {"meanGrad", MeanGrad},             {"maxGrad", MaxGrad},
-      {"copyBlocks", CopyBlocks},         {"lstmPackG", LstmPackG},           {"lstmCell", LstmCell},
-      {"lstmHidden", LstmHidden},         {"lstmGatesGrad", LstmGatesGrad},   {"adamUpdate", AdamUpdate},
-      {"sumOfSquares", SumOfSquares},     {"normalizeInput", NormalizeInput}, {"binaryHeap", BinaryHeap},
-      {"reduceMiddle", ReduceMiddle},
+  // name, Float32Arrays, numbers, a geometry after them, body.
+  static constexpr Kernel kernels[] = {
+      {"bnForward", 6, 2, false, BnForward},         {"bnBackward", 8, 2, false, BnBackward},
+      {"reluGrad", 3, 0, false, ReluGrad},           {"squareGrad", 3, 0, false, SquareGrad},
+      {"meanGrad", 2, 1, true, MeanGrad},            {"maxGrad", 4, 0, true, MaxGrad},
+      {"lstmPackG", 2, 1, false, LstmPackG},         {"lstmCell", 4, 1, false, LstmCell},
+      {"lstmHidden", 3, 1, false, LstmHidden},       {"lstmGatesGrad", 8, 1, false, LstmGatesGrad},
+      {"adamUpdate", 7, 8, false, AdamUpdate},       {"sumOfSquares", 1, 1, false, SumOfSquares},
+      {"normalizeInput", 5, 1, false, NormalizeInput},
   };
-  DefineMethods(env, exports, attrs, methods);
+  static_assert(ArgsFit(kernels, sizeof(kernels) / sizeof(kernels[0])), "a kernel takes more than kMaxArgs arguments");
+  std::vector<Method> methods = {{"copyBlocks", CopyBlocks}, {"binaryHeap", BinaryHeap}, {"reduceMiddle", ReduceMiddle}};
+  for (const Kernel& k : kernels) methods.push_back({k.name, CallKernel, const_cast<Kernel*>(&k)});
+  DefineMethods(env, exports, attrs, methods.data(), methods.size());
 }
 
 bool ReadHeapCall(napi_env env, napi_callback_info info, const char* name, size_t min_params, HeapCall* out) {
@@ -729,7 +710,7 @@ bool ReadHeapCall(napi_env env, napi_callback_info info, const char* name, size_
 
 void DefineMethods(napi_env env, napi_value exports, napi_property_attributes attrs, const Method* methods, size_t count) {
   std::vector<napi_property_descriptor> props(count);
-  for (size_t i = 0; i < count; i++) props[i] = {methods[i].name, nullptr, methods[i].fn, nullptr, nullptr, nullptr, attrs, nullptr};
+  for (size_t i = 0; i < count; i++) props[i] = {methods[i].name, nullptr, methods[i].fn, nullptr, nullptr, nullptr, attrs, methods[i].data};
   napi_define_properties(env, exports, count, props.data());
 }
 

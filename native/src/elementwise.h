@@ -24,10 +24,11 @@ struct HeapCall {
 // least `min_params` values.
 bool ReadHeapCall(napi_env env, napi_callback_info info, const char* name, size_t min_params, HeapCall* out);
 
-// One exported function: its JS name and its C++ implementation.
+// One exported function: its JS name, its C++ implementation and the data it is called with.
 struct Method {
   const char* name;
   napi_callback fn;
+  void* data = nullptr;
 };
 
 // Defines `count` methods on `exports`, each with `attrs`.
