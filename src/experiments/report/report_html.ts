@@ -22,7 +22,7 @@ import { openSplit } from '../run/datasets.js';
 import { overlayStripPng } from '../run/overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
-import { finalScore, groupVariants, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { groupVariants, jobScoreCells, jobSeed, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
 import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
@@ -96,7 +96,7 @@ function runConfig(job: SweepJobResult): RvosConfig | null {
   }
 }
 
-const seedOf = (job: SweepJobResult): string => String(job.results?.seed ?? job.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? job.index);
+const seedOf = (job: SweepJobResult): string => jobSeed(job) ?? String(job.index);
 
 /** What the decoder of a run saw, and which references its matching maps used (src/models/matching_inputs.ts). */
 export function inputsNote(config: RvosConfig): string {
@@ -314,8 +314,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
           esc(names.get(v)!),
           seedOf(j),
           j.status,
-          j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
-          j.results === undefined ? '–' : (finalScore(j.results)?.toFixed(3) ?? '–'),
+          ...jobScoreCells(j),
           String(j.results?.steps ?? '–'),
           String(j.results?.bestStep ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',

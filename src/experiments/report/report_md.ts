@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { GLOBAL_MEASURES } from '../../eval/report.js';
 import { writeFileAtomic } from '../../utils/fs.js';
-import { finalScore, groupVariants, readSweep, type Stat, type Variant } from './sweep_results.js';
+import { groupVariants, jobScoreCells, jobSeed, readSweep, type Stat, type Variant } from './sweep_results.js';
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
@@ -79,10 +79,9 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
         v.jobs.map((j) => [
           String(j.index),
           `\`${labelOf(v)}\``,
-          String(j.results?.seed ?? j.overrides.find((o) => o.startsWith('seed='))?.slice(5) ?? '–'),
+          jobSeed(j) ?? '–',
           j.status,
-          j.results ? j.results.global['J&F-Mean'].toFixed(3) : '–',
-          j.results === undefined ? '–' : (finalScore(j.results)?.toFixed(3) ?? '–'),
+          ...jobScoreCells(j),
           String(j.results?.bestStep ?? '–'),
           String(j.results?.steps ?? '–'),
           j.results ? j.results.trainSeconds.toFixed(0) : '–',

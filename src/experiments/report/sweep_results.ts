@@ -163,3 +163,15 @@ export function perVideoScores(job: SweepJobResult, which: 'selected' | 'final' 
   }
   return new Map([...sums].map(([v, { sum, n }]) => [v, sum / n]));
 }
+
+/** A job's seed: from its results, else its `seed=` override; undefined when neither names one. */
+export function jobSeed(job: SweepJobResult): string | undefined {
+  const seed = job.results?.seed ?? job.overrides.find((o) => o.startsWith('seed='))?.slice(5);
+  return seed === undefined ? undefined : String(seed);
+}
+
+/** The per-job table cells both reports show: test J&F-Mean and the final step's J&F ('–' where absent). */
+export function jobScoreCells(job: SweepJobResult): [string, string] {
+  if (job.results === undefined) return ['–', '–'];
+  return [job.results.global['J&F-Mean'].toFixed(3), finalScore(job.results)?.toFixed(3) ?? '–'];
+}
