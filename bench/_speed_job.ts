@@ -19,6 +19,7 @@ import { composeConfig } from '../src/config/index.js';
 import { experimentJobs } from '../src/experiments/launch/experiment.js';
 import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run/run.js';
 import { setTapeSavesShared } from '../src/backend/tape_saves.js';
+import { setGradientSums } from '../src/backend/gradient_sums.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { setWasmKernelOptions } from '../src/backend/wasm_kernels/kernel_options.js';
 import { memorySequence, type VideoSequence } from '../src/data/index.js';
@@ -49,7 +50,7 @@ export interface Job {
   nativeShare?: number;
   /** RVOS_NATIVE_THREADS for this process (1: one OpenMP thread, as the peer's --threads 1). */
   nativeThreads?: number;
-  /** `calls`: count with the step's fused kernels (batch norm, ReLU gradient, input normalisation) switched off. */
+  /** `calls`: count with the step's fused kernels (batch norm, ReLU gradient, input normalisation) and the summed gradients (src/backend/gradient_sums.ts) switched off. */
   unfused?: boolean;
 }
 
@@ -357,8 +358,14 @@ export async function runJob(job: Job): Promise<JobResult> {
     setWasmKernelOptions({ inputGradient: 'zero_dilated', cacheFilters: false, fastTile: false, shareIdentity: false, fastCopies: false });
     setFusedKernelsEnabled(false);
     setTapeSavesShared(false);
+    setGradientSums(false);
   }
-  if (job.unfused === true) setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);
+  // BENCH_GRADIENT_SUMS=0: tfjs-core's pairwise gradient sums, to time the step without them.
+  if (process.env.BENCH_GRADIENT_SUMS === '0') setGradientSums(false);
+  if (job.unfused === true) {
+    setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);
+    setGradientSums(false);
+  }
   const s = settingOf(job.setting);
   const model = await RVOSModel.create(s.config);
   const rng = new Rng(1);

@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { ConfigError } from '../utils/errors.js';
 import { registerFusedKernels } from './fused_kernels/index.js';
+import { installGradientSums } from './gradient_sums.js';
 import { installTapeSaves } from './tape_saves.js';
 import { describeNative, disableNativeKernels, enableNativeKernels, installNativeFloatOps, type NativeStatus } from './native/index.js';
 import { registerWasmTrainingKernels } from './wasm_kernels/index.js';
@@ -133,6 +134,7 @@ export async function initBackend(preference?: BackendPreference, options: InitB
   registerFusedKernels();
   installNativeFloatOps();
   installTapeSaves();
+  installGradientSums();
   const notes: string[] = [];
   let report: BackendReport | undefined;
   if (pref === 'auto' || pref === 'tensorflow') {
