@@ -31,6 +31,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js'
 import { getInitializer, Initializer, serializeInitializer, type InitializerIdentifier } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { convLstmStep } from './conv_lstm_step.js';
 import { lstmGates } from './lstm_gates.js';
 
 type Shape = (number | null)[];
@@ -185,8 +186,7 @@ export class ConvLSTMCell extends tfl.layers.Layer {
         return lstmGates(z, null, cSpatial);
       }
       if (parts.length === 0) return lstmGates(shared.gates, null, cSpatial);
-      const z = tf.conv2d(concatChannels(parts), this.leadingRows(shared.restKernel, rows), 1, 'same');
-      return lstmGates(z, shared.gates, cSpatial);
+      return convLstmStep(parts, this.leadingRows(shared.restKernel, rows), shared.gates, cSpatial);
     });
   }
 

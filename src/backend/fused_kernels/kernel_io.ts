@@ -78,7 +78,8 @@ export function floatKernelIO(backendName: FusedKernelBackend, backend: tf.Kerne
   };
 }
 
-function backendKernel(backendName: FusedKernelBackend, kernelName: string): tf.KernelConfig {
+/** The kernel config `kernelName` has on a backend now (to call its kernelFunc directly, skipping the engine). */
+export function backendKernel(backendName: FusedKernelBackend, kernelName: string): tf.KernelConfig {
   const kernel = tf.getKernel(kernelName, backendName);
   if (kernel === undefined) throw new Error(`fused kernel: backend '${backendName}' has no ${kernelName} kernel`);
   return kernel;

@@ -59,7 +59,7 @@ function packG(io: FloatKernelIO, z: tf.TensorInfo, shape: number[], f: number):
 }
 
 /** Inputs [gates, shared?, cSpatial?] → [h, c, tanh(g), tanh(c)] (the last two for the backward pass). */
-function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
+export function lstmGatesForward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const { hasShared, hasSpatial } = args.attrs as unknown as LstmGatesAttrs;
   const io = floatKernelIO(backendName, args.backend);
@@ -100,7 +100,7 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
  * dz_o = dh·tanh(c)·o(1−o),  dz_g = dc_total·i·(1−g²),  dc_s = dc_total·f.
  * Without c_spatial, f does not reach the outputs and dz_f is zero (as the unfused graph gives).
  */
-function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
+export function lstmGatesBackward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
   const list = args.inputs as unknown as tf.TensorInfo[];
   const { hasShared, hasSpatial } = args.attrs as unknown as LstmGatesAttrs;
   const io = floatKernelIO(backendName, args.backend);
@@ -141,5 +141,5 @@ function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Te
 
 /** Forward and backward kernels for every backend in FUSED_KERNEL_BACKENDS. */
 export function lstmGatesKernelConfigs(): tf.KernelConfig[] {
-  return [...fusedKernelConfigs(LSTM_GATES, forward), ...fusedKernelConfigs(LSTM_GATES_GRAD, backward)];
+  return [...fusedKernelConfigs(LSTM_GATES, lstmGatesForward), ...fusedKernelConfigs(LSTM_GATES_GRAD, lstmGatesBackward)];
 }

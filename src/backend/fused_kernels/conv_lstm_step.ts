@@ -1,0 +1,83 @@
+/**
+ * One ConvLSTM decoder step after the frame's shared gate input, as one kernel forward and one
+ * backward (a training-speed measure):
+ *   x = concat(parts),  z = conv2d(x, kernel, 3x3 'same'),  (h, c) = gates(z + shared, c_spatial)
+ * As ops this was a Concat, a Conv2D and the gates op forward, and a SplitV, both convolution
+ * gradients, the gates' gradient and a copy of it backward, each an engine call with a tape node
+ * and tracked temporaries; a main-job step runs 80 of these steps. Here the kernels call the
+ * backend's own Concat, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter and SplitV kernel
+ * functions directly (oneDNN's convolutions where the addon runs them), and the gates' kernels of
+ * ./lstm_gates.ts: the same kernels on the same data, so the values are the same bit for bit.
+ *
+ * Forward inputs [part₀ … partₙ₋₁, kernel, shared?, cSpatial?] → [h, c, tanh(g), tanh(c), z, x?]
+ * (x, the concatenation, only when there are several parts; the last four are for the backward
+ * kernel). Backward inputs [x, kernel, z, shared?, cSpatial?, tanh(g), tanh(c), dh, dc] →
+ * [dpart₀ … dpartₙ₋₁, dkernel, dshared?, dcSpatial?]. The op is wired up in
+ * src/layers/conv_lstm_step.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { backendKernel, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
+import { lstmGatesBackward, lstmGatesForward } from './lstm_gates.js';
+
+export const CONV_LSTM_STEP = 'RvosConvLstmStep';
+export const CONV_LSTM_STEP_GRAD = 'RvosConvLstmStepGrad';
+
+export interface ConvLstmStepAttrs {
+  /** Channels of each input part, in concatenation order. */
+  splits: number[];
+  /** Whether a shared gate input (the frame's skip contribution and bias) is added to z. */
+  hasShared: boolean;
+  /** Whether the last input is c_spatial (else c = i·g). */
+  hasSpatial: boolean;
+}
+
+/** What tf.conv2d(x, kernel, 1, 'same') passes its kernel, and its gradients theirs. */
+const CONV = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+
+function run(backendName: FusedKernelBackend, backend: tf.KernelBackend, kernelName: string, inputs: unknown, attrs: object): tf.TensorInfo | tf.TensorInfo[] {
+  return backendKernel(backendName, kernelName).kernelFunc({
+    inputs: inputs as tf.NamedTensorInfoMap,
+    backend,
+    attrs: attrs as unknown as tf.NamedAttrMap,
+  }) as tf.TensorInfo | tf.TensorInfo[];
+}
+
+function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
+  const list = args.inputs as unknown as tf.TensorInfo[];
+  const { splits, hasShared, hasSpatial } = args.attrs as unknown as ConvLstmStepAttrs;
+  const n = splits.length;
+  const backend = args.backend;
+  const parts = list.slice(0, n);
+  const kernel = list[n]!;
+  const rest = list.slice(n + 1);
+  const x = n === 1 ? parts[0]! : (run(backendName, backend, tf.Concat, parts, { axis: 3 }) as tf.TensorInfo);
+  const z = run(backendName, backend, tf.Conv2D, { x, filter: kernel }, CONV) as tf.TensorInfo;
+  const gates = lstmGatesForward(backendName, { inputs: [z, ...rest] as unknown as tf.NamedTensorInfoMap, backend, attrs: { hasShared, hasSpatial } });
+  return [...gates, z, ...(n === 1 ? [] : [x])];
+}
+
+function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
+  const list = args.inputs as unknown as tf.TensorInfo[];
+  const { splits, hasShared, hasSpatial } = args.attrs as unknown as ConvLstmStepAttrs;
+  const backend = args.backend;
+  const [x, kernel, ...gateInputs] = list;
+  const [dz, dcSpatial] = lstmGatesBackward(backendName, {
+    inputs: gateInputs as unknown as tf.NamedTensorInfoMap,
+    backend,
+    attrs: { hasShared, hasSpatial },
+  });
+  const dx = run(backendName, backend, tf.Conv2DBackpropInput, { dy: dz, filter: kernel }, { ...CONV, inputShape: x!.shape }) as tf.TensorInfo;
+  const dKernel = run(backendName, backend, tf.Conv2DBackpropFilter, { x, dy: dz }, { ...CONV, filterShape: kernel!.shape }) as tf.TensorInfo;
+  let dParts = [dx];
+  if (splits.length > 1) {
+    dParts = run(backendName, backend, tf.SplitV, { x: dx }, { numOrSizeSplits: splits, axis: 3 }) as tf.TensorInfo[];
+    backend.disposeData(dx.dataId);
+  }
+  if (!hasShared) backend.disposeData(dz!.dataId);
+  return [...dParts, dKernel, ...(hasShared ? [dz!] : []), ...(hasSpatial ? [dcSpatial!] : [])];
+}
+
+/** Forward and backward kernels for every backend in FUSED_KERNEL_BACKENDS. */
+export function convLstmStepKernelConfigs(): tf.KernelConfig[] {
+  return [...fusedKernelConfigs(CONV_LSTM_STEP, forward), ...fusedKernelConfigs(CONV_LSTM_STEP_GRAD, backward)];
+}

@@ -1,0 +1,53 @@
+/**
+ * A ConvLSTM step after the frame's shared gate input:
+ *   (h, c) = gates(conv2d(concat(parts), kernel, 3x3 'same') + shared, c_spatial)
+ * (./lstm_gates.ts has the gates). On wasm and cpu it is one fused kernel forward and one backward
+ * (src/backend/fused_kernels/conv_lstm_step.ts), wired up here as an op with a gradient: one tape
+ * node instead of the Concat, Conv2D and gates nodes. On other backends (tensorflow) the same ops
+ * one by one. Both give the same values bit for bit.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hasFusedKernel } from '../backend/fused_kernels/index.js';
+import { CONV_LSTM_STEP, CONV_LSTM_STEP_GRAD, type ConvLstmStepAttrs } from '../backend/fused_kernels/conv_lstm_step.js';
+import { namedInputs, runKernelFunc } from './kernel_func.js';
+import { lstmGates, type LstmState } from './lstm_gates.js';
+
+/**
+ * @param parts [B, h, w, Cₖ] the per-slot gate input channels, in kernel-row order
+ * @param kernel [kh, kw, ΣCₖ, 4F] (odd kh, kw)
+ * @param shared [B, h, w, 4F] added to the convolution, or null
+ * @param cSpatial [B, h, w, F] the previous slot's cell state, or null
+ */
+export function convLstmStep(parts: readonly tf.Tensor4D[], kernel: tf.Tensor4D, shared: tf.Tensor4D | null, cSpatial: tf.Tensor4D | null): LstmState {
+  if (parts.length === 0) throw new Error('convLstmStep: needs at least one input part');
+  if (!hasFusedKernel(CONV_LSTM_STEP) || [...parts, kernel].some((t) => t.dtype !== 'float32')) {
+    return tf.tidy(() => {
+      const x = parts.length === 1 ? parts[0]! : tf.concat([...parts], 3);
+      return lstmGates(tf.conv2d(x, kernel, 1, 'same'), shared, cSpatial);
+    });
+  }
+  const attrs: ConvLstmStepAttrs = { splits: parts.map((p) => p.shape[3]), hasShared: shared !== null, hasSpatial: cSpatial !== null };
+  const kernelAttrs = attrs as unknown as tf.NamedAttrMap;
+  const extra = [...(shared === null ? [] : [shared]), ...(cSpatial === null ? [] : [cSpatial])];
+  const inputs = [...parts, kernel, ...extra];
+  const n = parts.length;
+  const [h, c] = runKernelFunc({
+    inputs: namedInputs(inputs),
+    forwardFunc: (_backend, save) => {
+      const out = tf.engine().runKernel(CONV_LSTM_STEP, inputs as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
+      const [hOut, cOut, tanhG, tanhC, z, x] = out;
+      // Saved for the backward kernel: [x, kernel, z, shared?, cSpatial?, tanh(g), tanh(c)].
+      save([x ?? parts[0]!, kernel, z!, ...extra, tanhG!, tanhC!]);
+      return [hOut!, cOut!];
+    },
+    backwardsFunc: (dy, saved) => {
+      const [dh, dc] = dy as tf.Tensor[];
+      const grads = tf.engine().runKernel(CONV_LSTM_STEP_GRAD, [...saved, dh!, dc!] as unknown as tf.NamedTensorMap, kernelAttrs) as tf.Tensor[];
+      // Eager, like every gradient the tape keeps until the backward pass ends; one per input, in
+      // input order (the parts, the kernel, shared, cSpatial).
+      if (grads.length !== n + 1 + extra.length) throw new Error(`${CONV_LSTM_STEP_GRAD}: expected ${n + 1 + extra.length} gradients, got ${grads.length}`);
+      return Object.fromEntries(grads.map((g, i) => [String(i), () => g]));
+    },
+  }) as tf.Tensor4D[];
+  return { h: h!, c: c! };
+}
