@@ -31,6 +31,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js'
 import { getInitializer, Initializer, serializeInitializer, type InitializerIdentifier } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { conv2d } from './conv2d.js';
 import { convLstmStep } from './conv_lstm_step.js';
 import { lstmGates } from './lstm_gates.js';
 
@@ -182,7 +183,7 @@ export class ConvLSTMCell extends tfl.layers.Layer {
       const rows = parts.reduce((n, p) => n + p.shape[3], 0);
       if (shared === undefined) {
         const kernel = this.leadingRows(this.kernel!.read() as tf.Tensor4D, rows);
-        const z = tf.fused.conv2d({ x: concatChannels(parts), filter: kernel, strides: 1, pad: 'same', bias: this.bias!.read() });
+        const z = conv2d({ x: concatChannels(parts), filter: kernel, strides: 1, pad: 'same', bias: this.bias!.read() });
         return lstmGates(z, null, cSpatial);
       }
       if (parts.length === 0) return lstmGates(shared.gates, null, cSpatial);
@@ -211,7 +212,7 @@ export class ConvLSTMCell extends tfl.layers.Layer {
       const total = this.gateInputChannels;
       const sharedKernel = tf.slice(kernel, [0, 0, 0, 0], [kh, kw, cs, -1]);
       const restKernel = tf.slice(kernel, [0, 0, cs, 0], [kh, kw, total - cs, -1]);
-      const gates = tf.fused.conv2d({ x: sharedInput, filter: sharedKernel, strides: 1, pad: 'same', bias: this.bias!.read() });
+      const gates = conv2d({ x: sharedInput, filter: sharedKernel, strides: 1, pad: 'same', bias: this.bias!.read() });
       return { gates, restKernel };
     });
   }

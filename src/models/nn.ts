@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrain, movingMoments } from '../layers/batch_norm_train.js';
+import { conv2d } from '../layers/conv2d.js';
 import { heNormalFanOut, torchDefault, type Init, type ParamGroup, type ParamStore } from './params.js';
 
 /** Per-call switches and the BatchNorm statistic updates collected during a forward pass. */
@@ -111,7 +112,7 @@ export class Conv2D {
   }
 
   apply(x: tf.Tensor4D, activation?: 'relu' | 'relu6'): tf.Tensor4D {
-    return tf.fused.conv2d({
+    return conv2d({
       x,
       filter: this.kernel as tf.Tensor4D,
       strides: this.stride,

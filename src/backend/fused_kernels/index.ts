@@ -15,6 +15,7 @@ import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_updat
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
 import { batchNormTrainKernelConfigs } from './batch_norm_train.js';
 import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, reluGradConfig, squareGradConfig } from './broadcast_grads.js';
+import { conv2dGradKernelConfigs } from './conv2d_grad.js';
 import { convLstmStepKernelConfigs } from './conv_lstm_step.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
 import { normalizeInputKernelConfigs } from './normalize_input.js';
@@ -31,6 +32,7 @@ export function registerFusedKernels(): void {
   const kernels = [
     ...lstmGatesKernelConfigs(),
     ...convLstmStepKernelConfigs(),
+    ...conv2dGradKernelConfigs(),
     ...adamUpdateKernelConfigs(),
     ...sumOfSquaresKernelConfigs(),
     ...batchNormGradKernelConfigs(),
