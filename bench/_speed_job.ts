@@ -15,6 +15,8 @@ import { setFusedKernelsDisabled, setFusedKernelsEnabled } from '../src/backend/
 import { BATCH_NORM_TRAIN, MOVING_MOMENTS } from '../src/backend/fused_kernels/batch_norm_train.js';
 import { RELU_GRAD } from '../src/backend/fused_kernels/broadcast_grads.js';
 import { NORMALIZE_INPUT } from '../src/backend/fused_kernels/normalize_input.js';
+import { CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
+import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { composeConfig } from '../src/config/index.js';
 import { experimentJobs } from '../src/experiments/launch/experiment.js';
 import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run/run.js';
@@ -50,7 +52,7 @@ export interface Job {
   nativeShare?: number;
   /** RVOS_NATIVE_THREADS for this process (1: one OpenMP thread, as the peer's --threads 1). */
   nativeThreads?: number;
-  /** `calls`: count with the step's fused kernels (batch norm, ReLU gradient, input normalisation) and the summed gradients (src/backend/gradient_sums.ts) switched off. */
+  /** `calls`: count with the step's fused kernels (batch norm, ReLU gradient, input normalisation), its one-node ops (ConvLSTM step, convolution) and the summed gradients (src/backend/gradient_sums.ts) switched off. */
   unfused?: boolean;
 }
 
@@ -360,12 +362,14 @@ export async function runJob(job: Job): Promise<JobResult> {
     setTapeSavesShared(false);
     setGradientSums(false);
   }
-  // BENCH_GRADIENT_SUMS=0: tfjs-core's pairwise gradient sums, to time the step without them.
-  if (process.env.BENCH_GRADIENT_SUMS === '0') setGradientSums(false);
-  if (job.unfused === true) {
-    setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);
+  // BENCH_STEP_OPS=0: the ConvLSTM step and the convolutions as tfjs-core's ops and tfjs-core's
+  // pairwise gradient sums, to time the step without this project's one-node ops.
+  const stepOpsOff = process.env.BENCH_STEP_OPS === '0';
+  if (stepOpsOff || job.unfused === true) {
+    setFusedKernelsDisabled([CONV_LSTM_STEP, CONV2D_GRAD], true);
     setGradientSums(false);
   }
+  if (job.unfused === true) setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);
   const s = settingOf(job.setting);
   const model = await RVOSModel.create(s.config);
   const rng = new Rng(1);

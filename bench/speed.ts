@@ -33,7 +33,8 @@
  *        BENCH_MAIN_ROUNDS=3, BENCH_MAIN_STEPS=10,
  *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0,
  *        BENCH_STEPS=60 (the main job's short run, wasm vs native; 0 skips it),
- *        BENCH_GRADIENT_SUMS=0 (tfjs-core's pairwise gradient sums instead of one AddN per tensor)
+ *        BENCH_STEP_OPS=0 (the main job's step without the one-node ConvLSTM step and convolution
+ *        ops and the summed gradients: the "before" of docs/speed.md's last section)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -116,8 +117,9 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
  * warm-up; inference: the best of as many frames) and one of the peer's (the mean of as many
  * steps); the rows are the minimum over BENCH_MAIN_ROUNDS rounds, the least disturbed on a shared
  * machine. Kernel calls per step: tf.profile of one step, with this step's fused kernels (training
- * batch norm, ReLU gradient, input normalisation) and summed gradients switched off ("before")
- * and on. BENCH_GRADIENT_SUMS=0 times the step with tfjs-core's pairwise gradient sums.
+ * batch norm, ReLU gradient, input normalisation), the one-node ConvLSTM step and convolution ops
+ * and the summed gradients switched off ("before") and on. BENCH_STEP_OPS=0 times the step
+ * without the one-node ops and summed gradients.
  */
 function mainJob(mode: 'zero-shot' | 'one-shot'): void {
   const setting: SettingName = mode === 'zero-shot' ? 'main-zero' : 'main-one';
@@ -182,7 +184,9 @@ function mainJob(mode: 'zero-shot' | 'one-shot'): void {
   const before = job(variant, ['calls'], true);
   const after = job(variant, ['calls']);
   if (ok(before) && ok(after)) {
-    console.log(`  kernel calls per step: ${before.stepKernelCalls} with the step's fused kernels and gradient sums off, ${after.stepKernelCalls} with them`);
+    console.log(
+      `  kernel calls per step: ${before.stepKernelCalls} with the step's fused kernels, one-node ops and gradient sums off, ${after.stepKernelCalls} with them`,
+    );
   } else console.log(`  kernel calls: ${[before, after].map((r) => (typeof r === 'string' ? r : (r.problem ?? 'ok'))).join('; ')}`);
 }
 
