@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, SUM_OF_SQUARES, type AdamUpdateAttrs } from '../backend/fused_kernels/adam_update.js';
 import { hasFusedKernel } from '../backend/fused_kernels/index.js';
+import { nativeFloatOps } from '../backend/fused_kernels/native_ops.js';
 
 export interface ParamGroup {
   /** Stable name → variable (e.g. from RVOSModel.namedVariables()). */
@@ -30,8 +31,9 @@ export interface AdamState {
 /**
  * Variables up to this size are updated by the fused kernel, larger ones by the op sequence: the
  * ops pay ~13 kernel calls of overhead (~50 µs) but run SIMD (~7 ns per element for all 13),
- * the TypeScript kernel one call at ~20 ns per element; measured crossover ~4k elements.
- * Both give bit-identical updates, so the choice never changes results.
+ * the TypeScript kernel one call at ~20 ns per element; measured crossover ~4k elements. With the
+ * addon's C++ loop (one pass over the arrays) the fused kernel updates every variable. All give
+ * bit-identical updates, so the choice never changes results.
  */
 const FUSED_UPDATE_MAX_SIZE = 4096;
 
@@ -73,7 +75,7 @@ export class Adam {
         const grad = gradients.get(name);
         if (grad === undefined) continue;
         const stepSize = (group.lr * lrScale) / correction1;
-        const fused = variable.size <= FUSED_UPDATE_MAX_SIZE && hasFusedKernel(ADAM_UPDATE);
+        const fused = hasFusedKernel(ADAM_UPDATE) && (variable.size <= FUSED_UPDATE_MAX_SIZE || nativeFloatOps() !== undefined);
         const [m, v] = (fused ? this.fusedUpdate : this.opUpdate).call(this, name, variable, grad, stepSize, correction2);
         this.m.get(name)?.dispose();
         this.v.get(name)?.dispose();

@@ -1,0 +1,80 @@
+/**
+ * The main job's trainer step with and without the one-node ops (the ConvLSTM step and the
+ * convolutions with one-kernel gradients) and the summed gradients (docs/speed.md, "One tape node
+ * per ConvLSTM step and per convolution"), alternating in one process: process CPU ms per step
+ * (less disturbed than wall time on a shared machine, and the same JIT state and heap for both),
+ * and tf.profile's kernel calls per step. Values are the same bit for bit both ways (tests), so
+ * only the cost is compared. wasm with the oneDNN addon where it is built, one OpenMP thread.
+ *
+ * Usage: npm run bench -- step_ops
+ *   env: BENCH_STEP_OPS_ROUNDS=10 (rounds; each runs both, the order alternating),
+ *        BENCH_STEP_OPS_STEPS=4 (steps per variant and round), BENCH_ONLY=zero|one
+ */
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/backend/index.js';
+import { setGradientSums } from '../src/backend/gradient_sums.js';
+import { setFusedKernelsDisabled } from '../src/backend/fused_kernels/index.js';
+import { CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
+import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
+import { nativeStatus } from '../src/backend/native/index.js';
+import { RVOSModel } from '../src/models/index.js';
+import { Adam } from '../src/train/adam.js';
+import { InThreadGradients } from '../src/train/parallel/gradients.js';
+import { Rng } from '../src/utils/rng.js';
+import { randomBatch, settingOf, trainStep, type SettingName } from './_speed_job.js';
+
+function useStepOps(on: boolean): void {
+  setGradientSums(on);
+  setFusedKernelsDisabled([CONV_LSTM_STEP, CONV2D_GRAD], !on);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(setting: SettingName, rounds: number, steps: number): Promise<void> {
+  const s = settingOf(setting);
+  const model = await RVOSModel.create(s.config);
+  const adam = new Adam([{ variables: new Map([...model.namedVariables()].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
+  const provider = new InThreadGradients(model);
+  const batch = randomBatch(s, new Rng(1));
+  const step = (): Promise<number> => trainStep(model, provider, adam, batch, s.loss!);
+  const calls: Record<'base' | 'new', number> = { base: 0, new: 0 };
+  for (const v of ['base', 'new'] as const) {
+    useStepOps(v === 'new');
+    for (let i = 0; i < 3; i++) await step(); // warm-up
+    calls[v] = (await tf.profile(() => step())).kernels.length;
+  }
+  const cpu: Record<'base' | 'new', number[]> = { base: [], new: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const v of r % 2 === 0 ? (['base', 'new'] as const) : (['new', 'base'] as const)) {
+      useStepOps(v === 'new');
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < steps; i++) await step();
+      const c = process.cpuUsage(c0);
+      cpu[v].push((c.user + c.system) / 1000 / steps);
+    }
+  }
+  useStepOps(true);
+  console.log(`\n${setting}: ${rounds} rounds x ${steps} steps each way, load ${os.loadavg()[0]!.toFixed(1)}`);
+  for (const v of ['base', 'new'] as const) {
+    const label = v === 'base' ? 'without the one-node ops' : 'with them';
+    console.log(
+      `  ${label.padEnd(26)} CPU ms/step median ${median(cpu[v]).toFixed(1)}, min ${Math.min(...cpu[v]).toFixed(1)} ` +
+        `(rounds: ${cpu[v].map((x) => x.toFixed(0)).join(' ')}); ${calls[v]} kernel calls per step`,
+    );
+  }
+  console.log(`  change: median ${((100 * (median(cpu.new) - median(cpu.base))) / median(cpu.base)).toFixed(1)}%`);
+  tf.dispose([batch.frames, batch.masks, batch.present]);
+  adam.dispose();
+  model.dispose();
+}
+
+process.env.RVOS_NATIVE_THREADS ??= '1';
+await initBackend('wasm', { quiet: true });
+console.log(`backend wasm, ${nativeStatus().active ? 'oneDNN addon' : `no addon (${nativeStatus().reason})`}`);
+const rounds = Number(process.env.BENCH_STEP_OPS_ROUNDS ?? 10);
+const steps = Number(process.env.BENCH_STEP_OPS_STEPS ?? 4);
+const only = process.env.BENCH_ONLY;
+for (const setting of ['main-zero', 'main-one'] as const) {
+  if (only === undefined || only === '' || setting.endsWith(only)) await measure(setting, rounds, steps);
+}
