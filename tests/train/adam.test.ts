@@ -136,7 +136,8 @@ describe.each(['wasm', 'cpu'] as const)('fused Adam kernels on %s', (backend) =>
     await tf.setBackend(backend);
     expect(hasFusedKernel(ADAM_UPDATE)).toBe(true);
     const rng = new Rng(17);
-    // A small variable (fused kernel) and a large one (op sequence) in the same optimiser.
+    // A small variable (fused kernel) and a large one (the op sequence without the addon, its C++
+    // fused update with it) in the same optimiser, against the op sequence.
     const shapes = [
       [20, 15],
       [80, 70],
