@@ -9,6 +9,11 @@
  * product = cosine); labels [Nr, L] hold one column per label (background included), rows summing
  * to 1. The affinity [Nq, Nr] is computed in blocks of query rows so that no block holds more
  * than `maxAffinityElements` numbers.
+ *
+ * The affinity is a 1x1 convolution (queries as a 1 x Nq image, the keys as Nr filters) rather
+ * than a matMul: with the native oneDNN convolutions (src/backend/) it ran 4-6x faster than the
+ * wasm matMul on a [1620, 192] x [192, 6480] product (0.9-1.5 s against 5.6 s, nice'd on a loaded
+ * 2-core machine; on other backends the two are the same product).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -45,13 +50,14 @@ export function propagateLabels(queries: tf.Tensor2D, keys: tf.Tensor2D, labels:
   const k = Math.min(options.topK, nr);
   const rows = Math.max(1, Math.min(nq, Math.floor(options.maxAffinityElements / nr)));
   const blocks: tf.Tensor2D[] = [];
+  const filters = tf.tidy(() => tf.reshape(tf.transpose(keys), [1, 1, c, nr]) as tf.Tensor4D);
   try {
     for (let start = 0; start < nq; start += rows) {
       const size = Math.min(rows, nq - start);
       blocks.push(
         tf.tidy(() => {
           const q = tf.slice(queries, [start, 0], [size, c]);
-          let affinity = tf.matMul(q, keys, false, true) as tf.Tensor2D;
+          let affinity = tf.reshape(tf.conv2d(tf.reshape(q, [1, 1, size, c]) as tf.Tensor4D, filters, 1, 'valid'), [size, nr]) as tf.Tensor2D;
           const window = options.window;
           if (window !== undefined) {
             const qc = tf.slice(window.queryCoords, [start, 0], [size, 2]);
@@ -71,7 +77,7 @@ export function propagateLabels(queries: tf.Tensor2D, keys: tf.Tensor2D, labels:
     }
     return blocks.length === 1 ? blocks.pop()! : (tf.concat(blocks, 0) as tf.Tensor2D);
   } finally {
-    tf.dispose(blocks);
+    tf.dispose([...blocks, filters]);
   }
 }
 
