@@ -16,7 +16,7 @@ import { readFrameAtSize } from '../data/clip.js';
 import { resizeLabelsNearest, resizeRgbBilinear } from '../data/resample.js';
 
 export interface PredictOptions {
-  /** Network input size [H, W]. */
+  /** Network input size [H, W] (a segmenter that takes native resolution gets each video's own). */
   size: [number, number];
   /** Foreground probability threshold (RVOS: 0.5). */
   threshold: number;
@@ -126,6 +126,7 @@ export async function predictSequence(segmenter: VideoSegmenter, sequence: Video
   const labels: LabelMap[] = [];
   let objectnessSums: Float64Array | null = null;
   const warn = options.warn ?? ((m: string) => console.warn(m));
+  options = segmenter.nativeResolution === true ? { ...options, size: [height, width] } : options;
   // A model whose frame-0 motion reference is the next frame (model.first_frame_motion=next) gets frame 1.
   const next = segmenter.firstFrameLookahead && sequence.frameNames.length > 1 ? await readFrameAtSize(sequence, 1, ...options.size) : null;
   startVideo(segmenter, next, options.size);

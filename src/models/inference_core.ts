@@ -72,6 +72,11 @@ export interface FrameModel<S = unknown> {
   readonly config: { readonly slots: number; readonly mode?: SegmentationMode };
   /** Whether the first frame's state wants the video's second frame (RVOS: model.first_frame_motion=next). */
   readonly firstFrameLookahead?: boolean;
+  /**
+   * true: the model takes frames at the video's own resolution and resizes them itself
+   * (feature_propagation); callers then ignore their network size (absent: frames at data.size).
+   */
+  readonly nativeResolution?: boolean;
   /** The state before frame 0; `nextFrame` is the video's frame 1 when firstFrameLookahead (the caller keeps it). */
   initialState(nextFrame?: tf.Tensor4D | null): S;
   /** @param prevMasks [B, H, W, S] in [0, 1] for one-shot models, null for zero-shot ones */
@@ -102,6 +107,8 @@ export interface VideoSegmenter {
   readonly mode: SegmentationMode;
   /** Whether startVideo wants the video's frame 1 (a motion reference for frame 0). */
   readonly firstFrameLookahead: boolean;
+  /** Whether frames go in at the video's own resolution (FrameModel.nativeResolution; absent: false). */
+  readonly nativeResolution?: boolean;
   /** Starts a new video (drops the state of the previous one); `nextFrame`: frame 1 when firstFrameLookahead, kept by the caller. */
   startVideo(nextFrame?: tf.Tensor4D | null): void;
   /** One frame [1, H, W, 3], RGB in [0, 1]; `given` as in {@link GivenObjects}. Never disposes its inputs. */
@@ -123,6 +130,7 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
   readonly slots: number;
   readonly mode: SegmentationMode;
   readonly firstFrameLookahead: boolean;
+  readonly nativeResolution: boolean;
   /** The video's state; `{ value }` once started (a family's state may itself be null). */
   private video: { state: S } | null = null;
   private t = 0;
@@ -141,6 +149,7 @@ export class InferenceCore<S = unknown> implements VideoSegmenter {
     this.slots = model.config.slots;
     this.mode = model.config.mode ?? 'one_shot';
     this.firstFrameLookahead = model.firstFrameLookahead === true;
+    this.nativeResolution = model.nativeResolution === true;
     if (!PREVIOUS_MASK_FEEDS.includes(options.previousMask)) {
       throw new RvosError(`InferenceCore: previousMask must be ${PREVIOUS_MASK_FEEDS.join(' | ')}, got '${String(options.previousMask)}'`);
     }

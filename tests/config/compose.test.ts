@@ -27,6 +27,7 @@ describe('composeConfig on configs/', () => {
       family: 'rvos',
       mobile_prior: null,
       siammask: null,
+      feature_propagation: null,
     });
     expect(config.encoder).toEqual({ name: 'light', pretrained: null, freeze_batch_norm: false, width_multiplier: 1, freeze: 'none', output_stride: 32 });
     expect(config.data.size).toEqual([96, 96]);

@@ -45,6 +45,7 @@ describe('expandSweep', () => {
     expect(expandSweep(['model=glob(*)'], { configDir: REPO_CONFIGS }).map((j) => j[0])).toEqual([
       'model=base',
       'model=copy_first',
+      'model=feature_propagation',
       'model=mobile_prior',
       'model=rvos',
       'model=siammask',

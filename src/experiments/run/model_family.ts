@@ -8,7 +8,7 @@ import { InferenceCore, loadModel, RVOSModel, type InferenceOptions, type RVOSMo
 import type { z } from 'zod';
 import {
   baselineFamily,
-  createBaseline,
+  buildBaseline,
   isBaselineFamily,
   loadBaseline,
   missingSettings,
@@ -49,7 +49,7 @@ export function trainsOnPriorMasks(config: RvosConfig): boolean {
 
 /** Builds the model of a run. */
 export async function buildModel(config: RvosConfig, rvosConfig: () => RVOSModelConfig): Promise<AnyModel> {
-  return config.model.family === 'rvos' ? RVOSModel.create(rvosConfig()) : createBaseline(baselineConfigOf(config));
+  return config.model.family === 'rvos' ? RVOSModel.create(rvosConfig()) : buildBaseline(baselineConfigOf(config));
 }
 
 /** Loads a saved model folder of any family. */

@@ -5,10 +5,11 @@
  */
 import { COPY_FIRST_FAMILY } from './copy_first.js';
 import type { BaselineFamilyDefinition } from './family.js';
+import { FEATURE_PROPAGATION_FAMILY } from './feature_propagation/model.js';
 import { MOBILE_PRIOR_FAMILY } from './mobile_prior/model.js';
 import { SIAMMASK_FAMILY } from './siammask/model.js';
 
-export const BASELINES = [MOBILE_PRIOR_FAMILY, SIAMMASK_FAMILY, COPY_FIRST_FAMILY] as const;
+export const BASELINES = [MOBILE_PRIOR_FAMILY, SIAMMASK_FAMILY, COPY_FIRST_FAMILY, FEATURE_PROPAGATION_FAMILY] as const;
 
 type Definition = (typeof BASELINES)[number];
 export type BaselineFamily = Definition['name'];

@@ -23,6 +23,11 @@ export interface BaselineFamilyDefinition<Name extends string = string, Config e
   readonly settings: FamilySettings;
   /** A new model; same config + seed → identical initial weights (skipInit: no initial values, for loading). */
   readonly create: (config: Config, options: { skipInit?: boolean }) => BaselineModel;
+  /**
+   * What a new model needs after `create` that cannot be done synchronously (feature_propagation:
+   * reading its pretrained backbone); run by `buildBaseline` unless skipInit (absent: nothing).
+   */
+  readonly initialize?: (model: BaselineModel, config: Config) => Promise<void>;
   /** The model saved in `dir` with `save`. */
   readonly load: (dir: string, config: Config) => BaselineModel;
   /** A saved model folder's config.json written under older option names, read as today's (absent: none). */

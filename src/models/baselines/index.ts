@@ -1,6 +1,6 @@
 /** Public API of the baseline model families (docs/baselines.md). */
 export * from './types.js';
-export { createBaseline, loadBaseline, missingSettings, savedFamily, trainableParameters } from './registry.js';
+export { buildBaseline, createBaseline, loadBaseline, missingSettings, savedFamily, trainableParameters } from './registry.js';
 export { BASELINES, BASELINE_FAMILIES, baselineFamily, isBaselineFamily, type BaselineFamily, type BaselineModelConfig } from './families.js';
 export { defineBaselineFamily, type BaselineFamilyDefinition, type FamilyConfig } from './family.js';
 export type { MobilePriorOptions } from './mobile_prior/network.js';
@@ -10,3 +10,6 @@ export { SiamMaskModel, type SiamMaskConfig, type SiamMaskState } from './siamma
 export { CopyFirstModel, type CopyFirstConfig } from './copy_first.js';
 export { depthwiseXCorr } from './siammask/network.js';
 export { largestBlob, motionBlob, ZeroShotFloorModel, zeroShotFloorSegmenter, ZERO_SHOT_FLOORS, type ZeroShotFloor } from './motion_floor.js';
+export { FeaturePropagationModel, type FeaturePropagationConfig, type FeaturePropagationOptions } from './feature_propagation/model.js';
+export type { FeatureExtractor } from './feature_propagation/features.js';
+export { propagateLabels, gridCoords } from './feature_propagation/propagate.js';

@@ -31,6 +31,20 @@ export function createBaseline(config: BaselineModelConfig, options: { skipInit?
   return baselineFamily(config.family).create(config, options);
 }
 
+/** Builds a baseline model and runs its family's `initialize` (pretrained weights) unless skipInit. */
+export async function buildBaseline(config: BaselineModelConfig, options: { skipInit?: boolean } = {}): Promise<BaselineModel> {
+  const model = createBaseline(config, options);
+  const { initialize } = baselineFamily(config.family);
+  if (initialize === undefined || options.skipInit) return model;
+  try {
+    await initialize(model, config);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
 /** The family a saved model folder holds ('rvos' when its config.json names none). */
 export function savedFamily(dir: string): string {
   const config = readConfigJson<{ family?: unknown }>(dir);

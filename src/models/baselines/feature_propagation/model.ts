@@ -1,0 +1,271 @@
+/**
+ * `model.family=feature_propagation`: a non-learned one-shot baseline that shows whether frozen
+ * ImageNet features carry real video (docs/baselines.md, docs/real_video.md). Each frame goes
+ * through the frozen MobileNetV2 (./features.ts) at `inputShortSide` (aspect kept); the features
+ * of one tap (stride 4 or 8), L2-normalised per pixel, are matched against reference pixels: the
+ * frames where objects were given (frame 0, and any frame where an object enters later) with
+ * their given masks, plus the last `contextFrames` frames with the soft labels predicted for them.
+ * Each pixel takes the softmax-weighted labels of its top k matches (./propagate.ts), optionally
+ * only among references within `radius` (a fraction of the input's short side) of its position.
+ * Background is a label too, so objects compete and keep their ids. The soft label maps are
+ * upsampled bilinearly to the frame's resolution and returned as logits log(p_object / p_background),
+ * so the inference core's argmax above 0.5 is the argmax over background and objects.
+ *
+ * The model ignores its previous-mask input except for the slots given at a frame (`entering`):
+ * its memory of predicted labels is its state. It predicts at each video's own resolution
+ * (`nativeResolution`); it has no trainable weights, so a run skips training.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import type { FrameStepOptions, ModelStep } from '../../inference_core.js';
+import { ParamStore } from '../../params.js';
+import { PROBABILITY_EPSILON } from '../../slot_masks.js';
+import { ConfigError } from '../../../utils/errors.js';
+import { checkFrameInputs, enteringSlots, saveBaseline, withSavedWeights } from '../common.js';
+import { defineBaselineFamily, setting } from '../family.js';
+import type { BaselineModel } from '../types.js';
+import { MobileNetV2Features, type FeatureExtractor } from './features.js';
+import { gridCoords, propagateLabels } from './propagate.js';
+
+export interface FeaturePropagationOptions {
+  /** 'nsfwjs' or a TF.js layers model folder (src/models/pretrained.ts); null: seeded random weights (tests). */
+  pretrained: string | null;
+  /** The frame is resized (aspect kept) so that its shorter side has this many pixels. */
+  inputShortSide: number;
+  /** Feature tap: 4 (block_3_expand_relu, 144 channels) or 8 (block_6_expand_relu, 192). */
+  tapStride: 4 | 8;
+  topK: number;
+  temperature: number;
+  /** Previous frames (with their predicted labels) used as references beside the given frames. */
+  contextFrames: number;
+  /** Window half-size as a fraction of the input's short side; null: no window. */
+  radius: number | null;
+  /** Largest affinity block (query pixels x reference pixels). */
+  maxAffinityElements: number;
+}
+
+export interface FeaturePropagationConfig {
+  family: 'feature_propagation';
+  slots: number;
+  seed: number;
+  featurePropagation: FeaturePropagationOptions;
+}
+
+/** One reference frame: its pixels' features [N, C] and soft labels [N, 1 + S] (background first). */
+interface Reference {
+  keys: tf.Tensor2D;
+  labels: tf.Tensor2D;
+}
+
+/** Per video: the frames given objects (kept) and the last contextFrames frames; null before frame 0. */
+export interface PropagationState {
+  grid: [number, number];
+  anchors: Reference[];
+  recent: Reference[];
+}
+
+export class FeaturePropagationModel implements BaselineModel {
+  readonly nativeResolution = true;
+
+  constructor(
+    readonly config: FeaturePropagationConfig,
+    private readonly store: ParamStore,
+    private readonly extractor: FeatureExtractor,
+  ) {}
+
+  static create(config: FeaturePropagationConfig, options: { skipInit?: boolean } = {}): FeaturePropagationModel {
+    const cfg: FeaturePropagationConfig = JSON.parse(JSON.stringify(config));
+    checkOptions(cfg.featurePropagation);
+    const store = new ParamStore(cfg.seed, !options.skipInit);
+    try {
+      return new FeaturePropagationModel(cfg, store, new MobileNetV2Features(store, cfg.featurePropagation.tapStride));
+    } catch (err) {
+      store.dispose();
+      throw err;
+    }
+  }
+
+  /** A model over another feature extractor (tests: small hand-made features); it owns the extractor. */
+  static withExtractor(config: FeaturePropagationConfig, extractor: FeatureExtractor): FeaturePropagationModel {
+    checkOptions(config.featurePropagation);
+    return new FeaturePropagationModel(config, new ParamStore(config.seed), extractor);
+  }
+
+  static load(dir: string, config: FeaturePropagationConfig): FeaturePropagationModel {
+    return withSavedWeights(dir, FeaturePropagationModel.create(config, { skipInit: true }));
+  }
+
+  /** Assigns the pretrained backbone weights `pretrained` names (nothing when null). */
+  async loadPretrained(): Promise<void> {
+    const source = this.config.featurePropagation.pretrained;
+    if (source !== null) await this.extractor.loadPretrained?.(this.store, source);
+  }
+
+  clipLoss(): tf.Scalar {
+    throw new Error('model.family=feature_propagation has nothing to train (frozen features, nearest-neighbour labels)');
+  }
+
+  initialState(): PropagationState | null {
+    return null;
+  }
+
+  disposeState(state: PropagationState | null): void {
+    if (state === null) return;
+    for (const r of [...state.anchors, ...state.recent]) tf.dispose([r.keys, r.labels]);
+  }
+
+  step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: PropagationState | null, options: FrameStepOptions = {}): ModelStep<PropagationState | null> {
+    const slots = this.config.slots;
+    checkFrameInputs('feature_propagation', slots, frame, prevMasks);
+    if (frame.shape[0] !== 1) throw new Error(`feature_propagation: one video at a time (batch 1), got a batch of ${frame.shape[0]}`);
+    const opts = this.config.featurePropagation;
+    const entering = enteringSlots(options, state === null, slots);
+    const [, height, width] = frame.shape;
+    const inputSize = inputSizeOf(height, width, opts.inputShortSide);
+    const stride = this.extractor.stride;
+    const keys = tf.tidy(() => {
+      const features = this.extractor.features(tf.image.resizeBilinear(frame, inputSize, false, true));
+      const norm = tf.sqrt(tf.sum(tf.square(features), -1, true));
+      return tf.reshape(tf.div(features, tf.maximum(norm, 1e-6)), [-1, features.shape[3]]) as tf.Tensor2D;
+    });
+    const grid: [number, number] = [Math.ceil(inputSize[0] / stride), Math.ceil(inputSize[1] / stride)];
+    if (keys.shape[0] !== grid[0] * grid[1]) {
+      keys.dispose();
+      throw new Error(`feature_propagation: features of ${inputSize} input are not a ${grid} grid (stride ${stride})`);
+    }
+    const givenRow = rowOf(entering, slots);
+    const refs = state === null ? [] : [...state.anchors, ...state.recent];
+    const labels = tf.tidy(() => {
+      const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
+      if (refs.length === 0) return withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
+      const window =
+        opts.radius === null
+          ? undefined
+          : { queryCoords: gridCoords(...grid), keyCoords: gridCoords(...grid, refs.length), radius: (opts.radius * opts.inputShortSide) / stride };
+      const propagated = propagateLabels(
+        keys,
+        tf.concat(
+          refs.map((r) => r.keys),
+          0,
+        ) as tf.Tensor2D,
+        tf.concat(
+          refs.map((r) => r.labels),
+          0,
+        ) as tf.Tensor2D,
+        { topK: opts.topK, temperature: opts.temperature, maxAffinityElements: opts.maxAffinityElements, window },
+      );
+      return withGiven(propagated, given, givenRow);
+    });
+    const logits = tf.tidy(() => {
+      const up = tf.image.resizeBilinear(tf.reshape(labels, [1, grid[0], grid[1], slots + 1]) as tf.Tensor4D, [height, width], false, true);
+      const full = withGiven(tf.reshape(up, [-1, slots + 1]), entering.length === 0 ? null : tf.reshape(prevMasks!, [-1, slots]), givenRow);
+      const p = tf.maximum(full, PROBABILITY_EPSILON);
+      const [background, objects] = tf.split(tf.log(p), [1, slots], 1);
+      return tf.reshape(tf.sub(objects, background), [1, height, width, slots]) as tf.Tensor4D;
+    });
+    const current: Reference = { keys, labels };
+    const next: PropagationState = {
+      grid,
+      anchors: (state?.anchors ?? []).map(cloneReference),
+      recent: (state?.recent ?? []).map(cloneReference),
+    };
+    if (entering.length > 0) next.anchors.push(current);
+    else if (opts.contextFrames > 0) next.recent.push(current);
+    else tf.dispose([keys, labels]);
+    while (next.recent.length > opts.contextFrames) {
+      const old = next.recent.shift()!;
+      tf.dispose([old.keys, old.labels]);
+    }
+    givenRow.dispose();
+    return { logits, objectness: null, state: next };
+  }
+
+  namedVariables(): Map<string, tf.Variable> {
+    return this.store.named();
+  }
+
+  encoderVariables(): tf.Variable[] {
+    return [];
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveBaseline(this, dir);
+  }
+
+  dispose(): void {
+    this.extractor.dispose();
+    this.store.dispose();
+  }
+}
+
+function cloneReference(r: Reference): Reference {
+  return { keys: tf.clone(r.keys), labels: tf.clone(r.labels) };
+}
+
+/** [H', W'] with the shorter side `shortSide` and the aspect kept (rounded). */
+export function inputSizeOf(height: number, width: number, shortSide: number): [number, number] {
+  const scale = shortSide / Math.min(height, width);
+  return [Math.max(1, Math.round(height * scale)), Math.max(1, Math.round(width * scale))];
+}
+
+/** [S] with 1 at the listed slots. */
+function rowOf(slotsOn: readonly number[], slots: number): tf.Tensor1D {
+  const row = new Float32Array(slots);
+  for (const s of slotsOn) row[s] = 1;
+  return tf.tensor1d(row);
+}
+
+/** Masks [1, H, W, S] → the fraction of each feature cell they cover [h * w, S] (area average at the input size). */
+function gridMasks(masks: tf.Tensor4D, inputSize: [number, number], stride: number): tf.Tensor2D {
+  const sized = tf.image.resizeBilinear(masks, inputSize, false, true);
+  return tf.reshape(tf.avgPool(sized, stride, stride, 'same'), [-1, masks.shape[3]]) as tf.Tensor2D;
+}
+
+/**
+ * Labels [N, 1 + S] (background first) with the given slots' masks [N, S] (those with `row` 1)
+ * put in: where a given object lies, it replaces what was there. Without given masks: `labels`,
+ * and a frame with no labels yet (zeros) becomes all background outside the given objects.
+ */
+function withGiven(labels: tf.Tensor2D, given: tf.Tensor2D | null, row: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (given === null) return tf.clone(labels);
+    const masks = tf.mul(tf.clipByValue(given, 0, 1), row); // [N, S], zero outside the given slots
+    const covered = tf.minimum(tf.sum(masks, 1, true), 1); // [N, 1]
+    const slots = given.shape[1];
+    // Rows with no label mass yet (the first frame) are background.
+    const mass = tf.sum(labels, 1, true);
+    const base = tf.add(labels, tf.mul(tf.cast(tf.equal(mass, 0), 'float32'), tf.oneHot(tf.zeros([labels.shape[0]], 'int32'), slots + 1)));
+    // A given object lies exactly where its mask says: elsewhere its label goes to the background.
+    const others = tf.concat([tf.zeros([1]), tf.sub(1, row)], 0); // [1 + S]
+    const dropped = tf.sum(tf.mul(base, tf.sub(1, others)), 1, true);
+    const moved = tf.add(tf.mul(base, others), tf.mul(dropped, tf.oneHot(tf.zeros([1], 'int32'), slots + 1)));
+    const kept = tf.mul(moved, tf.sub(1, covered));
+    return tf.add(kept, tf.concat([tf.zeros([labels.shape[0], 1]), masks], 1)) as tf.Tensor2D;
+  });
+}
+
+function checkOptions(o: FeaturePropagationOptions): void {
+  if (o.tapStride !== 4 && o.tapStride !== 8) throw new ConfigError(`model.feature_propagation.tap_stride: must be 4 or 8, got ${o.tapStride}`);
+  if (!(o.temperature > 0)) throw new ConfigError(`model.feature_propagation.temperature: must be positive, got ${o.temperature}`);
+}
+
+/** The settings of model=feature_propagation (configs/model/feature_propagation.yaml): the section model.feature_propagation. */
+const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
+  pretrained: z.string().min(1).nullable(),
+  input_short_side: setting.positiveInt().refine((s) => s >= 16, 'input_short_side must be at least 16'),
+  tap_stride: z.union([z.literal(4), z.literal(8)]),
+  top_k: setting.positiveInt(),
+  temperature: z.number().positive(),
+  context_frames: setting.nonNegativeInt(),
+  radius: z.number().positive().nullable(),
+  max_affinity_elements: setting.positiveInt(),
+});
+
+/** model.family=feature_propagation (src/models/baselines/families.ts). */
+export const FEATURE_PROPAGATION_FAMILY = defineBaselineFamily({
+  name: 'feature_propagation',
+  settings: FEATURE_PROPAGATION_SETTINGS,
+  create: (config: FeaturePropagationConfig, options) => FeaturePropagationModel.create(config, options),
+  load: (dir, config: FeaturePropagationConfig) => FeaturePropagationModel.load(dir, config),
+  initialize: (model) => (model as FeaturePropagationModel).loadPretrained(),
+});
