@@ -31,6 +31,35 @@ export function float32Bits(t: tf.Tensor): number[] {
   return Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
 }
 
+/** A loss and its gradients as bit patterns, with the kernels that computing them called (tf.profile). */
+export interface ProfiledGradients {
+  value: number[];
+  /** Each gradient's bits, in the order of the gradients' names. */
+  grads: number[][];
+  kernels: string[];
+}
+
+/**
+ * Runs `lossAndGrads` under tf.profile and returns its loss and gradients as float32 bits and the
+ * kernel names it called; disposes what it returned, so the caller can check the tensor count.
+ */
+export async function profiledGradients(lossAndGrads: () => { value: tf.Scalar; grads: tf.NamedTensorMap }): Promise<ProfiledGradients> {
+  let out: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+  const profile = await tf.profile(() => {
+    out = lossAndGrads();
+  });
+  const { value, grads } = out!;
+  const result = {
+    value: float32Bits(value),
+    grads: Object.keys(grads)
+      .sort()
+      .map((k) => float32Bits(grads[k]!)),
+    kernels: profile.kernels.map((k) => k.name),
+  };
+  tf.dispose([value, ...Object.values(grads)]);
+  return result;
+}
+
 /** A training batch norm's inputs: x (plus `offset`), scale, offset, and weights w of a loss Σ y·w. */
 export interface BatchNormInputs {
   x: tf.Tensor4D;

@@ -10,18 +10,12 @@ import { Rng } from '../../src/utils/rng.js';
 import { RVOSModel } from '../../src/models/index.js';
 import { gradientsInThread } from '../../src/train/parallel/gradients.js';
 import { randomBatch, settingOf } from '../../bench/_speed_job.js';
+import { float32Bits as bits, profiledGradients, randomTensor as random } from './compare.js';
 
 afterAll(async () => {
   setGradientSums(true);
   await tf.setBackend('wasm');
 });
-
-function random(rng: Rng, shape: number[]): tf.Tensor {
-  return tf.tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
-    shape,
-  );
-}
 
 /** A loss in which x, the filter, y and z are each used several times (their gradients are sums). */
 function lossAndGrads(x: tf.Tensor4D, filter: tf.Variable, scale: tf.Variable): { value: tf.Scalar; grads: tf.NamedTensorMap } {
@@ -35,8 +29,6 @@ function lossAndGrads(x: tf.Tensor4D, filter: tf.Variable, scale: tf.Variable): 
   }, [filter, scale]);
 }
 
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-
 describe.each(['wasm', 'cpu'] as const)('gradient sums on %s', (backend) => {
   it('give the same gradients bit for bit with fewer kernel calls, and leak nothing', async () => {
     await initBackend(backend, { quiet: true });
@@ -48,20 +40,8 @@ describe.each(['wasm', 'cpu'] as const)('gradient sums on %s', (backend) => {
     for (const sums of [false, true]) {
       setGradientSums(sums);
       const before = tf.memory().numTensors;
-      let out: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
-      const profile = await tf.profile(() => {
-        out = lossAndGrads(x, filter, scale);
-      });
-      const { value, grads } = out!;
-      results.push({
-        value: bits(value),
-        grads: Object.keys(grads)
-          .sort()
-          .map((k) => bits(grads[k]!)),
-        adds: profile.kernels.filter((k) => k.name === 'Add').length,
-        calls: profile.kernels.length,
-      });
-      tf.dispose([value, ...Object.values(grads)]);
+      const { value, grads, kernels } = await profiledGradients(() => lossAndGrads(x, filter, scale));
+      results.push({ value, grads, adds: kernels.filter((k) => k === 'Add').length, calls: kernels.length });
       expect(tf.memory().numTensors).toBe(before);
     }
     const [pairwise, summed] = results;

@@ -6,18 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 import { setTapeSavesShared } from '../../src/backend/tape_saves.js';
 import { Rng } from '../../src/utils/rng.js';
+import { float32Bits as bits, profiledGradients, randomTensor as random } from './compare.js';
 
 afterAll(async () => {
   setTapeSavesShared(true);
   await tf.setBackend('wasm');
 });
-
-function random(rng: Rng, shape: number[]): tf.Tensor {
-  return tf.tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
-    shape,
-  );
-}
 
 /** 2x as a customGrad op that saves its input (its save goes through the engine's clone too). */
 const twice = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -37,8 +31,6 @@ function lossAndGrads(x: tf.Tensor4D, filter: tf.Variable, scale: tf.Variable): 
   }, [filter, scale]);
 }
 
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-
 describe.each(['wasm', 'cpu'] as const)('shared tape saves on %s', (backend) => {
   it('give the same gradients bit for bit, without Identity kernel calls, and leak nothing', async () => {
     await initBackend(backend, { quiet: true });
@@ -50,19 +42,8 @@ describe.each(['wasm', 'cpu'] as const)('shared tape saves on %s', (backend) => 
     for (const shared of [false, true]) {
       setTapeSavesShared(shared);
       const before = tf.memory().numTensors;
-      let out: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
-      const profile = await tf.profile(() => {
-        out = lossAndGrads(x, filter, scale);
-      });
-      const { value, grads } = out!;
-      results.push({
-        value: bits(value),
-        grads: Object.keys(grads)
-          .sort()
-          .map((k) => bits(grads[k]!)),
-        identities: profile.kernels.filter((k) => k.name === 'Identity').length,
-      });
-      tf.dispose([value, ...Object.values(grads)]);
+      const { value, grads, kernels } = await profiledGradients(() => lossAndGrads(x, filter, scale));
+      results.push({ value, grads, identities: kernels.filter((k) => k === 'Identity').length });
       expect(tf.memory().numTensors).toBe(before);
     }
     const [cloned, sharedRun] = results;
