@@ -1,6 +1,7 @@
 /** Hydra-style configs: composition, overrides, interpolation, validation, sweeps, run records. */
 export { composeConfig, composeWithSchema, type Composed, type ComposedConfig, type ComposeOptions } from './compose.js';
 export { expandSweep, type SweepOptions } from './sweep.js';
+export { configDifferences, flattenConfig } from './config_diff.js';
 export { saveRunConfig, loadRunConfig, loadRunConfigWithSchema, HYDRA_SUBDIR } from './run_config.js';
 export { listGroupOptions, isGroup } from './defaults_list.js';
 export { parseOverride, type Override } from './overrides.js';

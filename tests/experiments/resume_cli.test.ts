@@ -127,4 +127,23 @@ describe('rvos train --resume after SIGKILL', () => {
     },
     SLOW,
   );
+
+  it(
+    'a resume with a setting that changes what is computed is refused, naming the key; a new run.name is not such a setting',
+    () => {
+      const killed = path.join(tmp(), 'killed-changed');
+      const r = spawnSync(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY], {
+        encoding: 'utf8',
+        env: { ...process.env, RVOS_FAULT: 'checkpoint-tensors:kill:4' },
+      });
+      expect(r.signal).toBe('SIGKILL');
+      const refused = spawnSync(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY, '--resume', 'train.lr=0.123'], { encoding: 'utf8' });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/was started with a different config \(train\.lr: [0-9.e-]+ -> 0\.123\)/);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      trainSync(killed, ['--resume', 'run.name=renamed']);
+      expectSameWeights(reference, killed);
+    },
+    SLOW,
+  );
 });

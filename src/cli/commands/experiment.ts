@@ -4,7 +4,7 @@ import path from 'node:path';
 import { listGroupOptions } from '../../config/index.js';
 import { parseFlags } from '../args.js';
 
-const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--no-wait] [--config-dir DIR]
+const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--reuse DIR[,DIR]] [--no-wait] [--config-dir DIR]
 
 Runs every variant × seed of configs/experiment/NAME.yaml (its sweep.params) with the configured
 launcher into one sweep folder and writes report.md and report.html there (with each variant's
@@ -17,7 +17,10 @@ and gives bootstrap intervals over seeds and videos and Holm-corrected verdicts 
 Before it starts it prints an estimated wall time (from <run.root>/timings.jsonl, recorded by
 earlier runs of the same settings); while it runs, every job's step, it/s, ETA and validation J&F
 (redrawn on a terminal, a plain block every 30 s otherwise). --resume with --sweep-dir re-uses
-finished runs. --no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
+finished runs. --reuse DIR[,DIR] fills each job that has not run with a finished run of those
+sweep (or run) folders whose config is the same apart from run.*, sweep.*, report.* and launcher.*
+(e.g. the main job's one-shot runs as the recurrence ablation's ST+); the report marks the copies.
+--no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
 writes the report later.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -32,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      reuse: { type: 'string', placeholder: 'DIR[,DIR]' },
       seeds: { type: 'string', placeholder: 'N' },
       'config-dir': { type: 'string', placeholder: 'DIR' },
     },
@@ -55,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     sweepDir: values['sweep-dir'],
     resume: values.resume ?? false,
     overwrite: values.overwrite ?? false,
+    reuse: values.reuse === undefined ? [] : values.reuse.split(',').filter((d) => d !== ''),
     wait: !(values['no-wait'] ?? false),
     log: (l) => console.log(l),
   });

@@ -14,6 +14,7 @@ import { writeHtmlReport } from '../report/report_html.js';
 import { PAPER_CONTEXT } from '../report/paper_context.js';
 import { ensureSyntheticDataset } from '../run/datasets.js';
 import { watchSweep } from './sweep_watch.js';
+import { reuseFinishedRuns } from './reuse_runs.js';
 import { finishSweepInfo, shellQuote, startSweepInfo } from '../report/sweep_info.js';
 import { writeSweepFloors } from '../report/sweep_floors.js';
 import { readSweep } from '../report/sweep_results.js';
@@ -32,6 +33,8 @@ export interface ExperimentOptions {
   resume: boolean;
   /** Start every job in sweepDir over. */
   overwrite?: boolean;
+  /** Sweep (or run) folders whose finished runs fill the jobs with the same config (reuse_runs.ts). */
+  reuse?: string[];
   log: (line: string) => void;
   /** launcher=slurm: false = submit and return without a report (`rvos report` writes it later). */
   wait?: boolean;
@@ -85,6 +88,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       `--${options.resume ? 'resume' : 'overwrite'} needs --sweep-dir DIR (the sweep folder to ${options.resume ? 'continue' : 'start over'})`,
     );
   }
+  const reuse = options.reuse ?? [];
+  if (reuse.length > 0 && options.overwrite)
+    throw new ConfigError('--reuse fills jobs with finished runs and --overwrite starts every job over; pass only one');
   if (options.sweepDir !== undefined) checkSweepDir(options.sweepDir, { resume: options.resume, overwrite: options.overwrite ?? false });
   const jobs = experimentJobs(options.name, options.configDir, options.overrides);
   // Compose every job up front so a bad value fails before anything trains.
@@ -110,6 +116,15 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     parallel,
     options.resume,
   );
+  if (reuse.length > 0) {
+    const filled = reuseFinishedRuns(
+      sweepDir,
+      configs.map((config, index) => ({ index, config })),
+      reuse,
+      options.log,
+    );
+    options.log(`  ${filled.length} of ${jobs.length} job(s) filled with finished runs of ${reuse.join(', ')}`);
+  }
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
   const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
   options.log(`  ${watch.estimate}`);
@@ -117,7 +132,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     sweepDir,
     jobs: parallel,
     extraArgs: ['--config-dir', options.configDir],
-    skipFinished: options.resume,
+    skipFinished: options.resume || reuse.length > 0,
     slurm,
     overwrite: options.overwrite,
     onJobStart: (job, runDir) => {

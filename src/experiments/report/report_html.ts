@@ -22,7 +22,7 @@ import { openSplit } from '../run/datasets.js';
 import { overlayStripPng } from '../run/overlay_strip.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { formatStat } from './report_md.js';
-import { groupVariants, jobScoreCells, jobSeed, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
+import { groupVariants, jobScoreCells, jobSeed, jobStatusText, readSweep, type SweepJobResult, type Variant } from './sweep_results.js';
 import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
@@ -313,7 +313,7 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
           String(j.index),
           esc(names.get(v)!),
           seedOf(j),
-          j.status,
+          esc(jobStatusText(j)),
           ...jobScoreCells(j),
           String(j.results?.steps ?? '–'),
           String(j.results?.bestStep ?? '–'),

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { GLOBAL_MEASURES } from '../../eval/report.js';
 import { writeFileAtomic } from '../../utils/fs.js';
-import { groupVariants, jobScoreCells, jobSeed, readSweep, type Stat, type Variant } from './sweep_results.js';
+import { groupVariants, jobScoreCells, jobSeed, jobStatusText, readSweep, type Stat, type Variant } from './sweep_results.js';
 import { breakdownTables } from './breakdown_tables.js';
 import { sweepComparisons, type ReportComparisons } from './comparisons.js';
 import { comparisonsMarkdown } from './report_comparisons.js';
@@ -80,7 +80,7 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
           String(j.index),
           `\`${labelOf(v)}\``,
           jobSeed(j) ?? '–',
-          j.status,
+          jobStatusText(j),
           ...jobScoreCells(j),
           String(j.results?.bestStep ?? '–'),
           String(j.results?.steps ?? '–'),

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobOutcome } from '../run/sweep_job.js';
+import { readReused, type JobOutcome } from '../run/sweep_job.js';
 import type { RunResults } from '../run/run.js';
 import { GLOBAL_MEASURES, officialTaskName, type GlobalMeasure, type GlobalMetrics } from '../../eval/report.js';
 import type { EvaluationBreakdown } from '../../eval/breakdown.js';
@@ -40,6 +40,8 @@ export interface SweepJobResult {
   overrides: string[];
   runDir: string;
   status: JobOutcome['status'];
+  /** The run folder this job's run was copied from (`rvos experiment --reuse`). */
+  reusedFrom?: string;
   results?: ResultsFile;
   /** Per evaluated object: `<seq>_<k>` → J-Mean and F-Mean (from the run's eval JSON). */
   perObject: Map<string, { J: number; F: number }>;
@@ -99,8 +101,21 @@ export function readSweep(sweepDir: string): SweepJobResult[] {
   const { jobs } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { jobs: JobOutcome[] };
   return jobs.map((j) => {
     const results = j.results as ResultsFile | undefined;
-    return { index: j.index, overrides: j.overrides, runDir: j.runDir, status: j.status, results, perObject: readPerObject(j.runDir, results?.task) };
+    return {
+      index: j.index,
+      overrides: j.overrides,
+      runDir: j.runDir,
+      status: j.status,
+      reusedFrom: readReused(j.runDir)?.from,
+      results,
+      perObject: readPerObject(j.runDir, results?.task),
+    };
   });
+}
+
+/** A job's status for the reports' run tables: a copied run names where it was computed. */
+export function jobStatusText(job: SweepJobResult): string {
+  return job.reusedFrom === undefined ? job.status : `reused from ${job.reusedFrom}`;
 }
 
 export function groupVariants(jobs: SweepJobResult[]): Variant[] {

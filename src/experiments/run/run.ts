@@ -9,7 +9,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposedConfig, RvosConfig } from '../../config/index.js';
-import { configWarnings, EncoderConfigSchema, HYDRA_SUBDIR, loadRunConfig, optionsOf, RvosModelConfigSchema, saveRunConfig } from '../../config/index.js';
+import {
+  configDifferences,
+  configWarnings,
+  EncoderConfigSchema,
+  flattenConfig,
+  HYDRA_SUBDIR,
+  loadRunConfig,
+  optionsOf,
+  RvosModelConfigSchema,
+  saveRunConfig,
+} from '../../config/index.js';
 import { initBackend } from '../../backend/index.js';
 import { nativeStatus } from '../../backend/native/index.js';
 import {
@@ -196,27 +206,18 @@ const RESUMABLE_CHANGES = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher
 
 function checkSameConfig(composed: ComposedConfig, runDir: string): void {
   if (!fs.existsSync(path.join(runDir, HYDRA_SUBDIR, 'config.yaml'))) return;
-  const saved = flatten(loadRunConfig(runDir).config as unknown as Record<string, unknown>);
-  const now = flatten(composed.config as unknown as Record<string, unknown>);
-  const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])].sort();
-  const differ = keys.filter((k) => !RESUMABLE_CHANGES.some((r) => r.test(k)) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  const saved = loadRunConfig(runDir).config;
+  const differ = configDifferences(saved, composed.config, RESUMABLE_CHANGES);
   if (differ.length === 0) return;
+  const [was, now] = [saved, composed.config].map((c) => flattenConfig(c as unknown as Record<string, unknown>));
   const shown = differ
     .slice(0, 4)
-    .map((k) => `${k}: ${JSON.stringify(saved[k])} -> ${JSON.stringify(now[k])}`)
+    .map((k) => `${k}: ${JSON.stringify(was![k])} -> ${JSON.stringify(now![k])}`)
     .join(', ');
   throw new ConfigError(
     `--resume: run folder ${runDir} was started with a different config (${shown}${differ.length > 4 ? `, and ${differ.length - 4} more` : ''}); ` +
       `resume without overrides to continue with its saved config (${path.join(runDir, HYDRA_SUBDIR, 'overrides.yaml')}), or start a new run`,
   );
-}
-
-function flatten(tree: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
-  for (const [k, v] of Object.entries(tree)) {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
-    else out[`${prefix}${k}`] = v;
-  }
-  return out;
 }
 
 function finishedResults(runDir: string, log: (line: string) => void): RunResults {

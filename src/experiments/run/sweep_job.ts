@@ -2,6 +2,8 @@
  * What a sweep launcher is given and reports per job, apart from how it runs them (local
  * processes, ../launch/launcher.ts; a Slurm job array, ../launch/slurm/launch.ts), so that both import it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { SlurmLauncherConfig } from '../../config/index.js';
 
 export interface SweepJob {
@@ -36,4 +38,25 @@ export interface LaunchOptions {
   onJobStart?(job: SweepJob, runDir: string): void;
   /** launcher=slurm: submit one job array instead of running processes here; wait=false returns once submitted. */
   slurm?: { config: SlurmLauncherConfig; wait: boolean; log(line: string): void };
+}
+
+/** A job folder's record of a run copied from another sweep (`rvos experiment --reuse`, ../launch/reuse_runs.ts). */
+export const REUSED_FILE = 'reused.json';
+
+export interface ReusedRecord {
+  /** The run folder the copy came from (the first one, when that was itself a copy). */
+  from: string;
+  /** When the copy was made (ISO time). */
+  copied: string;
+}
+
+/** The record a job folder holds when its run was copied from another sweep, else null. */
+export function readReused(runDir: string): ReusedRecord | null {
+  const file = path.join(runDir, REUSED_FILE);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ReusedRecord;
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { composeConfig, configDifferences, saveRunConfig, type RvosConfig } from '../../src/config/index.js';
+import { experimentJobs } from '../../src/experiments/launch/experiment.js';
+import { reuseFinishedRuns } from '../../src/experiments/launch/reuse_runs.js';
+import { jobStatusText, readSweep } from '../../src/experiments/report/sweep_results.js';
+import { readReused } from '../../src/experiments/run/sweep_job.js';
+import { ConfigError } from '../../src/utils/errors.js';
+
+const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
+const compose = (overrides: string[]) => composeConfig({ configDir: CONFIG_DIR, overrides });
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
+});
+function tmp(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-reuse-'));
+  roots.push(dir);
+  return dir;
+}
+
+/** A finished run folder as `rvos train` leaves it: its config record and results.json. */
+function finishedRun(dir: string, overrides: string[], score: number): void {
+  saveRunConfig(dir, compose(overrides));
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ global: { 'J&F-Mean': score } }));
+  fs.mkdirSync(path.join(dir, 'eval'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'eval', 'marker.txt'), `score ${score}`);
+}
+
+const mainOneShot = (seed: number) => ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]', `seed=${seed}`];
+
+function recurrenceJobs(): { index: number; config: RvosConfig }[] {
+  return experimentJobs('recurrence', CONFIG_DIR, []).map((overrides, index) => ({ index, config: compose(overrides).config }));
+}
+
+describe('re-using finished runs across sweeps', () => {
+  it("the main job's one-shot runs fill the recurrence ablation's ST+ jobs of the same seed, and nothing else", () => {
+    const source = tmp();
+    const sweep = tmp();
+    finishedRun(path.join(source, '5'), mainOneShot(1), 0.66);
+    finishedRun(path.join(source, '6'), mainOneShot(2), 0.65);
+    // Same seed, another learning rate: not the same run.
+    finishedRun(path.join(source, '7'), [...mainOneShot(3), 'train.lr=0.001'], 0.5);
+    const lines: string[] = [];
+    const filled = reuseFinishedRuns(sweep, recurrenceJobs(), [source], (l) => lines.push(l));
+    // recurrence's jobs: S, T, ST, ST+ × seeds 1..5; ST+ seed 1 and 2 are jobs 15 and 16.
+    expect(filled).toEqual([15, 16]);
+    expect(fs.readFileSync(path.join(sweep, '15', 'eval', 'marker.txt'), 'utf8')).toBe('score 0.66');
+    expect(fs.readFileSync(path.join(sweep, '16', 'eval', 'marker.txt'), 'utf8')).toBe('score 0.65');
+    expect(readReused(path.join(sweep, '15'))?.from).toBe(path.join(source, '5'));
+    expect(fs.existsSync(path.join(sweep, '17'))).toBe(false);
+    expect(fs.readdirSync(sweep).filter((e) => e.endsWith('.tmp'))).toEqual([]);
+    // The source is left as it was.
+    expect(fs.existsSync(path.join(source, '5', 'reused.json'))).toBe(false);
+    expect(lines.join('\n')).toContain('job 15: re-used the finished run');
+  });
+
+  it('a job folder that already holds a run or a checkpoint is never replaced', () => {
+    const source = tmp();
+    const sweep = tmp();
+    finishedRun(path.join(source, '0'), mainOneShot(1), 0.66);
+    fs.mkdirSync(path.join(sweep, '15', 'checkpoints'), { recursive: true });
+    fs.writeFileSync(path.join(sweep, '15', 'checkpoints', 'latest.json'), JSON.stringify({ step: 500 }));
+    expect(reuseFinishedRuns(sweep, recurrenceJobs(), [source], () => {})).toEqual([]);
+    expect(fs.existsSync(path.join(sweep, '15', 'results.json'))).toBe(false);
+  });
+
+  it('a copy of a copy names the run that computed it; the reports mark copied jobs', () => {
+    const origin = tmp();
+    const first = tmp();
+    const second = tmp();
+    finishedRun(path.join(origin, '0'), mainOneShot(1), 0.66);
+    expect(reuseFinishedRuns(first, recurrenceJobs(), [origin], () => {})).toEqual([15]);
+    expect(reuseFinishedRuns(second, recurrenceJobs(), [first], () => {})).toEqual([15]);
+    expect(readReused(path.join(second, '15'))?.from).toBe(path.join(origin, '0'));
+    fs.writeFileSync(
+      path.join(second, 'summary.json'),
+      JSON.stringify({ jobs: [{ index: 15, overrides: [], runDir: path.join(second, '15'), status: 'skipped', exitCode: 0, seconds: 0 }] }),
+    );
+    const [job] = readSweep(second);
+    expect(job!.reusedFrom).toBe(path.join(origin, '0'));
+    expect(jobStatusText(job!)).toBe(`reused from ${path.join(origin, '0')}`);
+  });
+
+  it('a missing --reuse folder is a one-line error naming it', () => {
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], () => {})).toThrow(ConfigError);
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], () => {})).toThrow(/--reuse \/no\/such\/sweep: no such folder/);
+  });
+});
+
+describe('configDifferences', () => {
+  const base = compose(mainOneShot(1)).config;
+  it('names the keys that differ, leaves out ignored ones, and reads a missing key as null', () => {
+    const other = compose([...mainOneShot(1), 'run.name=x', 'train.lr=0.001']).config;
+    expect(configDifferences(base, other, [])).toEqual(['run.name', 'train.lr']);
+    expect(configDifferences(base, other, [/^run\./])).toEqual(['train.lr']);
+    // A section a config written before it existed lacks is the same as one set to null ...
+    const older = JSON.parse(JSON.stringify(base)) as RvosConfig;
+    expect(base.model.feature_propagation).toBeNull();
+    delete (older.model as { feature_propagation?: unknown }).feature_propagation;
+    expect(configDifferences(older, base, [])).toEqual([]);
+    // ... but not the same as one that is set.
+    const set = { ...base, model: { ...base.model, feature_propagation: { k: 10 } } } as unknown as RvosConfig;
+    expect(configDifferences(older, set, [])).toEqual(['model.feature_propagation.k']);
+  });
+});
