@@ -65,6 +65,11 @@ describe('recorded timings and the wall-time estimate', () => {
     expect(jobSeconds).toBeCloseTo(280, 9); // 600/3 + 7 × 10 + 10
     // 6 runs of 280 s on 2 workers: 3 × 280 s = 14 min.
     expect(line).toBe(`estimated wall time: ~14m00s (6 run(s), 2 at a time, ~4m40s per run at ~3.00 steps/s, from 2 recorded run(s) in ${root}/timings.jsonl)`);
+    // A resumed sweep (or one filled with --reuse) leaves its finished runs out: 4 runs on 2 workers.
+    expect(estimateLine(jobs, configs, 2, new Set([0, 3])).line).toBe(
+      `estimated wall time: ~9m20s (4 run(s), 2 at a time, ~4m40s per run at ~3.00 steps/s, from 2 recorded run(s) in ${root}/timings.jsonl; 2 finished run(s) re-used)`,
+    );
+    expect(estimateLine(jobs, configs, 2, new Set([0, 1, 2, 3, 4, 5])).line).toBe('estimated wall time: none, all 6 run(s) are finished');
   });
 
   it('makespan puts each job on the first free worker', () => {

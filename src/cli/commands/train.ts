@@ -145,10 +145,11 @@ async function runSweep(args: TrainArgs): Promise<number> {
     path.join(sweepDir, 'multirun.yaml'),
     `# rvos sweep\noverrides: ${JSON.stringify(args.overrides)}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j.overrides)}`).join('\n')}\n`,
   );
-  const { launchSweep } = await import('../../experiments/launch/launcher.js');
+  const { finishedJobs, launchSweep } = await import('../../experiments/launch/launcher.js');
   const { watchSweep } = await import('../../experiments/launch/sweep_watch.js');
   console.log(`sweep: ${jobs.length} job(s), ${parallel} at a time, in ${path.resolve(sweepDir)}`);
-  const watch = watchSweep(jobs, { configs: composed.map((c) => c.config), parallel, log: (l) => console.log(l) });
+  const finished = args.resume !== false && !args.overwrite ? finishedJobs(sweepDir, jobs) : new Set<number>();
+  const watch = watchSweep(jobs, { configs: composed.map((c) => c.config), parallel, log: (l) => console.log(l), finished });
   console.log(`  ${watch.estimate}`);
   const outcomes = await launchSweep(jobs, {
     sweepDir,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { composeConfig, expandSweep } from '../../config/index.js';
 import { checkSweepDir, createSweepDir } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
-import { launchSweep } from './launcher.js';
+import { finishedJobs, launchSweep } from './launcher.js';
 import type { JobOutcome } from '../run/sweep_job.js';
 import { writeSweepReport } from '../report/report_md.js';
 import { writeHtmlReport } from '../report/report_html.js';
@@ -126,13 +126,15 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     options.log(`  ${filled.length} of ${jobs.length} job(s) filled with finished runs of ${reuse.join(', ')}`);
   }
   const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
-  const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress });
+  const skipFinished = options.resume || reuse.length > 0;
+  const finished = skipFinished ? finishedJobs(sweepDir, sweepJobs) : new Set<number>();
+  const watch = watchSweep(sweepJobs, { configs, parallel, log: options.log, stream: options.progress, finished });
   options.log(`  ${watch.estimate}`);
   const outcomes = await launchSweep(sweepJobs, {
     sweepDir,
     jobs: parallel,
     extraArgs: ['--config-dir', options.configDir],
-    skipFinished: options.resume || reuse.length > 0,
+    skipFinished,
     slurm,
     overwrite: options.overwrite,
     onJobStart: (job, runDir) => {

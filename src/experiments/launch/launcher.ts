@@ -29,6 +29,11 @@ function readResults(runDir: string): Record<string, unknown> | undefined {
   }
 }
 
+/** The jobs whose run folder in `sweepDir` already holds a finished run (results.json). */
+export function finishedJobs(sweepDir: string, jobs: SweepJob[]): Set<number> {
+  return new Set(jobs.filter((j) => fs.existsSync(path.join(jobRunDir(sweepDir, j.index), 'results.json'))).map((j) => j.index));
+}
+
 function runJob(job: SweepJob, options: LaunchOptions, concurrent: number): Promise<JobOutcome> {
   const runDir = jobRunDir(options.sweepDir, job.index);
   fs.mkdirSync(runDir, { recursive: true });

@@ -22,6 +22,8 @@ export interface SweepWatchOptions {
   stream?: ProgressStream | false;
   /** Non-terminal streams: one block per this many ms (default 30 s). */
   intervalMs?: number;
+  /** Jobs whose finished runs the sweep re-uses (--resume, --reuse): left out of the estimate. */
+  finished?: ReadonlySet<number>;
 }
 
 export interface SweepWatch {
@@ -76,8 +78,17 @@ export function jobLabels(jobs: SweepJob[], configs: RvosConfig[]): Map<number, 
   );
 }
 
-/** The line printed before a sweep starts. */
-export function estimateLine(jobs: SweepJob[], configs: RvosConfig[], parallel: number): { line: string; jobSeconds: number | null } {
+/** The line printed before a sweep starts; `finished` jobs (re-used runs) are not counted. */
+export function estimateLine(
+  allJobs: SweepJob[],
+  configs: RvosConfig[],
+  parallel: number,
+  finished: ReadonlySet<number> = new Set(),
+): { line: string; jobSeconds: number | null } {
+  const jobs = allJobs.filter((j) => !finished.has(j.index));
+  const reused = allJobs.length - jobs.length;
+  if (jobs.length === 0) return { line: `estimated wall time: none, all ${reused} run(s) are finished`, jobSeconds: null };
+  const skipped = reused > 0 ? `; ${reused} finished run(s) re-used` : '';
   const roots = [...new Set(jobs.map((j) => configs[j.index]!.run.root))];
   const records = roots.flatMap(readTimings);
   const estimates = jobs.map((j) => estimateJobSeconds(records, configs[j.index]!, parallel));
@@ -85,7 +96,7 @@ export function estimateLine(jobs: SweepJob[], configs: RvosConfig[], parallel: 
   const where = roots.map((r) => path.join(r, TIMINGS_FILE)).join(', ');
   if (known.length === 0) {
     return {
-      line: `estimated wall time: unknown, no run of these settings recorded yet in ${where} (the live display estimates once the first steps run)`,
+      line: `estimated wall time: unknown, no run of these settings recorded yet in ${where} (the live display estimates once the first steps run)${skipped}`,
       jobSeconds: null,
     };
   }
@@ -99,13 +110,13 @@ export function estimateLine(jobs: SweepJob[], configs: RvosConfig[], parallel: 
   const used = records.filter((r) => keys.has(r.key)).length;
   const rate = known.reduce((a, e) => a + 1 / e.secondsPerStep, 0) / known.length;
   return {
-    line: `estimated wall time: ~${formatDuration(total)} (${jobs.length} run(s), ${parallel} at a time, ~${formatDuration(mean)} per run at ~${rate.toFixed(2)} steps/s, from ${used} recorded run(s) in ${where}${partly})`,
+    line: `estimated wall time: ~${formatDuration(total)} (${jobs.length} run(s), ${parallel} at a time, ~${formatDuration(mean)} per run at ~${rate.toFixed(2)} steps/s, from ${used} recorded run(s) in ${where}${partly}${skipped})`,
     jobSeconds: mean,
   };
 }
 
 export function watchSweep(jobs: SweepJob[], opts: SweepWatchOptions): SweepWatch {
-  const { line, jobSeconds } = estimateLine(jobs, opts.configs, opts.parallel);
+  const { line, jobSeconds } = estimateLine(jobs, opts.configs, opts.parallel, opts.finished);
   const labels = jobLabels(jobs, opts.configs);
   const monitor =
     opts.stream === false
