@@ -2,12 +2,15 @@
  * The split protocol of the synthetic data (docs/protocol.md): val and test videos are the same
  * whatever the training count, share no random stream with any training video of a dataset made
  * with the same seed, and (varied generator) share no frame size, shape or texture with training.
+ * The `seen` split (held-out videos of the training setting) has streams of its own and leaves every
+ * other video as it was.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
+import { readRgbImage } from '../../src/data/image_io.js';
 import { generateSyntheticDataset, synthVideoPlan, type SynthVideoPlan } from '../../src/data/synth/dataset.js';
 import { settingOverlap, type SynthVariety } from '../../src/data/synth/options.js';
 import { removeDir, tempDir } from './helpers.js';
@@ -115,5 +118,58 @@ describe('synthetic splits', () => {
     const plan = synthVideoPlan({ trainVideos: 3, valVideos: 1, testVideos: 2, seed: 3, variety });
     expect(plan.filter((v) => v.split !== 'train').every((v) => v.setting === 'held_out')).toBe(true);
     expect(plan.filter((v) => v.split === 'train').every((v) => v.setting === 'train')).toBe(true);
+  });
+
+  it('no seen video of the shipped datasets shares a stream with a train, val or test video', () => {
+    for (const c of [['data=synthetic_small'], ['data=synthetic_varied'], ['experiment=main']].map(synthOf)) {
+      const everyTraining = synthVideoPlan({ ...c, trainVideos: 200_000, valVideos: 0, testVideos: 0 });
+      const plan = synthVideoPlan({ ...c, seenVideos: 1000 });
+      const seen = plan.filter((v) => v.split === 'seen');
+      expect(seen).toHaveLength(1000);
+      expect(seen[0]!.name).toBe('synth-seen-0000');
+      // Against every training video of any size, and against this dataset's val and test videos.
+      const taken = new Set([...everyTraining, ...plan.filter((v) => v.split !== 'seen')].map((v) => v.seed));
+      expect(seen.filter((v) => taken.has(v.seed)).map((v) => v.name)).toEqual([]);
+      expect(new Set(seen.map((v) => v.seed)).size).toBe(seen.length);
+      // Asking for seen videos leaves the plan of the other splits as it was.
+      expect(plan.filter((v) => v.split !== 'seen')).toEqual(synthVideoPlan(c));
+    }
+  });
+
+  it('seen videos come from the training setting, leave the other videos byte-identical, and equal no training video', async () => {
+    const variety: SynthVariety = {
+      train: { sizes: [[32, 32], [32, 48]], shapes: ['ellipse'], textures: ['flat'] },
+      held_out: { sizes: [[40, 40]], shapes: ['star'], textures: ['rings'] },
+    };
+    const base = { frames: 2, size: [32, 32] as [number, number], objects: [1, 2] as [number, number], seed: 3, variety, trainVideos: 3, valVideos: 1, testVideos: 1 };
+    const without = path.join(dir, 'no-seen');
+    const withSeen = path.join(dir, 'with-seen');
+    const only = path.join(dir, 'only-seen');
+    await generateSyntheticDataset({ ...base, out: without });
+    await generateSyntheticDataset({ ...base, out: withSeen, seenVideos: 4 });
+    const summary = await generateSyntheticDataset({ ...base, out: only, trainVideos: 0, valVideos: 0, testVideos: 0, seenVideos: 4 });
+    expect(summary.train).toEqual([]);
+    expect(summary.seen).toEqual(['synth-seen-0000', 'synth-seen-0001', 'synth-seen-0002', 'synth-seen-0003']);
+    expect(fs.readFileSync(path.join(only, 'ImageSets', '2017', 'seen.txt'), 'utf8')).toBe(`${summary.seen.join('\n')}\n`);
+    expect(fs.existsSync(path.join(only, 'ImageSets', '2017', 'train.txt'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(only, 'synth.json'), 'utf8'))).toMatchObject({ seenVideos: 4, trainVideos: 0, seed: 3 });
+    // No seenVideos key in a dataset that asks for none (its synth.json is what it was).
+    expect(JSON.parse(fs.readFileSync(path.join(without, 'synth.json'), 'utf8'))).not.toHaveProperty('seenVideos');
+    const list = (root: string, split: string) => fs.readFileSync(path.join(root, 'ImageSets', '2017', `${split}.txt`), 'utf8').trim().split('\n');
+    for (const split of ['train', 'val', 'test']) for (const n of list(without, split)) expect(folderHash(withSeen, n)).toBe(folderHash(without, n));
+    // The same seen videos whether the dataset has other splits or not.
+    for (const n of summary.seen) expect(folderHash(only, n)).toBe(folderHash(withSeen, n));
+    // Training-setting sizes (height 32, width 32 or 48), never the held-out 40x40.
+    const sizes = await Promise.all(summary.seen.map(async (n) => readRgbImage(path.join(only, 'JPEGImages', '480p', n, '00000.jpg'))));
+    for (const s of sizes) expect(['32x32', '32x48']).toContain(`${s.height}x${s.width}`);
+    const trainHashes = new Set(list(withSeen, 'train').map((n) => folderHash(withSeen, n)));
+    for (const n of summary.seen) expect(trainHashes.has(folderHash(only, n)), n).toBe(false);
+    expect(synthVideoPlan({ ...base, seenVideos: 4 }).filter((v) => v.split === 'seen').every((v) => v.setting === 'train')).toBe(true);
+  });
+
+  it('refuses a dataset with no video at all, in one line', async () => {
+    const opts = { out: path.join(dir, 'empty'), trainVideos: 0, valVideos: 0, testVideos: 0, frames: 2, size: [32, 32] as [number, number], objects: [1, 1] as [number, number], seed: 1 };
+    await expect(generateSyntheticDataset(opts)).rejects.toThrow(/^synthetic dataset: trainVideos, valVideos, testVideos and seenVideos are all 0; ask for at least one video$/);
+    expect(fs.existsSync(opts.out)).toBe(false);
   });
 });

@@ -2,14 +2,15 @@
  * Writes a synthetic dataset in the DAVIS-2017 layout, so the DAVIS reader and evaluator serve it
  * exactly like real data:
  *   JPEGImages/480p/<seq>/00000.jpg, Annotations/480p/<seq>/00000.png (DAVIS palette),
- *   Annotations_unsupervised/480p/... (the same instances), ImageSets/2017/{train,val,test}.txt,
- *   synth.json (the options, for provenance).
+ *   Annotations_unsupervised/480p/... (the same instances), ImageSets/2017/{train,val,test}.txt
+ *   (and seen.txt when training-setting videos are asked for), synth.json (the options, for provenance).
  * The folder name says 480p because readers expect it; the frames have the requested size.
  *
  * Splits (docs/protocol.md): video i of split s depends only on (seed, s, i, options). A larger
  * training set starts with the same training videos and leaves the val and test videos as they
  * are, and no val or test video shares a random stream with a training video of any dataset made
- * with the same seed, whatever its size.
+ * with the same seed, whatever its size. The `seen` split holds more videos of the training setting
+ * (their own streams), to score runs on the kind of videos they trained on.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,15 +26,16 @@ import { synthesizeVideo } from './video.js';
 /** Encodes/writes of this many videos may be in flight while the next one is rendered. */
 const WRITE_AHEAD = 4;
 
-export const SYNTH_SPLITS = ['train', 'val', 'test'] as const;
+export const SYNTH_SPLITS = ['train', 'val', 'test', 'seen'] as const;
 export type SynthSplit = (typeof SYNTH_SPLITS)[number];
 
 /**
  * Where each split's stream keys start. Training video i has key i (so the training videos of
  * datasets made before the splits existed keep their pixels); val and test keys live in the upper
- * half and quarter of the 32-bit range, which no training index reaches.
+ * half and quarter of the 32-bit range, which no training index reaches; `seen` (held-out videos of
+ * the training setting) takes the second quarter, which no other split reaches either.
  */
-const SPLIT_KEY_BASE: Record<SynthSplit, number> = { train: 0, val: 0x80000000, test: 0xc0000000 };
+const SPLIT_KEY_BASE: Record<SynthSplit, number> = { train: 0, seen: 0x40000000, val: 0x80000000, test: 0xc0000000 };
 /** Most videos per split: the key ranges above must not overlap. */
 export const MAX_SYNTH_VIDEOS_PER_SPLIT = 0x40000000;
 
@@ -63,16 +65,19 @@ export interface SynthVideoPlan {
   setting: 'train' | 'held_out' | null;
 }
 
-/** The videos of a dataset, training first, then val, then test. */
-export function synthVideoPlan(opts: Pick<SynthOptions, 'trainVideos' | 'valVideos' | 'testVideos' | 'seed' | 'variety'>): SynthVideoPlan[] {
-  const counts: Record<SynthSplit, number> = { train: opts.trainVideos, val: opts.valVideos, test: opts.testVideos };
+/** Splits whose videos come from the training setting (and the training photo pool). */
+const TRAINING_SETTING: ReadonlySet<SynthSplit> = new Set(['train', 'seen']);
+
+/** The videos of a dataset, training first, then val, then test, then seen. */
+export function synthVideoPlan(opts: Pick<SynthOptions, 'trainVideos' | 'valVideos' | 'testVideos' | 'seenVideos' | 'seed' | 'variety'>): SynthVideoPlan[] {
+  const counts: Record<SynthSplit, number> = { train: opts.trainVideos, val: opts.valVideos, test: opts.testVideos, seen: opts.seenVideos ?? 0 };
   return SYNTH_SPLITS.flatMap((split) =>
     Array.from({ length: counts[split] }, (_, index) => ({
       split,
       index,
       name: synthVideoName(split, index),
       seed: synthVideoSeed(opts.seed, split, index),
-      setting: opts.variety === undefined ? null : split === 'train' ? ('train' as const) : ('held_out' as const),
+      setting: opts.variety === undefined ? null : TRAINING_SETTING.has(split) ? ('train' as const) : ('held_out' as const),
     })),
   );
 }
@@ -82,6 +87,7 @@ export interface SynthSummary {
   train: string[];
   val: string[];
   test: string[];
+  seen: string[];
   frames: number;
   objects: number;
 }
@@ -109,12 +115,13 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
   checkVideoOptions(opts);
   if (opts.variety !== undefined) checkVariety(opts.variety, opts);
   const difficulty = resolveDifficulty(opts.difficulty);
-  if (!(Number.isInteger(opts.trainVideos) && opts.trainVideos >= 1 && opts.trainVideos <= MAX_SYNTH_VIDEOS_PER_SPLIT)) {
-    throw new ConfigError(`synthetic trainVideos must be an integer in 1..${MAX_SYNTH_VIDEOS_PER_SPLIT} (got ${opts.trainVideos})`);
+  for (const key of ['trainVideos', 'valVideos', 'testVideos', 'seenVideos'] as const) {
+    const n = opts[key] ?? 0;
+    if (!(Number.isInteger(n) && n >= 0 && n <= MAX_SYNTH_VIDEOS_PER_SPLIT))
+      throw new ConfigError(`synthetic ${key} must be an integer in 0..${MAX_SYNTH_VIDEOS_PER_SPLIT} (got ${n})`);
   }
-  for (const key of ['valVideos', 'testVideos'] as const) {
-    const n = opts[key];
-    if (!(Number.isInteger(n) && n >= 0 && n <= MAX_SYNTH_VIDEOS_PER_SPLIT)) throw new ConfigError(`synthetic ${key} must be an integer >= 0 (got ${n})`);
+  if (opts.trainVideos + opts.valVideos + opts.testVideos + (opts.seenVideos ?? 0) === 0) {
+    throw new ConfigError('synthetic dataset: trainVideos, valVideos, testVideos and seenVideos are all 0; ask for at least one video');
   }
   const out = path.resolve(opts.out);
   if (fs.existsSync(out) && !opts.overwrite) {
@@ -123,7 +130,7 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
   const tmp = `${out}.partial-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const plan = synthVideoPlan(opts);
-  // Photographs (when asked for and present): training videos from one pool, val and test from the other.
+  // Photographs (when asked for and present): training (and seen) videos from one pool, val and test from the other.
   const sizes = opts.variety === undefined ? [opts.size] : [...opts.variety.train.sizes, ...opts.variety.held_out.sizes];
   const heldOut = opts.valVideos + opts.testVideos > 0;
   const photos = opts.photos === undefined ? null : await openPhotoGenerator(opts.photos, sizes, heldOut ? ['train', 'held_out'] : ['train']);
@@ -139,7 +146,7 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
         const setting = opts.variety![v.setting];
         videoOpts = settingVideoOptions({ ...opts, difficulty }, setting, setting.sizes[rng.int(0, setting.sizes.length - 1)]!);
       }
-      const pool = v.split === 'train' ? 'train' : 'held_out';
+      const pool = TRAINING_SETTING.has(v.split) ? 'train' : 'held_out';
       const video = photos?.generator ? photos.generator.synthesize(rng, videoOpts, pool) : synthesizeVideo(rng, videoOpts);
       objects += video.objectCount;
       pending.push(writeVideo(tmp, v.name, video, resolveDifficulty(videoOpts.difficulty).jpegQuality));
@@ -147,10 +154,10 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
     }
     await Promise.all(pending);
     const names = (split: SynthSplit) => plan.filter((v) => v.split === split).map((v) => v.name);
-    const [train, val, test] = [names('train'), names('val'), names('test')];
+    const [train, val, test, seen] = [names('train'), names('val'), names('test'), names('seen')];
     const sets = path.join(tmp, 'ImageSets', '2017');
     fs.mkdirSync(sets, { recursive: true });
-    for (const [split, list] of [['train', train], ['val', val], ['test', test]] as const) {
+    for (const [split, list] of [['train', train], ['val', val], ['test', test], ['seen', seen]] as const) {
       if (list.length > 0) fs.writeFileSync(path.join(sets, `${split}.txt`), `${list.join('\n')}\n`);
     }
     const { out: _out, overwrite: _ow, ...recorded } = opts;
@@ -159,7 +166,7 @@ export async function generateSyntheticDataset(opts: SynthOptions & { photos?: P
     fs.writeFileSync(path.join(tmp, 'synth.json'), `${JSON.stringify({ generator, ...recorded, difficulty, ...photoLibrary }, null, 2)}\n`);
     if (fs.existsSync(out)) fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
-    return { out, train, val, test, frames: opts.frames * plan.length, objects };
+    return { out, train, val, test, seen, frames: opts.frames * plan.length, objects };
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;

@@ -143,6 +143,8 @@ export interface SynthOptions extends SynthVideoOptions {
   trainVideos: number;
   valVideos: number;
   testVideos: number;
+  /** Held-out videos of the training setting (split `seen`, for scoring only; default 0). */
+  seenVideos?: number;
   seed: number;
   /** Per-split settings (absent: every video from `size`, `objects`, `difficulty` as the original generator). */
   variety?: SynthVariety;
