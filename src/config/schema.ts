@@ -401,6 +401,12 @@ export const ReportConfigSchema = z.strictObject({
   claims: z
     .array(z.strictObject({ better: z.string().min(1), worse: z.string().min(1), where: z.string().min(1).nullable().default(null), paper: z.string().min(1) }))
     .default([]),
+  /**
+   * Training-setting videos (docs/protocol.md): each finished run of an experiment is also scored on
+   * this many held-out videos of the synthetic data's training setting, generated at report time
+   * beside data.root (`<data.root>-seen`); 0 = off. Never trained or chosen on.
+   */
+  seen_videos: z.number().int().nonnegative().max(1_000_000).default(0),
 });
 
 export const RvosConfigSchema = z.strictObject({
@@ -415,7 +421,7 @@ export const RvosConfigSchema = z.strictObject({
   launcher: LauncherConfigSchema,
   sweep: SweepConfigSchema,
   // Defaulted so run folders saved before the key existed still load.
-  report: ReportConfigSchema.default({ baseline: null, claims: [] }),
+  report: ReportConfigSchema.default({ baseline: null, claims: [], seen_videos: 0 }),
 });
 
 export type RvosConfig = z.infer<typeof RvosConfigSchema>;

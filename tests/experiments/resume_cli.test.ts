@@ -129,7 +129,7 @@ describe('rvos train --resume after SIGKILL', () => {
   );
 
   it(
-    'a resume with a setting that changes what is computed is refused, naming the key; a new run.name is not such a setting',
+    'a resume with a setting that changes what is computed is refused, naming the key; a new run.name or report key is not such a setting',
     () => {
       const killed = path.join(tmp(), 'killed-changed');
       const r = spawnSync(process.execPath, [BIN, 'train', '--run-dir', killed, ...TINY], {
@@ -141,7 +141,7 @@ describe('rvos train --resume after SIGKILL', () => {
       expect(refused.status).not.toBe(0);
       expect(refused.stderr).toMatch(/was started with a different config \(train\.lr: [0-9.e-]+ -> 0\.123\)/);
       expect(refused.stderr).not.toMatch(/\n\s+at /);
-      trainSync(killed, ['--resume', 'run.name=renamed']);
+      trainSync(killed, ['--resume', 'run.name=renamed', 'report.seen_videos=7']);
       expectSameWeights(reference, killed);
     },
     SLOW,

@@ -58,6 +58,13 @@ export async function run(argv: string[]): Promise<number> {
       await real.writeRealVideo(dir, jobs, root, (l) => console.log(l));
     }
   }
+  // The runs on training-setting videos (computed once per sweep, when the runs' report.seen_videos > 0).
+  const seen = await import('../../experiments/report/seen_videos.js');
+  if (seen.readSeenVideos(dir) === null) {
+    const { readSweep } = await import('../../experiments/report/sweep_results.js');
+    const jobs = readSweep(dir);
+    await seen.writeSeenVideos(dir, jobs, await seen.sweepSeenVideos(jobs, values['config-dir'] ?? 'configs'), (l) => console.log(l));
+  }
   if (values['results-md'] !== undefined) {
     const { writeResultsMarkdown } = await import('../../experiments/report/results_md.js');
     const written = writeResultsMarkdown(dir, values['results-md'], { configDir: values['config-dir'] ?? 'configs' });

@@ -12,13 +12,14 @@ import type { JobOutcome } from '../run/sweep_job.js';
 import { writeSweepReport } from '../report/report_md.js';
 import { writeHtmlReport } from '../report/report_html.js';
 import { PAPER_CONTEXT } from '../report/paper_context.js';
-import { ensureSyntheticDataset } from '../run/datasets.js';
+import { checkSeenDataset, ensureSyntheticDataset } from '../run/datasets.js';
 import { watchSweep } from './sweep_watch.js';
 import { reuseFinishedRuns } from './reuse_runs.js';
 import { finishSweepInfo, shellQuote, startSweepInfo } from '../report/sweep_info.js';
 import { writeSweepFloors } from '../report/sweep_floors.js';
 import { readSweep } from '../report/sweep_results.js';
 import { checkRealVideoRoot, REAL_VIDEO_SKIPPED, realVideoRoot, writeRealVideo } from '../report/real_video.js';
+import { writeSeenVideos } from '../report/seen_videos.js';
 import type { ProgressStream } from '../../logging/index.js';
 import { ConfigError } from '../../utils/errors.js';
 
@@ -99,6 +100,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   // The real-video folder (data.real_root or the environment) is checked now, not after training.
   const real = realVideoRoot(first.data);
   checkRealVideoRoot(real);
+  // The training-setting videos (report.seen_videos): refused now if they need other data, or an
+  // existing folder of them was made with other options; generated after training.
+  if (first.report.seen_videos > 0) checkSeenDataset(first.data, first.report.seen_videos);
   // Generate shared synthetic data once, here, rather than racing to do it in parallel jobs.
   const roots = new Map(configs.map((c) => [c.data.root, c.data] as const));
   for (const data of roots.values()) {
@@ -156,6 +160,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   // The runs on real video (DAVIS-2016), when a folder is configured: the report's "Real video" section.
   if (real === null) options.log(`  ${REAL_VIDEO_SKIPPED}`);
   else await writeRealVideo(sweepDir, readSweep(sweepDir), real, (l) => options.log(`  ${l}`));
+  // The runs on more videos of their training setting (report.seen_videos > 0): "Training-setting videos".
+  await writeSeenVideos(sweepDir, readSweep(sweepDir), first.report.seen_videos, (l) => options.log(`  ${l}`));
   const report = writeSweepReport(sweepDir, `Experiment: ${options.name}`, PAPER_CONTEXT[options.name]);
   const html = await writeHtmlReport(sweepDir, { title: `Experiment: ${options.name}`, experiment: options.name });
   return { sweepDir, outcomes, report, html };

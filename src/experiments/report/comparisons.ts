@@ -20,7 +20,7 @@ import type { Variant } from './sweep_results.js';
 /** The score compared across seeds. */
 export const COMPARED_MEASURE = 'J&F-Mean';
 
-export interface ComparisonSettings extends ReportConfig {
+export interface ComparisonSettings extends Pick<ReportConfig, 'baseline' | 'claims'> {
   /** sweep.variants: name → its override bundle. */
   bundles: ReadonlyMap<string, readonly string[]>;
 }

@@ -12,19 +12,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EvalTask } from '../../data/types.js';
-import { bootstrapMean, CONFIDENCE } from '../../eval/bootstrap.js';
-import { perSequenceScores, type SequenceScore } from '../../eval/per_sequence.js';
-import { buildDavisEvaluation, type GlobalMetrics } from '../../eval/report.js';
-import type { SequenceEvaluation } from '../../eval/sequence.js';
-import { zeroShotFloorSegmenter, ZERO_SHOT_FLOORS } from '../../models/baselines/index.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomic } from '../../utils/fs.js';
-import { openSplit } from '../run/datasets.js';
-import { evaluateModel } from '../run/evaluate_model.js';
-import { copyFirstOptions, copyFirstSegmenter } from '../run/floor.js';
-import { segmenterOf } from '../run/model_family.js';
-import { loadRun, openEvalSplit } from '../run/predict_dataset.js';
-import { inferenceOptionsOf } from '../run/run.js';
+import {
+  floorLabel,
+  groupedMean,
+  interval,
+  LEVEL,
+  meanOf,
+  scoreRunOnVideos,
+  scoreSweepOnVideos,
+  signed,
+  videoMean,
+  type RunVideoScore,
+  type VideoFloorScore,
+  type VideoScore,
+} from './score_videos.js';
 import type { SweepJobResult, Variant } from './sweep_results.js';
 
 export const REAL_VIDEO_FILE = 'real_video.json';
@@ -60,25 +63,9 @@ export function checkRealVideoRoot(real: RealRoot | null): void {
 /** The line an experiment logs when no folder is configured. */
 export const REAL_VIDEO_SKIPPED = 'real video: skipped (no DAVIS-2016 folder: set data.real_root, DAVIS2016_ROOT or DAVIS_ROOT to score the runs on one)';
 
-export interface RealScore {
-  task: EvalTask;
-  global: GlobalMetrics;
-  perSequence: SequenceScore[];
-}
-
-export interface RealRunScore extends RealScore {
-  index: number;
-  runDir: string;
-  /** Wall seconds of prediction (frame decoding included). */
-  predictSeconds: number;
-  frames: number;
-}
-
-export interface RealFloor extends RealScore {
-  name: 'copy_first' | (typeof ZERO_SHOT_FLOORS)[number];
-  /** [height, width] it predicted at ('native': each video's own resolution). */
-  size: [number, number] | 'native';
-}
+export type RealScore = VideoScore;
+export type RealRunScore = RunVideoScore;
+export type RealFloor = VideoFloorScore;
 
 export interface RealVideo {
   root: string;
@@ -92,62 +79,12 @@ export interface RealVideo {
   missing: { what: string; reason: string }[];
 }
 
+const source = (root: string, split: string) => ({ dataset: 'davis2016' as const, root, split, protocol: 'davis2016' as const });
+
 /** One run's saved model over the folder's split, with the task of its mode. */
 export async function scoreRunOnRealVideo(runDir: string, root: string, split = REAL_SPLIT): Promise<RealScore & { predictSeconds: number; frames: number }> {
-  const loaded = await loadRun(runDir);
-  try {
-    const { config, task } = loaded;
-    const opened = await openEvalSplit(config, 'davis2016', root, split, task);
-    const segmenter = segmenterOf(loaded.model, inferenceOptionsOf(config));
-    const timing = { seconds: 0, cpuSeconds: 0, frames: 0 };
-    const evaluation = await evaluateModel(segmenter, opened.sequences, {
-      task,
-      protocol: 'davis2016',
-      size: config.data.size,
-      threshold: config.eval.threshold,
-      warn: () => {},
-      timing,
-    });
-    segmenter.dispose();
-    return { task, global: evaluation.global, perSequence: perSequenceScores(evaluation), predictSeconds: timing.seconds, frames: timing.frames };
-  } finally {
-    loaded.model.dispose();
-  }
+  return scoreRunOnVideos(runDir, source(root, split));
 }
-
-/** Copy-first on the folder: each video at its own resolution, so the copied mask is the annotation's pixels. */
-async function copyFirstOnRealVideo(root: string, split: string): Promise<RealFloor> {
-  const dataset = await openSplit({ dataset: 'davis2016', root, on_error: 'raise' }, split, 'semi_supervised', 'eval');
-  const sequences: SequenceEvaluation[] = [];
-  for (const seq of dataset.sequences) {
-    const segmenter = copyFirstSegmenter(seq);
-    const one = await evaluateModel(segmenter, [seq], { task: 'semi_supervised', protocol: 'davis2016', ...copyFirstOptions(seq), warn: () => {} });
-    segmenter.dispose();
-    sequences.push(...one.sequences);
-  }
-  const evaluation = buildDavisEvaluation('semi_supervised', sequences);
-  return { name: 'copy_first', size: 'native', task: 'semi_supervised', global: evaluation.global, perSequence: perSequenceScores(evaluation) };
-}
-
-/** A non-learned zero-shot predictor on the folder, at the zero-shot runs' frame size. */
-async function zeroShotFloorOnRealVideo(
-  name: (typeof ZERO_SHOT_FLOORS)[number],
-  root: string,
-  split: string,
-  size: [number, number],
-  threshold: number,
-): Promise<RealFloor> {
-  const dataset = await openSplit({ dataset: 'davis2016', root, on_error: 'raise' }, split, 'unsupervised', 'eval');
-  const segmenter = zeroShotFloorSegmenter(name);
-  try {
-    const evaluation = await evaluateModel(segmenter, dataset.sequences, { task: 'unsupervised', protocol: 'davis2016', size, threshold, warn: () => {} });
-    return { name, size, task: 'unsupervised', global: evaluation.global, perSequence: perSequenceScores(evaluation) };
-  } finally {
-    segmenter.dispose();
-  }
-}
-
-const firstLine = (err: unknown): string => ((err as Error).message ?? String(err)).split('\n')[0]!;
 
 /**
  * Scores every finished run of a sweep and the floors on `real`'s split and writes
@@ -155,51 +92,9 @@ const firstLine = (err: unknown): string => ((err as Error).message ?? String(er
  * listed under `missing` with the reason rather than failing the report.
  */
 export async function writeRealVideo(sweepDir: string, jobs: SweepJobResult[], real: RealRoot, log: (line: string) => void = () => {}): Promise<RealVideo> {
-  const out: RealVideo = { root: real.root, from: real.from, split: REAL_SPLIT, protocol: 'davis2016', runs: [], floors: [], missing: [] };
-  const finished = jobs.filter((j) => j.results !== undefined);
-  if (finished.length > 0) {
-    const { initBackend } = await import('../../backend/index.js');
-    const { loadRunConfig } = await import('../../config/index.js');
-    await initBackend(loadRunConfig(finished[0]!.runDir).config.backend, { quiet: true });
-  }
-  let zeroShot: { size: [number, number]; threshold: number } | null = null;
-  for (const job of finished) {
-    try {
-      const score = await scoreRunOnRealVideo(job.runDir, real.root, REAL_SPLIT);
-      const run: RealRunScore = { index: job.index, runDir: job.runDir, ...score };
-      writeFileAtomic(
-        path.join(job.runDir, RUN_REAL_FILE),
-        `${JSON.stringify({ root: real.root, split: REAL_SPLIT, protocol: 'davis2016', ...score }, null, 2)}\n`,
-      );
-      out.runs.push(run);
-      if (score.task === 'unsupervised' && zeroShot === null) {
-        const { loadRunConfig } = await import('../../config/index.js');
-        const c = loadRunConfig(job.runDir).config;
-        zeroShot = { size: c.data.size, threshold: c.eval.threshold };
-      }
-      log(
-        `real video (${score.task}, ${real.root} ${REAL_SPLIT}): job ${job.index} J&F-Mean ${score.global['J&F-Mean'].toFixed(3)}, J-Mean ${score.global['J-Mean'].toFixed(3)} (${score.frames} frames predicted in ${score.predictSeconds.toFixed(0)} s)`,
-      );
-    } catch (err) {
-      out.missing.push({ what: `job ${job.index}`, reason: firstLine(err) });
-      log(`real video: job ${job.index} not scored: ${firstLine(err)}`);
-    }
-  }
-  const floors: [string, () => Promise<RealFloor>][] = [];
-  if (out.runs.some((r) => r.task === 'semi_supervised')) floors.push(['copy_first', () => copyFirstOnRealVideo(real.root, REAL_SPLIT)]);
-  if (zeroShot !== null) {
-    const z = zeroShot;
-    for (const name of ZERO_SHOT_FLOORS) floors.push([name, () => zeroShotFloorOnRealVideo(name, real.root, REAL_SPLIT, z.size, z.threshold)]);
-  }
-  for (const [name, compute] of floors) {
-    try {
-      const floor = await compute();
-      out.floors.push(floor);
-      log(`real video floor ${name} (${floor.task}): J&F-Mean ${floor.global['J&F-Mean'].toFixed(3)}, J-Mean ${floor.global['J-Mean'].toFixed(3)}`);
-    } catch (err) {
-      out.missing.push({ what: `floor ${name}`, reason: firstLine(err) });
-    }
-  }
+  const fields = { root: real.root, split: REAL_SPLIT, protocol: 'davis2016' as const };
+  const scores = await scoreSweepOnVideos(jobs, source(real.root, REAL_SPLIT), { runFile: RUN_REAL_FILE, fields, label: 'real video', log });
+  const out: RealVideo = { root: real.root, from: real.from, split: REAL_SPLIT, protocol: 'davis2016', ...scores };
   writeFileAtomic(path.join(sweepDir, REAL_VIDEO_FILE), `${JSON.stringify(out, null, 2)}\n`);
   return out;
 }
@@ -232,17 +127,7 @@ export interface RealVideoTable {
   rows: string[][];
 }
 
-const LEVEL = `${Math.round(CONFIDENCE * 100)}%`;
 const TASK_NAMES: Record<EvalTask, string> = { semi_supervised: 'semi-supervised', unsupervised: 'unsupervised foreground' };
-
-function interval(groups: number[][]): string {
-  const kept = groups.map((g) => g.filter((x) => Number.isFinite(x))).filter((g) => g.length > 0);
-  if (kept.length === 0) return '–';
-  const b = bootstrapMean(kept);
-  return `${b.mean.toFixed(3)} [${b.lo.toFixed(3)}, ${b.hi.toFixed(3)}]`;
-}
-
-const videoMean = (scores: SequenceScore[], key: 'jAndF' | 'j' | 'f'): number[] => scores.map((s) => s[key]);
 
 /**
  * The section's table: one row per variant (runs scored on the folder) and one per floor, with
@@ -259,7 +144,7 @@ export function realVideoTable(variants: Variant[], real: RealVideo, label: (v: 
     if (runs.length === 0) continue;
     const task = runs[0]!.task;
     const jf = runs.map((r) => videoMean(r.perSequence, 'jAndF'));
-    const mean = bootstrapMean(jf.map((g) => g.filter(Number.isFinite)).filter((g) => g.length > 0)).mean;
+    const mean = groupedMean(jf);
     rows.push([
       label(v),
       TASK_NAMES[task],
@@ -272,7 +157,7 @@ export function realVideoTable(variants: Variant[], real: RealVideo, label: (v: 
   }
   for (const f of real.floors) {
     rows.push([
-      `floor: ${f.name}${f.size === 'native' ? '' : ` (${f.size[0]}x${f.size[1]})`}`,
+      floorLabel(f),
       TASK_NAMES[f.task],
       '–',
       meanOf(videoMean(f.perSequence, 'jAndF')).toFixed(3),
@@ -287,13 +172,4 @@ export function realVideoTable(variants: Variant[], real: RealVideo, label: (v: 
     `Nothing was trained or chosen on these videos. Mean over seeds and videos (each video weighs the same) with a ${LEVEL} bootstrap interval over seeds, then videos. ` +
     `Floors: copy-first repeats the given first mask at each video's own resolution; empty and motion_blob are the non-learned zero-shot predictors, at the zero-shot runs' frame size.${missing}`;
   return { title: 'Real video (DAVIS-2016)', note, header, rows };
-}
-
-function meanOf(values: number[]): number {
-  const v = values.filter(Number.isFinite);
-  return v.length === 0 ? NaN : v.reduce((a, b) => a + b, 0) / v.length;
-}
-
-function signed(x: number): string {
-  return Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` : '–';
 }

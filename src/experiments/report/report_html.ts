@@ -27,6 +27,7 @@ import { sweepComparisons } from './comparisons.js';
 import { comparisonsHtml } from './report_comparisons.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 import { readRealVideo, realVideoTable } from './real_video.js';
+import { readSeenVideos, seenVideosTable } from './seen_videos.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -270,8 +271,12 @@ export async function renderHtmlReport(sweepDir: string, opts: HtmlReportOptions
     );
 
   const real = readRealVideo(sweepDir);
-  if (real !== null) {
-    const t = realVideoTable(variants, real, (v) => esc(names.get(v)!));
+  const seen = readSeenVideos(sweepDir);
+  const extra = [
+    ...(real === null ? [] : [realVideoTable(variants, real, (v) => esc(names.get(v)!))]),
+    ...(seen === null ? [] : [seenVideosTable(variants, seen, (v) => esc(names.get(v)!))]),
+  ];
+  for (const t of extra) {
     out.push(`<h2>${esc(t.title)}</h2><p class="note">${esc(t.note)}</p>`);
     out.push(
       table(

@@ -11,6 +11,7 @@ import { readSweepFloors } from './sweep_floors.js';
 import { floorRows, SELECTION_HEADER, SELECTION_NOTE, selectionRows, splitSentence } from './selection_table.js';
 import { hasSpeed, SPEED_HEADER, speedCells } from './speed_columns.js';
 import { readRealVideo, realVideoTable, type RealVideo } from './real_video.js';
+import { readSeenVideos, seenVideosTable, type SeenVideos } from './seen_videos.js';
 
 export function formatStat(s: Stat): string {
   if (s.n === 0) return '–';
@@ -21,7 +22,14 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-export function renderMarkdown(title: string, variants: Variant[], context?: string, comparisons?: ReportComparisons, real?: RealVideo | null): string {
+export function renderMarkdown(
+  title: string,
+  variants: Variant[],
+  context?: string,
+  comparisons?: ReportComparisons,
+  real?: RealVideo | null,
+  seen?: SeenVideos | null,
+): string {
   const parts = [`# ${title}`, ''];
   // Short labels (variant name, overrides not shared by all) when the comparisons computed them.
   const labelOf = (v: Variant): string => comparisons?.labels.get(v) ?? v.label;
@@ -65,6 +73,10 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
   if (compared !== '') parts.push('', compared);
   if (real !== undefined && real !== null) {
     const t = realVideoTable(variants, real, (v) => `\`${labelOf(v)}\``);
+    parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
+  }
+  if (seen !== undefined && seen !== null) {
+    const t = seenVideosTable(variants, seen, (v) => `\`${labelOf(v)}\``);
     parts.push('', `## ${t.title}`, '', t.note, '', table(t.header, t.rows));
   }
   // What the means hide (frame 0, objects found by rank, per object count): src/eval/breakdown.ts.
@@ -114,6 +126,7 @@ export function renderMarkdown(title: string, variants: Variant[], context?: str
 export function writeSweepReport(sweepDir: string, title: string, context?: string): string {
   const variants = groupVariants(readSweep(sweepDir));
   const file = path.join(sweepDir, 'report.md');
-  writeFileAtomic(file, renderMarkdown(title, variants, context, sweepComparisons(variants, readSweepFloors(sweepDir)), readRealVideo(sweepDir)));
+  const comparisons = sweepComparisons(variants, readSweepFloors(sweepDir));
+  writeFileAtomic(file, renderMarkdown(title, variants, context, comparisons, readRealVideo(sweepDir), readSeenVideos(sweepDir)));
   return file;
 }

@@ -16,6 +16,7 @@ import { readSweepFloors } from './sweep_floors.js';
 import { PAPER_CONTEXT } from './paper_context.js';
 import { renderMarkdown } from './report_md.js';
 import { readRealVideo } from './real_video.js';
+import { readSeenVideos } from './seen_videos.js';
 import { readSweepInfo, shellQuote } from './sweep_info.js';
 import type { RunResults } from '../run/run.js';
 import { groupVariants, readSweep, type SweepJobResult } from './sweep_results.js';
@@ -97,7 +98,7 @@ export function renderResultsMarkdown(sweepDir: string, opts: ResultsMarkdownOpt
     ['training', lengthNote(config, name, opts.configDir ?? 'configs')],
   ]);
   const comparisons = sweepComparisons(variants, readSweepFloors(sweepDir), opts.configDir ?? 'configs');
-  let body = renderMarkdown(`Results: ${name}`, variants, PAPER_CONTEXT[name], comparisons, readRealVideo(sweepDir));
+  let body = renderMarkdown(`Results: ${name}`, variants, PAPER_CONTEXT[name], comparisons, readRealVideo(sweepDir), readSeenVideos(sweepDir));
   // The per-sequence table stays in the sweep's own report.md; here it would drown the summary.
   body = body.replace(/\n## Per sequence[^\n]*\n[\s\S]*?(?=\n## |$)/, '\n');
   const [title, ...rest] = body.split('\n');
@@ -148,7 +149,12 @@ export function portableSummary(sweepDir: string): string {
   // The real-video folder by name only: where it lies on this machine says nothing to a reader.
   const portableReal =
     real === null ? {} : { real: { ...real, root: path.basename(real.root), runs: real.runs.map((r) => ({ ...r, runDir: path.basename(r.runDir) })) } };
-  return `${JSON.stringify({ jobs: summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) })), ...(floors === null ? {} : floors), ...portableReal }, null, 2)}\n`;
+  // The training-setting videos likewise: the folder by name, run folders relative to the sweep.
+  const seen = readSeenVideos(sweepDir);
+  const portableSeen =
+    seen === null ? {} : { seen: { ...seen, root: path.basename(seen.root), runs: seen.runs.map((r) => ({ ...r, runDir: path.basename(r.runDir) })) } };
+  const jobs = summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) }));
+  return `${JSON.stringify({ jobs, ...(floors === null ? {} : floors), ...portableReal, ...portableSeen }, null, 2)}\n`;
 }
 
 /** The provenance table of a results page: the lines of the first table whose header is `| | |`. */

@@ -24,18 +24,13 @@ import type { DavisProtocol } from '../../eval/davis2016.js';
 import { ConfigError } from '../../utils/errors.js';
 
 /** True when `root` already holds a complete generated dataset (every split's list). */
-function syntheticReady(root: string): boolean {
-  return ['train', 'val', 'test'].every((s) => fs.existsSync(path.join(root, 'ImageSets', '2017', `${s}.txt`)));
+function syntheticReady(root: string, splits: readonly string[] = ['train', 'val', 'test']): boolean {
+  return splits.every((s) => fs.existsSync(path.join(root, 'ImageSets', '2017', `${s}.txt`)));
 }
 
-/**
- * Generates the synthetic dataset at data.root unless it is there. Safe when two runs start at
- * once: the generator writes to a temporary folder and renames it, and the loser of that race
- * uses the winner's (identical, same seed) dataset.
- */
-export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean> {
-  if (data.dataset !== 'synthetic') return false;
-  const wanted = {
+/** The generator's options for data.synth and data.size (everything but where it goes). */
+function synthOptionsOf(data: DataConfig) {
+  return {
     trainVideos: data.synth.train_videos,
     valVideos: data.synth.val_videos,
     testVideos: data.synth.test_videos,
@@ -47,6 +42,16 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     variety: varietyOf(data.synth.variety),
     ...(data.synth.photos === null ? {} : { photos: { dir: data.synth.photos, effects: data.synth.photo_effects as Partial<PhotoEffects> } }),
   };
+}
+
+/**
+ * Generates the synthetic dataset at data.root unless it is there. Safe when two runs start at
+ * once: the generator writes to a temporary folder and renames it, and the loser of that race
+ * uses the winner's (identical, same seed) dataset.
+ */
+export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean> {
+  if (data.dataset !== 'synthetic') return false;
+  const wanted = synthOptionsOf(data);
   if (syntheticReady(data.root)) {
     checkSameSynthetic(data.root, wanted);
     return false;
@@ -57,6 +62,53 @@ export async function ensureSyntheticDataset(data: DataConfig): Promise<boolean>
     if (!syntheticReady(data.root)) throw err;
   }
   return true;
+}
+
+/** The list of the training-setting videos (docs/protocol.md, "Training-setting videos"). */
+export const SEEN_SPLIT = 'seen';
+
+/** Where the training-setting videos of a run's data go: a folder beside data.root. */
+export function seenDatasetRoot(data: Pick<DataConfig, 'root'>): string {
+  return `${data.root.replace(/[/\\]+$/, '')}-seen`;
+}
+
+/**
+ * The options of `videos` held-out videos of the training setting: the run's generator, seed and
+ * setting, no training, val or test videos, so nothing about the run's own dataset changes.
+ */
+function seenOptionsOf(data: DataConfig, videos: number) {
+  return { ...synthOptionsOf(data), trainVideos: 0, valVideos: 0, testVideos: 0, seenVideos: videos };
+}
+
+const SEEN_KEY = 'report.seen_videos';
+
+/**
+ * Refuses (one line) an existing training-setting folder made with other options than the run's
+ * data and `videos` ask for; nothing is generated. Called before training, so a sweep does not
+ * find out after hours.
+ */
+export function checkSeenDataset(data: DataConfig, videos: number): void {
+  if (data.dataset !== 'synthetic') {
+    throw new ConfigError(`${SEEN_KEY}=${videos} needs synthetic data (data.dataset is ${data.dataset}); set ${SEEN_KEY}=0`);
+  }
+  const root = seenDatasetRoot(data);
+  if (syntheticReady(root, [SEEN_SPLIT])) checkSameSynthetic(root, seenOptionsOf(data, videos), SEEN_KEY);
+}
+
+/**
+ * Generates `videos` training-setting videos (split `seen`) into seenDatasetRoot(data) unless they
+ * are there (same race rule as ensureSyntheticDataset). Returns the folder.
+ */
+export async function ensureSeenDataset(data: DataConfig, videos: number): Promise<{ root: string; generated: boolean }> {
+  checkSeenDataset(data, videos);
+  const root = seenDatasetRoot(data);
+  if (syntheticReady(root, [SEEN_SPLIT])) return { root, generated: false };
+  try {
+    await generateSyntheticDataset({ out: root, ...seenOptionsOf(data, videos) });
+  } catch (err) {
+    if (!syntheticReady(root, [SEEN_SPLIT])) throw err;
+  }
+  return { root, generated: true };
 }
 
 /** data.synth.variety → the generator's options (kind names are checked by the generator). */
@@ -76,7 +128,7 @@ function varietyOf(v: DataConfig['synth']['variety']): SynthVariety | undefined 
  * An existing generated dataset must have been made with the requested settings; otherwise a
  * changed data.synth.* or data.size would silently train on the old videos.
  */
-function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void {
+function checkSameSynthetic(root: string, wanted: Record<string, unknown>, seenKey?: string): void {
   const file = path.join(root, 'synth.json');
   if (!fs.existsSync(file)) return;
   const made = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -87,8 +139,11 @@ function checkSameSynthetic(root: string, wanted: Record<string, unknown>): void
   const differing = Object.keys(wanted).filter((k) => JSON.stringify(made[k]) !== JSON.stringify(wanted[k]));
   if (differing.length > 0) {
     throw new ConfigError(
-      `data.root=${root} holds a synthetic dataset generated with different ${differing.join(', ')} than data.synth/data.size ask for; ` +
-        'point data.root at another folder (or delete this one) to generate the requested videos',
+      seenKey === undefined
+        ? `data.root=${root} holds a synthetic dataset generated with different ${differing.join(', ')} than data.synth/data.size ask for; ` +
+          'point data.root at another folder (or delete this one) to generate the requested videos'
+        : `${seenKey}: ${root} holds training-setting videos generated with different ${differing.join(', ')} than data.synth/data.size and ${seenKey} ask for; ` +
+          'delete it to generate the requested videos',
     );
   }
 }

@@ -202,7 +202,7 @@ function preflight(composed: ComposedConfig, runDir: string, options: RunOptions
 }
 
 /** Config keys that may change between an interrupted run and its resumption (they do not change what is computed). */
-const RESUMABLE_CHANGES = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher\./, /^sweep\./];
+const RESUMABLE_CHANGES = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher\./, /^sweep\./, /^report\./];
 
 function checkSameConfig(composed: ComposedConfig, runDir: string): void {
   if (!fs.existsSync(path.join(runDir, HYDRA_SUBDIR, 'config.yaml'))) return;
