@@ -15,7 +15,7 @@ import { setFusedKernelsDisabled, setFusedKernelsEnabled } from '../src/backend/
 import { BATCH_NORM_TRAIN, MOVING_MOMENTS } from '../src/backend/fused_kernels/batch_norm_train.js';
 import { RELU_GRAD } from '../src/backend/fused_kernels/broadcast_grads.js';
 import { NORMALIZE_INPUT } from '../src/backend/fused_kernels/normalize_input.js';
-import { CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
+import { CONV_LSTM_RESIZE_STEP, CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
 import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { composeConfig } from '../src/config/index.js';
 import { experimentJobs } from '../src/experiments/launch/experiment.js';
@@ -366,7 +366,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   // pairwise gradient sums, to time the step without this project's one-node ops.
   const stepOpsOff = process.env.BENCH_STEP_OPS === '0';
   if (stepOpsOff || job.unfused === true) {
-    setFusedKernelsDisabled([CONV_LSTM_STEP, CONV2D_GRAD], true);
+    setFusedKernelsDisabled([CONV_LSTM_STEP, CONV_LSTM_RESIZE_STEP, CONV2D_GRAD], true);
     setGradientSums(false);
   }
   if (job.unfused === true) setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);

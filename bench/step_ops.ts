@@ -1,21 +1,25 @@
 /**
- * The main job's trainer step with and without the one-node ops (the ConvLSTM step and the
- * convolutions with one-kernel gradients) and the summed gradients (docs/speed.md, "One tape node
- * per ConvLSTM step and per convolution"), alternating in one process: process CPU ms per step
- * (less disturbed than wall time on a shared machine, and the same JIT state and heap for both),
- * and tf.profile's kernel calls per step. Values are the same bit for bit both ways (tests), so
- * only the cost is compared. wasm with the oneDNN addon where it is built, one OpenMP thread.
+ * The main job's trainer step with and without a group of this project's step fusions,
+ * alternating in one process: process CPU ms per step (less disturbed than wall time on a shared
+ * machine, and the same JIT state and heap for both), and tf.profile's kernel calls per step.
+ * Values are the same bit for bit both ways (tests), so only the cost is compared. wasm with the
+ * oneDNN addon where it is built, one OpenMP thread. The groups (docs/speed.md):
+ * - `decoder` (default): the level above's upsampling inside the ConvLSTM step op ("The decoder's
+ *   upsampling inside the step op"); without it, today's path before that change;
+ * - `one_node`: the one-node ConvLSTM step and convolutions and the summed gradients ("One tape
+ *   node per ConvLSTM step and per convolution"), with the later fusions off in both.
  *
  * Usage: npm run bench -- step_ops
- *   env: BENCH_STEP_OPS_ROUNDS=10 (rounds; each runs both, the order alternating),
- *        BENCH_STEP_OPS_STEPS=4 (steps per variant and round), BENCH_ONLY=zero|one
+ *   env: BENCH_STEP_OPS_CHANGE=decoder|one_node, BENCH_STEP_OPS_ROUNDS=10 (rounds; each runs both,
+ *        the order alternating), BENCH_STEP_OPS_STEPS=4 (steps per variant and round),
+ *        BENCH_ONLY=zero|one
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { setGradientSums } from '../src/backend/gradient_sums.js';
 import { setFusedKernelsDisabled } from '../src/backend/fused_kernels/index.js';
-import { CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
+import { CONV_LSTM_RESIZE_STEP, CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
 import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { RVOSModel } from '../src/models/index.js';
@@ -24,7 +28,19 @@ import { InThreadGradients } from '../src/train/parallel/gradients.js';
 import { Rng } from '../src/utils/rng.js';
 import { randomBatch, settingOf, trainStep, type SettingName } from './_speed_job.js';
 
+/** The fusions after the one-node ops, switched as one group. */
+const DECODER_FUSIONS = [CONV_LSTM_RESIZE_STEP];
+
+type Change = 'decoder' | 'one_node';
+const change: Change = (process.env.BENCH_STEP_OPS_CHANGE ?? 'decoder') as Change;
+if (change !== 'decoder' && change !== 'one_node') throw new Error(`BENCH_STEP_OPS_CHANGE must be decoder or one_node, got '${change}'`);
+
 function useStepOps(on: boolean): void {
+  if (change === 'decoder') {
+    setFusedKernelsDisabled(DECODER_FUSIONS, !on);
+    return;
+  }
+  setFusedKernelsDisabled(DECODER_FUSIONS, true);
   setGradientSums(on);
   setFusedKernelsDisabled([CONV_LSTM_STEP, CONV2D_GRAD], !on);
 }
@@ -55,11 +71,12 @@ async function measure(setting: SettingName, rounds: number, steps: number): Pro
     }
   }
   useStepOps(true);
+  setFusedKernelsDisabled(DECODER_FUSIONS, false);
   console.log(`\n${setting}: ${rounds} rounds x ${steps} steps each way, load ${os.loadavg()[0]!.toFixed(1)}`);
   for (const v of ['base', 'new'] as const) {
-    const label = v === 'base' ? 'without the one-node ops' : 'with them';
+    const label = `${v === 'base' ? 'without' : 'with'} the ${change === 'decoder' ? 'decoder fusions' : 'one-node ops'}`;
     console.log(
-      `  ${label.padEnd(26)} CPU ms/step median ${median(cpu[v]).toFixed(1)}, min ${Math.min(...cpu[v]).toFixed(1)} ` +
+      `  ${label.padEnd(28)} CPU ms/step median ${median(cpu[v]).toFixed(1)}, min ${Math.min(...cpu[v]).toFixed(1)} ` +
         `(rounds: ${cpu[v].map((x) => x.toFixed(0)).join(' ')}); ${calls[v]} kernel calls per step`,
     );
   }
@@ -71,7 +88,7 @@ async function measure(setting: SettingName, rounds: number, steps: number): Pro
 
 process.env.RVOS_NATIVE_THREADS ??= '1';
 await initBackend('wasm', { quiet: true });
-console.log(`backend wasm, ${nativeStatus().active ? 'oneDNN addon' : `no addon (${nativeStatus().reason})`}`);
+console.log(`backend wasm, ${nativeStatus().active ? 'oneDNN addon' : `no addon (${nativeStatus().reason})`}; change: ${change}`);
 const rounds = Number(process.env.BENCH_STEP_OPS_ROUNDS ?? 10);
 const steps = Number(process.env.BENCH_STEP_OPS_STEPS ?? 4);
 const only = process.env.BENCH_ONLY;

@@ -69,6 +69,12 @@ export interface CellStepInputs {
   spatial?: { h: tf.Tensor4D; c: tf.Tensor4D } | null;
   /** h of the same slot at the previous frame; only read when temporalState. */
   temporal?: tf.Tensor4D | null;
+  /**
+   * [h, w]: the first input part is first resized to this size, bilinearly with aligned corners
+   * (tf.image.resizeBilinear(x, size, true); the decoder's upsampling of the level above's h). With
+   * a shared gate input it runs inside the step's one op (src/layers/conv_lstm_step.ts).
+   */
+  resizeFirst?: [number, number] | null;
 }
 
 /**
@@ -176,9 +182,12 @@ export class ConvLSTMCell extends tfl.layers.Layer {
     const xParts: readonly tf.Tensor4D[] = x === null ? [] : Array.isArray(x) ? x : [x as tf.Tensor4D];
     if (xParts.length === 0 && shared === undefined) throw new Error(`ConvLSTMCell ${this.name}: step needs an input or a shared gate input`);
     if (!this.built) this.build([...xParts[0]!.shape.slice(0, 3), xParts.reduce((n, p) => n + p.shape[3], 0)]);
+    const resize = inputs.resizeFirst ?? null;
+    if (resize !== null && xParts.length === 0) throw new Error(`ConvLSTMCell ${this.name}: resizeFirst needs an input part`);
     return tf.tidy(() => {
-      const [b, hh, ww] = xParts[0]?.shape ?? shared!.gates.shape;
-      const parts = [...xParts, ...this.stateParts([b, hh, ww], inputs)];
+      const [b, hh, ww] = shared?.gates.shape ?? [xParts[0]!.shape[0], ...(resize ?? [xParts[0]!.shape[1], xParts[0]!.shape[2]])];
+      const inputParts = resize !== null && shared === undefined ? [tf.image.resizeBilinear(xParts[0]!, resize, true), ...xParts.slice(1)] : xParts;
+      const parts = [...inputParts, ...this.stateParts([b, hh, ww], inputs)];
       const cSpatial = this.spatialState ? (inputs.spatial?.c ?? null) : null;
       const rows = parts.reduce((n, p) => n + p.shape[3], 0);
       if (shared === undefined) {
@@ -187,7 +196,7 @@ export class ConvLSTMCell extends tfl.layers.Layer {
         return lstmGates(z, null, cSpatial);
       }
       if (parts.length === 0) return lstmGates(shared.gates, null, cSpatial);
-      return convLstmStep(parts, this.leadingRows(shared.restKernel, rows), shared.gates, cSpatial);
+      return convLstmStep(parts, this.leadingRows(shared.restKernel, rows), shared.gates, cSpatial, resize);
     });
   }
 

@@ -126,15 +126,16 @@ export class RVOSDecoder {
     let prevH: tf.Tensor4D | null = null;
     this.cells.forEach((cell, k) => {
       const skip = frame.skips[k]!;
-      const up = prevH === null ? null : tf.image.resizeBilinear(prevH, [skip.shape[1], skip.shape[2]], true);
-      // The per-slot input channels as parts, concatenated once with the states by the cell.
-      const input = [...(up === null ? [] : [up]), ...(extra?.[k] ?? [])];
+      // The per-slot input channels as parts, concatenated once with the states by the cell; the
+      // level above's h is upsampled to the skip's size by the cell's step (one op with it).
+      const input = [...(prevH === null ? [] : [prevH]), ...(extra?.[k] ?? [])];
       const state = cell.step(
         input.length === 0 ? null : input,
         {
           mask: masks?.[k] ?? null,
           spatial: this.usesSpatial ? (spatial?.[k] ?? null) : null,
           temporal: this.usesTemporal ? (temporal?.[k] ?? null) : null,
+          resizeFirst: prevH === null ? null : [skip.shape[1], skip.shape[2]],
         },
         frame.shared[k],
       );
