@@ -17,6 +17,7 @@ import {
   objectnessLoss,
   slotBalancedMean,
   softIoULossPerPair,
+  softIoUWeightedMean,
   weightedMean,
 } from '../models/losses.js';
 import { largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
@@ -111,7 +112,11 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
     );
     const holdsObject = tf.tensor2d(holds, [batchSize, slots]);
     const maskMean = options.slotBalance === true ? slotBalancedMean : weightedMean;
-    maskTerms.push(maskMean(softIoULossPerPair(out.logits, targets), holdsObject));
+    maskTerms.push(
+      options.slotBalance === true
+        ? slotBalancedMean(softIoULossPerPair(out.logits, targets), holdsObject)
+        : softIoUWeightedMean(out.logits, targets, holdsObject),
+    );
     if (maskBceWeight > 0) maskBceTerms.push(maskMean(maskBCELossPerPair(out.logits, targets), holdsObject));
     if (options.emptySlotWeight > 0) {
       emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), tf.sub(1, holdsObject) as tf.Tensor2D));

@@ -19,6 +19,7 @@ import { conv2dGradKernelConfigs } from './conv2d_grad.js';
 import { convLstmStepKernelConfigs } from './conv_lstm_step.js';
 import { lstmGatesKernelConfigs } from './lstm_gates.js';
 import { normalizeInputKernelConfigs } from './normalize_input.js';
+import { softIoUMeanKernelConfigs } from './soft_iou_mean.js';
 
 export { hasFusedKernel, setFusedKernelsDisabled, setFusedKernelsEnabled } from './availability.js';
 
@@ -39,6 +40,7 @@ export function registerFusedKernels(): void {
     ...batchNormTrainKernelConfigs(),
     ...broadcastGradKernelConfigs(),
     ...normalizeInputKernelConfigs(),
+    ...softIoUMeanKernelConfigs(),
   ];
   for (const config of kernels) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
