@@ -77,7 +77,7 @@ async function measure(setting: SettingName, rounds: number, steps: number): Pro
   for (const v of ['base', 'new'] as const) {
     const label = `${v === 'base' ? 'without' : 'with'} the ${change === 'resize_iou' ? 'resize and IoU ops' : 'one-node ops'}`;
     console.log(
-      `  ${label.padEnd(28)} CPU ms/step median ${median(cpu[v]).toFixed(1)}, min ${Math.min(...cpu[v]).toFixed(1)} ` +
+      `  ${label.padEnd(31)} CPU ms/step median ${median(cpu[v]).toFixed(1)}, min ${Math.min(...cpu[v]).toFixed(1)} ` +
         `(rounds: ${cpu[v].map((x) => x.toFixed(0)).join(' ')}); ${calls[v]} kernel calls per step`,
     );
   }

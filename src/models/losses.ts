@@ -4,7 +4,7 @@
  * Shapes: masks and logits are [B, H, W, S] (one channel per object slot); per-pair results are [B, S].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { softIoUMean } from '../layers/soft_iou_mean.js';
+import { softIoUMeans, type SoftIoUMeans } from '../layers/soft_iou_mean.js';
 
 /** RVOS's soft-IoU smoothing term (imatge-upc/rvos, utils/utils.py: 1e-6 in the denominator). */
 export const SOFT_IOU_EPSILON = 1e-6;
@@ -24,12 +24,16 @@ export function softIoULossPerPair(logits: tf.Tensor4D, targets: tf.Tensor4D): t
 }
 
 /**
- * weightedMean(softIoULossPerPair(logits, targets), weights): the soft-IoU term of a frame, as
- * one op on wasm and cpu (src/layers/soft_iou_mean.ts; the same value and logits gradient bit for
- * bit). No gradient flows to the targets or the weights.
+ * The soft-IoU term of a frame, weightedMean(softIoULossPerPair(logits, targets), weights), and
+ * with `emptyWeights` the empty-slot term weightedMean(emptyMaskLossPerPair(logits),
+ * emptyWeights), as one op on wasm and cpu (src/layers/soft_iou_mean.ts; the same values and
+ * logits gradient bit for bit). No gradient flows to the targets or the weights.
  */
-export function softIoUWeightedMean(logits: tf.Tensor4D, targets: tf.Tensor4D, weights: tf.Tensor2D): tf.Scalar {
-  return softIoUMean(logits, targets, weights, SOFT_IOU_EPSILON, () => tf.tidy(() => weightedMean(softIoULossPerPair(logits, targets), weights)));
+export function softIoUAndEmptyMeans(logits: tf.Tensor4D, targets: tf.Tensor4D, weights: tf.Tensor2D, emptyWeights: tf.Tensor2D | null): SoftIoUMeans {
+  return softIoUMeans(logits, targets, weights, emptyWeights, SOFT_IOU_EPSILON, () => ({
+    iou: weightedMean(softIoULossPerPair(logits, targets), weights),
+    empty: emptyWeights === null ? null : weightedMean(emptyMaskLossPerPair(logits), emptyWeights),
+  }));
 }
 
 /**

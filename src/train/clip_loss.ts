@@ -17,7 +17,7 @@ import {
   objectnessLoss,
   slotBalancedMean,
   softIoULossPerPair,
-  softIoUWeightedMean,
+  softIoUAndEmptyMeans,
   weightedMean,
 } from '../models/losses.js';
 import { largestFirst, matchSlots, softIoUCostMatrix } from './slot_matching.js';
@@ -112,14 +112,16 @@ export function clipLoss<S>(model: ClipModel<S>, batch: ClipBatch, options: Clip
     );
     const holdsObject = tf.tensor2d(holds, [batchSize, slots]);
     const maskMean = options.slotBalance === true ? slotBalancedMean : weightedMean;
-    maskTerms.push(
-      options.slotBalance === true
-        ? slotBalancedMean(softIoULossPerPair(out.logits, targets), holdsObject)
-        : softIoUWeightedMean(out.logits, targets, holdsObject),
-    );
-    if (maskBceWeight > 0) maskBceTerms.push(maskMean(maskBCELossPerPair(out.logits, targets), holdsObject));
-    if (options.emptySlotWeight > 0) {
-      emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), tf.sub(1, holdsObject) as tf.Tensor2D));
+    const emptyWeights = options.emptySlotWeight > 0 ? (tf.sub(1, holdsObject) as tf.Tensor2D) : null;
+    if (options.slotBalance !== true && maskBceWeight === 0) {
+      // The soft-IoU and empty-slot terms as one op (the same values and gradients).
+      const terms = softIoUAndEmptyMeans(out.logits, targets, holdsObject, emptyWeights);
+      maskTerms.push(terms.iou);
+      if (terms.empty !== null) emptyTerms.push(terms.empty);
+    } else {
+      maskTerms.push(maskMean(softIoULossPerPair(out.logits, targets), holdsObject));
+      if (maskBceWeight > 0) maskBceTerms.push(maskMean(maskBCELossPerPair(out.logits, targets), holdsObject));
+      if (emptyWeights !== null) emptyTerms.push(weightedMean(emptyMaskLossPerPair(out.logits), emptyWeights));
     }
     if (options.objectnessWeight > 0 && out.objectness !== null) {
       objectnessTerms.push(objectnessLoss(out.objectness, holdsObject, options.objectnessPositiveWeight ?? 1));

@@ -1,23 +1,26 @@
 /**
- * The clip loss's soft-IoU term of one frame as one kernel forward and one backward (a
- * training-speed measure):
+ * The clip loss's soft-IoU term of one frame, and optionally its empty-slot term, as one kernel
+ * forward and one backward (a training-speed measure):
  *   p = σ(logits),  I = Σ_hw p·y,  U = Σ_hw (p + y − p·y),  l = 1 − I / (U + ε)   per (b, s),
- *   loss = Σ l·w / max(Σ w, 1)
- * (src/models/losses.ts: weightedMean(softIoULossPerPair(logits, y), w)). As ops that is 14
- * kernels forward and about 25 backward, each an engine call with a tape node, two of them
- * broadcasting multiplications of the full mask size (the sums' gradients).
+ *   loss = Σ l·w / max(Σ w, 1),   empty = Σ mean_hw(p)·v / max(Σ v, 1)
+ * (src/models/losses.ts: weightedMean(softIoULossPerPair(logits, y), w) and
+ * weightedMean(emptyMaskLossPerPair(logits), v)). As ops these are 14 and 8 kernels forward and
+ * about 25 and 12 backward, each an engine call with a tape node, several of them passes over the
+ * full mask size (the sums' broadcast gradients, σ's gradient twice, their sum).
  *
  * σ is the backend's own Sigmoid kernel (XNNPACK's on wasm, not Math.exp); everything else is the
  * same float32 operations as the ops and their tfjs-core gradients, in the same order: each
- * elementwise result rounded to float32 (Math.fround), the sums over pixels and over pairs taken in
- * the order the backend's Sum takes them (wasm: a float32 running sum from 0, as the built-in and
- * the addon's kernels; cpu: a double running sum rounded once, as tfjs-backend-cpu), the
- * gradients of a tensor used twice added as the back-propagation adds them. So the loss and the
+ * elementwise result rounded to float32 (Math.fround), the sums and means over pixels and over
+ * pairs taken as the backend's Sum and Mean take them (wasm: a float32 running sum from 0, the
+ * mean that sum divided by the count, as the built-in and the addon's kernels; cpu: a double
+ * running sum rounded once, the mean a sum of x / n, as tfjs-backend-cpu), and the two gradients
+ * of a tensor used twice added once (two terms: the order does not matter). So the losses and the
  * gradient are the same bit for bit (tests/layers/soft_iou_mean.test.ts).
  *
- * Forward inputs [logits [B, H, W, S], targets [B, H, W, S], weights [B, S]] → [loss [], p, I, U + ε,
- * max(Σw, 1) []] (the last four for the backward kernel). Backward inputs [p, targets, weights, I,
- * U + ε, max(Σw, 1), dloss] → [dlogits]. The op is src/layers/soft_iou_mean.ts.
+ * Forward inputs [logits [B, H, W, S], targets [B, H, W, S], w [B, S], v [B, S]?] → [loss [], p, I,
+ * U + ε, max(Σw, 1) [], empty []?, max(Σv, 1) []?] (p, I, U + ε and the maxima for the backward
+ * kernel). Backward inputs [p, targets, w, I, U + ε, max(Σw, 1), v?, max(Σv, 1)?, dloss, dempty?]
+ * → [dlogits]. The op is src/layers/soft_iou_mean.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKernelBackend } from './kernel_io.js';
@@ -25,9 +28,11 @@ import { floatKernelIO, fusedKernelConfigs, type FusedKernelArgs, type FusedKern
 export const SOFT_IOU_MEAN = 'RvosSoftIoUMean';
 export const SOFT_IOU_MEAN_GRAD = 'RvosSoftIoUMeanGrad';
 
-/** The soft IoU's ε (src/models/losses.ts SOFT_IOU_EPSILON) as the float32 scalar tf.add makes of it. */
 export interface SoftIoUMeanAttrs {
+  /** The soft IoU's ε (src/models/losses.ts SOFT_IOU_EPSILON; used as the float32 scalar tf.add makes of it). */
   epsilon: number;
+  /** Whether the empty-slot term (and its weights v) is computed too. */
+  hasEmpty: boolean;
 }
 
 const f = Math.fround;
@@ -38,17 +43,22 @@ function sums(backendName: FusedKernelBackend, n: number): Float32Array | Float6
 }
 
 function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
-  const [logits, targets, weights] = args.inputs as unknown as tf.TensorInfo[];
-  const { epsilon } = args.attrs as unknown as SoftIoUMeanAttrs;
+  const [logits, targets, weights, emptyWeights] = args.inputs as unknown as tf.TensorInfo[];
+  const { epsilon, hasEmpty } = args.attrs as unknown as SoftIoUMeanAttrs;
   const [b, h, w, s] = logits!.shape;
   const pairs = b! * s!;
   const pixels = h! * w!;
+  const n = f(pixels);
   const io = floatKernelIO(backendName, args.backend);
   const p = io.unary(tf.Sigmoid, logits!);
   const eps = f(epsilon);
-  const outs = io.compute([p, targets!, weights!], [[], [b!, s!], [b!, s!], []], ([pv, yv, wv], [loss, inter, den, countMax]) => {
+  const inputs = [p, targets!, weights!, ...(hasEmpty ? [emptyWeights!] : [])];
+  const shapes = [[], [b!, s!], [b!, s!], [], ...(hasEmpty ? [[], []] : [])];
+  const outs = io.compute(inputs, shapes, ([pv, yv, wv, vv], [loss, inter, den, countMax, empty, emptyCountMax]) => {
     const iSum = sums(backendName, pairs);
     const uSum = sums(backendName, pairs);
+    const pSum = sums(backendName, hasEmpty ? pairs : 0);
+    const cpu = backendName === 'cpu';
     for (let bi = 0, i = 0; bi < b!; bi++) {
       const row = bi * s!;
       for (let q = 0; q < pixels; q++) {
@@ -56,6 +66,7 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
           const py = f(pv![i]! * yv![i]!);
           iSum[row + si] += py;
           uSum[row + si] += f(f(pv![i]! + yv![i]!) - py);
+          if (hasEmpty) pSum[row + si] += cpu ? f(pv![i]! / n) : pv![i]!;
         }
       }
     }
@@ -70,20 +81,36 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
     }
     countMax![0] = Math.max(f(count[0]!), 1);
     loss![0] = f(f(total[0]!) / countMax![0]!);
+    if (!hasEmpty) return;
+    total[0] = 0;
+    count[0] = 0;
+    for (let k = 0; k < pairs; k++) {
+      const mean = cpu ? f(pSum[k]!) : f(pSum[k]! / n);
+      total[0] += f(mean * vv![k]!);
+      count[0] += vv![k]!;
+    }
+    emptyCountMax![0] = Math.max(f(count[0]!), 1);
+    empty![0] = f(f(total[0]!) / emptyCountMax![0]!);
   });
-  return [outs[0]!, p, outs[1]!, outs[2]!, outs[3]!];
+  return [outs[0]!, p, ...outs.slice(1)];
 }
 
 function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.TensorInfo[] {
-  const [p, targets, weights, inter, den, countMax, dy] = args.inputs as unknown as tf.TensorInfo[];
+  const list = args.inputs as unknown as tf.TensorInfo[];
+  const { hasEmpty } = args.attrs as unknown as SoftIoUMeanAttrs;
+  const [p, targets] = list;
   const [b, h, w, s] = p!.shape;
   const pixels = h! * w!;
+  const n = f(pixels);
   const io = floatKernelIO(backendName, args.backend);
-  return io.compute([p!, targets!, weights!, inter!, den!, countMax!, dy!], [p!.shape], ([pv, yv, wv, iv, dv, mv, dyv], [dl]) => {
+  return io.compute(list, [p!.shape], ([pv, yv, wv, iv, dv, mv, ...rest], [dl]) => {
+    const [vv, mvE, dyv, dyE] = hasEmpty ? rest : [undefined, undefined, ...rest];
     const pairs = b! * s!;
-    // Per pair: the gradients of U (dU) and of p·y (dI − dU: its two uses, the intersection and the union).
+    // Per pair: the gradients of U (dU), of p·y (dI − dU: its two uses, the intersection and the
+    // union) and of σ's output through the empty term's mean (dq).
     const dU = new Float32Array(pairs);
     const dPy = new Float32Array(pairs);
+    const dq = new Float32Array(pairs);
     // total / max(count, 1) → Σ(l·w) → l·w → 1 − r → I / den → U + ε.
     const dTotal = f(dyv![0]! / mv![0]!);
     for (let k = 0; k < pairs; k++) {
@@ -92,14 +119,21 @@ function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Te
       dU[k] = -f(f(dr * iv![k]!) / f(dv![k]! * dv![k]!));
       dPy[k] = f(-dU[k]! + dI);
     }
+    if (hasEmpty) {
+      // total / max(count, 1) → Σ(m·v) → m·v → mean over pixels.
+      const dEmpty = f(dyE![0]! / mvE![0]!);
+      for (let k = 0; k < pairs; k++) dq[k] = f(f(dEmpty * vv![k]!) / n);
+    }
     for (let bi = 0, i = 0; bi < b!; bi++) {
       const row = bi * s!;
       for (let q = 0; q < pixels; q++) {
         for (let si = 0; si < s!; si++, i++) {
           const k = row + si;
-          // p's gradient from p + y and from p·y, then σ's: dp·(p·(1 − p)).
+          // p's gradient from p + y and from p·y, then σ's: dp·(p·(1 − p)); the empty term's the same way.
           const dp = f(dU[k]! + f(dPy[k]! * yv![i]!));
-          dl![i] = f(dp * f(pv![i]! * f(1 - pv![i]!)));
+          const slope = f(pv![i]! * f(1 - pv![i]!));
+          const grad = f(dp * slope);
+          dl![i] = hasEmpty ? f(grad + f(dq[k]! * slope)) : grad;
         }
       }
     }
