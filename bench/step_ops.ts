@@ -4,13 +4,14 @@
  * machine, and the same JIT state and heap for both), and tf.profile's kernel calls per step.
  * Values are the same bit for bit both ways (tests), so only the cost is compared. wasm with the
  * oneDNN addon where it is built, one OpenMP thread. The groups (docs/speed.md):
- * - `resize_iou` (default): the level above's upsampling inside the ConvLSTM step op and the
- *   soft-IoU term as one op ("The decoder's upsampling and the soft-IoU term as one op each");
+ * - `resize_losses` (default): the level above's upsampling inside the ConvLSTM step op, and the
+ *   soft-IoU and empty-slot terms and the cross-entropies as one op each ("The decoder's
+ *   upsampling and the loss terms inside one op each");
  * - `one_node`: the one-node ConvLSTM step and convolutions and the summed gradients ("One tape
  *   node per ConvLSTM step and per convolution"), with the later fusions off in both.
  *
  * Usage: npm run bench -- step_ops
- *   env: BENCH_STEP_OPS_CHANGE=resize_iou|one_node, BENCH_STEP_OPS_ROUNDS=10 (rounds; each runs both,
+ *   env: BENCH_STEP_OPS_CHANGE=resize_losses|one_node, BENCH_STEP_OPS_ROUNDS=10 (rounds; each runs both,
  *        the order alternating), BENCH_STEP_OPS_STEPS=4 (steps per variant and round),
  *        BENCH_ONLY=zero|one
  */
@@ -21,6 +22,7 @@ import { setGradientSums } from '../src/backend/gradient_sums.js';
 import { setFusedKernelsDisabled } from '../src/backend/fused_kernels/index.js';
 import { CONV_LSTM_RESIZE_STEP, CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
 import { SOFT_IOU_MEAN } from '../src/backend/fused_kernels/soft_iou_mean.js';
+import { BCE_MEAN } from '../src/backend/fused_kernels/bce_mean.js';
 import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { RVOSModel } from '../src/models/index.js';
@@ -30,14 +32,14 @@ import { Rng } from '../src/utils/rng.js';
 import { randomBatch, settingOf, trainStep, type SettingName } from './_speed_job.js';
 
 /** The fusions after the one-node ops, switched as one group. */
-const LATER_FUSIONS = [CONV_LSTM_RESIZE_STEP, SOFT_IOU_MEAN];
+const LATER_FUSIONS = [CONV_LSTM_RESIZE_STEP, SOFT_IOU_MEAN, BCE_MEAN];
 
-type Change = 'resize_iou' | 'one_node';
-const change: Change = (process.env.BENCH_STEP_OPS_CHANGE ?? 'resize_iou') as Change;
-if (change !== 'resize_iou' && change !== 'one_node') throw new Error(`BENCH_STEP_OPS_CHANGE must be resize_iou or one_node, got '${change}'`);
+type Change = 'resize_losses' | 'one_node';
+const change: Change = (process.env.BENCH_STEP_OPS_CHANGE ?? 'resize_losses') as Change;
+if (change !== 'resize_losses' && change !== 'one_node') throw new Error(`BENCH_STEP_OPS_CHANGE must be resize_losses or one_node, got '${change}'`);
 
 function useStepOps(on: boolean): void {
-  if (change === 'resize_iou') {
+  if (change === 'resize_losses') {
     setFusedKernelsDisabled(LATER_FUSIONS, !on);
     return;
   }
@@ -75,7 +77,7 @@ async function measure(setting: SettingName, rounds: number, steps: number): Pro
   setFusedKernelsDisabled(LATER_FUSIONS, false);
   console.log(`\n${setting}: ${rounds} rounds x ${steps} steps each way, load ${os.loadavg()[0]!.toFixed(1)}`);
   for (const v of ['base', 'new'] as const) {
-    const label = `${v === 'base' ? 'without' : 'with'} the ${change === 'resize_iou' ? 'resize and IoU ops' : 'one-node ops'}`;
+    const label = `${v === 'base' ? 'without' : 'with'} the ${change === 'resize_losses' ? 'resize and loss ops' : 'one-node ops'}`;
     console.log(
       `  ${label.padEnd(31)} CPU ms/step median ${median(cpu[v]).toFixed(1)}, min ${Math.min(...cpu[v]).toFixed(1)} ` +
         `(rounds: ${cpu[v].map((x) => x.toFixed(0)).join(' ')}); ${calls[v]} kernel calls per step`,

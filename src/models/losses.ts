@@ -4,6 +4,7 @@
  * Shapes: masks and logits are [B, H, W, S] (one channel per object slot); per-pair results are [B, S].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { bceMean } from '../layers/bce_mean.js';
 import { softIoUMeans, type SoftIoUMeans } from '../layers/soft_iou_mean.js';
 
 /** RVOS's soft-IoU smoothing term (imatge-upc/rvos, utils/utils.py: 1e-6 in the denominator). */
@@ -78,8 +79,8 @@ export function binaryCrossEntropyWithLogits<T extends tf.Tensor>(logits: T, tar
  */
 export function objectnessLoss(logits: tf.Tensor2D, targets: tf.Tensor2D, positiveWeight = 1): tf.Scalar {
   return tf.tidy(() => {
+    if (positiveWeight === 1) return binaryCrossEntropyMean(logits, targets);
     const loss = binaryCrossEntropyWithLogits(logits, targets);
-    if (positiveWeight === 1) return tf.mean(loss) as tf.Scalar;
     const weights = tf.add(1, tf.mul(targets, positiveWeight - 1));
     return tf.div(tf.sum(tf.mul(loss, weights)), tf.sum(weights)) as tf.Scalar;
   });
@@ -104,5 +105,14 @@ export function slotBalancedMean(perPair: tf.Tensor2D, weights: tf.Tensor2D): tf
  * union of the objects' masks [B, H, W, 1], averaged over pixels (src/models/foreground_head.ts).
  */
 export function foregroundLoss(logits: tf.Tensor4D, union: tf.Tensor4D): tf.Scalar {
-  return tf.tidy(() => tf.mean(binaryCrossEntropyWithLogits(logits, union)) as tf.Scalar);
+  return binaryCrossEntropyMean(logits, union);
+}
+
+/**
+ * tf.mean(binaryCrossEntropyWithLogits(logits, targets)) over every element, as one op on wasm
+ * and cpu (src/layers/bce_mean.ts; the same value and logits gradient bit for bit). No gradient
+ * flows to the targets.
+ */
+export function binaryCrossEntropyMean(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  return bceMean(logits, targets, () => tf.tidy(() => tf.mean(binaryCrossEntropyWithLogits(logits, targets)) as tf.Scalar));
 }

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateKernelConfigs, sumOfSquaresKernelConfigs } from './adam_update.js';
+import { bceMeanKernelConfigs } from './bce_mean.js';
 import { batchNormGradConfig, batchNormGradKernelConfigs } from './batch_norm_grad.js';
 import { batchNormTrainKernelConfigs } from './batch_norm_train.js';
 import { broadcastGradKernelConfigs, maxGradConfig, meanGradConfig, reluGradConfig, squareGradConfig } from './broadcast_grads.js';
@@ -41,6 +42,7 @@ export function registerFusedKernels(): void {
     ...broadcastGradKernelConfigs(),
     ...normalizeInputKernelConfigs(),
     ...softIoUMeanKernelConfigs(),
+    ...bceMeanKernelConfigs(),
   ];
   for (const config of kernels) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
