@@ -83,7 +83,12 @@ async function measure(setting: SettingName, rounds: number, steps: number): Pro
         `(rounds: ${cpu[v].map((x) => x.toFixed(0)).join(' ')}); ${calls[v]} kernel calls per step`,
     );
   }
-  console.log(`  change: median ${((100 * (median(cpu.new) - median(cpu.base))) / median(cpu.base)).toFixed(1)}%`);
+  // Each round ran both back to back: its ratio is less moved by the machine's load drifting.
+  const paired = median(cpu.new.map((c, r) => c / cpu.base[r]!));
+  console.log(
+    `  change: median ${((100 * (median(cpu.new) - median(cpu.base))) / median(cpu.base)).toFixed(1)}%, ` +
+      `median of the rounds' own changes ${(100 * (paired - 1)).toFixed(1)}%`,
+  );
   tf.dispose([batch.frames, batch.masks, batch.present]);
   adam.dispose();
   model.dispose();

@@ -37,13 +37,13 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
   const log = io.unary(tf.Log1p, e);
   const cpu = backendName === 'cpu';
   const [loss] = io.compute([x!, t!, log], [[]], ([xv, tv, lv], [out]) => {
-    const acc = cpu ? new Float64Array(1) : new Float32Array(1);
+    let acc = 0;
     for (let i = 0; i < size; i++) {
       const xi = xv![i]!;
       const v = f(f((xi > 0 ? xi : 0) - f(xi * tv![i]!)) + lv![i]!);
-      acc[0] += cpu ? f(v / n) : v;
+      acc = cpu ? acc + f(v / n) : f(acc + v);
     }
-    out![0] = cpu ? f(acc[0]!) : f(acc[0]! / n);
+    out![0] = cpu ? f(acc) : f(acc / n);
   });
   io.release(log);
   return [loss!, e];

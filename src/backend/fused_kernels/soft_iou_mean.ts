@@ -55,21 +55,41 @@ function forward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Ten
   const inputs = [p, targets!, weights!, ...(hasEmpty ? [emptyWeights!] : [])];
   const shapes = [[], [b!, s!], [b!, s!], [], ...(hasEmpty ? [[], []] : [])];
   const outs = io.compute(inputs, shapes, ([pv, yv, wv, vv], [loss, inter, den, countMax, empty, emptyCountMax]) => {
-    const iSum = sums(backendName, pairs);
-    const uSum = sums(backendName, pairs);
-    const pSum = sums(backendName, hasEmpty ? pairs : 0);
-    const cpu = backendName === 'cpu';
-    for (let bi = 0, i = 0; bi < b!; bi++) {
-      const row = bi * s!;
-      for (let q = 0; q < pixels; q++) {
-        for (let si = 0; si < s!; si++, i++) {
-          const py = f(pv![i]! * yv![i]!);
-          iSum[row + si] += py;
-          uSum[row + si] += f(f(pv![i]! + yv![i]!) - py);
-          if (hasEmpty) pSum[row + si] += cpu ? f(pv![i]! / n) : pv![i]!;
+    // Per pair, its pixels in order (stride S): I, U and Σp as running sums in the backend's precision.
+    const iSum = new Float64Array(pairs);
+    const uSum = new Float64Array(pairs);
+    const pSum = new Float64Array(pairs);
+    const f32 = backendName === 'wasm';
+    for (let k = 0; k < pairs; k++) {
+      const start = Math.floor(k / s!) * pixels * s! + (k % s!);
+      const end = start + pixels * s!;
+      let iAcc = 0;
+      let uAcc = 0;
+      let pAcc = 0;
+      if (f32) {
+        for (let i = start; i < end; i += s!) {
+          const pi = pv![i]!;
+          const yi = yv![i]!;
+          const py = f(pi * yi);
+          iAcc = f(iAcc + py);
+          uAcc = f(uAcc + f(f(pi + yi) - py));
+          pAcc = f(pAcc + pi);
+        }
+      } else {
+        for (let i = start; i < end; i += s!) {
+          const pi = pv![i]!;
+          const yi = yv![i]!;
+          const py = f(pi * yi);
+          iAcc += py;
+          uAcc += f(f(pi + yi) - py);
+          pAcc += f(pi / n);
         }
       }
+      iSum[k] = iAcc;
+      uSum[k] = uAcc;
+      pSum[k] = pAcc;
     }
+    const cpu = !f32;
     const total = sums(backendName, 1);
     const count = sums(backendName, 1);
     for (let k = 0; k < pairs; k++) {
@@ -124,16 +144,24 @@ function backward(backendName: FusedKernelBackend, args: FusedKernelArgs): tf.Te
       const dEmpty = f(dyE![0]! / mvE![0]!);
       for (let k = 0; k < pairs; k++) dq[k] = f(f(dEmpty * vv![k]!) / n);
     }
-    for (let bi = 0, i = 0; bi < b!; bi++) {
-      const row = bi * s!;
-      for (let q = 0; q < pixels; q++) {
-        for (let si = 0; si < s!; si++, i++) {
-          const k = row + si;
-          // p's gradient from p + y and from p·y, then σ's: dp·(p·(1 − p)); the empty term's the same way.
-          const dp = f(dU[k]! + f(dPy[k]! * yv![i]!));
-          const slope = f(pv![i]! * f(1 - pv![i]!));
-          const grad = f(dp * slope);
-          dl![i] = hasEmpty ? f(grad + f(dq[k]! * slope)) : grad;
+    // Per pair, its pixels (stride S): p's gradient from p + y and from p·y, then σ's,
+    // dp·(p·(1 − p)); with the empty term, its σ gradient added.
+    for (let k = 0; k < pairs; k++) {
+      const start = Math.floor(k / s!) * pixels * s! + (k % s!);
+      const end = start + pixels * s!;
+      const dUk = dU[k]!;
+      const dPyk = dPy[k]!;
+      const dqk = dq[k]!;
+      if (hasEmpty) {
+        for (let i = start; i < end; i += s!) {
+          const pi = pv![i]!;
+          const slope = f(pi * f(1 - pi));
+          dl![i] = f(f(f(dUk + f(dPyk * yv![i]!)) * slope) + f(dqk * slope));
+        }
+      } else {
+        for (let i = start; i < end; i += s!) {
+          const pi = pv![i]!;
+          dl![i] = f(f(dUk + f(dPyk * yv![i]!)) * f(pi * f(1 - pi)));
         }
       }
     }
