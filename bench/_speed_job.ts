@@ -18,7 +18,7 @@ import { NORMALIZE_INPUT } from '../src/backend/fused_kernels/normalize_input.js
 import { CONV_LSTM_RESIZE_STEP, CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
 import { SOFT_IOU_MEAN } from '../src/backend/fused_kernels/soft_iou_mean.js';
 import { BCE_MEAN } from '../src/backend/fused_kernels/bce_mean.js';
-import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
+import { CONV2D_GRAD, RESIZE_CONV2D } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { composeConfig } from '../src/config/index.js';
 import { experimentJobs } from '../src/experiments/launch/experiment.js';
 import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run/run.js';
@@ -368,7 +368,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   // and tfjs-core's pairwise gradient sums, to time the step without this project's one-node ops.
   const stepOpsOff = process.env.BENCH_STEP_OPS === '0';
   if (stepOpsOff || job.unfused === true) {
-    setFusedKernelsDisabled([CONV_LSTM_STEP, CONV_LSTM_RESIZE_STEP, CONV2D_GRAD, SOFT_IOU_MEAN, BCE_MEAN], true);
+    setFusedKernelsDisabled([CONV_LSTM_STEP, CONV_LSTM_RESIZE_STEP, CONV2D_GRAD, RESIZE_CONV2D, SOFT_IOU_MEAN, BCE_MEAN], true);
     setGradientSums(false);
   }
   if (job.unfused === true) setFusedKernelsDisabled([BATCH_NORM_TRAIN, MOVING_MOMENTS, RELU_GRAD, NORMALIZE_INPUT], true);

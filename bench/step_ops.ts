@@ -4,8 +4,9 @@
  * machine, and the same JIT state and heap for both), and tf.profile's kernel calls per step.
  * Values are the same bit for bit both ways (tests), so only the cost is compared. wasm with the
  * oneDNN addon where it is built, one OpenMP thread. The groups (docs/speed.md):
- * - `resize_losses` (default): the level above's upsampling inside the ConvLSTM step op, and the
- *   soft-IoU and empty-slot terms and the cross-entropies as one op each ("The decoder's
+ * - `resize_losses` (default): the level above's upsampling inside the ConvLSTM step op and the
+ *   head's inside its convolution's op, and the soft-IoU and empty-slot terms and the
+ *   cross-entropies as one op each ("The decoder's
  *   upsampling and the loss terms inside one op each");
  * - `one_node`: the one-node ConvLSTM step and convolutions and the summed gradients ("One tape
  *   node per ConvLSTM step and per convolution"), with the later fusions off in both.
@@ -23,7 +24,7 @@ import { setFusedKernelsDisabled } from '../src/backend/fused_kernels/index.js';
 import { CONV_LSTM_RESIZE_STEP, CONV_LSTM_STEP } from '../src/backend/fused_kernels/conv_lstm_step.js';
 import { SOFT_IOU_MEAN } from '../src/backend/fused_kernels/soft_iou_mean.js';
 import { BCE_MEAN } from '../src/backend/fused_kernels/bce_mean.js';
-import { CONV2D_GRAD } from '../src/backend/fused_kernels/conv2d_grad.js';
+import { CONV2D_GRAD, RESIZE_CONV2D } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { nativeStatus } from '../src/backend/native/index.js';
 import { RVOSModel } from '../src/models/index.js';
 import { Adam } from '../src/train/adam.js';
@@ -32,7 +33,7 @@ import { Rng } from '../src/utils/rng.js';
 import { randomBatch, settingOf, trainStep, type SettingName } from './_speed_job.js';
 
 /** The fusions after the one-node ops, switched as one group. */
-const LATER_FUSIONS = [CONV_LSTM_RESIZE_STEP, SOFT_IOU_MEAN, BCE_MEAN];
+const LATER_FUSIONS = [CONV_LSTM_RESIZE_STEP, RESIZE_CONV2D, SOFT_IOU_MEAN, BCE_MEAN];
 
 type Change = 'resize_losses' | 'one_node';
 const change: Change = (process.env.BENCH_STEP_OPS_CHANGE ?? 'resize_losses') as Change;

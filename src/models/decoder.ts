@@ -143,7 +143,7 @@ export class RVOSDecoder {
       prevH = state.h;
     });
     const last = states[3]!.h;
-    const up2 = tf.image.resizeBilinear(last, [2 * last.shape[1], 2 * last.shape[2]], true);
-    return { states, logit: this.head.apply(up2) };
+    // ×2 upsampling, then the head; one op (src/layers/conv2d.ts).
+    return { states, logit: this.head.apply(last, undefined, [2 * last.shape[1], 2 * last.shape[2]]) };
   }
 }

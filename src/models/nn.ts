@@ -111,7 +111,8 @@ export class Conv2D {
     this.pad = padArg(opts.padding ?? 'symmetric', opts.kernel);
   }
 
-  apply(x: tf.Tensor4D, activation?: 'relu' | 'relu6'): tf.Tensor4D {
+  /** @param resize [h, w] to resize x to first (bilinear, aligned corners), inside the convolution's op (src/layers/conv2d.ts) */
+  apply(x: tf.Tensor4D, activation?: 'relu' | 'relu6', resize: [number, number] | null = null): tf.Tensor4D {
     return conv2d({
       x,
       filter: this.kernel as tf.Tensor4D,
@@ -119,6 +120,7 @@ export class Conv2D {
       pad: this.pad,
       bias: this.bias ?? undefined,
       activation: activation ?? 'linear',
+      resize,
     });
   }
 }
