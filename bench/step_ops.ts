@@ -7,7 +7,7 @@
  * - `resize_losses` (default): the level above's upsampling inside the ConvLSTM step op and the
  *   head's inside its convolution's op, and the soft-IoU and empty-slot terms and the
  *   cross-entropies as one op each ("The decoder's
- *   upsampling and the loss terms inside one op each");
+ *   upsamplings and the loss terms inside one op each");
  * - `one_node`: the one-node ConvLSTM step and convolutions and the summed gradients ("One tape
  *   node per ConvLSTM step and per convolution"), with the later fusions off in both.
  *
