@@ -30,12 +30,15 @@ export type MotionAlignment = (typeof MOTION_ALIGNMENTS)[number];
  * mode reads the inputs that make sense for it: prev_mask is one-shot only; slot_canvas (what the
  * frame's earlier slots claimed; src/models/slot_canvas.ts) and own_prev_mask are zero-shot only.
  * foreground (zero-shot only) adds a head that maps any object's pixels, trained on the union of
- * the masks, and shows that map to every slot (src/models/foreground_head.ts).
+ * the masks, and shows that map to every slot (src/models/foreground_head.ts). motion_proposal
+ * (zero-shot only, with the motion input) shows every slot the motion blob of the frame: the
+ * largest region of the camera-aligned difference to the previous frame, the non-learned zero-shot
+ * floor's prediction (src/models/motion_blob.ts), as a proposal the slots may take or refine.
  */
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask', 'foreground'] as const;
+export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask', 'foreground', 'motion_proposal'] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];
 /** Decoder inputs a one-shot model has no use for (its slots are told their objects by the given masks); the config refuses them with mode one_shot. */
-export const ONE_SHOT_IGNORED_INPUTS: readonly DecoderInput[] = ['slot_canvas', 'foreground'];
+export const ONE_SHOT_IGNORED_INPUTS: readonly DecoderInput[] = ['slot_canvas', 'foreground', 'motion_proposal'];
 
 /**
  * Where a one-shot model's previous-mask input comes from in training after frame 0: the ground

@@ -27,6 +27,7 @@ import {
   type OutputStride,
 } from './encoders/index.js';
 import { maskPyramid } from './mask_pyramid.js';
+import { motionBlobMap } from './motion_blob.js';
 import {
   DECODER_INPUTS,
   disposeReferences,
@@ -194,6 +195,8 @@ export function validateModelConfig(config: RVOSModelConfig): void {
     fail('motion_alignment', `must be ${MOTION_ALIGNMENTS.join(' | ')}, got '${String(config.motionAlignment)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   check('inputs', decoderInputs(config));
+  if (config.mode === 'zero_shot' && decoderInputs(config).includes('motion_proposal') && config.motionInput !== true)
+    fail('inputs', 'motion_proposal needs the motion input (its reference frame): set model.motion_input=true');
   const m = { ...FEELVOS_MATCHING, ...config.matching };
   check('matching.embedding_dim', m.embeddingDim);
   check('matching.local_radius', m.localRadius);
@@ -205,7 +208,7 @@ export function validateModelConfig(config: RVOSModelConfig): void {
  * told their objects by the given masks, so one-shot models ignore these inputs (measured for the
  * foreground head: it cost one-shot J&F; docs/zero_shot.md).
  */
-function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'foreground'): boolean {
+function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'foreground' | 'motion_proposal'): boolean {
   return config.mode === 'zero_shot' && decoderInputs(config).includes(input);
 }
 
@@ -259,7 +262,11 @@ export class RVOSModel {
         skipChannels,
         recurrence: cfg.recurrence,
         prevMaskChannel: oneShot ? inputs.includes('prev_mask') : inputs.includes('own_prev_mask'),
-        extraChannels: (matching?.channelsPerSlot ?? 0) + (usesZeroShotInput(cfg, 'slot_canvas') ? 1 : 0) + (usesZeroShotInput(cfg, 'foreground') ? 1 : 0),
+        extraChannels:
+          (matching?.channelsPerSlot ?? 0) +
+          (usesZeroShotInput(cfg, 'slot_canvas') ? 1 : 0) +
+          (usesZeroShotInput(cfg, 'foreground') ? 1 : 0) +
+          (usesZeroShotInput(cfg, 'motion_proposal') ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       // Created last, so that the other parts' initial weights do not depend on it.
@@ -325,6 +332,10 @@ export class RVOSModel {
       const canvas = usesZeroShotInput(this.config, 'slot_canvas') ? new SlotCanvas(frame.shape[0], sizes) : null;
       const foregroundLogit = this.foreground === null ? null : this.foreground.apply(skips);
       const foregroundLevels = foregroundLogit === null ? null : maskPyramid(detach(tf.sigmoid(foregroundLogit)), sizes);
+      // The motion blob against the motion input's reference (frame 0: the next frame, or none).
+      const proposalLevels = !usesZeroShotInput(this.config, 'motion_proposal')
+        ? null
+        : maskPyramid(previous === null ? tf.zeros([frame.shape[0], height, width, 1]) : motionBlobMap(frame, previous), sizes);
       const frameIndex = state.frame ?? 0;
       const passesSpatial = this.decoder.passesSpatial(frameIndex);
       let spatial: LevelState[] | null = null;
@@ -333,7 +344,12 @@ export class RVOSModel {
       const temporal: tf.Tensor4D[][] = [];
       for (let s = 0; s < slots; s++) {
         const masks = pyramid === null ? null : pyramid.map((p) => tf.slice(p, [0, 0, 0, s], [-1, -1, -1, 1]));
-        const extra = slotExtraChannels(matched === null ? null : this.matching!.slotChannels(matched.levels, s), canvas?.levels() ?? null, foregroundLevels);
+        const extra = slotExtraChannels(
+          matched === null ? null : this.matching!.slotChannels(matched.levels, s),
+          canvas?.levels() ?? null,
+          foregroundLevels,
+          proposalLevels,
+        );
         const out = this.decoder.decodeSlot(prepared, masks, passesSpatial ? spatial : null, state.temporal?.[s] ?? null, extra);
         spatial = out.states;
         if (canvas !== null && s + 1 < slots) canvas.claim(out.logit);

@@ -9,7 +9,7 @@ export { MobilePriorModel, type MobilePriorConfig } from './mobile_prior/model.j
 export { SiamMaskModel, type SiamMaskConfig, type SiamMaskState } from './siammask/model.js';
 export { CopyFirstModel, type CopyFirstConfig } from './copy_first.js';
 export { depthwiseXCorr } from './siammask/network.js';
-export { largestBlob, motionBlob, ZeroShotFloorModel, zeroShotFloorSegmenter, ZERO_SHOT_FLOORS, type ZeroShotFloor } from './motion_floor.js';
+export { ZeroShotFloorModel, zeroShotFloorSegmenter, ZERO_SHOT_FLOORS, type ZeroShotFloor } from './motion_floor.js';
 export { FeaturePropagationModel, type FeaturePropagationConfig, type FeaturePropagationOptions } from './feature_propagation/model.js';
 export type { FeatureExtractor } from './feature_propagation/features.js';
 export { propagateLabels, gridCoords } from './feature_propagation/propagate.js';

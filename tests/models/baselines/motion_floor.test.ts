@@ -2,7 +2,8 @@
 // with a panning camera, a still video gives nothing, and `empty` reports no object.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { largestBlob, motionBlob, zeroShotFloorSegmenter } from '../../../src/models/baselines/motion_floor.js';
+import { zeroShotFloorSegmenter } from '../../../src/models/baselines/motion_floor.js';
+import { largestBlob, motionBlob } from '../../../src/models/motion_blob.js';
 import { DIFFICULTY_PRESETS } from '../../../src/data/synth/options.js';
 import { synthesizeVideo } from '../../../src/data/synth/video.js';
 import { logitsToLabels } from '../../../src/models/inference_core.js';

@@ -1,0 +1,71 @@
+// The motion_proposal decoder input: every zero-shot slot sees the frame's motion blob (the
+// non-learned floor's prediction) as one more channel per decoder level.
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { composeConfig } from '../../src/config/index.js';
+import { RVOSModel } from '../../src/models/index.js';
+import { motionBlob, motionBlobMap } from '../../src/models/motion_blob.js';
+import { ConfigError } from '../../src/utils/errors.js';
+import { pattern, smallConfig } from './helpers.js';
+
+/** A [1, 32, 32, 3] frame: a textured square at (x, y) on a flat grey background. */
+function squareAt(x: number, y: number): tf.Tensor4D {
+  const data = new Float32Array(32 * 32 * 3).fill(0.5);
+  for (let r = y; r < y + 8; r++) for (let c = x; c < x + 8; c++) for (let k = 0; k < 3; k++) data[(r * 32 + c) * 3 + k] = (r + c) % 2 === 0 ? 0.95 : 0.05;
+  return tf.tensor4d(data, [1, 32, 32, 3]);
+}
+
+describe('motion_proposal', () => {
+  it('motionBlobMap is motionBlob of every batch element, as a [B, H, W, 1] map, and leaks nothing', () => {
+    const [a0, a1, b0, b1] = [squareAt(8, 8), squareAt(12, 9), squareAt(16, 16), squareAt(16, 16)];
+    const frames = tf.concat([a1, b1]) as tf.Tensor4D;
+    const references = tf.concat([a0, b0]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const map = motionBlobMap(frames, references);
+    expect(map.shape).toEqual([2, 32, 32, 1]);
+    const values = map.dataSync();
+    const moved = motionBlob(a1, a0);
+    expect(moved.some((v) => v === 1)).toBe(true);
+    expect(Array.from(values.slice(0, 32 * 32))).toEqual(Array.from(moved));
+    // The still square gives no blob.
+    expect(Array.from(values.slice(32 * 32)).every((v) => v === 0)).toBe(true);
+    map.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a0, a1, b0, b1, frames, references]);
+  });
+
+  it('adds one decoder channel per level, and steps (frame 0 against the look-ahead frame, then frame 1) leak nothing', async () => {
+    const rows = (m: RVOSModel): number[] => m.decoder.cells.map((c) => c.kernel!.read().shape[2]!);
+    const plain = await RVOSModel.create(smallConfig({ inputs: [], motionInput: true }));
+    const model = await RVOSModel.create(smallConfig({ inputs: ['motion_proposal'], motionInput: true, firstFrameMotion: 'next' }));
+    expect(rows(model)).toEqual(rows(plain).map((r) => r + 1));
+    const frames = [pattern([2, 32, 48, 3], 0), pattern([2, 32, 48, 3], 1)] as tf.Tensor4D[];
+    const before = tf.memory().numTensors;
+    // Frame 0 against the look-ahead frame, then frame 1 against frame 0; in training and not.
+    for (const training of [true, false]) {
+      let state = model.initialState(frames[1]!);
+      for (const frame of frames) {
+        const out = model.step(frame, null, state, { training });
+        expect(out.logits.shape).toEqual([2, 32, 48, 3]);
+        tf.dispose([out.logits, out.objectness ?? [], out.foreground ?? []].flat());
+        model.disposeState(state);
+        state = out.state;
+      }
+      model.disposeState(state);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(frames);
+    plain.dispose();
+    model.dispose();
+  });
+
+  it('needs the motion input, and the config refuses it for one-shot, each in one line naming the key', async () => {
+    await expect(RVOSModel.create(smallConfig({ inputs: ['motion_proposal'] }))).rejects.toThrow(ConfigError);
+    await expect(RVOSModel.create(smallConfig({ inputs: ['motion_proposal'] }))).rejects.toThrow(/model\.inputs: motion_proposal needs the motion input/);
+    expect(() => composeConfig({ configDir: 'configs', overrides: ['model.mode=one_shot', 'model.inputs=[prev_mask,motion_proposal]'] })).toThrow(
+      /motion_proposal is a zero-shot input, and model.mode is one_shot/,
+    );
+    const ok = composeConfig({ configDir: 'configs', overrides: ['experiment=main', 'model.inputs=[prev_mask,slot_canvas,foreground,motion_proposal]'] });
+    expect(ok.config.model.inputs).toContain('motion_proposal');
+  });
+});
