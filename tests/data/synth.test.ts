@@ -164,6 +164,10 @@ describe('generateSyntheticDataset', () => {
     await expect(generateSyntheticDataset({ ...opts, out })).rejects.toThrow(/already exists/);
     await generateSyntheticDataset({ ...opts, out, overwrite: true });
     expect(fs.existsSync(path.join(out, 'synth.json'))).toBe(true);
-    await expect(generateSyntheticDataset({ ...opts, out: path.join(scratch(), 'v'), trainVideos: 0 })).rejects.toThrow(/trainVideos/);
+    await expect(generateSyntheticDataset({ ...opts, out: path.join(scratch(), 'v'), trainVideos: -1 })).rejects.toThrow(/trainVideos must be an integer/);
+    // Held-out videos alone are a dataset (the training-setting videos are made that way); no video at all is refused.
+    const none = path.join(scratch(), 'none');
+    await expect(generateSyntheticDataset({ ...opts, out: none, trainVideos: 0, valVideos: 0, testVideos: 0 })).rejects.toThrow(/are all 0; ask for at least one video/);
+    expect(fs.existsSync(none)).toBe(false);
   });
 });
