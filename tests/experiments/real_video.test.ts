@@ -18,6 +18,7 @@ import { movingSquare, writeDavis2016Official } from '../data/davis2016_fixture.
 import { removeDir, tempDir } from '../data/helpers.js';
 import { fetchModelFiles, fetchRunInfo } from '../../web/src/load_model.js';
 import { FrameSegmenter } from '../../web/src/segmenter.js';
+import { TINY_TRAINING } from './sweep_fixture.js';
 
 const base = tempDir('rvos-real-video-');
 afterAll(() => removeDir(base));
@@ -69,19 +70,7 @@ describe('rvos experiment real (tiny)', () => {
       'backend=wasm',
       `data.root=${path.join(base, 'synth')}`,
       `data.synth.photos=${path.join(base, 'no-photos')}`,
-      'data.synth.train_videos=2',
-      'data.synth.val_videos=1',
-      'data.synth.test_videos=1',
-      'data.synth.frames=4',
-      'data.size=[32,32]',
-      'data.batch_size=1',
-      'data.clip_length=2',
-      'data.prefetch=1',
-      'model.hidden=8',
-      'train.steps=2',
-      'train.val_every=2',
-      'train.ckpt_every=2',
-      'seed=1',
+      ...TINY_TRAINING,
     ];
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);

@@ -15,7 +15,7 @@ import { readSeenVideos, RUN_SEEN_FILE, seenFloorOf } from '../../src/experiment
 import { readSweepFloors } from '../../src/experiments/report/sweep_floors.js';
 import { checkSeenDataset, seenDatasetRoot } from '../../src/experiments/run/datasets.js';
 import { removeDir, tempDir } from '../data/helpers.js';
-import { CONFIG_DIR } from './sweep_fixture.js';
+import { CONFIG_DIR, TINY_TRAINING } from './sweep_fixture.js';
 
 const base = tempDir('rvos-seen-videos-');
 afterAll(() => removeDir(base));
@@ -42,21 +42,9 @@ describe('report.seen_videos', () => {
       'launcher=basic',
       'backend=wasm',
       `data.root=${root}`,
-      'data.synth.train_videos=2',
-      'data.synth.val_videos=1',
-      'data.synth.test_videos=1',
-      'data.synth.frames=4',
+      ...TINY_TRAINING,
       'data.synth.variety.train.sizes=[[32,32]]',
       'data.synth.variety.held_out.sizes=[[24,40]]',
-      'data.size=[32,32]',
-      'data.batch_size=1',
-      'data.clip_length=2',
-      'data.prefetch=1',
-      'model.hidden=8',
-      'train.steps=2',
-      'train.val_every=2',
-      'train.ckpt_every=2',
-      'seed=1',
     ];
     const lines: string[] = [];
     const log = (l: string) => lines.push(l);

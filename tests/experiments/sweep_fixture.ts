@@ -9,6 +9,23 @@ import { experimentJobs } from '../../src/experiments/launch/experiment.js';
 
 export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../configs');
 
+/** Overrides that make an experiment's runs train in seconds: a few 32x32 videos, 2 steps, hidden 8 (data.root is the caller's). */
+export const TINY_TRAINING = [
+  'data.synth.train_videos=2',
+  'data.synth.val_videos=1',
+  'data.synth.test_videos=1',
+  'data.synth.frames=4',
+  'data.size=[32,32]',
+  'data.batch_size=1',
+  'data.clip_length=2',
+  'data.prefetch=1',
+  'model.hidden=8',
+  'train.steps=2',
+  'train.val_every=2',
+  'train.ckpt_every=2',
+  'seed=1',
+];
+
 function global(jf: number) {
   return { 'J&F-Mean': jf, 'J-Mean': jf - 0.05, 'J-Recall': 0.5, 'J-Decay': 0.1, 'F-Mean': jf + 0.05, 'F-Recall': 0.6, 'F-Decay': 0.2 };
 }

@@ -15,6 +15,7 @@ import type { EvalTask } from '../../data/types.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import {
+  readSweepVideoScores,
   floorLabel,
   groupedMean,
   interval,
@@ -104,20 +105,7 @@ export async function writeRealVideo(sweepDir: string, jobs: SweepJobResult[], r
  * summary); null when neither has them (no folder was configured) or the file is unreadable.
  */
 export function readRealVideo(sweepDir: string): RealVideo | null {
-  for (const [file, key] of [
-    [path.join(sweepDir, REAL_VIDEO_FILE), null],
-    [path.join(sweepDir, 'summary.json'), 'real'],
-  ] as const) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-      const real = (key === null ? parsed : parsed[key]) as RealVideo | undefined;
-      if (real !== undefined && Array.isArray(real.runs) && Array.isArray(real.floors)) return real;
-    } catch {
-      // An unreadable file has no real-video scores; the report leaves the section out.
-    }
-  }
-  return null;
+  return readSweepVideoScores<RealVideo>(sweepDir, REAL_VIDEO_FILE, 'real');
 }
 
 export interface RealVideoTable {

@@ -6,6 +6,7 @@
  * unsupervised); the floors are copy-first (one-shot) and the zero-shot predictors `empty` and
  * `motion_blob`. Also the table cells both sections share.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { EvalTask } from '../../data/types.js';
 import { bootstrapMean, CONFIDENCE } from '../../eval/bootstrap.js';
@@ -222,4 +223,26 @@ export function signed(x: number): string {
 /** A floor's row label: its name, with the frame size it predicted at unless each video's own. */
 export function floorLabel(f: VideoFloorScore): string {
   return `floor: ${f.name}${f.size === 'native' ? '' : ` (${f.size[0]}x${f.size[1]})`}`;
+}
+
+/**
+ * A sweep's scores on other videos: `<sweepDir>/<file>`, else `summaryKey` of its summary.json (a
+ * committed summary); null when neither has them or the file is unreadable (the report then leaves
+ * the section out).
+ */
+export function readSweepVideoScores<T extends SweepVideoScores>(sweepDir: string, file: string, summaryKey: string): T | null {
+  for (const [where, key] of [
+    [path.join(sweepDir, file), null],
+    [path.join(sweepDir, 'summary.json'), summaryKey],
+  ] as const) {
+    if (!fs.existsSync(where)) continue;
+    try {
+      const parsed = JSON.parse(fs.readFileSync(where, 'utf8')) as Record<string, unknown>;
+      const scores = (key === null ? parsed : parsed[key]) as T | undefined;
+      if (scores !== undefined && Array.isArray(scores.runs) && Array.isArray(scores.floors)) return scores;
+    } catch {
+      // Unreadable: no scores.
+    }
+  }
+  return null;
 }

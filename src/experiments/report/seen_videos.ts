@@ -10,13 +10,13 @@
  * (one-shot), `empty` and `motion_blob` (zero-shot). Written per run to `<runDir>/seen.json` and
  * for the sweep to `<sweepDir>/seen_videos.json`; a committed summary.json carries it as `seen`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { RvosConfig } from '../../config/index.js';
 import type { EvalTask } from '../../data/types.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { ensureSeenDataset, SEEN_SPLIT } from '../run/datasets.js';
 import {
+  readSweepVideoScores,
   floorLabel,
   groupedMean,
   interval,
@@ -105,20 +105,7 @@ export async function writeSeenVideos(
  * committed summary); null when neither has them (report.seen_videos was 0) or the file is unreadable.
  */
 export function readSeenVideos(sweepDir: string): SeenVideos | null {
-  for (const [file, key] of [
-    [path.join(sweepDir, SEEN_VIDEOS_FILE), null],
-    [path.join(sweepDir, 'summary.json'), 'seen'],
-  ] as const) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-      const seen = (key === null ? parsed : parsed[key]) as SeenVideos | undefined;
-      if (seen !== undefined && Array.isArray(seen.runs) && Array.isArray(seen.floors)) return seen;
-    } catch {
-      // An unreadable file has no training-setting scores; the report leaves the section out.
-    }
-  }
-  return null;
+  return readSweepVideoScores<SeenVideos>(sweepDir, SEEN_VIDEOS_FILE, 'seen');
 }
 
 export interface SeenVideosTable {
