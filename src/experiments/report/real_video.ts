@@ -27,6 +27,7 @@ import {
   videoMean,
   type RunVideoScore,
   type VideoFloorScore,
+  type VideoScoresTable,
   type VideoScore,
 } from './score_videos.js';
 import type { SweepJobResult, Variant } from './sweep_results.js';
@@ -108,20 +109,13 @@ export function readRealVideo(sweepDir: string): RealVideo | null {
   return readSweepVideoScores<RealVideo>(sweepDir, REAL_VIDEO_FILE, 'real');
 }
 
-export interface RealVideoTable {
-  title: string;
-  note: string;
-  header: string[];
-  rows: string[][];
-}
-
 const TASK_NAMES: Record<EvalTask, string> = { semi_supervised: 'semi-supervised', unsupervised: 'unsupervised foreground' };
 
 /**
  * The section's table: one row per variant (runs scored on the folder) and one per floor, with
  * mean over seeds and videos and its bootstrap interval (seeds, then videos), as the test tables.
  */
-export function realVideoTable(variants: Variant[], real: RealVideo, label: (v: Variant) => string): RealVideoTable {
+export function realVideoTable(variants: Variant[], real: RealVideo, label: (v: Variant) => string): VideoScoresTable {
   const byIndex = new Map(real.runs.map((r) => [r.index, r]));
   const copy = real.floors.find((f) => f.name === 'copy_first');
   const videos = new Set([...real.runs, ...real.floors].flatMap((s) => s.perSequence.map((p) => p.name))).size;

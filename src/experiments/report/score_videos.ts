@@ -246,3 +246,11 @@ export function readSweepVideoScores<T extends SweepVideoScores>(sweepDir: strin
   }
   return null;
 }
+
+/** A report section's table of scores on other videos (real video, training-setting videos). */
+export interface VideoScoresTable {
+  title: string;
+  note: string;
+  header: string[];
+  rows: string[][];
+}

@@ -27,6 +27,7 @@ import {
   videoMean,
   type RunVideoScore,
   type VideoFloorScore,
+  type VideoScoresTable,
 } from './score_videos.js';
 import { perVideoScores, type SweepJobResult, type Variant } from './sweep_results.js';
 
@@ -108,13 +109,6 @@ export function readSeenVideos(sweepDir: string): SeenVideos | null {
   return readSweepVideoScores<SeenVideos>(sweepDir, SEEN_VIDEOS_FILE, 'seen');
 }
 
-export interface SeenVideosTable {
-  title: string;
-  note: string;
-  header: string[];
-  rows: string[][];
-}
-
 const TASK_NAMES: Record<EvalTask, string> = { semi_supervised: 'semi-supervised', unsupervised: 'unsupervised' };
 
 /**
@@ -141,7 +135,7 @@ function testScores(job: SweepJobResult): number[] {
  * bootstrap interval over seeds, then videos; the same runs' test J&F on the unseen settings; the
  * difference from its floor here), then one row per floor.
  */
-export function seenVideosTable(variants: Variant[], seen: SeenVideos, label: (v: Variant) => string): SeenVideosTable {
+export function seenVideosTable(variants: Variant[], seen: SeenVideos, label: (v: Variant) => string): VideoScoresTable {
   const byIndex = new Map(seen.runs.map((r) => [r.index, r]));
   const videos = new Set([...seen.runs, ...seen.floors].flatMap((s) => s.perSequence.map((p) => p.name))).size;
   const header = ['variant', 'task', 'n', `J&F, training setting [${LEVEL}]`, `J&F, test: unseen settings [${LEVEL}]`, 'J&F − floor (training setting)'];
