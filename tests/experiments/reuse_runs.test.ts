@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeConfig, configDifferences, saveRunConfig, type RvosConfig } from '../../src/config/index.js';
+import { composeConfig, configDifferences, loadRunConfig, saveRunConfig, type RvosConfig } from '../../src/config/index.js';
 import { experimentJobs } from '../../src/experiments/launch/experiment.js';
-import { reuseFinishedRuns } from '../../src/experiments/launch/reuse_runs.js';
+import { finishedJobs } from '../../src/experiments/launch/launcher.js';
+import { REUSE_IGNORED, reuseFinishedRuns } from '../../src/experiments/launch/reuse_runs.js';
 import { jobStatusText, readSweep } from '../../src/experiments/report/sweep_results.js';
 import { readReused } from '../../src/experiments/run/sweep_job.js';
 import { ConfigError } from '../../src/utils/errors.js';
@@ -31,6 +32,8 @@ function finishedRun(dir: string, overrides: string[], score: number): void {
   fs.writeFileSync(path.join(dir, 'eval', 'marker.txt'), `score ${score}`);
 }
 
+const OPTS = { configDir: CONFIG_DIR, weightsNeed: null, log: () => {} };
+
 const mainOneShot = (seed: number) => ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]', `seed=${seed}`];
 
 function recurrenceJobs(): { index: number; config: RvosConfig }[] {
@@ -46,7 +49,7 @@ describe('re-using finished runs across sweeps', () => {
     // Same seed, another learning rate: not the same run.
     finishedRun(path.join(source, '7'), [...mainOneShot(3), 'train.lr=0.001'], 0.5);
     const lines: string[] = [];
-    const filled = reuseFinishedRuns(sweep, recurrenceJobs(), [source], (l) => lines.push(l));
+    const filled = reuseFinishedRuns(sweep, recurrenceJobs(), [source], { ...OPTS, log: (l) => lines.push(l) });
     // recurrence's jobs: S, T, ST, ST+ × seeds 1..5; ST+ seed 1 and 2 are jobs 15 and 16.
     expect(filled).toEqual([15, 16]);
     expect(fs.readFileSync(path.join(sweep, '15', 'eval', 'marker.txt'), 'utf8')).toBe('score 0.66');
@@ -65,7 +68,7 @@ describe('re-using finished runs across sweeps', () => {
     finishedRun(path.join(source, '0'), mainOneShot(1), 0.66);
     fs.mkdirSync(path.join(sweep, '15', 'checkpoints'), { recursive: true });
     fs.writeFileSync(path.join(sweep, '15', 'checkpoints', 'latest.json'), JSON.stringify({ step: 500 }));
-    expect(reuseFinishedRuns(sweep, recurrenceJobs(), [source], () => {})).toEqual([]);
+    expect(reuseFinishedRuns(sweep, recurrenceJobs(), [source], OPTS)).toEqual([]);
     expect(fs.existsSync(path.join(sweep, '15', 'results.json'))).toBe(false);
   });
 
@@ -74,8 +77,8 @@ describe('re-using finished runs across sweeps', () => {
     const first = tmp();
     const second = tmp();
     finishedRun(path.join(origin, '0'), mainOneShot(1), 0.66);
-    expect(reuseFinishedRuns(first, recurrenceJobs(), [origin], () => {})).toEqual([15]);
-    expect(reuseFinishedRuns(second, recurrenceJobs(), [first], () => {})).toEqual([15]);
+    expect(reuseFinishedRuns(first, recurrenceJobs(), [origin], OPTS)).toEqual([15]);
+    expect(reuseFinishedRuns(second, recurrenceJobs(), [first], OPTS)).toEqual([15]);
     expect(readReused(path.join(second, '15'))?.from).toBe(path.join(origin, '0'));
     fs.writeFileSync(
       path.join(second, 'summary.json'),
@@ -86,9 +89,53 @@ describe('re-using finished runs across sweeps', () => {
     expect(jobStatusText(job!)).toBe(`reused from ${path.join(origin, '0')}`);
   });
 
+  it("a committed summary's jobs fill the jobs whose overrides compose to the same config, as results.json and the matched config", () => {
+    const sweep = tmp();
+    const summary = path.join(tmp(), 'main.summary.json');
+    const job = (index: number, overrides: string[], score: number | null) => ({
+      index,
+      overrides,
+      runDir: String(index),
+      status: score === null ? 'failed' : 'ok',
+      exitCode: score === null ? 1 : 0,
+      seconds: 1,
+      ...(score === null ? {} : { results: { global: { 'J&F-Mean': score }, seed: overrides.at(-1) } }),
+    });
+    const zeroShot = ['experiment=main', 'run.name=zero_shot', 'model.mode=zero_shot', 'seed=1'];
+    // Seed 3 failed (no results): its job stays empty and trains.
+    fs.writeFileSync(
+      summary,
+      JSON.stringify({ jobs: [job(0, zeroShot, 0.3), job(5, mainOneShot(1), 0.66), job(6, mainOneShot(2), 0.65), job(7, mainOneShot(3), null)] }),
+    );
+    const lines: string[] = [];
+    expect(reuseFinishedRuns(sweep, recurrenceJobs(), [summary], { ...OPTS, log: (l) => lines.push(l) })).toEqual([15, 16]);
+    expect(JSON.parse(fs.readFileSync(path.join(sweep, '16', 'results.json'), 'utf8'))).toEqual({ global: { 'J&F-Mean': 0.65 }, seed: 'seed=2' });
+    expect(fs.readdirSync(path.join(sweep, '15')).sort()).toEqual(['.hydra', 'results.json', 'reused.json']);
+    expect(configDifferences(loadRunConfig(path.join(sweep, '15')).config, recurrenceJobs()[15]!.config, REUSE_IGNORED)).toEqual([]);
+    expect(readReused(path.join(sweep, '15'))?.from).toBe(`${summary} job 5`);
+    expect(lines.join('\n')).toContain(`job 16: re-used the finished run ${summary} job 6`);
+    // The launcher counts the filled jobs as finished, and no other.
+    expect([
+      ...finishedJobs(
+        sweep,
+        experimentJobs('recurrence', CONFIG_DIR, []).map((overrides, index) => ({ index, overrides })),
+      ),
+    ]).toEqual([15, 16]);
+  });
+
+  it('a summary is refused, in one line, where the sweep scores checkpoints after training or the file is not a summary', () => {
+    const summary = path.join(tmp(), 'x.summary.json');
+    fs.writeFileSync(summary, JSON.stringify({ jobs: [] }));
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], { ...OPTS, weightsNeed: "report.seen_videos scores every run's checkpoint" })).toThrow(
+      /--reuse .*x\.summary\.json: a committed summary holds scores, not weights, and report\.seen_videos/,
+    );
+    fs.writeFileSync(summary, '{"runs": 3}');
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], OPTS)).toThrow(/not a sweep summary/);
+  });
+
   it('a missing --reuse folder is a one-line error naming it', () => {
-    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], () => {})).toThrow(ConfigError);
-    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], () => {})).toThrow(/--reuse \/no\/such\/sweep: no such folder/);
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], OPTS)).toThrow(ConfigError);
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], OPTS)).toThrow(/--reuse \/no\/such\/sweep: no such folder/);
   });
 });
 

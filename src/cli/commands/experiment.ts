@@ -4,7 +4,7 @@ import path from 'node:path';
 import { listGroupOptions } from '../../config/index.js';
 import { parseFlags } from '../args.js';
 
-const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--reuse DIR[,DIR]] [--no-wait] [--config-dir DIR]
+const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--reuse DIR|FILE[,...]] [--no-wait] [--config-dir DIR]
 
 Runs every variant × seed of configs/experiment/NAME.yaml (its sweep.params) with the configured
 launcher into one sweep folder and writes report.md and report.html there (with each variant's
@@ -20,6 +20,9 @@ earlier runs of the same settings); while it runs, every job's step, it/s, ETA a
 finished runs. --reuse DIR[,DIR] fills each job that has not run with a finished run of those
 sweep (or run) folders whose config is the same apart from run.*, sweep.*, report.* and launcher.*
 (e.g. the main job's one-shot runs as the recurrence ablation's ST+); the report marks the copies.
+A committed summary (docs/results/main.summary.json) also serves when its runs' folders are gone:
+its jobs' scores fill the jobs whose overrides compose to the same config here (no weights, so not
+with report.seen_videos or a real-video folder).
 --no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
 writes the report later.`;
 
@@ -35,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
-      reuse: { type: 'string', placeholder: 'DIR[,DIR]' },
+      reuse: { type: 'string', placeholder: 'DIR|FILE[,...]' },
       seeds: { type: 'string', placeholder: 'N' },
       'config-dir': { type: 'string', placeholder: 'DIR' },
     },

@@ -121,11 +121,18 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     options.resume,
   );
   if (reuse.length > 0) {
+    // Sections scored from each run's checkpoint after training cannot use a summary's scores.
+    const weightsNeed =
+      real !== null
+        ? "the real-video section scores every run's checkpoint"
+        : first.report.seen_videos > 0
+          ? "report.seen_videos scores every run's checkpoint"
+          : null;
     const filled = reuseFinishedRuns(
       sweepDir,
       configs.map((config, index) => ({ index, config })),
       reuse,
-      options.log,
+      { configDir: options.configDir, weightsNeed, log: options.log },
     );
     options.log(`  ${filled.length} of ${jobs.length} job(s) filled with finished runs of ${reuse.join(', ')}`);
   }

@@ -5,10 +5,16 @@
  * a job's empty folder when the two configs agree on everything that changes what is computed, so
  * the job is not trained a second time. The copy keeps the source's own record (.hydra/,
  * results.json) and gains `reused.json`, which the reports show.
+ *
+ * A committed `<name>.summary.json` (docs/results/) can stand in for a sweep folder whose runs are
+ * gone (a new machine): its jobs' results fill the matching jobs as results.json and the matched
+ * config (.hydra/), with no weights, logs or loss curves. A summary records each job's overrides, not its resolved config, so a
+ * job matches when those overrides, composed with this checkout's configs, give the job's config;
+ * that holds while the summary's commit (its page's provenance) and this one compose them alike.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { configDifferences, HYDRA_SUBDIR, loadRunConfig, type RvosConfig } from '../../config/index.js';
+import { composeConfig, configDifferences, HYDRA_SUBDIR, loadRunConfig, saveRunConfig, type ComposedConfig, type RvosConfig } from '../../config/index.js';
 import { runDirState } from '../../logging/run_dir.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomic } from '../../utils/fs.js';
@@ -19,14 +25,46 @@ import { readReused, REUSED_FILE, type ReusedRecord } from '../run/sweep_job.js'
 export const REUSE_IGNORED = [/^run\./, /^sweep\./, /^report\./, /^launcher\./, /^data\.prefetch$/];
 
 interface Candidate {
+  /** The run folder, or `<summary file> job <index>` for a job of a committed summary. */
   dir: string;
   config: RvosConfig;
+  /** A committed summary's job: its results.json and composed config, written into the job folder (nothing to copy). */
+  summary?: { results: Record<string, unknown>; composed: ComposedConfig };
 }
 
-/** Finished runs of a sweep folder (its numbered job folders), or the folder itself when it is one run. */
-function finishedRuns(source: string): Candidate[] {
-  if (!fs.existsSync(source) || !fs.statSync(source).isDirectory()) {
-    throw new ConfigError(`--reuse ${source}: no such folder; name a sweep folder (or run folder) whose finished runs to re-use`);
+/** What a reused job folder must hold that a committed summary lacks, or null when scores suffice. */
+export type WeightsNeed = string | null;
+
+/** The finished jobs of a committed summary, each with its overrides composed by this checkout's configs. */
+function summaryRuns(file: string, configDir: string, weightsNeed: WeightsNeed): Candidate[] {
+  if (weightsNeed !== null) {
+    throw new ConfigError(`--reuse ${file}: a committed summary holds scores, not weights, and ${weightsNeed}; re-use the sweep folder the summary came from`);
+  }
+  let jobs: { index: number; overrides: string[]; results?: Record<string, unknown> }[];
+  try {
+    jobs = (JSON.parse(fs.readFileSync(file, 'utf8')) as { jobs: typeof jobs }).jobs;
+    if (!Array.isArray(jobs)) throw new Error('no jobs');
+  } catch {
+    throw new ConfigError(`--reuse ${file}: not a sweep summary (a JSON file with a "jobs" list, e.g. docs/results/main.summary.json)`);
+  }
+  return jobs
+    .filter((j) => j.results !== undefined)
+    .map((j) => {
+      const composed = composeConfig({ configDir, overrides: j.overrides });
+      return { dir: `${file} job ${j.index}`, config: composed.config, summary: { results: j.results!, composed } };
+    });
+}
+
+/**
+ * Finished runs of a sweep folder (its numbered job folders), the folder itself when it is one
+ * run, or the finished jobs of a committed summary file (summaryRuns).
+ */
+function finishedRuns(source: string, configDir: string, weightsNeed: WeightsNeed): Candidate[] {
+  if (fs.existsSync(source) && fs.statSync(source).isFile()) return summaryRuns(source, configDir, weightsNeed);
+  if (!fs.existsSync(source)) {
+    throw new ConfigError(
+      `--reuse ${source}: no such folder; name a sweep folder (or run folder, or a committed <name>.summary.json) whose finished runs to re-use`,
+    );
   }
   const dirs = fs.existsSync(path.join(source, HYDRA_SUBDIR))
     ? [source]
@@ -48,14 +86,22 @@ function originOf(dir: string): string {
   return readReused(dir)?.from ?? dir;
 }
 
+export interface ReuseOptions {
+  /** Composes a committed summary's overrides. */
+  configDir: string;
+  /** Why the sweep needs each run's weights after training (a section scored from checkpoints), or null. */
+  weightsNeed: WeightsNeed;
+  log: (line: string) => void;
+}
+
 /**
  * For every job whose folder in `sweepDir` holds nothing yet, copies the first finished run of
  * `sources` whose config matches the job's (REUSE_IGNORED aside). The copy is made under a
  * temporary name and renamed into place, so an interrupted copy leaves no half run. Returns the
  * job indices filled.
  */
-export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; config: RvosConfig }[], sources: string[], log: (line: string) => void): number[] {
-  const candidates = sources.flatMap(finishedRuns);
+export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; config: RvosConfig }[], sources: string[], options: ReuseOptions): number[] {
+  const candidates = sources.flatMap((s) => finishedRuns(s, options.configDir, options.weightsNeed));
   const filled: number[] = [];
   for (const job of jobs) {
     const runDir = jobRunDir(sweepDir, job.index);
@@ -64,14 +110,20 @@ export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; confi
     if (match === undefined) continue;
     const tmp = path.join(sweepDir, `.${job.index}.${process.pid}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
-    fs.cpSync(match.dir, tmp, { recursive: true, filter: (src) => !path.basename(src).startsWith('.rvos.lock') });
-    const record: ReusedRecord = { from: originOf(match.dir), copied: new Date().toISOString() };
+    if (match.summary !== undefined) {
+      // The config the job matched on, so the folder reads as a run (the reports load it).
+      saveRunConfig(tmp, match.summary.composed);
+      writeFileAtomic(path.join(tmp, 'results.json'), `${JSON.stringify(match.summary.results, null, 2)}\n`);
+    } else {
+      fs.cpSync(match.dir, tmp, { recursive: true, filter: (src) => !path.basename(src).startsWith('.rvos.lock') });
+    }
+    const record: ReusedRecord = { from: match.summary !== undefined ? match.dir : originOf(match.dir), copied: new Date().toISOString() };
     writeFileAtomic(path.join(tmp, REUSED_FILE), `${JSON.stringify(record, null, 2)}\n`);
     // The job folder holds at most logs or a lock (runDirState 'empty'): replace it.
     fs.rmSync(runDir, { recursive: true, force: true });
     fs.renameSync(tmp, runDir);
     filled.push(job.index);
-    log(`  job ${job.index}: re-used the finished run ${record.from} (same config)`);
+    options.log(`  job ${job.index}: re-used the finished run ${record.from} (same config)`);
   }
   return filled;
 }
