@@ -5,12 +5,13 @@
  * every job, so an interrupted sweep shows what finished. launcher=slurm submits the jobs as one
  * Slurm job array instead (./slurm/).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireRunLock } from '../../logging/run_lock.js';
 import { writeFileAtomic } from '../../utils/fs.js';
+import { PreemptedError } from '../../train/preemption.js';
 import type { JobOutcome, LaunchOptions, SweepJob } from '../run/sweep_job.js';
 
 const RVOS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/rvos.mjs');
@@ -34,7 +35,7 @@ export function finishedJobs(sweepDir: string, jobs: SweepJob[]): Set<number> {
   return new Set(jobs.filter((j) => fs.existsSync(path.join(jobRunDir(sweepDir, j.index), 'results.json'))).map((j) => j.index));
 }
 
-function runJob(job: SweepJob, options: LaunchOptions, concurrent: number): Promise<JobOutcome> {
+function runJob(job: SweepJob, options: LaunchOptions, concurrent: number, running: Set<ChildProcess>): Promise<JobOutcome> {
   const runDir = jobRunDir(options.sweepDir, job.index);
   fs.mkdirSync(runDir, { recursive: true });
   const finished = options.skipFinished ? readResults(runDir) : undefined;
@@ -50,7 +51,9 @@ function runJob(job: SweepJob, options: LaunchOptions, concurrent: number): Prom
     const nativeShare = String(concurrent * Math.max(1, Number(process.env.RVOS_NATIVE_SHARE ?? 1) || 1));
     const env = { ...process.env, RVOS_JOB_INDEX: String(job.index), RVOS_NATIVE_SHARE: nativeShare };
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], env });
+    running.add(child);
     const finish = (code: number | null, message?: string) => {
+      running.delete(child);
       fs.closeSync(log);
       const seconds = (Date.now() - started) / 1000;
       const ok = code === 0;
@@ -90,15 +93,35 @@ async function launchLocked(jobs: SweepJob[], options: LaunchOptions): Promise<J
   const writeSummary = () =>
     writeFileAtomic(path.join(options.sweepDir, 'summary.json'), JSON.stringify({ jobs: [...outcomes].sort((a, b) => a.index - b.index) }, null, 2));
   const slots = Math.max(1, Math.min(options.jobs, jobs.length));
+  // SIGTERM sent to the launcher alone (`kill PID`, a scheduler) would leave its jobs training with
+  // no one to record them: pass it on (each job checkpoints and exits, src/train/preemption.ts),
+  // start no further job, and stop once they have ended. Ctrl-C reaches the jobs directly.
+  const running = new Set<ChildProcess>();
+  let stopped = false;
+  const onTerm = () => {
+    if (stopped) return;
+    stopped = true;
+    for (const child of running) child.kill('SIGTERM');
+  };
+  process.on('SIGTERM', onTerm);
   const worker = async () => {
-    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      const outcome = await runJob(job, options, slots);
+    for (let job = stopped ? undefined : queue.shift(); job !== undefined; job = stopped ? undefined : queue.shift()) {
+      const outcome = await runJob(job, options, slots, running);
       outcomes.push(outcome);
       writeSummary();
       options.onJobEnd?.(outcome);
     }
   };
-  await Promise.all(Array.from({ length: slots }, worker));
+  try {
+    await Promise.all(Array.from({ length: slots }, worker));
+  } finally {
+    process.off('SIGTERM', onTerm);
+  }
   writeSummary();
+  if (stopped) {
+    throw new PreemptedError(
+      `SIGTERM: the running jobs stopped with a checkpoint and ${queue.length} did not start; continue the sweep with --resume and --sweep-dir ${options.sweepDir}`,
+    );
+  }
   return outcomes.sort((a, b) => a.index - b.index);
 }
