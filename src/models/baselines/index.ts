@@ -12,4 +12,4 @@ export { depthwiseXCorr } from './siammask/network.js';
 export { ZeroShotFloorModel, zeroShotFloorSegmenter, ZERO_SHOT_FLOORS, type ZeroShotFloor } from './motion_floor.js';
 export { FeaturePropagationModel, type FeaturePropagationConfig, type FeaturePropagationOptions } from './feature_propagation/model.js';
 export type { FeatureExtractor } from './feature_propagation/features.js';
-export { propagateLabels, gridCoords } from './feature_propagation/propagate.js';
+export { propagateLabels, GridWindow } from './feature_propagation/propagate.js';

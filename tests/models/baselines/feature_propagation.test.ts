@@ -15,7 +15,7 @@ import { InferenceCore, logitsToLabels } from '../../../src/models/inference_cor
 import {
   FeaturePropagationModel,
   propagateLabels,
-  gridCoords,
+  GridWindow,
   type FeatureExtractor,
   type FeaturePropagationConfig,
   type FeaturePropagationOptions,
@@ -215,15 +215,61 @@ describe('feature_propagation', () => {
     // Rows sum to one (background is a label).
     for (const s of tf.tidy(() => tf.sum(whole, 1)).arraySync() as number[]) expect(s).toBeCloseTo(1, 5);
     // Radius 0 on a 1-row grid: query i may only take reference i's labels.
+    const radiusZero = new GridWindow([1, nq], 1, 0);
     const same = propagateLabels(q, tf.slice(k, 0, nq), tf.slice(labels, 0, nq), {
       ...options,
       maxAffinityElements: 100,
-      window: { queryCoords: gridCoords(1, nq), keyCoords: gridCoords(1, nq), radius: 0 },
+      window: radiusZero,
     });
     const expected = tf.slice(labels, 0, nq);
     const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(same, expected))).dataSync()[0]!);
     expect(diff).toBeLessThan(1e-6);
     tf.dispose([q, k, labels, whole, blocked, same, expected]);
+    radiusZero.dispose();
+  });
+
+  it("a grid window's masks are the Chebyshev test the float32 ops made, per block, made once and freed by dispose", () => {
+    const before = tf.memory().numTensors;
+    const [h, w, refs] = [5, 7, 3];
+    /** The float32 ops the window ran every frame before it was cached, for comparison. */
+    const reference = (radius: number, start: number, size: number) =>
+      tf.tidy(() => {
+        const coords = (times: number) =>
+          tf.tensor2d(
+            Array.from({ length: times * h * w }, (_, i) => [Math.floor((i % (h * w)) / w), i % w]),
+            [times * h * w, 2],
+          );
+        const [qc, kc] = [tf.slice(coords(1), [start, 0], [size, 2]), coords(refs)];
+        const dy = tf.abs(tf.sub(tf.slice(qc, [0, 0], [size, 1]), tf.reshape(tf.slice(kc, [0, 0], [-1, 1]), [1, -1])));
+        const dx = tf.abs(tf.sub(tf.slice(qc, [0, 1], [size, 1]), tf.reshape(tf.slice(kc, [0, 1], [-1, 1]), [1, -1])));
+        return Array.from(tf.greater(tf.maximum(dy, dx), radius).dataSync());
+      });
+    // 2.9999999999 is 3 in float32: distance 3 stays inside, as it did in the ops.
+    for (const radius of [0, 1, 1.5, 2.9999999999, 10]) {
+      const window = new GridWindow([h, w], refs, radius);
+      for (const [start, size] of [
+        [0, h * w],
+        [4, 9],
+        [h * w - 1, 1],
+      ] as const) {
+        const mask = window.outside(start, size);
+        expect(mask.shape).toEqual([size, refs * h * w]);
+        expect(Array.from(mask.dataSync()), `radius ${radius}, rows ${start}+${size}`).toEqual(reference(radius, start, size));
+        expect(window.outside(start, size)).toBe(mask);
+      }
+      window.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const q = tf.zeros([6, 2]) as tf.Tensor2D;
+    expect(() =>
+      propagateLabels(q, tf.zeros([12, 2]) as tf.Tensor2D, tf.zeros([12, 2]) as tf.Tensor2D, {
+        topK: 1,
+        temperature: 1,
+        maxAffinityElements: 100,
+        window: new GridWindow([2, 3], 3, 1),
+      }),
+    ).toThrow(/a window over 3 grid\(s\) of 2,3 cells does not fit 6 queries and 12 keys/);
+    tf.dispose(q);
   });
 
   it('leaks no tensors over videos', () => {

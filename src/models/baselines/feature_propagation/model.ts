@@ -25,7 +25,7 @@ import { checkFrameInputs, enteringSlots, saveBaseline, withSavedWeights } from 
 import { defineBaselineFamily, setting } from '../family.js';
 import type { BaselineModel } from '../types.js';
 import { MobileNetV2Features, type FeatureExtractor } from './features.js';
-import { gridCoords, propagateLabels } from './propagate.js';
+import { GridWindow, propagateLabels } from './propagate.js';
 
 export interface FeaturePropagationOptions {
   /** 'nsfwjs' or a TF.js layers model folder (src/models/pretrained.ts); null: seeded random weights (tests). */
@@ -66,6 +66,8 @@ export interface PropagationState {
 
 export class FeaturePropagationModel implements BaselineModel {
   readonly nativeResolution = true;
+  /** The window masks of the current grid, per reference count: made once, not every frame. */
+  private readonly windows = new Map<number, GridWindow>();
 
   constructor(
     readonly config: FeaturePropagationConfig,
@@ -138,10 +140,7 @@ export class FeaturePropagationModel implements BaselineModel {
     const labels = tf.tidy(() => {
       const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
       if (refs.length === 0) return withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
-      const window =
-        opts.radius === null
-          ? undefined
-          : { queryCoords: gridCoords(...grid), keyCoords: gridCoords(...grid, refs.length), radius: (opts.radius * opts.inputShortSide) / stride };
+      const window = opts.radius === null ? undefined : this.windowFor(grid, refs.length, (opts.radius * opts.inputShortSide) / stride);
       const propagated = propagateLabels(
         keys,
         tf.concat(
@@ -180,6 +179,23 @@ export class FeaturePropagationModel implements BaselineModel {
     return { logits, objectness: null, state: next };
   }
 
+  /** The window for `refs` reference frames on `grid`; a new grid (another video size) drops the others. */
+  private windowFor(grid: [number, number], refs: number, radius: number): GridWindow {
+    const [any] = this.windows.values();
+    if (any !== undefined && (any.grid[0] !== grid[0] || any.grid[1] !== grid[1])) this.disposeWindows();
+    let window = this.windows.get(refs);
+    if (window === undefined) {
+      window = new GridWindow(grid, refs, radius);
+      this.windows.set(refs, window);
+    }
+    return window;
+  }
+
+  private disposeWindows(): void {
+    for (const w of this.windows.values()) w.dispose();
+    this.windows.clear();
+  }
+
   namedVariables(): Map<string, tf.Variable> {
     return this.store.named();
   }
@@ -193,6 +209,7 @@ export class FeaturePropagationModel implements BaselineModel {
   }
 
   dispose(): void {
+    this.disposeWindows();
     this.extractor.dispose();
     this.store.dispose();
   }

@@ -17,14 +17,51 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** A square window around each query: reference pixels farther than `radius` grid cells in y or x are left out. */
-export interface PropagationWindow {
-  /** [Nq, 2] (y, x) grid coordinates of the queries. */
-  queryCoords: tf.Tensor2D;
-  /** [Nr, 2] (y, x) grid coordinates of the references (on the query frame's grid). */
-  keyCoords: tf.Tensor2D;
-  /** In grid cells (Chebyshev distance); 0 keeps only the same position. */
-  radius: number;
+/**
+ * A square window around each query on a grid of h x w cells: reference cells (of `refs` frames on
+ * the same grid, frame-major) farther than `radius` cells in y or x (Chebyshev distance) are left
+ * out. The masks depend on nothing else, so each block's is made once, on the CPU, and kept until
+ * dispose(): a model reuses one window for every frame with the same grid and reference count.
+ */
+export class GridWindow {
+  private readonly blocks = new Map<string, tf.Tensor2D>();
+
+  constructor(
+    readonly grid: readonly [number, number],
+    readonly refs: number,
+    /** In grid cells; 0 keeps only the same position. */
+    readonly radius: number,
+  ) {}
+
+  /** bool [size, refs * h * w]: true where a reference cell lies outside query row `start + i`'s window. */
+  outside(start: number, size: number): tf.Tensor2D {
+    const key = `${start}:${size}`;
+    let mask = this.blocks.get(key);
+    if (mask === undefined) {
+      const [h, w] = this.grid;
+      const cells = h * w;
+      const nr = cells * this.refs;
+      // The comparison the float32 ops made: integer distances against the radius rounded to float32.
+      const radius = Math.fround(this.radius);
+      const data = new Uint8Array(size * nr);
+      for (let i = 0; i < size; i++) {
+        const [qy, qx] = [Math.floor((start + i) / w), (start + i) % w];
+        for (let r = 0; r < nr; r++) {
+          const cell = r % cells;
+          const [ky, kx] = [Math.floor(cell / w), cell % w];
+          data[i * nr + r] = Math.max(Math.abs(qy - ky), Math.abs(qx - kx)) > radius ? 1 : 0;
+        }
+      }
+      mask = tf.keep(tf.tensor2d(data, [size, nr], 'bool'));
+      this.blocks.set(key, mask);
+    }
+    return mask;
+  }
+
+  dispose(): void {
+    for (const m of this.blocks.values()) m.dispose();
+    this.blocks.clear();
+  }
 }
 
 export interface PropagationOptions {
@@ -34,8 +71,8 @@ export interface PropagationOptions {
   temperature: number;
   /** Largest affinity block (query rows x references). */
   maxAffinityElements: number;
-  /** Absent: every reference pixel is a candidate. */
-  window?: PropagationWindow;
+  /** Absent: every reference pixel is a candidate. Queries are its grid's cells, references its `refs` grids. */
+  window?: GridWindow;
 }
 
 /** Affinity of a query left outside a window (the top k never picks it while any reference is inside). */
@@ -47,6 +84,9 @@ export function propagateLabels(queries: tf.Tensor2D, keys: tf.Tensor2D, labels:
   const [nr, ck] = keys.shape;
   if (c !== ck) throw new Error(`propagateLabels: queries have ${c} channels, keys ${ck}`);
   if (labels.shape[0] !== nr) throw new Error(`propagateLabels: ${nr} keys but ${labels.shape[0]} label rows`);
+  const window = options.window;
+  if (window !== undefined && (window.grid[0] * window.grid[1] !== nq || window.grid[0] * window.grid[1] * window.refs !== nr))
+    throw new Error(`propagateLabels: a window over ${window.refs} grid(s) of ${window.grid} cells does not fit ${nq} queries and ${nr} keys`);
   const k = Math.min(options.topK, nr);
   const rows = Math.max(1, Math.min(nq, Math.floor(options.maxAffinityElements / nr)));
   const blocks: tf.Tensor2D[] = [];
@@ -58,15 +98,7 @@ export function propagateLabels(queries: tf.Tensor2D, keys: tf.Tensor2D, labels:
         tf.tidy(() => {
           const q = tf.slice(queries, [start, 0], [size, c]);
           let affinity = tf.reshape(tf.conv2d(tf.reshape(q, [1, 1, size, c]) as tf.Tensor4D, filters, 1, 'valid'), [size, nr]) as tf.Tensor2D;
-          const window = options.window;
-          if (window !== undefined) {
-            const qc = tf.slice(window.queryCoords, [start, 0], [size, 2]);
-            // Chebyshev distance [size, Nr] from the (y, x) differences.
-            const dy = tf.abs(tf.sub(tf.slice(qc, [0, 0], [size, 1]), tf.reshape(tf.slice(window.keyCoords, [0, 0], [nr, 1]), [1, nr])));
-            const dx = tf.abs(tf.sub(tf.slice(qc, [0, 1], [size, 1]), tf.reshape(tf.slice(window.keyCoords, [0, 1], [nr, 1]), [1, nr])));
-            const outside = tf.greater(tf.maximum(dy, dx), window.radius);
-            affinity = tf.where(outside, tf.fill(affinity.shape, OUTSIDE_WINDOW), affinity);
-          }
+          if (window !== undefined) affinity = tf.where(window.outside(start, size), tf.fill(affinity.shape, OUTSIDE_WINDOW), affinity);
           const { values, indices } = tf.topk(affinity, k);
           const weights = tf.softmax(tf.div(values, options.temperature)); // [size, k]
           const picked = tf.gather(labels, tf.reshape(indices, [-1])); // [size * k, L]
@@ -79,17 +111,4 @@ export function propagateLabels(queries: tf.Tensor2D, keys: tf.Tensor2D, labels:
   } finally {
     tf.dispose([...blocks, filters]);
   }
-}
-
-/** (y, x) of every cell of an h x w grid, row-major, repeated `times` times: [h * w * times, 2]. */
-export function gridCoords(h: number, w: number, times = 1): tf.Tensor2D {
-  const data = new Float32Array(h * w * 2 * times);
-  for (let r = 0; r < times; r++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = (r * h * w + y * w + x) * 2;
-        data[i] = y;
-        data[i + 1] = x;
-      }
-  return tf.tensor2d(data, [h * w * times, 2]);
 }
