@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PREEMPTED_EXIT_CODE } from '../../src/train/preemption.js';
+import { TINY_TRAINING } from './sweep_fixture.js';
 
 const BIN = path.resolve('bin/rvos.mjs');
 
@@ -28,15 +29,8 @@ describe('a local sweep stopped by SIGTERM', () => {
         sweepDir,
         'backend=wasm',
         `data.root=${path.join(root, 'synth')}`,
-        'data.size=[32,32]',
-        'data.batch_size=2',
-        'data.clip_length=3',
-        'data.max_objects=2',
-        'data.synth.train_videos=3',
-        'data.synth.val_videos=1',
-        'data.synth.test_videos=1',
-        'data.synth.frames=4',
-        'model.hidden=8',
+        // The fixture's tiny videos and model, with this test's own length and seeds.
+        ...TINY_TRAINING.filter((o) => !/^(train\.|seed=)/.test(o)),
         // Long enough that no job ends before the signal.
         'train.steps=100000',
         'train.val_every=100000',
