@@ -8,9 +8,10 @@
  *
  * A committed `<name>.summary.json` (docs/results/) can stand in for a sweep folder whose runs are
  * gone (a new machine): its jobs' results fill the matching jobs as results.json and the matched
- * config (.hydra/), with no weights, logs or loss curves. A summary records each job's overrides, not its resolved config, so a
- * job matches when those overrides, composed with this checkout's configs, give the job's config;
- * that holds while the summary's commit (its page's provenance) and this one compose them alike.
+ * config (.hydra/), with no weights, logs or loss curves. A summary records each job's overrides,
+ * not its resolved config, so a job matches when those overrides, composed with this checkout's
+ * configs, give the job's config; that holds while the summary's commit (its page's provenance)
+ * and this one compose them alike.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +33,7 @@ interface Candidate {
   summary?: { results: Record<string, unknown>; composed: ComposedConfig };
 }
 
-/** What a reused job folder must hold that a committed summary lacks, or null when scores suffice. */
+/** Why the sweep needs each run's weights (a report section scored from checkpoints), or null when scores suffice. */
 export type WeightsNeed = string | null;
 
 /** The finished jobs of a committed summary, each with its overrides composed by this checkout's configs. */
