@@ -41,6 +41,15 @@ const PYTHON = '/usr/bin/python3';
  * cell's first line and the tail of its output (tslab reports type errors and exceptions on
  * stderr, not in the error reply, so nbconvert's own message would be empty) and exits 1.
  */
+/**
+ * Exit status of EXECUTE_PY when the kernel never answered. tslab starts receiving on its sockets
+ * before their binds resolve; when the client's first message lands in between, zeromq 6 refuses
+ * the next receive with EBUSY and the kernel dies before any cell runs (seen once in CI). Such a
+ * start is retried; a failing cell never is.
+ */
+const KERNEL_DID_NOT_START = 3;
+const KERNEL_START_TRIES = 3;
+
 const EXECUTE_PY = `
 import sys, nbformat
 from nbclient import NotebookClient
@@ -61,6 +70,12 @@ except CellExecutionError:
         first = cell.source.strip().splitlines()[0] if cell.source.strip() else ''
         print(f'cell {i} failed ({first[:80]}):', file=sys.stderr)
         print('\\n'.join(text.rstrip().splitlines()[-30:]) or '(no output)', file=sys.stderr)
+except RuntimeError as e:
+    # The kernel never answered, so no cell ran: a start failure, which the caller may retry.
+    if any('shell.execute_reply' in c.metadata.get('execution', {}) for c in nb.cells if c.cell_type == 'code'):
+        raise
+    print(f'kernel did not start: {e}', file=sys.stderr)
+    code = ${KERNEL_DID_NOT_START}
 finally:
     nbformat.write(nb, dst)
 sys.exit(code)
@@ -141,7 +156,12 @@ function main() {
       }
       const t0 = Date.now();
       const executed = path.join(executedDir, path.basename(nb));
-      const r = spawnSync(PYTHON, ['-c', EXECUTE_PY, nb, executed, KERNEL_NAME, ROOT], { cwd: ROOT, env, encoding: 'utf8' });
+      let r;
+      for (let attempt = 1; attempt <= KERNEL_START_TRIES; attempt++) {
+        r = spawnSync(PYTHON, ['-c', EXECUTE_PY, nb, executed, KERNEL_NAME, ROOT], { cwd: ROOT, env, encoding: 'utf8' });
+        if (r.status !== KERNEL_DID_NOT_START || attempt === KERNEL_START_TRIES) break;
+        console.log(`… ${name}: the kernel did not start (try ${attempt} of ${KERNEL_START_TRIES}), starting it again`);
+      }
       const seconds = ((Date.now() - t0) / 1000).toFixed(0);
       if (r.status !== 0 || !fs.existsSync(executed)) {
         console.error(`✗ ${name} failed after ${seconds} s; ${(r.stderr || '').trim().split('\n').slice(-40).join('\n')}`);
