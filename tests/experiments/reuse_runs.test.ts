@@ -126,9 +126,9 @@ describe('re-using finished runs across sweeps', () => {
   it('a summary is refused, in one line, where the sweep scores checkpoints after training or the file is not a summary', () => {
     const summary = path.join(tmp(), 'x.summary.json');
     fs.writeFileSync(summary, JSON.stringify({ jobs: [] }));
-    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], { ...OPTS, weightsNeed: "report.seen_videos scores every run's checkpoint" })).toThrow(
-      /--reuse .*x\.summary\.json: a committed summary holds scores, not weights, and report\.seen_videos/,
-    );
+    expect(() =>
+      reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], { ...OPTS, weightsNeed: "the real-video section scores every run's checkpoint" }),
+    ).toThrow(/--reuse .*x\.summary\.json: a committed summary holds scores, not weights, and the real-video section/);
     fs.writeFileSync(summary, '{"runs": 3}');
     expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], OPTS)).toThrow(/not a sweep summary/);
   });

@@ -131,6 +131,39 @@ describe('report.seen_videos', () => {
     const again = regenerateResultsMarkdown(page.summary, path.join(base, 'results', 'again.md'), { configDir: CONFIG_DIR });
     expect(fs.readFileSync(again, 'utf8')).toContain(`| floor: copy_first | semi-supervised | – | ${copyJf.toFixed(3)} | – | – |`);
 
+    // A new machine: the committed summary fills both jobs (no weights). Its own training-setting
+    // scores are taken, not computed again; a summary without them leaves the jobs listed as missing.
+    for (const withSeen of [true, false]) {
+      const source = path.join(base, 'results', withSeen ? 'with-seen.summary.json' : 'without-seen.summary.json');
+      fs.writeFileSync(source, JSON.stringify(withSeen ? summary : { ...summary, seen: undefined }));
+      lines.length = 0;
+      const reusedDir = path.join(base, withSeen ? 'reused-with' : 'reused-without');
+      const third = await runExperiment({
+        name: 'zero_vs_one_shot',
+        configDir: CONFIG_DIR,
+        overrides: [...overrides, 'report.seen_videos=2'],
+        sweepDir: reusedDir,
+        resume: false,
+        reuse: [source],
+        log,
+        progress: false,
+      });
+      expect(third.outcomes.map((o) => o.status)).toEqual(['skipped', 'skipped']);
+      const carried = readSeenVideos(reusedDir)!;
+      if (withSeen) {
+        expect(carried.missing).toEqual([]);
+        expect(carried.runs.map((r) => [r.index, r.global['J&F-Mean']])).toEqual(seen.runs.map((r) => [r.index, r.global['J&F-Mean']]));
+        expect(lines.filter((l) => l.includes('computed before, not scored again'))).toHaveLength(2);
+        expect(fs.readFileSync(third.report, 'utf8')).toContain(`| ${oneShotJf.toFixed(3)} [`);
+      } else {
+        expect(carried.runs).toEqual([]);
+        expect(carried.missing.map((m) => m.what)).toEqual(['job 0', 'job 1']);
+        expect(carried.missing[0]!.reason).toBe(
+          `re-used from ${source} job 0, which holds scores without weights and no training-setting score for these videos`,
+        );
+      }
+    }
+
     // An existing folder made for another count is refused in one line, before anything trains.
     const data = composeConfig({ configDir: CONFIG_DIR, overrides: ['experiment=zero_vs_one_shot', ...overrides] }).config.data;
     expect(() => checkSeenDataset(data, 2)).not.toThrow();

@@ -22,7 +22,8 @@ sweep (or run) folders whose config is the same apart from run.*, sweep.*, repor
 (e.g. the main job's one-shot runs as the recurrence ablation's ST+); the report marks the copies.
 A committed summary (docs/results/main.summary.json) also serves when its runs' folders are gone:
 its jobs' scores fill the jobs whose overrides compose to the same config here (no weights, so not
-with report.seen_videos or a real-video folder).
+with a real-video folder; report.seen_videos takes the summary's own training-setting scores, or
+lists those runs as missing).
 --no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
 writes the report later.`;
 

@@ -122,12 +122,8 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   );
   if (reuse.length > 0) {
     // Sections scored from each run's checkpoint after training cannot use a summary's scores.
-    const weightsNeed =
-      real !== null
-        ? "the real-video section scores every run's checkpoint"
-        : first.report.seen_videos > 0
-          ? "report.seen_videos scores every run's checkpoint"
-          : null;
+    // (report.seen_videos takes a summary's own training-setting scores, or lists the run as missing.)
+    const weightsNeed = real !== null ? "the real-video section scores every run's checkpoint" : null;
     const filled = reuseFinishedRuns(
       sweepDir,
       configs.map((config, index) => ({ index, config })),

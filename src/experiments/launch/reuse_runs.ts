@@ -19,6 +19,7 @@ import { composeConfig, configDifferences, HYDRA_SUBDIR, loadRunConfig, saveRunC
 import { runDirState } from '../../logging/run_dir.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomic } from '../../utils/fs.js';
+import { RUN_SEEN_FILE } from '../report/seen_videos.js';
 import { jobRunDir } from './launcher.js';
 import { readReused, REUSED_FILE, type ReusedRecord } from '../run/sweep_job.js';
 
@@ -29,8 +30,12 @@ interface Candidate {
   /** The run folder, or `<summary file> job <index>` for a job of a committed summary. */
   dir: string;
   config: RvosConfig;
-  /** A committed summary's job: its results.json and composed config, written into the job folder (nothing to copy). */
-  summary?: { results: Record<string, unknown>; composed: ComposedConfig };
+  /**
+   * A committed summary's job: its results.json and composed config, written into the job folder
+   * (nothing to copy), and its training-setting score when the summary carries one (written as
+   * seen.json, which the "Training-setting videos" section then takes instead of scoring weights).
+   */
+  summary?: { results: Record<string, unknown>; composed: ComposedConfig; seen?: Record<string, unknown> };
 }
 
 /** Why the sweep needs each run's weights (a report section scored from checkpoints), or null when scores suffice. */
@@ -42,8 +47,11 @@ function summaryRuns(file: string, configDir: string, weightsNeed: WeightsNeed):
     throw new ConfigError(`--reuse ${file}: a committed summary holds scores, not weights, and ${weightsNeed}; re-use the sweep folder the summary came from`);
   }
   let jobs: { index: number; overrides: string[]; results?: Record<string, unknown> }[];
+  let seen: SummarySeen | undefined;
   try {
-    jobs = (JSON.parse(fs.readFileSync(file, 'utf8')) as { jobs: typeof jobs }).jobs;
+    const summary = JSON.parse(fs.readFileSync(file, 'utf8')) as { jobs: typeof jobs; seen?: SummarySeen };
+    jobs = summary.jobs;
+    seen = summary.seen;
     if (!Array.isArray(jobs)) throw new Error('no jobs');
   } catch {
     throw new ConfigError(`--reuse ${file}: not a sweep summary (a JSON file with a "jobs" list, e.g. docs/results/main.summary.json)`);
@@ -52,8 +60,22 @@ function summaryRuns(file: string, configDir: string, weightsNeed: WeightsNeed):
     .filter((j) => j.results !== undefined)
     .map((j) => {
       const composed = composeConfig({ configDir, overrides: j.overrides });
-      return { dir: `${file} job ${j.index}`, config: composed.config, summary: { results: j.results!, composed } };
+      const run = seen?.runs?.find((r) => r.index === j.index);
+      const seenRun = seen === undefined || run === undefined ? undefined : { ...seenFields(seen), ...run };
+      return { dir: `${file} job ${j.index}`, config: composed.config, summary: { results: j.results!, composed, ...(seenRun && { seen: seenRun }) } };
     });
+}
+
+/** The `seen` section of a committed summary, as far as re-use reads it. */
+interface SummarySeen {
+  runs?: { index: number }[];
+  [key: string]: unknown;
+}
+
+/** The section's fields a run's seen.json repeats (what the videos were), without the sweep's runs and floors. */
+function seenFields(seen: SummarySeen): Record<string, unknown> {
+  const { runs: _runs, floors: _floors, missing: _missing, ...fields } = seen;
+  return fields;
 }
 
 /**
@@ -115,10 +137,14 @@ export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; confi
       // The config the job matched on, so the folder reads as a run (the reports load it).
       saveRunConfig(tmp, match.summary.composed);
       writeFileAtomic(path.join(tmp, 'results.json'), `${JSON.stringify(match.summary.results, null, 2)}\n`);
+      if (match.summary.seen !== undefined) writeFileAtomic(path.join(tmp, RUN_SEEN_FILE), `${JSON.stringify(match.summary.seen, null, 2)}\n`);
     } else {
       fs.cpSync(match.dir, tmp, { recursive: true, filter: (src) => !path.basename(src).startsWith('.rvos.lock') });
     }
-    const record: ReusedRecord = { from: match.summary !== undefined ? match.dir : originOf(match.dir), copied: new Date().toISOString() };
+    const record: ReusedRecord =
+      match.summary !== undefined
+        ? { from: match.dir, copied: new Date().toISOString(), scoresOnly: true }
+        : { from: originOf(match.dir), copied: new Date().toISOString() };
     writeFileAtomic(path.join(tmp, REUSED_FILE), `${JSON.stringify(record, null, 2)}\n`);
     // The job folder holds at most logs or a lock (runDirState 'empty'): replace it.
     fs.rmSync(runDir, { recursive: true, force: true });

@@ -127,6 +127,8 @@ export interface ScoreSweepOptions {
   fields: Record<string, unknown>;
   /** How log lines name the source (e.g. `real video`). */
   label: string;
+  /** A job's score computed before (taken as it is, not scored again), or null. Asked before `skip`. */
+  precomputed?: (job: SweepJobResult) => (VideoScore & { predictSeconds: number; frames: number }) | null;
   /** Jobs to leave out, with why (listed under `missing`). */
   skip?: (job: SweepJobResult) => string | null;
   log?: (line: string) => void;
@@ -147,6 +149,16 @@ export async function scoreSweepOnVideos(jobs: SweepJobResult[], source: VideoSo
   }
   let zeroShot: { size: [number, number]; threshold: number } | null = null;
   for (const job of finished) {
+    const before = opts.precomputed?.(job) ?? null;
+    if (before !== null) {
+      out.runs.push({ index: job.index, runDir: job.runDir, ...before });
+      if (before.task === 'unsupervised' && zeroShot === null) {
+        const c = loadRunConfig(job.runDir).config;
+        zeroShot = { size: c.data.size, threshold: c.eval.threshold };
+      }
+      log(`${opts.label}: job ${job.index} J&F-Mean ${before.global['J&F-Mean'].toFixed(3)} (computed before, not scored again)`);
+      continue;
+    }
     const skipped = opts.skip?.(job) ?? null;
     if (skipped !== null) {
       out.missing.push({ what: `job ${job.index}`, reason: skipped });

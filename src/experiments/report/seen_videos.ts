@@ -10,6 +10,7 @@
  * (one-shot), `empty` and `motion_blob` (zero-shot). Written per run to `<runDir>/seen.json` and
  * for the sweep to `<sweepDir>/seen_videos.json`; a committed summary.json carries it as `seen`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { RvosConfig } from '../../config/index.js';
 import type { EvalTask } from '../../data/types.js';
@@ -29,9 +30,13 @@ import {
   type VideoFloorScore,
   type VideoScoresTable,
 } from './score_videos.js';
+import { readReused } from '../run/sweep_job.js';
 import { perVideoScores, type SweepJobResult, type Variant } from './sweep_results.js';
 
 export const SEEN_VIDEOS_FILE = 'seen_videos.json';
+
+/** A run's score on the training-setting videos, as seen.json holds it. */
+type RunSeenScore = Omit<RunVideoScore, 'index' | 'runDir'>;
 export const RUN_SEEN_FILE = 'seen.json';
 
 export interface SeenVideos {
@@ -87,7 +92,23 @@ export async function writeSeenVideos(
   if (generated) log(`generated ${videos} training-setting video(s) in ${root}`);
   const setting: SeenVideos['setting'] = first.data.synth.variety === null ? 'plain' : 'variety.train';
   const fields = { root, split: SEEN_SPLIT, protocol: 'davis2017', setting } as const;
+  // A run re-used from a committed summary has no weights: the summary's own training-setting
+  // score when it carries one for these videos, else it is listed as missing.
+  const precomputed = (job: SweepJobResult): RunSeenScore | null => {
+    if (readReused(job.runDir)?.scoresOnly !== true) return null;
+    const file = path.join(job.runDir, RUN_SEEN_FILE);
+    if (!fs.existsSync(file)) return null;
+    try {
+      const run = JSON.parse(fs.readFileSync(file, 'utf8')) as RunSeenScore & Partial<typeof fields> & { videos?: number };
+      const same = path.basename(String(run.root)) === path.basename(root) && run.split === SEEN_SPLIT && run.setting === setting && run.videos === videos;
+      return same ? run : null;
+    } catch {
+      return null;
+    }
+  };
   const skip = (job: SweepJobResult): string | null => {
+    const reused = readReused(job.runDir);
+    if (reused?.scoresOnly === true) return `re-used from ${reused.from}, which holds scores without weights and no training-setting score for these videos`;
     try {
       return dataOf(loadRunConfig(job.runDir).config) === dataOf(first) ? null : `trained on other data than job ${finished[0]!.index}`;
     } catch (err) {
@@ -95,7 +116,14 @@ export async function writeSeenVideos(
     }
   };
   const source = { dataset: 'davis2017' as const, root, split: SEEN_SPLIT, protocol: 'davis2017' as const };
-  const scores = await scoreSweepOnVideos(jobs, source, { runFile: RUN_SEEN_FILE, fields, label: 'training-setting videos', skip, log });
+  const scores = await scoreSweepOnVideos(jobs, source, {
+    runFile: RUN_SEEN_FILE,
+    fields: { ...fields, videos },
+    label: 'training-setting videos',
+    precomputed,
+    skip,
+    log,
+  });
   const out: SeenVideos = { ...fields, videos, ...scores };
   writeFileAtomic(path.join(sweepDir, SEEN_VIDEOS_FILE), `${JSON.stringify(out, null, 2)}\n`);
   return out;

@@ -48,6 +48,8 @@ export interface ReusedRecord {
   from: string;
   /** When the copy was made (ISO time). */
   copied: string;
+  /** Copied from a committed summary: results and config, no weights (sections that score checkpoints cannot score it). */
+  scoresOnly?: true;
 }
 
 /** The record a job folder holds when its run was copied from another sweep, else null. */
