@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeConfig, configDifferences, loadRunConfig, saveRunConfig, type RvosConfig } from '../../src/config/index.js';
-import { experimentJobs } from '../../src/experiments/launch/experiment.js';
+import { experimentJobs, planExperiment } from '../../src/experiments/launch/experiment.js';
 import { finishedJobs } from '../../src/experiments/launch/launcher.js';
 import { REUSE_IGNORED, reuseFinishedRuns } from '../../src/experiments/launch/reuse_runs.js';
 import { jobStatusText, readSweep } from '../../src/experiments/report/sweep_results.js';
@@ -131,6 +131,28 @@ describe('re-using finished runs across sweeps', () => {
     ).toThrow(/--reuse .*x\.summary\.json: a committed summary holds scores, not weights, and the real-video section/);
     fs.writeFileSync(summary, '{"runs": 3}');
     expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], OPTS)).toThrow(/not a sweep summary/);
+  });
+
+  it("--dry-run names each job's fate (runs, finished, re-used from where) and writes nothing", () => {
+    const source = tmp();
+    finishedRun(path.join(source, '5'), mainOneShot(1), 0.66);
+    const sweep = path.join(tmp(), 'sweep');
+    // Job 0 (S seed 1) finished in the sweep folder being resumed; job 15 (ST+ seed 1) matches the source.
+    finishedRun(path.join(sweep, '0'), experimentJobs('recurrence', CONFIG_DIR, [])[0]!, 0.5);
+    const before = fs.readdirSync(sweep).sort();
+    const plan = planExperiment({ name: 'recurrence', configDir: CONFIG_DIR, overrides: [], sweepDir: sweep, resume: true, reuse: [source], log: () => {} });
+    expect(plan[0]).toBe(`experiment recurrence: 20 run(s), 2 at a time in ${sweep} (dry run: nothing trained or written)`);
+    expect(plan[1]).toBe('  job 0 [S seed=1]: finished (kept by --resume)');
+    expect(plan[2]).toBe('  job 1 [S seed=2]: runs');
+    expect(plan[16]).toBe(`  job 15 [ST+ seed=1]: re-used from ${path.join(source, '5')}`);
+    expect(plan[17]).toBe('  job 16 [ST+ seed=2]: runs');
+    expect(plan[21]).toBe('  18 to run, 1 finished, 1 re-used');
+    expect(plan[22]).toMatch(/^ {2}estimated wall time: /);
+    expect(fs.readdirSync(sweep).sort()).toEqual(before);
+    // The checks of a real start still apply: a sweep folder with runs needs --resume.
+    expect(() => planExperiment({ name: 'recurrence', configDir: CONFIG_DIR, overrides: [], sweepDir: sweep, resume: false, log: () => {} })).toThrow(
+      /is not empty .*--resume/,
+    );
   });
 
   it('a missing --reuse folder is a one-line error naming it', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { listGroupOptions } from '../../config/index.js';
 import { parseFlags } from '../args.js';
 
-const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--reuse DIR|FILE[,...]] [--no-wait] [--config-dir DIR]
+const USAGE = `Usage: rvos experiment NAME [key=value ...] [--seeds N] [--sweep-dir DIR] [--resume | --overwrite] [--reuse DIR|FILE[,...]] [--dry-run] [--no-wait] [--config-dir DIR]
 
 Runs every variant × seed of configs/experiment/NAME.yaml (its sweep.params) with the configured
 launcher into one sweep folder and writes report.md and report.html there (with each variant's
@@ -24,6 +24,8 @@ A committed summary (docs/results/main.summary.json) also serves when its runs' 
 its jobs' scores fill the jobs whose overrides compose to the same config here (no weights, so not
 with a real-video folder; report.seen_videos takes the summary's own training-setting scores, or
 lists those runs as missing).
+--dry-run: the same checks, then each job's fate (trains, finished, re-used from where) and the
+estimated wall time; nothing is trained, written or generated.
 --no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
 writes the report later.`;
 
@@ -39,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       reuse: { type: 'string', placeholder: 'DIR|FILE[,...]' },
       seeds: { type: 'string', placeholder: 'N' },
       'config-dir': { type: 'string', placeholder: 'DIR' },
@@ -52,10 +55,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`${USAGE}\n\nExperiments: ${names.join(', ') || '(none)'}`);
     return help ? 0 : 2;
   }
-  const { runExperiment, seedsOverride } = await import('../../experiments/launch/experiment.js');
+  const { planExperiment, runExperiment, seedsOverride } = await import('../../experiments/launch/experiment.js');
   const { shellQuote } = await import('../../experiments/report/sweep_info.js');
   if (values.seeds !== undefined) overrides.push(seedsOverride(values.seeds, overrides));
-  const result = await runExperiment({
+  const options = {
     name,
     configDir,
     overrides,
@@ -65,8 +68,13 @@ export async function run(argv: string[]): Promise<number> {
     overwrite: values.overwrite ?? false,
     reuse: values.reuse === undefined ? [] : values.reuse.split(',').filter((d) => d !== ''),
     wait: !(values['no-wait'] ?? false),
-    log: (l) => console.log(l),
-  });
+    log: (l: string) => console.log(l),
+  };
+  if (values['dry-run'] === true) {
+    for (const line of planExperiment(options)) console.log(line);
+    return 0;
+  }
+  const result = await runExperiment(options);
   if (result.report === '') {
     console.log(`submitted; when the tasks have ended, \`rvos report ${result.sweepDir}\` collects them and writes the report`);
     return 0;

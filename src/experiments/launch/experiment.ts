@@ -13,8 +13,8 @@ import { writeSweepReport } from '../report/report_md.js';
 import { writeHtmlReport } from '../report/report_html.js';
 import { PAPER_CONTEXT } from '../report/paper_context.js';
 import { checkSeenDataset, ensureSyntheticDataset } from '../run/datasets.js';
-import { watchSweep } from './sweep_watch.js';
-import { reuseFinishedRuns } from './reuse_runs.js';
+import { estimateLine, jobLabels, watchSweep } from './sweep_watch.js';
+import { matchReusable, reuseFinishedRuns, type WeightsNeed } from './reuse_runs.js';
 import { finishSweepInfo, shellQuote, startSweepInfo } from '../report/sweep_info.js';
 import { writeSweepFloors } from '../report/sweep_floors.js';
 import { readSweep } from '../report/sweep_results.js';
@@ -82,8 +82,11 @@ export function experimentJobs(name: string, configDir: string, overrides: strin
   return variants.flatMap((v) => product.map((job) => [...job.slice(0, base.length), `run.name=${v.name}`, ...v.overrides, ...job.slice(base.length)]));
 }
 
-export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
-  // The sweep folder policy first: a refused start generates no data.
+/**
+ * What `runExperiment` checks before it writes anything: the sweep folder policy, every job's
+ * config, the real-video folder and the training-setting videos. A refused start generates no data.
+ */
+function prepareExperiment(options: ExperimentOptions) {
   if (options.sweepDir === undefined && (options.resume || options.overwrite)) {
     throw new ConfigError(
       `--${options.resume ? 'resume' : 'overwrite'} needs --sweep-dir DIR (the sweep folder to ${options.resume ? 'continue' : 'start over'})`,
@@ -103,13 +106,59 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   // The training-setting videos (report.seen_videos): refused now if they need other data, or an
   // existing folder of them was made with other options; generated after training.
   if (first.report.seen_videos > 0) checkSeenDataset(first.data, first.report.seen_videos);
+  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
+  // Sections scored from each run's checkpoint after training cannot use a summary's scores.
+  // (report.seen_videos takes a summary's own training-setting scores, or lists the run as missing.)
+  const weightsNeed: WeightsNeed = real !== null ? "the real-video section scores every run's checkpoint" : null;
+  return { reuse, jobs, configs, first, real, parallel, weightsNeed };
+}
+
+/**
+ * `rvos experiment --dry-run`: the same checks as a run, then per job whether it would train, is
+ * finished in the sweep folder (--resume) or would be filled by --reuse, and the estimated wall
+ * time of what would train. Writes nothing, generates no data.
+ */
+export function planExperiment(options: ExperimentOptions): string[] {
+  const { reuse, jobs, configs, parallel, weightsNeed } = prepareExperiment(options);
+  const sweepJobs = jobs.map((overrides, index) => ({ index, overrides }));
+  const sweepDir = options.sweepDir ?? null;
+  const finished = sweepDir !== null && options.resume ? finishedJobs(sweepDir, sweepJobs) : new Set<number>();
+  const fillFrom = sweepDir !== null && !(options.overwrite ?? false) ? sweepDir : null;
+  const jobConfigs = configs.map((config, index) => ({ index, config }));
+  const reused = new Map(
+    reuse.length === 0
+      ? []
+      : matchReusable(fillFrom, jobConfigs, reuse, { configDir: options.configDir, weightsNeed })
+          .filter((m) => !finished.has(m.index))
+          .map((m) => [m.index, m.from] as const),
+  );
+  const labels = jobLabels(sweepJobs, configs);
+  const done = new Set([...finished, ...reused.keys()]);
+  return [
+    `experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time${sweepDir === null ? '' : ` in ${sweepDir}`} (dry run: nothing trained or written)`,
+    ...sweepJobs.map((j) => {
+      const what = finished.has(j.index) ? 'finished (kept by --resume)' : reused.has(j.index) ? `re-used from ${reused.get(j.index)}` : 'runs';
+      return `  job ${j.index} [${labels.get(j.index)}]: ${what}`;
+    }),
+    `  ${jobs.length - done.size} to run, ${finished.size} finished, ${reused.size} re-used`,
+    `  ${
+      estimateLine(
+        sweepJobs.filter((j) => !done.has(j.index)),
+        configs,
+        parallel,
+      ).line
+    }`,
+  ];
+}
+
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const { reuse, jobs, configs, first, real, parallel, weightsNeed } = prepareExperiment(options);
   // Generate shared synthetic data once, here, rather than racing to do it in parallel jobs.
   const roots = new Map(configs.map((c) => [c.data.root, c.data] as const));
   for (const data of roots.values()) {
     if (await ensureSyntheticDataset(data)) options.log(`generated the synthetic dataset in ${data.root}`);
   }
   const sweepDir = options.sweepDir ?? createSweepDir(first.run.root);
-  const parallel = first.launcher.name === 'local' ? first.launcher.jobs : first.launcher.name === 'slurm' ? first.launcher.array_parallelism : 1;
   const slurm = first.launcher.name === 'slurm' ? { config: first.launcher, wait: options.wait ?? true, log: options.log } : undefined;
   writeFileAtomic(path.join(sweepDir, 'multirun.yaml'), `experiment: ${options.name}\njobs:\n${jobs.map((j) => `  - ${JSON.stringify(j)}`).join('\n')}\n`);
   options.log(`experiment ${options.name}: ${jobs.length} run(s), ${parallel} at a time, in ${sweepDir}`);
@@ -121,9 +170,6 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     options.resume,
   );
   if (reuse.length > 0) {
-    // Sections scored from each run's checkpoint after training cannot use a summary's scores.
-    // (report.seen_videos takes a summary's own training-setting scores, or lists the run as missing.)
-    const weightsNeed = real !== null ? "the real-video section scores every run's checkpoint" : null;
     const filled = reuseFinishedRuns(
       sweepDir,
       configs.map((config, index) => ({ index, config })),

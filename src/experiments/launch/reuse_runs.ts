@@ -117,6 +117,50 @@ export interface ReuseOptions {
   log: (line: string) => void;
 }
 
+/** Where a job would be filled from: the first finished run of the sources with the same config. */
+export interface ReuseMatch {
+  index: number;
+  /** The source run folder, or `<summary file> job <index>`. */
+  from: string;
+}
+
+/**
+ * The jobs `reuseFinishedRuns` would fill, writing nothing (`rvos experiment --dry-run`): with a
+ * sweep folder, its jobs whose folders hold nothing yet; without one, every job.
+ */
+export function matchReusable(
+  sweepDir: string | null,
+  jobs: { index: number; config: RvosConfig }[],
+  sources: string[],
+  options: Omit<ReuseOptions, 'log'>,
+): ReuseMatch[] {
+  const fillable = (index: number) => sweepDir === null || runDirState(jobRunDir(sweepDir, index)).kind === 'empty';
+  const ownDir = (index: number) => (sweepDir === null ? null : jobRunDir(sweepDir, index));
+  return matchCandidates(jobs, sources, options, fillable, ownDir).map(({ index, match }) => ({
+    index,
+    from: match.summary !== undefined ? match.dir : originOf(match.dir),
+  }));
+}
+
+function matchCandidates(
+  jobs: { index: number; config: RvosConfig }[],
+  sources: string[],
+  options: Omit<ReuseOptions, 'log'>,
+  fillable: (index: number) => boolean,
+  ownDir: (index: number) => string | null = () => null,
+): { index: number; match: Candidate }[] {
+  const candidates = sources.flatMap((s) => finishedRuns(s, options.configDir, options.weightsNeed));
+  return jobs.flatMap((job) => {
+    if (!fillable(job.index)) return [];
+    // A job never fills from its own folder (a source may be the sweep being filled).
+    const own = ownDir(job.index);
+    const match = candidates.find(
+      (c) => (own === null || path.resolve(c.dir) !== path.resolve(own)) && configDifferences(c.config, job.config, REUSE_IGNORED).length === 0,
+    );
+    return match === undefined ? [] : [{ index: job.index, match }];
+  });
+}
+
 /**
  * For every job whose folder in `sweepDir` holds nothing yet, copies the first finished run of
  * `sources` whose config matches the job's (REUSE_IGNORED aside). The copy is made under a
@@ -124,14 +168,11 @@ export interface ReuseOptions {
  * job indices filled.
  */
 export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; config: RvosConfig }[], sources: string[], options: ReuseOptions): number[] {
-  const candidates = sources.flatMap((s) => finishedRuns(s, options.configDir, options.weightsNeed));
+  const fillable = (index: number) => runDirState(jobRunDir(sweepDir, index)).kind === 'empty';
   const filled: number[] = [];
-  for (const job of jobs) {
-    const runDir = jobRunDir(sweepDir, job.index);
-    if (runDirState(runDir).kind !== 'empty') continue;
-    const match = candidates.find((c) => path.resolve(c.dir) !== path.resolve(runDir) && configDifferences(c.config, job.config, REUSE_IGNORED).length === 0);
-    if (match === undefined) continue;
-    const tmp = path.join(sweepDir, `.${job.index}.${process.pid}.tmp`);
+  for (const { index, match } of matchCandidates(jobs, sources, options, fillable, (i) => jobRunDir(sweepDir, i))) {
+    const runDir = jobRunDir(sweepDir, index);
+    const tmp = path.join(sweepDir, `.${index}.${process.pid}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
     if (match.summary !== undefined) {
       // The config the job matched on, so the folder reads as a run (the reports load it).
@@ -149,8 +190,8 @@ export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; confi
     // The job folder holds at most logs or a lock (runDirState 'empty'): replace it.
     fs.rmSync(runDir, { recursive: true, force: true });
     fs.renameSync(tmp, runDir);
-    filled.push(job.index);
-    options.log(`  job ${job.index}: re-used the finished run ${record.from} (same config)`);
+    filled.push(index);
+    options.log(`  job ${index}: re-used the finished run ${record.from} (same config)`);
   }
   return filled;
 }
