@@ -18,12 +18,12 @@ import { validateTree } from './validate.js';
 
 export const HYDRA_SUBDIR = '.hydra';
 
-/** Writes runDir/.hydra/{config,overrides,hydra}.yaml. */
-export function saveRunConfig(runDir: string, composed: Composed<unknown>): void {
+/** Writes runDir/.hydra/{config,overrides,hydra}.yaml; hydra.yaml names `outputDir` as the run folder (a folder written under a temporary name passes its final one). */
+export function saveRunConfig(runDir: string, composed: Composed<unknown>, outputDir: string = runDir): void {
   const dir = path.join(runDir, HYDRA_SUBDIR);
   writeFileAtomic(path.join(dir, 'config.yaml'), composed.toYaml());
   writeFileAtomic(path.join(dir, 'overrides.yaml'), stringify(composed.overrides, { lineWidth: 0 }));
-  const hydra = { hydra: { runtime: { choices: composed.choices, output_dir: path.resolve(runDir) }, overrides: { task: composed.overrides } } };
+  const hydra = { hydra: { runtime: { choices: composed.choices, output_dir: path.resolve(outputDir) }, overrides: { task: composed.overrides } } };
   writeFileAtomic(path.join(dir, 'hydra.yaml'), stringify(hydra, { lineWidth: 0 }));
 }
 

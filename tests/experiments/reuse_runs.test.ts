@@ -113,6 +113,7 @@ describe('re-using finished runs across sweeps', () => {
     expect(fs.readdirSync(path.join(sweep, '15')).sort()).toEqual(['.hydra', 'results.json', 'reused.json']);
     expect(configDifferences(loadRunConfig(path.join(sweep, '15')).config, recurrenceJobs()[15]!.config, REUSE_IGNORED)).toEqual([]);
     expect(readReused(path.join(sweep, '15'))?.from).toBe(`${summary} job 5`);
+    expect(fs.readFileSync(path.join(sweep, '15', '.hydra', 'hydra.yaml'), 'utf8')).toContain(`output_dir: ${path.resolve(sweep, '15')}\n`);
     expect(lines.join('\n')).toContain(`job 16: re-used the finished run ${summary} job 6`);
     // The launcher counts the filled jobs as finished, and no other.
     expect([

@@ -175,8 +175,9 @@ export function reuseFinishedRuns(sweepDir: string, jobs: { index: number; confi
     const tmp = path.join(sweepDir, `.${index}.${process.pid}.tmp`);
     fs.rmSync(tmp, { recursive: true, force: true });
     if (match.summary !== undefined) {
-      // The config the job matched on, so the folder reads as a run (the reports load it).
-      saveRunConfig(tmp, match.summary.composed);
+      // The config the job matched on, so the folder reads as a run (the reports load it); its
+      // output_dir is the job folder the copy is renamed to, not the temporary one.
+      saveRunConfig(tmp, match.summary.composed, runDir);
       writeFileAtomic(path.join(tmp, 'results.json'), `${JSON.stringify(match.summary.results, null, 2)}\n`);
       if (match.summary.seen !== undefined) writeFileAtomic(path.join(tmp, RUN_SEEN_FILE), `${JSON.stringify(match.summary.seen, null, 2)}\n`);
     } else {
