@@ -6,6 +6,31 @@ import { expect } from 'vitest';
 
 export const BIN = path.resolve('bin/rvos.mjs');
 
+/**
+ * A training run small enough to spawn many times (32x32, 3 training videos of 4 frames, hidden 8,
+ * a checkpoint every step): the shared settings of the CLI tests that train, stop and resume runs.
+ * `root` holds its synthetic data; the caller adds train.steps and its own keys.
+ */
+export function tinyRunOverrides(synthRoot: string): string[] {
+  return [
+    'backend=wasm',
+    `data.root=${synthRoot}`,
+    'data.size=[32,32]',
+    'data.batch_size=2',
+    'data.clip_length=3',
+    'data.prefetch=1',
+    'data.max_objects=2',
+    'data.synth.train_videos=3',
+    'data.synth.val_videos=1',
+    'data.synth.test_videos=1',
+    'data.synth.frames=4',
+    'model.hidden=8',
+    'train.val_every=5',
+    'train.ckpt_every=1',
+    'train.log_every=1',
+  ];
+}
+
 export interface CliResult {
   status: number | null;
   signal: NodeJS.Signals | null;

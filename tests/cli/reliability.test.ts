@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
 import { ensureSyntheticDataset } from '../../src/experiments/run/datasets.js';
-import { expectOneLineError, rvos } from './helpers.js';
+import { expectOneLineError, rvos, tinyRunOverrides } from './helpers.js';
 import { tagSteps } from './tb.js';
 
 // Spawned trainings on a shared 2-core machine: generous limits (each takes ~10 s when it is idle).
@@ -19,24 +19,7 @@ const SLOW = 600_000;
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-reliability-'));
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 const synth = path.join(base, 'synth');
-const TINY = [
-  'backend=wasm',
-  `data.root=${synth}`,
-  'data.size=[32,32]',
-  'data.batch_size=2',
-  'data.clip_length=3',
-  'data.prefetch=1',
-  'data.max_objects=2',
-  'data.synth.train_videos=3',
-  'data.synth.val_videos=1',
-  'data.synth.test_videos=1',
-  'data.synth.frames=4',
-  'model.hidden=8',
-  'train.val_every=5',
-  'train.ckpt_every=1',
-  'train.log_every=1',
-  `run.root=${path.join(base, 'results')}`,
-];
+const TINY = [...tinyRunOverrides(synth), `run.root=${path.join(base, 'results')}`];
 
 beforeAll(async () => {
   await ensureSyntheticDataset(composeConfig({ configDir: 'configs', overrides: TINY }).config.data);

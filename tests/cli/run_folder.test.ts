@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, expectOneLineError, rvos } from './helpers.js';
+import { BIN, expectOneLineError, rvos, tinyRunOverrides } from './helpers.js';
 import { readEvents, tagSteps } from './tb.js';
 import { PREEMPTED_EXIT_CODE } from '../../src/train/preemption.js';
 
@@ -17,24 +17,7 @@ import { PREEMPTED_EXIT_CODE } from '../../src/train/preemption.js';
 const SLOW = 400_000;
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-runfolder-'));
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
-const TINY = [
-  'backend=wasm',
-  `data.root=${path.join(base, 'synth')}`,
-  'data.size=[32,32]',
-  'data.batch_size=2',
-  'data.clip_length=3',
-  'data.prefetch=1',
-  'data.max_objects=2',
-  'data.synth.train_videos=3',
-  'data.synth.val_videos=1',
-  'data.synth.test_videos=1',
-  'data.synth.frames=4',
-  'model.hidden=8',
-  'train.val_every=5',
-  'train.ckpt_every=1',
-  'train.log_every=1',
-  `run.root=${path.join(base, 'results')}`,
-];
+const TINY = [...tinyRunOverrides(path.join(base, 'synth')), `run.root=${path.join(base, 'results')}`];
 
 describe('rvos train run folders', () => {
   it(

@@ -7,29 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
+import { tinyRunOverrides } from '../cli/helpers.js';
 import { tagSteps } from '../cli/tb.js';
 
 const BIN = path.resolve('bin/rvos.mjs');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-resume-'));
 const data = tmp();
-const TINY = [
-  'backend=wasm',
-  `data.root=${path.join(data, 'synth')}`,
-  'data.size=[32,32]',
-  'data.batch_size=2',
-  'data.clip_length=3',
-  'data.prefetch=1',
-  'data.max_objects=2',
-  'data.synth.train_videos=3',
-  'data.synth.val_videos=1',
-  'data.synth.test_videos=1',
-  'data.synth.frames=4',
-  'model.hidden=8',
-  'train.steps=10',
-  'train.val_every=5',
-  'train.ckpt_every=1',
-  'train.log_every=1',
-];
+const TINY = [...tinyRunOverrides(path.join(data, 'synth')), 'train.steps=10'];
 
 function trainSync(runDir: string, extra: string[] = [], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, 'train', '--run-dir', runDir, ...TINY, ...extra], { encoding: 'utf8', env: { ...process.env, ...env } });
