@@ -50,6 +50,8 @@ export interface Job {
   measure: ('infer' | 'train' | 'eval' | 'profile' | 'gflops' | 'steps' | 'calls')[];
   /** `steps`: how many consecutive trainer steps to time (a short run, not a best-of). */
   steps?: number;
+  /** `train`: untimed trainer steps before the timed ones (default 1; see bench/speed.ts mainJob). */
+  warmup?: number;
   /** RVOS_NATIVE_SHARE for this process: 2 = one of the main job's two concurrent runs. */
   nativeShare?: number;
   /** RVOS_NATIVE_THREADS for this process (1: one OpenMP thread, as the peer's --threads 1). */
@@ -72,6 +74,8 @@ export interface JobResult {
   trainCriticalCpuMs?: number;
   /** Process CPU time (user + system, all threads) per timed training step, the mean over the steps. */
   trainCpuMeanMs?: number;
+  /** CPU ms per training step of the main thread and of the others (cpuByThreadName). */
+  trainCpuByThread?: Record<string, number>;
   evalFps?: number;
   peakRssMiB: number;
   wasmHeapMiB: number;
@@ -177,6 +181,17 @@ function threadCpu(): Map<string, number> {
   return out;
 }
 
+/**
+ * CPU ms of the main thread and of all others between two threadCpu() readings. Node 20 names
+ * every thread `node` (/proc/self/task/TID/comm), so the others (V8's platform workers: background
+ * compilation and garbage collection; libuv's pool; OpenMP's threads) are counted together.
+ */
+function cpuByThreadName(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = { main: 0, 'other threads': 0 };
+  for (const [tid, ms] of after) out[tid === String(process.pid) ? 'main' : 'other threads']! += ms - (before.get(tid) ?? 0);
+  return out;
+}
+
 function busiestThreadMs(before: Map<string, number>, after: Map<string, number>): number {
   let best = 0;
   for (const [tid, ms] of after) best = Math.max(best, ms - (before.get(tid) ?? 0));
@@ -232,17 +247,20 @@ async function trainingMs(
   workers: number,
   repeats: number,
   rng: Rng,
-): Promise<{ wall: number; mean: number; criticalCpu: number; cpuMean: number }> {
+  warmup = 1,
+): Promise<{ wall: number; mean: number; criticalCpu: number; cpuMean: number; cpuByThread: Record<string, number> }> {
   const named = model.namedVariables();
   const adam = new Adam([{ variables: new Map([...named].filter(([, v]) => v.trainable)), lr: 1e-4 }]);
   const provider: GradientProvider = workers > 1 ? new WorkerGradients(model, workers) : new InThreadGradients(model);
   const batch = randomBatch(s, rng);
   try {
-    await trainStep(model, provider, adam, batch, s.loss ?? LOSS); // warm-up (and worker start-up)
+    // Warm-up (and worker start-up); V8 keeps compiling hot wasm and JavaScript in background threads for tens of steps.
+    for (let i = 0; i < Math.max(1, warmup); i++) await trainStep(model, provider, adam, batch, s.loss ?? LOSS);
     let best = Infinity;
     let total = 0;
     let criticalCpu = Infinity;
     const processCpu0 = process.cpuUsage();
+    const threads0 = threadCpu();
     for (let i = 0; i < repeats; i++) {
       const cpu0 = threadCpu();
       const t0 = performance.now();
@@ -253,7 +271,9 @@ async function trainingMs(
       criticalCpu = Math.min(criticalCpu, busiestThreadMs(cpu0, threadCpu()));
     }
     const processCpu = process.cpuUsage(processCpu0);
-    return { wall: best, mean: total / repeats, criticalCpu, cpuMean: (processCpu.user + processCpu.system) / 1000 / repeats };
+    const byThread = cpuByThreadName(threads0, threadCpu());
+    const cpuByThread = Object.fromEntries(Object.entries(byThread).map(([name, ms]) => [name, ms / repeats]));
+    return { wall: best, mean: total / repeats, criticalCpu, cpuMean: (processCpu.user + processCpu.system) / 1000 / repeats, cpuByThread };
   } finally {
     tf.dispose([batch.frames, batch.masks, batch.present]);
     adam.dispose();
@@ -378,11 +398,12 @@ export async function runJob(job: Job): Promise<JobResult> {
   const result: JobResult = { peakRssMiB: 0, wasmHeapMiB: 0, load: '' };
   if (job.measure.includes('infer')) result.inferMs = inferenceMs(model, s, job.repeats, rng);
   if (job.measure.includes('train')) {
-    const t = await trainingMs(model, s, job.workers, job.repeats, rng);
+    const t = await trainingMs(model, s, job.workers, job.repeats, rng, job.warmup);
     result.trainMs = t.wall;
     result.trainMeanMs = t.mean;
     if (t.criticalCpu > 0 && Number.isFinite(t.criticalCpu)) result.trainCriticalCpuMs = t.criticalCpu;
     result.trainCpuMeanMs = t.cpuMean;
+    result.trainCpuByThread = t.cpuByThread;
   }
   if (job.measure.includes('steps')) {
     const r = await shortRun(model, s, job.steps ?? 60, rng);

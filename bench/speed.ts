@@ -30,7 +30,7 @@
  *
  * Usage: npm run bench -- speed
  *   env: BENCH_REPEATS=2, BENCH_SKIP_PEER=1, BENCH_PROFILE=0, BENCH_ONLY=main|light|small,
- *        BENCH_MAIN_ROUNDS=3, BENCH_MAIN_STEPS=10,
+ *        BENCH_MAIN_ROUNDS=3, BENCH_MAIN_STEPS=10, BENCH_MAIN_WARMUP=30,
  *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0,
  *        BENCH_STEPS=60 (the main job's short run, wasm vs native; 0 skips it),
  *        BENCH_STEP_OPS=0 (the main job's step without the one-node ConvLSTM step and convolution
@@ -109,12 +109,22 @@ function runPeer(mode: 'zero-shot' | 'one-shot'): PeerResult | string {
   ]);
 }
 
+/** `, of which main 110, other threads 52`: a step's CPU by thread (10 ms clock ticks summed over the timed steps). */
+function threadSplit(byThread: Record<string, number> | undefined): string {
+  if (byThread === undefined || Object.keys(byThread).length === 0) return '';
+  const parts = Object.entries(byThread)
+    .filter(([, ms]) => ms >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${ms.toFixed(0)}`);
+  return parts.length === 0 ? '' : `, of which ${parts.join(', ')}`;
+}
+
 /**
  * The main job's setting (its runs as `rvos main` composes them: light encoder + motion,
  * hidden 32, 5 slots, 64x64, batch 4, clip 4), ours and the peer alternating in the same run, one
  * thread each (one OpenMP thread for our native convolutions, `--threads 1` for PyTorch). Each
- * round is one process of ours (training: the mean of BENCH_MAIN_STEPS timed steps after a
- * warm-up; inference: the best of as many frames) and one of the peer's (the mean of as many
+ * round is one process of ours (training: the mean of BENCH_MAIN_STEPS timed steps after
+ * BENCH_MAIN_WARMUP untimed ones; inference: the best of as many frames) and one of the peer's (the mean of as many
  * steps); the rows are the minimum over BENCH_MAIN_ROUNDS rounds, the least disturbed on a shared
  * machine. Kernel calls per step: tf.profile of one step, with this step's fused kernels (training
  * batch norm, ReLU gradient, input normalisation), the one-node ConvLSTM step and convolution ops
@@ -125,10 +135,14 @@ function mainJob(mode: 'zero-shot' | 'one-shot'): void {
   const setting: SettingName = mode === 'zero-shot' ? 'main-zero' : 'main-one';
   const rounds = Number(process.env.BENCH_MAIN_ROUNDS ?? 3);
   const steps = Number(process.env.BENCH_MAIN_STEPS ?? 10);
+  // Untimed steps first: after one, V8 is still compiling hot wasm and JavaScript on background
+  // threads (~100 CPU ms a step over the next 20, ~30 by step 80; docs/speed.md). A training run's
+  // 4000 steps run in the steady state. The peer's eager PyTorch has no JIT: one warm-up step.
+  const warmup = Number(process.env.BENCH_MAIN_WARMUP ?? 30);
   console.log(`\nmain job ${mode} (light encoder + motion, hidden 32, 5 slots, 64x64; train batch 4, clip 4), one thread each, ${rounds} rounds alternating`);
   const ok = (r: JobResult | string): r is JobResult => typeof r !== 'string' && r.problem === undefined;
   const job = (variant: Job['variant'], measure: Job['measure'], unfused = false): JobResult | string =>
-    runChild({ setting, variant, workers: 1, repeats: steps, measure, nativeThreads: 1, unfused });
+    runChild({ setting, variant, workers: 1, repeats: steps, warmup, measure, nativeThreads: 1, unfused });
   let variant: Job['variant'] = 'native';
   let ours: JobResult | null = null;
   let peer: PeerResult | null = null;
@@ -167,7 +181,7 @@ function mainJob(mode: 'zero-shot' | 'one-shot'): void {
               infer_ms_per_frame: Math.min(peer.infer_ms_per_frame, p.infer_ms_per_frame),
             };
     console.log(
-      `  round ${r + 1}: ours ${fmt(o.trainMeanMs, 1)} ms/step (CPU ${fmt(o.trainCpuMeanMs, 1)} ms/step; best step ${fmt(o.trainMs, 1)}), ${fmt(o.inferMs, 1)} ms/frame; ` +
+      `  round ${r + 1}: ours ${fmt(o.trainMeanMs, 1)} ms/step (CPU ${fmt(o.trainCpuMeanMs, 1)} ms/step${threadSplit(o.trainCpuByThread)}; best step ${fmt(o.trainMs, 1)}), ${fmt(o.inferMs, 1)} ms/frame; ` +
         `${typeof p === 'string' ? `peer ${p}` : `${p.peer} ${p.train_ms_per_step} ms/step, ${p.infer_ms_per_frame} ms/frame`}  (load ${load()})`,
     );
   }
