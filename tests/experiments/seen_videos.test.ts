@@ -135,7 +135,10 @@ describe('report.seen_videos', () => {
     // scores are taken, not computed again; a summary without them leaves the jobs listed as missing.
     for (const withSeen of [true, false]) {
       const source = path.join(base, 'results', withSeen ? 'with-seen.summary.json' : 'without-seen.summary.json');
-      fs.writeFileSync(source, JSON.stringify(withSeen ? summary : { ...summary, seen: undefined }));
+      // The source's jobs numbered 10 and 11: the filled jobs keep their own numbers (0 and 1).
+      const shift = <T extends { index: number }>(list: T[]) => list.map((j) => ({ ...j, index: j.index + 10 }));
+      const renumbered = { ...summary, jobs: shift(summary.jobs), seen: { ...summary.seen, runs: shift(summary.seen.runs) } };
+      fs.writeFileSync(source, JSON.stringify(withSeen ? renumbered : { ...renumbered, seen: undefined }));
       lines.length = 0;
       const reusedDir = path.join(base, withSeen ? 'reused-with' : 'reused-without');
       const third = await runExperiment({
@@ -153,13 +156,14 @@ describe('report.seen_videos', () => {
       if (withSeen) {
         expect(carried.missing).toEqual([]);
         expect(carried.runs.map((r) => [r.index, r.global['J&F-Mean']])).toEqual(seen.runs.map((r) => [r.index, r.global['J&F-Mean']]));
+        expect(carried.runs.map((r) => path.relative(reusedDir, r.runDir)).sort()).toEqual(['0', '1']);
         expect(lines.filter((l) => l.includes('computed before, not scored again'))).toHaveLength(2);
         expect(fs.readFileSync(third.report, 'utf8')).toContain(`| ${oneShotJf.toFixed(3)} [`);
       } else {
         expect(carried.runs).toEqual([]);
         expect(carried.missing.map((m) => m.what)).toEqual(['job 0', 'job 1']);
         expect(carried.missing[0]!.reason).toBe(
-          `re-used from ${source} job 0, which holds scores without weights and no training-setting score for these videos`,
+          `re-used from ${source} job 10, which holds scores without weights and no training-setting score for these videos`,
         );
       }
     }

@@ -61,14 +61,16 @@ function summaryRuns(file: string, configDir: string, weightsNeed: WeightsNeed):
     .map((j) => {
       const composed = composeConfig({ configDir, overrides: j.overrides });
       const run = seen?.runs?.find((r) => r.index === j.index);
-      const seenRun = seen === undefined || run === undefined ? undefined : { ...seenFields(seen), ...run };
+      // The source's job index and folder name are not the filled job's: left out.
+      const { index: _index, runDir: _runDir, ...score } = run ?? { index: -1 };
+      const seenRun = seen === undefined || run === undefined ? undefined : { ...seenFields(seen), ...score };
       return { dir: `${file} job ${j.index}`, config: composed.config, summary: { results: j.results!, composed, ...(seenRun && { seen: seenRun }) } };
     });
 }
 
 /** The `seen` section of a committed summary, as far as re-use reads it. */
 interface SummarySeen {
-  runs?: { index: number }[];
+  runs?: { index: number; runDir?: string }[];
   [key: string]: unknown;
 }
 

@@ -151,7 +151,8 @@ export async function scoreSweepOnVideos(jobs: SweepJobResult[], source: VideoSo
   for (const job of finished) {
     const before = opts.precomputed?.(job) ?? null;
     if (before !== null) {
-      out.runs.push({ index: job.index, runDir: job.runDir, ...before });
+      // The job's own index and folder, whatever the score's source called them.
+      out.runs.push({ ...before, index: job.index, runDir: job.runDir });
       if (before.task === 'unsupervised' && zeroShot === null) {
         const c = loadRunConfig(job.runDir).config;
         zeroShot = { size: c.data.size, threshold: c.eval.threshold };
