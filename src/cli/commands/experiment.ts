@@ -24,7 +24,7 @@ A committed summary (docs/results/main.summary.json) also serves when its runs' 
 its jobs' scores fill the jobs whose overrides compose to the same config here (no weights, so not
 with a real-video folder; report.seen_videos takes the summary's own training-setting scores, or
 lists those runs as missing).
---dry-run: the same checks, then each job's fate (trains, finished, re-used from where) and the
+--dry-run: the same checks, then each job's fate (runs, finished, re-used from where) and the
 estimated wall time; nothing is trained, written or generated.
 --no-wait (launcher=slurm): submit the job array and return; \`rvos report DIR\`
 writes the report later.`;

@@ -147,16 +147,11 @@ export async function scoreSweepOnVideos(jobs: SweepJobResult[], source: VideoSo
     const { initBackend } = await import('../../backend/index.js');
     await initBackend(loadRunConfig(finished[0]!.runDir).config.backend, { quiet: true });
   }
-  let zeroShot: { size: [number, number]; threshold: number } | null = null;
   for (const job of finished) {
     const before = opts.precomputed?.(job) ?? null;
     if (before !== null) {
       // The job's own index and folder, whatever the score's source called them.
       out.runs.push({ ...before, index: job.index, runDir: job.runDir });
-      if (before.task === 'unsupervised' && zeroShot === null) {
-        const c = loadRunConfig(job.runDir).config;
-        zeroShot = { size: c.data.size, threshold: c.eval.threshold };
-      }
       log(`${opts.label}: job ${job.index} J&F-Mean ${before.global['J&F-Mean'].toFixed(3)} (computed before, not scored again)`);
       continue;
     }
@@ -170,10 +165,6 @@ export async function scoreSweepOnVideos(jobs: SweepJobResult[], source: VideoSo
       const score = await scoreRunOnVideos(job.runDir, source);
       writeFileAtomic(path.join(job.runDir, opts.runFile), `${JSON.stringify({ ...opts.fields, ...score }, null, 2)}\n`);
       out.runs.push({ index: job.index, runDir: job.runDir, ...score });
-      if (score.task === 'unsupervised' && zeroShot === null) {
-        const c = loadRunConfig(job.runDir).config;
-        zeroShot = { size: c.data.size, threshold: c.eval.threshold };
-      }
       log(
         `${opts.label} (${score.task}, ${source.root} ${source.split}): job ${job.index} J&F-Mean ${score.global['J&F-Mean'].toFixed(3)}, J-Mean ${score.global['J-Mean'].toFixed(3)} (${score.frames} frames predicted in ${score.predictSeconds.toFixed(0)} s)`,
       );
@@ -184,9 +175,11 @@ export async function scoreSweepOnVideos(jobs: SweepJobResult[], source: VideoSo
   }
   const floors: [string, () => Promise<VideoFloorScore>][] = [];
   if (out.runs.some((r) => r.task === 'semi_supervised')) floors.push(['copy_first', () => copyFirstOnVideos(source)]);
-  if (zeroShot !== null) {
-    const z = zeroShot;
-    for (const name of ZERO_SHOT_FLOORS) floors.push([name, () => zeroShotFloorOnVideos(name, source, z.size, z.threshold)]);
+  // The zero-shot floors predict at the size and threshold of the first zero-shot run scored.
+  const zeroShotRun = out.runs.find((r) => r.task === 'unsupervised');
+  if (zeroShotRun !== undefined) {
+    const c = loadRunConfig(zeroShotRun.runDir).config;
+    for (const name of ZERO_SHOT_FLOORS) floors.push([name, () => zeroShotFloorOnVideos(name, source, c.data.size, c.eval.threshold)]);
   }
   for (const [name, compute] of floors) {
     try {

@@ -34,10 +34,10 @@ import { readReused } from '../run/sweep_job.js';
 import { perVideoScores, type SweepJobResult, type Variant } from './sweep_results.js';
 
 export const SEEN_VIDEOS_FILE = 'seen_videos.json';
+export const RUN_SEEN_FILE = 'seen.json';
 
 /** A run's score on the training-setting videos, as seen.json holds it. */
 type RunSeenScore = Omit<RunVideoScore, 'index' | 'runDir'>;
-export const RUN_SEEN_FILE = 'seen.json';
 
 export interface SeenVideos {
   /** The generated folder of training-setting videos. */
