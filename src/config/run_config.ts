@@ -13,7 +13,7 @@ import { makeComposed, type Composed, type ComposedConfig } from './compose.js';
 import { loadConfigFile } from './config_file.js';
 import { upgradeRun } from './older_runs.js';
 import { RvosConfigSchema } from './schema.js';
-import { displayPath } from './tree.js';
+import { displayPath, fromValue, type MapNode } from './tree.js';
 import { validateTree } from './validate.js';
 
 export const HYDRA_SUBDIR = '.hydra';
@@ -50,6 +50,32 @@ export function loadRunConfigWithSchema<S extends z.ZodType>(schema: S, runDir: 
   const config = validateTree(schema, tree);
   const hydra = readYaml(path.join(dir, 'hydra.yaml'), {}) as { hydra?: { runtime?: { choices?: Record<string, string> } } };
   return makeComposed(config, overrides, { ...(hydra?.hydra?.runtime?.choices ?? {}) }, tree);
+}
+
+/**
+ * What a committed summary keeps of a run's record (docs/results/<name>.summary.json): the resolved
+ * config and the group choices, so the summary says what its runs computed even after the
+ * experiment files that composed them change.
+ */
+export interface RunConfigRecord {
+  config: Record<string, unknown>;
+  choices: Record<string, string>;
+}
+
+/** A run folder's config record as a summary keeps it, or null when the folder has none. */
+export function runConfigRecord(runDir: string): RunConfigRecord | null {
+  const dir = path.join(runDir, HYDRA_SUBDIR);
+  if (!fs.existsSync(path.join(dir, 'config.yaml'))) return null;
+  const config = readYaml(path.join(dir, 'config.yaml'), {}) as Record<string, unknown>;
+  const hydra = readYaml(path.join(dir, 'hydra.yaml'), {}) as { hydra?: { runtime?: { choices?: Record<string, string> } } };
+  return { config, choices: { ...(hydra?.hydra?.runtime?.choices ?? {}) } };
+}
+
+/** A summary's config record read back as a run folder's would be (older key names upgraded, validated); `where` names it in errors. */
+export function runConfigFromRecord(record: RunConfigRecord, overrides: string[], where: string): ComposedConfig {
+  const root = fromValue(record.config, { kind: 'internal', what: where }) as MapNode;
+  const { tree, overrides: upgraded } = upgradeRun(root, overrides);
+  return makeComposed(validateTree(RvosConfigSchema, tree), upgraded, { ...record.choices }, tree);
 }
 
 function readYaml(file: string, fallback: unknown): unknown {

@@ -25,10 +25,10 @@ describe('config errors', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message.split('\n')).toHaveLength(1);
     expect(err.message).toMatch(
-      /^Invalid config: model\.inputs \(\S*experiment\/main\.yaml:\d+\): slot_canvas and foreground are zero-shot inputs, and model\.mode is one_shot; remove them \(model\.inputs=\[prev_mask\]\)/,
+      /^Invalid config: model\.inputs \(\S*experiment\/main\.yaml:\d+\): foreground is a zero-shot input, and model\.mode is one_shot; remove it \(model\.inputs=\[prev_mask\]\)/,
     );
     expect(() => composeConfig({ configDir: REPO_CONFIGS, overrides: ['experiment=main', 'model.mode=one_shot', 'model.inputs=[prev_mask]'] })).not.toThrow();
-    expect(composeConfig({ configDir: REPO_CONFIGS, overrides: ['experiment=main'] }).config.model.inputs).toEqual(['prev_mask', 'slot_canvas', 'foreground']);
+    expect(composeConfig({ configDir: REPO_CONFIGS, overrides: ['experiment=main'] }).config.model.inputs).toEqual(['prev_mask', 'foreground']);
   });
 
   it('unknown top-level key in the primary config', () => {

@@ -23,7 +23,7 @@ describe('departures from RVOS', () => {
       'objectness head',
       'empty-slot loss',
       'motion input',
-      'slot canvas',
+      'recurrence',
       'foreground head',
       'hidden width',
       'slots',
@@ -32,8 +32,9 @@ describe('departures from RVOS', () => {
       'clip length',
     ])
       expect(zero, n).toContain(n);
-    // The one-shot run has no zero-shot inputs.
-    expect(one).not.toContain('slot canvas');
+    // Zero-shot recurs slot to slot only (S, chosen on validation); one-shot keeps RVOS's ST and has no zero-shot inputs.
+    expect(zero).not.toContain('slot canvas');
+    expect(one).not.toContain('recurrence');
     expect(one).not.toContain('foreground head');
     expect(one).toContain('objectness head');
   });
@@ -49,6 +50,8 @@ describe('departures from RVOS', () => {
 
   it('labels T_no_spatial and baselines', () => {
     expect(names('model=rvos', 'model.recurrence=T')).not.toContain('T without frame-0 spatial state');
+    expect(names('model=rvos', 'model.recurrence=T')).toContain('recurrence');
+    expect(names('model=rvos', 'model.recurrence=ST')).not.toContain('recurrence');
     expect(names('model=rvos', 'model.recurrence=T_no_spatial')).toContain('T without frame-0 spatial state');
     expect(departureNames(compose('model=copy_first').config)).toMatch(/another method/);
   });

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { composeConfig } from '../../src/config/index.js';
+import { composeConfig, configDifferences } from '../../src/config/index.js';
+import { REUSE_IGNORED } from '../../src/experiments/launch/reuse_runs.js';
 import { experimentJobs } from '../../src/experiments/launch/experiment.js';
 import { trainingStages } from '../../src/experiments/run/run.js';
 
@@ -14,7 +15,8 @@ describe('named ablation experiments', () => {
     expect(main!.data.synth.variety).not.toBeNull();
     expect(main!.data.synth.train_videos).toBe(1000);
     expect(main!.model.slots).toBe(main!.data.synth.objects[1]);
-    expect(main!.train).toEqual({ ...small!.train, steps: 4000, lr_schedule: 'cosine', val_every: 500, ckpt_every: 500 });
+    // The main job's zero-shot run trains in one stage (chosen on validation); its one-shot variant keeps ST+.
+    expect(main!.train).toEqual({ ...small!.train, steps: 4000, lr_schedule: 'cosine', val_every: 500, ckpt_every: 500, stages: null });
     for (const name of ['zero_vs_one_shot', 'recurrence', 'recurrence_zero_shot', 'matching_inputs', 'baselines']) {
       const configs = experimentJobs(name, CONFIG_DIR, []).map(compose);
       for (const c of configs) {
@@ -31,6 +33,25 @@ describe('named ablation experiments', () => {
     const [zeroShot, oneShot] = [jobs[0]!, jobs[5]!].map(compose);
     expect([zeroShot!.model.inputs, oneShot!.model.inputs]).toEqual([['prev_mask'], ['prev_mask']]);
     expect({ ...zeroShot!.model, mode: 'one_shot' }).toEqual(oneShot!.model);
+  });
+
+  it("the RVOS rows of the baselines and the recurrence ablations are the main job's runs, seed by seed (so --reuse fills them)", () => {
+    const compose = (overrides: string[]) => composeConfig({ configDir: CONFIG_DIR, overrides }).config;
+    const byName = (name: string, extra: string[] = []) =>
+      new Map(experimentJobs(name, CONFIG_DIR, extra).map((o) => [`${o.find((x) => x.startsWith('run.name='))}:${compose(o).seed}`, compose(o)]));
+    const main = byName('main', ['seed=1,2,3,4,5']);
+    const pairs: [Map<string, ReturnType<typeof compose>>, string, string][] = [
+      [byName('baselines'), 'rvos_one_shot_ST+', 'one_shot'],
+      [byName('baselines'), 'rvos_zero_shot', 'zero_shot'],
+      [byName('recurrence'), 'ST+', 'one_shot'],
+      [byName('recurrence_zero_shot'), 'S', 'zero_shot'],
+    ];
+    for (const [jobs, name, mainName] of pairs) {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const [a, b] = [jobs.get(`run.name=${name}:${seed}`), main.get(`run.name=${mainName}:${seed}`)];
+        expect(a && b && configDifferences(a, b, REUSE_IGNORED), `${name} seed ${seed}`).toEqual([]);
+      }
+    }
   });
 
   it('recurrence: sweep.variants S, T, ST, ST+ × 5 seeds, one-shot; ST+ trains gt_prev then pred_prev with the same total steps', () => {

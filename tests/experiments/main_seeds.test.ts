@@ -10,12 +10,15 @@ describe('the main job over seeds', () => {
   it('--seeds 5 runs seeds 1..5 of zero-shot and one-shot', () => {
     const jobs = experimentJobs('main', CONFIG_DIR, [seedsOverride('5', [])]);
     // Each mode is a variant with its own inputs: one-shot models have no use for the zero-shot ones.
-    const variants = { zero_shot: 'run.name=zero_shot model.mode=zero_shot', one_shot: 'run.name=one_shot model.mode=one_shot model.inputs=[prev_mask]' };
+    const variants = {
+      zero_shot: 'run.name=zero_shot model.mode=zero_shot',
+      one_shot: 'run.name=one_shot model.mode=one_shot model.inputs=[prev_mask] model.recurrence=ST train.stages=st_plus',
+    };
     expect(jobs.map((j) => j.slice(1).join(' '))).toEqual(Object.values(variants).flatMap((v) => [1, 2, 3, 4, 5].map((s) => `${v} seed=${s}`)));
     // Without --seeds: one run per mode at the config's seed.
     expect(experimentJobs('main', CONFIG_DIR, [])).toEqual([
       ['experiment=main', 'run.name=zero_shot', 'model.mode=zero_shot'],
-      ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]'],
+      ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]', 'model.recurrence=ST', 'train.stages=st_plus'],
     ]);
   });
 

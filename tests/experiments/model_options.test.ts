@@ -42,10 +42,11 @@ describe('model options derived from the config', () => {
     };
     expect(modelConfigOf(compose(['experiment=main', 'model.mode=zero_shot']))).toStrictEqual({
       ...shared,
+      recurrence: 'S',
       mode: 'zero_shot',
-      inputs: ['prev_mask', 'slot_canvas', 'foreground'],
+      inputs: ['prev_mask', 'foreground'],
     });
-    expect(modelConfigOf(compose(['experiment=main', 'model.mode=one_shot', 'model.inputs=[prev_mask]']))).toStrictEqual({
+    expect(modelConfigOf(compose(['experiment=main', 'model.mode=one_shot', 'model.inputs=[prev_mask]', 'model.recurrence=ST']))).toStrictEqual({
       ...shared,
       mode: 'one_shot',
       inputs: ['prev_mask'],

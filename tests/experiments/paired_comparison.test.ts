@@ -19,7 +19,8 @@ import { renderHtmlReport } from '../../src/experiments/report/report_html.js';
 import { groupVariants, readSweep } from '../../src/experiments/report/sweep_results.js';
 import { overrideValue, testProtocol, writeFixtureSweep } from './sweep_fixture.js';
 import { floorKey, FLOORS_FILE, readSweepFloors } from '../../src/experiments/report/sweep_floors.js';
-import { loadRunConfig } from '../../src/config/index.js';
+import { composeConfig, loadRunConfig, saveRunConfig } from '../../src/config/index.js';
+import { REUSED_FILE } from '../../src/experiments/run/sweep_job.js';
 
 const seeds = (...v: number[]) => new Map(v.map((x, i) => [i + 1, { global: x, videos: null }] as const));
 const withVideos = (...perSeed: number[][]) =>
@@ -285,5 +286,38 @@ describe('report comparisons from a fixture sweep', () => {
     expect(c.rows).toHaveLength(1);
     expect(c.rows[0]!.result.seeds).toBe(2);
     expect(c.claims).toEqual([{ claim: expect.anything(), missing: 'not in this sweep (no ST with model.mode=zero_shot)' }]);
+  });
+});
+
+describe("a sweep's report settings", () => {
+  it("come from the sweep's own experiment, not from a re-used run's record (which holds the settings of the experiment that trained it)", () => {
+    const dir = writeFixtureSweep('main', (o) => (overrideValue(o, 'model.mode') === 'one_shot' ? 0.66 : 0.34), ['seed=1,2']);
+    // The zero-shot jobs (0, 1) are copies of recurrence_zero_shot's S runs: their records carry
+    // that experiment's claims (ST > S, ST > T) and variant names.
+    const copyOf = (index: number, seed: number) => {
+      const runDir = path.join(dir, String(index));
+      saveRunConfig(
+        runDir,
+        composeConfig({
+          configDir: 'configs',
+          overrides: ['experiment=recurrence_zero_shot', 'run.name=S', 'model.recurrence=S', 'train.stages=null', `seed=${seed}`],
+        }),
+      );
+      fs.writeFileSync(path.join(runDir, REUSED_FILE), JSON.stringify({ from: `elsewhere/${index}`, copied: '2026-12-07T00:00:00Z' }));
+    };
+    copyOf(0, 1);
+    copyOf(1, 2);
+    const settingsOf = () => {
+      const c = sweepComparisons(groupVariants(readSweep(dir)));
+      return {
+        labels: [...c.labels.values()].sort(),
+        claims: c.claims.map((r) => `${r.claim.better} > ${r.claim.worse}: ${r.result === undefined ? 'untested' : 'tested'}`),
+      };
+    };
+    expect(settingsOf()).toEqual({ labels: ['one_shot', 'zero_shot'], claims: ['one_shot > zero_shot: tested'] });
+    // Every run a copy: the first job's overrides composed with today's configs (main.yaml's settings).
+    copyOf(2, 1);
+    copyOf(3, 2);
+    expect(settingsOf()).toEqual({ labels: ['one_shot', 'zero_shot'], claims: ['one_shot > zero_shot: tested'] });
   });
 });

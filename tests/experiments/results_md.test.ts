@@ -62,9 +62,14 @@ describe('rvos report --results-md', () => {
     expect(md).toContain('node bin/rvos.mjs train experiment=zero_vs_one_shot train.steps=20 model.mode=zero_shot seed=1\n');
     expect(md).toContain('[zero_vs_one_shot.summary.json](zero_vs_one_shot.summary.json)');
     expect(md.trimEnd().endsWith('-->')).toBe(true); // the Notes placeholder comes last
-    const summary = JSON.parse(fs.readFileSync(written.summary, 'utf8')) as { jobs: { runDir: string; results?: { seed: number } }[] };
+    const summary = JSON.parse(fs.readFileSync(written.summary, 'utf8')) as {
+      jobs: { runDir: string; results?: { seed: number }; config: { model: { mode: string }; seed: number }; choices: Record<string, string> }[];
+    };
     expect(summary.jobs.map((j) => j.runDir)).toEqual(['0', '1', '2', '3']);
     expect(summary.jobs.map((j) => j.results?.seed)).toEqual([1, 2, 1, 2]);
+    // Each job's resolved config and group choices, as its run folder recorded them.
+    expect(summary.jobs.map((j) => `${j.config.model.mode}:${j.config.seed}`)).toEqual(['zero_shot:1', 'zero_shot:2', 'one_shot:1', 'one_shot:2']);
+    expect(summary.jobs[0]!.choices.data).toBe('synthetic_varied_1k');
   });
 
   it('names the oneDNN thread count the jobs trained with and sets it in the re-run command', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeConfig, configDifferences, loadRunConfig, saveRunConfig, type RvosConfig } from '../../src/config/index.js';
+import { composeConfig, configDifferences, loadRunConfig, runConfigRecord, saveRunConfig, type RvosConfig } from '../../src/config/index.js';
 import { experimentJobs, planExperiment } from '../../src/experiments/launch/experiment.js';
 import { finishedJobs } from '../../src/experiments/launch/launcher.js';
 import { REUSE_IGNORED, reuseFinishedRuns } from '../../src/experiments/launch/reuse_runs.js';
@@ -34,7 +34,15 @@ function finishedRun(dir: string, overrides: string[], score: number): void {
 
 const OPTS = { configDir: CONFIG_DIR, weightsNeed: null, log: () => {} };
 
-const mainOneShot = (seed: number) => ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]', `seed=${seed}`];
+const mainOneShot = (seed: number) => [
+  'experiment=main',
+  'run.name=one_shot',
+  'model.mode=one_shot',
+  'model.inputs=[prev_mask]',
+  'model.recurrence=ST',
+  'train.stages=st_plus',
+  `seed=${seed}`,
+];
 
 function recurrenceJobs(): { index: number; config: RvosConfig }[] {
   return experimentJobs('recurrence', CONFIG_DIR, []).map((overrides, index) => ({ index, config: compose(overrides).config }));
@@ -122,6 +130,40 @@ describe('re-using finished runs across sweeps', () => {
         experimentJobs('recurrence', CONFIG_DIR, []).map((overrides, index) => ({ index, overrides })),
       ),
     ]).toEqual([15, 16]);
+  });
+
+  it("a summary's recorded config is what its jobs match on, not their overrides composed with today's experiment files", () => {
+    const sweep = tmp();
+    const summary = path.join(tmp(), 'main.summary.json');
+    // An older main job's one-shot overrides: composed today they give main.yaml's zero-shot
+    // recurrence (S, one stage), but the run trained RVOS's ST with ST+ stages, which its record says.
+    const oldOverrides = (seed: number) => ['experiment=main', 'run.name=one_shot', 'model.mode=one_shot', 'model.inputs=[prev_mask]', `seed=${seed}`];
+    expect(compose(oldOverrides(1)).config.model.recurrence).toBe('S');
+    const recorded = (seed: number) => {
+      const run = path.join(tmp(), `run${seed}`);
+      saveRunConfig(run, compose(mainOneShot(seed)));
+      return runConfigRecord(run)!;
+    };
+    const job = (index: number, seed: number, record: boolean) => ({
+      index,
+      overrides: oldOverrides(seed),
+      runDir: String(index),
+      status: 'ok',
+      exitCode: 0,
+      seconds: 1,
+      results: { global: { 'J&F-Mean': 0.6 + seed / 100 } },
+      ...(record ? recorded(seed) : {}),
+    });
+    // Seed 2's job has no record: its overrides, composed today, are recurrence's S seed 2 (job 1).
+    fs.writeFileSync(summary, JSON.stringify({ jobs: [job(5, 1, true), job(6, 2, false)] }));
+    expect(reuseFinishedRuns(sweep, recurrenceJobs(), [summary], OPTS)).toEqual([1, 15]);
+    const filled = loadRunConfig(path.join(sweep, '15'));
+    expect([filled.config.model.recurrence, filled.config.train.stages]).toEqual(['ST', 'st_plus']);
+    expect(filled.overrides).toEqual(oldOverrides(1));
+    // A record that is not a valid config is refused, naming the summary's job.
+    const broken = { ...job(5, 1, true), config: { ...recorded(1).config, model: { recurrence: 'XY' } } };
+    fs.writeFileSync(summary, JSON.stringify({ jobs: [broken] }));
+    expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), [summary], OPTS)).toThrow(/main\.summary\.json job 5/);
   });
 
   it('a summary is refused, in one line, where the sweep scores checkpoints after training or the file is not a summary', () => {

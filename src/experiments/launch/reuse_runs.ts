@@ -8,14 +8,25 @@
  *
  * A committed `<name>.summary.json` (docs/results/) can stand in for a sweep folder whose runs are
  * gone (a new machine): its jobs' results fill the matching jobs as results.json and the matched
- * config (.hydra/), with no weights, logs or loss curves. A summary records each job's overrides,
- * not its resolved config, so a job matches when those overrides, composed with this checkout's
- * configs, give the job's config; that holds while the summary's commit (its page's provenance)
- * and this one compose them alike.
+ * config (.hydra/), with no weights, logs or loss curves. A summary records each job's resolved
+ * config (`config`, `choices`), and a job matches on it, whatever the experiment files say today.
+ * Older summaries record only the overrides; their jobs match when those overrides, composed with
+ * this checkout's configs, give the job's config, which holds while the summary's commit (its
+ * page's provenance) and this one compose them alike.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { composeConfig, configDifferences, HYDRA_SUBDIR, loadRunConfig, saveRunConfig, type ComposedConfig, type RvosConfig } from '../../config/index.js';
+import {
+  composeConfig,
+  configDifferences,
+  HYDRA_SUBDIR,
+  loadRunConfig,
+  runConfigFromRecord,
+  saveRunConfig,
+  type ComposedConfig,
+  type RunConfigRecord,
+  type RvosConfig,
+} from '../../config/index.js';
 import { runDirState } from '../../logging/run_dir.js';
 import { ConfigError } from '../../utils/errors.js';
 import { writeFileAtomic } from '../../utils/fs.js';
@@ -41,12 +52,12 @@ interface Candidate {
 /** Why the sweep needs each run's weights (a report section scored from checkpoints), or null when scores suffice. */
 export type WeightsNeed = string | null;
 
-/** The finished jobs of a committed summary, each with its overrides composed by this checkout's configs. */
+/** The finished jobs of a committed summary, each with its recorded config (older summaries: its overrides composed by this checkout's configs). */
 function summaryRuns(file: string, configDir: string, weightsNeed: WeightsNeed): Candidate[] {
   if (weightsNeed !== null) {
     throw new ConfigError(`--reuse ${file}: a committed summary holds scores, not weights, and ${weightsNeed}; re-use the sweep folder the summary came from`);
   }
-  let jobs: { index: number; overrides: string[]; results?: Record<string, unknown> }[];
+  let jobs: ({ index: number; overrides: string[]; results?: Record<string, unknown> } & Partial<RunConfigRecord>)[];
   let seen: SummarySeen | undefined;
   try {
     const summary = JSON.parse(fs.readFileSync(file, 'utf8')) as { jobs: typeof jobs; seen?: SummarySeen };
@@ -59,7 +70,10 @@ function summaryRuns(file: string, configDir: string, weightsNeed: WeightsNeed):
   return jobs
     .filter((j) => j.results !== undefined)
     .map((j) => {
-      const composed = composeConfig({ configDir, overrides: j.overrides });
+      const composed =
+        j.config !== undefined
+          ? runConfigFromRecord({ config: j.config, choices: j.choices ?? {} }, j.overrides, `${file} job ${j.index}`)
+          : composeConfig({ configDir, overrides: j.overrides });
       const run = seen?.runs?.find((r) => r.index === j.index);
       // The source's job index and folder name are not the filled job's: left out.
       const { index: _index, runDir: _runDir, ...score } = run ?? { index: -1 };

@@ -203,6 +203,30 @@ export function compareVariants(
 }
 
 /**
+ * The config the sweep's own report settings (report.*, sweep.variants) are read from: a run it
+ * trained itself, not a copy (a re-used run's record holds the settings of the experiment that
+ * trained it); when every run is a copy or none has a record, the first job's overrides composed
+ * with `configDir`.
+ */
+function sweepSettingsConfig(variants: Variant[], configDir: string): Record<string, unknown> | undefined {
+  const jobs = variants.flatMap((v) => v.jobs);
+  for (const j of jobs) {
+    if (j.reusedFrom !== undefined) continue;
+    try {
+      return loadRunConfig(j.runDir).config as unknown as Record<string, unknown>;
+    } catch {
+      // A run that never started has no saved config; try the next one.
+    }
+  }
+  if (jobs[0] === undefined) return undefined;
+  try {
+    return composeConfig({ configDir, overrides: jobs[0].overrides }).config as unknown as Record<string, unknown>;
+  } catch {
+    return undefined; // overrides today's configs no longer accept: no settings
+  }
+}
+
+/**
  * The report settings and config lookup of a sweep, from its runs' saved configs (.hydra/). A
  * committed summary has no run folders: its settings are then composed from the jobs' overrides
  * with `configDir` (today's experiment configs), and floors are matched by task alone.
@@ -230,7 +254,7 @@ export function sweepComparisons(variants: Variant[], floors: SweepFloors | null
     }
     configs.set(v, config);
   }
-  const first = [...configs.values()].find((c) => c !== null) as
+  const first = sweepSettingsConfig(variants, configDir) as
     | { report?: ReportConfig; sweep?: { variants?: { name: string; overrides: string[] }[] } }
     | undefined;
   const settings: ComparisonSettings = {

@@ -63,6 +63,8 @@ export function rvosDepartures(config: RvosConfig): Departure[] {
     "none (FEELVOS's)",
   );
   add(m.mode === 'one_shot' && !m.inputs.includes('prev_mask'), 'no previous-mask input', 'model.inputs lacks prev_mask', 'one-shot feeds the previous mask');
+  // S and T are RVOS's own ablation rows, not its model (ST): a page whose model uses one says so.
+  add(m.recurrence === 'S' || m.recurrence === 'T', 'recurrence', `model.recurrence=${m.recurrence}`, 'ST (slot to slot and frame to frame)');
   add(m.recurrence === 'T_no_spatial', 'T without frame-0 spatial state', 'model.recurrence=T_no_spatial', 'T keeps the slot-to-slot state on frame 0');
   add(m.hidden !== RVOS_REFERENCE.hidden, 'hidden width', `model.hidden=${m.hidden}`, String(RVOS_REFERENCE.hidden));
   add(m.slots !== RVOS_REFERENCE.slots, 'slots', `model.slots=${m.slots}`, String(RVOS_REFERENCE.slots));

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { composeConfig, loadRunConfig, type RvosConfig } from '../../config/index.js';
+import { composeConfig, loadRunConfig, runConfigRecord, type RvosConfig } from '../../config/index.js';
 import { formatDuration } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { sweepComparisons } from './comparisons.js';
@@ -140,7 +140,8 @@ function threadsPrefix(results: RunResults | undefined): string {
 
 /**
  * The sweep's summary.json with run folders relative to the sweep (the absolute paths are
- * machine-specific), and the sweep's floors (floors.json), so the committed page renders them.
+ * machine-specific), each job's resolved config and group choices, and the sweep's floors
+ * (floors.json), so the committed page renders them.
  */
 export function portableSummary(sweepDir: string): string {
   const summary = JSON.parse(fs.readFileSync(path.join(sweepDir, 'summary.json'), 'utf8')) as { jobs: { runDir: string }[] };
@@ -153,7 +154,9 @@ export function portableSummary(sweepDir: string): string {
   const seen = readSeenVideos(sweepDir);
   const portableSeen =
     seen === null ? {} : { seen: { ...seen, root: path.basename(seen.root), runs: seen.runs.map((r) => ({ ...r, runDir: path.basename(r.runDir) })) } };
-  const jobs = summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir) }));
+  // Each run's resolved config beside its overrides: what it computed, however the experiment
+  // files that composed it change later (--reuse of the summary matches on it).
+  const jobs = summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir), ...runConfigRecord(j.runDir) }));
   return `${JSON.stringify({ jobs, ...(floors === null ? {} : floors), ...portableReal, ...portableSeen }, null, 2)}\n`;
 }
 
