@@ -15,6 +15,7 @@ import type { RgbImage } from '../../src/data/types.js';
 import { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
 import { jaccard } from '../../src/eval/jaccard.js';
 import { modelConfigOf } from '../../src/experiments/run/run.js';
+import { experimentJobs } from '../../src/experiments/launch/experiment.js';
 import { RVOSModel, saveModel } from '../../src/models/index.js';
 import { Rng } from '../../src/utils/rng.js';
 
@@ -51,15 +52,16 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
 
 /**
  * A run folder with the main job's model (configs/experiment/main.yaml: light encoder, decoder 32,
- * 3 slots, motion input, 64x64) at its seeded initial weights: what a run looks like to the page,
+ * 5 slots, motion input, 64x64) at its seeded initial weights: what a run looks like to the page,
  * without minutes of training. Initial weights put every probability within about ±0.005 of 0.487,
  * so the run's eval.threshold is set to the median probability on `video`'s first frame: masks
  * are then half foreground, and any difference in the numbers between two inference paths shows.
  * Zero-shot also keeps every slot (eval.objectness_threshold=0).
  */
 export async function makeRun(dir: string, mode: 'one_shot' | 'zero_shot', video: VideoOnDisk): Promise<string> {
-  // The main job's runs: the one-shot one has no zero-shot inputs (configs/experiment/main.yaml).
-  const overrides = ['experiment=main', `model.mode=${mode}`, ...(mode === 'zero_shot' ? ['eval.objectness_threshold=0'] : ['model.inputs=[prev_mask]'])];
+  // The main job's run of this mode, as `rvos main` composes it (configs/experiment/main.yaml).
+  const job = experimentJobs('main', 'configs', []).find((o) => o.includes(`model.mode=${mode}`))!;
+  const overrides = [...job, ...(mode === 'zero_shot' ? ['eval.objectness_threshold=0'] : [])];
   const composed = composeConfig({ configDir: 'configs', overrides });
   const model = await RVOSModel.create(modelConfigOf(composed.config));
   const size = composed.config.data.size;
