@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { regenerateResultsMarkdown, writeResultsMarkdown } from '../../src/experiments/report/results_md.js';
 import { FLOORS_FILE, floorKey } from '../../src/experiments/report/sweep_floors.js';
 import { loadRunConfig } from '../../src/config/index.js';
+import { REUSED_FILE } from '../../src/experiments/run/sweep_job.js';
 import { finishSweepInfo, readSweepInfo, shellQuote, startSweepInfo } from '../../src/experiments/report/sweep_info.js';
 import { CONFIG_DIR, overrideValue, writeFixtureSweep } from './sweep_fixture.js';
 
@@ -118,11 +119,20 @@ describe('rvos report --results-md', () => {
       global,
       perSequence: [{ name: 'synth-0001', jAndF: 0.6 }],
     };
-    fs.writeFileSync(path.join(dir, FLOORS_FILE), JSON.stringify({ floors: [floor], missing: [{ key: 'k', task: 'unsupervised', reason: 'data moved' }] }));
+    fs.writeFileSync(
+      path.join(dir, FLOORS_FILE),
+      JSON.stringify({
+        floors: [floor],
+        missing: [{ key: floorKey(loadRunConfig(path.join(dir, '0')).config, 'unsupervised'), task: 'unsupervised', reason: 'data moved' }],
+      }),
+    );
+    // Job 1 is a copy of another page's run.
+    fs.writeFileSync(path.join(dir, '1', REUSED_FILE), JSON.stringify({ from: 'docs/results/other.summary.json job 3', copied: '2026-12-07T00:00:00Z' }));
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-'));
     const file = path.join(out, 'zero_vs_one_shot.md');
     const written = writeResultsMarkdown(dir, file, { configDir: CONFIG_DIR });
     const summary = JSON.parse(fs.readFileSync(written.summary, 'utf8')) as { floors: unknown[]; missing: unknown[] };
+    const departures = (text: string) => text.slice(text.indexOf('## Departures from RVOS'), text.indexOf('## Runs'));
     expect(summary.floors).toEqual([floor]);
     expect(summary.missing).toHaveLength(1);
     const first = fs.readFileSync(file, 'utf8');
@@ -133,6 +143,10 @@ describe('rvos report --results-md', () => {
     regenerateResultsMarkdown(written.summary, file, { configDir: CONFIG_DIR });
     const md = fs.readFileSync(file, 'utf8');
     expect(md).toContain('| seeds | as committed |'); // the provenance table is the old page's
+    // The runs' recorded configs and re-use records: the same departures and copy notes as the first page.
+    expect(departures(md)).toContain('objectness head');
+    expect(departures(md)).toBe(departures(first));
+    expect(md).toContain('reused from docs/results/other.summary.json job 3');
     expect(md.trimEnd().endsWith('Written by a person.')).toBe(true);
     expect(md).toContain('| floor: copy the first mask | semi_supervised | – | 0.600 |');
     // Without the run folders' per-video CSVs the runs pair by seed; the floor is matched by task.

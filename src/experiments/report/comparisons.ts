@@ -227,9 +227,10 @@ function sweepSettingsConfig(variants: Variant[], configDir: string): Record<str
 }
 
 /**
- * The report settings and config lookup of a sweep, from its runs' saved configs (.hydra/). A
- * committed summary has no run folders: its settings are then composed from the jobs' overrides
- * with `configDir` (today's experiment configs), and floors are matched by task alone.
+ * The report settings and config lookup of a sweep, from its runs' saved configs (.hydra/; a
+ * committed summary's page is regenerated with the configs the summary records). An older
+ * summary records none: its settings are then composed from the jobs' overrides with `configDir`
+ * (today's experiment configs), and floors are matched by task alone.
  */
 export function sweepComparisons(variants: Variant[], floors: SweepFloors | null = null, configDir = 'configs'): ReportComparisons {
   const saved = new Map<Variant, Record<string, unknown> | null>();

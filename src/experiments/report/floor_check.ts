@@ -66,8 +66,8 @@ const isCopyFirst = (v: Variant): boolean => v.jobs.some((j) => j.results?.famil
 
 /**
  * Each variant's floor and whether it clears it. `configOf` gives a variant's resolved config
- * (null for a committed summary without run folders: floors are then matched by task alone, when
- * that is unambiguous).
+ * (null for an older committed summary, which records no configs: floors are then matched by task
+ * alone, when that is unambiguous).
  */
 export function floorChecks(variants: Variant[], floors: SweepFloors | null, configOf: (v: Variant) => RvosConfig | null): Map<Variant, FloorCheck> {
   const out = new Map<Variant, FloorCheck>();

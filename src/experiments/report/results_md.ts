@@ -8,7 +8,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { composeConfig, loadRunConfig, runConfigRecord, type RvosConfig } from '../../config/index.js';
+import {
+  composeConfig,
+  loadRunConfig,
+  runConfigFromRecord,
+  runConfigRecord,
+  saveRunConfig,
+  type RunConfigRecord,
+  type RvosConfig,
+} from '../../config/index.js';
 import { formatDuration } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { sweepComparisons } from './comparisons.js';
@@ -19,6 +27,7 @@ import { readRealVideo } from './real_video.js';
 import { readSeenVideos } from './seen_videos.js';
 import { readSweepInfo, shellQuote } from './sweep_info.js';
 import type { RunResults } from '../run/run.js';
+import { readReused, REUSED_FILE, type ReusedRecord } from '../run/sweep_job.js';
 import { groupVariants, readSweep, type SweepJobResult } from './sweep_results.js';
 
 export const NOTES_HEADING = '## Notes';
@@ -140,8 +149,8 @@ function threadsPrefix(results: RunResults | undefined): string {
 
 /**
  * The sweep's summary.json with run folders relative to the sweep (the absolute paths are
- * machine-specific), each job's resolved config and group choices, and the sweep's floors
- * (floors.json), so the committed page renders them.
+ * machine-specific), each job's resolved config and group choices and its re-use record, and the
+ * sweep's floors (floors.json), so the committed page renders them.
  */
 export function portableSummary(sweepDir: string): string {
   const summary = JSON.parse(fs.readFileSync(path.join(sweepDir, 'summary.json'), 'utf8')) as { jobs: { runDir: string }[] };
@@ -155,9 +164,21 @@ export function portableSummary(sweepDir: string): string {
   const portableSeen =
     seen === null ? {} : { seen: { ...seen, root: path.basename(seen.root), runs: seen.runs.map((r) => ({ ...r, runDir: path.basename(r.runDir) })) } };
   // Each run's resolved config beside its overrides: what it computed, however the experiment
-  // files that composed it change later (--reuse of the summary matches on it).
-  const jobs = summary.jobs.map((j) => ({ ...j, runDir: path.basename(j.runDir), ...runConfigRecord(j.runDir) }));
+  // files that composed it change later (--reuse of the summary matches on it); and where a
+  // re-used run came from, so a page regenerated from the summary says so too.
+  const jobs = summary.jobs.map((j) => {
+    const reused = readReused(j.runDir);
+    return { ...j, runDir: path.basename(j.runDir), ...runConfigRecord(j.runDir), ...(reused && { reused }) };
+  });
   return `${JSON.stringify({ jobs, ...(floors === null ? {} : floors), ...portableReal, ...portableSeen }, null, 2)}\n`;
+}
+
+/** A job of a committed summary, as far as regenerating its page reads it. */
+interface SummaryJob extends Partial<RunConfigRecord> {
+  index: number;
+  runDir: string;
+  overrides: string[];
+  reused?: ReusedRecord;
 }
 
 /** The provenance table of a results page: the lines of the first table whose header is `| | |`. */
@@ -178,12 +199,21 @@ function provenanceBlock(text: string): string | null {
 export function regenerateResultsMarkdown(summaryFile: string, mdFile: string, opts: ResultsMarkdownOptions = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvos-results-'));
   try {
-    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { jobs: { runDir: string }[] };
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { jobs: SummaryJob[] };
     // Run folders point inside the empty temporary sweep: nothing is read from the current folder.
     fs.writeFileSync(
       path.join(dir, 'summary.json'),
       JSON.stringify({ ...summary, jobs: summary.jobs.map((j) => ({ ...j, runDir: path.join(dir, j.runDir) })) }),
     );
+    // What the summary recorded of each run folder (its config, where a copy came from) is put
+    // back, so the page's settings, departures and re-use notes are the runs' own.
+    for (const j of summary.jobs) {
+      const runDir = path.join(dir, j.runDir);
+      if (j.config !== undefined) {
+        saveRunConfig(runDir, runConfigFromRecord({ config: j.config, choices: j.choices ?? {} }, j.overrides, `${summaryFile} job ${j.index}`));
+      }
+      if (j.reused !== undefined) writeFileAtomic(path.join(runDir, REUSED_FILE), JSON.stringify(j.reused));
+    }
     const name = opts.name ?? path.basename(mdFile).replace(/\.md$/, '');
     let text = renderResultsMarkdown(dir, { ...opts, name, summaryFile: path.basename(summaryFile) })
       .split(dir + path.sep)
