@@ -150,7 +150,7 @@ describe('displayNames', () => {
 });
 
 describe('inputsNote', () => {
-  it("names the zero-shot inputs, slot canvas and foreground map, and leaves them out for one-shot, which ignores them", () => {
+  it('names the zero-shot inputs, slot canvas and foreground map, and leaves them out for one-shot, which ignores them', () => {
     const note = (mode: string, ...more: string[]): string =>
       inputsNote(composeConfig({ configDir: CONFIG_DIR, overrides: ['experiment=main', `model.mode=${mode}`, ...more] }).config);
     expect(note('zero_shot')).toBe('no mask input (zero-shot has none); foreground map (a head trained on the union of the masks)');
