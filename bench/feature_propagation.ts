@@ -52,6 +52,7 @@ for (const radius of [0.1, null]) {
       temperature: 0.05,
       contextFrames: 3,
       radius,
+      givenRadius: 'same',
       maxAffinityElements: 4194304,
     },
   });

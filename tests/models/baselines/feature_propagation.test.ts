@@ -46,6 +46,7 @@ const OPTIONS: FeaturePropagationOptions = {
   temperature: 0.05,
   contextFrames: 1,
   radius: null,
+  givenRadius: 'same',
   maxAffinityElements: 1 << 20,
 };
 
@@ -215,7 +216,7 @@ describe('feature_propagation', () => {
     // Rows sum to one (background is a label).
     for (const s of tf.tidy(() => tf.sum(whole, 1)).arraySync() as number[]) expect(s).toBeCloseTo(1, 5);
     // Radius 0 on a 1-row grid: query i may only take reference i's labels.
-    const radiusZero = new GridWindow([1, nq], 1, 0);
+    const radiusZero = new GridWindow([1, nq], [0]);
     const same = propagateLabels(q, tf.slice(k, 0, nq), tf.slice(labels, 0, nq), {
       ...options,
       maxAffinityElements: 100,
@@ -246,7 +247,7 @@ describe('feature_propagation', () => {
       });
     // 2.9999999999 is 3 in float32: distance 3 stays inside, as it did in the ops.
     for (const radius of [0, 1, 1.5, 2.9999999999, 10]) {
-      const window = new GridWindow([h, w], refs, radius);
+      const window = new GridWindow([h, w], Array<number>(refs).fill(radius));
       for (const [start, size] of [
         [0, h * w],
         [4, 9],
@@ -259,6 +260,15 @@ describe('feature_propagation', () => {
       }
       window.dispose();
     }
+    // Per reference frame: the first whole (Infinity: FEELVOS's global match to the given frame), the others radius 1.
+    const mixed = new GridWindow([h, w], [Infinity, 1, 1]);
+    const [all, ones] = [mixed.outside(0, h * w).dataSync(), reference(1, 0, h * w)];
+    for (let i = 0; i < h * w; i++) {
+      const row = Array.from(all.slice(i * refs * h * w, (i + 1) * refs * h * w));
+      expect(row.slice(0, h * w).every((x) => x === 0)).toBe(true);
+      expect(row.slice(h * w)).toEqual(ones.slice(i * refs * h * w + h * w, (i + 1) * refs * h * w));
+    }
+    mixed.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const q = tf.zeros([6, 2]) as tf.Tensor2D;
     expect(() =>
@@ -266,7 +276,7 @@ describe('feature_propagation', () => {
         topK: 1,
         temperature: 1,
         maxAffinityElements: 100,
-        window: new GridWindow([2, 3], 3, 1),
+        window: new GridWindow([2, 3], [1, 1, 1]),
       }),
     ).toThrow(/a window over 3 grid\(s\) of 2,3 cells does not fit 6 queries and 12 keys/);
     tf.dispose(q);

@@ -40,6 +40,12 @@ export interface FeaturePropagationOptions {
   contextFrames: number;
   /** Window half-size as a fraction of the input's short side; null: no window. */
   radius: number | null;
+  /**
+   * The window around the given frames' references (the first frame's masks): 'same' as `radius`;
+   * null: the whole frame (FEELVOS matches the first frame globally and the previous one locally);
+   * or its own fraction of the short side.
+   */
+  givenRadius: number | null | 'same';
   /** Largest affinity block (query pixels x reference pixels). */
   maxAffinityElements: number;
 }
@@ -66,8 +72,8 @@ export interface PropagationState {
 
 export class FeaturePropagationModel implements BaselineModel {
   readonly nativeResolution = true;
-  /** The window masks of the current grid, per reference count: made once, not every frame. */
-  private readonly windows = new Map<number, GridWindow>();
+  /** The window masks of the current grid, per reference frames (given, recent): made once, not every frame. */
+  private readonly windows = new Map<string, GridWindow>();
 
   constructor(
     readonly config: FeaturePropagationConfig,
@@ -140,7 +146,7 @@ export class FeaturePropagationModel implements BaselineModel {
     const labels = tf.tidy(() => {
       const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
       if (refs.length === 0) return withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
-      const window = opts.radius === null ? undefined : this.windowFor(grid, refs.length, (opts.radius * opts.inputShortSide) / stride);
+      const window = this.windowFor(grid, state!.anchors.length, state!.recent.length, stride);
       const propagated = propagateLabels(
         keys,
         tf.concat(
@@ -179,14 +185,23 @@ export class FeaturePropagationModel implements BaselineModel {
     return { logits, objectness: null, state: next };
   }
 
-  /** The window for `refs` reference frames on `grid`; a new grid (another video size) drops the others. */
-  private windowFor(grid: [number, number], refs: number, radius: number): GridWindow {
+  /**
+   * The window for `given` given-frame and `recent` previous-frame references on `grid` (undefined:
+   * no window on either); a new grid (another video size) drops the others.
+   */
+  private windowFor(grid: [number, number], given: number, recent: number, stride: number): GridWindow | undefined {
+    const opts = this.config.featurePropagation;
+    const cells = (fraction: number | null): number => (fraction === null ? Infinity : (fraction * opts.inputShortSide) / stride);
+    const [givenCells, recentCells] = [cells(opts.givenRadius === 'same' ? opts.radius : opts.givenRadius), cells(opts.radius)];
+    if (givenCells === Infinity && recentCells === Infinity) return undefined;
+    const key = `${given}:${recent}`;
     const [any] = this.windows.values();
     if (any !== undefined && (any.grid[0] !== grid[0] || any.grid[1] !== grid[1])) this.disposeWindows();
-    let window = this.windows.get(refs);
+    let window = this.windows.get(key);
     if (window === undefined) {
-      window = new GridWindow(grid, refs, radius);
-      this.windows.set(refs, window);
+      // References are the given frames, then the previous ones (step's `refs`).
+      window = new GridWindow(grid, [...Array<number>(given).fill(givenCells), ...Array<number>(recent).fill(recentCells)]);
+      this.windows.set(key, window);
     }
     return window;
   }
@@ -275,6 +290,10 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
   temperature: z.number().positive(),
   context_frames: setting.nonNegativeInt(),
   radius: z.number().positive().nullable(),
+  given_radius: z
+    .union([z.number().positive(), z.literal('same')])
+    .nullable()
+    .default('same'),
   max_affinity_elements: setting.positiveInt(),
 });
 

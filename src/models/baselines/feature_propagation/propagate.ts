@@ -18,20 +18,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * A square window around each query on a grid of h x w cells: reference cells (of `refs` frames on
- * the same grid, frame-major) farther than `radius` cells in y or x (Chebyshev distance) are left
- * out. The masks depend on nothing else, so each block's is made once, on the CPU, and kept until
- * dispose(): a model reuses one window for every frame with the same grid and reference count.
+ * A square window around each query on a grid of h x w cells: reference cells (of `radii.length`
+ * frames on the same grid, frame-major) farther than their frame's radius in y or x (Chebyshev
+ * distance) are left out. The masks depend on nothing else, so each block's is made once, on the
+ * CPU, and kept until dispose(): a model reuses one window for every frame with the same grid and
+ * reference frames.
  */
 export class GridWindow {
   private readonly blocks = new Map<string, tf.Tensor2D>();
 
   constructor(
     readonly grid: readonly [number, number],
-    readonly refs: number,
-    /** In grid cells; 0 keeps only the same position. */
-    readonly radius: number,
+    /** Per reference frame, in grid cells: 0 keeps only the same position, Infinity the whole frame. */
+    readonly radii: readonly number[],
   ) {}
+
+  get refs(): number {
+    return this.radii.length;
+  }
 
   /** bool [size, refs * h * w]: true where a reference cell lies outside query row `start + i`'s window. */
   outside(start: number, size: number): tf.Tensor2D {
@@ -42,14 +46,14 @@ export class GridWindow {
       const cells = h * w;
       const nr = cells * this.refs;
       // The comparison the float32 ops made: integer distances against the radius rounded to float32.
-      const radius = Math.fround(this.radius);
+      const radii = this.radii.map((r) => Math.fround(r));
       const data = new Uint8Array(size * nr);
       for (let i = 0; i < size; i++) {
         const [qy, qx] = [Math.floor((start + i) / w), (start + i) % w];
         for (let r = 0; r < nr; r++) {
           const cell = r % cells;
           const [ky, kx] = [Math.floor(cell / w), cell % w];
-          data[i * nr + r] = Math.max(Math.abs(qy - ky), Math.abs(qx - kx)) > radius ? 1 : 0;
+          data[i * nr + r] = Math.max(Math.abs(qy - ky), Math.abs(qx - kx)) > radii[Math.floor(r / cells)]! ? 1 : 0;
         }
       }
       mask = tf.keep(tf.tensor2d(data, [size, nr], 'bool'));
