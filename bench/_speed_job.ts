@@ -20,7 +20,7 @@ import { SOFT_IOU_MEAN } from '../src/backend/fused_kernels/soft_iou_mean.js';
 import { BCE_MEAN } from '../src/backend/fused_kernels/bce_mean.js';
 import { CONV2D_GRAD, RESIZE_CONV2D } from '../src/backend/fused_kernels/conv2d_grad.js';
 import { composeConfig } from '../src/config/index.js';
-import { experimentJobs } from '../src/experiments/launch/experiment.js';
+import { mainJobOverrides } from '../src/experiments/launch/experiment.js';
 import { clipLossOptionsOf, modelConfigOf } from '../src/experiments/run/run.js';
 import { setTapeSavesShared } from '../src/backend/tape_saves.js';
 import { setGradientSums } from '../src/backend/gradient_sums.js';
@@ -108,8 +108,7 @@ export function settingOf(name: SettingName): Setting {
   if (name.startsWith('main')) {
     // The main job exactly: its run of this mode, as `rvos main` composes it (its model, batch, clip and loss).
     const configDir = path.resolve(here, '../configs');
-    const job = experimentJobs('main', configDir, []).find((o) => o.includes(`model.mode=${mode}`))!;
-    const config = composeConfig({ configDir, overrides: job }).config;
+    const config = composeConfig({ configDir, overrides: mainJobOverrides(mode, configDir) }).config;
     return {
       config: modelConfigOf(config),
       size: [config.data.size[0], config.data.size[1]],

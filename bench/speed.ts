@@ -41,9 +41,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runJob, type Job, type JobResult, type SettingName } from './_speed_job.js';
-import { composeConfig } from '../src/config/index.js';
-import { experimentJobs } from '../src/experiments/launch/experiment.js';
+import { runJob, settingOf, type Job, type JobResult, type SettingName } from './_speed_job.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 
@@ -142,8 +140,7 @@ function mainJob(mode: 'zero-shot' | 'one-shot'): void {
   // 4000 steps run in the steady state. The peer's eager PyTorch has no JIT: one warm-up step.
   const warmup = Number(process.env.BENCH_MAIN_WARMUP ?? 30);
   // The peer always runs RVOS's ST; a main-job mode on another recurrence does other work a step.
-  const mainJobOverrides = experimentJobs('main', 'configs', []).find((o) => o.includes(`model.mode=${mode.replace('-', '_')}`))!;
-  const recurrence = composeConfig({ configDir: 'configs', overrides: mainJobOverrides }).config.model.recurrence;
+  const recurrence = settingOf(setting).config.recurrence;
   const unlike = recurrence === 'ST' ? '' : ` (ours recurs ${recurrence}, the peer ST: not the same work)`;
   console.log(
     `\nmain job ${mode} (light encoder + motion, hidden 32, 5 slots, 64x64; train batch 4, clip 4), one thread each, ${rounds} rounds alternating${unlike}`,

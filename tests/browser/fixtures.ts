@@ -15,7 +15,7 @@ import type { RgbImage } from '../../src/data/types.js';
 import { frameToTensor, labelsToSlotMasks } from '../../src/eval/predictor.js';
 import { jaccard } from '../../src/eval/jaccard.js';
 import { modelConfigOf } from '../../src/experiments/run/run.js';
-import { experimentJobs } from '../../src/experiments/launch/experiment.js';
+import { mainJobOverrides } from '../../src/experiments/launch/experiment.js';
 import { RVOSModel, saveModel } from '../../src/models/index.js';
 import { Rng } from '../../src/utils/rng.js';
 
@@ -60,8 +60,7 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
  */
 export async function makeRun(dir: string, mode: 'one_shot' | 'zero_shot', video: VideoOnDisk): Promise<string> {
   // The main job's run of this mode, as `rvos main` composes it (configs/experiment/main.yaml).
-  const job = experimentJobs('main', 'configs', []).find((o) => o.includes(`model.mode=${mode}`))!;
-  const overrides = [...job, ...(mode === 'zero_shot' ? ['eval.objectness_threshold=0'] : [])];
+  const overrides = [...mainJobOverrides(mode, 'configs'), ...(mode === 'zero_shot' ? ['eval.objectness_threshold=0'] : [])];
   const composed = composeConfig({ configDir: 'configs', overrides });
   const model = await RVOSModel.create(modelConfigOf(composed.config));
   const size = composed.config.data.size;

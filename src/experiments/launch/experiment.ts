@@ -82,6 +82,11 @@ export function experimentJobs(name: string, configDir: string, overrides: strin
   return variants.flatMap((v) => product.map((job) => [...job.slice(0, base.length), `run.name=${v.name}`, ...v.overrides, ...job.slice(base.length)]));
 }
 
+/** The main job's run of one mode, as `rvos main` composes it (configs/experiment/main.yaml's variant of that mode). */
+export function mainJobOverrides(mode: 'zero_shot' | 'one_shot', configDir: string): string[] {
+  return experimentJobs('main', configDir, []).find((o) => o.includes(`model.mode=${mode}`))!;
+}
+
 /**
  * What `runExperiment` checks before it writes anything: the sweep folder policy, every job's
  * config, the real-video folder and the training-setting videos. A refused start generates no data.
