@@ -54,6 +54,8 @@ for (const radius of [0.1, null]) {
       radius,
       givenRadius: 'same',
       maxAffinityElements: 4194304,
+      motionShortSide: 120,
+      motionWeight: 0.5,
     },
   });
   const first = video(model);

@@ -107,7 +107,7 @@ export const RvosModelConfigSchema = z.strictObject({
 const RVOS_REQUIRED = ['hidden', 'objectness'] as const;
 
 export const ModelConfigSchema = RvosModelConfigSchema.extend({
-  /** rvos, or a baseline family (src/models/baselines/families.ts; one-shot only; the RVOS keys above apply to rvos only). */
+  /** rvos, or a baseline family (src/models/baselines/families.ts; one-shot only except feature_propagation; the RVOS keys above apply to rvos only). */
   family: z.enum(MODEL_FAMILIES).default('rvos'),
   ...familySections(),
 }).superRefine((model, ctx) => {

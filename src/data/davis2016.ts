@@ -9,7 +9,10 @@
  *   is the union of the palette objects 1..254; void (255) counts as background, as the
  *   semi-supervised protocol counts it.
  *
- * The layout is found from ImageSets/: <res>/ means official, 2016/ means DAVIS-2017 layout. Either
+ * The layout is found from ImageSets/: <res>/ means official, 2016/ means DAVIS-2017 layout. A
+ * DAVIS-2017-layout folder with no 2016 lists (a generated synthetic dataset) is read through its
+ * ImageSets/2017/<split>.txt: the foreground protocol on any multi-object folder, e.g. to choose a
+ * zero-shot model's settings on synthetic validation videos by their DAVIS-2016 score. Either
  * way every sequence presents label maps with 0 = background and 1 = the object, so samplers,
  * models and evaluators see an ordinary one-object dataset.
  */
@@ -31,7 +34,7 @@ export type Davis2016Layout = 'official' | 'davis2017';
 export const DAVIS2016_FOREGROUND = 255;
 
 export interface Davis2016Options {
-  /** 'train', 'val' or 'trainval' (official) / a file in ImageSets/2016 (DAVIS-2017 layout). */
+  /** 'train', 'val' or 'trainval' (official) / a file in ImageSets/2016 (DAVIS-2017 layout; ImageSets/2017 when it has no 2016/). */
   split: string;
   resolution?: Davis2016Resolution;
   onError?: OnDataError;
@@ -47,9 +50,9 @@ export function detectDavis2016Layout(root: string, resolution: Davis2016Resolut
     throw new DataError('DAVIS-2016 root folder does not exist; download DAVIS-2016 (davischallenge.org) or fix data.root / --root', root);
   }
   if (fs.existsSync(path.join(root, 'ImageSets', resolution))) return 'official';
-  if (fs.existsSync(path.join(root, 'ImageSets', '2016'))) return 'davis2017';
+  if (fs.existsSync(path.join(root, 'ImageSets', '2016')) || fs.existsSync(path.join(root, 'ImageSets', '2017'))) return 'davis2017';
   throw new DataError(
-    `no ImageSets/${resolution}/ (official DAVIS-2016 layout) or ImageSets/2016/ (DAVIS-2017 layout) folder; ` +
+    `no ImageSets/${resolution}/ (official DAVIS-2016 layout) or ImageSets/2016/ or 2017/ (DAVIS-2017 layout) folder; ` +
       'point --root / data.root at the folder that holds ImageSets/, JPEGImages/ and Annotations/',
     root,
   );
@@ -213,7 +216,9 @@ export async function openDavis2016(root: string, opts: Davis2016Options): Promi
     names = [...listed.keys()];
     filesOf = (name) => officialFiles(listed.get(name)!, listFile);
   } else {
-    const splitFile = path.join(root, 'ImageSets', '2016', `${opts.split}.txt`);
+    // The 2016 lists where the folder has them (a DAVIS-2017 download); else its own 2017 lists.
+    const year = fs.existsSync(path.join(root, 'ImageSets', '2016')) ? '2016' : '2017';
+    const splitFile = path.join(root, 'ImageSets', year, `${opts.split}.txt`);
     names = readSplitFile(splitFile);
     filesOf = (name) => davis2017LayoutFiles(root, resolution, name, splitFile);
   }

@@ -110,7 +110,7 @@ describe('DAVIS-2016 reader, official layout', () => {
     await expect(openDavis2016(root, { split: 'empty' })).rejects.toThrow(/empty\.txt: list file is empty/);
 
     const nothing = fresh();
-    expect(() => detectDavis2016Layout(nothing)).toThrow(/no ImageSets\/480p\/ \(official DAVIS-2016 layout\) or ImageSets\/2016\/ \(DAVIS-2017 layout\)/);
+    expect(() => detectDavis2016Layout(nothing)).toThrow(/no ImageSets\/480p\/ \(official DAVIS-2016 layout\) or ImageSets\/2016\/ or 2017\/ \(DAVIS-2017 layout\)/);
     await expect(openDavis2016(path.join(nothing, 'absent'), { split: 'val' })).rejects.toThrow(/DAVIS-2016 root folder does not exist/);
   });
 });
@@ -141,6 +141,16 @@ describe('DAVIS-2016 reader, DAVIS-2017 layout', () => {
     expect(count(mask.data, 0)).toBe(W * H - 136);
     expect(mask.data[26 * W + 5]).toBe(0);
     await expect(openDavis2016(root, { split: 'train' })).rejects.toThrow(/ImageSets\/2016\/train\.txt: split file is missing/);
+
+    // With no 2016 lists (a generated synthetic folder) the folder's own 2017 lists are read.
+    fs.rmSync(path.join(root, 'ImageSets', '2016'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'ImageSets', '2017'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'ImageSets', '2017', 'test.txt'), 'pair\n');
+    expect(detectDavis2016Layout(root)).toBe('davis2017');
+    const fromList2017 = (await openDavis2016(root, { split: 'test' })).sequences[0]!;
+    expect(fromList2017.name).toBe('pair');
+    expect(count((await fromList2017.readAnnotation(1))!.data, 1)).toBe(136);
+    await expect(openDavis2016(root, { split: 'val' })).rejects.toThrow(/ImageSets\/2017\/val\.txt: split file is missing/);
   });
 });
 

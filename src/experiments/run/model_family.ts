@@ -31,10 +31,15 @@ export function baselineConfigOf(config: RvosConfig): BaselineModelConfig {
   const { model } = config;
   const family = model.family;
   if (!isBaselineFamily(family)) throw new ConfigError(`model.family: '${family}' is not a baseline family`);
-  if (model.mode !== 'one_shot')
-    throw new ConfigError(`model.mode: the ${family} family is one-shot only (the semi-supervised protocol); set model.mode=one_shot`);
-  const common = { family, slots: model.slots, seed: config.seed };
-  const { settings } = baselineFamily(family);
+  const { settings, modes = ['one_shot'] } = baselineFamily(family);
+  if (!modes.includes(model.mode))
+    throw new ConfigError(
+      modes.length === 1
+        ? `model.mode: the ${family} family is ${modes[0]!.replace('_', '-')} only; set model.mode=${modes[0]}`
+        : `model.mode: the ${family} family implements ${modes.join(' and ')}, not ${model.mode}`,
+    );
+  // One-shot configs keep their earlier shape (no mode key): saved model folders stay byte-identical.
+  const common = { family, slots: model.slots, seed: config.seed, ...(model.mode === 'one_shot' ? {} : { mode: model.mode }) };
   if (settings === null) return common as BaselineModelConfig;
   const section = (model as Record<string, unknown>)[family];
   if (section == null) throw missingSettings(family);

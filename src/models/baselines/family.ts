@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { CamelKey, CamelOptions } from '../../utils/camel_case.js';
+import type { SegmentationMode } from '../names.js';
 import type { BaselineCommonConfig, BaselineModel } from './types.js';
 
 /** A family's settings: a strict zod object (its section `model.<name>`), or null when it has none. */
@@ -38,6 +39,8 @@ export interface BaselineFamilyDefinition<Name extends string = string, Config e
    * does for any model (absent: as data.prior_mask says).
    */
   readonly trainsOnPriorMasks?: boolean;
+  /** The model modes the family implements (absent: one_shot only, the semi-supervised protocol). */
+  readonly modes?: readonly SegmentationMode[];
 }
 
 /**

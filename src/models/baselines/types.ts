@@ -8,7 +8,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ClipBatch } from '../../data/batch.js';
 import type { FrameModel } from '../inference_core.js';
-import type { PreviousMaskFeed } from '../names.js';
+import type { PreviousMaskFeed, SegmentationMode } from '../names.js';
 
 /** What every family's model config holds (src/models/baselines/family.ts adds its settings). */
 export interface BaselineCommonConfig {
@@ -17,6 +17,8 @@ export interface BaselineCommonConfig {
   /** Object slots (one tracker per object). */
   slots: number;
   seed: number;
+  /** model.mode, for a family that implements zero-shot too (BaselineFamilyDefinition.modes); absent: one_shot. */
+  mode?: SegmentationMode;
 }
 
 export interface BaselineModel extends FrameModel {

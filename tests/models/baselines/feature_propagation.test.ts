@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { composeConfig } from '../../../src/config/index.js';
 import { ConfigError } from '../../../src/utils/errors.js';
 import { runTraining } from '../../../src/experiments/run/run.js';
-import { loadAnyModel } from '../../../src/experiments/run/model_family.js';
+import { baselineConfigOf, loadAnyModel } from '../../../src/experiments/run/model_family.js';
 import { readLabelPng } from '../../../src/data/index.js';
 import { InferenceCore, logitsToLabels } from '../../../src/models/inference_core.js';
 import {
@@ -48,6 +48,8 @@ const OPTIONS: FeaturePropagationOptions = {
   radius: null,
   givenRadius: 'same',
   maxAffinityElements: 1 << 20,
+  motionShortSide: 32,
+  motionWeight: 0.5,
 };
 
 function fakeModel(slots: number, options: Partial<FeaturePropagationOptions> = {}): FeaturePropagationModel {
@@ -300,6 +302,93 @@ describe('feature_propagation', () => {
     model.dispose();
   });
 
+  describe('zero-shot: labels seeded by motion', () => {
+    const [h, w, side] = [32, 48, 12];
+    const background = texture(h, w, 21);
+    const object = texture(side, side, 22);
+    /** The object's top-left x at each frame: it moves right 4 px a frame, then stops for the last two. */
+    const xs = [4, 8, 12, 16, 20, 20, 20];
+    const frameAt = (x: number): tf.Tensor4D => {
+      const data = Float32Array.from(background);
+      for (let y = 0; y < side; y++) data.set(object.subarray(y * side * 3, (y + 1) * side * 3), ((10 + y) * w + x) * 3);
+      return tf.tensor4d(data, [1, h, w, 3]);
+    };
+    const truth = (x: number) => rects(h, w, [[1, 10, x, 10 + side, x + side]]);
+    const zeroShot = (options: Partial<FeaturePropagationOptions>): FeaturePropagationModel =>
+      FeaturePropagationModel.withExtractor(
+        { family: 'feature_propagation', slots: 3, seed: 1, mode: 'zero_shot', featurePropagation: { ...OPTIONS, topK: 3, contextFrames: 2, ...options } },
+        new PatchFeatures(),
+      );
+    /** Label maps of every frame, run as the evaluator runs a zero-shot model (frame 1 given to startVideo). */
+    const segment = (model: FeaturePropagationModel, frames: tf.Tensor4D[]): Uint8Array[] => {
+      const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
+      expect(core.firstFrameLookahead).toBe(true);
+      expect(core.mode).toBe('zero_shot');
+      core.startVideo(frames[1] ?? null);
+      const out = frames.map((frame) => {
+        const step = core.step(frame);
+        const labels = logitsToLabels(step.logits, step.keep, w, h, 0.5).data;
+        step.logits.dispose();
+        return labels;
+      });
+      core.dispose();
+      return out;
+    };
+
+    it('finds the moving object from frame 0 (against frame 1), in slot 0 only; a still video has none', () => {
+      const frames = xs.map(frameAt);
+      const before = tf.memory().numTensors;
+      const model = zeroShot({ motionWeight: 1 });
+      const labels = segment(model, frames);
+      for (const t of [0, 1, 2, 3]) {
+        // The blob of a moving object covers where it was and where it is: all of the object.
+        const found = labels[t]!;
+        expect(iou(found, truth(xs[t]!), 1), `frame ${t}`).toBeGreaterThan(0.6);
+        const object = truth(xs[t]!);
+        const covered = object.filter((id, i) => id === 1 && found[i] === 1).length;
+        expect(covered / (side * side), `frame ${t}`).toBeGreaterThan(0.9);
+        expect(found.every((id) => id <= 1)).toBe(true);
+      }
+      // The blob alone (weight 1) loses the object once it stops.
+      expect(labels[5]!.every((id) => id === 0)).toBe(true);
+      const still = segment(
+        model,
+        Array.from({ length: 3 }, () => frameAt(4)),
+      );
+      for (const l of still) expect(l.every((id) => id === 0)).toBe(true);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before + 3); // the still video's frames, freed below
+      tf.dispose(frames);
+    });
+
+    it('the labels propagated from earlier frames keep a stopped object that the motion alone loses', () => {
+      const frames = xs.map(frameAt);
+      const model = zeroShot({ motionWeight: 0.3 });
+      const labels = segment(model, frames);
+      // Frame 5 is the first with the object still (frame 4 differs from frame 3).
+      expect(iou(labels[5]!, truth(20), 1)).toBeGreaterThan(0.5);
+      model.dispose();
+      tf.dispose(frames);
+    });
+
+    it('takes no previous masks; a one-shot family config is refused for zero-shot only where the family lacks it', () => {
+      const model = zeroShot({});
+      const state = model.initialState(null);
+      const frame = frameAt(4);
+      const masks = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
+      expect(() => model.step(frame, masks, state)).toThrow(/zero-shot model takes no previous masks/);
+      model.disposeState(state);
+      tf.dispose([frame, masks]);
+      model.dispose();
+      const compose = (o: string[]) => composeConfig({ configDir: 'configs', overrides: o }).config;
+      expect(() => baselineConfigOf(compose(['model=feature_propagation', 'model.mode=zero_shot']))).not.toThrow();
+      expect((baselineConfigOf(compose(['model=feature_propagation', 'model.mode=zero_shot'])) as FeaturePropagationConfig).mode).toBe('zero_shot');
+      // One-shot configs keep their earlier shape (no mode key).
+      expect('mode' in baselineConfigOf(compose(['model=feature_propagation']))).toBe(false);
+      expect(() => baselineConfigOf(compose(['model=mobile_prior', 'model.mode=zero_shot']))).toThrow(/model\.mode: the mobile_prior family is one-shot only/);
+    });
+  });
+
   it('config errors are one line naming the key', () => {
     const compose = (o: string[]) => () => composeConfig({ configDir: 'configs', overrides: ['model=feature_propagation', ...o] });
     expect(compose([])).not.toThrow();
@@ -308,6 +397,7 @@ describe('feature_propagation', () => {
       ['model.feature_propagation.temperature=0', 'model.feature_propagation.temperature'],
       ['model.feature_propagation.top_k=0', 'model.feature_propagation.top_k'],
       ['model.feature_propagation.topk=3', 'model.feature_propagation.topk'],
+      ['model.feature_propagation.motion_weight=2', 'model.feature_propagation.motion_weight'],
     ] as const) {
       let err: Error | undefined;
       try {

@@ -14,10 +14,19 @@
  * The model ignores its previous-mask input except for the slots given at a frame (`entering`):
  * its memory of predicted labels is its state. It predicts at each video's own resolution
  * (`nativeResolution`); it has no trainable weights, so a run skips training.
+ *
+ * Zero-shot (`model.mode=zero_shot`, not a method of the literature: docs/real_video.md) nothing
+ * is given, so the labels are seeded by motion: each frame's motion blob (src/models/motion_blob.ts,
+ * the zero-shot floor's own region, found at `motionShortSide` against the previous frame, frame 0
+ * against frame 1) is the foreground's evidence at that frame, mixed with weight `motionWeight`
+ * into the labels propagated from the previous frames. Frame 0 is its blob alone. The foreground
+ * is one object, slot 0; the other slots stay empty.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { FrameStepOptions, ModelStep } from '../../inference_core.js';
+import { motionBlob } from '../../motion_blob.js';
+import type { SegmentationMode } from '../../names.js';
 import { ParamStore } from '../../params.js';
 import { PROBABILITY_EPSILON } from '../../slot_masks.js';
 import { ConfigError } from '../../../utils/errors.js';
@@ -48,12 +57,18 @@ export interface FeaturePropagationOptions {
   givenRadius: number | null | 'same';
   /** Largest affinity block (query pixels x reference pixels). */
   maxAffinityElements: number;
+  /** Zero-shot: the motion blob is found on the frame resized (aspect kept) to this short side. */
+  motionShortSide: number;
+  /** Zero-shot: weight of a frame's motion blob against the labels propagated from earlier frames (1: the blob alone). */
+  motionWeight: number;
 }
 
 export interface FeaturePropagationConfig {
   family: 'feature_propagation';
   slots: number;
   seed: number;
+  /** Absent: one_shot (model folders saved before zero-shot existed). */
+  mode?: SegmentationMode;
   featurePropagation: FeaturePropagationOptions;
 }
 
@@ -63,15 +78,19 @@ interface Reference {
   labels: tf.Tensor2D;
 }
 
-/** Per video: the frames given objects (kept) and the last contextFrames frames; null before frame 0. */
+/** Per video: the frames given objects (kept) and the last contextFrames frames; one-shot: null before frame 0. */
 export interface PropagationState {
   grid: [number, number];
   anchors: Reference[];
   recent: Reference[];
+  /** Zero-shot: the frame the next motion blob is found against (the previous frame at the motion size; before frame 0, frame 1 as given). */
+  motionReference?: tf.Tensor4D | null;
 }
 
 export class FeaturePropagationModel implements BaselineModel {
   readonly nativeResolution = true;
+  /** Zero-shot: frame 0's motion blob is found against frame 1. */
+  readonly firstFrameLookahead: boolean;
   /** The window masks of the current grid, per reference frames (given, recent): made once, not every frame. */
   private readonly windows = new Map<string, GridWindow>();
 
@@ -79,7 +98,13 @@ export class FeaturePropagationModel implements BaselineModel {
     readonly config: FeaturePropagationConfig,
     private readonly store: ParamStore,
     private readonly extractor: FeatureExtractor,
-  ) {}
+  ) {
+    this.firstFrameLookahead = this.zeroShot;
+  }
+
+  private get zeroShot(): boolean {
+    return this.config.mode === 'zero_shot';
+  }
 
   static create(config: FeaturePropagationConfig, options: { skipInit?: boolean } = {}): FeaturePropagationModel {
     const cfg: FeaturePropagationConfig = JSON.parse(JSON.stringify(config));
@@ -113,21 +138,25 @@ export class FeaturePropagationModel implements BaselineModel {
     throw new Error('model.family=feature_propagation has nothing to train (frozen features, nearest-neighbour labels)');
   }
 
-  initialState(): PropagationState | null {
-    return null;
+  initialState(nextFrame: tf.Tensor4D | null = null): PropagationState | null {
+    if (!this.zeroShot) return null;
+    return { grid: [0, 0], anchors: [], recent: [], motionReference: nextFrame === null ? null : tf.clone(nextFrame) };
   }
 
   disposeState(state: PropagationState | null): void {
     if (state === null) return;
     for (const r of [...state.anchors, ...state.recent]) tf.dispose([r.keys, r.labels]);
+    state.motionReference?.dispose();
   }
 
   step(frame: tf.Tensor4D, prevMasks: tf.Tensor4D | null, state: PropagationState | null, options: FrameStepOptions = {}): ModelStep<PropagationState | null> {
     const slots = this.config.slots;
-    checkFrameInputs('feature_propagation', slots, frame, prevMasks);
+    if (this.zeroShot) {
+      if (prevMasks !== null) throw new Error('feature_propagation: a zero-shot model takes no previous masks (prevMasks must be null)');
+    } else checkFrameInputs('feature_propagation', slots, frame, prevMasks);
     if (frame.shape[0] !== 1) throw new Error(`feature_propagation: one video at a time (batch 1), got a batch of ${frame.shape[0]}`);
     const opts = this.config.featurePropagation;
-    const entering = enteringSlots(options, state === null, slots);
+    const entering = this.zeroShot ? [] : enteringSlots(options, state === null, slots);
     const [, height, width] = frame.shape;
     const inputSize = inputSizeOf(height, width, opts.inputShortSide);
     const stride = this.extractor.stride;
@@ -143,8 +172,20 @@ export class FeaturePropagationModel implements BaselineModel {
     }
     const givenRow = rowOf(entering, slots);
     const refs = state === null ? [] : [...state.anchors, ...state.recent];
+    const motion = this.zeroShot ? this.motionLabels(frame, state?.motionReference ?? null, inputSize) : null;
     const labels = tf.tidy(() => {
       const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
+      if (motion !== null) {
+        if (refs.length === 0) return tf.clone(motion.labels);
+        const window = this.windowFor(grid, 0, refs.length, stride);
+        const propagated = propagateLabels(keys, tf.concat(refs.map((r) => r.keys)) as tf.Tensor2D, tf.concat(refs.map((r) => r.labels)) as tf.Tensor2D, {
+          topK: opts.topK,
+          temperature: opts.temperature,
+          maxAffinityElements: opts.maxAffinityElements,
+          window,
+        });
+        return tf.add(tf.mul(propagated, 1 - opts.motionWeight), tf.mul(motion.labels, opts.motionWeight)) as tf.Tensor2D;
+      }
       if (refs.length === 0) return withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
       const window = this.windowFor(grid, state!.anchors.length, state!.recent.length, stride);
       const propagated = propagateLabels(
@@ -173,7 +214,9 @@ export class FeaturePropagationModel implements BaselineModel {
       grid,
       anchors: (state?.anchors ?? []).map(cloneReference),
       recent: (state?.recent ?? []).map(cloneReference),
+      ...(motion === null ? {} : { motionReference: motion.frame }),
     };
+    motion?.labels.dispose();
     if (entering.length > 0) next.anchors.push(current);
     else if (opts.contextFrames > 0) next.recent.push(current);
     else tf.dispose([keys, labels]);
@@ -183,6 +226,31 @@ export class FeaturePropagationModel implements BaselineModel {
     }
     givenRow.dispose();
     return { logits, objectness: null, state: next };
+  }
+
+  /**
+   * Zero-shot: the motion blob of `frame` (found at the motion size against `reference`, the
+   * previous frame; none for a one-frame video: all background) as the labels [cells, 1 + S] of
+   * the feature grid (the fraction of each cell it covers is slot 0's, the rest background), and
+   * the frame at the motion size, the next frame's reference.
+   */
+  private motionLabels(frame: tf.Tensor4D, reference: tf.Tensor4D | null, inputSize: [number, number]): { labels: tf.Tensor2D; frame: tf.Tensor4D } {
+    const [, height, width] = frame.shape;
+    const size = inputSizeOf(height, width, this.config.featurePropagation.motionShortSide);
+    const small = tf.image.resizeBilinear(frame, size, false, true);
+    let blob = new Uint8Array(size[0] * size[1]);
+    if (reference !== null) {
+      // Frame 1 arrives at the video's size; later references are kept at the motion size.
+      const sized = reference.shape[1] === size[0] && reference.shape[2] === size[1] ? reference : tf.image.resizeBilinear(reference, size, false, true);
+      blob = motionBlob(small, sized);
+      if (sized !== reference) sized.dispose();
+    }
+    const labels = tf.tidy(() => {
+      const cover = gridMasks(tf.tensor4d(Float32Array.from(blob), [1, size[0], size[1], 1]), inputSize, this.extractor.stride); // [cells, 1]
+      const others = tf.zeros([cover.shape[0], this.config.slots - 1]);
+      return tf.concat([tf.sub(1, cover), cover, others], 1) as tf.Tensor2D;
+    });
+    return { labels, frame: small };
   }
 
   /**
@@ -278,6 +346,7 @@ function withGiven(labels: tf.Tensor2D, given: tf.Tensor2D | null, row: tf.Tenso
 
 function checkOptions(o: FeaturePropagationOptions): void {
   if (o.tapStride !== 4 && o.tapStride !== 8) throw new ConfigError(`model.feature_propagation.tap_stride: must be 4 or 8, got ${o.tapStride}`);
+  if (!(o.motionWeight >= 0 && o.motionWeight <= 1)) throw new ConfigError(`model.feature_propagation.motion_weight: must be in [0, 1], got ${o.motionWeight}`);
   if (!(o.temperature > 0)) throw new ConfigError(`model.feature_propagation.temperature: must be positive, got ${o.temperature}`);
 }
 
@@ -295,6 +364,12 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
     .nullable()
     .default('same'),
   max_affinity_elements: setting.positiveInt(),
+  // Zero-shot only (defaults: model folders saved before zero-shot existed).
+  motion_short_side: setting
+    .positiveInt()
+    .refine((s) => s >= 16, 'motion_short_side must be at least 16')
+    .default(120),
+  motion_weight: setting.probability().default(0.5),
 });
 
 /** model.family=feature_propagation (src/models/baselines/families.ts). */
@@ -304,4 +379,5 @@ export const FEATURE_PROPAGATION_FAMILY = defineBaselineFamily({
   create: (config: FeaturePropagationConfig, options) => FeaturePropagationModel.create(config, options),
   load: (dir, config: FeaturePropagationConfig) => FeaturePropagationModel.load(dir, config),
   initialize: (model) => (model as FeaturePropagationModel).loadPretrained(),
+  modes: ['one_shot', 'zero_shot'],
 });
