@@ -56,6 +56,7 @@ for (const radius of [0.1, null]) {
       maxAffinityElements: 4194304,
       motionShortSide: 120,
       motionWeight: 0.5,
+      motionRegions: 'largest',
     },
   });
   const first = video(model);

@@ -77,8 +77,20 @@ export function largestBlob(mask: Uint8Array, h: number, w: number): Uint8Array 
   return out;
 }
 
+/** Which moving pixels a motion mask keeps: the largest region with its holes filled (the blob), or every region. */
+export type MotionRegions = 'largest' | 'all';
+
 /** The motion blob of `frame` against `reference` (both [1, H, W, C] in [0, 1]), as an H × W 0/1 mask. */
 export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Array {
+  return motionMask(frame, reference, 'largest');
+}
+
+/**
+ * The camera-aligned moving pixels of `frame` against `reference`, closed by the alignment radius;
+ * `regions` 'largest' keeps the largest region with its holes filled (the blob), 'all' every region
+ * (several moving objects; the closing joins an object's edge fragments, no holes are filled).
+ */
+export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions): Uint8Array {
   const [, h, w, c] = frame.shape;
   const aligned = alignPrevious(reference, frame);
   const a = aligned.dataSync() as Float32Array;
@@ -95,7 +107,7 @@ export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Arr
     }
   }
   const dilated = squareFilter(moving, h, w, border, 'max');
-  return squareFilter(largestBlob(dilated, h, w), h, w, border, 'min');
+  return squareFilter(regions === 'largest' ? largestBlob(dilated, h, w) : dilated, h, w, border, 'min');
 }
 
 /** Dilation ('max') or erosion ('min') of a 0/1 mask by a (2r + 1)² square, outside the frame counting as 0 for 'max' and 1 for 'min'. */

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { composeConfig } from '../../src/config/index.js';
 import { RVOSModel } from '../../src/models/index.js';
-import { motionBlob, motionBlobMap } from '../../src/models/motion_blob.js';
+import { motionBlob, motionBlobMap, motionMask } from '../../src/models/motion_blob.js';
+import { Rng } from '../../src/utils/rng.js';
 import { ConfigError } from '../../src/utils/errors.js';
 import { pattern, smallConfig } from './helpers.js';
 
@@ -14,6 +15,40 @@ function squareAt(x: number, y: number): tf.Tensor4D {
   for (let r = y; r < y + 8; r++) for (let c = x; c < x + 8; c++) for (let k = 0; k < 3; k++) data[(r * 32 + c) * 3 + k] = (r + c) % 2 === 0 ? 0.95 : 0.05;
   return tf.tensor4d(data, [1, 32, 32, 3]);
 }
+
+/** A [1, 48, 48, 3] frame: a still random texture with two checkered 8x8 squares at the given corners. */
+function twoSquares(corners: [number, number][]): tf.Tensor4D {
+  const rng = new Rng(3);
+  const data = Float32Array.from({ length: 48 * 48 * 3 }, () => rng.next());
+  for (const [x, y] of corners)
+    for (let r = y; r < y + 8; r++) for (let c = x; c < x + 8; c++) for (let k = 0; k < 3; k++) data[(r * 48 + c) * 3 + k] = (r + c) % 2 === 0 ? 0.95 : 0.05;
+  return tf.tensor4d(data, [1, 48, 48, 3]);
+}
+
+describe('motion masks', () => {
+  it("'largest' keeps one of two moving objects (the blob), 'all' keeps both", () => {
+    // The first square moves 4 px, the second 2 px: the first's region (old and new place) is larger.
+    const [before, after] = [
+      twoSquares([
+        [6, 6],
+        [30, 30],
+      ]),
+      twoSquares([
+        [10, 6],
+        [32, 30],
+      ]),
+    ];
+    const largest = motionMask(after, before, 'largest');
+    const all = motionMask(after, before, 'all');
+    expect(Array.from(largest)).toEqual(Array.from(motionBlob(after, before)));
+    const at = (m: Uint8Array, x: number, y: number) => m[y * 48 + x];
+    expect([at(largest, 14, 10), at(largest, 31, 34)]).toEqual([1, 0]);
+    expect([at(all, 14, 10), at(all, 31, 34)]).toEqual([1, 1]);
+    expect(at(all, 24, 24)).toBe(0); // still background between them
+    expect(largest.every((v, i) => v === 0 || all[i] === 1)).toBe(true);
+    tf.dispose([before, after]);
+  });
+});
 
 describe('motion_proposal', () => {
   it('motionBlobMap is motionBlob of every batch element, as a [B, H, W, 1] map, and leaks nothing', () => {

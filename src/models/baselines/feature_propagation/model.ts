@@ -19,13 +19,15 @@
  * is given, so the labels are seeded by motion: each frame's motion blob (src/models/motion_blob.ts,
  * the zero-shot floor's own region, found at `motionShortSide` against the previous frame, frame 0
  * against frame 1) is the foreground's evidence at that frame, mixed with weight `motionWeight`
- * into the labels propagated from the previous frames. Frame 0 is its blob alone. The foreground
- * is one object, slot 0; the other slots stay empty.
+ * into the labels propagated from the previous frames and from frame 0. Frame 0 is its blob alone
+ * and stays a reference for the whole video, as a given frame does (window: `givenRadius`). The foreground
+ * is one object, slot 0; the other slots stay empty. `motionRegions` 'all' keeps every moving
+ * region instead of the largest (several moving objects are still one foreground).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { FrameStepOptions, ModelStep } from '../../inference_core.js';
-import { motionBlob } from '../../motion_blob.js';
+import { motionMask, type MotionRegions } from '../../motion_blob.js';
 import type { SegmentationMode } from '../../names.js';
 import { ParamStore } from '../../params.js';
 import { PROBABILITY_EPSILON } from '../../slot_masks.js';
@@ -61,6 +63,8 @@ export interface FeaturePropagationOptions {
   motionShortSide: number;
   /** Zero-shot: weight of a frame's motion blob against the labels propagated from earlier frames (1: the blob alone). */
   motionWeight: number;
+  /** Zero-shot: the motion's largest region (the zero-shot floor's blob) or all of its regions. */
+  motionRegions: MotionRegions;
 }
 
 export interface FeaturePropagationConfig {
@@ -177,7 +181,7 @@ export class FeaturePropagationModel implements BaselineModel {
       const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
       if (motion !== null) {
         if (refs.length === 0) return tf.clone(motion.labels);
-        const window = this.windowFor(grid, 0, refs.length, stride);
+        const window = this.windowFor(grid, state!.anchors.length, state!.recent.length, stride);
         const propagated = propagateLabels(keys, tf.concat(refs.map((r) => r.keys)) as tf.Tensor2D, tf.concat(refs.map((r) => r.labels)) as tf.Tensor2D, {
           topK: opts.topK,
           temperature: opts.temperature,
@@ -217,7 +221,8 @@ export class FeaturePropagationModel implements BaselineModel {
       ...(motion === null ? {} : { motionReference: motion.frame }),
     };
     motion?.labels.dispose();
-    if (entering.length > 0) next.anchors.push(current);
+    // Zero-shot, frame 0 (its blob alone) is kept for the whole video as a given frame is.
+    if (entering.length > 0 || (motion !== null && refs.length === 0)) next.anchors.push(current);
     else if (opts.contextFrames > 0) next.recent.push(current);
     else tf.dispose([keys, labels]);
     while (next.recent.length > opts.contextFrames) {
@@ -242,7 +247,7 @@ export class FeaturePropagationModel implements BaselineModel {
     if (reference !== null) {
       // Frame 1 arrives at the video's size; later references are kept at the motion size.
       const sized = reference.shape[1] === size[0] && reference.shape[2] === size[1] ? reference : tf.image.resizeBilinear(reference, size, false, true);
-      blob = motionBlob(small, sized);
+      blob = motionMask(small, sized, this.config.featurePropagation.motionRegions);
       if (sized !== reference) sized.dispose();
     }
     const labels = tf.tidy(() => {
@@ -370,6 +375,7 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
     .refine((s) => s >= 16, 'motion_short_side must be at least 16')
     .default(120),
   motion_weight: setting.probability().default(0.5),
+  motion_regions: z.enum(['largest', 'all']).default('largest'),
 });
 
 /** model.family=feature_propagation (src/models/baselines/families.ts). */
