@@ -461,5 +461,30 @@ describe('feature_propagation', () => {
     expect([predicted.width, predicted.height]).toEqual([given.width, given.height]);
     expect(Array.from(predicted.data)).toEqual(Array.from(given.data));
     expect(tf.memory().numTensors).toBeLessThan(50);
+
+    // Zero-shot: the same family as a run (unsupervised protocol) and in `rvos infer` with no mask.
+    const zeroShotRun = path.join(tmp, 'run-zero-shot');
+    const zeroShot = composeConfig({
+      configDir: 'configs',
+      overrides: [
+        ...composed.overrides.filter((o) => !o.startsWith('model=')),
+        'model=feature_propagation_zero_shot',
+        'model.feature_propagation.motion_short_side=32',
+      ],
+    });
+    expect(zeroShot.config.model.mode).toBe('zero_shot');
+    const zeroShotResults = await runTraining(zeroShot, { runDir: zeroShotRun, resume: false, log: () => undefined, progress: false });
+    expect(zeroShotResults.task).toBe('unsupervised');
+    expect(Number.isFinite(zeroShotResults.global['J&F-Mean'])).toBe(true);
+    const zeroShotOut = path.join(tmp, 'infer-zero-shot');
+    expect(await infer(['--run', zeroShotRun, '--frames', path.join(data, 'JPEGImages', '480p', seq), '--out', zeroShotOut])).toBe(0);
+    const zeroShotMasks = fs.readdirSync(path.join(zeroShotOut, 'masks')).sort();
+    expect(zeroShotMasks).toHaveLength(4);
+    // One foreground object at most (id 1), at the video's own size.
+    for (const m of zeroShotMasks) {
+      const label = readLabelPng(path.join(zeroShotOut, 'masks', m));
+      expect([label.width, label.height]).toEqual([given.width, given.height]);
+      expect(label.data.every((id) => id <= 1)).toBe(true);
+    }
   }, 120_000);
 });
