@@ -377,6 +377,31 @@ describe('feature_propagation', () => {
       tf.dispose(frames);
     });
 
+    it('sensor noise on a still scene is not motion when the frames shrink 4x (they are averaged before they are resized)', () => {
+      // Uniform noise of ±0.12 a pixel: frame differences of bilinear-sampled pixels (2x2 means at a
+      // factor of 4) exceed the 0.1 motion threshold at ~12% of the pixels; of 4x4 means, almost never.
+      const rng = new Rng(9);
+      const scene = texture(128, 128, 23);
+      const frames = Array.from({ length: 3 }, () =>
+        tf.tensor4d(
+          scene.map((v) => Math.min(1, Math.max(0, v + 0.24 * (rng.next() - 0.5)))),
+          [1, 128, 128, 3],
+        ),
+      );
+      const model = zeroShot({ motionWeight: 1, motionShortSide: 32, inputShortSide: 32 });
+      const core = new InferenceCore(model, { previousMask: 'soft', threshold: 0.5, objectnessThreshold: 0.5 });
+      core.startVideo(frames[1]!);
+      for (const frame of frames) {
+        const step = core.step(frame);
+        const labels = logitsToLabels(step.logits, step.keep, 128, 128, 0.5).data;
+        step.logits.dispose();
+        expect(labels.filter((id) => id > 0).length).toBe(0);
+      }
+      core.dispose();
+      model.dispose();
+      tf.dispose(frames);
+    });
+
     it('takes no previous masks; a one-shot family config is refused for zero-shot only where the family lacks it', () => {
       const model = zeroShot({});
       const state = model.initialState(null);
