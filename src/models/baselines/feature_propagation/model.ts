@@ -179,18 +179,7 @@ export class FeaturePropagationModel implements BaselineModel {
     const motion = this.zeroShot ? this.motionLabels(frame, state?.motionReference ?? null, inputSize) : null;
     const labels = tf.tidy(() => {
       const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
-      if (motion !== null) {
-        if (refs.length === 0) return tf.clone(motion.labels);
-        const window = this.windowFor(grid, state!.anchors.length, state!.recent.length, stride);
-        const propagated = propagateLabels(keys, tf.concat(refs.map((r) => r.keys)) as tf.Tensor2D, tf.concat(refs.map((r) => r.labels)) as tf.Tensor2D, {
-          topK: opts.topK,
-          temperature: opts.temperature,
-          maxAffinityElements: opts.maxAffinityElements,
-          window,
-        });
-        return tf.add(tf.mul(propagated, 1 - opts.motionWeight), tf.mul(motion.labels, opts.motionWeight)) as tf.Tensor2D;
-      }
-      if (refs.length === 0) return withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
+      if (refs.length === 0) return motion !== null ? tf.clone(motion.labels) : withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
       const window = this.windowFor(grid, state!.anchors.length, state!.recent.length, stride);
       const propagated = propagateLabels(
         keys,
@@ -204,6 +193,8 @@ export class FeaturePropagationModel implements BaselineModel {
         ) as tf.Tensor2D,
         { topK: opts.topK, temperature: opts.temperature, maxAffinityElements: opts.maxAffinityElements, window },
       );
+      // Zero-shot: this frame's motion is evidence beside what the references say.
+      if (motion !== null) return tf.add(tf.mul(propagated, 1 - opts.motionWeight), tf.mul(motion.labels, opts.motionWeight)) as tf.Tensor2D;
       return withGiven(propagated, given, givenRow);
     });
     const logits = tf.tidy(() => {
@@ -312,7 +303,8 @@ function cloneReference(r: Reference): Reference {
  * both directions. Bilinear alone samples a 4x smaller frame's pixels from 4 of every 16 source
  * pixels: JPEG noise and fine texture alias into frame differences everywhere, and the motion blob
  * of a 854x480 video at 120 px short side then finds the background (J 0.19 on the DAVIS-2016 dev
- * videos, against 0.36 for the zero-shot floor's blob on frames the JPEG decoder scaled down).
+ * videos, against 0.36 for the zero-shot floor's blob on frames the data layer resized with sharp,
+ * whose downscale filters over every source pixel).
  */
 function downscale(frame: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
   return tf.tidy(() => {
