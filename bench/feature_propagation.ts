@@ -57,6 +57,7 @@ for (const radius of [0.1, null]) {
       motionShortSide: 120,
       motionWeight: 0.5,
       motionRegions: 'largest',
+      motionAlignment: 'translation',
     },
   });
   const first = video(model);

@@ -6,7 +6,7 @@
  * fixed constants, so no choice is made on the videos being scored.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ALIGNMENT_RADIUS_FRACTION, alignPrevious } from './motion_alignment.js';
+import { ALIGNMENT_RADIUS_FRACTION, alignPrevious, alignPreviousZoom } from './motion_alignment.js';
 
 /** A pixel moves when some channel changes by more than this (RGB in [0, 1]): a tenth of the range, well above 8-bit and JPEG noise. */
 export const MOTION_THRESHOLD = 0.1;
@@ -79,6 +79,8 @@ export function largestBlob(mask: Uint8Array, h: number, w: number): Uint8Array 
 
 /** Which moving pixels a motion mask keeps: the largest region with its holes filled (the blob), or every region. */
 export type MotionRegions = 'largest' | 'all';
+/** How the reference is aligned to the frame first: by the global translation (the floor's), or by a zoom and a translation. */
+export type MotionMaskAlignment = 'translation' | 'zoom';
 
 /** The motion blob of `frame` against `reference` (both [1, H, W, C] in [0, 1]), as an H × W 0/1 mask. */
 export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Array {
@@ -89,10 +91,11 @@ export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Arr
  * The camera-aligned moving pixels of `frame` against `reference`, closed by the alignment radius;
  * `regions` 'largest' keeps the largest region with its holes filled (the blob), 'all' every region
  * (several moving objects; the closing joins an object's edge fragments, no holes are filled).
+ * `alignment` 'zoom' also searches the camera's zoom (src/models/motion_alignment.ts).
  */
-export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions): Uint8Array {
+export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions, alignment: MotionMaskAlignment = 'translation'): Uint8Array {
   const [, h, w, c] = frame.shape;
-  const aligned = alignPrevious(reference, frame);
+  const aligned = alignment === 'zoom' ? alignPreviousZoom(reference, frame) : alignPrevious(reference, frame);
   const a = aligned.dataSync() as Float32Array;
   aligned.dispose();
   const f = frame.dataSync() as Float32Array;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { RVOSModel } from '../../src/models/index.js';
-import { alignPrevious, estimateTranslation } from '../../src/models/motion_alignment.js';
+import { ALIGNMENT_ZOOMS, alignPrevious, alignPreviousZoom, estimateTranslation } from '../../src/models/motion_alignment.js';
 import { DIFFICULTY_PRESETS } from '../../src/data/synth/options.js';
 import { synthesizeVideo } from '../../src/data/synth/video.js';
 import { Rng } from '../../src/utils/rng.js';
@@ -32,7 +32,36 @@ function pannedPair(): { previous: tf.Tensor4D; frame: tf.Tensor4D; labels: Uint
   return { previous: toTensor(1), frame: toTensor(2), labels: v.labels[2]!.data };
 }
 
+/** The smooth texture seen zoomed by `zoom` about the frame's centre and moved by (dy, dx), as [1, H, W, 1]. */
+function zoomedScene(h: number, w: number, zoom: number, dy: number, dx: number): tf.Tensor4D {
+  const [cy, cx] = [(h - 1) / 2, (w - 1) / 2];
+  const v = new Float32Array(h * w);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const u = cy + (y - cy - dy) / zoom,
+        s = cx + (x - cx - dx) / zoom;
+      v[y * w + x] = 0.5 + 0.2 * Math.sin(0.45 * u + 0.1 * s) + 0.2 * Math.cos(0.31 * s - 0.2 * u) + 0.1 * Math.sin(0.27 * u + 0.7 * s);
+    }
+  return tf.tensor4d(v, [1, h, w, 1]);
+}
+
 describe('motion alignment', () => {
+  it('with the zoom search, a zooming camera leaves (almost) no difference away from the edges; the translation alone does not', () => {
+    const [h, w] = [48, 64];
+    const previous = zoomedScene(h, w, 1, 0, 0);
+    const frame = zoomedScene(h, w, ALIGNMENT_ZOOMS[4]!, 1, -1);
+    const inner = (t: tf.Tensor4D) => tf.tidy(() => tf.slice(t, [0, 4, 4, 0], [1, h - 8, w - 8, 1]));
+    const residual = (aligned: tf.Tensor4D) => tf.tidy(() => tf.max(tf.abs(tf.sub(inner(aligned), inner(frame)))).dataSync()[0]!);
+    const [byZoom, byShift] = [alignPreviousZoom(previous, frame), alignPrevious(previous, frame)];
+    expect(residual(byZoom)).toBeLessThan(0.02);
+    expect(residual(byShift)).toBeGreaterThan(Math.max(0.05, 5 * residual(byZoom)));
+    // With no zoom it finds what alignPrevious finds.
+    const moved = zoomedScene(h, w, 1, 2, -3);
+    const [a, b] = [alignPreviousZoom(previous, moved), alignPrevious(previous, moved)];
+    expect(maxAbsDiff(a, b)).toBe(0);
+    tf.dispose([previous, frame, byZoom, byShift, moved, a, b]);
+  });
+
   it('recovers integer and fractional translations of a texture', () => {
     const [h, w] = [48, 64];
     const base = scene(h, w, 0, 0);

@@ -51,6 +51,7 @@ const OPTIONS: FeaturePropagationOptions = {
   motionShortSide: 32,
   motionWeight: 0.5,
   motionRegions: 'largest',
+  motionAlignment: 'translation',
 };
 
 function fakeModel(slots: number, options: Partial<FeaturePropagationOptions> = {}): FeaturePropagationModel {

@@ -27,7 +27,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { FrameStepOptions, ModelStep } from '../../inference_core.js';
-import { motionMask, type MotionRegions } from '../../motion_blob.js';
+import { motionMask, type MotionMaskAlignment, type MotionRegions } from '../../motion_blob.js';
 import type { SegmentationMode } from '../../names.js';
 import { ParamStore } from '../../params.js';
 import { PROBABILITY_EPSILON } from '../../slot_masks.js';
@@ -65,6 +65,8 @@ export interface FeaturePropagationOptions {
   motionWeight: number;
   /** Zero-shot: the motion's largest region (the zero-shot floor's blob) or all of its regions. */
   motionRegions: MotionRegions;
+  /** Zero-shot: the previous frame aligned by the global translation (the floor's) or by a zoom and a translation. */
+  motionAlignment: MotionMaskAlignment;
 }
 
 export interface FeaturePropagationConfig {
@@ -238,7 +240,7 @@ export class FeaturePropagationModel implements BaselineModel {
     if (reference !== null) {
       // Frame 1 arrives at the video's size; later references are kept at the motion size.
       const sized = reference.shape[1] === size[0] && reference.shape[2] === size[1] ? reference : downscale(reference, size);
-      blob = motionMask(small, sized, this.config.featurePropagation.motionRegions);
+      blob = motionMask(small, sized, this.config.featurePropagation.motionRegions, this.config.featurePropagation.motionAlignment);
       if (sized !== reference) sized.dispose();
     }
     const labels = tf.tidy(() => {
@@ -383,6 +385,7 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
     .default(120),
   motion_weight: setting.probability().default(0.5),
   motion_regions: z.enum(['largest', 'all']).default('largest'),
+  motion_alignment: z.enum(['translation', 'zoom']).default('translation'),
 });
 
 /** model.family=feature_propagation (src/models/baselines/families.ts). */
