@@ -85,8 +85,9 @@ export const RvosModelConfigSchema = z.strictObject({
   /**
    * Per-slot decoder inputs: prev_mask (the mask channel in one-shot: the given or previous mask,
    * RVOS), own_prev_mask (the mask channel in zero-shot: the slot's own previous prediction),
-   * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas, foreground and
-   * motion_proposal (zero-shot only: with mode one_shot they are an error, ONE_SHOT_IGNORED_INPUTS):
+   * global_matching / local_matching (FEELVOS maps, both modes), slot_canvas, foreground,
+   * motion_proposal and lead_motion_proposal (zero-shot only: with mode one_shot they are an error,
+   * ONE_SHOT_IGNORED_INPUTS):
    * src/models/rvos_model.ts.
    */
   inputs: z.array(z.enum(DECODER_INPUTS)).superRefine(modelCheck(MODEL_CHECKS.inputs)),

@@ -34,11 +34,22 @@ export type MotionAlignment = (typeof MOTION_ALIGNMENTS)[number];
  * (zero-shot only, with the motion input) shows every slot the motion blob of the frame: the
  * largest region of the camera-aligned difference to the previous frame, the non-learned zero-shot
  * floor's prediction (src/models/motion_blob.ts), as a proposal the slots may take or refine.
+ * lead_motion_proposal shows the same blob to the first slot only (the others get a zero channel),
+ * so that one slot may take the moving object and the rest look elsewhere.
  */
-export const DECODER_INPUTS = ['prev_mask', 'global_matching', 'local_matching', 'slot_canvas', 'own_prev_mask', 'foreground', 'motion_proposal'] as const;
+export const DECODER_INPUTS = [
+  'prev_mask',
+  'global_matching',
+  'local_matching',
+  'slot_canvas',
+  'own_prev_mask',
+  'foreground',
+  'motion_proposal',
+  'lead_motion_proposal',
+] as const;
 export type DecoderInput = (typeof DECODER_INPUTS)[number];
 /** Decoder inputs a one-shot model has no use for (its slots are told their objects by the given masks); the config refuses them with mode one_shot. */
-export const ONE_SHOT_IGNORED_INPUTS: readonly DecoderInput[] = ['slot_canvas', 'foreground', 'motion_proposal'];
+export const ONE_SHOT_IGNORED_INPUTS: readonly DecoderInput[] = ['slot_canvas', 'foreground', 'motion_proposal', 'lead_motion_proposal'];
 
 /**
  * Where a one-shot model's previous-mask input comes from in training after frame 0: the ground

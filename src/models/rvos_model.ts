@@ -195,8 +195,11 @@ export function validateModelConfig(config: RVOSModelConfig): void {
     fail('motion_alignment', `must be ${MOTION_ALIGNMENTS.join(' | ')}, got '${String(config.motionAlignment)}'`);
   if (!Number.isInteger(config.seed)) fail('seed', `must be an integer, got ${config.seed}`);
   check('inputs', decoderInputs(config));
-  if (config.mode === 'zero_shot' && decoderInputs(config).includes('motion_proposal') && config.motionInput !== true)
-    fail('inputs', 'motion_proposal needs the motion input (its reference frame): set model.motion_input=true');
+  for (const input of ['motion_proposal', 'lead_motion_proposal'] as const)
+    if (config.mode === 'zero_shot' && decoderInputs(config).includes(input) && config.motionInput !== true)
+      fail('inputs', `${input} needs the motion input (its reference frame): set model.motion_input=true`);
+  if (decoderInputs(config).includes('motion_proposal') && decoderInputs(config).includes('lead_motion_proposal'))
+    fail('inputs', 'motion_proposal (every slot) and lead_motion_proposal (the first slot) are two ways to show one blob; keep one');
   const m = { ...FEELVOS_MATCHING, ...config.matching };
   check('matching.embedding_dim', m.embeddingDim);
   check('matching.local_radius', m.localRadius);
@@ -208,7 +211,7 @@ export function validateModelConfig(config: RVOSModelConfig): void {
  * told their objects by the given masks, so one-shot models ignore these inputs (measured for the
  * foreground head: it cost one-shot J&F; docs/zero_shot.md).
  */
-function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'foreground' | 'motion_proposal'): boolean {
+function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'foreground' | 'motion_proposal' | 'lead_motion_proposal'): boolean {
   return config.mode === 'zero_shot' && decoderInputs(config).includes(input);
 }
 
@@ -266,7 +269,7 @@ export class RVOSModel {
           (matching?.channelsPerSlot ?? 0) +
           (usesZeroShotInput(cfg, 'slot_canvas') ? 1 : 0) +
           (usesZeroShotInput(cfg, 'foreground') ? 1 : 0) +
-          (usesZeroShotInput(cfg, 'motion_proposal') ? 1 : 0),
+          (usesZeroShotInput(cfg, 'motion_proposal') || usesZeroShotInput(cfg, 'lead_motion_proposal') ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       // Created last, so that the other parts' initial weights do not depend on it.
@@ -333,9 +336,13 @@ export class RVOSModel {
       const foregroundLogit = this.foreground === null ? null : this.foreground.apply(skips);
       const foregroundLevels = foregroundLogit === null ? null : maskPyramid(detach(tf.sigmoid(foregroundLogit)), sizes);
       // The motion blob against the motion input's reference (frame 0: the next frame, or none).
-      const proposalLevels = !usesZeroShotInput(this.config, 'motion_proposal')
-        ? null
-        : maskPyramid(previous === null ? tf.zeros([frame.shape[0], height, width, 1]) : motionBlobMap(frame, previous), sizes);
+      const leadProposal = usesZeroShotInput(this.config, 'lead_motion_proposal');
+      const proposalLevels =
+        !usesZeroShotInput(this.config, 'motion_proposal') && !leadProposal
+          ? null
+          : maskPyramid(previous === null ? tf.zeros([frame.shape[0], height, width, 1]) : motionBlobMap(frame, previous), sizes);
+      // lead_motion_proposal: the slots after the first see a zero channel in its place.
+      const noProposal = leadProposal ? proposalLevels!.map((p) => tf.zerosLike(p)) : null;
       const frameIndex = state.frame ?? 0;
       const passesSpatial = this.decoder.passesSpatial(frameIndex);
       let spatial: LevelState[] | null = null;
@@ -348,7 +355,7 @@ export class RVOSModel {
           matched === null ? null : this.matching!.slotChannels(matched.levels, s),
           canvas?.levels() ?? null,
           foregroundLevels,
-          proposalLevels,
+          s > 0 && noProposal !== null ? noProposal : proposalLevels,
         );
         const out = this.decoder.decodeSlot(prepared, masks, passesSpatial ? spatial : null, state.temporal?.[s] ?? null, extra);
         spatial = out.states;

@@ -94,6 +94,41 @@ describe('motion_proposal', () => {
     model.dispose();
   });
 
+  it('lead_motion_proposal: the first slot sees the blob, the others a zero channel; one of the two proposals at a time', async () => {
+    const model = await RVOSModel.create(smallConfig({ inputs: ['lead_motion_proposal'], motionInput: true, firstFrameMotion: 'next' }));
+    const every = await RVOSModel.create(smallConfig({ inputs: ['motion_proposal'], motionInput: true, firstFrameMotion: 'next' }));
+    const rows = (m: RVOSModel): number[] => m.decoder.cells.map((c) => c.kernel!.read().shape[2]!);
+    expect(rows(model)).toEqual(rows(every));
+    // What each slot's decoder is given as its proposal channel, summed over one level.
+    const seen = (m: RVOSModel): number[] => {
+      const sums: number[] = [];
+      const decodeSlot = m.decoder.decodeSlot.bind(m.decoder);
+      m.decoder.decodeSlot = (...args: Parameters<typeof decodeSlot>) => {
+        const extra = args[4]!;
+        sums.push(tf.sum(extra[extra.length - 1]!.at(-1)!).dataSync()[0]!); // the proposal channel at one level
+        return decodeSlot(...args);
+      };
+      const [previous, frame] = [squareAt(8, 8), squareAt(12, 9)];
+      const state = m.initialState(null);
+      const first = m.step(previous, null, state, { training: false });
+      const out = m.step(frame, null, first.state, { training: false });
+      tf.dispose([first.logits, out.logits, first.objectness ?? [], out.objectness ?? [], previous, frame].flat());
+      m.disposeState(state);
+      m.disposeState(first.state);
+      m.disposeState(out.state);
+      return sums.slice(model.config.slots); // frame 1's slots (frame 0 has no reference: zeros)
+    };
+    const lead = seen(model);
+    expect(lead[0]!).toBeGreaterThan(0);
+    expect(lead.slice(1).every((v) => v === 0)).toBe(true);
+    const all = seen(every);
+    expect(all.every((v) => v === lead[0])).toBe(true);
+    await expect(RVOSModel.create(smallConfig({ inputs: ['motion_proposal', 'lead_motion_proposal'], motionInput: true }))).rejects.toThrow(/keep one/);
+    await expect(RVOSModel.create(smallConfig({ inputs: ['lead_motion_proposal'] }))).rejects.toThrow(/lead_motion_proposal needs the motion input/);
+    model.dispose();
+    every.dispose();
+  });
+
   it('needs the motion input, and the config refuses it for one-shot, each in one line naming the key', async () => {
     await expect(RVOSModel.create(smallConfig({ inputs: ['motion_proposal'] }))).rejects.toThrow(ConfigError);
     await expect(RVOSModel.create(smallConfig({ inputs: ['motion_proposal'] }))).rejects.toThrow(/model\.inputs: motion_proposal needs the motion input/);

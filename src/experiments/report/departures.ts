@@ -54,6 +54,12 @@ export function rvosDepartures(config: RvosConfig): Departure[] {
   add(zeroShot && m.inputs.includes('slot_canvas'), 'slot canvas', 'model.inputs has slot_canvas', 'slots see only the recurrent state');
   add(zeroShot && m.inputs.includes('foreground'), 'foreground head', 'model.inputs has foreground', 'none');
   add(zeroShot && m.inputs.includes('motion_proposal'), 'motion proposal', 'model.inputs has motion_proposal', 'slots get no proposal');
+  add(
+    zeroShot && m.inputs.includes('lead_motion_proposal'),
+    'motion proposal for the first slot',
+    'model.inputs has lead_motion_proposal',
+    'slots get no proposal',
+  );
   add(zeroShot && m.inputs.includes('own_prev_mask'), 'own previous mask', 'model.inputs has own_prev_mask', 'zero-shot slots get no mask input');
   add(m.inputs.includes('global_matching'), 'global matching map', 'model.inputs has global_matching', "none (FEELVOS's)");
   add(

@@ -117,6 +117,7 @@ export function inputsNote(config: RvosConfig): string {
   if (!oneShot && inputs.includes('slot_canvas')) parts.push("slot canvas (what the frame's earlier slots claimed)");
   if (!oneShot && inputs.includes('foreground')) parts.push('foreground map (a head trained on the union of the masks)');
   if (!oneShot && inputs.includes('motion_proposal')) parts.push('motion proposal (the largest blob of the aligned frame difference)');
+  if (!oneShot && inputs.includes('lead_motion_proposal')) parts.push('motion proposal for the first slot only');
   return parts.length > 0 ? parts.join('; ') : 'image only';
 }
 
