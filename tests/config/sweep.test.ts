@@ -46,6 +46,7 @@ describe('expandSweep', () => {
       'model=base',
       'model=copy_first',
       'model=feature_propagation',
+      'model=feature_propagation_zero_shot',
       'model=mobile_prior',
       'model=rvos',
       'model=siammask',
