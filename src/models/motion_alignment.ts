@@ -20,18 +20,7 @@ export const ALIGNMENT_RADIUS_FRACTION = 0.05;
 
 /** `previous` [B, H, W, C] moved by the global translation that best matches `frame`. */
 export function alignPrevious(previous: tf.Tensor4D, frame: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, w, c] = frame.shape;
-  const radius = Math.max(1, Math.round(ALIGNMENT_RADIUS_FRACTION * Math.min(h, w)));
-  const prev = previous.dataSync() as Float32Array;
-  const cur = frame.dataSync() as Float32Array;
-  const out = new Float32Array(prev.length);
-  const size = h * w * c;
-  for (let i = 0; i < b; i++) {
-    const p = prev.subarray(i * size, (i + 1) * size);
-    const [dy, dx] = estimateTranslation(luminance(p, h, w, c), luminance(cur.subarray(i * size, (i + 1) * size), h, w, c), h, w, radius);
-    shiftBilinear(p, out.subarray(i * size, (i + 1) * size), h, w, c, dy, dx);
-  }
-  return tf.tensor4d(out, [b, h, w, c]);
+  return alignOverZooms(previous, frame, [1]);
 }
 
 function luminance(x: Float32Array, h: number, w: number, c: number): Float32Array {
@@ -98,6 +87,11 @@ export const ALIGNMENT_ZOOMS = [1 / 1.03, 1 / 1.015, 1, 1.015, 1.03];
  * and the zoom whose best shift differs least.
  */
 export function alignPreviousZoom(previous: tf.Tensor4D, frame: tf.Tensor4D): tf.Tensor4D {
+  return alignOverZooms(previous, frame, ALIGNMENT_ZOOMS);
+}
+
+/** For each zoom the translation search on the luminance; `previous` warped by the best zoom and shift. */
+function alignOverZooms(previous: tf.Tensor4D, frame: tf.Tensor4D, zooms: readonly number[]): tf.Tensor4D {
   const [b, h, w, c] = frame.shape;
   const radius = Math.max(1, Math.round(ALIGNMENT_RADIUS_FRACTION * Math.min(h, w)));
   const prev = previous.dataSync() as Float32Array;
@@ -109,9 +103,9 @@ export function alignPreviousZoom(previous: tf.Tensor4D, frame: tf.Tensor4D): tf
     const [lp, lc] = [luminance(p, h, w, c), luminance(cur.subarray(i * size, (i + 1) * size), h, w, c)];
     const zoomed = new Float32Array(h * w);
     let best = { zoom: 1, dy: 0, dx: 0, cost: Infinity };
-    for (const zoom of ALIGNMENT_ZOOMS) {
-      warpBilinear(lp, zoomed, h, w, 1, zoom, 0, 0);
-      const found = searchTranslation(zoomed, lc, h, w, radius);
+    for (const zoom of zooms) {
+      if (zoom !== 1) warpBilinear(lp, zoomed, h, w, 1, zoom, 0, 0);
+      const found = searchTranslation(zoom === 1 ? lp : zoomed, lc, h, w, radius);
       if (found.cost < best.cost) best = { zoom, ...found };
     }
     warpBilinear(p, out.subarray(i * size, (i + 1) * size), h, w, c, best.zoom, best.dy, best.dx);
@@ -119,14 +113,10 @@ export function alignPreviousZoom(previous: tf.Tensor4D, frame: tf.Tensor4D): tf
   return tf.tensor4d(out, [b, h, w, c]);
 }
 
-/** out(y, x) = src(y − dy, x − dx), bilinear, coordinates clamped to the frame. */
-function shiftBilinear(src: Float32Array, out: Float32Array, h: number, w: number, c: number, dy: number, dx: number): void {
-  warpBilinear(src, out, h, w, c, 1, dy, dx);
-}
-
 /**
  * out(y, x) = src(y', x') with (y', x') the centre plus ((y, x) − centre − (dy, dx)) / zoom: src
  * zoomed by `zoom` about the frame's centre, then moved by (dy, dx); bilinear, clamped to the frame.
+ * Zoom 1 is the plain shift out(y, x) = src(y − dy, x − dx).
  */
 function warpBilinear(src: Float32Array, out: Float32Array, h: number, w: number, c: number, zoom: number, dy: number, dx: number): void {
   const [cy, cx] = [(h - 1) / 2, (w - 1) / 2];
