@@ -215,6 +215,11 @@ function usesZeroShotInput(config: RVOSModelConfig, input: 'slot_canvas' | 'fore
   return config.mode === 'zero_shot' && decoderInputs(config).includes(input);
 }
 
+/** Whether the decoder has the motion-proposal channel (for every slot, or the first only). */
+function usesMotionProposal(config: RVOSModelConfig): boolean {
+  return usesZeroShotInput(config, 'motion_proposal') || usesZeroShotInput(config, 'lead_motion_proposal');
+}
+
 /**
  * A slot's extra decoder inputs per level: its matching maps, its canvas channel, the foreground
  * channel (any may be absent), as a list per level. They are not concatenated here: the gate
@@ -269,7 +274,7 @@ export class RVOSModel {
           (matching?.channelsPerSlot ?? 0) +
           (usesZeroShotInput(cfg, 'slot_canvas') ? 1 : 0) +
           (usesZeroShotInput(cfg, 'foreground') ? 1 : 0) +
-          (usesZeroShotInput(cfg, 'motion_proposal') || usesZeroShotInput(cfg, 'lead_motion_proposal') ? 1 : 0),
+          (usesMotionProposal(cfg) ? 1 : 0),
       });
       const head = cfg.objectness ? new ObjectnessHead(store, levelChannels(hidden)) : null;
       // Created last, so that the other parts' initial weights do not depend on it.
@@ -336,13 +341,11 @@ export class RVOSModel {
       const foregroundLogit = this.foreground === null ? null : this.foreground.apply(skips);
       const foregroundLevels = foregroundLogit === null ? null : maskPyramid(detach(tf.sigmoid(foregroundLogit)), sizes);
       // The motion blob against the motion input's reference (frame 0: the next frame, or none).
-      const leadProposal = usesZeroShotInput(this.config, 'lead_motion_proposal');
-      const proposalLevels =
-        !usesZeroShotInput(this.config, 'motion_proposal') && !leadProposal
-          ? null
-          : maskPyramid(previous === null ? tf.zeros([frame.shape[0], height, width, 1]) : motionBlobMap(frame, previous), sizes);
+      const proposalLevels = !usesMotionProposal(this.config)
+        ? null
+        : maskPyramid(previous === null ? tf.zeros([frame.shape[0], height, width, 1]) : motionBlobMap(frame, previous), sizes);
       // lead_motion_proposal: the slots after the first see a zero channel in its place.
-      const noProposal = leadProposal ? proposalLevels!.map((p) => tf.zerosLike(p)) : null;
+      const noProposal = usesZeroShotInput(this.config, 'lead_motion_proposal') ? proposalLevels!.map((p) => tf.zerosLike(p)) : null;
       const frameIndex = state.frame ?? 0;
       const passesSpatial = this.decoder.passesSpatial(frameIndex);
       let spatial: LevelState[] | null = null;

@@ -353,13 +353,12 @@ describe('feature_propagation', () => {
       }
       // The blob alone (weight 1) loses the object once it stops.
       expect(labels[5]!.every((id) => id === 0)).toBe(true);
-      const still = segment(
-        model,
-        Array.from({ length: 3 }, () => frameAt(4)),
-      );
+      const stillFrames = Array.from({ length: 3 }, () => frameAt(4));
+      const still = segment(model, stillFrames);
       for (const l of still) expect(l.every((id) => id === 0)).toBe(true);
       model.dispose();
       expect(tf.memory().numTensors).toBe(before + 3); // the still video's frames, freed below
+      tf.dispose(stillFrames);
       tf.dispose(frames);
     });
 
