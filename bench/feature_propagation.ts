@@ -58,6 +58,7 @@ for (const radius of [0.1, null]) {
       motionWeight: 0.5,
       motionRegions: 'largest',
       motionAlignment: 'translation',
+      motionTolerance: 0,
     },
   });
   const first = video(model);

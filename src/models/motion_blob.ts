@@ -92,8 +92,11 @@ export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Arr
  * `regions` 'largest' keeps the largest region with its holes filled (the blob), 'all' every region
  * (several moving objects; the closing joins an object's edge fragments, no holes are filled).
  * `alignment` 'zoom' also searches the camera's zoom (src/models/motion_alignment.ts).
+ * `tolerance` > 0: a pixel moves only when no pixel of the aligned reference within `tolerance`
+ * pixels (a square) matches it, so background that drifts a pixel or two on its own (ripples,
+ * the parallax a global alignment leaves) does not count while an object that moves further does.
  */
-export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions, alignment: MotionMaskAlignment = 'translation'): Uint8Array {
+export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions, alignment: MotionMaskAlignment = 'translation', tolerance = 0): Uint8Array {
   const [, h, w, c] = frame.shape;
   const aligned = alignment === 'zoom' ? alignPreviousZoom(reference, frame) : alignPrevious(reference, frame);
   const a = aligned.dataSync() as Float32Array;
@@ -104,8 +107,16 @@ export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: 
   for (let y = border; y < h - border; y++) {
     for (let x = border; x < w - border; x++) {
       const p = y * w + x;
-      let diff = 0;
-      for (let k = 0; k < c; k++) diff = Math.max(diff, Math.abs(f[p * c + k]! - a[p * c + k]!));
+      let diff = Infinity;
+      for (let dy = -tolerance; dy <= tolerance && diff > MOTION_THRESHOLD; dy++) {
+        const yy = Math.min(h - 1, Math.max(0, y + dy));
+        for (let dx = -tolerance; dx <= tolerance && diff > MOTION_THRESHOLD; dx++) {
+          const q = yy * w + Math.min(w - 1, Math.max(0, x + dx));
+          let d = 0;
+          for (let k = 0; k < c; k++) d = Math.max(d, Math.abs(f[p * c + k]! - a[q * c + k]!));
+          diff = Math.min(diff, d);
+        }
+      }
       moving[p] = diff > MOTION_THRESHOLD ? 1 : 0;
     }
   }

@@ -85,6 +85,9 @@ describe('photo library', () => {
   it('rejects bad effects with the config key', () => {
     expect(() => resolvePhotoEffects({ blur: 1 } as Partial<PhotoEffects>)).toThrow(/data\.synth\.photo_effects: unknown key blur/);
     expect(() => resolvePhotoEffects({ shadow: 2 })).toThrow(ConfigError);
+    // A slope above 1 would make the top rows pan backwards.
+    expect(() => resolvePhotoEffects({ backgroundParallax: 1.2 })).toThrow(/photo_effects\.backgroundParallax must be in \[0, 1\]/);
+    expect(() => resolvePhotoEffects({ backgroundFlow: -0.1 })).toThrow(/photo_effects\.backgroundFlow must be a number >= 0/);
     expect(resolvePhotoEffects({ zoom: 0 })).toEqual({ ...DEFAULT_PHOTO_EFFECTS, zoom: 0 });
   });
 });
@@ -227,6 +230,85 @@ describe('synthesizePhotoVideo', () => {
       if (v.lateIds.length > 0) sawLate = true;
     }
     expect(sawLate).toBe(true);
+  });
+});
+
+describe('a background that moves on its own', () => {
+  /** A photograph of smooth random blobs: every shift changes it, so an alignment search finds the true one. */
+  const blobs = (seed: number): Photo => {
+    const rng = new Rng(seed);
+    const width = 400;
+    const height = 300;
+    const cells = Array.from({ length: 30 * 40 }, () => rng.uniform(40, 220));
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = cells[Math.floor(y / 10) * 40 + Math.floor(x / 10)]! * 0.7 + 60 * Math.sin(x / 4) * Math.cos(y / 5);
+        data.fill(Math.max(0, Math.min(255, v)), (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+    }
+    return { name: `b${seed}`, width, height, data };
+  };
+  const pool = [blobs(1), blobs(2)];
+  const still = { ...DEFAULT_PHOTO_EFFECTS, ...pure, deform: 0, gait: 0, follow: 0, zoom: 0, shake: 0, defocus: 0, motionBlur: 0, lighting: 0, shadow: 0, objectScale: [0.1, 0.1] as [number, number] };
+  const opts = { frames: 4, size: [64, 96] as [number, number], objects: [1, 1] as [number, number] };
+
+  /** Mean |difference| of frames t and t+1 over pixels that are background in both, with frame t+1 shifted by (dx, dy). */
+  const residual = (v: ReturnType<typeof synthesizePhotoVideo>, t: number, dx: number, dy: number, rows: [number, number]): number => {
+    const [h, w] = opts.size;
+    const a = v.frames[t]!.data;
+    const b = v.frames[t + 1]!.data;
+    let sum = 0;
+    let n = 0;
+    for (let y = rows[0]; y < rows[1]; y++) {
+      for (let x = 12; x < w - 12; x++) {
+        const q = (y + dy) * w + x + dx;
+        if (y + dy < 0 || y + dy >= h || v.labels[t]!.data[y * w + x] !== 0 || v.labels[t + 1]!.data[q] !== 0) continue;
+        sum += Math.abs(a[(y * w + x) * 3]! - b[q * 3]!);
+        n++;
+      }
+    }
+    return sum / n;
+  };
+  /** The integer shift of rows [r0, r1) from frame t to t + 1 (least residual within ±8 px). */
+  const shiftOf = (v: ReturnType<typeof synthesizePhotoVideo>, t: number, rows: [number, number]): [number, number] => {
+    let best: [number, number] = [0, 0];
+    let bestR = Infinity;
+    for (let dy = -8; dy <= 8; dy++) {
+      for (let dx = -8; dx <= 8; dx++) {
+        const r = residual(v, t, dx, dy, rows);
+        if (r < bestR) [bestR, best] = [r, [dx, dy]];
+      }
+    }
+    return best;
+  };
+
+  it('ripples: under a still camera the background changes between frames only where it flows, and the labels are untouched', () => {
+    const quietStill = { ...quiet, cameraPan: 0, speed: 0, acceleration: 0, rotation: 0, scaleChange: 0 };
+    for (let seed = 0; seed < 3; seed++) {
+      const rigid = synthesizePhotoVideo(new Rng(seed), { ...opts, difficulty: quietStill }, pool, still);
+      const rippling = synthesizePhotoVideo(new Rng(seed), { ...opts, difficulty: quietStill }, pool, { ...still, backgroundFlow: 0.08 });
+      expect(rippling.labels.map((l) => Array.from(l.data))).toEqual(rigid.labels.map((l) => Array.from(l.data)));
+      expect(residual(rigid, 1, 0, 0, [0, 64])).toBe(0);
+      expect(residual(rippling, 1, 0, 0, [0, 64])).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('parallax: under a panning camera the rows below the middle move further than the rows above', () => {
+    let panned = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const difficulty = { ...quiet, cameraPan: 0.08, speed: 0, acceleration: 0, rotation: 0, scaleChange: 0 };
+      const flat = synthesizePhotoVideo(new Rng(seed), { ...opts, difficulty }, pool, still);
+      const ground = synthesizePhotoVideo(new Rng(seed), { ...opts, difficulty }, pool, { ...still, backgroundParallax: 0.8 });
+      const [fx, fy] = shiftOf(flat, 1, [4, 24]);
+      if (Math.hypot(fx, fy) < 3) continue; // the camera barely moved in this video
+      panned++;
+      expect(shiftOf(flat, 1, [40, 60])).toEqual([fx, fy]);
+      const top = shiftOf(ground, 1, [4, 24]);
+      const bottom = shiftOf(ground, 1, [40, 60]);
+      expect(Math.hypot(...bottom)).toBeGreaterThan(Math.hypot(...top) + 1);
+    }
+    expect(panned).toBeGreaterThan(0);
   });
 });
 

@@ -48,6 +48,28 @@ describe('motion masks', () => {
     expect(largest.every((v, i) => v === 0 || all[i] === 1)).toBe(true);
     tf.dispose([before, after]);
   });
+
+  it('a tolerance of 1 px ignores background that drifts by a pixel (a ripple) but keeps an object that moves 6 px', () => {
+    // A smooth texture (a sub-pixel alignment error stays far below the threshold); the bottom band
+    // (rows 34-47, larger than the object's region) drifts 1 px to the right between the frames.
+    const frame = (objectX: number, drift: number): tf.Tensor4D => {
+      const data = new Float32Array(48 * 48 * 3);
+      for (let r = 0; r < 48; r++)
+        for (let c = 0; c < 48; c++) {
+          const x = c - (r >= 34 ? drift : 0);
+          const inside = r >= 6 && r < 14 && c >= objectX && c < objectX + 8;
+          for (let k = 0; k < 3; k++) data[(r * 48 + c) * 3 + k] = inside ? ((r + c) % 2 === 0 ? 0.95 : 0.05) : 0.5 + 0.4 * Math.sin(x / 1.3 + k) * Math.cos(r / 2.1);
+        }
+      return tf.tensor4d(data, [1, 48, 48, 3]);
+    };
+    const [before, after] = [frame(6, 0), frame(12, 1)];
+    const strict = motionMask(after, before, 'largest');
+    const tolerant = motionMask(after, before, 'largest', 'translation', 1);
+    const at = (m: Uint8Array, x: number, y: number) => m[y * 48 + x];
+    expect([at(strict, 16, 10), at(strict, 24, 40)]).toEqual([0, 1]); // the band is the larger region
+    expect([at(tolerant, 16, 10), at(tolerant, 24, 40)]).toEqual([1, 0]);
+    tf.dispose([before, after]);
+  });
 });
 
 describe('motion_proposal', () => {

@@ -41,6 +41,16 @@ export interface PhotoEffects {
   shading: number;
   /** Darkening of the soft shadow each object casts on what lies beneath. */
   shadow: number;
+  /**
+   * Largest ripple of the background (water, leaves in the wind), fraction of min(H, W): a
+   * smooth part of it is displaced by a field that changes every few frames (0 = a rigid photograph).
+   */
+  backgroundFlow: number;
+  /**
+   * Largest depth slope of the background: rows below the middle pan up to (1 + this) times as
+   * fast as the objects when the camera moves, rows above more slowly (a ground plane; 0 = flat).
+   */
+  backgroundParallax: number;
   /** Photograph pixels per object pixel of an object's texture, [min, max]. */
   textureZoom: [number, number];
 }
@@ -64,6 +74,8 @@ export const DEFAULT_PHOTO_EFFECTS: PhotoEffects = {
   shading: 0.25,
   shadow: 0.3,
   textureZoom: [0.8, 2],
+  backgroundFlow: 0,
+  backgroundParallax: 0,
 };
 
 /** Where the photographs are and how they are used. */
@@ -80,10 +92,10 @@ export function resolvePhotoEffects(e: Partial<PhotoEffects> | undefined): Photo
   const unknown = Object.keys(e ?? {}).filter((k) => !(k in DEFAULT_PHOTO_EFFECTS));
   if (unknown.length > 0) throw new ConfigError(`${KEY}: unknown key ${unknown.join(', ')}; use ${Object.keys(DEFAULT_PHOTO_EFFECTS).join(', ')}`);
   const r = { ...DEFAULT_PHOTO_EFFECTS, ...(e ?? {}) };
-  for (const k of ['contour', 'deform', 'gait', 'follow', 'zoom', 'shake', 'defocus', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading'] as const) {
+  for (const k of ['contour', 'deform', 'gait', 'follow', 'zoom', 'shake', 'defocus', 'motionBlur', 'lighting', 'colorCast', 'illumination', 'shading', 'backgroundFlow'] as const) {
     if (!(typeof r[k] === 'number' && r[k] >= 0)) throw new ConfigError(`${KEY}.${k} must be a number >= 0 (got ${String(r[k])})`);
   }
-  for (const k of ['cutoutProb', 'occluderProb', 'shadow'] as const) {
+  for (const k of ['cutoutProb', 'occluderProb', 'shadow', 'backgroundParallax'] as const) {
     if (!(typeof r[k] === 'number' && r[k] >= 0 && r[k] <= 1)) throw new ConfigError(`${KEY}.${k} must be in [0, 1] (got ${String(r[k])})`);
   }
   if (r.contour >= 0.9) throw new ConfigError(`${KEY}.contour must be < 0.9 so outlines stay closed around the centre (got ${r.contour})`);

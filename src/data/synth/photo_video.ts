@@ -336,17 +336,31 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
   };
   for (let attempt = 1; attempt < LAYOUT_ATTEMPTS && !frame0Ok(); attempt++) placeObjects();
 
-  // Background: the world region every camera window covers, mapped into one photograph.
+  // A background that moves on its own (drawn only when asked, so videos without it keep their
+  // pixels): a ground plane whose rows pan at different speeds (parallax) and a region that
+  // ripples like water or leaves in the wind.
+  const depthSlope = e.backgroundParallax > 0 ? rng.uniform(0, e.backgroundParallax) : 0;
+  const flow = e.backgroundFlow > 0 ? drawBackgroundFlow(rng, e.backgroundFlow * m, m) : null;
+  /** How fast a background row pans relative to the objects' plane: > 1 below the middle (nearer), < 1 above. */
+  const depthOf = (y: number): number => 1 + depthSlope * (2 * ((y + 0.5) / h) - 1);
+
+  // Background: the world region every camera window covers (at every depth), mapped into one
+  // photograph.
   let bx0 = Infinity;
   let bx1 = -Infinity;
   let by0 = Infinity;
   let by1 = -Infinity;
+  const reach = 1 + (flow === null ? 0 : flow.amplitude);
   for (let tau = -0.5; tau <= T - 0.5 + 1e-9; tau += 0.25) {
     const c = camAt(tau);
-    bx0 = Math.min(bx0, c.cx - w / 2 / c.z - 1);
-    bx1 = Math.max(bx1, c.cx + w / 2 / c.z + 1);
-    by0 = Math.min(by0, c.cy - h / 2 / c.z - 1);
-    by1 = Math.max(by1, c.cy + h / 2 / c.z + 1);
+    for (const k of depthSlope > 0 ? [1 - depthSlope, 1 + depthSlope] : [1]) {
+      const x = k === 1 ? c.cx : cam0.cx + k * (c.cx - cam0.cx);
+      const y = k === 1 ? c.cy : cam0.cy + k * (c.cy - cam0.cy);
+      bx0 = Math.min(bx0, x - w / 2 / c.z - reach);
+      bx1 = Math.max(bx1, x + w / 2 / c.z + reach);
+      by0 = Math.min(by0, y - h / 2 / c.z - reach);
+      by1 = Math.max(by1, y + h / 2 / c.z + reach);
+    }
   }
   const bgK = Math.min(bg.width / (bx1 - bx0), bg.height / (by1 - by0)) * rng.uniform(BACKGROUND_CROP_MIN, 1);
   const bgOx = rng.uniform(0, bg.width - (bx1 - bx0) * bgK) - bx0 * bgK;
@@ -391,18 +405,26 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
     const taus = Array.from({ length: n }, (_, j) => (n === 1 ? t : t + e.motionBlur * ((j + 0.5) / n - 0.5)));
     const cams = taus.map(camAt);
 
-    // Background: the photograph through each shutter sample's camera (2x2 supersampled when sharp).
+    // Background: the photograph through each shutter sample's camera (2x2 supersampled when
+    // sharp), each row at its depth, displaced where it ripples (the ripple at the frame's time).
     const rgb = new Float32Array(w * h * 3);
     const sub = n === 1 ? [-0.25, 0.25] : [0];
     const weight = 1 / (n * sub.length * sub.length);
+    const camT = camAt(t);
     for (let y = 0; y < h; y++) {
+      const k = depthOf(y);
       for (let x = 0; x < w; x++) {
+        let fx = 0;
+        let fy = 0;
+        if (flow !== null) [fx, fy] = flowAt(flow, noise, camT.cx + (x + 0.5 - w / 2) / camT.z, camT.cy + (y + 0.5 - h / 2) / camT.z, t);
         acc.fill(0);
         for (const c of cams) {
+          const ox = (k === 1 ? c.cx : cam0.cx + k * (c.cx - cam0.cx)) + fx;
+          const oy = (k === 1 ? c.cy : cam0.cy + k * (c.cy - cam0.cy)) + fy;
           for (const sy of sub) {
             for (const sx of sub) {
-              const wx = c.cx + (x + 0.5 + sx - w / 2) / c.z;
-              const wy = c.cy + (y + 0.5 + sy - h / 2) / c.z;
+              const wx = ox + (x + 0.5 + sx - w / 2) / c.z;
+              const wy = oy + (y + 0.5 + sy - h / 2) / c.z;
               samplePhoto(bg, bgOx + wx * bgK, bgOy + wy * bgK, acc, weight);
             }
           }
@@ -520,6 +542,41 @@ export function synthesizePhotoVideo(rng: Rng, opts: SynthVideoOptions, pool: re
     labels.push({ width: w, height: h, data: label });
   }
   return relabel(frames, labels, count);
+}
+
+/** A rippling part of the background: where (a smooth world-fixed region) and how much (pixels). */
+interface BackgroundFlow {
+  amplitude: number;
+  /** 1 / the ripples' size and 1 / the region's size (per world pixel). */
+  freq: number;
+  regionFreq: number;
+  /** Region where the value noise exceeds this (so the share that ripples varies by video). */
+  level: number;
+  /** Ripple change per frame (noise units) and noise offsets, so x, y and the region differ. */
+  speed: number;
+  offsets: [number, number, number];
+}
+
+/** Ripples about 0.1-0.25 of min(H, W) across, changing over 2-5 frames; 20-100% of the background. */
+function drawBackgroundFlow(rng: Rng, maxAmplitude: number, m: number): BackgroundFlow {
+  return {
+    amplitude: rng.uniform(0.3, 1) * maxAmplitude,
+    freq: 1 / (rng.uniform(0.1, 0.25) * m),
+    regionFreq: 1 / (0.5 * m),
+    level: rng.uniform(0.3, 0.75),
+    speed: rng.uniform(0.2, 0.5),
+    offsets: [rng.uniform(0, 100), rng.uniform(100, 200), rng.uniform(200, 300)],
+  };
+}
+
+/** The ripple's displacement (world pixels) at a world point and time; 0 outside the region (soft edge). */
+function flowAt(f: BackgroundFlow, noise: ValueNoise, wx: number, wy: number, t: number): [number, number] {
+  const region = Math.min(Math.max((noise.fbm(wx * f.regionFreq + f.offsets[2], wy * f.regionFreq, 2) - f.level) / 0.1 + 0.5, 0), 1);
+  if (region === 0) return [0, 0];
+  const a = f.amplitude * region;
+  const u = wx * f.freq;
+  const v = wy * f.freq + f.speed * t;
+  return [a * (2 * noise.fbm(u + f.offsets[0], v, 2) - 1), a * (2 * noise.fbm(u + f.offsets[1], v, 2) - 1)];
 }
 
 /** Ids by first appearance: frame-0 objects first (in provisional order), then late entrants; unseen objects dropped. */

@@ -52,6 +52,7 @@ const OPTIONS: FeaturePropagationOptions = {
   motionWeight: 0.5,
   motionRegions: 'largest',
   motionAlignment: 'translation',
+  motionTolerance: 0,
 };
 
 function fakeModel(slots: number, options: Partial<FeaturePropagationOptions> = {}): FeaturePropagationModel {

@@ -67,6 +67,8 @@ export interface FeaturePropagationOptions {
   motionRegions: MotionRegions;
   /** Zero-shot: the previous frame aligned by the global translation (the floor's) or by a zoom and a translation. */
   motionAlignment: MotionMaskAlignment;
+  /** Zero-shot: pixels (at the motion size) a pixel may have drifted in the aligned previous frame and still count as still (0: none). */
+  motionTolerance: number;
 }
 
 export interface FeaturePropagationConfig {
@@ -240,7 +242,8 @@ export class FeaturePropagationModel implements BaselineModel {
     if (reference !== null) {
       // Frame 1 arrives at the video's size; later references are kept at the motion size.
       const sized = reference.shape[1] === size[0] && reference.shape[2] === size[1] ? reference : downscale(reference, size);
-      blob = motionMask(small, sized, this.config.featurePropagation.motionRegions, this.config.featurePropagation.motionAlignment);
+      const { motionRegions, motionAlignment, motionTolerance } = this.config.featurePropagation;
+      blob = motionMask(small, sized, motionRegions, motionAlignment, motionTolerance);
       if (sized !== reference) sized.dispose();
     }
     const labels = tf.tidy(() => {
@@ -386,6 +389,7 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
   motion_weight: setting.probability().default(0.5),
   motion_regions: z.enum(['largest', 'all']).default('largest'),
   motion_alignment: z.enum(['translation', 'zoom']).default('translation'),
+  motion_tolerance: setting.nonNegativeInt().default(0),
 });
 
 /** model.family=feature_propagation (src/models/baselines/families.ts). */
