@@ -59,6 +59,7 @@ for (const radius of [0.1, null]) {
       motionRegions: 'largest',
       motionAlignment: 'translation',
       motionTolerance: 0,
+      motionKeepsFirstFrame: true,
     },
   });
   const first = video(model);

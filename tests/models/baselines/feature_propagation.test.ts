@@ -53,6 +53,7 @@ const OPTIONS: FeaturePropagationOptions = {
   motionRegions: 'largest',
   motionAlignment: 'translation',
   motionTolerance: 0,
+  motionKeepsFirstFrame: true,
 };
 
 function fakeModel(slots: number, options: Partial<FeaturePropagationOptions> = {}): FeaturePropagationModel {
@@ -375,6 +376,22 @@ describe('feature_propagation', () => {
       expect(covered / (side * side)).toBeGreaterThan(0.5);
       expect(iou(labels[5]!, object, 1)).toBeGreaterThan(0.4);
       model.dispose();
+      tf.dispose(frames);
+    });
+
+    it('frame 0 kept as a reference holds an object that stops for good; without it the object fades with the recent frames', () => {
+      // The object moves for four frames, then stands still for five: every later blob says
+      // background, so the recent frames' labels fade by (1 - weight) a frame; frame 0's labels do
+      // not (its blob covered the object's first two places, so part of the object stays found).
+      const frames = [...xs.slice(0, 5), 20, 20, 20, 20].map(frameAt);
+      const lastCover = (keep: boolean): number => {
+        const model = zeroShot({ motionWeight: 0.2, contextFrames: 1, motionKeepsFirstFrame: keep });
+        const labels = segment(model, frames);
+        model.dispose();
+        return truth(20).filter((id, i) => id === 1 && labels[frames.length - 1]![i] === 1).length / (side * side);
+      };
+      expect(lastCover(true)).toBeGreaterThan(0.4);
+      expect(lastCover(false)).toBe(0);
       tf.dispose(frames);
     });
 

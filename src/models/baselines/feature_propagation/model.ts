@@ -69,6 +69,8 @@ export interface FeaturePropagationOptions {
   motionAlignment: MotionMaskAlignment;
   /** Zero-shot: pixels (at the motion size) a pixel may have drifted in the aligned previous frame and still count as still (0: none). */
   motionTolerance: number;
+  /** Zero-shot: frame 0's labels (its blob) stay a reference for the whole video (false: they leave with the recent frames). */
+  motionKeepsFirstFrame: boolean;
 }
 
 export interface FeaturePropagationConfig {
@@ -216,8 +218,9 @@ export class FeaturePropagationModel implements BaselineModel {
       ...(motion === null ? {} : { motionReference: motion.frame }),
     };
     motion?.labels.dispose();
-    // Zero-shot, frame 0 (its blob alone) is kept for the whole video as a given frame is.
-    if (entering.length > 0 || (motion !== null && refs.length === 0)) next.anchors.push(current);
+    // Zero-shot, frame 0 (its blob alone) is kept for the whole video as a given frame is, unless
+    // motionKeepsFirstFrame is off (then it is one of the recent frames).
+    if (entering.length > 0 || (motion !== null && refs.length === 0 && opts.motionKeepsFirstFrame)) next.anchors.push(current);
     else if (opts.contextFrames > 0) next.recent.push(current);
     else tf.dispose([keys, labels]);
     while (next.recent.length > opts.contextFrames) {
@@ -390,6 +393,7 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
   motion_regions: z.enum(['largest', 'all']).default('largest'),
   motion_alignment: z.enum(['translation', 'zoom']).default('translation'),
   motion_tolerance: setting.nonNegativeInt().default(0),
+  motion_keeps_first_frame: z.boolean().default(true),
 });
 
 /** model.family=feature_propagation (src/models/baselines/families.ts). */
