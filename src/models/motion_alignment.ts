@@ -90,6 +90,181 @@ export function alignPreviousZoom(previous: tf.Tensor4D, frame: tf.Tensor4D): tf
   return alignOverZooms(previous, frame, ALIGNMENT_ZOOMS);
 }
 
+/** Blocks of the affine alignment: about this fraction of the short side across (8 px at 120). */
+export const AFFINE_BLOCK_FRACTION = 1 / 15;
+/** A block whose luminance varies less than this (std, in [0, 1]) has no shift to find and is left out. */
+const AFFINE_MIN_BLOCK_STD = 0.02;
+/** The affine fit is kept only with at least this many textured blocks (else the translation is used). */
+const AFFINE_MIN_BLOCKS = 8;
+
+/**
+ * `previous` [B, H, W, C] warped by the affine motion that best explains `frame` (a camera over a
+ * scene with depth: a ground plane's rows move at different speeds under a pan, a zoom moves the
+ * edges outward, and a translation or a zoom leaves both as motion). Each textured block of about
+ * AFFINE_BLOCK_FRACTION of the short side gets its own shift (the translation search, within the
+ * same radius); an affine map (x, y) → shift is fitted to the blocks' shifts by least squares,
+ * reweighted so that blocks on moving objects (far from the fit) drop out (Tukey's biweight,
+ * 5 rounds); the previous frame is resampled at (y − dy(x, y), x − dx(x, y)).
+ */
+export function alignPreviousAffine(previous: tf.Tensor4D, frame: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = frame.shape;
+  const radius = Math.max(1, Math.round(ALIGNMENT_RADIUS_FRACTION * Math.min(h, w)));
+  const side = Math.max(4, Math.round(AFFINE_BLOCK_FRACTION * Math.min(h, w)));
+  const prev = previous.dataSync() as Float32Array;
+  const cur = frame.dataSync() as Float32Array;
+  const out = new Float32Array(prev.length);
+  const size = h * w * c;
+  for (let i = 0; i < b; i++) {
+    const p = prev.subarray(i * size, (i + 1) * size);
+    const [lp, lc] = [luminance(p, h, w, c), luminance(cur.subarray(i * size, (i + 1) * size), h, w, c)];
+    const blocks = blockShifts(lp, lc, h, w, side, radius);
+    const fit = blocks.length >= AFFINE_MIN_BLOCKS ? fitAffine(blocks) : null;
+    const field = fit ?? (() => {
+      const { dy, dx } = searchTranslation(lp, lc, h, w, radius);
+      return { dy: [dy, 0, 0], dx: [dx, 0, 0] } as AffineShift;
+    })();
+    warpAffine(p, out.subarray(i * size, (i + 1) * size), h, w, c, field);
+  }
+  return tf.tensor4d(out, [b, h, w, c]);
+}
+
+/** A shift field: dy = dy[0] + dy[1] x + dy[2] y, dx likewise (pixels). */
+interface AffineShift {
+  dy: [number, number, number];
+  dx: [number, number, number];
+}
+
+/** The shift of each textured block (centre x, y; shift dy, dx) found inside a margin of `radius`. */
+function blockShifts(prev: Float32Array, cur: Float32Array, h: number, w: number, side: number, radius: number): { x: number; y: number; dy: number; dx: number }[] {
+  const out: { x: number; y: number; dy: number; dx: number }[] = [];
+  const blockPrev = new Float32Array((side + 2 * radius) * (side + 2 * radius));
+  const blockCur = new Float32Array((side + 2 * radius) * (side + 2 * radius));
+  const bw = side + 2 * radius;
+  for (let y0 = radius; y0 + side + radius <= h; y0 += side) {
+    for (let x0 = radius; x0 + side + radius <= w; x0 += side) {
+      // The block with a margin of `radius` in both frames; the search compares the current frame's
+      // block (its inner side x side pixels) with the previous frame's shifted window.
+      let sum = 0;
+      let sq = 0;
+      for (let y = 0; y < bw; y++)
+        for (let x = 0; x < bw; x++) {
+          const q = (y0 - radius + y) * w + x0 - radius + x;
+          blockPrev[y * bw + x] = prev[q]!;
+          blockCur[y * bw + x] = cur[q]!;
+          if (y >= radius && y < radius + side && x >= radius && x < radius + side) {
+            sum += cur[q]!;
+            sq += cur[q]! * cur[q]!;
+          }
+        }
+      const n = side * side;
+      if (Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) < AFFINE_MIN_BLOCK_STD) continue;
+      const { dy, dx } = searchBlock(blockPrev, blockCur, bw, side, radius);
+      out.push({ x: x0 + side / 2, y: y0 + side / 2, dy, dx });
+    }
+  }
+  return out;
+}
+
+/**
+ * searchTranslation for one block: the inner side x side of `cur` against `prev` shifted within
+ * ±radius, by the sum of squared differences (near its minimum a parabola, so the sub-pixel step
+ * is closer to the true shift than on absolute differences; the affine fit needs the fractions).
+ */
+function searchBlock(prev: Float32Array, cur: Float32Array, bw: number, side: number, radius: number): { dy: number; dx: number } {
+  const n = 2 * radius + 1;
+  const cost = new Float64Array(n * n);
+  let best = 0;
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) {
+      let sum = 0;
+      for (let y = radius; y < radius + side; y++) {
+        const row = y * bw;
+        const prow = (y - dy) * bw - dx;
+        for (let x = radius; x < radius + side; x++) sum += (cur[row + x]! - prev[prow + x]!) ** 2;
+      }
+      const k = (dy + radius) * n + dx + radius;
+      cost[k] = sum;
+      if (sum < cost[best]!) best = k;
+    }
+  }
+  const by = Math.floor(best / n);
+  const bx = best % n;
+  const refine = (minus: number | undefined, at: number, plus: number | undefined): number => {
+    if (minus === undefined || plus === undefined) return 0;
+    const curvature = minus - 2 * at + plus;
+    return curvature > 0 ? Math.max(-0.5, Math.min(0.5, (minus - plus) / (2 * curvature))) : 0;
+  };
+  const at = cost[best]!;
+  const fy = refine(by > 0 ? cost[best - n] : undefined, at, by < n - 1 ? cost[best + n] : undefined);
+  const fx = refine(bx > 0 ? cost[best - 1] : undefined, at, bx < n - 1 ? cost[best + 1] : undefined);
+  return { dy: by - radius + fy, dx: bx - radius + fx };
+}
+
+/** Weighted least squares of the affine shift field over the blocks, reweighted by Tukey's biweight. */
+function fitAffine(blocks: readonly { x: number; y: number; dy: number; dx: number }[]): AffineShift | null {
+  const weights = new Float64Array(blocks.length).fill(1);
+  let fit: AffineShift | null = null;
+  for (let round = 0; round < 5; round++) {
+    // Normal equations of [1, x, y] for both components (the same 3x3 matrix).
+    const m = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const ry = [0, 0, 0];
+    const rx = [0, 0, 0];
+    blocks.forEach((bk, j) => {
+      const wj = weights[j]!;
+      const a = [1, bk.x, bk.y];
+      for (let r = 0; r < 3; r++) {
+        for (let k = 0; k < 3; k++) m[r * 3 + k] += wj * a[r]! * a[k]!;
+        ry[r] += wj * a[r]! * bk.dy;
+        rx[r] += wj * a[r]! * bk.dx;
+      }
+    });
+    const sy = solve3(m, ry);
+    const sx = solve3(m, rx);
+    if (sy === null || sx === null) return fit;
+    fit = { dy: sy, dx: sx };
+    const residuals = blocks.map((bk) => Math.hypot(bk.dy - (sy[0] + sy[1] * bk.x + sy[2] * bk.y), bk.dx - (sx[0] + sx[1] * bk.x + sx[2] * bk.y)));
+    const sorted = [...residuals].sort((a, b) => a - b);
+    // Scale: the median residual (floored at half a pixel, the search's own precision).
+    const cut = 4.685 * Math.max(0.5, 1.4826 * sorted[Math.floor(sorted.length / 2)]!);
+    residuals.forEach((r, j) => (weights[j] = r < cut ? (1 - (r / cut) ** 2) ** 2 : 0));
+  }
+  return fit;
+}
+
+/** Solves the 3x3 system m z = r (row-major m) by Cramer's rule; null when it is singular. */
+function solve3(m: readonly number[], r: readonly number[]): [number, number, number] | null {
+  const det = (a: readonly number[]) => a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) - a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) + a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!);
+  const d = det(m);
+  if (!(Math.abs(d) > 1e-9)) return null;
+  const col = (k: number) => m.map((v, i) => (i % 3 === k ? r[Math.floor(i / 3)]! : v));
+  return [det(col(0)) / d, det(col(1)) / d, det(col(2)) / d];
+}
+
+/** out(y, x) = src(y − dy(x, y), x − dx(x, y)), bilinear, clamped to the frame. */
+function warpAffine(src: Float32Array, out: Float32Array, h: number, w: number, c: number, f: AffineShift): void {
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      // Block centres were in pixel-corner coordinates (x0 + side / 2), as x + 0.5 is here.
+      const sy = Math.min(h - 1, Math.max(0, y - (f.dy[0] + f.dy[1] * (x + 0.5) + f.dy[2] * (y + 0.5))));
+      const sx = Math.min(w - 1, Math.max(0, x - (f.dx[0] + f.dx[1] * (x + 0.5) + f.dx[2] * (y + 0.5))));
+      const y0 = Math.floor(sy),
+        y1 = Math.min(h - 1, y0 + 1),
+        fy = sy - y0;
+      const x0 = Math.floor(sx),
+        x1 = Math.min(w - 1, x0 + 1),
+        fx = sx - x0;
+      const o = (y * w + x) * c;
+      const a = (y0 * w + x0) * c,
+        b = (y0 * w + x1) * c,
+        d = (y1 * w + x0) * c,
+        e = (y1 * w + x1) * c;
+      for (let k = 0; k < c; k++) {
+        out[o + k] = (1 - fy) * ((1 - fx) * src[a + k]! + fx * src[b + k]!) + fy * ((1 - fx) * src[d + k]! + fx * src[e + k]!);
+      }
+    }
+  }
+}
+
 /** For each zoom the translation search on the luminance; `previous` warped by the best zoom and shift. */
 function alignOverZooms(previous: tf.Tensor4D, frame: tf.Tensor4D, zooms: readonly number[]): tf.Tensor4D {
   const [b, h, w, c] = frame.shape;

@@ -6,7 +6,7 @@
  * fixed constants, so no choice is made on the videos being scored.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ALIGNMENT_RADIUS_FRACTION, alignPrevious, alignPreviousZoom } from './motion_alignment.js';
+import { ALIGNMENT_RADIUS_FRACTION, alignPrevious, alignPreviousAffine, alignPreviousZoom } from './motion_alignment.js';
 
 /** A pixel moves when some channel changes by more than this (RGB in [0, 1]): a tenth of the range, well above 8-bit and JPEG noise. */
 export const MOTION_THRESHOLD = 0.1;
@@ -79,8 +79,8 @@ export function largestBlob(mask: Uint8Array, h: number, w: number): Uint8Array 
 
 /** Which moving pixels a motion mask keeps: the largest region with its holes filled (the blob), or every region. */
 export type MotionRegions = 'largest' | 'all';
-/** How the reference is aligned to the frame first: by the global translation (the floor's), or by a zoom and a translation. */
-export type MotionMaskAlignment = 'translation' | 'zoom';
+/** How the reference is aligned to the frame first: by the global translation (the floor's), by a zoom and a translation, or by an affine map fitted to block shifts. */
+export type MotionMaskAlignment = 'translation' | 'zoom' | 'affine';
 
 /** The motion blob of `frame` against `reference` (both [1, H, W, C] in [0, 1]), as an H × W 0/1 mask. */
 export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Array {
@@ -91,14 +91,16 @@ export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Arr
  * The camera-aligned moving pixels of `frame` against `reference`, closed by the alignment radius;
  * `regions` 'largest' keeps the largest region with its holes filled (the blob), 'all' every region
  * (several moving objects; the closing joins an object's edge fragments, no holes are filled).
- * `alignment` 'zoom' also searches the camera's zoom (src/models/motion_alignment.ts).
+ * `alignment` 'zoom' also searches the camera's zoom, 'affine' fits an affine motion to block
+ * shifts (src/models/motion_alignment.ts).
  * `tolerance` > 0: a pixel moves only when no pixel of the aligned reference within `tolerance`
  * pixels (a square) matches it, so background that drifts a pixel or two on its own (ripples,
  * the parallax a global alignment leaves) does not count while an object that moves further does.
  */
 export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions, alignment: MotionMaskAlignment = 'translation', tolerance = 0): Uint8Array {
   const [, h, w, c] = frame.shape;
-  const aligned = alignment === 'zoom' ? alignPreviousZoom(reference, frame) : alignPrevious(reference, frame);
+  const align = { translation: alignPrevious, zoom: alignPreviousZoom, affine: alignPreviousAffine }[alignment];
+  const aligned = align(reference, frame);
   const a = aligned.dataSync() as Float32Array;
   aligned.dispose();
   const f = frame.dataSync() as Float32Array;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { RVOSModel } from '../../src/models/index.js';
-import { ALIGNMENT_ZOOMS, alignPrevious, alignPreviousZoom, estimateTranslation } from '../../src/models/motion_alignment.js';
+import { ALIGNMENT_ZOOMS, alignPrevious, alignPreviousAffine, alignPreviousZoom, estimateTranslation } from '../../src/models/motion_alignment.js';
 import { DIFFICULTY_PRESETS } from '../../src/data/synth/options.js';
 import { synthesizeVideo } from '../../src/data/synth/video.js';
 import { Rng } from '../../src/utils/rng.js';
@@ -45,7 +45,49 @@ function zoomedScene(h: number, w: number, zoom: number, dy: number, dx: number)
   return tf.tensor4d(v, [1, h, w, 1]);
 }
 
+/** The smooth texture under a ground-plane pan: row y moves by dx = 1 + 3 y / h (1 px at the top, 4 at the bottom); a square patch (its own texture) moves by (patch.dy, patch.dx) instead. */
+function groundScene(h: number, w: number, moved: boolean, patch: { oy: number; ox: number; side: number; dy: number; dx: number } | null = null): tf.Tensor4D {
+  const v = new Float32Array(h * w);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const inPatch = patch !== null && y >= patch.oy && y < patch.oy + patch.side && x >= patch.ox && x < patch.ox + patch.side;
+      const dx = moved ? (inPatch ? patch.dx : 1 + (3 * (y + 0.5)) / h) : 0;
+      const dy = moved && inPatch ? patch.dy : 0;
+      const [u, s] = [y - dy, x - dx];
+      v[y * w + x] = inPatch ? 0.5 + 0.4 * Math.sin(0.8 * u) * Math.cos(0.9 * s) : 0.5 + 0.2 * Math.sin(0.45 * u + 0.1 * s) + 0.2 * Math.cos(0.31 * s - 0.2 * u) + 0.1 * Math.sin(0.27 * u + 0.7 * s);
+    }
+  return tf.tensor4d(v, [1, h, w, 1]);
+}
+
 describe('motion alignment', () => {
+  it('the affine alignment cancels a ground plane under a pan (rows at different speeds), which a translation or a zoom cannot, and keeps an object that moves otherwise', () => {
+    const [h, w] = [120, 192]; // the motion size of the zero-shot propagation: blocks of 8 px, a search radius of 6
+    const previous = groundScene(h, w, false);
+    const frame = groundScene(h, w, true);
+    const inner = (t: tf.Tensor4D) => tf.tidy(() => tf.slice(t, [0, 6, 6, 0], [1, h - 12, w - 12, 1]));
+    const residual = (aligned: tf.Tensor4D) => tf.tidy(() => tf.max(tf.abs(tf.sub(inner(aligned), inner(frame)))).dataSync()[0]!);
+    const [affine, shift, zoom] = [alignPreviousAffine(previous, frame), alignPrevious(previous, frame), alignPreviousZoom(previous, frame)];
+    expect(residual(affine)).toBeLessThan(0.03);
+    expect(Math.min(residual(shift), residual(zoom))).toBeGreaterThan(5 * residual(affine));
+    // An object (a 32 px square moving 4 px up) does not pull the fit: the background still cancels, the object does not.
+    const patch = { oy: 40, ox: 80, side: 32, dy: -4, dx: 0 };
+    const [before, after] = [groundScene(h, w, false, patch), groundScene(h, w, true, patch)];
+    const aligned = alignPreviousAffine(before, after);
+    const diff = tf.tidy(() => tf.abs(tf.sub(aligned, after)).dataSync() as Float32Array);
+    let background = 0;
+    let object = 0;
+    for (let y = 6; y < h - 6; y++)
+      for (let x = 6; x < w - 6; x++) {
+        const near = y >= patch.oy - 6 && y < patch.oy + patch.side + 6 && x >= patch.ox - 6 && x < patch.ox + patch.side + 6;
+        const inside = y >= patch.oy + 4 && y < patch.oy + patch.side - 4 && x >= patch.ox + 4 && x < patch.ox + patch.side - 4;
+        if (!near) background = Math.max(background, diff[y * w + x]!);
+        if (inside && diff[y * w + x]! > 0.1) object++;
+      }
+    expect(background).toBeLessThan(0.03);
+    expect(object).toBeGreaterThan(0.3 * 24 * 24);
+    tf.dispose([previous, frame, affine, shift, zoom, before, after, aligned]);
+  });
+
   it('with the zoom search, a zooming camera leaves (almost) no difference away from the edges; the translation alone does not', () => {
     const [h, w] = [48, 64];
     const previous = zoomedScene(h, w, 1, 0, 0);

@@ -65,7 +65,7 @@ export interface FeaturePropagationOptions {
   motionWeight: number;
   /** Zero-shot: the motion's largest region (the zero-shot floor's blob) or all of its regions. */
   motionRegions: MotionRegions;
-  /** Zero-shot: the previous frame aligned by the global translation (the floor's) or by a zoom and a translation. */
+  /** Zero-shot: the previous frame aligned by the global translation (the floor's), by a zoom and a translation, or by an affine map. */
   motionAlignment: MotionMaskAlignment;
   /** Zero-shot: pixels (at the motion size) a pixel may have drifted in the aligned previous frame and still count as still (0: none). */
   motionTolerance: number;
@@ -391,7 +391,7 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
     .default(120),
   motion_weight: setting.probability().default(0.5),
   motion_regions: z.enum(['largest', 'all']).default('largest'),
-  motion_alignment: z.enum(['translation', 'zoom']).default('translation'),
+  motion_alignment: z.enum(['translation', 'zoom', 'affine']).default('translation'),
   motion_tolerance: setting.nonNegativeInt().default(0),
   motion_keeps_first_frame: z.boolean().default(true),
 });
