@@ -38,10 +38,6 @@ export function finishedJobs(sweepDir: string, jobs: SweepJob[]): Set<number> {
 function runJob(job: SweepJob, options: LaunchOptions, concurrent: number, running: Set<ChildProcess>): Promise<JobOutcome> {
   const runDir = jobRunDir(options.sweepDir, job.index);
   fs.mkdirSync(runDir, { recursive: true });
-  const finished = options.skipFinished ? readResults(runDir) : undefined;
-  if (finished !== undefined) {
-    return Promise.resolve({ index: job.index, overrides: job.overrides, runDir, status: 'skipped', exitCode: 0, seconds: 0, results: finished });
-  }
   options.onJobStart?.(job, runDir);
   const started = Date.now();
   const log = fs.openSync(path.join(runDir, 'train.log'), 'a');
@@ -89,9 +85,23 @@ export async function launchSweep(jobs: SweepJob[], options: LaunchOptions): Pro
 
 async function launchLocked(jobs: SweepJob[], options: LaunchOptions): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
-  const queue = [...jobs];
   const writeSummary = () =>
     writeFileAtomic(path.join(options.sweepDir, 'summary.json'), JSON.stringify({ jobs: [...outcomes].sort((a, b) => a.index - b.index) }, null, 2));
+  // Finished runs (--resume, or filled by --reuse) are recorded before anything trains, so a sweep
+  // stopped early still lists every one of them, not only those before the last job it reached.
+  const queue: SweepJob[] = [];
+  for (const job of jobs) {
+    const runDir = jobRunDir(options.sweepDir, job.index);
+    const results = options.skipFinished ? readResults(runDir) : undefined;
+    if (results === undefined) {
+      queue.push(job);
+      continue;
+    }
+    const outcome: JobOutcome = { index: job.index, overrides: job.overrides, runDir, status: 'skipped', exitCode: 0, seconds: 0, results };
+    outcomes.push(outcome);
+    options.onJobEnd?.(outcome);
+  }
+  if (outcomes.length > 0) writeSummary();
   const slots = Math.max(1, Math.min(options.jobs, jobs.length));
   // SIGTERM sent to the launcher alone (`kill PID`, a scheduler) would leave its jobs training with
   // no one to record them: pass it on (each job checkpoints and exits, src/train/preemption.ts),
