@@ -61,6 +61,16 @@ function searchTranslation(previous: Float32Array, current: Float32Array, h: num
       if (cost[k]! < cost[best]!) best = k;
     }
   }
+  return subpixelMinimum(cost, best, radius);
+}
+
+/**
+ * The shift at index `best` of a (2 radius + 1)² cost grid (row-major, dy by dx), refined to a
+ * fraction of a pixel by a parabola per axis through its neighbours (kept within half a pixel),
+ * and the cost there.
+ */
+function subpixelMinimum(cost: Float64Array, best: number, radius: number): { dy: number; dx: number; cost: number } {
+  const side = 2 * radius + 1;
   const by = Math.floor(best / side),
     bx = best % side;
   const refine = (minus: number | undefined, at: number, plus: number | undefined): number => {
@@ -187,17 +197,8 @@ function searchBlock(prev: Float32Array, cur: Float32Array, bw: number, side: nu
       if (sum < cost[best]!) best = k;
     }
   }
-  const by = Math.floor(best / n);
-  const bx = best % n;
-  const refine = (minus: number | undefined, at: number, plus: number | undefined): number => {
-    if (minus === undefined || plus === undefined) return 0;
-    const curvature = minus - 2 * at + plus;
-    return curvature > 0 ? Math.max(-0.5, Math.min(0.5, (minus - plus) / (2 * curvature))) : 0;
-  };
-  const at = cost[best]!;
-  const fy = refine(by > 0 ? cost[best - n] : undefined, at, by < n - 1 ? cost[best + n] : undefined);
-  const fx = refine(bx > 0 ? cost[best - 1] : undefined, at, bx < n - 1 ? cost[best + 1] : undefined);
-  return { dy: by - radius + fy, dx: bx - radius + fx };
+  const { dy, dx } = subpixelMinimum(cost, best, radius);
+  return { dy, dx };
 }
 
 /** Weighted least squares of the affine shift field over the blocks, reweighted by Tukey's biweight. */
@@ -247,21 +248,25 @@ function warpAffine(src: Float32Array, out: Float32Array, h: number, w: number, 
       // Block centres were in pixel-corner coordinates (x0 + side / 2), as x + 0.5 is here.
       const sy = Math.min(h - 1, Math.max(0, y - (f.dy[0] + f.dy[1] * (x + 0.5) + f.dy[2] * (y + 0.5))));
       const sx = Math.min(w - 1, Math.max(0, x - (f.dx[0] + f.dx[1] * (x + 0.5) + f.dx[2] * (y + 0.5))));
-      const y0 = Math.floor(sy),
-        y1 = Math.min(h - 1, y0 + 1),
-        fy = sy - y0;
-      const x0 = Math.floor(sx),
-        x1 = Math.min(w - 1, x0 + 1),
-        fx = sx - x0;
-      const o = (y * w + x) * c;
-      const a = (y0 * w + x0) * c,
-        b = (y0 * w + x1) * c,
-        d = (y1 * w + x0) * c,
-        e = (y1 * w + x1) * c;
-      for (let k = 0; k < c; k++) {
-        out[o + k] = (1 - fy) * ((1 - fx) * src[a + k]! + fx * src[b + k]!) + fy * ((1 - fx) * src[d + k]! + fx * src[e + k]!);
-      }
+      sampleBilinear(src, out, (y * w + x) * c, w, c, Math.floor(sy), Math.min(h - 1, Math.floor(sy) + 1), sy - Math.floor(sy), sx);
     }
+  }
+}
+
+/**
+ * out[o..o + c) = the bilinear sample of `src` (h x w x c) between rows y0 and y1 (weight fy on y1)
+ * at column sx (within [0, w − 1]).
+ */
+function sampleBilinear(src: Float32Array, out: Float32Array, o: number, w: number, c: number, y0: number, y1: number, fy: number, sx: number): void {
+  const x0 = Math.floor(sx),
+    x1 = Math.min(w - 1, x0 + 1),
+    fx = sx - x0;
+  const a = (y0 * w + x0) * c,
+    b = (y0 * w + x1) * c,
+    d = (y1 * w + x0) * c,
+    e = (y1 * w + x1) * c;
+  for (let k = 0; k < c; k++) {
+    out[o + k] = (1 - fy) * ((1 - fx) * src[a + k]! + fx * src[b + k]!) + fy * ((1 - fx) * src[d + k]! + fx * src[e + k]!);
   }
 }
 
@@ -302,17 +307,7 @@ function warpBilinear(src: Float32Array, out: Float32Array, h: number, w: number
       fy = sy - y0;
     for (let x = 0; x < w; x++) {
       const sx = Math.min(w - 1, Math.max(0, zoom === 1 ? x - dx : cx + (x - cx - dx) / zoom));
-      const x0 = Math.floor(sx),
-        x1 = Math.min(w - 1, x0 + 1),
-        fx = sx - x0;
-      const o = (y * w + x) * c;
-      const a = (y0 * w + x0) * c,
-        b = (y0 * w + x1) * c,
-        d = (y1 * w + x0) * c,
-        e = (y1 * w + x1) * c;
-      for (let k = 0; k < c; k++) {
-        out[o + k] = (1 - fy) * ((1 - fx) * src[a + k]! + fx * src[b + k]!) + fy * ((1 - fx) * src[d + k]! + fx * src[e + k]!);
-      }
+      sampleBilinear(src, out, (y * w + x) * c, w, c, y0, y1, fy, sx);
     }
   }
 }
