@@ -117,23 +117,39 @@ const AFFINE_MIN_BLOCKS = 8;
  * 5 rounds); the previous frame is resampled at (y − dy(x, y), x − dx(x, y)).
  */
 export function alignPreviousAffine(previous: tf.Tensor4D, frame: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w, c] = frame.shape;
+  const side = Math.max(4, Math.round(AFFINE_BLOCK_FRACTION * Math.min(h, w)));
+  return alignItems(previous, frame, (p, lp, lc, out, radius) => {
+    const blocks = blockShifts(lp, lc, h, w, side, radius);
+    const fit = blocks.length >= AFFINE_MIN_BLOCKS ? fitAffine(blocks) : null;
+    const field =
+      fit ??
+      (() => {
+        const { dy, dx } = searchTranslation(lp, lc, h, w, radius);
+        return { dy: [dy, 0, 0], dx: [dx, 0, 0] } as AffineShift;
+      })();
+    warpAffine(p, out, h, w, c, field);
+  });
+}
+
+/**
+ * The previous frame [B, H, W, C] warped, item by item, by `warp`, which gets the item's previous
+ * frame, both luminances, where to write and the search radius (ALIGNMENT_RADIUS_FRACTION).
+ */
+function alignItems(
+  previous: tf.Tensor4D,
+  frame: tf.Tensor4D,
+  warp: (p: Float32Array, lp: Float32Array, lc: Float32Array, out: Float32Array, radius: number) => void,
+): tf.Tensor4D {
   const [b, h, w, c] = frame.shape;
   const radius = Math.max(1, Math.round(ALIGNMENT_RADIUS_FRACTION * Math.min(h, w)));
-  const side = Math.max(4, Math.round(AFFINE_BLOCK_FRACTION * Math.min(h, w)));
   const prev = previous.dataSync() as Float32Array;
   const cur = frame.dataSync() as Float32Array;
   const out = new Float32Array(prev.length);
   const size = h * w * c;
   for (let i = 0; i < b; i++) {
     const p = prev.subarray(i * size, (i + 1) * size);
-    const [lp, lc] = [luminance(p, h, w, c), luminance(cur.subarray(i * size, (i + 1) * size), h, w, c)];
-    const blocks = blockShifts(lp, lc, h, w, side, radius);
-    const fit = blocks.length >= AFFINE_MIN_BLOCKS ? fitAffine(blocks) : null;
-    const field = fit ?? (() => {
-      const { dy, dx } = searchTranslation(lp, lc, h, w, radius);
-      return { dy: [dy, 0, 0], dx: [dx, 0, 0] } as AffineShift;
-    })();
-    warpAffine(p, out.subarray(i * size, (i + 1) * size), h, w, c, field);
+    warp(p, luminance(p, h, w, c), luminance(cur.subarray(i * size, (i + 1) * size), h, w, c), out.subarray(i * size, (i + 1) * size), radius);
   }
   return tf.tensor4d(out, [b, h, w, c]);
 }
@@ -145,7 +161,14 @@ interface AffineShift {
 }
 
 /** The shift of each textured block (centre x, y; shift dy, dx) found inside a margin of `radius`. */
-function blockShifts(prev: Float32Array, cur: Float32Array, h: number, w: number, side: number, radius: number): { x: number; y: number; dy: number; dx: number }[] {
+function blockShifts(
+  prev: Float32Array,
+  cur: Float32Array,
+  h: number,
+  w: number,
+  side: number,
+  radius: number,
+): { x: number; y: number; dy: number; dx: number }[] {
   const out: { x: number; y: number; dy: number; dx: number }[] = [];
   const blockPrev = new Float32Array((side + 2 * radius) * (side + 2 * radius));
   const blockCur = new Float32Array((side + 2 * radius) * (side + 2 * radius));
@@ -234,7 +257,8 @@ function fitAffine(blocks: readonly { x: number; y: number; dy: number; dx: numb
 
 /** Solves the 3x3 system m z = r (row-major m) by Cramer's rule; null when it is singular. */
 function solve3(m: readonly number[], r: readonly number[]): [number, number, number] | null {
-  const det = (a: readonly number[]) => a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) - a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) + a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!);
+  const det = (a: readonly number[]) =>
+    a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) - a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) + a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!);
   const d = det(m);
   if (!(Math.abs(d) > 1e-9)) return null;
   const col = (k: number) => m.map((v, i) => (i % 3 === k ? r[Math.floor(i / 3)]! : v));
@@ -272,15 +296,8 @@ function sampleBilinear(src: Float32Array, out: Float32Array, o: number, w: numb
 
 /** For each zoom the translation search on the luminance; `previous` warped by the best zoom and shift. */
 function alignOverZooms(previous: tf.Tensor4D, frame: tf.Tensor4D, zooms: readonly number[]): tf.Tensor4D {
-  const [b, h, w, c] = frame.shape;
-  const radius = Math.max(1, Math.round(ALIGNMENT_RADIUS_FRACTION * Math.min(h, w)));
-  const prev = previous.dataSync() as Float32Array;
-  const cur = frame.dataSync() as Float32Array;
-  const out = new Float32Array(prev.length);
-  const size = h * w * c;
-  for (let i = 0; i < b; i++) {
-    const p = prev.subarray(i * size, (i + 1) * size);
-    const [lp, lc] = [luminance(p, h, w, c), luminance(cur.subarray(i * size, (i + 1) * size), h, w, c)];
+  const [, h, w, c] = frame.shape;
+  return alignItems(previous, frame, (p, lp, lc, out, radius) => {
     const zoomed = new Float32Array(h * w);
     let best = { zoom: 1, dy: 0, dx: 0, cost: Infinity };
     for (const zoom of zooms) {
@@ -288,9 +305,8 @@ function alignOverZooms(previous: tf.Tensor4D, frame: tf.Tensor4D, zooms: readon
       const found = searchTranslation(zoom === 1 ? lp : zoomed, lc, h, w, radius);
       if (found.cost < best.cost) best = { zoom, ...found };
     }
-    warpBilinear(p, out.subarray(i * size, (i + 1) * size), h, w, c, best.zoom, best.dy, best.dx);
-  }
-  return tf.tensor4d(out, [b, h, w, c]);
+    warpBilinear(p, out, h, w, c, best.zoom, best.dy, best.dx);
+  });
 }
 
 /**

@@ -97,7 +97,13 @@ export function motionBlob(frame: tf.Tensor4D, reference: tf.Tensor4D): Uint8Arr
  * pixels (a square) matches it, so background that drifts a pixel or two on its own (ripples,
  * the parallax a global alignment leaves) does not count while an object that moves further does.
  */
-export function motionMask(frame: tf.Tensor4D, reference: tf.Tensor4D, regions: MotionRegions, alignment: MotionMaskAlignment = 'translation', tolerance = 0): Uint8Array {
+export function motionMask(
+  frame: tf.Tensor4D,
+  reference: tf.Tensor4D,
+  regions: MotionRegions,
+  alignment: MotionMaskAlignment = 'translation',
+  tolerance = 0,
+): Uint8Array {
   const [, h, w, c] = frame.shape;
   const align = { translation: alignPrevious, zoom: alignPreviousZoom, affine: alignPreviousAffine }[alignment];
   const aligned = align(reference, frame);

@@ -54,7 +54,9 @@ function groundScene(h: number, w: number, moved: boolean, patch: { oy: number; 
       const dx = moved ? (inPatch ? patch.dx : 1 + (3 * (y + 0.5)) / h) : 0;
       const dy = moved && inPatch ? patch.dy : 0;
       const [u, s] = [y - dy, x - dx];
-      v[y * w + x] = inPatch ? 0.5 + 0.4 * Math.sin(0.8 * u) * Math.cos(0.9 * s) : 0.5 + 0.2 * Math.sin(0.45 * u + 0.1 * s) + 0.2 * Math.cos(0.31 * s - 0.2 * u) + 0.1 * Math.sin(0.27 * u + 0.7 * s);
+      v[y * w + x] = inPatch
+        ? 0.5 + 0.4 * Math.sin(0.8 * u) * Math.cos(0.9 * s)
+        : 0.5 + 0.2 * Math.sin(0.45 * u + 0.1 * s) + 0.2 * Math.cos(0.31 * s - 0.2 * u) + 0.1 * Math.sin(0.27 * u + 0.7 * s);
     }
   return tf.tensor4d(v, [1, h, w, 1]);
 }

@@ -58,7 +58,8 @@ describe('motion masks', () => {
         for (let c = 0; c < 48; c++) {
           const x = c - (r >= 34 ? drift : 0);
           const inside = r >= 6 && r < 14 && c >= objectX && c < objectX + 8;
-          for (let k = 0; k < 3; k++) data[(r * 48 + c) * 3 + k] = inside ? ((r + c) % 2 === 0 ? 0.95 : 0.05) : 0.5 + 0.4 * Math.sin(x / 1.3 + k) * Math.cos(r / 2.1);
+          for (let k = 0; k < 3; k++)
+            data[(r * 48 + c) * 3 + k] = inside ? ((r + c) % 2 === 0 ? 0.95 : 0.05) : 0.5 + 0.4 * Math.sin(x / 1.3 + k) * Math.cos(r / 2.1);
         }
       return tf.tensor4d(data, [1, 48, 48, 3]);
     };
