@@ -529,5 +529,17 @@ describe('feature_propagation', () => {
       expect([label.width, label.height]).toEqual([given.width, given.height]);
       expect(label.data.every((id) => id <= 1)).toBe(true);
     }
+    // A zero-shot folder saved before motion_tolerance and motion_keeps_first_frame existed loads
+    // with their defaults (frame 0 kept), so it predicts as it did.
+    const configFile = path.join(zeroShotRun, 'model', 'config.json');
+    const saved = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    expect(saved.featurePropagation.motionKeepsFirstFrame).toBe(true);
+    delete saved.featurePropagation.motionTolerance;
+    delete saved.featurePropagation.motionKeepsFirstFrame;
+    fs.writeFileSync(configFile, JSON.stringify(saved));
+    const older = (await loadAnyModel(path.join(zeroShotRun, 'model'))) as FeaturePropagationModel;
+    expect(older.config.featurePropagation.motionTolerance).toBe(0);
+    expect(older.config.featurePropagation.motionKeepsFirstFrame).toBe(true);
+    older.dispose();
   }, 120_000);
 });

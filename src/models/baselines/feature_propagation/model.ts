@@ -396,12 +396,26 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
   motion_keeps_first_frame: z.boolean().default(true),
 });
 
+/** A model folder saved before motion_tolerance and motion_keeps_first_frame existed predicts as it did: their defaults. */
+function olderSaved(config: FeaturePropagationConfig): FeaturePropagationConfig {
+  const saved: Partial<FeaturePropagationOptions> = config.featurePropagation;
+  return {
+    ...config,
+    featurePropagation: {
+      ...config.featurePropagation,
+      motionTolerance: saved.motionTolerance ?? 0,
+      motionKeepsFirstFrame: saved.motionKeepsFirstFrame ?? true,
+    },
+  };
+}
+
 /** model.family=feature_propagation (src/models/baselines/families.ts). */
 export const FEATURE_PROPAGATION_FAMILY = defineBaselineFamily({
   name: 'feature_propagation',
   settings: FEATURE_PROPAGATION_SETTINGS,
   create: (config: FeaturePropagationConfig, options) => FeaturePropagationModel.create(config, options),
   load: (dir, config: FeaturePropagationConfig) => FeaturePropagationModel.load(dir, config),
+  upgradeSaved: olderSaved,
   initialize: (model) => (model as FeaturePropagationModel).loadPretrained(),
   modes: ['one_shot', 'zero_shot'],
 });
