@@ -60,6 +60,7 @@ for (const radius of [0.1, null]) {
       motionAlignment: 'translation',
       motionTolerance: 0,
       motionKeepsFirstFrame: true,
+      motionAtPixels: false,
     },
   });
   const first = video(model);

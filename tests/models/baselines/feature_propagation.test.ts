@@ -21,6 +21,7 @@ import {
   type FeaturePropagationOptions,
 } from '../../../src/models/baselines/index.js';
 import { Rng } from '../../../src/utils/rng.js';
+import { motionMask } from '../../../src/models/motion_blob.js';
 
 const STRIDE = 4;
 
@@ -54,6 +55,7 @@ const OPTIONS: FeaturePropagationOptions = {
   motionAlignment: 'translation',
   motionTolerance: 0,
   motionKeepsFirstFrame: true,
+  motionAtPixels: false,
 };
 
 function fakeModel(slots: number, options: Partial<FeaturePropagationOptions> = {}): FeaturePropagationModel {
@@ -392,6 +394,27 @@ describe('feature_propagation', () => {
       };
       expect(lastCover(true)).toBeGreaterThan(0.4);
       expect(lastCover(false)).toBe(0);
+      tf.dispose(frames);
+    });
+
+    it('motion at pixels: the blob alone gives its own mask pixel for pixel; through the feature cells its outline is rounded to them', () => {
+      const frames = xs.map(frameAt);
+      // The motion size is the frame size here: the model's blob is motionMask on the frames themselves.
+      const blobs = xs.map((_, t) => motionMask(frames[t]!, frames[t === 0 ? 1 : t - 1]!, 'largest'));
+      const segmentWith = (motionAtPixels: boolean): Uint8Array[] => {
+        const model = zeroShot({ motionWeight: 1, motionAtPixels });
+        const labels = segment(model, frames);
+        model.dispose();
+        return labels;
+      };
+      const before = tf.memory().numTensors;
+      const [pixels, cells] = [segmentWith(true), segmentWith(false)];
+      expect(tf.memory().numTensors).toBe(before);
+      for (const t of [0, 1, 2, 3]) {
+        expect(blobs[t]!.some((v) => v === 1)).toBe(true);
+        expect(Array.from(pixels[t]!), `frame ${t}`).toEqual(Array.from(blobs[t]!));
+      }
+      expect([0, 1, 2, 3].some((t) => cells[t]!.some((v, i) => v !== blobs[t]![i]))).toBe(true);
       tf.dispose(frames);
     });
 

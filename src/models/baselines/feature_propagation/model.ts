@@ -71,6 +71,8 @@ export interface FeaturePropagationOptions {
   motionTolerance: number;
   /** Zero-shot: frame 0's labels (its blob) stay a reference for the whole video (false: they leave with the recent frames). */
   motionKeepsFirstFrame: boolean;
+  /** Zero-shot: the blob enters the output mask at the motion size's pixels (false: through the feature cells, as the references do). */
+  motionAtPixels: boolean;
 }
 
 export interface FeaturePropagationConfig {
@@ -183,6 +185,8 @@ export class FeaturePropagationModel implements BaselineModel {
     const givenRow = rowOf(entering, slots);
     const refs = state === null ? [] : [...state.anchors, ...state.recent];
     const motion = this.zeroShot ? this.motionLabels(frame, state?.motionReference ?? null, inputSize) : null;
+    /** Zero-shot with motionAtPixels: the labels the references give, before this frame's motion is mixed in. */
+    let propagatedAlone: tf.Tensor2D | null = null;
     const labels = tf.tidy(() => {
       const given = entering.length === 0 ? null : gridMasks(prevMasks!, inputSize, stride);
       if (refs.length === 0) return motion !== null ? tf.clone(motion.labels) : withGiven(tf.zeros([grid[0] * grid[1], slots + 1]), given, givenRow);
@@ -200,11 +204,27 @@ export class FeaturePropagationModel implements BaselineModel {
         { topK: opts.topK, temperature: opts.temperature, maxAffinityElements: opts.maxAffinityElements, window },
       );
       // Zero-shot: this frame's motion is evidence beside what the references say.
-      if (motion !== null) return tf.add(tf.mul(propagated, 1 - opts.motionWeight), tf.mul(motion.labels, opts.motionWeight)) as tf.Tensor2D;
+      if (motion !== null) {
+        if (opts.motionAtPixels) propagatedAlone = tf.keep(propagated);
+        return tf.add(tf.mul(propagated, 1 - opts.motionWeight), tf.mul(motion.labels, opts.motionWeight)) as tf.Tensor2D;
+      }
       return withGiven(propagated, given, givenRow);
     });
     const logits = tf.tidy(() => {
-      const up = tf.image.resizeBilinear(tf.reshape(labels, [1, grid[0], grid[1], slots + 1]) as tf.Tensor4D, [height, width], false, true);
+      const toFrame = (cells: tf.Tensor2D) =>
+        tf.image.resizeBilinear(tf.reshape(cells, [1, grid[0], grid[1], slots + 1]) as tf.Tensor4D, [height, width], false, true);
+      let up = toFrame(labels);
+      if (motion !== null && opts.motionAtPixels) {
+        // The blob enters the output at its own resolution, not through the feature cells (which
+        // would round its outline to 8 input pixels); the references' labels still come from cells.
+        const blob = tf.image.resizeBilinear(motion.pixels, [height, width], false, true);
+        const alone = propagatedAlone as tf.Tensor2D | null;
+        const fg =
+          alone === null
+            ? blob
+            : tf.add(tf.mul(tf.slice(toFrame(alone), [0, 0, 0, 1], [-1, -1, -1, 1]), 1 - opts.motionWeight), tf.mul(blob, opts.motionWeight));
+        up = tf.concat([tf.sub(1, fg), fg, tf.zeros([1, height, width, slots - 1])], 3) as tf.Tensor4D;
+      }
       const full = withGiven(tf.reshape(up, [-1, slots + 1]), entering.length === 0 ? null : tf.reshape(prevMasks!, [-1, slots]), givenRow);
       const p = tf.maximum(full, PROBABILITY_EPSILON);
       const [background, objects] = tf.split(tf.log(p), [1, slots], 1);
@@ -218,6 +238,8 @@ export class FeaturePropagationModel implements BaselineModel {
       ...(motion === null ? {} : { motionReference: motion.frame }),
     };
     motion?.labels.dispose();
+    motion?.pixels.dispose();
+    (propagatedAlone as tf.Tensor2D | null)?.dispose();
     // Zero-shot, frame 0 (its blob alone) is kept for the whole video as a given frame is, unless
     // motionKeepsFirstFrame is off (then it is one of the recent frames).
     if (entering.length > 0 || (motion !== null && refs.length === 0 && opts.motionKeepsFirstFrame)) next.anchors.push(current);
@@ -234,10 +256,15 @@ export class FeaturePropagationModel implements BaselineModel {
   /**
    * Zero-shot: the motion blob of `frame` (found at the motion size against `reference`, the
    * previous frame; none for a one-frame video: all background) as the labels [cells, 1 + S] of
-   * the feature grid (the fraction of each cell it covers is slot 0's, the rest background), and
-   * the frame at the motion size, the next frame's reference.
+   * the feature grid (the fraction of each cell it covers is slot 0's, the rest background), the
+   * blob itself [1, h, w, 1] at the motion size, and the frame at the motion size, the next
+   * frame's reference.
    */
-  private motionLabels(frame: tf.Tensor4D, reference: tf.Tensor4D | null, inputSize: [number, number]): { labels: tf.Tensor2D; frame: tf.Tensor4D } {
+  private motionLabels(
+    frame: tf.Tensor4D,
+    reference: tf.Tensor4D | null,
+    inputSize: [number, number],
+  ): { labels: tf.Tensor2D; frame: tf.Tensor4D; pixels: tf.Tensor4D } {
     const [, height, width] = frame.shape;
     const size = inputSizeOf(height, width, this.config.featurePropagation.motionShortSide);
     const small = downscale(frame, size);
@@ -249,12 +276,13 @@ export class FeaturePropagationModel implements BaselineModel {
       blob = motionMask(small, sized, motionRegions, motionAlignment, motionTolerance);
       if (sized !== reference) sized.dispose();
     }
+    const pixels = tf.tensor4d(Float32Array.from(blob), [1, size[0], size[1], 1]);
     const labels = tf.tidy(() => {
-      const cover = gridMasks(tf.tensor4d(Float32Array.from(blob), [1, size[0], size[1], 1]), inputSize, this.extractor.stride); // [cells, 1]
+      const cover = gridMasks(pixels, inputSize, this.extractor.stride); // [cells, 1]
       const others = tf.zeros([cover.shape[0], this.config.slots - 1]);
       return tf.concat([tf.sub(1, cover), cover, others], 1) as tf.Tensor2D;
     });
-    return { labels, frame: small };
+    return { labels, frame: small, pixels };
   }
 
   /**
@@ -394,9 +422,10 @@ const FEATURE_PROPAGATION_SETTINGS = z.strictObject({
   motion_alignment: z.enum(['translation', 'zoom', 'affine']).default('translation'),
   motion_tolerance: setting.nonNegativeInt().default(0),
   motion_keeps_first_frame: z.boolean().default(true),
+  motion_at_pixels: z.boolean().default(false),
 });
 
-/** A model folder saved before motion_tolerance and motion_keeps_first_frame existed predicts as it did: their defaults. */
+/** A model folder saved before motion_tolerance, motion_keeps_first_frame and motion_at_pixels existed predicts as it did: their defaults. */
 function olderSaved(config: FeaturePropagationConfig): FeaturePropagationConfig {
   const saved: Partial<FeaturePropagationOptions> = config.featurePropagation;
   return {
@@ -405,6 +434,7 @@ function olderSaved(config: FeaturePropagationConfig): FeaturePropagationConfig 
       ...config.featurePropagation,
       motionTolerance: saved.motionTolerance ?? 0,
       motionKeepsFirstFrame: saved.motionKeepsFirstFrame ?? true,
+      motionAtPixels: saved.motionAtPixels ?? false,
     },
   };
 }
