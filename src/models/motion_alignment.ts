@@ -121,13 +121,11 @@ export function alignPreviousAffine(previous: tf.Tensor4D, frame: tf.Tensor4D): 
   const side = Math.max(4, Math.round(AFFINE_BLOCK_FRACTION * Math.min(h, w)));
   return alignItems(previous, frame, (p, lp, lc, out, radius) => {
     const blocks = blockShifts(lp, lc, h, w, side, radius);
-    const fit = blocks.length >= AFFINE_MIN_BLOCKS ? fitAffine(blocks) : null;
-    const field =
-      fit ??
-      (() => {
-        const { dy, dx } = searchTranslation(lp, lc, h, w, radius);
-        return { dy: [dy, 0, 0], dx: [dx, 0, 0] } as AffineShift;
-      })();
+    let field = blocks.length >= AFFINE_MIN_BLOCKS ? fitAffine(blocks) : null;
+    if (field === null) {
+      const { dy, dx } = searchTranslation(lp, lc, h, w, radius);
+      field = { dy: [dy, 0, 0], dx: [dx, 0, 0] };
+    }
     warpAffine(p, out, h, w, c, field);
   });
 }
@@ -160,38 +158,29 @@ interface AffineShift {
   dx: [number, number, number];
 }
 
-/** The shift of each textured block (centre x, y; shift dy, dx) found inside a margin of `radius`. */
-function blockShifts(
-  prev: Float32Array,
-  cur: Float32Array,
-  h: number,
-  w: number,
-  side: number,
-  radius: number,
-): { x: number; y: number; dy: number; dx: number }[] {
-  const out: { x: number; y: number; dy: number; dx: number }[] = [];
-  const blockPrev = new Float32Array((side + 2 * radius) * (side + 2 * radius));
-  const blockCur = new Float32Array((side + 2 * radius) * (side + 2 * radius));
-  const bw = side + 2 * radius;
+/** A block's centre (pixel-corner coordinates) and the shift found for it. */
+interface BlockShift {
+  x: number;
+  y: number;
+  dy: number;
+  dx: number;
+}
+
+/** The shift of each textured side x side block that lies at least `radius` inside the frame. */
+function blockShifts(prev: Float32Array, cur: Float32Array, h: number, w: number, side: number, radius: number): BlockShift[] {
+  const out: BlockShift[] = [];
+  const n = side * side;
   for (let y0 = radius; y0 + side + radius <= h; y0 += side) {
     for (let x0 = radius; x0 + side + radius <= w; x0 += side) {
-      // The block with a margin of `radius` in both frames; the search compares the current frame's
-      // block (its inner side x side pixels) with the previous frame's shifted window.
       let sum = 0;
       let sq = 0;
-      for (let y = 0; y < bw; y++)
-        for (let x = 0; x < bw; x++) {
-          const q = (y0 - radius + y) * w + x0 - radius + x;
-          blockPrev[y * bw + x] = prev[q]!;
-          blockCur[y * bw + x] = cur[q]!;
-          if (y >= radius && y < radius + side && x >= radius && x < radius + side) {
-            sum += cur[q]!;
-            sq += cur[q]! * cur[q]!;
-          }
+      for (let y = y0; y < y0 + side; y++)
+        for (let x = x0; x < x0 + side; x++) {
+          sum += cur[y * w + x]!;
+          sq += cur[y * w + x]! * cur[y * w + x]!;
         }
-      const n = side * side;
       if (Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) < AFFINE_MIN_BLOCK_STD) continue;
-      const { dy, dx } = searchBlock(blockPrev, blockCur, bw, side, radius);
+      const { dy, dx } = searchBlock(prev, cur, w, x0, y0, side, radius);
       out.push({ x: x0 + side / 2, y: y0 + side / 2, dy, dx });
     }
   }
@@ -199,33 +188,33 @@ function blockShifts(
 }
 
 /**
- * searchTranslation for one block: the inner side x side of `cur` against `prev` shifted within
- * ±radius, by the sum of squared differences (near its minimum a parabola, so the sub-pixel step
- * is closer to the true shift than on absolute differences; the affine fit needs the fractions).
+ * The shift of the side x side block of `cur` at (y0, x0) against `prev` moved within ±radius (the
+ * block lies that far inside the frame), by the sum of squared differences (near its minimum a
+ * parabola, so the sub-pixel step is closer to the true shift than on absolute differences; the
+ * affine fit needs the fractions).
  */
-function searchBlock(prev: Float32Array, cur: Float32Array, bw: number, side: number, radius: number): { dy: number; dx: number } {
+function searchBlock(prev: Float32Array, cur: Float32Array, w: number, x0: number, y0: number, side: number, radius: number): { dy: number; dx: number } {
   const n = 2 * radius + 1;
   const cost = new Float64Array(n * n);
   let best = 0;
   for (let dy = -radius; dy <= radius; dy++) {
     for (let dx = -radius; dx <= radius; dx++) {
       let sum = 0;
-      for (let y = radius; y < radius + side; y++) {
-        const row = y * bw;
-        const prow = (y - dy) * bw - dx;
-        for (let x = radius; x < radius + side; x++) sum += (cur[row + x]! - prev[prow + x]!) ** 2;
+      for (let y = y0; y < y0 + side; y++) {
+        const row = y * w;
+        const prow = (y - dy) * w - dx;
+        for (let x = x0; x < x0 + side; x++) sum += (cur[row + x]! - prev[prow + x]!) ** 2;
       }
       const k = (dy + radius) * n + dx + radius;
       cost[k] = sum;
       if (sum < cost[best]!) best = k;
     }
   }
-  const { dy, dx } = subpixelMinimum(cost, best, radius);
-  return { dy, dx };
+  return subpixelMinimum(cost, best, radius);
 }
 
 /** Weighted least squares of the affine shift field over the blocks, reweighted by Tukey's biweight. */
-function fitAffine(blocks: readonly { x: number; y: number; dy: number; dx: number }[]): AffineShift | null {
+function fitAffine(blocks: readonly BlockShift[]): AffineShift | null {
   const weights = new Float64Array(blocks.length).fill(1);
   let fit: AffineShift | null = null;
   for (let round = 0; round < 5; round++) {
@@ -272,7 +261,8 @@ function warpAffine(src: Float32Array, out: Float32Array, h: number, w: number, 
       // Block centres were in pixel-corner coordinates (x0 + side / 2), as x + 0.5 is here.
       const sy = Math.min(h - 1, Math.max(0, y - (f.dy[0] + f.dy[1] * (x + 0.5) + f.dy[2] * (y + 0.5))));
       const sx = Math.min(w - 1, Math.max(0, x - (f.dx[0] + f.dx[1] * (x + 0.5) + f.dx[2] * (y + 0.5))));
-      sampleBilinear(src, out, (y * w + x) * c, w, c, Math.floor(sy), Math.min(h - 1, Math.floor(sy) + 1), sy - Math.floor(sy), sx);
+      const y0 = Math.floor(sy);
+      sampleBilinear(src, out, (y * w + x) * c, w, c, y0, Math.min(h - 1, y0 + 1), sy - y0, sx);
     }
   }
 }

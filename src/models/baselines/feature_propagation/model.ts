@@ -213,8 +213,9 @@ export class FeaturePropagationModel implements BaselineModel {
     const logits = tf.tidy(() => {
       const toFrame = (cells: tf.Tensor2D) =>
         tf.image.resizeBilinear(tf.reshape(cells, [1, grid[0], grid[1], slots + 1]) as tf.Tensor4D, [height, width], false, true);
-      let up = toFrame(labels);
-      if (motion !== null && opts.motionAtPixels) {
+      let up: tf.Tensor4D;
+      if (motion === null || !opts.motionAtPixels) up = toFrame(labels);
+      else {
         // The blob enters the output at its own resolution, not through the feature cells (which
         // would round its outline to 8 input pixels); the references' labels still come from cells.
         const blob = tf.image.resizeBilinear(motion.pixels, [height, width], false, true);
