@@ -12,6 +12,7 @@
 // heap except per-channel scratch (std::vector, freed on return).
 #include <node_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -363,8 +364,8 @@ napi_value MaxGrad(napi_env env, const F32* a, const double*, const F64& geometr
 }
 
 // ---- ConvLSTM gates (src/backend/fused_kernels/lstm_gates.ts; gate order i, f, o, g) ----
-// σ and tanh stay the backend's kernels (the forward equals the unfused ops bit for bit); these
-// are the loops between them. z, σ(z) and dz are [P, 4F], the states [P, F].
+// σ stays the backend's kernel; these are the loops after it (the forward equals the unfused ops
+// bit for bit: on wasm lstmStateTanh's tanh is the Tanh kernel's, on cpu tanh is the backend's). z, σ(z) and dz are [P, 4F], the states [P, F].
 
 // lstmPackG(z, g, f): g = z's g block.
 napi_value LstmPackG(napi_env env, const F32* a, const double* num, const F64&) {
@@ -607,6 +608,197 @@ napi_value BinaryHeap(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- tanh (src/backend/wasm_kernels/native_tanh.ts, and inside lstmStateTanh) ----
+// The wasm kernel's tanh (its libc's tanhf) is 1-2 ulp from the correctly rounded value on about
+// a tenth of float inputs and is a scalar loop; a training step spent ~9% of its time in it. This
+// one works in double and rounds once, so it is the correctly rounded value but for inputs whose
+// tanh lies within ~1e-14 of a float rounding boundary (docs/speed.md, "tanh and
+// ResizeBilinearGrad in C++"):
+//   |x| < 2^-10: x - x³/3 (the next term, 2x⁵/15, is below 2^-42 relative);
+//   |x| > 10:    ±1 (tanh(10) = 1 - 4e-9 rounds to 1 in float);
+//   otherwise:   1 - 2/(e^(2|x|) + 1), whose cancellation costs ~1e-13 relative at most here.
+// Branch-free, with its own e^y, so that a loop of it vectorises. tanh(-0) is -0, NaN stays NaN.
+
+// e^y for 0 ≤ y ≤ 20, relative error ~1e-15: y = k·ln2 + r with |r| ≤ ln2/2 (ln2 in two parts, the
+// first with trailing zero bits so that k·ln2_hi is exact), e^r by its Taylor series to r^12
+// (the next term is below 2e-16), 2^k from the exponent bits.
+inline double ExpSmall(double y) {
+  const double k = std::floor(y * 1.4426950408889634 + 0.5);
+  const double r = (y - k * 0x1.62e42fee00000p-1) - k * 0x1.a39ef35793c76p-33;
+  double p = 1.0 / 479001600;  // 1/12!
+  p = p * r + 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const int64_t bits = (static_cast<int64_t>(k) + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+inline float TanhF(float xf) {
+  const double a = std::fabs(static_cast<double>(xf));
+  const double clamped = a < 10 ? a : 10;  // NaN stays NaN here (the comparison is false)
+  const double e = ExpSmall(2 * (clamped == clamped ? clamped : 0));
+  const double large = 1 - 2 / (e + 1);
+  const double small = a - a * a * a / 3;
+  double t = a < 0x1p-10 ? small : (a > 10 ? 1.0 : large);
+  if (a != a) t = a;
+  return std::copysign(static_cast<float>(t), xf);
+}
+
+RVOS_CLONES
+void TanhLoop(const float* x, float* y, size_t n) {
+  for (size_t k = 0; k < n; k++) y[k] = TanhF(x[k]);
+}
+
+// tanhHeap(heap, params [xOff, outOff, n]).
+napi_value TanhHeap(napi_env env, napi_callback_info info) {
+  HeapCall call;
+  if (!ReadHeapCall(env, info, "tanhHeap", 3, &call)) return nullptr;
+  const double* p = call.params;
+  const double limit = static_cast<double>(call.heap_len);
+  if (p[2] < 0 || p[0] < 0 || p[1] < 0 || p[0] + 4 * p[2] > limit || p[1] + 4 * p[2] > limit || static_cast<uint64_t>(p[0]) % 4 != 0 ||
+      static_cast<uint64_t>(p[1]) % 4 != 0) {
+    Fail(env, "tanhHeap", "tensor outside the heap");
+    return nullptr;
+  }
+  TanhLoop(reinterpret_cast<const float*>(call.heap + static_cast<size_t>(p[0])), reinterpret_cast<float*>(call.heap + static_cast<size_t>(p[1])),
+           static_cast<size_t>(p[2]));
+  return nullptr;
+}
+
+// In passes over whole arrays, so that tanh's loop vectorises when F is smaller than a vector.
+RVOS_CLONES
+void LstmStateTanhLoop(const float* s, const float* z, const float* cs, float* c, float* h, float* tg, float* tc, size_t rows, size_t f) {
+  const size_t n = rows * f;
+  for (size_t r = 0; r < rows; r++) std::memcpy(tg + r * f, z + r * 4 * f + 3 * f, f * sizeof(float));
+  TanhLoop(tg, tg, n);
+  for (size_t r = 0; r < rows; r++) {
+    const float* sr = s + r * 4 * f;
+    const size_t q0 = r * f;
+    if (cs == nullptr) {
+      for (size_t j = 0; j < f; j++) c[q0 + j] = sr[j] * tg[q0 + j];
+    } else {
+      for (size_t j = 0; j < f; j++) c[q0 + j] = sr[f + j] * cs[q0 + j] + sr[j] * tg[q0 + j];
+    }
+  }
+  TanhLoop(c, tc, n);
+  for (size_t r = 0; r < rows; r++) {
+    const float* o = s + r * 4 * f + 2 * f;
+    for (size_t j = 0; j < f; j++) h[r * f + j] = o[j] * tc[r * f + j];
+  }
+}
+
+// lstmStateTanh(sig, z, cSpatial, c, h, tanhG, tanhC, f): the gates' forward after σ in one pass,
+// with tanhHeap's tanh: tanh(g) from z's g block, c = f·c_spatial + i·tanh(g) (or i·tanh(g) when
+// cSpatial is empty), tanh(c), h = o·tanh(c); each product and sum rounded to float as
+// lstmCell and lstmHidden round them.
+napi_value LstmStateTanh(napi_env env, const F32* a, const double* num, const F64&) {
+  const size_t f = static_cast<size_t>(num[0]);
+  const F32 &s = a[0], &z = a[1], &cs = a[2], &c = a[3], &h = a[4], &tg = a[5], &tc = a[6];
+  const size_t n = c.length;
+  if (f == 0 || n % f != 0 || s.length != 4 * n || z.length != 4 * n || h.length != n || tg.length != n || tc.length != n ||
+      (cs.length != 0 && cs.length != n)) {
+    return Fail(env, "lstmStateTanh", "sizes do not match 4·filters"), nullptr;
+  }
+  LstmStateTanhLoop(s.data, z.data, cs.length == 0 ? nullptr : cs.data, c.data, h.data, tg.data, tc.data, n / f, f);
+  return nullptr;
+}
+
+// ---- ResizeBilinearGrad on the wasm heap (src/backend/wasm_kernels/resize_bilinear_grad.ts) ----
+// The adjoint of the forward's sampling, with the wasm kernel's source positions and fractions
+// (in float: row r samples rows ⌊r·s⌋ and min(⌈r·s⌉, H−1) with fraction r·s − ⌊r·s⌋, s the
+// float ratio of the sizes, less one each with aligned corners; columns alike), summed in double
+// and rounded once. It is separable: each output row's gradient is first spread over the input
+// columns (dy·(1 − fc), dy·fc), then that row over the two input rows it samples. The built-in
+// kernel adds each of the four corner terms to the float gradient as it goes, so the two differ
+// by float32 rounding (measured: a few ulp on a few elements in ten; docs/speed.md, "tanh and
+// ResizeBilinearGrad in C++"). Per element the built-in kernel computes four 4-d offsets; this
+// one's loops run along contiguous rows.
+// low += v·keep, then high += v·take (low and high may be the same row: both terms land there).
+template <typename T>
+RVOS_CLONES void SpreadRow(const T* v, double* low, double* high, double keep, double take, size_t n) {
+  for (size_t k = 0; k < n; k++) low[k] += static_cast<double>(v[k]) * keep;
+  for (size_t k = 0; k < n; k++) high[k] += static_cast<double>(v[k]) * take;
+}
+
+struct ResizeSource {
+  std::vector<int> low, high;
+  std::vector<double> take;  // the fraction taken from `high`
+};
+
+template <bool kAlign>
+ResizeSource SourcePositions(int in, int out) {
+  const int shrink = kAlign && out > 1 ? 1 : 0;
+  const float scale = static_cast<float>(in - shrink) / static_cast<float>(out - shrink);
+  ResizeSource s;
+  s.low.resize(out);
+  s.high.resize(out);
+  s.take.resize(out);
+  for (int i = 0; i < out; i++) {
+    const float pos = static_cast<float>(i) * scale;
+    s.low[i] = static_cast<int>(pos);
+    s.high[i] = std::min(static_cast<int>(std::ceil(pos)), in - 1);
+    s.take[i] = pos - std::floor(pos);
+  }
+  return s;
+}
+
+template <bool kAlign>
+void ResizeBilinearGradLoop(const float* dy, float* dx, int batch, int in_h, int in_w, int out_h, int out_w, int depth) {
+  const ResizeSource rows = SourcePositions<kAlign>(in_h, out_h), cols = SourcePositions<kAlign>(in_w, out_w);
+  const size_t d = static_cast<size_t>(depth), row_len = static_cast<size_t>(in_w) * d, image = static_cast<size_t>(in_h) * row_len;
+  thread_local std::vector<double> acc, spread;
+  acc.assign(image, 0.0);
+  spread.resize(row_len);
+  for (int b = 0; b < batch; b++) {
+    if (b > 0) std::fill(acc.begin(), acc.end(), 0.0);
+    for (int r = 0; r < out_h; r++) {
+      std::fill(spread.begin(), spread.end(), 0.0);
+      const float* g = dy + (static_cast<size_t>(b) * out_h + r) * out_w * d;
+      for (int c = 0; c < out_w; c++) {
+        const double take = cols.take[c], keep = 1.0 - take;
+        SpreadRow(g + c * d, spread.data() + cols.low[c] * d, spread.data() + cols.high[c] * d, keep, take, d);
+      }
+      const double take = rows.take[r];
+      SpreadRow(spread.data(), acc.data() + rows.low[r] * row_len, acc.data() + rows.high[r] * row_len, 1.0 - take, take, row_len);
+    }
+    float* out = dx + static_cast<size_t>(b) * image;
+    for (size_t k = 0; k < image; k++) out[k] = static_cast<float>(acc[k]);
+  }
+}
+
+// resizeBilinearGradHeap(heap, params [dyOff, dxOff, batch, inH, inW, outH, outW, depth, alignCorners]).
+napi_value ResizeBilinearGradHeap(napi_env env, napi_callback_info info) {
+  HeapCall call;
+  if (!ReadHeapCall(env, info, "resizeBilinearGradHeap", 9, &call)) return nullptr;
+  const double* p = call.params;
+  const double limit = static_cast<double>(call.heap_len);
+  const double dy_bytes = 4 * p[2] * p[5] * p[6] * p[7], dx_bytes = 4 * p[2] * p[3] * p[4] * p[7];
+  bool ok = p[0] >= 0 && p[1] >= 0 && p[0] + dy_bytes <= limit && p[1] + dx_bytes <= limit && static_cast<uint64_t>(p[0]) % 4 == 0 &&
+            static_cast<uint64_t>(p[1]) % 4 == 0;
+  for (int i = 2; i < 8; i++) ok = ok && p[i] >= 1 && p[i] < 2147483647.0;
+  if (!ok) {
+    Fail(env, "resizeBilinearGradHeap", "shape or tensor outside the heap");
+    return nullptr;
+  }
+  const float* dy = reinterpret_cast<const float*>(call.heap + static_cast<size_t>(p[0]));
+  float* dx = reinterpret_cast<float*>(call.heap + static_cast<size_t>(p[1]));
+  const int v[6] = {static_cast<int>(p[2]), static_cast<int>(p[3]), static_cast<int>(p[4]), static_cast<int>(p[5]), static_cast<int>(p[6]), static_cast<int>(p[7])};
+  if (p[8] != 0) ResizeBilinearGradLoop<true>(dy, dx, v[0], v[1], v[2], v[3], v[4], v[5]);
+  else ResizeBilinearGradLoop<false>(dy, dx, v[0], v[1], v[2], v[3], v[4], v[5]);
+  return nullptr;
+}
+
 // ---- reductions over middle axes on the wasm heap ----
 
 enum ReduceOp { kSum = 0, kMean = 1, kMax = 2 };
@@ -673,10 +865,11 @@ void DefineElementwise(napi_env env, napi_value exports, napi_property_attribute
       {"lstmPackG", 2, 1, false, LstmPackG},         {"lstmCell", 4, 1, false, LstmCell},
       {"lstmHidden", 3, 1, false, LstmHidden},       {"lstmGatesGrad", 8, 1, false, LstmGatesGrad},
       {"adamUpdate", 7, 8, false, AdamUpdate},       {"sumOfSquares", 1, 1, false, SumOfSquares},
-      {"normalizeInput", 5, 1, false, NormalizeInput},
+      {"normalizeInput", 5, 1, false, NormalizeInput}, {"lstmStateTanh", 7, 1, false, LstmStateTanh},
   };
   static_assert(ArgsFit(kernels, sizeof(kernels) / sizeof(kernels[0])), "a kernel takes more than kMaxArgs arguments");
-  std::vector<Method> methods = {{"copyBlocks", CopyBlocks}, {"binaryHeap", BinaryHeap}, {"reduceMiddle", ReduceMiddle}};
+  std::vector<Method> methods = {{"copyBlocks", CopyBlocks}, {"binaryHeap", BinaryHeap}, {"reduceMiddle", ReduceMiddle},
+                                 {"tanhHeap", TanhHeap},       {"resizeBilinearGradHeap", ResizeBilinearGradHeap}};
   for (const Kernel& k : kernels) methods.push_back({k.name, CallKernel, const_cast<Kernel*>(&k)});
   DefineMethods(env, exports, attrs, methods.data(), methods.size());
 }

@@ -12,7 +12,9 @@
  * unlike its XNNPACK Sigmoid), and the forward kernel also returns tanh(g) and tanh(c) for the
  * backward kernel, which recomputes only σ (the unfused graph kept σ's output instead).
  * The op and its gradient are wired up in src/layers/lstm_gates.ts. With the addon the loops between
- * the backend's σ and tanh run in C++ (./native_ops.ts), the same operations: the same values.
+ * the backend's σ and tanh run in C++ (./native_ops.ts), the same operations: the same values; on
+ * wasm the forward after σ is one C++ pass whose tanh is the addon's, which is then wasm's Tanh
+ * kernel too (../wasm_kernels/native_tanh.ts).
  *
  * Inputs are an array [gates, shared?, cSpatial?] (attrs say which are present), like Concat's.
  */
@@ -70,6 +72,17 @@ export function lstmGatesForward(backendName: FusedKernelBackend, args: FusedKer
   const f = shape[shape.length - 1]!;
   const { z, temporary } = gateInput(io, gates, shared);
   const sig = io.unary(tf.Sigmoid, z);
+  const native = nativeFloatOps();
+  if (native !== undefined && backendName === 'wasm') {
+    // The rest in one pass with the addon's tanh, which is wasm's Tanh kernel while the addon
+    // runs (../wasm_kernels/native_tanh.ts), so these values are still the unfused ops'.
+    const inputs = cSpatial === null ? [sig, z] : [sig, z, cSpatial];
+    const [h, c, tanhG, tanhC] = io.compute(inputs, [shape, shape, shape, shape], ([s, zs, cs], [hOut, cOut, tg, tc]) =>
+      native.lstmStateTanh(s!, zs!, cs ?? NO_ARRAY, cOut!, hOut!, tg!, tc!, f),
+    );
+    for (const info of [sig, ...(temporary ? [z] : [])]) io.release(info);
+    return [h!, c!, tanhG!, tanhC!];
+  }
   const g = packG(io, z, shape, f);
   const tanhG = io.unary(tf.Tanh, g);
   const [c] = io.compute(cSpatial === null ? [sig, tanhG] : [sig, tanhG, cSpatial], [shape], ([s, t, cs], [out]) => {

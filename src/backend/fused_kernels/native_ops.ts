@@ -1,7 +1,7 @@
 /**
  * The addon's elementwise kernels (native/src/elementwise.cc) as the fused kernels and the wasm
  * copies see them: the training step's batch norm forward and backward, the ReLU, Square, Mean
- * and Max gradients, the ConvLSTM gates' loops (σ and tanh stay the backend's), Adam and the
+ * and Max gradients, the ConvLSTM gates' loops (σ stays the backend's; on wasm tanh is the addon's), Adam and the
  * input normalisation as C++ loops over float32 arrays, and the heap copies of Slice, SplitV,
  * Concat and Pack as one call each. The Node side installs them at backend start when the addon is
  * built and RVOS_NATIVE is not 0 (src/backend/native/index.ts: `installNativeFloatOps`); the
@@ -54,6 +54,20 @@ export interface NativeFloatOps {
   lstmCell(sig: Float32Array, tanhG: Float32Array, cSpatial: Float32Array, c: Float32Array, filters: number): void;
   /** h = o·tanh(c). */
   lstmHidden(sig: Float32Array, tanhC: Float32Array, h: Float32Array, filters: number): void;
+  /**
+   * The gates' forward after σ in one pass, with tanhHeap's tanh: tanh(g) from z's g block,
+   * c = f·c_spatial + i·tanh(g) (cSpatial empty: i·tanh(g)), tanh(c) and h = o·tanh(c).
+   */
+  lstmStateTanh(
+    sig: Float32Array,
+    z: Float32Array,
+    cSpatial: Float32Array,
+    c: Float32Array,
+    h: Float32Array,
+    tanhG: Float32Array,
+    tanhC: Float32Array,
+    filters: number,
+  ): void;
   /** The gates' backward loop; cSpatial and dcSpatial empty when there is no c_spatial. */
   lstmGatesGrad(
     sig: Float32Array,
@@ -92,6 +106,13 @@ export interface NativeFloatOps {
   binaryHeap(heap: Uint8Array, params: Float64Array): void;
   /** Sum, mean or max over the middle axis of x viewed as [outer, r, inner] on the wasm heap: params = [op (0 sum, 1 mean, 2 max), xOff, outOff, outer, r, inner]. */
   reduceMiddle(heap: Uint8Array, params: Float64Array): void;
+  /**
+   * tanh on the wasm heap, computed in double and rounded once (not the wasm kernel's values:
+   * docs/speed.md, "tanh in C++"): params = [xOff, outOff, n].
+   */
+  tanhHeap(heap: Uint8Array, params: Float64Array): void;
+  /** The wasm kernel's ResizeBilinearGrad, the same bits: params = [dyOff, dxOff, batch, inH, inW, outH, outW, depth, alignCorners]. */
+  resizeBilinearGradHeap(heap: Uint8Array, params: Float64Array): void;
 }
 
 /** An empty array: an absent optional input of the native kernels. */
@@ -106,6 +127,9 @@ export const NATIVE_FLOAT_OP_NAMES: readonly (keyof NativeFloatOps)[] = [
   'meanGrad',
   'maxGrad',
   'copyBlocks',
+  'lstmStateTanh',
+  'tanhHeap',
+  'resizeBilinearGradHeap',
 ];
 
 let installed: NativeFloatOps | undefined;

@@ -22,6 +22,7 @@ import { fastTileConfig } from './fast_tile.js';
 import { maxPoolGradConfig } from './max_pool_grad.js';
 import { nativeBinaryConfig } from './native_binary.js';
 import { nativeReduceConfig } from './native_reduce.js';
+import { nativeTanhConfig } from './native_tanh.js';
 import { sharedIdentityConfig } from './shared_identity.js';
 import { resizeBilinearGradConfig } from './resize_bilinear_grad.js';
 
@@ -46,6 +47,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   tf.Sum,
   tf.Mean,
   tf.Max,
+  tf.Tanh,
 ];
 
 let registered: tf.KernelConfig[] | undefined;
@@ -74,6 +76,7 @@ export function registerWasmTrainingKernels(): readonly tf.KernelConfig[] {
     fastPackConfig(tf.getKernel(tf.Pack, 'wasm')),
     ...[tf.Add, tf.Sub, tf.Multiply].map((name) => nativeBinaryConfig(name, tf.getKernel(name, 'wasm'))),
     ...[tf.Sum, tf.Mean, tf.Max].map((name) => nativeReduceConfig(name, tf.getKernel(name, 'wasm'))),
+    nativeTanhConfig(tf.getKernel(tf.Tanh, 'wasm')),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
