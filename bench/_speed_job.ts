@@ -108,7 +108,10 @@ export function settingOf(name: SettingName): Setting {
   if (name.startsWith('main')) {
     // The main job exactly: its run of this mode, as `rvos main` composes it (its model, batch, clip and loss).
     const configDir = path.resolve(here, '../configs');
-    const config = composeConfig({ configDir, overrides: mainJobOverrides(mode, configDir) }).config;
+    // BENCH_MAIN_OVERRIDES (space-separated, e.g. model.recurrence=ST): the main job with these on
+    // top, to time like with like where the main job's mode differs from the peer.
+    const extra = (process.env.BENCH_MAIN_OVERRIDES ?? '').split(/\s+/).filter((o) => o !== '');
+    const config = composeConfig({ configDir, overrides: [...mainJobOverrides(mode, configDir), ...extra] }).config;
     return {
       config: modelConfigOf(config),
       size: [config.data.size[0], config.data.size[1]],

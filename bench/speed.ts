@@ -34,7 +34,9 @@
  *        BENCH_VARIANTS=before,after,native (which rows to run; default all), BENCH_GFLOPS=0,
  *        BENCH_STEPS=60 (the main job's short run, wasm vs native; 0 skips it),
  *        BENCH_STEP_OPS=0 (the main job's step without the one-node ConvLSTM step and convolution
- *        ops and the summed gradients: the "before" of docs/speed.md's last section)
+ *        ops and the summed gradients: the "before" of docs/speed.md's last section),
+ *        BENCH_MAIN_OVERRIDES='model.recurrence=ST' (config overrides on top of the main job's, e.g.
+ *        to time its zero-shot run on the peer's recurrence)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -143,7 +145,7 @@ function mainJob(mode: 'zero-shot' | 'one-shot'): void {
   const recurrence = settingOf(setting).config.recurrence;
   const unlike = recurrence === 'ST' ? '' : ` (ours recurs ${recurrence}, the peer ST: not the same work)`;
   console.log(
-    `\nmain job ${mode} (light encoder + motion, hidden 32, 5 slots, 64x64; train batch 4, clip 4), one thread each, ${rounds} rounds alternating${unlike}`,
+    `\nmain job ${mode} (light encoder + motion, hidden 32, 5 slots, 64x64; train batch 4, clip 4${process.env.BENCH_MAIN_OVERRIDES ? `; ${process.env.BENCH_MAIN_OVERRIDES}` : ''}), one thread each, ${rounds} rounds alternating${unlike}`,
   );
   const ok = (r: JobResult | string): r is JobResult => typeof r !== 'string' && r.problem === undefined;
   const job = (variant: Job['variant'], measure: Job['measure'], unfused = false): JobResult | string =>
