@@ -108,10 +108,13 @@ export interface NativeFloatOps {
   reduceMiddle(heap: Uint8Array, params: Float64Array): void;
   /**
    * tanh on the wasm heap, computed in double and rounded once (not the wasm kernel's values:
-   * docs/speed.md, "tanh in C++"): params = [xOff, outOff, n].
+   * docs/speed.md, "tanh and ResizeBilinearGrad in C++"): params = [xOff, outOff, n].
    */
   tanhHeap(heap: Uint8Array, params: Float64Array): void;
-  /** The wasm kernel's ResizeBilinearGrad, the same bits: params = [dyOff, dxOff, batch, inH, inW, outH, outW, depth, alignCorners]. */
+  /**
+   * ResizeBilinearGrad (not the half-pixel case) on the wasm heap, summed in double (within float32
+   * rounding of the wasm kernel): params = [dyOff, dxOff, batch, inH, inW, outH, outW, depth, alignCorners].
+   */
   resizeBilinearGradHeap(heap: Uint8Array, params: Float64Array): void;
 }
 

@@ -3,8 +3,8 @@
  * `tanhHeap`). The built-in kernel is a scalar loop over the wasm libc's tanhf, 1-2 ulp from the
  * correctly rounded value on about a tenth of inputs, and was ~9% of a main-job training step;
  * the addon's tanh works in double and rounds once, ~10x faster. Its values are not the built-in
- * kernel's (within 2 ulp of them, and the correctly rounded value but for inputs within ~1e-15
- * of a float rounding boundary: docs/speed.md, "tanh in C++"); the ConvLSTM gates' fused forward
+ * kernel's (within 2 ulp of them, and the correctly rounded value but for inputs whose tanh lies
+ * within ~1e-14 of a float rounding boundary: docs/speed.md, "tanh and ResizeBilinearGrad in C++"); the ConvLSTM gates' fused forward
  * uses the same function on wasm, so the fused and unfused graphs still agree bit for bit. Other
  * dtypes and no addon run the built-in kernel.
  */

@@ -3,9 +3,10 @@
  * `halfPixelCenters`, so the gradient of tf.image.resizeBilinear(x, size, false, true) (the
  * PyTorch align_corners=False convention) is silently wrong. That case runs here as a loop over
  * typed arrays, the exact adjoint of the forward sampling. The other cases are correct: with the
- * addon they run its copy of the built-in kernel's arithmetic (`resizeBilinearGradHeap`, the same
- * bits, ~8x faster: the built-in kernel computes four 4-d offsets per element and was ~8% of a
- * main-job training step), else the built-in kernel.
+ * addon they run its separable adjoint summed in double (`resizeBilinearGradHeap`: within float32
+ * rounding of the built-in kernel, not its bits; ~5x faster, where the built-in kernel computes
+ * four 4-d offsets per element and was ~8% of a main-job training step; docs/speed.md, "tanh and
+ * ResizeBilinearGrad in C++"), else the built-in kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeFloatOps } from '../fused_kernels/native_ops.js';
@@ -63,7 +64,7 @@ function bilinearGradient(backend: tf.KernelBackend, images: tf.TensorInfo, dy: 
 /** [dyOff, dxOff, batch, inH, inW, outH, outW, depth, alignCorners], reused. */
 const params = new Float64Array(9);
 
-/** The built-in kernel's gradient by the addon; null without it or for other dtypes and empty tensors. */
+/** The gradient by the addon; null without it, for other dtypes and for empty tensors. */
 function nativeGradient(backend: tf.KernelBackend, images: tf.TensorInfo, dy: tf.TensorInfo, alignCorners: boolean): tf.TensorInfo | null {
   const native = nativeFloatOps();
   if (native === undefined || dy.dtype !== 'float32' || images.shape.length !== 4 || tf.util.sizeFromShape(dy.shape) === 0) return null;
