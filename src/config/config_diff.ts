@@ -25,3 +25,9 @@ export function configDifferences(a: RvosConfig, b: RvosConfig, ignore: readonly
   const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
   return keys.filter((k) => !ignore.some((r) => r.test(k)) && JSON.stringify(fa[k] ?? null) !== JSON.stringify(fb[k] ?? null));
 }
+
+/**
+ * Config keys that may differ between a run folder's saved config and the job that resumes it:
+ * they do not change what is computed (the backend's kernels aside, which change rounding only).
+ */
+export const RESUMABLE_CONFIG_CHANGES: readonly RegExp[] = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher\./, /^sweep\./, /^report\./];

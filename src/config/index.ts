@@ -1,7 +1,7 @@
 /** Hydra-style configs: composition, overrides, interpolation, validation, sweeps, run records. */
 export { composeConfig, composeWithSchema, type Composed, type ComposedConfig, type ComposeOptions } from './compose.js';
 export { expandSweep, type SweepOptions } from './sweep.js';
-export { configDifferences, flattenConfig } from './config_diff.js';
+export { configDifferences, flattenConfig, RESUMABLE_CONFIG_CHANGES } from './config_diff.js';
 export {
   saveRunConfig,
   loadRunConfig,

@@ -198,6 +198,24 @@ describe('re-using finished runs across sweeps', () => {
     );
   });
 
+  it('--resume refuses a sweep folder whose job folders hold other jobs (the job list changed), before writing anything', () => {
+    const sweep = path.join(tmp(), 'sweep');
+    // `rvos experiment main --seeds 3`: zero-shot seeds 1-3 in folders 0-2, one-shot seeds 1-3 in 3-5.
+    const three = experimentJobs('main', CONFIG_DIR, ['seed=1,2,3']);
+    three.forEach((overrides, index) => finishedRun(path.join(sweep, String(index)), overrides, 0.3 + index / 100));
+    const plan = (seeds: string) => () =>
+      planExperiment({ name: 'main', configDir: CONFIG_DIR, overrides: [seeds], sweepDir: sweep, resume: true, log: () => {} });
+    // The same list resumes: every job finished.
+    expect(plan('seed=1,2,3')()).toContain('  0 to run, 6 finished, 0 re-used');
+    // --seeds 5 puts zero-shot seed 4 at index 3, where one-shot seed 1 finished.
+    const before = fs.readdirSync(sweep).sort();
+    expect(plan('seed=1,2,3,4,5')).toThrow(ConfigError);
+    expect(plan('seed=1,2,3,4,5')).toThrow(
+      /--resume: .*sweep\/3 holds a run of other settings than job 3 \(.*model\.mode: "one_shot" there, "zero_shot" for this job.*choose a new --sweep-dir$/,
+    );
+    expect(fs.readdirSync(sweep).sort()).toEqual(before);
+  });
+
   it('a missing --reuse folder is a one-line error naming it', () => {
     expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], OPTS)).toThrow(ConfigError);
     expect(() => reuseFinishedRuns(tmp(), recurrenceJobs(), ['/no/such/sweep'], OPTS)).toThrow(/--reuse \/no\/such\/sweep: no such folder/);

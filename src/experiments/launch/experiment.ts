@@ -3,8 +3,9 @@
  * the variants. Running one composes every job, runs them with the configured launcher into one
  * sweep folder, and writes the report.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { composeConfig, expandSweep } from '../../config/index.js';
+import { composeConfig, configDifferences, expandSweep, HYDRA_SUBDIR, loadRunConfig, RESUMABLE_CONFIG_CHANGES, type RvosConfig } from '../../config/index.js';
 import { checkSweepDir, createSweepDir } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { finishedJobs, launchSweep } from './launcher.js';
@@ -88,6 +89,34 @@ export function mainJobOverrides(mode: 'zero_shot' | 'one_shot', configDir: stri
 }
 
 /**
+ * --resume: each job's run folder that holds a saved config must hold that job's settings. Job k
+ * runs in folder k, so another job list (another --seeds, variant list or override) shifts the
+ * jobs onto other jobs' folders, and a finished folder would be reported under the wrong job.
+ */
+function checkJobFolders(sweepDir: string, configs: RvosConfig[]): void {
+  configs.forEach((config, index) => {
+    const runDir = path.join(sweepDir, String(index));
+    if (!fs.existsSync(path.join(runDir, HYDRA_SUBDIR, 'config.yaml'))) return;
+    const saved = loadRunConfig(runDir).config;
+    const differ = configDifferences(saved, config, RESUMABLE_CONFIG_CHANGES);
+    if (differ.length === 0) return;
+    const shown = differ
+      .slice(0, 3)
+      .map((k) => `${k}: ${JSON.stringify(pick(saved, k))} there, ${JSON.stringify(pick(config, k))} for this job`)
+      .join('; ');
+    throw new ConfigError(
+      `--resume: ${runDir} holds a run of other settings than job ${index} (${shown}${differ.length > 3 ? `; ${differ.length - 3} more` : ''}): ` +
+        `the job list differs from the one this sweep was started with (--seeds, variants or overrides); resume with that list, or choose a new --sweep-dir`,
+    );
+  });
+}
+
+/** The value at a dotted key of a config (undefined where a section is absent). */
+function pick(config: RvosConfig, key: string): unknown {
+  return key.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), config) ?? null;
+}
+
+/**
  * What `runExperiment` checks before it writes anything: the sweep folder policy, every job's
  * config, the real-video folder and the training-setting videos. A refused start generates no data.
  */
@@ -104,6 +133,7 @@ function prepareExperiment(options: ExperimentOptions) {
   const jobs = experimentJobs(options.name, options.configDir, options.overrides);
   // Compose every job up front so a bad value fails before anything trains.
   const configs = jobs.map((overrides) => composeConfig({ configDir: options.configDir, overrides }).config);
+  if (options.sweepDir !== undefined && options.resume) checkJobFolders(options.sweepDir, configs);
   const first = configs[0]!;
   // The real-video folder (data.real_root or the environment) is checked now, not after training.
   const real = realVideoRoot(first.data);

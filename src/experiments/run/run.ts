@@ -17,6 +17,7 @@ import {
   HYDRA_SUBDIR,
   loadRunConfig,
   optionsOf,
+  RESUMABLE_CONFIG_CHANGES,
   RvosModelConfigSchema,
   saveRunConfig,
 } from '../../config/index.js';
@@ -201,13 +202,10 @@ function preflight(composed: ComposedConfig, runDir: string, options: RunOptions
   throw new TrainingError(`--resume: run folder ${runDir} has no intact checkpoint (${damaged}); start it over with --overwrite`);
 }
 
-/** Config keys that may change between an interrupted run and its resumption (they do not change what is computed). */
-const RESUMABLE_CHANGES = [/^backend$/, /^run\./, /^data\.prefetch$/, /^launcher\./, /^sweep\./, /^report\./];
-
 function checkSameConfig(composed: ComposedConfig, runDir: string): void {
   if (!fs.existsSync(path.join(runDir, HYDRA_SUBDIR, 'config.yaml'))) return;
   const saved = loadRunConfig(runDir).config;
-  const differ = configDifferences(saved, composed.config, RESUMABLE_CHANGES);
+  const differ = configDifferences(saved, composed.config, RESUMABLE_CONFIG_CHANGES);
   if (differ.length === 0) return;
   const [was, now] = [saved, composed.config].map((c) => flattenConfig(c as unknown as Record<string, unknown>));
   const shown = differ
