@@ -5,11 +5,13 @@
 // every loop here performs the same operations in the same order and precision (sums in double,
 // rounded once), and the build keeps floating-point contraction off (-ffp-contract=off), so the
 // results are the same bit for bit. The loops vectorise across channels or elements, never across
-// a sum's terms, which is what keeps the order.
+// a sum's terms, which is what keeps the order. Two kernels on the wasm heap are not a built-in
+// kernel's bits and say so: tanh (tanhHeap, lstmStateTanh) and ResizeBilinearGrad.
 //
 // Arrays come from JS as Float32Array views: on the wasm backend views of the heap, on the cpu
-// backend the tensors' own arrays; nothing is kept between calls and nothing is allocated on the
-// heap except per-channel scratch (std::vector, freed on return).
+// backend the tensors' own arrays; no values are kept between calls and nothing is allocated on
+// the heap except per-channel scratch (std::vector, freed on return) and ResizeBilinearGrad's
+// double accumulators (thread_local, reused from call to call).
 #include <node_api.h>
 
 #include <algorithm>
@@ -365,7 +367,8 @@ napi_value MaxGrad(napi_env env, const F32* a, const double*, const F64& geometr
 
 // ---- ConvLSTM gates (src/backend/fused_kernels/lstm_gates.ts; gate order i, f, o, g) ----
 // σ stays the backend's kernel; these are the loops after it (the forward equals the unfused ops
-// bit for bit: on wasm lstmStateTanh's tanh is the Tanh kernel's, on cpu tanh is the backend's). z, σ(z) and dz are [P, 4F], the states [P, F].
+// bit for bit: on wasm lstmStateTanh's tanh is the Tanh kernel's, on cpu tanh is the backend's).
+// z, σ(z) and dz are [P, 4F], the states [P, F].
 
 // lstmPackG(z, g, f): g = z's g block.
 napi_value LstmPackG(napi_env env, const F32* a, const double* num, const F64&) {
@@ -646,7 +649,8 @@ inline double ExpSmall(double y) {
 
 inline float TanhF(float xf) {
   const double a = std::fabs(static_cast<double>(xf));
-  const double clamped = a < 10 ? a : 10;  // NaN stays NaN here (the comparison is false)
+  // NaN: e^y runs on 0 (a NaN cast to an integer is undefined) and t is set to NaN below.
+  const double clamped = a < 10 ? a : 10;
   const double e = ExpSmall(2 * (clamped == clamped ? clamped : 0));
   const double large = 1 - 2 / (e + 1);
   const double small = a - a * a * a / 3;
@@ -724,6 +728,7 @@ napi_value LstmStateTanh(napi_env env, const F32* a, const double* num, const F6
 // by float32 rounding (measured: a few ulp on a few elements in ten; docs/speed.md, "tanh and
 // ResizeBilinearGrad in C++"). Per element the built-in kernel computes four 4-d offsets; this
 // one's loops run along contiguous rows.
+
 // low += v·keep, then high += v·take (low and high may be the same row: both terms land there).
 template <typename T>
 RVOS_CLONES void SpreadRow(const T* v, double* low, double* high, double keep, double take, size_t n) {
