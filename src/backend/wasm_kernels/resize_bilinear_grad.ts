@@ -67,8 +67,8 @@ const params = new Float64Array(9);
 /** The gradient by the addon; null without it, for other dtypes and for empty tensors. */
 function nativeGradient(backend: tf.KernelBackend, images: tf.TensorInfo, dy: tf.TensorInfo, alignCorners: boolean): tf.TensorInfo | null {
   const native = nativeFloatOps();
-  if (native === undefined || dy.dtype !== 'float32' || images.shape.length !== 4 || tf.util.sizeFromShape(dy.shape) === 0) return null;
-  if (tf.util.sizeFromShape(images.shape) === 0) return null;
+  if (native === undefined || dy.dtype !== 'float32' || images.shape.length !== 4) return null;
+  if (tf.util.sizeFromShape(dy.shape) === 0 || tf.util.sizeFromShape(images.shape) === 0) return null;
   const out = internals(backend).makeOutput([...images.shape], 'float32');
   const heap = backend as unknown as HeapBackend;
   const [batch, inH, inW, depth] = images.shape as [number, number, number, number];

@@ -5,7 +5,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { composeConfig, configDifferences, expandSweep, HYDRA_SUBDIR, loadRunConfig, RESUMABLE_CONFIG_CHANGES, type RvosConfig } from '../../config/index.js';
+import {
+  composeConfig,
+  configDifferences,
+  expandSweep,
+  flattenConfig,
+  HYDRA_SUBDIR,
+  loadRunConfig,
+  RESUMABLE_CONFIG_CHANGES,
+  type RvosConfig,
+} from '../../config/index.js';
 import { checkSweepDir, createSweepDir } from '../../logging/index.js';
 import { writeFileAtomic } from '../../utils/fs.js';
 import { finishedJobs, launchSweep } from './launcher.js';
@@ -100,20 +109,16 @@ function checkJobFolders(sweepDir: string, configs: RvosConfig[]): void {
     const saved = loadRunConfig(runDir).config;
     const differ = configDifferences(saved, config, RESUMABLE_CONFIG_CHANGES);
     if (differ.length === 0) return;
+    const [there, here] = [saved, config].map((c) => flattenConfig(c as unknown as Record<string, unknown>));
     const shown = differ
       .slice(0, 3)
-      .map((k) => `${k}: ${JSON.stringify(pick(saved, k))} there, ${JSON.stringify(pick(config, k))} for this job`)
+      .map((k) => `${k}: ${JSON.stringify(there![k] ?? null)} there, ${JSON.stringify(here![k] ?? null)} for this job`)
       .join('; ');
     throw new ConfigError(
       `--resume: ${runDir} holds a run of other settings than job ${index} (${shown}${differ.length > 3 ? `; ${differ.length - 3} more` : ''}): ` +
         `the job list differs from the one this sweep was started with (--seeds, variants or overrides); resume with that list, or choose a new --sweep-dir`,
     );
   });
-}
-
-/** The value at a dotted key of a config (undefined where a section is absent). */
-function pick(config: RvosConfig, key: string): unknown {
-  return key.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), config) ?? null;
 }
 
 /**
